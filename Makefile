@@ -1,0 +1,42 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test bench check clean-venv
+
+# Starts the app on the embedded SQLite database. The demo convention is loaded only into a
+# database that holds no data yet: a user's data is never wiped or re-seeded.
+run: $(VENV)/.app-installed
+	$(BIN)/ctg db upgrade
+	$(BIN)/ctg seed --if-empty
+	$(BIN)/streamlit run dashboard.py --server.headless true --server.port 8501
+
+# Installs what the tests need (Python packages from the lock, PostgreSQL and Chromium from
+# Debian when missing), then runs the whole suite, PostgreSQL and browser tests included.
+test: $(VENV)/.dev-installed
+	scripts/ensure-system-packages
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.dev-installed
+	scripts/ensure-system-packages
+	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds -p no:cacheprovider
+
+check: $(VENV)/.app-installed
+	$(BIN)/ctg check
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.app-installed: requirements/app.lock pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/app.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.dev-installed: requirements/dev.lock pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@ $(VENV)/.app-installed
+
+clean-venv:
+	rm -rf $(VENV)

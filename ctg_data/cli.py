@@ -1,0 +1,96 @@
+"""The `ctg` command: database, seeds and checks, for administrators and scripts.
+
+Exit codes: 0 success, 1 the data was refused or breaks a rule, 2 wrong usage.
+"""
+
+import argparse
+import sys
+
+from sqlmodel import Session
+
+import ctg_data.models  # noqa: F401  (registers the tables)
+from ctg_data import db
+from ctg_data.settings import DEMO_SEED
+
+SEED_ACTOR = "ctg seed"
+
+
+def cmd_db_upgrade(_args) -> int:
+    db.upgrade()
+    print("Base de données à jour.")
+    return 0
+
+
+def cmd_seed(args) -> int:
+    from ctg_data.demo import database_has_data
+    from ctg_data.interchange import FormatError, load_folder
+
+    engine = db.get_engine()
+    if args.if_empty and database_has_data(engine):
+        print("La base contient déjà des données : rien n'est chargé.")
+        return 0
+    try:
+        report = load_folder(args.folder, actor=SEED_ACTOR, engine=engine, dry_run=args.dry_run)
+    except FormatError as error:
+        return _refused(error.errors)
+    if not report.ok:
+        return _refused(report.errors)
+    for sheet, counts in report.counts.items():
+        print(f"{sheet:14} créées {counts['created']:5}  modifiées {counts['updated']:5}  "
+              f"corrigées {counts['corrected']:5}  inchangées {counts['unchanged']:5}")
+    print("Simulation : rien n'a été écrit." if args.dry_run else "Chargement terminé.")
+    return 0
+
+
+def _refused(errors) -> int:
+    print(f"Chargement refusé, rien n'a été écrit ({len(errors)} erreur(s)) :", file=sys.stderr)
+    for error in errors:
+        print(f"  - {error}", file=sys.stderr)
+    return 1
+
+
+def cmd_check(_args) -> int:
+    from ctg_data.integrity import table_counts, violations
+
+    with Session(db.get_engine()) as session:
+        counts = table_counts(session)
+        found = violations(session)
+    print("Lignes par table :")
+    for name, count in counts.items():
+        print(f"  {name:20} {count:8}")
+    if not found:
+        print("Aucune règle enfreinte.")
+        return 0
+    print(f"{len(found)} règle(s) enfreinte(s) :")
+    for violation in found:
+        print(f"  - {violation.rule} : {violation.detail}")
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ctg", description="Tableau de bord CTG : administration.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    database = commands.add_parser("db", help="base de données")
+    db_commands = database.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="créer ou migrer le schéma").set_defaults(func=cmd_db_upgrade)
+
+    seed = commands.add_parser("seed", help="charger un dossier de CSV au format d'échange")
+    seed.add_argument("folder", nargs="?", default=str(DEMO_SEED),
+                      help="dossier de CSV (par défaut : la convention de démonstration)")
+    seed.add_argument("--if-empty", action="store_true",
+                      help="ne charger que si la base ne contient encore aucune convention")
+    seed.add_argument("--dry-run", action="store_true", help="tout vérifier sans rien écrire")
+    seed.set_defaults(func=cmd_seed)
+
+    commands.add_parser("check", help="compter les lignes et vérifier les règles").set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""French formats for numbers, money, percentages and dates (Babel, fr_FR).
+
+Babel writes a narrow no-break space (U+202F) between thousands and a no-break space
+(U+00A0) before the euro sign, as French typography wants.
+"""
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+
+LOCALE = "fr_FR"
+DASH = "—"  # shown where there is no value: never a misleading 0
+
+
+def money(amount: Decimal | None) -> str:
+    if amount is None:
+        return DASH
+    cents = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return format_currency(cents, "EUR", locale=LOCALE)
+
+
+def number(value, decimals: int = 0) -> str:
+    if value is None:
+        return DASH
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=LOCALE, decimal_quantization=True)
+
+
+def smart_number(value) -> str:
+    """A measured value: integers without decimals, others with up to two."""
+    if value is None:
+        return DASH
+    if float(value).is_integer():
+        return number(value)
+    return format_decimal(value, format="#,##0.##", locale=LOCALE)
+
+
+def percent(ratio: float | None, decimals: int = 0) -> str:
+    if ratio is None:
+        return DASH
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "\u202f%"
+    return format_percent(ratio, format=pattern, locale=LOCALE)
+
+
+def long_date(day: date | None) -> str:
+    return DASH if day is None else format_date(day, format="long", locale=LOCALE)
+
+
+def short_date(day: date | None) -> str:
+    return DASH if day is None else format_date(day, format="dd/MM/yyyy", locale=LOCALE)
+
+
+def month_year(day: date | None) -> str:
+    return DASH if day is None else format_date(day, format="MMMM yyyy", locale=LOCALE)

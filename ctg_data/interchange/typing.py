@@ -1,0 +1,144 @@
+"""Turning the cells of a table into typed values, and the rules a row must obey on its own.
+
+Everything here is pure: no database. References (codes of other rows) are checked later,
+when the loader can see both the file and the database.
+"""
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from ctg_data.interchange import parsing
+from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column
+from ctg_data.interchange.tables import LoadError, Table
+
+PARSERS: dict[str, Callable] = {
+    "code": parsing.parse_code,
+    "text": parsing.parse_text,
+    "insee": parsing.parse_insee,
+    "date": parsing.parse_date,
+    "int": parsing.parse_int,
+    "float": parsing.parse_float,
+    "decimal": parsing.parse_decimal,
+    "money": parsing.parse_money,
+    "rate": parsing.parse_rate,
+    "bool": parsing.parse_bool,
+    "list": parsing.parse_list,
+    "ref": parsing.parse_code,
+}
+
+
+def parse_cell(column: Column, raw):
+    if column.kind == "choice":
+        return parsing.parse_choice(raw, column.choices)
+    if column.kind == "ref" and column.ref == "commune":
+        return parsing.parse_insee(raw)
+    if column.kind == "list":
+        items = parsing.parse_list(raw)
+        parse_item = parsing.parse_insee if column.ref == "commune" else parsing.parse_code
+        return [parse_item(item) for item in items]
+    return PARSERS[column.kind](raw)
+
+
+def _ordered(low: str, high: str, message: str):
+    def rule(row):
+        if row.get(low) is not None and row.get(high) is not None and row[high] < row[low]:
+            return high, message
+    return rule
+
+
+def _between(name: str, low, high):
+    def rule(row):
+        value = row.get(name)
+        if value is not None and not low <= value <= high:
+            return name, f"valeur {value} hors bornes : entre {low} et {high}"
+    return rule
+
+
+def _positive(name: str, *, strict: bool = False):
+    def rule(row):
+        value = row.get(name)
+        if value is not None and (value <= 0 if strict else value < 0):
+            return name, "valeur strictement positive attendue" if strict else "valeur positive ou nulle attendue"
+    return rule
+
+
+# Values a blank cell stands for, where the format gives one.
+DEFAULTS = {"mesures": {"type": "resultat"}, "actions": {"poids": Decimal(1)}}
+
+END_AFTER_START = "la date de fin précède la date de début"
+ROW_RULES = {
+    "conventions": [_ordered("date_debut", "date_fin", END_AFTER_START)],
+    "communes": [_positive("population"), _positive("enfants_moins_3_ans")],
+    "actions": [
+        _ordered("date_debut", "date_fin", END_AFTER_START),
+        _between("avancement", 0, 100),
+        _between("priorite", 1, 3),
+        _positive("poids", strict=True),
+    ],
+    "indicateurs": [
+        _ordered("min", "max", "le maximum est inférieur au minimum"),
+        _ordered("date_reference", "date_cible", "la date cible précède la date de référence"),
+    ],
+    "equipements": [
+        _positive("places"),
+        _ordered("date_ouverture", "date_fermeture", "la fermeture précède l'ouverture"),
+    ],
+    "activite": [
+        _between("annee", 1900, 2100),
+        _positive("places"),
+        _positive("heures_realisees"),
+        _positive("heures_facturees"),
+        _positive("etp"),
+    ],
+    "bareme": [
+        _between("annee", 1900, 2100),
+        _ordered("plancher", "plafond", "le plafond est inférieur au plancher"),
+    ],
+    "postes": [_positive("etp", strict=True), _ordered("date_debut", "date_fin", END_AFTER_START)],
+    "financements": [_between("annee", 1900, 2100)],
+}
+
+
+def type_rows(table: Table) -> tuple[list[tuple[int, dict]], list[LoadError]]:
+    """Parse every cell; a blank optional cell becomes None. Returns typed rows and errors."""
+    sheet = SHEETS_BY_NAME[table.sheet]
+    typed, errors, seen_keys = [], [], {}
+    for line, cells in table.rows:
+        row, row_errors = {}, []
+        for name, raw in cells.items():
+            column = sheet.column(name)
+            if parsing.is_blank(raw):
+                if column.required:
+                    row_errors.append(LoadError(table.where, line, name, "valeur obligatoire manquante"))
+                row[name] = None
+                continue
+            try:
+                row[name] = parse_cell(column, raw)
+            except ValueError as error:
+                row_errors.append(LoadError(table.where, line, name, str(error)))
+        for name, default in DEFAULTS.get(table.sheet, {}).items():
+            if row.get(name) is None and (name in cells or name in sheet.key):
+                row[name] = default
+        if not row_errors:
+            for rule in ROW_RULES.get(table.sheet, ()):
+                broken = rule(row)
+                if broken:
+                    row_errors.append(LoadError(table.where, line, broken[0], broken[1]))
+        if not row_errors:
+            key = tuple(_key_part(row.get(name)) for name in sheet.key)
+            if key in seen_keys:
+                row_errors.append(LoadError(table.where, line, None,
+                                            f"doublon de la ligne {seen_keys[key]} (même clé : "
+                                            f"{', '.join(sheet.key)})"))
+            else:
+                seen_keys[key] = line
+        errors += row_errors
+        if not row_errors:
+            typed.append((line, row))
+    return typed, errors
+
+
+def _key_part(value):
+    if value is None:
+        return ""
+    return value.normalize() if isinstance(value, Decimal) else value

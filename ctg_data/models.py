@@ -1,0 +1,417 @@
+"""The CTG store: one SQLModel table per concept of the interchange format (FORMAT.md).
+
+The database itself refuses bad rows (foreign keys, unique codes per convention, CHECK
+constraints) so that no path — form, import, script — can store what the rules forbid.
+Money is NUMERIC with two decimals, read back as Decimal. Enumerated columns are plain
+text guarded by CHECK constraints: portable across SQLite and PostgreSQL, and easy to migrate.
+"""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, Numeric, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from ctg_data.vocabulary import (
+    ActionStatus,
+    Direction,
+    FacilityType,
+    Frequency,
+    MeasurementType,
+    OrganisationType,
+    RateBasis,
+    sql_in,
+)
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def money(*, nullable: bool = True, default=None):
+    return Field(default=default, sa_type=Numeric(14, 2, asdecimal=True), nullable=nullable)
+
+
+def rate(*, nullable: bool = True):
+    # Barème amounts go below the cent (0,15 € per hour) and percentages have two decimals.
+    return Field(default=None, sa_type=Numeric(14, 4, asdecimal=True), nullable=nullable)
+
+
+def timestamp(*, nullable: bool = False, default_factory=utcnow):
+    return Field(
+        default_factory=default_factory,
+        sa_column_kwargs={"nullable": nullable},
+        sa_type=DateTime(timezone=True),
+    )
+
+
+def fk(target: str, *, nullable: bool = False, index: bool = True, ondelete: str | None = None):
+    return Field(
+        default=None if nullable else ...,
+        foreign_key=target,
+        nullable=nullable,
+        index=index,
+        ondelete=ondelete,
+    )
+
+
+# ---------------------------------------------------------------- referentials
+
+
+class Domain(SQLModel, table=True):
+    """One of the ten intervention domains (seeded by the first migration)."""
+
+    __tablename__ = "domains"
+    code: str = Field(primary_key=True, max_length=40)
+    label: str = Field(max_length=80)
+    position: int
+    colour: str = Field(max_length=7)
+
+
+class FundingLever(SQLModel, table=True):
+    __tablename__ = "funding_levers"
+    code: str = Field(primary_key=True, max_length=40)
+    label: str = Field(max_length=80)
+    position: int
+
+
+# ---------------------------------------------------------------- conventions and partners
+
+
+class Convention(SQLModel, table=True):
+    __tablename__ = "conventions"
+    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="ends_after_start"),)
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=60, unique=True)
+    name: str = Field(max_length=200)
+    territory: str | None = Field(default=None, max_length=200)
+    signed_on: date | None = None
+    starts_on: date
+    ends_on: date
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisations"
+    __table_args__ = (CheckConstraint(f"type IN {sql_in(OrganisationType)}", name="type"),)
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=60, unique=True)
+    name: str = Field(max_length=200)
+    type: str = Field(max_length=20)
+
+
+class Signatory(SQLModel, table=True):
+    __tablename__ = "signatories"
+    convention_id: int = Field(foreign_key="conventions.id", primary_key=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisations.id", primary_key=True, index=True)
+    representative: str | None = Field(default=None, max_length=500)
+    capacity: str | None = Field(default=None, max_length=1000)
+
+
+class Commune(SQLModel, table=True):
+    __tablename__ = "communes"
+    __table_args__ = (
+        CheckConstraint("population >= 0", name="population"),
+        CheckConstraint("children_under_3 >= 0", name="children_under_3"),
+    )
+    insee_code: str = Field(primary_key=True, max_length=5)
+    name: str = Field(max_length=120)
+    population: int | None = None
+    children_under_3: int | None = None
+    qpv: bool | None = None
+
+
+class Perimeter(SQLModel, table=True):
+    """The communes a convention covers."""
+
+    __tablename__ = "perimeter"
+    convention_id: int = Field(foreign_key="conventions.id", primary_key=True, ondelete="CASCADE")
+    insee_code: str = Field(foreign_key="communes.insee_code", primary_key=True, index=True)
+
+
+class Orientation(SQLModel, table=True):
+    __tablename__ = "orientations"
+    __table_args__ = (UniqueConstraint("convention_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    convention_id: int = fk("conventions.id", ondelete="CASCADE")
+    code: str = Field(max_length=60)
+    domain_code: str = fk("domains.code")
+    title: str = Field(max_length=500)
+
+
+# ---------------------------------------------------------------- actions
+
+
+class Action(SQLModel, table=True):
+    """A fiche action of the plan. `version` guards against lost updates (optimistic locking)."""
+
+    __tablename__ = "actions"
+    __table_args__ = (
+        UniqueConstraint("convention_id", "code"),
+        CheckConstraint(f"status IN {sql_in(ActionStatus)}", name="status"),
+        CheckConstraint("priority BETWEEN 1 AND 3", name="priority"),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
+        CheckConstraint("weight > 0", name="weight"),
+        CheckConstraint("planned_budget >= 0", name="planned_budget"),
+        CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    convention_id: int = fk("conventions.id", ondelete="CASCADE")
+    code: str = Field(max_length=60)
+    title: str = Field(max_length=500)
+    domain_code: str = fk("domains.code")
+    orientation_id: int | None = fk("orientations.id", nullable=True)
+    pilot_id: int = fk("organisations.id")
+    target_public: str | None = Field(default=None, max_length=500)
+    status: str = Field(max_length=20)
+    priority: int | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    progress: int | None = None
+    weight: Decimal = Field(default=Decimal(1), sa_type=Numeric(8, 2, asdecimal=True))
+    planned_budget: Decimal | None = money()
+    description: str | None = None
+    version: int = 1
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    deleted_at: datetime | None = timestamp(nullable=True, default_factory=lambda: None)
+
+
+class ActionPartner(SQLModel, table=True):
+    __tablename__ = "action_partners"
+    action_id: int = Field(foreign_key="actions.id", primary_key=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisations.id", primary_key=True, index=True)
+
+
+class ActionCommune(SQLModel, table=True):
+    __tablename__ = "action_communes"
+    action_id: int = Field(foreign_key="actions.id", primary_key=True, ondelete="CASCADE")
+    insee_code: str = Field(foreign_key="communes.insee_code", primary_key=True, index=True)
+
+
+class ActionNote(SQLModel, table=True):
+    """A dated follow-up note; notes are added, never edited, so the timeline stays true."""
+
+    __tablename__ = "action_notes"
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = fk("actions.id", ondelete="CASCADE")
+    noted_on: date
+    text: str
+    author: str | None = Field(default=None, max_length=200)
+    created_at: datetime = timestamp()
+
+
+# ---------------------------------------------------------------- indicators
+
+
+class Indicator(SQLModel, table=True):
+    __tablename__ = "indicators"
+    __table_args__ = (
+        UniqueConstraint("convention_id", "code"),
+        CheckConstraint(f"direction IN {sql_in(Direction)}", name="direction"),
+        CheckConstraint(f"frequency IN {sql_in(Frequency)}", name="frequency"),
+        CheckConstraint("max_value >= min_value", name="max_above_min"),
+        CheckConstraint("target_date >= baseline_date", name="target_after_baseline"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    convention_id: int = fk("conventions.id", ondelete="CASCADE")
+    code: str = Field(max_length=60)
+    name: str = Field(max_length=300)
+    domain_code: str = fk("domains.code")
+    action_id: int | None = fk("actions.id", nullable=True)
+    unit: str = Field(max_length=120)
+    direction: str = Field(max_length=10)
+    baseline_value: float | None = None
+    baseline_date: date | None = None
+    baseline_source: str | None = Field(default=None, max_length=300)
+    target_value: float | None = None
+    target_date: date | None = None
+    frequency: str | None = Field(default=None, max_length=20)
+    min_value: float | None = None
+    max_value: float | None = None
+    version: int = 1
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+class Measurement(SQLModel, table=True):
+    """A dated value of an indicator. Append-only: a correction inserts a new row and stamps
+    the old one as superseded, so the history of what was reported is never lost."""
+
+    __tablename__ = "measurements"
+    __table_args__ = (
+        CheckConstraint(f"type IN {sql_in(MeasurementType)}", name="type"),
+        # One current value per indicator, date and type; superseded rows stay beside it.
+        Index(
+            "uq_measurements_current",
+            "indicator_id",
+            "measured_on",
+            "type",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+        Index("ix_measurements_latest", "indicator_id", "type", "measured_on"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = fk("indicators.id", index=False, ondelete="CASCADE")
+    measured_on: date
+    value: float
+    type: str = Field(default=MeasurementType.RESULTAT, max_length=20)
+    source: str | None = Field(default=None, max_length=300)
+    comment: str | None = None
+    recorded_by: str = Field(max_length=200)
+    recorded_at: datetime = timestamp()
+    superseded_at: datetime | None = timestamp(nullable=True, default_factory=lambda: None)
+    superseded_by_id: int | None = fk("measurements.id", nullable=True, index=False)
+
+
+# ---------------------------------------------------------------- facilities and funding
+
+
+class Facility(SQLModel, table=True):
+    __tablename__ = "facilities"
+    __table_args__ = (
+        UniqueConstraint("convention_id", "code"),
+        CheckConstraint(f"type IN {sql_in(FacilityType)}", name="type"),
+        CheckConstraint("places >= 0", name="places"),
+        CheckConstraint("closes_on >= opens_on", name="closes_after_opening"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    convention_id: int = fk("conventions.id", ondelete="CASCADE")
+    code: str = Field(max_length=60)
+    name: str = Field(max_length=200)
+    type: str = Field(max_length=20)
+    insee_code: str = fk("communes.insee_code")
+    manager_id: int = fk("organisations.id")
+    places: int | None = None
+    psu: bool | None = None
+    territory_class: str = Field(default="", max_length=20)
+    opens_on: date | None = None
+    closes_on: date | None = None
+    version: int = 1
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+class FacilityActivity(SQLModel, table=True):
+    __tablename__ = "facility_activity"
+    __table_args__ = (
+        UniqueConstraint("facility_id", "year"),
+        CheckConstraint("places >= 0", name="places"),
+        CheckConstraint("hours_delivered >= 0", name="hours_delivered"),
+        CheckConstraint("hours_billed >= 0", name="hours_billed"),
+        CheckConstraint("fte >= 0", name="fte"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    facility_id: int = fk("facilities.id", index=False, ondelete="CASCADE")
+    year: int
+    places: int | None = None
+    hours_delivered: Decimal | None = Field(default=None, sa_type=Numeric(12, 2, asdecimal=True))
+    hours_billed: Decimal | None = Field(default=None, sa_type=Numeric(12, 2, asdecimal=True))
+    fte: Decimal | None = Field(default=None, sa_type=Numeric(6, 2, asdecimal=True))
+    version: int = 1
+    updated_at: datetime = timestamp()
+
+
+class RateRow(SQLModel, table=True):
+    """A barème row. Empty facility_type / territory_class mean "any" (stored as '' so that
+    the uniqueness of the key holds on every database, where NULLs would be distinct)."""
+
+    __tablename__ = "rate_rows"
+    __table_args__ = (
+        UniqueConstraint("year", "lever_code", "facility_type", "territory_class"),
+        CheckConstraint(f"basis IN {sql_in(RateBasis)}", name="basis"),
+        CheckConstraint(f"facility_type IN {sql_in(['', *FacilityType])}", name="facility_type"),
+        CheckConstraint("amount >= 0", name="amount"),
+        CheckConstraint("floor >= 0", name="floor"),
+        CheckConstraint("cap >= 0", name="cap"),
+        CheckConstraint("cap >= floor", name="cap_above_floor"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    lever_code: str = fk("funding_levers.code", index=False)
+    facility_type: str = Field(default="", max_length=20)
+    territory_class: str = Field(default="", max_length=20)
+    basis: str = Field(max_length=20)
+    amount: Decimal = rate(nullable=False)
+    floor: Decimal | None = money()
+    cap: Decimal | None = money()
+    source: str | None = Field(default=None, max_length=300)
+    version: int = 1
+    updated_at: datetime = timestamp()
+
+
+class CoordinationPost(SQLModel, table=True):
+    __tablename__ = "coordination_posts"
+    __table_args__ = (
+        UniqueConstraint("convention_id", "code"),
+        CheckConstraint("fte > 0", name="fte"),
+        CheckConstraint("annual_cost >= 0", name="annual_cost"),
+        CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    convention_id: int = fk("conventions.id", ondelete="CASCADE")
+    code: str = Field(max_length=60)
+    title: str = Field(max_length=200)
+    employer_id: int = fk("organisations.id")
+    fte: Decimal = Field(sa_type=Numeric(6, 2, asdecimal=True))
+    starts_on: date
+    ends_on: date | None = None
+    annual_cost: Decimal | None = money()
+
+
+class FundingLine(SQLModel, table=True):
+    """Money of one lever and year from a funder to a beneficiary: planned, notified, paid."""
+
+    __tablename__ = "funding_lines"
+    __table_args__ = (
+        CheckConstraint("planned >= 0", name="planned"),
+        CheckConstraint("notified >= 0", name="notified"),
+        CheckConstraint("paid >= 0", name="paid"),
+        Index("ix_funding_lines_convention_year", "convention_id", "year", "lever_code"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    convention_id: int = fk("conventions.id", index=False, ondelete="CASCADE")
+    lever_code: str = fk("funding_levers.code", index=False)
+    year: int
+    funder_id: int = fk("organisations.id", index=False)
+    beneficiary_id: int = fk("organisations.id", index=False)
+    facility_id: int | None = fk("facilities.id", nullable=True)
+    action_id: int | None = fk("actions.id", nullable=True)
+    post_id: int | None = fk("coordination_posts.id", nullable=True)
+    domain_code: str | None = fk("domains.code", nullable=True, index=False)
+    planned: Decimal | None = money()
+    notified: Decimal | None = money()
+    paid: Decimal | None = money()
+    comment: str | None = None
+    version: int = 1
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+# ---------------------------------------------------------------- audit
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed which record, when, from what to what (JSON text, for any database)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_record", "table_name", "record_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = timestamp()
+    actor: str = Field(max_length=200)
+    operation: str = Field(max_length=40)
+    table_name: str = Field(max_length=60)
+    record_key: str = Field(max_length=200)
+    before: str | None = None
+    after: str | None = None

@@ -1,0 +1,101 @@
+"""Indicators: current value (latest non-superseded result), attainment and status; one
+indicator's measurements; the latest measurements recorded."""
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, and_, func, select
+
+from ctg_data import models as m
+from ctg_data.queries.filters import Filters
+from ctg_data.rules.indicators import STATUS_LABELS, IndicatorFacts, assess, clip
+from ctg_data.vocabulary import MeasurementType
+
+INDICATOR_COLUMNS = ["id", "code", "name", "domain_code", "domain", "domain_position", "action_code", "unit",
+                     "direction", "baseline_value", "baseline_date", "baseline_source", "target_value",
+                     "target_date", "frequency", "min_value", "max_value", "current_value", "current_date",
+                     "current_source"]
+
+
+def as_of(filters: Filters, today: date) -> date:
+    """The date the views speak of: today, or the end of the selected past year."""
+    return min(today, date(filters.year, 12, 31)) if filters.year else today
+
+
+def indicators_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame:
+    """One row per indicator with its current value, attainment, expected attainment and status.
+    The latest value per indicator is found in SQL (GROUP BY on the measurements index)."""
+    on = as_of(filters, today)
+    current_rows = [m.Measurement.superseded_at.is_(None), m.Measurement.type == MeasurementType.RESULTAT,
+                    m.Measurement.measured_on <= on]
+    latest = (select(m.Measurement.indicator_id, func.max(m.Measurement.measured_on).label("last_on"))
+              .join(m.Indicator, m.Indicator.id == m.Measurement.indicator_id)
+              .where(m.Indicator.convention_id == filters.convention_id, *current_rows)
+              .group_by(m.Measurement.indicator_id).subquery())
+    current = (select(m.Measurement.indicator_id, m.Measurement.value, m.Measurement.measured_on,
+                      m.Measurement.source)
+               .join(latest, and_(latest.c.indicator_id == m.Measurement.indicator_id,
+                                  latest.c.last_on == m.Measurement.measured_on))
+               .where(*current_rows).subquery())
+    clauses = [m.Indicator.convention_id == filters.convention_id]
+    if filters.domain_code:
+        clauses.append(m.Indicator.domain_code == filters.domain_code)
+    query = (
+        select(m.Indicator.id, m.Indicator.code, m.Indicator.name, m.Indicator.domain_code,
+               m.Domain.label, m.Domain.position, m.Action.code, m.Indicator.unit, m.Indicator.direction,
+               m.Indicator.baseline_value, m.Indicator.baseline_date, m.Indicator.baseline_source,
+               m.Indicator.target_value, m.Indicator.target_date, m.Indicator.frequency,
+               m.Indicator.min_value, m.Indicator.max_value, current.c.value, current.c.measured_on,
+               current.c.source)
+        .join(m.Domain, m.Domain.code == m.Indicator.domain_code)
+        .outerjoin(m.Action, m.Action.id == m.Indicator.action_id)
+        .outerjoin(current, current.c.indicator_id == m.Indicator.id)
+        .where(*clauses)
+        .order_by(m.Domain.position, m.Indicator.code)
+    )
+    with engine.connect() as connection:
+        frame = pd.DataFrame(connection.execute(query).all(), columns=INDICATOR_COLUMNS)
+    assessments = [assess(_facts(row), on) for row in frame.itertuples()]
+    frame["attainment"] = [a.attainment for a in assessments]
+    frame["attainment_clipped"] = [clip(a.attainment) for a in assessments]
+    frame["expected"] = [a.expected for a in assessments]
+    frame["status"] = [str(a.status) for a in assessments]
+    frame["status_label"] = [STATUS_LABELS[a.status] for a in assessments]
+    return frame
+
+
+def _facts(row) -> IndicatorFacts:
+    def value(x):
+        return None if pd.isna(x) else x
+
+    return IndicatorFacts(
+        direction=row.direction, baseline_value=value(row.baseline_value), baseline_date=value(row.baseline_date),
+        target_value=value(row.target_value), target_date=value(row.target_date), frequency=value(row.frequency),
+        current_value=value(row.current_value), current_date=value(row.current_date))
+
+
+def measurements_frame(engine: Engine, indicator_id: int, *, include_superseded: bool = False) -> pd.DataFrame:
+    clauses = [m.Measurement.indicator_id == indicator_id]
+    if not include_superseded:
+        clauses.append(m.Measurement.superseded_at.is_(None))
+    query = (select(m.Measurement.measured_on, m.Measurement.value, m.Measurement.type, m.Measurement.source,
+                    m.Measurement.comment, m.Measurement.recorded_by, m.Measurement.recorded_at,
+                    m.Measurement.superseded_at)
+             .where(*clauses).order_by(m.Measurement.measured_on, m.Measurement.recorded_at))
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).all(),
+                            columns=["measured_on", "value", "type", "source", "comment", "recorded_by",
+                                     "recorded_at", "superseded_at"])
+
+
+def latest_measurements(engine: Engine, convention_id: int, limit: int = 8) -> pd.DataFrame:
+    """The values most recently recorded (not measured): what changed since the last visit."""
+    query = (select(m.Measurement.recorded_at, m.Measurement.measured_on, m.Indicator.code, m.Indicator.name,
+                    m.Measurement.value, m.Indicator.unit, m.Measurement.superseded_at)
+             .join(m.Indicator, m.Indicator.id == m.Measurement.indicator_id)
+             .where(m.Indicator.convention_id == convention_id)
+             .order_by(m.Measurement.recorded_at.desc(), m.Measurement.measured_on.desc())
+             .limit(limit))
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).all(),
+                            columns=["recorded_at", "measured_on", "code", "name", "value", "unit", "superseded_at"])

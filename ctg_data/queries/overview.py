@@ -1,0 +1,92 @@
+"""The steering summary: where each domain stands, money by lever, and what changed lately."""
+
+import json
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from ctg_data import models as m
+from ctg_data.formats import smart_number
+from ctg_data.queries.actions import actions_frame, rollup_by
+from ctg_data.queries.filters import Filters
+from ctg_data.queries.indicators import indicators_frame
+from ctg_data.rules.indicators import IndicatorStatus, domain_attainment
+from ctg_data.vocabulary import ACTION_STATUS_LABELS, DOMAINS, ActionStatus
+
+
+def steering_summary(engine: Engine, filters: Filters, today: date) -> dict:
+    """Everything the overview and the domain page show, from two small per-convention queries."""
+    actions = actions_frame(engine, filters, today)
+    indicators = indicators_frame(engine, filters, today)
+    progress = rollup_by(actions, "domain_code") if not actions.empty else {}
+    rows = []
+    for code, label, position, colour in DOMAINS:
+        if filters.domain_code and code != filters.domain_code:
+            continue
+        domain_actions = actions[actions["domain_code"] == code]
+        domain_indicators = indicators[indicators["domain_code"] == code]
+        statuses = domain_indicators["status"].value_counts()
+        rows.append({
+            "domain_code": code, "domain": label, "position": position, "colour": colour,
+            "actions": len(domain_actions),
+            "progress": progress.get(code),
+            "late": int(domain_actions["late"].sum()),
+            "done": int((domain_actions["status"] == ActionStatus.REALISEE).sum()),
+            "indicators": len(domain_indicators),
+            "attainment": domain_attainment(
+                a for a in domain_indicators["attainment"] if a is not None and not pd.isna(a)),
+            **{f"status_{s}": int(statuses.get(s, 0)) for s in IndicatorStatus},
+        })
+    return {"actions": actions, "indicators": indicators, "domains": pd.DataFrame(rows)}
+
+
+def action_status_counts(actions: pd.DataFrame) -> dict[str, int]:
+    counts = actions["status"].value_counts()
+    return {label: int(counts.get(status, 0)) for status, label in ACTION_STATUS_LABELS.items()}
+
+
+def lever_totals(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """Planned, notified and paid per lever, summed in SQL for the convention (and year)."""
+    clauses = [m.FundingLine.convention_id == filters.convention_id]
+    if filters.year:
+        clauses.append(m.FundingLine.year == filters.year)
+    if filters.domain_code:
+        clauses.append(m.FundingLine.domain_code == filters.domain_code)
+    query = (select(m.FundingLever.label, func.sum(m.FundingLine.planned), func.sum(m.FundingLine.notified),
+                    func.sum(m.FundingLine.paid))
+             .join(m.FundingLever, m.FundingLever.code == m.FundingLine.lever_code)
+             .where(*clauses)
+             .group_by(m.FundingLever.label, m.FundingLever.position)
+             .order_by(m.FundingLever.position))
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).all(), columns=["lever", "planned", "notified", "paid"])
+
+
+def recent_changes(engine: Engine, convention_id: int, limit: int = 10) -> pd.DataFrame:
+    """The latest measurements recorded and the latest action status changes, newest first."""
+    with engine.connect() as connection:
+        measures = connection.execute(
+            select(m.Measurement.recorded_at, m.Measurement.measured_on, m.Indicator.name,
+                   m.Measurement.value, m.Indicator.unit)
+            .join(m.Indicator, m.Indicator.id == m.Measurement.indicator_id)
+            .where(m.Indicator.convention_id == convention_id, m.Measurement.superseded_at.is_(None))
+            .order_by(m.Measurement.recorded_at.desc(), m.Measurement.measured_on.desc())
+            .limit(limit)).all()
+        # Status changes are read from the audit trail: the only place that knows the before.
+        events = connection.execute(
+            select(m.AuditEvent.at, m.AuditEvent.before, m.AuditEvent.after, m.Action.title)
+            .join(m.Action, m.AuditEvent.record_key == func.cast(m.Action.id, m.AuditEvent.record_key.type))
+            .where(m.AuditEvent.table_name == "actions", m.AuditEvent.before.is_not(None),
+                   m.Action.convention_id == convention_id)
+            .order_by(m.AuditEvent.id.desc()).limit(200)).all()
+    rows = [{"at": at, "date": measured_on, "kind": "Mesure",
+             "what": f"{name} : {smart_number(value)} {unit}".strip()} for at, measured_on, name, value, unit in measures]
+    for at, before, after, title in events:
+        old, new = json.loads(before).get("status"), json.loads(after).get("status")
+        if old != new:
+            rows.append({"at": at, "date": at.date() if hasattr(at, "date") else at, "kind": "Statut d'action",
+                         "what": f"{title} : {ACTION_STATUS_LABELS[ActionStatus(old)]} → "
+                                 f"{ACTION_STATUS_LABELS[ActionStatus(new)]}"})
+    frame = pd.DataFrame(rows, columns=["at", "date", "kind", "what"])
+    return frame.sort_values("at", ascending=False).head(limit).reset_index(drop=True)

@@ -1,0 +1,43 @@
+"""One look for every chart: French titles, a palette readable by colour-blind readers
+(Okabe–Ito), and status symbols so that nothing is told by colour alone."""
+
+import altair as alt
+
+from ctg_data.rules.indicators import STATUS_LABELS, IndicatorStatus
+from ctg_data.vocabulary import DOMAINS
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
+STATUS_COLOURS = {
+    IndicatorStatus.ATTEINT: "#009E73",
+    IndicatorStatus.EN_BONNE_VOIE: "#56B4E9",
+    IndicatorStatus.A_SURVEILLER: "#E69F00",
+    IndicatorStatus.DECROCHE: "#D55E00",
+    IndicatorStatus.A_RENSEIGNER: "#999999",
+    IndicatorStatus.INCOMPLET: "#CCCCCC",
+}
+DOMAIN_LABELS = [label for _, label, *_ in DOMAINS]
+DOMAIN_COLOURS = [colour for *_, colour in DOMAINS]
+
+# d3 format locale for French numbers in axes and tooltips (comma decimal, narrow spaces).
+FRENCH_NUMBERS = {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"]}
+FRENCH_TIME = {
+    "dateTime": "%A %e %B %Y à %X", "date": "%d/%m/%Y", "time": "%H:%M:%S",
+    "periods": ["AM", "PM"],
+    "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+    "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+    "months": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+               "octobre", "novembre", "décembre"],
+    "shortMonths": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+                    "nov.", "déc."],
+}
+
+
+def themed(chart: alt.Chart) -> alt.Chart:
+    return (chart.configure(locale={"number": FRENCH_NUMBERS, "time": FRENCH_TIME})
+            .configure_range(category=OKABE_ITO)
+            .configure_axis(labelFontSize=12, titleFontSize=12)
+            .configure_legend(orient="bottom", labelLimit=300))
+
+
+def status_scale() -> alt.Scale:
+    return alt.Scale(domain=[STATUS_LABELS[s] for s in STATUS_COLOURS], range=list(STATUS_COLOURS.values()))

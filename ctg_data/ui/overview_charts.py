@@ -1,0 +1,67 @@
+"""Charts of the overview: progress by domain and the convention's timeline. Each chart comes
+with a sentence saying what it shows, for readers who can't or don't read the chart."""
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from ctg_data import formats as fmt
+from ctg_data.ui.charts import themed
+
+ACTIONS, INDICATORS = "Avancement des actions", "Atteinte des indicateurs"
+
+
+def domain_progress(domains: pd.DataFrame) -> None:
+    if domains.empty:
+        st.info("Aucun domaine pour cette sélection.")
+        return
+    rows = []
+    for row in domains.itertuples():
+        progress = None if pd.isna(row.progress) else row.progress / 100
+        attainment = None if pd.isna(row.attainment) else row.attainment
+        rows += [{"Domaine": row.domain, "Mesure": ACTIONS, "Valeur": progress, "position": row.position,
+                  "Texte": fmt.percent(progress)},
+                 {"Domaine": row.domain, "Mesure": INDICATORS, "Valeur": attainment, "position": row.position,
+                  "Texte": fmt.percent(attainment)}]
+    data = pd.DataFrame(rows)
+    order = list(domains.sort_values("position")["domain"])
+    base = alt.Chart(data).encode(
+        y=alt.Y("Domaine:N", sort=order, title=None),
+        yOffset=alt.YOffset("Mesure:N", sort=[ACTIONS, INDICATORS]),
+        tooltip=["Domaine", "Mesure", alt.Tooltip("Texte:N", title="Valeur")],
+    )
+    bars = base.mark_bar().encode(
+        x=alt.X("Valeur:Q", title="Part du chemin parcouru", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%")),
+        color=alt.Color("Mesure:N", title=None, sort=[ACTIONS, INDICATORS]),
+    )
+    labels = base.mark_text(align="left", dx=3, fontSize=11).encode(x="Valeur:Q", text="Texte:N")
+    st.altair_chart(themed((bars + labels).properties(height=alt.Step(14))), width="stretch")
+    st.caption("Pour chaque domaine : " + " ; ".join(
+        f"{row.domain} — actions {fmt.percent(None if pd.isna(row.progress) else row.progress / 100)}"
+        f"{'' if row.actions else ' (aucune action)'}, indicateurs "
+        f"{fmt.percent(None if pd.isna(row.attainment) else row.attainment)}"
+        for row in domains.itertuples()) + ". « — » : pas de valeur calculable.")
+
+
+def timeline(card: dict, today: date) -> None:
+    start, end = card["starts_on"], card["ends_on"]
+    events = [("Début", start), ("Fin", end), ("Aujourd'hui", today)]
+    if card["signed_on"]:
+        events.insert(0, ("Signature", card["signed_on"]))
+    data = pd.DataFrame([{"Événement": label, "Date": pd.Timestamp(day), "Texte": fmt.short_date(day)}
+                         for label, day in events])
+    span = alt.Chart(pd.DataFrame([{"début": pd.Timestamp(start), "fin": pd.Timestamp(end)}])).mark_bar(
+        height=14, color="#56B4E9").encode(x=alt.X("début:T", title="Date", axis=alt.Axis(format="%b %Y")),
+                                            x2="fin:T")
+    marks = alt.Chart(data).mark_point(filled=True, size=90, color="#000000").encode(
+        x="Date:T", shape=alt.Shape("Événement:N", title=None),
+        tooltip=["Événement", alt.Tooltip("Texte:N", title="Date")])
+    st.altair_chart(themed((span + marks).properties(height=90)), width="stretch")
+    total = (end - start).days
+    elapsed = min(max((today - start).days, 0), total)
+    st.caption(f"Convention du {fmt.long_date(start)} au {fmt.long_date(end)} : "
+               f"{fmt.number(elapsed)} jours écoulés sur {fmt.number(total)} "
+               f"({fmt.percent(elapsed / total if total else None)}).")

@@ -1,0 +1,89 @@
+"""What every page does first: page config, the shared sidebar filters (kept in the URL so
+a copied link opens the same view), and the current convention.
+
+Pages call `start()` themselves: a deep link runs a page without the entrypoint
+(see ENGINEERING.md), so nothing a page needs may be set up only by dashboard.py.
+"""
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ctg_data.demo import DEMO_CONVENTION_CODES
+from ctg_data.queries import conventions as q
+from ctg_data.queries.filters import Filters
+from ctg_data.ui.data import cached_query
+from ctg_data.vocabulary import DOMAINS
+
+list_conventions = cached_query(q.list_conventions)
+convention_card = cached_query(q.convention_card)
+
+PARAMS = ("convention", "annee", "domaine", "commune")
+SAVED = "ctg_saved_filters"
+ALL_YEARS, ALL_DOMAINS, ALL_COMMUNES = "Toutes les années", "Tous les domaines", "Toutes les communes"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    filters: Filters
+    card: dict
+
+
+def start(title: str) -> PageContext:
+    st.set_page_config(page_title=f"{title} · Tableau de bord CTG", page_icon="📊", layout="wide")
+    conventions = list_conventions()
+    if conventions.empty:
+        st.title(title)
+        st.info("Aucune convention n'est encore enregistrée. Chargez-en une avec « ctg seed DOSSIER » "
+                "ou, pour la démonstration, « ctg seed ».")
+        st.stop()
+    _restore_saved_filters()
+    filters, card = _sidebar(conventions)
+    st.session_state[SAVED] = {name: st.query_params.get(name) for name in PARAMS}
+    st.title(title)
+    if card["code"] in DEMO_CONVENTION_CODES:
+        st.caption("ℹ️ Convention de démonstration : les faits viennent du communiqué de signature ; "
+                   "les montants, valeurs d'indicateurs et activités sont illustratifs.")
+    return PageContext(filters=filters, card=card)
+
+
+def _restore_saved_filters() -> None:
+    # Page switches drop the query string; the session remembers the last filters.
+    if not any(name in st.query_params for name in PARAMS) and st.session_state.get(SAVED):
+        for name, value in st.session_state[SAVED].items():
+            if value is not None:
+                st.query_params[name] = value
+
+
+def _select(label: str, options: list, param: str, *, all_label: str | None = None,
+            format_func=str):
+    choices = ([None] if all_label else []) + options
+    wanted = st.query_params.get(param)
+    index = next((i for i, option in enumerate(choices) if option is not None and str(option) == wanted), 0)
+    value = st.sidebar.selectbox(label, choices, index=index,
+                                 format_func=lambda o: all_label if o is None else format_func(o))
+    if value is None:
+        st.query_params.pop(param, None)
+    else:
+        st.query_params[param] = str(value)
+    return value
+
+
+def _sidebar(conventions) -> tuple[Filters, dict]:
+    st.sidebar.header("Filtres")
+    names = dict(zip(conventions["code"], conventions["name"], strict=True))
+    ids = dict(zip(conventions["code"], conventions["id"], strict=True))
+    if len(names) > 1:
+        code = _select("Convention", list(names), "convention", format_func=names.get)
+    else:
+        code = next(iter(names))
+    card = convention_card(int(ids[code]))
+    years = list(range(card["starts_on"].year, card["ends_on"].year + 1))
+    year = _select("Année", years, "annee", all_label=ALL_YEARS)
+    labels = {domain: label for domain, label, *_ in DOMAINS}
+    domain = _select("Domaine", list(labels), "domaine", all_label=ALL_DOMAINS, format_func=labels.get)
+    communes = {c["insee_code"]: c["name"] for c in card["communes"]}
+    commune = _select("Commune", list(communes), "commune", all_label=ALL_COMMUNES,
+                      format_func=communes.get)
+    filters = Filters(convention_id=int(ids[code]), year=year, domain_code=domain, insee_code=commune)
+    return filters, card

@@ -1,0 +1,24 @@
+"""Contrôles des données: rows per table and the integrity rules the data breaks (as `ctg check`)."""
+
+import pandas as pd
+import streamlit as st
+
+from ctg_data.integrity import integrity_report
+from ctg_data.ui.data import cached_query
+from ctg_data.ui.page import start
+
+integrity = cached_query(integrity_report)
+
+
+def main() -> None:
+    start("Contrôles des données")
+    counts, found = integrity()
+    if found:
+        st.warning(f"{len(found)} règle(s) enfreinte(s).")
+        st.dataframe(pd.DataFrame(found, columns=["Règle", "Enregistrement"]), hide_index=True)
+    else:
+        st.success("Aucune règle d'intégrité enfreinte.")
+    st.dataframe(pd.DataFrame(list(counts.items()), columns=["Table", "Lignes"]), hide_index=True)
+
+
+main()

@@ -1,0 +1,99 @@
+"""Domaines: each intervention domain's roll-up; one domain's orientations, actions, indicators."""
+
+import pandas as pd
+import streamlit as st
+
+from ctg_data import formats as fmt
+from ctg_data.queries import overview as q
+from ctg_data.queries.actions import rollup_by
+from ctg_data.queries.filters import today
+from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus
+from ctg_data.ui.data import cached_query
+from ctg_data.ui.page import start
+
+steering_summary = cached_query(q.steering_summary)
+
+
+def status_line(domain) -> str:
+    parts = [f"{STATUS_SYMBOLS[s]} {STATUS_LABELS[s]} : {getattr(domain, f'status_{s}')}"
+             for s in IndicatorStatus if getattr(domain, f"status_{s}")]
+    return " · ".join(parts) or "aucun indicateur"
+
+
+def domain_block(domain) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{domain.domain}**")
+        if domain.actions == 0:
+            st.text("Aucune action")
+        else:
+            progress = None if pd.isna(domain.progress) else domain.progress / 100
+            st.progress(progress or 0.0, text=f"Avancement des actions : {fmt.percent(progress)}")
+            st.caption(f"{domain.actions} action(s), dont {domain.done} réalisée(s) et {domain.late} en retard")
+        attainment = None if pd.isna(domain.attainment) else domain.attainment
+        st.text(f"Atteinte des indicateurs : {fmt.percent(attainment)} ({domain.indicators} indicateur(s))")
+        st.caption(status_line(domain))
+        st.page_link("pages/domaines.py", label="Voir le détail du domaine",
+                     query_params={"domaine": domain.domain_code})
+
+
+def domain_detail(summary, domain) -> None:
+    actions = summary["actions"]
+    indicators = summary["indicators"]
+    st.subheader(domain.domain)
+    progress = None if pd.isna(domain.progress) else domain.progress / 100
+    columns = st.columns(3)
+    columns[0].metric("Avancement des actions", fmt.percent(progress))
+    columns[1].metric("Atteinte des indicateurs", fmt.percent(None if pd.isna(domain.attainment) else domain.attainment))
+    columns[2].metric("Actions en retard", fmt.number(domain.late))
+
+    st.subheader("Orientations")
+    if actions.empty:
+        st.info("Aucune action dans ce domaine.")
+    else:
+        by_orientation = rollup_by(actions.fillna({"orientation_code": "—", "orientation": "Sans orientation"}),
+                                   "orientation")
+        st.dataframe(
+            pd.DataFrame([{"Orientation": name, "Actions": int((actions["orientation"].fillna("Sans orientation") == name).sum()),
+                           "Avancement": fmt.percent(None if value is None else value / 100)}
+                          for name, value in by_orientation.items()]),
+            hide_index=True, width="stretch")
+        st.subheader("Actions")
+        st.dataframe(
+            actions.assign(late=actions["late"].map({True: "En retard", False: ""}),
+                           ends_on=actions["ends_on"].map(fmt.short_date))
+            [["code", "title", "status_label", "progress", "late", "ends_on", "pilot"]],
+            column_config={"code": "Code", "title": "Intitulé", "status_label": "Statut",
+                           "progress": st.column_config.ProgressColumn("Avancement", format="%d %%",
+                                                                       min_value=0, max_value=100),
+                           "late": "Retard", "ends_on": "Échéance", "pilot": "Pilote"},
+            hide_index=True, width="stretch")
+    st.subheader("Indicateurs")
+    if indicators.empty:
+        st.info("Aucun indicateur dans ce domaine.")
+        return
+    st.dataframe(
+        indicators.assign(status_label=[f"{STATUS_SYMBOLS[s]} {label}" for s, label in
+                                        zip(indicators["status"], indicators["status_label"], strict=True)],
+                          attainment=indicators["attainment_clipped"].map(
+                              lambda a: fmt.percent(None if pd.isna(a) else a)))
+        [["code", "name", "status_label", "attainment"]],
+        column_config={"code": "Code", "name": "Indicateur", "status_label": "Statut", "attainment": "Atteinte"},
+        hide_index=True, width="stretch")
+
+
+def main() -> None:
+    context = start("Domaines")
+    summary = steering_summary(context.filters, today())
+    domains = summary["domains"]
+    if context.filters.domain_code:
+        domain_detail(summary, next(domains.itertuples()))
+        st.caption("Pour revenir à tous les domaines, choisissez « Tous les domaines » dans les filtres.")
+        return
+    for start_index in range(0, len(domains), 2):
+        columns = st.columns(2)
+        for column, domain in zip(columns, list(domains.itertuples())[start_index:start_index + 2], strict=False):
+            with column:
+                domain_block(domain)
+
+
+main()

@@ -1,0 +1,102 @@
+"""Vue d'ensemble: where the convention stands, for the steering committee."""
+
+import streamlit as st
+
+from ctg_data import formats as fmt
+from ctg_data.queries import overview as q
+from ctg_data.queries.filters import today
+from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus
+from ctg_data.ui import overview_charts as charts
+from ctg_data.ui.data import cached_query
+from ctg_data.ui.page import start
+
+steering_summary = cached_query(q.steering_summary)
+lever_totals = cached_query(q.lever_totals)
+recent_changes = cached_query(q.recent_changes)
+
+TILE_STATUSES = [IndicatorStatus.ATTEINT, IndicatorStatus.EN_BONNE_VOIE, IndicatorStatus.A_SURVEILLER,
+                 IndicatorStatus.DECROCHE, IndicatorStatus.A_RENSEIGNER]
+
+
+def action_tiles(actions) -> None:
+    st.subheader("Actions")
+    if actions.empty:
+        st.info("Aucune action pour cette sélection.")
+        return
+    counts = q.action_status_counts(actions)
+    counted = len(actions) - counts["Abandonnée"]
+    done_share = counts["Réalisée"] / counted if counted else None
+    columns = st.columns(len(counts) + 1)
+    for column, (label, count) in zip(columns, counts.items(), strict=False):
+        column.metric(label, fmt.number(count))
+    columns[-1].metric("En retard", fmt.number(int(actions["late"].sum())),
+                       help="Date de fin dépassée et action ni réalisée ni abandonnée.")
+    st.caption(f"Part réalisée : {fmt.percent(done_share)} des actions non abandonnées.")
+
+
+def indicator_tiles(indicators) -> None:
+    st.subheader("Indicateurs")
+    if indicators.empty:
+        st.info("Aucun indicateur pour cette sélection.")
+        return
+    counts = indicators["status"].value_counts()
+    for column, status in zip(st.columns(len(TILE_STATUSES)), TILE_STATUSES, strict=True):
+        column.metric(f"{STATUS_SYMBOLS[status]} {STATUS_LABELS[status]}", fmt.number(int(counts.get(status, 0))))
+
+
+def funding_tiles(context) -> None:
+    year = context.filters.year
+    st.subheader(f"Financements {year}" if year else "Financements (toutes années)")
+    totals = lever_totals(context.filters)
+    if totals.empty:
+        st.info("Aucun financement enregistré pour cette sélection.")
+        return
+    st.dataframe(
+        totals.assign(planned=totals["planned"].map(fmt.money), notified=totals["notified"].map(fmt.money),
+                      paid=totals["paid"].map(fmt.money)),
+        column_config={"lever": "Levier", "planned": "Prévu", "notified": "Notifié", "paid": "Versé"},
+        hide_index=True, width="stretch")
+
+
+def watch_list(indicators) -> None:
+    """Indicators needing attention, each one click away from its chart."""
+    worrying = indicators[indicators["status"].isin([IndicatorStatus.DECROCHE, IndicatorStatus.A_SURVEILLER])]
+    if worrying.empty:
+        return
+    st.subheader("Indicateurs à regarder")
+    for row in worrying.itertuples():
+        st.page_link("pages/indicateurs.py", query_params={"indicateur": row.code},
+                     label=f"{STATUS_SYMBOLS[row.status]} {row.status_label} — {row.name}")
+
+
+def main() -> None:
+    context = start("Vue d'ensemble")
+    card = context.card
+    st.text(f"{card['name']} — signée le {fmt.long_date(card['signed_on'])}, "
+            f"du {fmt.long_date(card['starts_on'])} au {fmt.long_date(card['ends_on'])}")
+    now = today()
+    summary = steering_summary(context.filters, now)
+    action_tiles(summary["actions"])
+    indicator_tiles(summary["indicators"])
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("Avancement par domaine")
+        charts.domain_progress(summary["domains"])
+    with right:
+        funding_tiles(context)
+        st.subheader("Calendrier de la convention")
+        charts.timeline(card, now)
+
+    watch_list(summary["indicators"])
+    st.subheader("Dernières évolutions")
+    changes = recent_changes(card["id"])
+    if changes.empty:
+        st.info("Aucune évolution enregistrée.")
+    else:
+        st.dataframe(changes.assign(date=changes["date"].map(fmt.short_date))[["date", "kind", "what"]],
+                     column_config={"date": "Date", "kind": "Type", "what": "Évolution"},
+                     hide_index=True, width="stretch")
+
+
+main()

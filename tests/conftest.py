@@ -1,0 +1,102 @@
+"""Databases for the tests: every test that takes `engine` runs on SQLite and on a real
+PostgreSQL server started for the session. Each test gets its own freshly migrated database,
+copied from a template migrated once, so tests stay independent and quick."""
+
+import itertools
+import os
+import shutil
+
+import pytest
+from sqlalchemy import text
+
+from ctg_data.db import make_engine, upgrade
+from tests.postgres_server import PostgresServer
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_base_url():
+    external = os.environ.get("CTG_TEST_POSTGRES_URL")
+    if external:
+        yield external.rstrip("/")
+        return
+    server = PostgresServer()
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+def _admin(base_url):
+    return make_engine(f"{base_url}/postgres").execution_options(isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_base_url):
+    admin = _admin(postgres_base_url)
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS ctg_template"))
+        connection.execute(text("CREATE DATABASE ctg_template"))
+    upgrade(f"{postgres_base_url}/ctg_template")
+    admin.dispose()
+    return "ctg_template"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def fresh_sqlite_url(sqlite_template, tmp_path) -> str:
+    path = tmp_path / f"ctg-{next(_counter)}.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def fresh_postgres_url(base_url, template) -> str:
+    name = f"ctg_test_{os.getpid()}_{next(_counter)}"
+    admin = _admin(base_url)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
+    return f"{base_url}/{name}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path, sqlite_template):
+    if request.param == "sqlite":
+        return fresh_sqlite_url(sqlite_template, tmp_path)
+    base = request.getfixturevalue("postgres_base_url")
+    template = request.getfixturevalue("postgres_template")
+    return fresh_postgres_url(base, template)
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path, sqlite_template):
+    return fresh_sqlite_url(sqlite_template, tmp_path)
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url):
+    engine = make_engine(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter):
+    passed = [r for r in terminalreporter.stats.get("passed", []) if "postgres" in r.keywords]
+    failed = [r for r in terminalreporter.stats.get("failed", []) if "postgres" in r.keywords]
+    terminalreporter.write_line(
+        f"Tests sur PostgreSQL : {len(passed)} réussis, {len(failed)} en échec."
+    )

@@ -1,0 +1,93 @@
+"""French formats (Babel, fr_FR): narrow no-break space (U+202F) between thousands and before %,
+no-break space (U+00A0) before €, an em dash where there is no value."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from ctg_data.formats import long_date, money, month_year, number, percent, short_date
+
+NNBSP, NBSP, DASH = "\u202f", "\u00a0", "—"
+
+
+# --- money ----------------------------------------------------------------------------------
+
+def test_money_groups_thousands_with_a_narrow_no_break_space_and_puts_a_no_break_space_before_euro():
+    assert money(Decimal("1234567.89")) == f"1{NNBSP}234{NNBSP}567,89{NBSP}€"
+
+
+def test_money_always_shows_cents():
+    assert money(Decimal("1000")) == f"1{NNBSP}000,00{NBSP}€"
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        (Decimal("0.005"), f"0,01{NBSP}€"),  # half a cent goes up
+        (Decimal("0.004"), f"0,00{NBSP}€"),
+        (Decimal("2.675"), f"2,68{NBSP}€"),  # a tie whose last kept digit is odd
+        (Decimal("2.665"), f"2,67{NBSP}€"),  # half-even would give 2,66
+        (Decimal("1234.565"), f"1{NNBSP}234,57{NBSP}€"),
+    ],
+)
+def test_money_rounds_half_up_to_the_cent(amount, expected):
+    assert money(amount) == expected
+
+
+def test_money_without_amount_is_a_dash_not_zero():
+    assert money(None) == DASH
+
+
+# --- numbers and percentages ----------------------------------------------------------------
+
+def test_number_groups_thousands_with_a_narrow_no_break_space():
+    assert number(1234567) == f"1{NNBSP}234{NNBSP}567"
+
+
+def test_number_with_decimals_uses_a_comma():
+    assert number(Decimal("1234.5"), decimals=1) == f"1{NNBSP}234,5"
+    assert number(Decimal("0.5"), decimals=2) == "0,50"
+
+
+def test_number_without_value_is_a_dash():
+    assert number(None) == DASH
+
+
+@pytest.mark.parametrize(
+    ("ratio", "decimals", "expected"),
+    [
+        (0.5, 0, f"50{NNBSP}%"),
+        (0, 0, f"0{NNBSP}%"),
+        (1.5, 0, f"150{NNBSP}%"),
+        (0.1234, 1, f"12,3{NNBSP}%"),
+        (12.5, 0, f"1{NNBSP}250{NNBSP}%"),
+    ],
+)
+def test_percent_puts_a_narrow_no_break_space_before_the_sign(ratio, decimals, expected):
+    assert percent(ratio, decimals) == expected
+
+
+def test_percent_without_value_is_a_dash_not_zero_percent():
+    assert percent(None) == DASH
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+def test_long_date_spells_the_month_in_french():
+    assert long_date(date(2023, 5, 30)) == "30 mai 2023"
+    assert long_date(date(2024, 8, 1)) == "1 août 2024"
+
+
+def test_short_date_is_day_month_year():
+    assert short_date(date(2023, 5, 3)) == "03/05/2023"
+
+
+def test_month_year_spells_the_month_in_french():
+    assert month_year(date(2023, 5, 30)) == "mai 2023"
+    assert month_year(date(2024, 2, 1)) == "février 2024"
+
+
+@pytest.mark.parametrize("formatter", [long_date, short_date, month_year])
+def test_dates_without_value_are_a_dash(formatter):
+    assert formatter(None) == DASH

@@ -1,0 +1,34 @@
+"""The schema is created by Alembic alone, and what it creates is exactly the models."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlmodel import SQLModel
+
+import ctg_data.models  # noqa: F401
+
+
+def test_migrations_create_every_table_of_the_models(engine):
+    assert set(inspect(engine).get_table_names()) - {"alembic_version"} == set(SQLModel.metadata.tables)
+
+
+def test_migrations_and_models_agree_with_no_pending_change(engine):
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, SQLModel.metadata)
+    assert diff == []
+
+
+def test_the_ten_domains_and_the_levers_are_part_of_the_schema(engine):
+    with engine.connect() as connection:
+        domains = [row[0] for row in connection.exec_driver_sql("SELECT code FROM domains ORDER BY position")]
+        levers = {row[0] for row in connection.exec_driver_sql("SELECT code FROM funding_levers")}
+    # The codes of FORMAT.md, written out here rather than read from the code under test.
+    assert domains == [
+        "petite_enfance", "enfance", "jeunesse", "parentalite", "acces_aux_droits",
+        "inclusion_numerique", "animation_vie_sociale", "logement", "handicap", "accompagnement_social",
+    ]
+    assert levers == {
+        "bonus_territoire", "cofinancement_diagnostic", "cofinancement_ingenierie",
+        "cofinancement_coordination", "prestation_service", "subvention", "autre",
+    }
