@@ -1,0 +1,189 @@
+"""The bonus territoire CTG, facility by facility: the database's facts fed into the pure engine
+(rules.bonus, rules.reconciliation), one row per facility and year, as advisors check them.
+
+Four small reads per call (facilities with their activity, the barème of the years, funding sums
+with the set of beneficiaries, signatories) whatever the number of facilities.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+import pandas as pd
+from babel.numbers import format_decimal
+from sqlalchemy import Engine
+
+from ctg_data import formats as fmt
+from ctg_data.funding import Sums, add, fold_sums, reconciliation_columns, tolerance_settings
+from ctg_data.queries import funding as q
+from ctg_data.rules.bonus import ActivityFacts, FacilityFacts, days_open, facility_due, find_rate
+from ctg_data.rules.reconciliation import BONUS_LEVER, reconcile
+from ctg_data.vocabulary import FACILITY_TYPE_LABELS, FacilityType, RateBasis
+
+COLUMNS = ["facility_id", "facility", "facility_name", "type", "type_label", "insee_code", "commune",
+           "manager", "manager_name", "year", "basis", "quantity", "base_label", "rate_amount",
+           "rate_label", "status", "due", "planned", "notified", "paid", "gap_notified", "gap_paid",
+           "flags", "flag_labels", "reasons", "explanation", "comments"]
+
+HEADERS = {"facility": "Code équipement", "facility_name": "Équipement", "type_label": "Type",
+           "commune": "Commune", "manager_name": "Gestionnaire", "year": "Année", "base_label": "Base",
+           "rate_label": "Taux appliqué", "due": "Dû", "notified": "Notifié", "paid": "Versé",
+           "gap_notified": "Écart notifié − dû", "gap_paid": "Écart versé − notifié",
+           "flag_labels": "Alertes", "reasons": "Motifs des alertes", "explanation": "Calcul",
+           "comments": "Commentaires"}
+
+MANAGER_HEADERS = {"manager_name": "Gestionnaire", "facilities": "Lignes équipement × année",
+                   "due": "Dû", "unknown_due": "Montants dus inconnus", "notified": "Notifié",
+                   "paid": "Versé", "gap_notified": "Écart notifié − dû",
+                   "gap_paid": "Écart versé − notifié", "flagged": "Lignes en alerte"}
+
+
+def bonus_reconciliation(engine: Engine, convention_id: int, years: tuple[int, ...],
+                         insee_code: str | None = None, facility_code: str | None = None
+                         ) -> pd.DataFrame:
+    """Due vs notified vs paid for each facility and year of `years`, with flags and reasons."""
+    facts_rows = q.facilities_with_activity(engine, convention_id, years, insee_code, facility_code)
+    rates = q.rate_rows(engine, years, lever=BONUS_LEVER)
+    sums = fold_sums(q.funding_sums(engine, convention_id, years, link="facility",
+                                    levers=(BONUS_LEVER,)))
+    comments = defaultdict(list)
+    for row in q.funding_comments(engine, convention_id, years, BONUS_LEVER):
+        comments[(row["facility_id"], row["year"])].append(row["comment"])
+    signatories = q.signatory_codes(engine, convention_id)
+    settings = tolerance_settings()
+
+    rows = []
+    for facility, activities in _by_facility(facts_rows):
+        facts = FacilityFacts(facility["code"], facility["type"], facility["territory_class"],
+                              facility["places"], facility["opens_on"], facility["closes_on"])
+        for year in years:
+            line = sums.get((facility["facility_id"], BONUS_LEVER, year))
+            closed = days_open(facts.opens_on, facts.closes_on, year) == 0
+            if closed and line is None:
+                continue  # not open and not funded: not part of that year's allocation
+            line = line or Sums()
+            activity = activities.get(year)
+            due = facility_due(facts, activity, rates, year=year, lever=BONUS_LEVER)
+            rec = reconcile(
+                due, line.totals(), is_closed_all_year=closed,
+                is_eaje_outside_psu=facts.type == FacilityType.EAJE and facility["psu"] is False,
+                allowed_beneficiaries=signatories | {facility["manager"]}, settings=settings)
+            quantity = _quantity(due.rate, facts, activity)
+            rows.append({
+                **{key: facility[key] for key in ("facility_id", "type", "insee_code", "commune",
+                                                  "manager", "manager_name")},
+                "facility": facility["code"], "facility_name": facility["name"],
+                "type_label": FACILITY_TYPE_LABELS.get(facility["type"], facility["type"]),
+                "year": year, "basis": due.rate.basis if due.rate else None, "quantity": quantity,
+                "base_label": _base_label(due.rate, quantity),
+                "rate_amount": due.rate.amount if due.rate else None,
+                "rate_label": _rate_label(due.rate), **reconciliation_columns(rec, line),
+                "comments": " | ".join(comments.get((facility["facility_id"], year), [])),
+            })
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def manager_totals(report: pd.DataFrame) -> pd.DataFrame:
+    """Per manager (the one the bonus is paid to): the sums of its facility rows. A due amount
+    that cannot be computed is counted apart, never summed as zero."""
+    totals: dict[str, dict] = {}
+    for row in report.itertuples(index=False):
+        entry = totals.setdefault(row.manager, {
+            "manager": row.manager, "manager_name": row.manager_name, "facilities": 0, "due": None,
+            "unknown_due": 0, "notified": None, "paid": None, "gap_notified": None,
+            "gap_paid": None, "flagged": 0})
+        entry["facilities"] += 1
+        entry["unknown_due"] += row.due is None
+        entry["flagged"] += bool(row.flags)
+        for column in ("due", "notified", "paid", "gap_notified", "gap_paid"):
+            entry[column] = add(entry[column], getattr(row, column))
+    frame = pd.DataFrame(list(totals.values()), columns=["manager", *MANAGER_HEADERS])
+    return frame.sort_values("manager_name", kind="stable").reset_index(drop=True)
+
+
+def facility_detail(engine: Engine, convention_id: int, facility_code: str,
+                    years: tuple[int, ...]) -> dict | None:
+    """One facility's page: identity, activity over the years, the barème rows of its type and
+    class (marking the one applied each year), the computation per year and its funding lines."""
+    facts_rows = q.facilities_with_activity(engine, convention_id, years, facility_code=facility_code)
+    if not facts_rows:
+        return None
+    facility = facts_rows[0]
+    activity = pd.DataFrame(
+        [{"Année": r["activity_year"], "Places": r["activity_places"],
+          "Heures réalisées": r["hours_delivered"], "Heures facturées": r["hours_billed"],
+          "ETP": r["fte"]} for r in facts_rows if r["activity_year"] is not None],
+        columns=["Année", "Places", "Heures réalisées", "Heures facturées", "ETP"])
+    rates = q.rate_rows(engine, None, lever=BONUS_LEVER, facility_type=facility["type"])
+    applied = {find_rate(rates, year=r.year, lever=BONUS_LEVER, facility_type=facility["type"],
+                         territory_class=facility["territory_class"]) for r in rates}
+    rate_table = pd.DataFrame(
+        [{"Année": r.year, "Classe de territoire": r.territory_class or "(toutes : taux de repli)",
+          "Base": r.basis, "Montant": r.amount, "Plancher": r.floor, "Plafond": r.cap,
+          "Appliqué": "oui" if r in applied else "non", "Source": r.source}
+         for r in rates if r.territory_class in ("", facility["territory_class"])],
+        columns=["Année", "Classe de territoire", "Base", "Montant", "Plancher", "Plafond",
+                 "Appliqué", "Source"])
+    lines = pd.DataFrame(q.facility_funding_lines(engine, convention_id, facility_code),
+                         columns=["lever", "year", "funder_name", "beneficiary", "beneficiary_name",
+                                  "planned", "notified", "paid", "comment"])
+    return {
+        "facility": {key: facility[key] for key in (
+            "code", "name", "type", "commune", "manager", "manager_name", "places", "psu",
+            "territory_class", "opens_on", "closes_on")},
+        "activity": activity, "rates": rate_table, "lines": lines,
+        "years": bonus_reconciliation(engine, convention_id, years, facility_code=facility_code),
+    }
+
+
+def _by_facility(rows: list[dict]):
+    """Group the one-query rows: the facility's columns once, its activity by year."""
+    grouped: dict[int, tuple[dict, dict[int, ActivityFacts]]] = {}
+    for row in rows:
+        facility, activities = grouped.setdefault(row["facility_id"], (row, {}))
+        if row["activity_year"] is not None:
+            activities[row["activity_year"]] = ActivityFacts(
+                row["activity_places"], row["hours_delivered"], row["hours_billed"], row["fte"])
+    return grouped.values()
+
+
+def _quantity(rate, facility: FacilityFacts, activity: ActivityFacts | None):
+    """The number the rate multiplies (as RULES.md step 2 picks it), for display and scripts."""
+    if rate is None:
+        return None
+    if rate.basis == RateBasis.PAR_PLACE:
+        return activity.places if activity and activity.places is not None else facility.places
+    if rate.basis == RateBasis.PAR_HEURE:
+        return activity.hours_delivered if activity else None
+    if rate.basis == RateBasis.PAR_ETP:
+        return activity.fte if activity else None
+    return None
+
+
+def _base_label(rate, quantity) -> str:
+    if rate is None:
+        return fmt.DASH
+    if rate.basis == RateBasis.FORFAIT:
+        return "forfait"
+    if quantity is None:
+        return "non renseignée"
+    unit = {RateBasis.PAR_PLACE: "places", RateBasis.PAR_HEURE: "h", RateBasis.PAR_ETP: "ETP"}
+    return f"{fmt.smart_number(quantity)} {unit.get(rate.basis, '')}".strip()
+
+
+def rate_money(amount: Decimal) -> str:
+    # Barème rates go below the cent (0,155 €/h): never round them for display.
+    return format_decimal(amount, format="#,##0.00##", locale=fmt.LOCALE) + "\u00a0€"
+
+
+def _rate_label(rate) -> str:
+    if rate is None:
+        return "sans barème"
+    per = {RateBasis.PAR_PLACE: " / place", RateBasis.PAR_HEURE: " / heure",
+           RateBasis.PAR_ETP: " / ETP", RateBasis.FORFAIT: " (forfait)"}.get(rate.basis, "")
+    text = rate_money(rate.amount) + per
+    bounds = [f"plancher {fmt.money(rate.floor)}" if rate.floor is not None else "",
+              f"plafond {fmt.money(rate.cap)}" if rate.cap is not None else ""]
+    bounds = [b for b in bounds if b]
+    return text + (f", {', '.join(bounds)}" if bounds else "")
