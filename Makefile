@@ -20,7 +20,7 @@ test: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	scripts/ensure-system-packages
-	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds -p no:cacheprovider
+	$(BIN)/python -m pytest benchmarks -p no:cacheprovider --benchmark-columns=min,median,max,rounds --benchmark-sort=name
 
 check: $(VENV)/.app-installed
 	$(BIN)/ctg check

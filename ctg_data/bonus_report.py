@@ -7,6 +7,7 @@ with the set of beneficiaries, signatories) whatever the number of facilities.
 
 from __future__ import annotations
 
+import csv
 from collections import defaultdict
 from decimal import Decimal
 
@@ -15,16 +16,24 @@ from babel.numbers import format_decimal
 from sqlalchemy import Engine
 
 from ctg_data import formats as fmt
-from ctg_data.funding import Sums, add, fold_sums, reconciliation_columns, tolerance_settings
+from ctg_data.funding import (
+    LEVER_LABELS,
+    Sums,
+    add,
+    fold_sums,
+    frame,
+    reconciliation_columns,
+    tolerance_settings,
+)
 from ctg_data.queries import funding as q
 from ctg_data.rules.bonus import ActivityFacts, FacilityFacts, days_open, facility_due, find_rate
-from ctg_data.rules.reconciliation import BONUS_LEVER, reconcile
+from ctg_data.rules.reconciliation import BONUS_LEVER, Flag, reconcile
 from ctg_data.vocabulary import FACILITY_TYPE_LABELS, FacilityType, RateBasis
 
 COLUMNS = ["facility_id", "facility", "facility_name", "type", "type_label", "insee_code", "commune",
            "manager", "manager_name", "year", "basis", "quantity", "base_label", "rate_amount",
            "rate_label", "status", "due", "planned", "notified", "paid", "gap_notified", "gap_paid",
-           "flags", "flag_labels", "reasons", "explanation", "comments"]
+           "flag_codes", "flag_labels", "reasons", "explanation", "comments"]
 
 HEADERS = {"facility": "Code équipement", "facility_name": "Équipement", "type_label": "Type",
            "commune": "Commune", "manager_name": "Gestionnaire", "year": "Année", "base_label": "Base",
@@ -81,7 +90,7 @@ def bonus_reconciliation(engine: Engine, convention_id: int, years: tuple[int, .
                 "rate_label": _rate_label(due.rate), **reconciliation_columns(rec, line),
                 "comments": " | ".join(comments.get((facility["facility_id"], year), [])),
             })
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return frame(rows, COLUMNS, integers=("facility_id", "year"))
 
 
 def manager_totals(report: pd.DataFrame) -> pd.DataFrame:
@@ -95,11 +104,12 @@ def manager_totals(report: pd.DataFrame) -> pd.DataFrame:
             "gap_paid": None, "flagged": 0})
         entry["facilities"] += 1
         entry["unknown_due"] += row.due is None
-        entry["flagged"] += bool(row.flags)
+        entry["flagged"] += bool(row.flag_codes)
         for column in ("due", "notified", "paid", "gap_notified", "gap_paid"):
             entry[column] = add(entry[column], getattr(row, column))
-    frame = pd.DataFrame(list(totals.values()), columns=["manager", *MANAGER_HEADERS])
-    return frame.sort_values("manager_name", kind="stable").reset_index(drop=True)
+    result = frame(sorted(totals.values(), key=lambda entry: entry["manager_name"]),
+                   ["manager", *MANAGER_HEADERS], integers=("facilities", "unknown_due", "flagged"))
+    return result
 
 
 def facility_detail(engine: Engine, convention_id: int, facility_code: str,
@@ -110,24 +120,27 @@ def facility_detail(engine: Engine, convention_id: int, facility_code: str,
     if not facts_rows:
         return None
     facility = facts_rows[0]
-    activity = pd.DataFrame(
+    activity = frame(
         [{"Année": r["activity_year"], "Places": r["activity_places"],
           "Heures réalisées": r["hours_delivered"], "Heures facturées": r["hours_billed"],
           "ETP": r["fte"]} for r in facts_rows if r["activity_year"] is not None],
-        columns=["Année", "Places", "Heures réalisées", "Heures facturées", "ETP"])
+        ACTIVITY_COLUMNS, integers=("Année",))
     rates = q.rate_rows(engine, None, lever=BONUS_LEVER, facility_type=facility["type"])
     applied = {find_rate(rates, year=r.year, lever=BONUS_LEVER, facility_type=facility["type"],
                          territory_class=facility["territory_class"]) for r in rates}
-    rate_table = pd.DataFrame(
-        [{"Année": r.year, "Classe de territoire": r.territory_class or "(toutes : taux de repli)",
-          "Base": r.basis, "Montant": r.amount, "Plancher": r.floor, "Plafond": r.cap,
-          "Appliqué": "oui" if r in applied else "non", "Source": r.source}
+    rate_table = frame(
+        [{"Année": r.year, "Classe de territoire": r.territory_class or "toutes (taux de repli)",
+          "Base": BASIS_LABELS.get(r.basis, r.basis), "Montant": r.amount, "Plancher": r.floor,
+          "Plafond": r.cap, "Appliqué": "oui" if r in applied else "non", "Source": r.source}
          for r in rates if r.territory_class in ("", facility["territory_class"])],
-        columns=["Année", "Classe de territoire", "Base", "Montant", "Plancher", "Plafond",
-                 "Appliqué", "Source"])
-    lines = pd.DataFrame(q.facility_funding_lines(engine, convention_id, facility_code),
-                         columns=["lever", "year", "funder_name", "beneficiary", "beneficiary_name",
-                                  "planned", "notified", "paid", "comment"])
+        RATE_COLUMNS, integers=("Année",))
+    lines = frame(
+        [{"Levier": LEVER_LABELS.get(r["lever"], r["lever"]), "Année": r["year"],
+          "Financeur": r["funder_name"], "Bénéficiaire": r["beneficiary_name"],
+          "Prévu": r["planned"], "Notifié": r["notified"], "Versé": r["paid"],
+          "Commentaire": r["comment"] or ""}
+         for r in q.facility_funding_lines(engine, convention_id, facility_code)],
+        LINE_COLUMNS, integers=("Année",))
     return {
         "facility": {key: facility[key] for key in (
             "code", "name", "type", "commune", "manager", "manager_name", "places", "psu",
@@ -135,6 +148,15 @@ def facility_detail(engine: Engine, convention_id: int, facility_code: str,
         "activity": activity, "rates": rate_table, "lines": lines,
         "years": bonus_reconciliation(engine, convention_id, years, facility_code=facility_code),
     }
+
+
+ACTIVITY_COLUMNS = ["Année", "Places", "Heures réalisées", "Heures facturées", "ETP"]
+RATE_COLUMNS = ["Année", "Classe de territoire", "Base", "Montant", "Plancher", "Plafond", "Appliqué",
+                "Source"]
+LINE_COLUMNS = ["Levier", "Année", "Financeur", "Bénéficiaire", "Prévu", "Notifié", "Versé",
+                "Commentaire"]
+BASIS_LABELS = {"par_place": "par place", "par_heure": "par heure", "forfait": "forfait",
+                "par_etp": "par ETP", "taux_cout": "taux du coût"}
 
 
 def _by_facility(rows: list[dict]):
@@ -187,3 +209,70 @@ def _rate_label(rate) -> str:
               f"plafond {fmt.money(rate.cap)}" if rate.cap is not None else ""]
     bounds = [b for b in bounds if b]
     return text + (f", {', '.join(bounds)}" if bounds else "")
+
+
+# ---------------------------------------------------------------- `ctg bonus` (scripts, checks)
+
+SCRIPT_COLUMNS = ["convention", "equipement", "type", "annee", "base", "taux", "du", "notifie",
+                  "verse", "ecart", "alertes"]
+
+
+def script_rows(engine: Engine, conventions: list[dict], year: int) -> list[dict]:
+    """One row per facility of each convention for `year`, raw values (Decimal, codes)."""
+    rows = []
+    for convention in conventions:
+        report = bonus_reconciliation(engine, convention["id"], (year,))
+        for row in report.itertuples(index=False):
+            rows.append({"convention": convention["code"], "equipement": row.facility,
+                         "type": row.type, "annee": row.year, "base": row.quantity,
+                         "taux": row.rate_amount, "du": row.due, "notifie": row.notified,
+                         "verse": row.paid, "ecart": row.gap_notified, "alertes": row.flag_codes})
+    return rows
+
+
+def script_csv(rows: list[dict], stream) -> None:
+    """Machine-readable: comma, dot decimals, flag codes joined by ';', empty when unknown."""
+    writer = csv.DictWriter(stream, fieldnames=SCRIPT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _plain(key, value) for key, value in row.items()})
+
+
+def script_table(rows: list[dict]) -> str:
+    """For a person at a terminal: French numbers and flag labels, aligned columns."""
+    if not rows:
+        return "Aucun équipement pour cette année."
+    money = {"du", "notifie", "verse", "ecart"}
+    cells = [[_french(key, row[key]) for key in SCRIPT_COLUMNS] for row in rows]
+    widths = [max(len(key), *(len(line[i]) for line in cells)) for i, key in enumerate(SCRIPT_COLUMNS)]
+    lines = [[key.ljust(width) for key, width in zip(SCRIPT_COLUMNS, widths, strict=True)]]
+    for line in cells:
+        lines.append([cell.rjust(width) if key in money or key in ("base", "taux") else cell.ljust(width)
+                      for key, cell, width in zip(SCRIPT_COLUMNS, line, widths, strict=True)])
+    return "\n".join("  ".join(line).rstrip() for line in lines)
+
+
+def _plain(key: str, value) -> str:
+    if value is None:
+        return ""
+    if key == "alertes":
+        return ";".join(value)
+    if isinstance(value, Decimal):
+        if key in ("du", "notifie", "verse", "ecart") or (key == "taux" and value == round(value, 2)):
+            return f"{value:.2f}"
+        return format(value.normalize(), "f")  # hours, ETP, sub-cent rates: as many decimals as needed
+    return str(value)
+
+
+def _french(key: str, value) -> str:
+    if key == "alertes":
+        return " ; ".join(Flag(code).label_fr for code in value) if value else ""
+    if value is None:
+        return fmt.DASH
+    if key in ("du", "notifie", "verse", "ecart"):
+        return fmt.number(value, 2)
+    if key == "taux":
+        return format_decimal(value, format="#,##0.00##", locale=fmt.LOCALE)
+    if key == "base":
+        return fmt.smart_number(value)
+    return str(value)

@@ -67,6 +67,31 @@ def cmd_check(_args) -> int:
     return 1
 
 
+def cmd_bonus(args) -> int:
+    from ctg_data.bonus_report import script_csv, script_rows, script_table
+    from ctg_data.queries.funding import all_conventions, convention_by_code
+
+    engine = db.get_engine()
+    if args.convention:
+        convention = convention_by_code(engine, args.convention)
+        if convention is None:
+            known = ", ".join(c["code"] for c in all_conventions(engine)) or "aucune"
+            print(f"Convention inconnue : « {args.convention} » (conventions enregistrées : {known}).",
+                  file=sys.stderr)
+            return 2
+        conventions = [convention]
+    else:
+        # Only the conventions running that year: a facility's bonus belongs to one of them.
+        conventions = [c for c in all_conventions(engine)
+                       if c["starts_on"].year <= args.year <= c["ends_on"].year]
+    rows = script_rows(engine, conventions, args.year)
+    if args.format == "csv":
+        script_csv(rows, sys.stdout)
+    else:
+        print(script_table(rows))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ctg", description="Tableau de bord CTG : administration.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(func=cmd_seed)
 
     commands.add_parser("check", help="compter les lignes et vérifier les règles").set_defaults(func=cmd_check)
+
+    bonus = commands.add_parser("bonus", help="rapprochement du bonus territoire CTG par équipement")
+    bonus.add_argument("--year", type=int, required=True, help="année (ex. 2024)")
+    bonus.add_argument("--convention", help="code de la convention (par défaut : toutes celles de l'année)")
+    bonus.add_argument("--format", choices=("table", "csv"), default="table",
+                       help="table (lecture, libellés français) ou csv (scripts : codes d'alerte, "
+                            "séparateur virgule, décimales avec point)")
+    bonus.set_defaults(func=cmd_bonus)
     return parser
 
 

@@ -88,6 +88,16 @@ def fold_sums(rows: Iterable[dict]) -> dict[tuple, Sums]:
     return folded
 
 
+def frame(rows: list[dict], columns: list[str], integers: Iterable[str] = ("year",)) -> pd.DataFrame:
+    """A DataFrame that keeps what the database gave: Decimal stays Decimal and a missing value
+    stays None (pandas would otherwise turn a column of ints with a gap into floats)."""
+    result = pd.DataFrame(rows, columns=columns, dtype=object)
+    for column in integers:
+        if column in result:
+            result[column] = result[column].astype("int64")
+    return result
+
+
 def flag_text(flags: Iterable[Flag | str]) -> str:
     labels = [Flag(flag).label_fr for flag in flags]
     return f"{FLAG_MARK} " + " ; ".join(labels) if labels else ""
@@ -98,7 +108,7 @@ def reconciliation_columns(rec: Reconciliation, sums: Sums) -> dict:
     return {
         "status": rec.due.status.value, "due": rec.due.amount, "planned": sums.planned,
         "notified": rec.notified, "paid": rec.paid, "gap_notified": rec.gap_notified,
-        "gap_paid": rec.gap_paid, "flags": tuple(flag.value for flag in rec.flags),
+        "gap_paid": rec.gap_paid, "flag_codes": tuple(flag.value for flag in rec.flags),
         "flag_labels": flag_text(rec.flags), "reasons": " | ".join(explain_flags_fr(rec)),
         "explanation": rec.due.explain_fr(),
     }
@@ -130,11 +140,11 @@ def post_reconciliation(engine: Engine, convention_id: int, years: tuple[int, ..
             rows.append({"post": post["code"], "title": post["title"], "employer": post["employer"],
                          "employer_name": post["employer_name"], "year": year, "fte": post["fte"],
                          "annual_cost": post["annual_cost"], **reconciliation_columns(rec, line)})
-    return pd.DataFrame(rows, columns=POST_COLUMNS)
+    return frame(rows, POST_COLUMNS)
 
 
 POST_COLUMNS = ["post", "title", "employer", "employer_name", "year", "fte", "annual_cost", "status",
-                "due", "planned", "notified", "paid", "gap_notified", "gap_paid", "flags",
+                "due", "planned", "notified", "paid", "gap_notified", "gap_paid", "flag_codes",
                 "flag_labels", "reasons", "explanation"]
 POST_HEADERS = {"post": "Code poste", "title": "Poste", "employer_name": "Employeur", "year": "Année",
                 "fte": "ETP", "annual_cost": "Coût annuel", "due": "Dû", "notified": "Notifié",
@@ -165,7 +175,7 @@ def cofunding_report(engine: Engine, convention_id: int, years: tuple[int, ...])
                      "action": line["action"] or "", "action_title": line["action_title"] or "",
                      "gap_paid": None if notified is None or paid is None else paid - notified,
                      "flag_labels": f"{FLAG_MARK} " + " ; ".join(labels) if labels else ""})
-    return pd.DataFrame(rows, columns=list(COFUNDING_HEADERS) + ["lever", "beneficiary"])
+    return frame(rows, list(COFUNDING_HEADERS) + ["lever", "beneficiary"])
 
 
 COFUNDING_HEADERS = {"lever_label": "Levier", "year": "Année", "action": "Action",
@@ -190,20 +200,26 @@ def lever_breakdown(engine: Engine, convention_id: int, year: int | None = None,
         row["domain_label"] = DOMAIN_LABELS.get(row["domain"], NO_DOMAIN)
     columns = ["lever", "lever_label", "year", "domain", "domain_label", "funder", "funder_name",
                "beneficiary", "beneficiary_name", "planned", "notified", "paid", "lines"]
-    return pd.DataFrame(rows, columns=columns)
+    return frame(rows, columns, integers=("year", "lines"))
 
 
-def breakdown_by(frame: pd.DataFrame, dimension: str) -> pd.DataFrame:
+def sum_by(rows: pd.DataFrame, key: str, columns: Iterable[str]) -> pd.DataFrame:
+    """Decimal sums of `columns` per value of `key`, in order of first appearance; a group
+    where no row gives an amount keeps None (pandas would sum such a group as 0 or NaN)."""
+    columns = list(columns)
+    groups: dict = {}
+    for row in rows.itertuples(index=False):
+        groups.setdefault(getattr(row, key), []).append(row)
+    result = [{key: value, **{column: total(getattr(r, column) for r in members)
+                              for column in columns}} for value, members in groups.items()]
+    return frame(result, [key, *columns], integers=())
+
+
+def breakdown_by(breakdown: pd.DataFrame, dimension: str) -> pd.DataFrame:
     """Planned / notified / paid per value of one dimension; the rows add up to `stage_totals`
     whatever the dimension, since each breakdown row falls in exactly one group."""
-    groups = {}
-    for row in frame.itertuples(index=False):
-        key = getattr(row, dimension)
-        groups.setdefault(key, []).append(row)
-    result = [{dimension: key, **{stage: total(getattr(r, stage) for r in members) for stage in STAGES}}
-              for key, members in groups.items()]
-    return pd.DataFrame(result, columns=[dimension, *STAGES])
+    return sum_by(breakdown, dimension, STAGES)
 
 
-def stage_totals(frame: pd.DataFrame) -> dict[str, Decimal | None]:
-    return {stage: total(frame[stage]) for stage in STAGES}
+def stage_totals(breakdown: pd.DataFrame) -> dict[str, Decimal | None]:
+    return {stage: total(breakdown[stage]) for stage in STAGES}

@@ -79,12 +79,12 @@ def main() -> None:
     action_tiles(summary["actions"])
     indicator_tiles(summary["indicators"])
 
+    st.subheader("Avancement par domaine")
+    charts.domain_progress(summary["domains"])
     left, right = st.columns([3, 2])
     with left:
-        st.subheader("Avancement par domaine")
-        charts.domain_progress(summary["domains"])
-    with right:
         funding_tiles(context)
+    with right:
         st.subheader("Calendrier de la convention")
         charts.timeline(card, now)
 

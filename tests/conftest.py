@@ -5,11 +5,13 @@ copied from a template migrated once, so tests stay independent and quick."""
 import itertools
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from ctg_data.db import make_engine, upgrade
+from ctg_data.db import engine_for, make_engine, upgrade
+from ctg_data.interchange import load_folder
 from tests.postgres_server import PostgresServer
 
 _counter = itertools.count()
@@ -100,3 +102,36 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(
         f"Tests sur PostgreSQL : {len(passed)} réussis, {len(failed)} en échec."
     )
+
+
+DEMO_SEED = Path(__file__).resolve().parent.parent / "seeds" / "lourdes-2023"
+DEMO_TODAY = "2026-11-26"
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite_template(sqlite_template, tmp_path_factory):
+    """The migrated template with the demo convention loaded, built once."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    report = load_folder(DEMO_SEED, actor="test", engine=engine)
+    engine.dispose()
+    assert report.ok, [str(e) for e in report.errors]
+    return path
+
+
+@pytest.fixture
+def demo_app(demo_sqlite_template, tmp_path, monkeypatch):
+    """Environment for AppTest runs on a private copy of the demo database, caches cleared."""
+    import streamlit as st
+
+    path = tmp_path / "app.sqlite3"
+    shutil.copy(demo_sqlite_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("CTG_DATABASE_URL", url)
+    monkeypatch.setenv("CTG_TODAY", DEMO_TODAY)
+    engine_for.cache_clear()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield url
+    engine_for.cache_clear()

@@ -133,3 +133,36 @@ def test_an_unknown_sheet_file_is_refused(engine, tmp_path):
     (folder / "action.csv").write_text("code\nx\n", encoding="utf-8")
     with pytest.raises(FormatError, match="feuille inconnue"):
         load_folder(folder, actor="test", engine=engine)
+
+
+def test_changing_an_actions_partners_updates_it_and_the_same_list_changes_nothing(engine, tmp_path):
+    sheets = minimal_convention()
+    assert load_folder(write_folder(tmp_path / "a", sheets), actor="test", engine=engine).ok
+    sheets["actions"][0]["partenaires"] = "asso"
+    report = load_folder(write_folder(tmp_path / "b", sheets), actor="test", engine=engine)
+    assert report.counts["actions"]["updated"] == 1
+    with Session(engine) as session:
+        codes = session.exec(select(m.Organisation.code).join(
+            m.ActionPartner, m.ActionPartner.organisation_id == m.Organisation.id)).all()
+    assert codes == ["asso"]
+    again = load_folder(write_folder(tmp_path / "c", sheets), actor="test", engine=engine)
+    assert again.counts["actions"]["unchanged"] == 1 and not again.changed
+
+
+def test_every_load_that_writes_moves_the_data_version_so_views_refresh(engine, tmp_path):
+    from ctg_data.queries.conventions import data_version
+
+    before = data_version(engine)
+    sheets = minimal_convention()
+    assert load_folder(write_folder(tmp_path / "a", sheets), actor="test", engine=engine).ok
+    after_load = data_version(engine)
+    assert after_load > before
+    assert load_folder(write_folder(tmp_path / "a", sheets), actor="test", engine=engine).ok
+    assert data_version(engine) == after_load  # nothing changed, caches stay valid
+
+
+def test_a_dry_run_reports_what_would_change_and_writes_nothing(engine, tmp_path):
+    report = load_folder(write_folder(tmp_path / "a", minimal_convention()), actor="test", engine=engine,
+                         dry_run=True)
+    assert report.ok and report.counts["actions"]["created"] == 1
+    assert counts(engine)["actions"] == 0

@@ -142,19 +142,20 @@ class _Loader:
             record = model(**values)
             self.session.add(record)
             self.session.flush()
-            self.set_links(record, links)
+            self.set_links(record, links, {name: [] for name in links})
             audit(self.session, actor=self.actor, operation="import:création", record=record,
                   before=None, after=snapshot(record) | links)
             self.report.count(table.sheet, "created")
         else:
-            before = snapshot(record) | self.current_links(record, links)
+            current_links = self.current_links(record, links)
             changed = {name: value for name, value in values.items() if getattr(record, name) != value}
-            if not changed and before == snapshot(record) | links:
+            if not changed and current_links == links:
                 self.report.count(table.sheet, "unchanged")
                 return
+            before = snapshot(record) | current_links
             for name, value in changed.items():
                 setattr(record, name, value)
-            self.set_links(record, links)
+            self.set_links(record, links, current_links)
             if hasattr(record, "version"):
                 record.version += 1
             if hasattr(record, "updated_at"):
@@ -222,8 +223,7 @@ class _Loader:
                 select(column).where(model.action_id == action.id)).all())
         return current
 
-    def set_links(self, action: m.SQLModel, wanted: dict) -> None:
-        current = self.current_links(action, wanted)
+    def set_links(self, action: m.Action, wanted: dict, current: dict) -> None:
         for name, ids in wanted.items():
             model, attribute = ACTION_LINKS[name]
             for gone in set(current[name]) - set(ids):

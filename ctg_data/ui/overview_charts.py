@@ -28,7 +28,7 @@ def domain_progress(domains: pd.DataFrame) -> None:
     data = pd.DataFrame(rows)
     order = list(domains.sort_values("position")["domain"])
     base = alt.Chart(data).encode(
-        y=alt.Y("Domaine:N", sort=order, title=None),
+        y=alt.Y("Domaine:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
         yOffset=alt.YOffset("Mesure:N", sort=[ACTIONS, INDICATORS]),
         tooltip=["Domaine", "Mesure", alt.Tooltip("Texte:N", title="Valeur")],
     )
@@ -59,7 +59,7 @@ def timeline(card: dict, today: date) -> None:
     marks = alt.Chart(data).mark_point(filled=True, size=90, color="#000000").encode(
         x="Date:T", shape=alt.Shape("Événement:N", title=None),
         tooltip=["Événement", alt.Tooltip("Texte:N", title="Date")])
-    st.altair_chart(themed((span + marks).properties(height=90)), width="stretch")
+    st.altair_chart(themed((span + marks).properties(height=110)), width="stretch")
     total = (end - start).days
     elapsed = min(max((today - start).days, 0), total)
     st.caption(f"Convention du {fmt.long_date(start)} au {fmt.long_date(end)} : "

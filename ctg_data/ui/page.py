@@ -20,6 +20,7 @@ convention_card = cached_query(q.convention_card)
 
 PARAMS = ("convention", "annee", "domaine", "commune")
 SAVED = "ctg_saved_filters"
+ALL = ""
 ALL_YEARS, ALL_DOMAINS, ALL_COMMUNES = "Toutes les années", "Tous les domaines", "Toutes les communes"
 
 
@@ -57,15 +58,17 @@ def _restore_saved_filters() -> None:
 
 def _select(label: str, options: list, param: str, *, all_label: str | None = None,
             format_func=str):
-    choices = ([None] if all_label else []) + options
+    """A sidebar choice read from and written to the URL. "All" is the empty string rather
+    than None: a plain value round-trips through widgets and links alike."""
+    choices = ([ALL] if all_label else []) + options
     wanted = st.query_params.get(param)
-    index = next((i for i, option in enumerate(choices) if option is not None and str(option) == wanted), 0)
+    index = next((i for i, option in enumerate(choices) if option != ALL and str(option) == wanted), 0)
     value = st.sidebar.selectbox(label, choices, index=index,
-                                 format_func=lambda o: all_label if o is None else format_func(o))
-    if value is None:
+                                 format_func=lambda o: all_label if o == ALL else format_func(o))
+    if value == ALL:
         st.query_params.pop(param, None)
-    else:
-        st.query_params[param] = str(value)
+        return None
+    st.query_params[param] = str(value)
     return value
 
 

@@ -1,0 +1,44 @@
+"""How long the steering views' queries take for one convention among a thousand
+(1,44 million measurements), on PostgreSQL. `make bench` prints the timings."""
+
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ctg_data import models as m
+from ctg_data.queries.actions import actions_frame
+from ctg_data.queries.filters import Filters
+from ctg_data.queries.indicators import indicators_frame
+from ctg_data.queries.overview import lever_totals, steering_summary
+
+TODAY = date(2026, 11, 26)
+
+
+def convention_filters(engine) -> Filters:
+    with Session(engine) as session:
+        middle = session.exec(select(m.Convention.id).where(m.Convention.code == "ctg-500")).one()
+        assert session.exec(select(func.count()).select_from(m.Measurement)).one() == 1_000 * 36 * 40
+    return Filters(convention_id=middle)
+
+
+def test_bench_indicators_of_one_convention(benchmark, national_engine):
+    filters = convention_filters(national_engine)
+    frame = benchmark(indicators_frame, national_engine, filters, TODAY)
+    assert len(frame) == 36 and frame["current_value"].notna().all()
+
+
+def test_bench_actions_of_one_convention(benchmark, national_engine):
+    frame = benchmark(actions_frame, national_engine, convention_filters(national_engine), TODAY)
+    assert len(frame) == 40
+
+
+def test_bench_steering_summary(benchmark, national_engine):
+    summary = benchmark(steering_summary, national_engine, convention_filters(national_engine), TODAY)
+    assert len(summary["domains"]) == 10
+
+
+def test_bench_lever_totals_for_a_year(benchmark, national_engine):
+    filters = Filters(convention_id=convention_filters(national_engine).convention_id, year=2024)
+    totals = benchmark(lever_totals, national_engine, filters)
+    assert len(totals) == 1

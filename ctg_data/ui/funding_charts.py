@@ -1,0 +1,99 @@
+"""Charts and tables of the funding pages (Leviers, Bonus territoire, Coordination).
+
+Charts plot floats (only the chart: every figure a user reads as text stays Decimal and goes
+through formats.money). Each chart is followed by a sentence saying what it shows.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from ctg_data import formats as fmt
+from ctg_data.exports import export_files, export_frame
+from ctg_data.funding import STAGES
+from ctg_data.ui.charts import OKABE_ITO, themed
+
+OTHERS = "Autres"
+
+
+def display_frame(frame: pd.DataFrame, headers: dict[str, str], money: tuple[str, ...] = (),
+                  formatters: dict | None = None) -> pd.DataFrame:
+    """French headers and French text for money: what st.dataframe shows."""
+    shown = frame[list(headers)].copy()
+    for column in money:
+        if column in shown:
+            shown[column] = shown[column].map(fmt.money).astype(object)
+    for column, formatter in (formatters or {}).items():
+        shown[column] = shown[column].map(formatter).astype(object)
+    return shown.rename(columns=headers).reset_index(drop=True)
+
+
+def table_with_downloads(frame: pd.DataFrame, headers: dict[str, str], *, basename: str, key: str,
+                         money: tuple[str, ...] = (), formatters: dict | None = None) -> None:
+    """The table on screen and the same rows as .xlsx and .csv, with the same French headers."""
+    st.dataframe(display_frame(frame, headers, money, formatters), hide_index=True,
+                 width="stretch")
+    exported = export_frame(frame, headers)
+    money_headers = tuple(headers[column] for column in money if column in headers)
+    columns = st.columns(2)
+    for column, file in zip(columns, export_files(exported, basename, money_columns=money_headers),
+                            strict=True):
+        column.download_button(file.label, file.data, file_name=file.file_name, mime=file.mime,
+                               key=f"{key}-{file.file_name}")
+
+
+def _euros(value) -> float:
+    return float(value) if isinstance(value, Decimal) else 0.0
+
+
+def stages_chart(per_value: pd.DataFrame, dimension: str, title: str, *, limit: int = 7) -> None:
+    """Planned / notified / paid as three horizontal bars stacked by `dimension`: every bar adds
+    up to the stage total, whichever dimension is chosen. Beyond `limit` values the smallest
+    are grouped as "Autres" so that the palette (8 colours) is never reused."""
+    ranked = per_value.assign(_size=per_value["planned"].map(_euros) + per_value["notified"].map(_euros)
+                              + per_value["paid"].map(_euros)).sort_values("_size", ascending=False)
+    labels = [str(value) for value in ranked[dimension]]
+    keep = labels if len(labels) <= limit + 1 else labels[:limit]
+    rows = []
+    for label, row in zip(labels, ranked.itertuples(index=False), strict=True):
+        name = label if label in keep else OTHERS
+        for stage, stage_label in STAGES.items():
+            rows.append({"Étape": stage_label, title: name, "Montant": _euros(getattr(row, stage))})
+    data = pd.DataFrame(rows).groupby(["Étape", title], as_index=False, sort=False)["Montant"].sum()
+    data["Montant (texte)"] = data["Montant"].map(lambda v: fmt.money(Decimal(str(v))))
+    order = keep + ([OTHERS] if len(keep) < len(labels) else [])
+    data["rang"] = data[title].map(order.index)  # stack in legend order, largest first
+    chart = alt.Chart(data).mark_bar().encode(
+        y=alt.Y("Étape:N", sort=list(STAGES.values()), title=None),
+        x=alt.X("sum(Montant):Q", title="Montant (€)", axis=alt.Axis(format=",.0f")),
+        color=alt.Color(f"{title}:N", sort=order, title=title,
+                        scale=alt.Scale(domain=order, range=OKABE_ITO[:len(order)])),
+        order=alt.Order("rang:Q"),
+        tooltip=[alt.Tooltip("Étape:N"), alt.Tooltip(f"{title}:N"),
+                 alt.Tooltip("Montant (texte):N", title="Montant")],
+    )
+    st.altair_chart(themed(chart.properties(height=180)), width="stretch")
+
+
+def due_paid_chart(rows: pd.DataFrame, *, by: str, title: str) -> None:
+    """Due, notified and paid side by side per value of `by` (grouped, not stacked: the three
+    are the same money at three moments, adding them would mean nothing)."""
+    stages = {"due": "Dû", "notified": "Notifié", "paid": "Versé"}
+    data = pd.DataFrame([{title: str(getattr(row, by)), "Étape": label,
+                          "Montant": _euros(getattr(row, stage)),
+                          "Montant (texte)": fmt.money(getattr(row, stage))}
+                         for row in rows.itertuples(index=False) for stage, label in stages.items()])
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X(f"{title}:N", title=title, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("Étape:N", sort=list(stages.values())),
+        y=alt.Y("Montant:Q", title="Montant (€)", axis=alt.Axis(format=",.0f")),
+        color=alt.Color("Étape:N", sort=list(stages.values()), title="Étape",
+                        scale=alt.Scale(domain=list(stages.values()), range=OKABE_ITO[:3])),
+        tooltip=[alt.Tooltip(f"{title}:N"), alt.Tooltip("Étape:N"),
+                 alt.Tooltip("Montant (texte):N", title="Montant")],
+    )
+    st.altair_chart(themed(chart.properties(height=260)), width="stretch")

@@ -1,0 +1,169 @@
+"""One indicator's chart and its text alternative: the measurements against the way from the
+baseline to the target, with today marked. Pure functions of plain values and DataFrames."""
+
+from collections.abc import Mapping
+from datetime import date
+
+import altair as alt
+import pandas as pd
+
+from ctg_data import formats as fmt
+from ctg_data.rules.indicators import IndicatorStatus, clip
+from ctg_data.ui.charts import themed
+from ctg_data.vocabulary import MeasurementType
+
+MEASUREMENT_TYPE_LABELS = {MeasurementType.RESULTAT: "Résultat", MeasurementType.ESTIMATION: "Estimation"}
+
+# Every series has its own colour (Okabe–Ito) and its own mark shape or dash, so that the
+# legend reads without colour.
+MEASURE, ESTIMATE, BASELINE, TARGET, TRAJECTORY = (
+    "Mesure", "Estimation", "Référence", "Cible", "Trajectoire attendue")
+SERIES = {
+    MEASURE: ("#0072B2", "circle"),
+    ESTIMATE: ("#56B4E9", "triangle-up"),
+    BASELINE: ("#000000", "square"),
+    TARGET: ("#009E73", "diamond"),
+    TRAJECTORY: ("#E69F00", "stroke"),
+}
+DATE_FORMAT = "%d/%m/%Y"
+VALUE_FORMAT = ",.2~f"  # grouped, up to two decimals; the theme's locale writes it in French
+
+
+def _given(value):
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+def _timestamp(day) -> pd.Timestamp:
+    # Naive timestamps reach Vega-Lite as local dates: a day never shifts with the time zone.
+    return pd.Timestamp(day)
+
+
+def _points(*rows) -> pd.DataFrame:
+    return pd.DataFrame([{"date": _timestamp(d), "value": float(v), "series": s, "source": src or ""}
+                         for d, v, s, src in rows],
+                        columns=["date", "value", "series", "source"])
+
+
+def _measurement_points(measurements: pd.DataFrame) -> pd.DataFrame:
+    if measurements.empty:
+        return pd.DataFrame(columns=["date", "value", "series", "type", "source", "comment"])
+    kinds = {MeasurementType.RESULTAT: MEASURE, MeasurementType.ESTIMATION: ESTIMATE}
+    return pd.DataFrame({
+        "date": [_timestamp(d) for d in measurements["measured_on"]],
+        "value": measurements["value"].astype(float),
+        "series": [kinds[MeasurementType(t)] for t in measurements["type"]],
+        "type": [MEASUREMENT_TYPE_LABELS[MeasurementType(t)] for t in measurements["type"]],
+        "source": measurements["source"].fillna(""),
+        "comment": measurements["comment"].fillna(""),
+    })
+
+
+def indicator_chart(indicator: Mapping, measurements: pd.DataFrame, today: date,
+                    today_label: str = "Aujourd'hui") -> alt.LayerChart | None:
+    """Layers, each named: "mesures" (line through the results), "mesures-points", "trajectoire"
+    (dashed, baseline → target), "reference", "cible" and "aujourdhui" (vertical rule, with its
+    label). `measurements` are the current (not superseded) ones. None when there is nothing to
+    draw: no measurement, no baseline, no target."""
+    unit = _given(indicator.get("unit")) or "Valeur"
+    baseline_value, baseline_date = _given(indicator.get("baseline_value")), _given(indicator.get("baseline_date"))
+    target_value, target_date = _given(indicator.get("target_value")), _given(indicator.get("target_date"))
+    has_baseline = baseline_value is not None and baseline_date is not None
+    has_target = target_value is not None and target_date is not None
+    if measurements.empty and not has_baseline and not has_target:
+        return None
+
+    points = _measurement_points(measurements)
+    measured = set(points["series"])
+    present = [s for s in (MEASURE, ESTIMATE) if s in measured]
+    present += [TRAJECTORY] if has_baseline and has_target else []
+    present += [BASELINE] if has_baseline else []
+    present += [TARGET] if has_target else []
+    colour, shape = _colour(present), _shape(present)
+    x = alt.X("date:T", title="Date", axis=alt.Axis(format="%b %Y", labelAngle=0))
+    y = alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False), axis=alt.Axis(format=VALUE_FORMAT))
+    date_tip = alt.Tooltip("date:T", title="Date", format=DATE_FORMAT)
+    value_tip = alt.Tooltip("value:Q", title=unit, format=VALUE_FORMAT)
+    series_tip = alt.Tooltip("series:N", title="Série")
+
+    layers = []
+    if MEASURE in measured:
+        layers.append(alt.Chart(points[points["series"] == MEASURE], name="mesures")
+                      .mark_line(strokeWidth=2).encode(x=x, y=y, color=colour))
+    if not points.empty:
+        layers.append(
+            alt.Chart(points, name="mesures-points").mark_point(filled=True, size=70, opacity=1)
+            .encode(x=x, y=y, color=colour, shape=shape,
+                    tooltip=[date_tip, value_tip, alt.Tooltip("type:N", title="Type"),
+                             alt.Tooltip("source:N", title="Source"),
+                             alt.Tooltip("comment:N", title="Commentaire")]))
+    if has_baseline and has_target:
+        trajectory = _points((baseline_date, baseline_value, TRAJECTORY, None),
+                             (target_date, target_value, TRAJECTORY, None))
+        layers.append(alt.Chart(trajectory, name="trajectoire").mark_line(strokeDash=[6, 4], strokeWidth=2)
+                      .encode(x=x, y=y, color=colour, tooltip=[series_tip, date_tip, value_tip]))
+    if has_baseline:
+        baseline = _points((baseline_date, baseline_value, BASELINE, _given(indicator.get("baseline_source"))))
+        layers.append(alt.Chart(baseline, name="reference").mark_point(filled=True, size=110, opacity=1)
+                      .encode(x=x, y=y, color=colour, shape=shape,
+                              tooltip=[series_tip, date_tip, value_tip, alt.Tooltip("source:N", title="Source")]))
+    if has_target:
+        target = _points((target_date, target_value, TARGET, None))
+        layers.append(alt.Chart(target, name="cible").mark_point(filled=True, size=140, opacity=1)
+                      .encode(x=x, y=y, color=colour, shape=shape, tooltip=[series_tip, date_tip, value_tip]))
+    now = pd.DataFrame({"date": [_timestamp(today)], "label": [today_label]})
+    layers.append(alt.Chart(now, name="aujourdhui").mark_rule(color="#666666", strokeDash=[2, 2])
+                  .encode(x="date:T", tooltip=[alt.Tooltip("label:N", title="Repère"), date_tip]))
+    layers.append(alt.Chart(now, name="aujourdhui-texte")
+                  .mark_text(align="left", baseline="top", dx=4, dy=4, color="#444444")
+                  .encode(x="date:T", y=alt.value(0), text="label:N"))
+    return themed(alt.layer(*layers).properties(height=340))
+
+
+def _colour(series: list[str]) -> alt.Color:
+    return alt.Color("series:N", title=None,
+                     scale=alt.Scale(domain=list(series), range=[SERIES[s][0] for s in series]))
+
+
+def _shape(series: list[str]) -> alt.Shape:
+    return alt.Shape("series:N", title=None,
+                     scale=alt.Scale(domain=list(series), range=[SERIES[s][1] for s in series]))
+
+
+def describe(indicator: Mapping) -> str:
+    """The chart in one sentence, from a row of indicators_frame, e.g. "Valeur actuelle 62
+    (31 décembre 2025), cible 66 au 31 mai 2027 : 47 % du chemin parcouru, 68 % attendu à
+    cette date." Also the chart's accessible description."""
+    current, current_date = _given(indicator.get("current_value")), _given(indicator.get("current_date"))
+    baseline, baseline_date = _given(indicator.get("baseline_value")), _given(indicator.get("baseline_date"))
+    target, target_date = _given(indicator.get("target_value")), _given(indicator.get("target_date"))
+    attainment, expected = _given(indicator.get("attainment")), _given(indicator.get("expected"))
+    status = _given(indicator.get("status"))
+
+    target_part = "pas de cible fixée"
+    if target is not None:
+        target_part = f"cible {fmt.smart_number(target)}"
+        if target_date is not None:
+            target_part += f" au {fmt.long_date(target_date)}"
+    if current is None:
+        reference = "pas de valeur de référence" if baseline is None else \
+            f"référence {fmt.smart_number(baseline)}" + (
+                f" au {fmt.long_date(baseline_date)}" if baseline_date is not None else "")
+        return f"Aucune valeur mesurée. {_capitalised(reference)}, {target_part}."
+
+    sentence = f"Valeur actuelle {fmt.smart_number(current)} ({fmt.long_date(current_date)}), {target_part}"
+    if baseline is None:
+        sentence += ", pas de valeur de référence"
+    if attainment is not None:
+        sentence += f" : {fmt.percent(clip(attainment))} du chemin parcouru"
+        if attainment < 0:
+            sentence += " (valeur moins bonne que la référence)"
+        if expected is not None:
+            sentence += f", {fmt.percent(expected)} attendu à cette date"
+    sentence += "."
+    if status == IndicatorStatus.A_RENSEIGNER:
+        sentence += " Cette valeur est trop ancienne pour la fréquence de l'indicateur : à renseigner."
+    return sentence
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]

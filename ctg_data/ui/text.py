@@ -1,0 +1,68 @@
+"""Text a user reads: user-typed text made inert for Markdown, and the French display of
+indicator statuses and values shared by the Actions and Indicateurs pages."""
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+
+from ctg_data import formats as fmt
+from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus
+
+# CommonMark lets a backslash escape any ASCII punctuation; these are the characters that can
+# start Markdown syntax, plus Streamlit's own (":" for emoji, icons and :red[colours], "$" for
+# LaTeX). Escaping them all leaves the text exactly as typed.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&])")
+
+try:
+    _LOCAL = ZoneInfo("Europe/Paris")
+except ZoneInfoNotFoundError:  # a system without a time zone database: dates stay in UTC
+    _LOCAL = UTC
+
+
+def escape_markdown(text) -> str:
+    """`text` as literal Markdown: shown as typed, never as links, images, headings or HTML."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return ""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def status_text(status: str) -> str:
+    """The status label beside its symbol ("✔ Atteint"): never told by colour alone."""
+    status = IndicatorStatus(status)
+    return f"{STATUS_SYMBOLS[status]} {STATUS_LABELS[status]}"
+
+
+def value_text(value) -> str:
+    """A measured value in French, or "—" when there is none (NaN included)."""
+    return fmt.DASH if value is None or pd.isna(value) else fmt.smart_number(value)
+
+
+def local_day(moment: datetime | None):
+    """The French calendar day of a stored timestamp (naive ones are UTC, as SQLite returns them)."""
+    if moment is None or pd.isna(moment):
+        return None
+    moment = pd.Timestamp(moment).to_pydatetime()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(_LOCAL).date()
+
+
+def indicator_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The indicator list as read on screen: French values, attainment 0–100, status with symbol.
+    Dates stay dates so that the table sorts them by time."""
+    attainment = [None if pd.isna(a) else round(100 * a) for a in frame["attainment_clipped"]]
+    return pd.DataFrame({
+        "Code": frame["code"],
+        "Indicateur": frame["name"],
+        "Domaine": frame["domain"],
+        "Valeur actuelle": [value_text(v) for v in frame["current_value"]],
+        "Unité": frame["unit"],
+        "Mesurée le": [None if pd.isna(d) else d for d in frame["current_date"]],
+        "Référence": [value_text(v) for v in frame["baseline_value"]],
+        "Cible": [value_text(v) for v in frame["target_value"]],
+        "Échéance": [None if pd.isna(d) else d for d in frame["target_date"]],
+        "Atteinte": pd.array(attainment, dtype="Int64"),
+        "Statut": [status_text(s) for s in frame["status"]],
+    })

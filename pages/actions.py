@@ -1,0 +1,256 @@
+"""Actions: the filterable table of the plan's actions and one action's full fiche.
+
+The fiche shown is in the URL (`?action=CODE`) so that a link in an email opens it.
+"""
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from ctg_data import formats as fmt
+from ctg_data.queries.actions import action_fiche, actions_frame
+from ctg_data.queries.filters import Filters, today
+from ctg_data.queries.indicators import indicators_frame
+from ctg_data.ui.data import cached_query
+from ctg_data.ui.page import start
+from ctg_data.ui.text import escape_markdown, indicator_rows
+from ctg_data.vocabulary import ACTION_STATUS_LABELS
+
+load_actions = cached_query(actions_frame)
+load_fiche = cached_query(action_fiche)
+load_indicators = cached_query(indicators_frame)
+
+PARAM = "action"
+LATE = "En retard"
+EMPTY = "Aucune action ne correspond à ces filtres."
+PARTNER_SEPARATOR = ", "  # how actions_frame joins partner names
+
+
+def main() -> None:
+    context = start("Actions")
+    filters, on = context.filters, today()
+    try:
+        frame = load_actions(filters, on)
+        everything = load_actions(Filters(convention_id=filters.convention_id), on)
+    except SQLAlchemyError:
+        st.error("Les actions n'ont pas pu être lues dans la base de données. Réessayez dans un instant.")
+        return
+
+    shown = _page_filters(frame)
+    late = int(shown["late"].sum())
+    st.caption(f"{fmt.number(len(shown))} action(s) affichée(s) sur {fmt.number(len(frame))}, "
+               f"dont {fmt.number(late)} en retard au {fmt.short_date(on)}.")
+    wanted = st.query_params.get(PARAM)
+    if shown.empty:
+        st.info(EMPTY)
+    else:
+        _table(shown, wanted)
+
+    code = _choose(shown, everything, wanted)
+    if code is None:
+        return
+    row = everything[everything["code"] == code]
+    if row.empty:
+        st.warning(f"Aucune action « {escape_markdown(code)} » dans cette convention.")
+        return
+    _fiche(row.iloc[0], filters)
+
+
+# ------------------------------------------------------------------ table and page filters
+
+def _partner_names(partners) -> list[str]:
+    return [] if partners is None or pd.isna(partners) else partners.split(PARTNER_SEPARATOR)
+
+
+def _page_filters(frame: pd.DataFrame) -> pd.DataFrame:
+    """The body's filters, combined with AND; an empty choice keeps everything."""
+    columns = st.columns([1, 1, 1, 1, 0.8], vertical_alignment="bottom")
+    labels = list(ACTION_STATUS_LABELS.values())
+    statuses = columns[0].multiselect("Statut", labels, key="actions_status", placeholder="Tous")
+    orientations = sorted(
+        {(c, t) for c, t in zip(frame["orientation_code"], frame["orientation"], strict=True) if c is not None})
+    orientation_titles = dict(orientations)
+    chosen_orientations = columns[1].multiselect(
+        "Orientation", [c for c, _ in orientations], key="actions_orientation", placeholder="Toutes",
+        format_func=lambda c: f"{c} — {orientation_titles[c]}")
+    pilots = columns[2].multiselect("Pilote", sorted(set(frame["pilot"])), key="actions_pilot",
+                                    placeholder="Tous")
+    all_partners = sorted({name for partners in frame["partners"] for name in _partner_names(partners)})
+    partners = columns[3].multiselect("Partenaire", all_partners, key="actions_partner", placeholder="Tous")
+    late_only = columns[4].toggle("En retard seulement", key="actions_late_only")
+
+    keep = pd.Series(True, index=frame.index)
+    if statuses:
+        keep &= frame["status_label"].isin(statuses)
+    if chosen_orientations:
+        keep &= frame["orientation_code"].isin(chosen_orientations)
+    if pilots:
+        keep &= frame["pilot"].isin(pilots)
+    if partners:
+        keep &= frame["partners"].map(lambda p: bool(set(_partner_names(p)) & set(partners)))
+    if late_only:
+        keep &= frame["late"]
+    return frame[keep].reset_index(drop=True)
+
+
+def _table(shown: pd.DataFrame, wanted: str | None) -> None:
+    table = pd.DataFrame({
+        "Code": shown["code"],
+        "Intitulé": shown["title"],
+        "Domaine": shown["domain"],
+        "Orientation": shown["orientation_code"],
+        "Statut": shown["status_label"],
+        "Avancement": shown["progress"],
+        "Retard": [LATE if late else "" for late in shown["late"]],
+        "Pilote": shown["pilot"],
+        "Partenaires": shown["partners"].fillna(""),
+        "Communes": shown["communes"].fillna("Tout le territoire"),
+        "Échéance": shown["ends_on"],
+    })
+    codes = list(shown["code"])
+    default = [codes.index(wanted)] if wanted in codes else []
+    # Unkeyed, the table is a new widget whenever the URL's action changes, so its highlighted
+    # row follows the selectbox; a click that differs from that row is the user's choice.
+    event = st.dataframe(
+        table, hide_index=True, on_select="rerun", selection_mode="single-row",
+        selection_default={"selection": {"rows": default}}, placeholder=fmt.DASH,
+        alt="Actions du plan correspondant aux filtres",
+        column_config={
+            "Avancement": st.column_config.ProgressColumn("Avancement", min_value=0, max_value=100,
+                                                          format="%d %%"),
+            "Échéance": st.column_config.DateColumn("Échéance", format="DD/MM/YYYY"),
+            "Intitulé": st.column_config.TextColumn("Intitulé", width="large"),
+        })
+    rows = list(event.selection.rows)
+    if rows != default:
+        _open(codes[rows[0]] if rows else None)
+
+
+# ------------------------------------------------------------------ the selected action
+
+def _open(code: str | None) -> None:
+    if code is None:
+        st.query_params.pop(PARAM, None)
+    else:
+        st.query_params[PARAM] = code
+    st.rerun()
+
+
+def _choose(shown: pd.DataFrame, everything: pd.DataFrame, wanted: str | None) -> str | None:
+    titles = dict(zip(everything["code"], everything["title"], strict=True))
+    options = list(shown["code"])
+    if wanted in titles and wanted not in options:
+        options.append(wanted)  # a link opens its fiche whatever the page filters
+    if not options:
+        return wanted
+    index = options.index(wanted) if wanted in options else None
+    chosen = st.selectbox("Fiche action", options, index=index, placeholder="Choisir une action",
+                          format_func=lambda c: f"{c} — {titles[c]}")
+    if chosen != (wanted if wanted in options else None):
+        _open(chosen)
+    return chosen if chosen is not None else wanted
+
+
+def _field(label: str, value) -> None:
+    text = fmt.DASH if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)) \
+        else escape_markdown(value)
+    st.markdown(f"**{label}** : {text}")
+
+
+def _fiche(action: pd.Series, filters: Filters) -> None:
+    fiche = load_fiche(int(action["id"]))
+    if fiche is None:
+        st.warning("Cette action n'existe plus.")
+        return
+    st.divider()
+    st.subheader(escape_markdown(f"{fiche['code']} — {fiche['title']}"))
+    state = f"**Statut** : {escape_markdown(action['status_label'])}"
+    if action["late"]:
+        state += f" · **{LATE}** : échéance dépassée depuis le {fmt.short_date(action['ends_on'])}"
+    st.markdown(state)
+    progress = action["progress"]
+    if pd.isna(progress):
+        st.markdown(f"**Avancement** : {fmt.DASH}")
+    else:
+        st.progress(int(progress) / 100, text=f"Avancement : {fmt.percent(int(progress) / 100)}")
+
+    left, right = st.columns(2)
+    with left:
+        _field("Domaine", fiche["domain"])
+        orientation = None if fiche["orientation_code"] is None else \
+            f"{fiche['orientation_code']} — {fiche['orientation']}"
+        _field("Orientation", orientation)
+        _field("Pilote", fiche["pilot"])
+        _field("Public cible", fiche["target_public"])
+        _field("Début", fmt.short_date(fiche["starts_on"]))
+        _field("Échéance", fmt.short_date(fiche["ends_on"]))
+    with right:
+        _field("Priorité", None if fiche["priority"] is None else str(fiche["priority"]))
+        _field("Poids", fmt.smart_number(fiche["weight"]))
+        _field("Budget prévu", fmt.money(fiche["planned_budget"]))
+        _field("Communes", ", ".join(fiche["communes"]) or "Tout le territoire")
+        st.markdown("**Partenaires**")
+        if fiche["partners"]:
+            st.markdown("\n".join(f"- {escape_markdown(name)}" for name in fiche["partners"]))
+        else:
+            st.caption("Aucun partenaire enregistré.")
+    st.markdown("**Description**")
+    if fiche["description"]:
+        st.markdown(escape_markdown(fiche["description"]))
+    else:
+        st.caption("Aucune description.")
+
+    st.markdown("#### Suivi")
+    _notes(fiche["notes"])
+    st.markdown("#### Indicateurs liés")
+    _linked_indicators(action["code"], filters)
+    st.markdown("#### Financements")
+    _funding(fiche["funding"])
+
+
+def _notes(notes: pd.DataFrame) -> None:
+    if notes.empty:
+        st.caption("Aucune note de suivi.")
+        return
+    for note in notes.itertuples():  # most recent first
+        with st.container(border=True):
+            author = f" — {escape_markdown(note.author)}" if note.author else ""
+            st.markdown(f"**{fmt.short_date(note.noted_on)}**{author}")
+            st.markdown(escape_markdown(note.text))
+
+
+def _linked_indicators(code: str, filters: Filters) -> None:
+    # The whole convention's indicators: an action's indicator may sit in another domain.
+    indicators = load_indicators(Filters(convention_id=filters.convention_id, year=filters.year), today())
+    linked = indicators[indicators["action_code"] == code]
+    if linked.empty:
+        st.caption("Aucun indicateur lié à cette action.")
+        return
+    table = indicator_rows(linked)[["Code", "Indicateur", "Valeur actuelle", "Unité", "Cible", "Atteinte",
+                                    "Statut"]]
+    st.dataframe(table, hide_index=True, placeholder=fmt.DASH, alt="Indicateurs liés à l'action",
+                 column_config={"Atteinte": st.column_config.ProgressColumn(
+                     "Atteinte", min_value=0, max_value=100, format="%d %%")})
+
+
+def _money(amount) -> str:
+    return fmt.money(None if amount is None or pd.isna(amount) else amount)
+
+
+def _funding(funding: pd.DataFrame) -> None:
+    if funding.empty:
+        st.caption("Aucune ligne de financement liée à cette action.")
+        return
+    table = pd.DataFrame({
+        "Levier": funding["lever"],
+        "Année": funding["year"].astype(str),
+        "Financeur": funding["funder"],
+        "Bénéficiaire": funding["beneficiary"],
+        "Prévu": [_money(v) for v in funding["planned"]],
+        "Notifié": [_money(v) for v in funding["notified"]],
+        "Versé": [_money(v) for v in funding["paid"]],
+    })
+    st.dataframe(table, hide_index=True, alt="Lignes de financement de l'action")
+
+
+main()

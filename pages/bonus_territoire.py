@@ -1,0 +1,170 @@
+"""Bonus territoire CTG: for CAF advisors, facility by facility and year, what the barème says
+is due, what was notified and paid, and why they differ; totals per manager; a facility's page
+(selected here, kept in the URL as ?equipement=CODE)."""
+
+import re
+
+import streamlit as st
+
+from ctg_data import bonus_report as report
+from ctg_data import formats as fmt
+from ctg_data.funding import FLAG_MARK, total
+from ctg_data.rules.reconciliation import Flag
+from ctg_data.ui.data import cached_query
+from ctg_data.ui.funding_charts import display_frame, table_with_downloads
+from ctg_data.ui.page import start
+
+bonus_reconciliation = cached_query(report.bonus_reconciliation)
+facility_detail = cached_query(report.facility_detail)
+
+DETAIL_PARAM = "equipement"
+NO_FLAG = "aucune"
+MONEY = ("due", "notified", "paid", "gap_notified", "gap_paid")
+
+
+def main() -> None:
+    context = start("Bonus territoire CTG")
+    filters, card = context.filters, context.card
+    all_years = tuple(range(card["starts_on"].year, card["ends_on"].year + 1))
+    years = (filters.year,) if filters.year else all_years
+    st.caption("Pour chaque équipement et chaque année : le montant dû selon le barème, le montant "
+               "notifié et le montant versé, les écarts et les alertes avec leur motif.")
+    if filters.domain_code:
+        st.caption("Le filtre « Domaine » ne s'applique pas ici : le bonus est calculé par "
+                   "équipement, sans domaine.")
+    rows = bonus_reconciliation(filters.convention_id, years, filters.insee_code)
+    if rows.empty:
+        st.info("Aucun équipement pour cette sélection.")
+    else:
+        selected = _page_filters(rows)
+        if selected.empty:
+            st.info("Aucun équipement ne correspond à ces filtres.")
+        else:
+            _summary(selected)
+            _reasons(selected)
+            st.subheader("Équipements")
+            table_with_downloads(selected, report.HEADERS, basename="bonus-territoire",
+                                 key="bonus-rows", money=MONEY)
+            st.subheader("Totaux par gestionnaire")
+            st.caption("Le bonus est versé au gestionnaire de chaque équipement : ces totaux sont "
+                       "les sommes des lignes ci-dessus. Un montant dû inconnu (sans barème, "
+                       "activité manquante) est compté à part, jamais comme 0.")
+            table_with_downloads(report.manager_totals(selected), report.MANAGER_HEADERS,
+                                 basename="bonus-territoire-gestionnaires", key="bonus-managers",
+                                 money=MONEY)
+    _facility_page(filters.convention_id, all_years, rows)
+
+
+def _page_filters(rows):
+    columns = st.columns(3)
+    flags = columns[0].multiselect(
+        "Alertes", [NO_FLAG, *(flag.value for flag in Flag)], key="bonus_flags",
+        format_func=lambda code: "sans alerte" if code == NO_FLAG else Flag(code).label_fr,
+        placeholder="Toutes")
+    types = columns[1].multiselect("Type", sorted(set(rows["type_label"])), key="bonus_types",
+                                   placeholder="Tous")
+    managers = columns[2].multiselect("Gestionnaire", sorted(set(rows["manager_name"])),
+                                      key="bonus_managers", placeholder="Tous")
+    keep = rows["type_label"].isin(types) if types else rows["type_label"].notna()
+    if managers:
+        keep &= rows["manager_name"].isin(managers)
+    if flags:
+        keep &= rows["flag_codes"].map(
+            lambda codes: (not codes and NO_FLAG in flags) or any(code in flags for code in codes))
+    return rows[keep].reset_index(drop=True)
+
+
+def _summary(rows) -> None:
+    columns = st.columns(5)
+    columns[0].metric("Dû", fmt.money(total(rows["due"])))
+    columns[1].metric("Notifié", fmt.money(total(rows["notified"])))
+    columns[2].metric("Versé", fmt.money(total(rows["paid"])))
+    columns[3].metric("Écart notifié − dû", fmt.money(total(rows["gap_notified"])))
+    columns[4].metric("Lignes en alerte", fmt.number(int(rows["flag_codes"].map(bool).sum())))
+    unknown = int(rows["due"].isna().sum())
+    if unknown:
+        st.caption(f"{FLAG_MARK} {unknown} montant(s) dû(s) inconnu(s) (sans barème, activité ou "
+                   "places manquantes) ne sont pas comptés dans « Dû ».")
+
+
+def _reasons(rows) -> None:
+    flagged = rows[rows["flag_codes"].map(bool)]
+    if flagged.empty:
+        st.success("Aucune alerte pour cette sélection.")
+        return
+    with st.expander(f"Pourquoi ces écarts ? ({len(flagged)} ligne(s) en alerte)",
+                     expanded=len(flagged) <= 10):
+        for row in flagged.itertuples(index=False):
+            st.markdown(f"**{_md(row.facility_name)} — {row.year}** : {_md(row.flag_labels)}")
+            for reason in row.reasons.split(" | "):
+                st.markdown(f"- {_md(reason)}")
+            if row.comments:
+                st.caption(f"Commentaire : {_md(row.comments)}")
+
+
+def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None:
+    st.subheader("Fiche équipement")
+    names = dict(zip(rows["facility"], rows["facility_name"], strict=False))
+    wanted = st.query_params.get(DETAIL_PARAM)
+    if wanted and wanted not in names:
+        names[wanted] = wanted  # a copied link keeps working even outside the current filters
+    options = [None, *sorted(names, key=lambda code: names[code])]
+    index = options.index(wanted) if wanted in options else 0
+    code = st.selectbox("Équipement", options, index=index, key="bonus_facility",
+                        format_func=lambda c: "Choisir un équipement…" if c is None
+                        else f"{names[c]} ({c})")
+    if code is None:
+        st.query_params.pop(DETAIL_PARAM, None)
+        return
+    st.query_params[DETAIL_PARAM] = code
+    detail = facility_detail(convention_id, code, all_years)
+    if detail is None:
+        st.warning(f"Aucun équipement « {code} » dans cette convention.")
+        return
+    facility = detail["facility"]
+    psu = {True: "oui", False: "non", None: fmt.DASH}[facility["psu"]]
+    st.text(f"{facility['name']} · {facility['type']} · {facility['commune']} · gestionnaire : "
+            f"{facility['manager_name']} · places : {fmt.number(facility['places'])} · PSU : {psu} · "
+            f"classe : {facility['territory_class'] or fmt.DASH} · ouverture : "
+            f"{fmt.short_date(facility['opens_on'])} · fermeture : {fmt.short_date(facility['closes_on'])}")
+
+    st.markdown("**Calcul année par année**")
+    for row in detail["years"].itertuples(index=False):
+        st.markdown(f"**{row.year}** — {_md(row.explanation)} · dû {fmt.money(row.due)} · notifié "
+                    f"{fmt.money(row.notified)} · versé {fmt.money(row.paid)}"
+                    + (f" · {_md(row.flag_labels)}" if row.flag_codes else ""))
+        for reason in filter(None, row.reasons.split(" | ")):
+            st.markdown(f"- {_md(reason)}")
+
+    st.markdown("**Activité**")
+    if detail["activity"].empty:
+        st.info("Aucune activité déclarée pour cet équipement.")
+    else:
+        headers = {column: column for column in detail["activity"].columns}
+        table_with_downloads(detail["activity"], headers, basename=f"activite-{code}",
+                             key="bonus-activity", formatters={
+                                 "Heures réalisées": fmt.smart_number,
+                                 "Heures facturées": fmt.smart_number, "ETP": fmt.smart_number})
+    st.markdown("**Barème applicable**")
+    if detail["rates"].empty:
+        st.info("Aucune ligne de barème pour ce type d'équipement : rien n'est dû (« sans barème »).")
+    else:
+        st.dataframe(display_frame(detail["rates"], {c: c for c in detail["rates"].columns},
+                                   money=("Plancher", "Plafond"),
+                                   formatters={"Montant": report.rate_money}),
+                     hide_index=True, width="stretch")
+    st.markdown("**Financements de l'équipement**")
+    if detail["lines"].empty:
+        st.info("Aucun financement pour cet équipement.")
+    else:
+        headers = {column: column for column in detail["lines"].columns}
+        table_with_downloads(detail["lines"], headers, basename=f"financements-{code}",
+                             key="bonus-lines", money=("Prévu", "Notifié", "Versé"))
+
+
+def _md(text: str) -> str:
+    """Data shown through Markdown is escaped so that a code like `a_b_c` stays as typed."""
+    return re.sub(r"([\\`*_{}\[\]()#+!|<>~])", r"\\\1", str(text))
+
+
+main()

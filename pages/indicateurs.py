@@ -1,0 +1,176 @@
+"""Indicateurs: every indicator with its current value, target, attainment and status, and one
+indicator's chart and values.
+
+The indicator shown is in the URL (`?indicateur=CODE`) so that a link in an email opens it.
+"""
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from ctg_data import formats as fmt
+from ctg_data.queries.filters import Filters, today
+from ctg_data.queries.indicators import as_of, indicators_frame, measurements_frame
+from ctg_data.rules.indicators import STATUS_LABELS, clip
+from ctg_data.ui.data import cached_query
+from ctg_data.ui.indicator_chart import MEASUREMENT_TYPE_LABELS, describe, indicator_chart
+from ctg_data.ui.page import start
+from ctg_data.ui.text import escape_markdown, indicator_rows, local_day, status_text, value_text
+from ctg_data.vocabulary import MeasurementType
+
+load_indicators = cached_query(indicators_frame)
+load_measurements = cached_query(measurements_frame)
+
+PARAM = "indicateur"
+EMPTY = "Aucun indicateur ne correspond à ces filtres."
+NO_MEASUREMENT = "Aucune mesure enregistrée pour cet indicateur."
+DIRECTIONS = {"hausse": "à la hausse", "baisse": "à la baisse"}
+
+
+def main() -> None:
+    context = start("Indicateurs")
+    filters, on = context.filters, today()
+    when = as_of(filters, on)
+    try:
+        frame = load_indicators(filters, on)
+        everything = load_indicators(Filters(convention_id=filters.convention_id, year=filters.year), on)
+    except SQLAlchemyError:
+        st.error("Les indicateurs n'ont pas pu être lus dans la base de données. Réessayez dans un instant.")
+        return
+
+    if when != on:
+        st.caption(f"Situation au {fmt.short_date(when)}, fin de l'année choisie.")
+    wanted = st.query_params.get(PARAM)
+    if frame.empty:
+        st.info(EMPTY)
+    else:
+        st.caption(_summary(frame))
+        _table(frame, wanted)
+
+    code = _choose(frame, everything, wanted)
+    if code is None:
+        return
+    row = everything[everything["code"] == code]
+    if row.empty:
+        st.warning(f"Aucun indicateur « {escape_markdown(code)} » dans cette convention.")
+        return
+    try:
+        _detail(row.iloc[0], when, on)
+    except SQLAlchemyError:
+        st.error("Les valeurs de cet indicateur n'ont pas pu être lues. Réessayez dans un instant.")
+
+
+# ------------------------------------------------------------------ the list
+
+def _summary(frame: pd.DataFrame) -> str:
+    counts = frame["status"].value_counts()
+    parts = [f"{fmt.number(counts[status])} {status_text(status)}" for status in STATUS_LABELS
+             if counts.get(status, 0)]
+    return f"{fmt.number(len(frame))} indicateur(s) : " + " · ".join(parts) + "."
+
+
+def _table(frame: pd.DataFrame, wanted: str | None) -> None:
+    codes = list(frame["code"])
+    default = [codes.index(wanted)] if wanted in codes else []
+    # Unkeyed, the table is a new widget whenever the URL's indicator changes, so its
+    # highlighted row follows the selectbox; a click that differs from that row is the user's.
+    event = st.dataframe(
+        indicator_rows(frame), hide_index=True, on_select="rerun", selection_mode="single-row",
+        selection_default={"selection": {"rows": default}}, placeholder=fmt.DASH,
+        alt="Indicateurs correspondant aux filtres",
+        column_config={
+            "Indicateur": st.column_config.TextColumn("Indicateur", width="large"),
+            "Mesurée le": st.column_config.DateColumn("Mesurée le", format="DD/MM/YYYY"),
+            "Échéance": st.column_config.DateColumn("Échéance", format="DD/MM/YYYY"),
+            "Atteinte": st.column_config.ProgressColumn("Atteinte", min_value=0, max_value=100, format="%d %%",
+                                                        help="Part du chemin parcouru de la référence à la cible"),
+        })
+    rows = list(event.selection.rows)
+    if rows != default:
+        _open(codes[rows[0]] if rows else None)
+
+
+def _open(code: str | None) -> None:
+    if code is None:
+        st.query_params.pop(PARAM, None)
+    else:
+        st.query_params[PARAM] = code
+    st.rerun()
+
+
+def _choose(frame: pd.DataFrame, everything: pd.DataFrame, wanted: str | None) -> str | None:
+    names = dict(zip(everything["code"], everything["name"], strict=True))
+    options = list(frame["code"])
+    if wanted in names and wanted not in options:
+        options.append(wanted)  # a link opens its indicator whatever the domain filter
+    if not options:
+        return wanted
+    index = options.index(wanted) if wanted in options else None
+    chosen = st.selectbox("Détail de l'indicateur", options, index=index, placeholder="Choisir un indicateur",
+                          format_func=lambda c: f"{c} — {names[c]}")
+    if chosen != (wanted if wanted in options else None):
+        _open(chosen)
+    return chosen if chosen is not None else wanted
+
+
+# ------------------------------------------------------------------ one indicator
+
+def _detail(indicator: pd.Series, when, on) -> None:
+    st.divider()
+    st.subheader(escape_markdown(f"{indicator['code']} — {indicator['name']}"))
+    facts = [f"**Statut** : {status_text(indicator['status'])}",
+             f"**Domaine** : {escape_markdown(indicator['domain'])}",
+             f"**Sens** : {DIRECTIONS.get(indicator['direction'], indicator['direction'])}",
+             f"**Fréquence** : {escape_markdown(indicator['frequency'] or fmt.DASH)}"]
+    if isinstance(indicator["action_code"], str):
+        facts.append(f"**Action** : {escape_markdown(indicator['action_code'])}")
+    st.markdown(" · ".join(facts))
+    st.caption(f"Unité : {escape_markdown(indicator['unit'])}")
+
+    columns = st.columns(4)
+    columns[0].metric("Valeur actuelle", value_text(indicator["current_value"]))
+    columns[1].metric("Référence", value_text(indicator["baseline_value"]))
+    columns[2].metric("Cible", value_text(indicator["target_value"]))
+    attainment = indicator["attainment"]
+    columns[3].metric("Atteinte", fmt.percent(None if pd.isna(attainment) else clip(attainment)))
+
+    values = load_measurements(int(indicator["id"]), include_superseded=True)
+    current = values[values["superseded_at"].isna()]
+    if current.empty:
+        st.info(NO_MEASUREMENT)
+    label = "Aujourd'hui" if when == on else f"Au {fmt.short_date(when)}"
+    sentence = describe(indicator)
+    chart = indicator_chart(indicator, current, when, today_label=label)
+    if chart is not None:
+        st.altair_chart(chart, width="stretch", alt=sentence)
+    st.caption(escape_markdown(sentence))
+    if isinstance(indicator["baseline_source"], str) and indicator["baseline_source"]:
+        st.caption(f"Source de la référence : {escape_markdown(indicator['baseline_source'])}")
+
+    if values.empty:
+        return
+    st.markdown("#### Valeurs")
+    show_replaced = st.toggle("Afficher les valeurs corrigées", key="indicators_show_replaced")
+    if show_replaced and values["superseded_at"].notna().sum() == 0:
+        st.caption("Aucune valeur de cet indicateur n'a été corrigée.")
+    st.dataframe(_values_table(values, show_replaced), hide_index=True, alt="Valeurs de l'indicateur",
+                 column_config={"Date": st.column_config.DateColumn("Date", format="DD/MM/YYYY")})
+
+
+def _values_table(values: pd.DataFrame, show_replaced: bool) -> pd.DataFrame:
+    rows = values if show_replaced else values[values["superseded_at"].isna()]
+    rows = rows.sort_values(["measured_on", "recorded_at"], ascending=False)
+    table = pd.DataFrame({
+        "Date": list(rows["measured_on"]),
+        "Valeur": [value_text(v) for v in rows["value"]],
+        "Type": [MEASUREMENT_TYPE_LABELS[MeasurementType(t)] for t in rows["type"]],
+        "Source": list(rows["source"].fillna("")),
+        "Commentaire": list(rows["comment"].fillna("")),
+    })
+    if show_replaced:
+        table["État"] = ["" if pd.isna(moment) else f"remplacée le {fmt.short_date(local_day(moment))}"
+                         for moment in rows["superseded_at"]]
+    return table
+
+
+main()

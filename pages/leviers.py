@@ -1,0 +1,86 @@
+"""Leviers de financement: the convention's money by lever × year × domain × funder ×
+beneficiary, planned vs notified vs paid. Every view regroups the same rows, so totals agree."""
+
+import streamlit as st
+
+from ctg_data import formats as fmt
+from ctg_data import funding
+from ctg_data.ui.data import cached_query
+from ctg_data.ui.funding_charts import stages_chart, table_with_downloads
+from ctg_data.ui.page import start
+
+lever_breakdown = cached_query(funding.lever_breakdown)
+
+STAGE_MONEY = tuple(funding.STAGES)
+DETAIL_HEADERS = {"lever_label": "Levier", "year": "Année", "domain_label": "Domaine",
+                  "funder_name": "Financeur", "beneficiary_name": "Bénéficiaire", "lines": "Lignes",
+                  **funding.STAGES}
+
+
+def main() -> None:
+    context = start("Leviers de financement")
+    filters = context.filters
+    st.caption("Les montants prévus, notifiés et versés de la convention, par levier, année, "
+               "domaine, financeur et bénéficiaire.")
+    if filters.insee_code:
+        st.caption("Avec une commune choisie, seuls les financements rattachés à un équipement "
+                   "de la commune ou à une action qui la concerne sont comptés (les postes et "
+                   "financements de toute la convention sont exclus).")
+    breakdown = lever_breakdown(filters.convention_id, filters.year, filters.domain_code,
+                                filters.insee_code)
+    if breakdown.empty:
+        st.info("Aucun financement pour cette sélection.")
+        return
+
+    totals = funding.stage_totals(breakdown)
+    columns = st.columns(3)
+    for column, (stage, label) in zip(columns, funding.STAGES.items(), strict=True):
+        column.metric(label, fmt.money(totals[stage]))
+    st.caption(f"Versé / notifié : {_ratio(totals['paid'], totals['notified'])} · "
+               f"notifié / prévu : {_ratio(totals['notified'], totals['planned'])}.")
+
+    dimension = st.radio("Répartir par", list(funding.BREAKDOWN_DIMENSIONS), horizontal=True,
+                         format_func=funding.BREAKDOWN_DIMENSIONS.get, key="leviers_dimension")
+    title = funding.BREAKDOWN_DIMENSIONS[dimension]
+    per_value = funding.breakdown_by(breakdown, dimension)
+    stages_chart(per_value, dimension, title)
+    st.caption(_chart_sentence(per_value, dimension, title, totals))
+
+    st.subheader(f"Par {title.lower()}")
+    table_with_downloads(_with_total_row(per_value, dimension, totals), {dimension: title,
+                         **funding.STAGES}, basename=f"financements-par-{_slug(title)}",
+                         key="leviers-per-value", money=STAGE_MONEY)
+    st.subheader("Détail")
+    st.caption("Une ligne par levier, année, domaine, financeur et bénéficiaire.")
+    table_with_downloads(breakdown, DETAIL_HEADERS, basename="financements-detail",
+                         key="leviers-detail", money=STAGE_MONEY)
+
+
+def _with_total_row(per_value, dimension, totals):
+    # The key column becomes text so that "Total" can sit under years without mixing types.
+    rows = [{**row, dimension: str(row[dimension])} for row in per_value.to_dict("records")]
+    rows.append({dimension: "Total", **totals})
+    return funding.frame(rows, [dimension, *funding.STAGES], integers=())
+
+
+def _chart_sentence(per_value, dimension, title, totals) -> str:
+    first = max(per_value.itertuples(index=False),
+                key=lambda row: row.planned or row.notified or row.paid or 0)
+    return (f"Trois barres empilées (prévu, notifié, versé) réparties par {title.lower()} ; "
+            f"chacune fait le total de l'étape. {len(per_value)} valeur(s) ; la plus importante "
+            f"est « {getattr(first, dimension)} » ({fmt.money(first.planned)} prévus, "
+            f"{fmt.money(first.paid)} versés) sur {fmt.money(totals['planned'])} prévus au total.")
+
+
+def _ratio(part, whole) -> str:
+    if part is None or not whole:
+        return fmt.DASH
+    return fmt.percent(float(part / whole))
+
+
+def _slug(text: str) -> str:
+    return {"Levier": "levier", "Année": "annee", "Domaine": "domaine", "Financeur": "financeur",
+            "Bénéficiaire": "beneficiaire"}.get(text, "valeur")
+
+
+main()

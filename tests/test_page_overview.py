@@ -1,0 +1,136 @@
+"""Vue d'ensemble, Domaines and Contrôles on the demo convention, through the entrypoint as a
+person navigates. Expected figures are recomputed here from the seed CSV files and RULES.md."""
+
+import csv
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "lourdes-2023"
+TODAY = date(2026, 11, 26)
+
+
+def rows(sheet: str) -> list[dict]:
+    with open(SEED / f"{sheet}.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+ACTIONS = rows("actions")
+
+
+def late(row) -> bool:
+    return bool(row["date_fin"]) and TODAY > date.fromisoformat(row["date_fin"]) \
+        and row["statut"] not in ("realisee", "abandonnee")
+
+
+def progress(row) -> int:
+    if row["statut"] == "realisee":
+        return 100
+    if row["avancement"]:
+        return int(row["avancement"])
+    return {"a_venir": 0, "en_cours": 50, "en_pause": 50}[row["statut"]]
+
+
+def domain_rollup(domain: str) -> Decimal:
+    counted = [r for r in ACTIONS if r["domaine"] == domain and r["statut"] != "abandonnee"]
+    weights = [Decimal(r["poids"] or 1) for r in counted]
+    return sum(w * progress(r) for w, r in zip(weights, counted, strict=True)) / sum(weights)
+
+
+def french_percent(value: Decimal) -> str:
+    return f"{round(value)}\u202f%"
+
+
+def app(**params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    for name, value in params.items():
+        at.query_params[name] = value
+    return at
+
+
+def metrics(at) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def test_the_overview_counts_actions_by_status_and_the_late_ones(demo_app):
+    at = app()
+    at.run()
+    assert not at.exception
+    shown = metrics(at)
+    labels = {"a_venir": "À venir", "en_cours": "En cours", "en_pause": "En pause", "realisee": "Réalisée",
+              "abandonnee": "Abandonnée"}
+    for status, label in labels.items():
+        assert shown[label] == str(sum(r["statut"] == status for r in ACTIONS)), label
+    assert shown["En retard"] == str(sum(late(r) for r in ACTIONS))
+    assert any("Convention de démonstration" in caption.value for caption in at.caption)
+
+
+def test_the_overview_describes_each_domains_progress_in_words(demo_app):
+    at = app()
+    at.run()
+    description = next(c.value for c in at.caption if c.value.startswith("Pour chaque domaine"))
+    assert f"Logement — actions {french_percent(domain_rollup('logement'))}" in description
+    assert f"Handicap — actions {french_percent(domain_rollup('handicap'))}" in description
+
+
+def test_the_domain_page_shows_one_domains_rollup_from_a_link(demo_app):
+    at = app(domaine="petite_enfance")
+    at.switch_page("pages/domaines.py")
+    at.run()
+    assert not at.exception
+    shown = metrics(at)
+    assert shown["Avancement des actions"] == french_percent(domain_rollup("petite_enfance"))
+    assert shown["Actions en retard"] == str(sum(late(r) for r in ACTIONS if r["domaine"] == "petite_enfance"))
+    titles = set(at.dataframe[1].value["title"])
+    assert titles == {r["intitule"] for r in ACTIONS if r["domaine"] == "petite_enfance"}
+
+
+def test_every_domain_has_a_block_on_the_domain_page(demo_app):
+    at = app()
+    at.switch_page("pages/domaines.py")
+    at.run()
+    assert not at.exception
+    blocks = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert len(blocks) == 10
+
+
+@pytest.mark.parametrize("page", ["pages/vue_ensemble.py", "pages/domaines.py", "pages/controles.py"])
+def test_each_page_renders_for_a_past_year_and_a_commune(demo_app, page):
+    at = app(annee="2024", commune="65233")
+    at.switch_page(page)
+    at.run()
+    assert not at.exception
+    assert at.query_params["annee"] == "2024" and at.query_params["commune"] == "65233"
+
+
+def test_filters_chosen_in_the_sidebar_go_into_the_link(demo_app):
+    at = app()
+    at.run()
+    at.sidebar.selectbox[1].select("logement").run()  # Domaine
+    assert at.query_params["domaine"] == "logement"
+    at.sidebar.selectbox[0].select(2025).run()  # Année
+    assert at.query_params["annee"] == "2025"
+    # The same link, opened by someone else, shows the same selection.
+    other = app(domaine="logement", annee="2025")
+    other.run()
+    assert other.sidebar.selectbox[0].value == 2025
+    assert other.sidebar.selectbox[1].value == "logement"
+
+
+def test_choosing_all_domains_removes_the_filter_from_the_link(demo_app):
+    at = app(domaine="logement")
+    at.run()
+    at.sidebar.selectbox[1].select("").run()
+    assert "domaine" not in at.query_params
+
+
+def test_the_integrity_page_reports_no_broken_rule_on_the_demo(demo_app):
+    at = app()
+    at.switch_page("pages/controles.py")
+    at.run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Aucune règle d'intégrité enfreinte."]
