@@ -35,17 +35,18 @@ COLUMNS = ["facility_id", "facility", "facility_name", "type", "type_label", "in
            "rate_label", "status", "due", "planned", "notified", "paid", "gap_notified", "gap_paid",
            "flag_codes", "flag_labels", "reasons", "explanation", "comments"]
 
-HEADERS = {"facility": "Code équipement", "facility_name": "Équipement", "type_label": "Type",
-           "commune": "Commune", "manager_name": "Gestionnaire", "year": "Année", "base_label": "Base",
-           "rate_label": "Taux appliqué", "due": "Dû", "notified": "Notifié", "paid": "Versé",
-           "gap_notified": "Écart notifié − dû", "gap_paid": "Écart versé − notifié",
-           "flag_labels": "Alertes", "reasons": "Motifs des alertes", "explanation": "Calcul",
-           "comments": "Commentaires"}
+# The figures an advisor compares come first; identity and the long texts follow.
+HEADERS = {"facility_name": "Équipement", "year": "Année", "flag_labels": "Alertes", "due": "Dû",
+           "notified": "Notifié", "paid": "Versé", "gap_notified": "Écart notifié − dû",
+           "gap_paid": "Écart versé − notifié", "type_label": "Type", "commune": "Commune",
+           "manager_name": "Gestionnaire", "base_label": "Base", "rate_label": "Taux appliqué",
+           "explanation": "Calcul", "reasons": "Motifs des alertes", "comments": "Commentaires",
+           "facility": "Code équipement"}
 
-MANAGER_HEADERS = {"manager_name": "Gestionnaire", "facilities": "Lignes équipement × année",
-                   "due": "Dû", "unknown_due": "Montants dus inconnus", "notified": "Notifié",
+MANAGER_HEADERS = {"manager_name": "Gestionnaire", "due": "Dû", "notified": "Notifié",
                    "paid": "Versé", "gap_notified": "Écart notifié − dû",
-                   "gap_paid": "Écart versé − notifié", "flagged": "Lignes en alerte"}
+                   "gap_paid": "Écart versé − notifié", "flagged": "Lignes en alerte",
+                   "unknown_due": "Montants dus inconnus", "facilities": "Lignes équipement × année"}
 
 
 def bonus_reconciliation(engine: Engine, convention_id: int, years: tuple[int, ...],
@@ -107,9 +108,8 @@ def manager_totals(report: pd.DataFrame) -> pd.DataFrame:
         entry["flagged"] += bool(row.flag_codes)
         for column in ("due", "notified", "paid", "gap_notified", "gap_paid"):
             entry[column] = add(entry[column], getattr(row, column))
-    result = frame(sorted(totals.values(), key=lambda entry: entry["manager_name"]),
-                   ["manager", *MANAGER_HEADERS], integers=("facilities", "unknown_due", "flagged"))
-    return result
+    return frame(sorted(totals.values(), key=lambda entry: entry["manager_name"]),
+                 ["manager", *MANAGER_HEADERS], integers=("facilities", "unknown_due", "flagged"))
 
 
 def facility_detail(engine: Engine, convention_id: int, facility_code: str,
@@ -145,6 +145,7 @@ def facility_detail(engine: Engine, convention_id: int, facility_code: str,
         "facility": {key: facility[key] for key in (
             "code", "name", "type", "commune", "manager", "manager_name", "places", "psu",
             "territory_class", "opens_on", "closes_on")},
+        "type_label": FACILITY_TYPE_LABELS.get(facility["type"], facility["type"]),
         "activity": activity, "rates": rate_table, "lines": lines,
         "years": bonus_reconciliation(engine, convention_id, years, facility_code=facility_code),
     }
@@ -153,7 +154,7 @@ def facility_detail(engine: Engine, convention_id: int, facility_code: str,
 ACTIVITY_COLUMNS = ["Année", "Places", "Heures réalisées", "Heures facturées", "ETP"]
 RATE_COLUMNS = ["Année", "Classe de territoire", "Base", "Montant", "Plancher", "Plafond", "Appliqué",
                 "Source"]
-LINE_COLUMNS = ["Levier", "Année", "Financeur", "Bénéficiaire", "Prévu", "Notifié", "Versé",
+LINE_COLUMNS = ["Levier", "Année", "Prévu", "Notifié", "Versé", "Financeur", "Bénéficiaire",
                 "Commentaire"]
 BASIS_LABELS = {"par_place": "par place", "par_heure": "par heure", "forfait": "forfait",
                 "par_etp": "par ETP", "taux_cout": "taux du coût"}

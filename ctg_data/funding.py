@@ -33,7 +33,6 @@ LEVER_LABELS = {code: label for code, label, _ in LEVERS}
 DOMAIN_LABELS = {code: label for code, label, *_ in DOMAINS}
 NO_DOMAIN = "Sans domaine"
 FLAG_MARK = "⚠"  # flags are read as words; the symbol only helps the eye find them
-MONEY = ("due", "planned", "notified", "paid", "gap_notified", "gap_paid")
 
 
 def tolerance_settings() -> ReconciliationSettings:
@@ -42,9 +41,12 @@ def tolerance_settings() -> ReconciliationSettings:
     for name, default in (("CTG_TOLERANCE_ABS", "1"), ("CTG_TOLERANCE_REL", "0.01")):
         raw = os.environ.get(name) or default
         try:
-            values[name] = Decimal(raw.replace(",", "."))
+            value = Decimal(raw.replace(",", "."))
         except InvalidOperation:
-            raise ValueError(f"{name} doit être un nombre (reçu : {raw!r}).") from None
+            value = None
+        if value is None or not value.is_finite() or value < 0:
+            raise ValueError(f"{name} doit être un nombre positif ou nul (reçu : {raw!r}).")
+        values[name] = value
     return ReconciliationSettings(values["CTG_TOLERANCE_ABS"], values["CTG_TOLERANCE_REL"])
 
 

@@ -13,6 +13,7 @@ from ctg_data.queries.filters import Filters, today
 from ctg_data.queries.indicators import indicators_frame
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.page import start
+from ctg_data.ui.selection import choose_item, default_rows, table_choice
 from ctg_data.ui.text import escape_markdown, indicator_rows
 from ctg_data.vocabulary import ACTION_STATUS_LABELS
 
@@ -23,7 +24,6 @@ load_indicators = cached_query(indicators_frame)
 PARAM = "action"
 LATE = "En retard"
 EMPTY = "Aucune action ne correspond à ces filtres."
-PARTNER_SEPARATOR = ", "  # how actions_frame joins partner names
 
 
 def main() -> None:
@@ -46,7 +46,8 @@ def main() -> None:
     else:
         _table(shown, wanted)
 
-    code = _choose(shown, everything, wanted)
+    titles = dict(zip(everything["code"], everything["title"], strict=True))
+    code = choose_item("Fiche action", PARAM, list(shown["code"]), titles, placeholder="Choisir une action")
     if code is None:
         return
     row = everything[everything["code"] == code]
@@ -58,13 +59,9 @@ def main() -> None:
 
 # ------------------------------------------------------------------ table and page filters
 
-def _partner_names(partners) -> list[str]:
-    return [] if partners is None or pd.isna(partners) else partners.split(PARTNER_SEPARATOR)
-
-
 def _page_filters(frame: pd.DataFrame) -> pd.DataFrame:
     """The body's filters, combined with AND; an empty choice keeps everything."""
-    columns = st.columns([1, 1, 1, 1, 0.8], vertical_alignment="bottom")
+    columns = st.columns(5, vertical_alignment="bottom")
     labels = list(ACTION_STATUS_LABELS.values())
     statuses = columns[0].multiselect("Statut", labels, key="actions_status", placeholder="Tous")
     orientations = sorted(
@@ -75,7 +72,7 @@ def _page_filters(frame: pd.DataFrame) -> pd.DataFrame:
         format_func=lambda c: f"{c} — {orientation_titles[c]}")
     pilots = columns[2].multiselect("Pilote", sorted(set(frame["pilot"])), key="actions_pilot",
                                     placeholder="Tous")
-    all_partners = sorted({name for partners in frame["partners"] for name in _partner_names(partners)})
+    all_partners = sorted({name for partners in frame["partners"] for name in partners})
     partners = columns[3].multiselect("Partenaire", all_partners, key="actions_partner", placeholder="Tous")
     late_only = columns[4].toggle("En retard seulement", key="actions_late_only")
 
@@ -87,7 +84,7 @@ def _page_filters(frame: pd.DataFrame) -> pd.DataFrame:
     if pilots:
         keep &= frame["pilot"].isin(pilots)
     if partners:
-        keep &= frame["partners"].map(lambda p: bool(set(_partner_names(p)) & set(partners)))
+        keep &= frame["partners"].map(lambda names: bool(set(names) & set(partners)))
     if late_only:
         keep &= frame["late"]
     return frame[keep].reset_index(drop=True)
@@ -100,17 +97,15 @@ def _table(shown: pd.DataFrame, wanted: str | None) -> None:
         "Domaine": shown["domain"],
         "Orientation": shown["orientation_code"],
         "Statut": shown["status_label"],
-        "Avancement": shown["progress"],
         "Retard": [LATE if late else "" for late in shown["late"]],
-        "Pilote": shown["pilot"],
-        "Partenaires": shown["partners"].fillna(""),
-        "Communes": shown["communes"].fillna("Tout le territoire"),
         "Échéance": shown["ends_on"],
+        "Avancement": shown["progress"],
+        "Pilote": shown["pilot"],
+        "Partenaires": shown["partners"].map(", ".join),
+        "Communes": shown["communes"].map(lambda names: ", ".join(names) or "Tout le territoire"),
     })
     codes = list(shown["code"])
-    default = [codes.index(wanted)] if wanted in codes else []
-    # Unkeyed, the table is a new widget whenever the URL's action changes, so its highlighted
-    # row follows the selectbox; a click that differs from that row is the user's choice.
+    default = default_rows(codes, wanted)
     event = st.dataframe(
         table, hide_index=True, on_select="rerun", selection_mode="single-row",
         selection_default={"selection": {"rows": default}}, placeholder=fmt.DASH,
@@ -119,37 +114,13 @@ def _table(shown: pd.DataFrame, wanted: str | None) -> None:
             "Avancement": st.column_config.ProgressColumn("Avancement", min_value=0, max_value=100,
                                                           format="%d %%"),
             "Échéance": st.column_config.DateColumn("Échéance", format="DD/MM/YYYY"),
-            "Intitulé": st.column_config.TextColumn("Intitulé", width="large"),
+            "Intitulé": st.column_config.TextColumn("Intitulé", width="medium"),
+            "Retard": st.column_config.TextColumn("Retard", width=90),
         })
-    rows = list(event.selection.rows)
-    if rows != default:
-        _open(codes[rows[0]] if rows else None)
+    table_choice(event, codes, default, PARAM)
 
 
 # ------------------------------------------------------------------ the selected action
-
-def _open(code: str | None) -> None:
-    if code is None:
-        st.query_params.pop(PARAM, None)
-    else:
-        st.query_params[PARAM] = code
-    st.rerun()
-
-
-def _choose(shown: pd.DataFrame, everything: pd.DataFrame, wanted: str | None) -> str | None:
-    titles = dict(zip(everything["code"], everything["title"], strict=True))
-    options = list(shown["code"])
-    if wanted in titles and wanted not in options:
-        options.append(wanted)  # a link opens its fiche whatever the page filters
-    if not options:
-        return wanted
-    index = options.index(wanted) if wanted in options else None
-    chosen = st.selectbox("Fiche action", options, index=index, placeholder="Choisir une action",
-                          format_func=lambda c: f"{c} — {titles[c]}")
-    if chosen != (wanted if wanted in options else None):
-        _open(chosen)
-    return chosen if chosen is not None else wanted
-
 
 def _field(label: str, value) -> None:
     text = fmt.DASH if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)) \
@@ -226,8 +197,8 @@ def _linked_indicators(code: str, filters: Filters) -> None:
     if linked.empty:
         st.caption("Aucun indicateur lié à cette action.")
         return
-    table = indicator_rows(linked)[["Code", "Indicateur", "Valeur actuelle", "Unité", "Cible", "Atteinte",
-                                    "Statut"]]
+    table = indicator_rows(linked)[["Code", "Indicateur", "Statut", "Atteinte", "Valeur actuelle", "Unité",
+                                    "Cible"]]
     st.dataframe(table, hide_index=True, placeholder=fmt.DASH, alt="Indicateurs liés à l'action",
                  column_config={"Atteinte": st.column_config.ProgressColumn(
                      "Atteinte", min_value=0, max_value=100, format="%d %%")})

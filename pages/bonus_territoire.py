@@ -75,12 +75,14 @@ def _page_filters(rows):
 
 
 def _summary(rows) -> None:
-    columns = st.columns(5)
-    columns[0].metric("Dû", fmt.money(total(rows["due"])))
-    columns[1].metric("Notifié", fmt.money(total(rows["notified"])))
-    columns[2].metric("Versé", fmt.money(total(rows["paid"])))
-    columns[3].metric("Écart notifié − dû", fmt.money(total(rows["gap_notified"])))
-    columns[4].metric("Lignes en alerte", fmt.number(int(rows["flag_codes"].map(bool).sum())))
+    # Two rows of three: French amounts in the millions don't fit five to a row.
+    first, second = st.columns(3), st.columns(3)
+    first[0].metric("Dû", fmt.money(total(rows["due"])))
+    first[1].metric("Notifié", fmt.money(total(rows["notified"])))
+    first[2].metric("Versé", fmt.money(total(rows["paid"])))
+    second[0].metric("Écart notifié − dû", fmt.money(total(rows["gap_notified"])))
+    second[1].metric("Écart versé − notifié", fmt.money(total(rows["gap_paid"])))
+    second[2].metric("Lignes en alerte", fmt.number(int(rows["flag_codes"].map(bool).sum())))
     unknown = int(rows["due"].isna().sum())
     if unknown:
         st.caption(f"{FLAG_MARK} {unknown} montant(s) dû(s) inconnu(s) (sans barème, activité ou "
@@ -123,7 +125,7 @@ def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None
         return
     facility = detail["facility"]
     psu = {True: "oui", False: "non", None: fmt.DASH}[facility["psu"]]
-    st.text(f"{facility['name']} · {facility['type']} · {facility['commune']} · gestionnaire : "
+    st.text(f"{facility['name']} · {detail['type_label']} · {facility['commune']} · gestionnaire : "
             f"{facility['manager_name']} · places : {fmt.number(facility['places'])} · PSU : {psu} · "
             f"classe : {facility['territory_class'] or fmt.DASH} · ouverture : "
             f"{fmt.short_date(facility['opens_on'])} · fermeture : {fmt.short_date(facility['closes_on'])}")
@@ -143,7 +145,7 @@ def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None
         headers = {column: column for column in detail["activity"].columns}
         table_with_downloads(detail["activity"], headers, basename=f"activite-{code}",
                              key="bonus-activity", formatters={
-                                 "Heures réalisées": fmt.smart_number,
+                                 "Places": fmt.number, "Heures réalisées": fmt.smart_number,
                                  "Heures facturées": fmt.smart_number, "ETP": fmt.smart_number})
     st.markdown("**Barème applicable**")
     if detail["rates"].empty:

@@ -15,6 +15,7 @@ from ctg_data.rules.indicators import STATUS_LABELS, clip
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.indicator_chart import MEASUREMENT_TYPE_LABELS, describe, indicator_chart
 from ctg_data.ui.page import start
+from ctg_data.ui.selection import choose_item, default_rows, table_choice
 from ctg_data.ui.text import escape_markdown, indicator_rows, local_day, status_text, value_text
 from ctg_data.vocabulary import MeasurementType
 
@@ -47,7 +48,9 @@ def main() -> None:
         st.caption(_summary(frame))
         _table(frame, wanted)
 
-    code = _choose(frame, everything, wanted)
+    names = dict(zip(everything["code"], everything["name"], strict=True))
+    code = choose_item("Détail de l'indicateur", PARAM, list(frame["code"]), names,
+                       placeholder="Choisir un indicateur")
     if code is None:
         return
     row = everything[everything["code"] == code]
@@ -71,46 +74,19 @@ def _summary(frame: pd.DataFrame) -> str:
 
 def _table(frame: pd.DataFrame, wanted: str | None) -> None:
     codes = list(frame["code"])
-    default = [codes.index(wanted)] if wanted in codes else []
-    # Unkeyed, the table is a new widget whenever the URL's indicator changes, so its
-    # highlighted row follows the selectbox; a click that differs from that row is the user's.
+    default = default_rows(codes, wanted)
     event = st.dataframe(
         indicator_rows(frame), hide_index=True, on_select="rerun", selection_mode="single-row",
         selection_default={"selection": {"rows": default}}, placeholder=fmt.DASH,
         alt="Indicateurs correspondant aux filtres",
         column_config={
-            "Indicateur": st.column_config.TextColumn("Indicateur", width="large"),
+            "Indicateur": st.column_config.TextColumn("Indicateur", width="medium"),
             "Mesurée le": st.column_config.DateColumn("Mesurée le", format="DD/MM/YYYY"),
             "Échéance": st.column_config.DateColumn("Échéance", format="DD/MM/YYYY"),
             "Atteinte": st.column_config.ProgressColumn("Atteinte", min_value=0, max_value=100, format="%d %%",
                                                         help="Part du chemin parcouru de la référence à la cible"),
         })
-    rows = list(event.selection.rows)
-    if rows != default:
-        _open(codes[rows[0]] if rows else None)
-
-
-def _open(code: str | None) -> None:
-    if code is None:
-        st.query_params.pop(PARAM, None)
-    else:
-        st.query_params[PARAM] = code
-    st.rerun()
-
-
-def _choose(frame: pd.DataFrame, everything: pd.DataFrame, wanted: str | None) -> str | None:
-    names = dict(zip(everything["code"], everything["name"], strict=True))
-    options = list(frame["code"])
-    if wanted in names and wanted not in options:
-        options.append(wanted)  # a link opens its indicator whatever the domain filter
-    if not options:
-        return wanted
-    index = options.index(wanted) if wanted in options else None
-    chosen = st.selectbox("Détail de l'indicateur", options, index=index, placeholder="Choisir un indicateur",
-                          format_func=lambda c: f"{c} — {names[c]}")
-    if chosen != (wanted if wanted in options else None):
-        _open(chosen)
-    return chosen if chosen is not None else wanted
+    table_choice(event, codes, default, PARAM)
 
 
 # ------------------------------------------------------------------ one indicator

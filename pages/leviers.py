@@ -13,8 +13,8 @@ lever_breakdown = cached_query(funding.lever_breakdown)
 
 STAGE_MONEY = tuple(funding.STAGES)
 DETAIL_HEADERS = {"lever_label": "Levier", "year": "Année", "domain_label": "Domaine",
-                  "funder_name": "Financeur", "beneficiary_name": "Bénéficiaire", "lines": "Lignes",
-                  **funding.STAGES}
+                  **funding.STAGES, "funder_name": "Financeur", "beneficiary_name": "Bénéficiaire",
+                  "lines": "Lignes"}
 
 
 def main() -> None:

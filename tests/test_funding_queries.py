@@ -198,9 +198,10 @@ def test_the_tolerance_is_read_from_the_environment(engine, convention, monkeypa
 
 
 def test_a_tolerance_that_is_not_a_number_is_refused_in_french(monkeypatch):
-    monkeypatch.setenv("CTG_TOLERANCE_REL", "un pour cent")
-    with pytest.raises(ValueError, match="CTG_TOLERANCE_REL doit être un nombre"):
-        funding.tolerance_settings()
+    for wrong in ("un pour cent", "nan", "-1"):
+        monkeypatch.setenv("CTG_TOLERANCE_REL", wrong)
+        with pytest.raises(ValueError, match="CTG_TOLERANCE_REL doit être un nombre positif"):
+            funding.tolerance_settings()
     monkeypatch.setenv("CTG_TOLERANCE_REL", "0,02")
     assert funding.tolerance_settings().tolerance_rel == D("0.02")
 
@@ -298,7 +299,8 @@ def test_the_demo_yields_each_deliberate_discrepancy_of_its_readme_as_its_flag(e
     report = bonus_report.bonus_reconciliation(engine, convention, (2023, 2024, 2025, 2026))
     rows = {(row["facility"], row["year"]): row for row in report.to_dict("records")}
     expected = readme_discrepancies()
-    assert len(expected) == 7
+    assert len(expected) == 7 and all(case["flags"] for case in expected)
+    assert {"equipement_ferme", "ecart_notifie"} == expected[3]["flags"]  # "(+ écart notifié)"
     for case in expected:
         row = rows[(case["facility"], case["year"])]
         where = (case["facility"], case["year"])

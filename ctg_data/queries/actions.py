@@ -13,7 +13,7 @@ from ctg_data.vocabulary import ACTION_STATUS_LABELS, ActionStatus
 
 ACTION_COLUMNS = ["id", "code", "title", "domain_code", "domain", "domain_position", "orientation_code",
                   "orientation", "status", "avancement", "weight", "priority", "starts_on", "ends_on",
-                  "pilot", "partners", "communes", "planned_budget"]
+                  "pilot", "planned_budget"]
 
 
 def _filtered(filters: Filters):
@@ -34,24 +34,28 @@ def _filtered(filters: Filters):
     return clauses
 
 
+def _names_by_action(connection, link, name, on, action_ids) -> dict[int, list[str]]:
+    """Names linked to each action (partners, communes), in one query for all the actions."""
+    found: dict[int, list[str]] = {}
+    if not action_ids:
+        return found
+    query = (select(link.action_id, name).join(name.table, on)
+             .where(link.action_id.in_(action_ids)).order_by(link.action_id, name))
+    for action_id, value in connection.execute(query):
+        found.setdefault(action_id, []).append(value)
+    return found
+
+
 def actions_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame:
     """One row per action with progress (%), late flag and French status label."""
     pilot = m.Organisation.__table__.alias("pilot")
-    partners = (select(func.aggregate_strings(m.Organisation.name, ", "))
-                .select_from(m.ActionPartner)
-                .join(m.Organisation, m.Organisation.id == m.ActionPartner.organisation_id)
-                .where(m.ActionPartner.action_id == m.Action.id).scalar_subquery())
-    communes = (select(func.aggregate_strings(m.Commune.name, ", "))
-                .select_from(m.ActionCommune)
-                .join(m.Commune, m.Commune.insee_code == m.ActionCommune.insee_code)
-                .where(m.ActionCommune.action_id == m.Action.id).scalar_subquery())
     query = (
         select(m.Action.id, m.Action.code, m.Action.title, m.Action.domain_code,
                m.Domain.label.label("domain"), m.Domain.position.label("domain_position"),
                m.Orientation.code.label("orientation_code"), m.Orientation.title.label("orientation"),
                m.Action.status, m.Action.progress.label("avancement"), m.Action.weight, m.Action.priority,
                m.Action.starts_on, m.Action.ends_on, pilot.c.name.label("pilot"),
-               partners.label("partners"), communes.label("communes"), m.Action.planned_budget)
+               m.Action.planned_budget)
         .join(m.Domain, m.Domain.code == m.Action.domain_code)
         .join(pilot, pilot.c.id == m.Action.pilot_id)
         .outerjoin(m.Orientation, m.Orientation.id == m.Action.orientation_id)
@@ -60,7 +64,15 @@ def actions_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
+        ids = [row.id for row in rows]
+        partners = _names_by_action(connection, m.ActionPartner, m.Organisation.name,
+                                    m.Organisation.id == m.ActionPartner.organisation_id, ids)
+        communes = _names_by_action(connection, m.ActionCommune, m.Commune.name,
+                                    m.Commune.insee_code == m.ActionCommune.insee_code, ids)
     frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
+    # Lists, not joined text: a name may itself contain a comma.
+    frame["partners"] = [partners.get(i, []) for i in ids]
+    frame["communes"] = [communes.get(i, []) for i in ids]
     # Rules run on the raw rows: pandas would turn a missing avancement into NaN.
     frame["progress"] = pd.array([action_progress(r.status, r.avancement) for r in rows], dtype="Int64")
     frame["late"] = [is_late(r.status, r.ends_on, today) for r in rows]

@@ -76,7 +76,7 @@ def stages_chart(per_value: pd.DataFrame, dimension: str, title: str, *, limit: 
         tooltip=[alt.Tooltip("Étape:N"), alt.Tooltip(f"{title}:N"),
                  alt.Tooltip("Montant (texte):N", title="Montant")],
     )
-    st.altair_chart(themed(chart.properties(height=180)), width="stretch")
+    st.altair_chart(themed(chart.properties(height=alt.Step(34))), width="stretch")
 
 
 def due_paid_chart(rows: pd.DataFrame, *, by: str, title: str) -> None:

@@ -2,7 +2,7 @@
 indicator statuses and values shared by the Actions and Indicateurs pages."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -39,7 +39,7 @@ def value_text(value) -> str:
     return fmt.DASH if value is None or pd.isna(value) else fmt.smart_number(value)
 
 
-def local_day(moment: datetime | None):
+def local_day(moment: datetime | None) -> date | None:
     """The French calendar day of a stored timestamp (naive ones are UTC, as SQLite returns them)."""
     if moment is None or pd.isna(moment):
         return None
@@ -56,13 +56,13 @@ def indicator_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Code": frame["code"],
         "Indicateur": frame["name"],
-        "Domaine": frame["domain"],
+        "Statut": [status_text(s) for s in frame["status"]],
+        "Atteinte": pd.array(attainment, dtype="Int64"),
         "Valeur actuelle": [value_text(v) for v in frame["current_value"]],
         "Unité": frame["unit"],
         "Mesurée le": [None if pd.isna(d) else d for d in frame["current_date"]],
         "Référence": [value_text(v) for v in frame["baseline_value"]],
         "Cible": [value_text(v) for v in frame["target_value"]],
         "Échéance": [None if pd.isna(d) else d for d in frame["target_date"]],
-        "Atteinte": pd.array(attainment, dtype="Int64"),
-        "Statut": [status_text(s) for s in frame["status"]],
+        "Domaine": frame["domain"],
     })

@@ -1,0 +1,65 @@
+"""Text shown to users: user-typed text made inert for Markdown, statuses with their symbol,
+stored timestamps as French calendar days."""
+
+import re
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+
+from ctg_data.ui.text import escape_markdown, local_day, status_text, value_text
+
+# Characters that start Markdown (CommonMark, GFM) or Streamlit syntax (:emoji:, :red[...], $LaTeX$).
+ACTIVE = set("\\`*_{}[]()<>#+-.!|~:$=&")
+
+
+def unescape(markdown: str) -> str:
+    """CommonMark: a backslash before ASCII punctuation stands for that character."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
+@pytest.mark.parametrize("text", [
+    "**gras** _italique_ `code`",
+    "[lien](javascript:alert(1)) ![image](http://x/y.png)",
+    "<script>alert('x')</script> &amp;",
+    "# Titre\n- liste\n1. numérotée\n> citation",
+    ":red[rouge] :material/home: :smile: $x^2$",
+    "a | b | c\n---|---\n~~barré~~",
+    "Ouverture le 1er septembre 2026 (date illustrative) ; 1 850 000,00 €",
+    "C:\\dossier\\fichier",
+])
+def test_escaped_text_reads_back_exactly_as_typed(text):
+    assert unescape(escape_markdown(text)) == text
+
+
+def test_every_active_character_is_escaped():
+    escaped = escape_markdown("".join(sorted(ACTIVE)))
+    assert escaped == "".join("\\" + c for c in sorted(ACTIVE))
+
+
+def test_ordinary_letters_digits_and_accents_are_left_alone():
+    assert escape_markdown("Crèche Saint-Vincent 60 places") == "Crèche Saint\\-Vincent 60 places"
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), pd.NA])
+def test_missing_text_escapes_to_nothing(missing):
+    assert escape_markdown(missing) == ""
+
+
+def test_status_is_its_symbol_then_its_label():
+    assert status_text("atteint") == "✔ Atteint"
+    assert status_text("decroche") == "✖ Décroché"
+    assert status_text("a_renseigner") == "? À renseigner"
+
+
+def test_values_are_french_and_missing_ones_a_dash():
+    assert value_text(108737.5) == "108\u202f737,5"
+    assert value_text(float("nan")) == "—"
+    assert value_text(None) == "—"
+
+
+def test_a_stored_utc_timestamp_is_read_as_the_day_in_france():
+    # 23:30 UTC on 31 December is already 1 January in Paris (UTC+1 in winter).
+    assert local_day(datetime(2025, 12, 31, 23, 30)) == date(2026, 1, 1)
+    assert local_day(datetime(2025, 12, 31, 23, 30, tzinfo=UTC)) == date(2026, 1, 1)
+    assert local_day(pd.NaT) is None
