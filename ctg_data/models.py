@@ -9,7 +9,7 @@ text guarded by CHECK constraints: portable across SQLite and PostgreSQL, and ea
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, Numeric, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, DateTime, Index, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ctg_data.vocabulary import (

@@ -12,6 +12,11 @@ from ctg_data.ui.data import cached_query
 from ctg_data.ui.page import start
 
 steering_summary = cached_query(q.steering_summary)
+orientations_frame = cached_query(q.orientations_frame)
+
+
+def share(percent) -> float | None:
+    return None if fmt.missing(percent) else percent / 100
 
 
 def status_line(domain) -> str:
@@ -26,37 +31,40 @@ def domain_block(domain) -> None:
         if domain.actions == 0:
             st.text("Aucune action")
         else:
-            progress = None if pd.isna(domain.progress) else domain.progress / 100
+            progress = share(domain.progress)
             st.progress(progress or 0.0, text=f"Avancement des actions : {fmt.percent(progress)}")
             st.caption(f"{domain.actions} action(s), dont {domain.done} réalisée(s) et {domain.late} en retard")
-        attainment = None if pd.isna(domain.attainment) else domain.attainment
-        st.text(f"Atteinte des indicateurs : {fmt.percent(attainment)} ({domain.indicators} indicateur(s))")
+        st.text(f"Atteinte des indicateurs : {fmt.percent(domain.attainment)} ({domain.indicators} indicateur(s))")
         st.caption(status_line(domain))
         st.page_link("pages/domaines.py", label="Voir le détail du domaine",
                      query_params={"domaine": domain.domain_code})
 
 
-def domain_detail(summary, domain) -> None:
+def domain_detail(card, summary, domain) -> None:
     actions = summary["actions"]
     indicators = summary["indicators"]
     st.subheader(domain.domain)
-    progress = None if pd.isna(domain.progress) else domain.progress / 100
     columns = st.columns(3)
-    columns[0].metric("Avancement des actions", fmt.percent(progress))
-    columns[1].metric("Atteinte des indicateurs", fmt.percent(None if pd.isna(domain.attainment) else domain.attainment))
+    columns[0].metric("Avancement des actions", fmt.percent(share(domain.progress)))
+    columns[1].metric("Atteinte des indicateurs", fmt.percent(domain.attainment))
     columns[2].metric("Actions en retard", fmt.number(domain.late))
 
     st.subheader("Orientations")
+    orientations = orientations_frame(card["id"], domain.domain_code)
+    progress = rollup_by(actions, "orientation_code") if not actions.empty else {}
+    counts = actions["orientation_code"].value_counts()
+    st.dataframe(
+        pd.DataFrame({
+            "Code": orientations["code"],
+            "Orientation": orientations["title"],
+            "Actions": [int(counts.get(code, 0)) for code in orientations["code"]],
+            "Avancement": [fmt.percent(share(progress[code])) if code in progress else "aucune action"
+                           for code in orientations["code"]],
+        }),
+        hide_index=True, width="stretch")
     if actions.empty:
         st.info("Aucune action dans ce domaine.")
     else:
-        by_orientation = rollup_by(actions.fillna({"orientation_code": "—", "orientation": "Sans orientation"}),
-                                   "orientation")
-        st.dataframe(
-            pd.DataFrame([{"Orientation": name, "Actions": int((actions["orientation"].fillna("Sans orientation") == name).sum()),
-                           "Avancement": fmt.percent(None if value is None else value / 100)}
-                          for name, value in by_orientation.items()]),
-            hide_index=True, width="stretch")
         st.subheader("Actions")
         st.dataframe(
             actions.assign(late=actions["late"].map({True: "En retard", False: ""}),
@@ -74,8 +82,7 @@ def domain_detail(summary, domain) -> None:
     st.dataframe(
         indicators.assign(status_label=[f"{STATUS_SYMBOLS[s]} {label}" for s, label in
                                         zip(indicators["status"], indicators["status_label"], strict=True)],
-                          attainment=indicators["attainment_clipped"].map(
-                              lambda a: fmt.percent(None if pd.isna(a) else a)))
+                          attainment=indicators["attainment_clipped"].map(fmt.percent))
         [["code", "name", "status_label", "attainment"]],
         column_config={"code": "Code", "name": "Indicateur", "status_label": "Statut", "attainment": "Atteinte"},
         hide_index=True, width="stretch")
@@ -86,7 +93,7 @@ def main() -> None:
     summary = steering_summary(context.filters, today())
     domains = summary["domains"]
     if context.filters.domain_code:
-        domain_detail(summary, next(domains.itertuples()))
+        domain_detail(context.card, summary, next(domains.itertuples()))
         st.caption("Pour revenir à tous les domaines, choisissez « Tous les domaines » dans les filtres.")
         return
     for start_index in range(0, len(domains), 2):

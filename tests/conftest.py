@@ -135,3 +135,11 @@ def demo_app(demo_sqlite_template, tmp_path, monkeypatch):
     st.cache_resource.clear()
     yield url
     engine_for.cache_clear()
+
+
+@pytest.fixture
+def demo_engine(demo_app):
+    """An engine on the demo database that the pages under test read."""
+    engine = make_engine(demo_app)
+    yield engine
+    engine.dispose()

@@ -8,14 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-import pytest
-import streamlit as st
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from ctg_data import models as m
-from ctg_data.db import engine_for, make_engine
-from ctg_data.interchange import load_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "lourdes-2023"
@@ -63,23 +59,6 @@ def french_money(amount: str) -> str:
         groups.insert(0, units[-3:])
         units = units[:-3]
     return "\u202f".join(groups) + "," + decimals + "\u00a0€"
-
-
-@pytest.fixture
-def demo_engine(sqlite_url, monkeypatch):
-    engine = make_engine(sqlite_url)
-    report = load_folder(SEED, actor="test", engine=engine)
-    assert report.ok, report.errors
-    monkeypatch.setenv("CTG_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("CTG_TODAY", TODAY.isoformat())
-    engine_for.cache_clear()
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield engine
-    engine.dispose()
-    engine_for.cache_clear()
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def run_page(**query) -> AppTest:

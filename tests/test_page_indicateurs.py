@@ -10,12 +10,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import streamlit as st
 from sqlalchemy import text
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from ctg_data.db import engine_for, make_engine
 from ctg_data.interchange import load_folder
 from tests.csv_folder import write_folder
 
@@ -92,23 +90,6 @@ def french_value(value: str) -> str:
     """Seed values have at most one decimal and stay below 1 000 where this is used."""
     number = float(value)
     return str(int(number)) if number.is_integer() else f"{number:.2f}".rstrip("0").replace(".", ",")
-
-
-@pytest.fixture
-def demo_engine(sqlite_url, monkeypatch):
-    engine = make_engine(sqlite_url)
-    report = load_folder(SEED, actor="test", engine=engine)
-    assert report.ok, report.errors
-    monkeypatch.setenv("CTG_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("CTG_TODAY", TODAY.isoformat())
-    engine_for.cache_clear()
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield engine
-    engine.dispose()
-    engine_for.cache_clear()
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def run_page(**query) -> AppTest:

@@ -134,3 +134,14 @@ def test_the_integrity_page_reports_no_broken_rule_on_the_demo(demo_app):
     at.run()
     assert not at.exception
     assert [s.value for s in at.success] == ["Aucune règle d'intégrité enfreinte."]
+
+
+def test_the_domain_page_lists_every_orientation_of_the_domain(demo_app):
+    at = app(domaine="jeunesse")
+    at.switch_page("pages/domaines.py")
+    at.run()
+    table = at.dataframe[0].value
+    expected = {r["code"]: r["intitule"] for r in rows("orientations") if r["domaine"] == "jeunesse"}
+    assert dict(zip(table["Code"], table["Orientation"], strict=True)) == expected
+    for code, count in zip(table["Code"], table["Actions"], strict=True):
+        assert count == sum(r["orientation"] == code for r in ACTIONS)

@@ -4,7 +4,7 @@ roll-ups by domain, and one action's fiche."""
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, and_, exists, func, or_, select
+from sqlalchemy import Engine, and_, exists, or_, select
 
 from ctg_data import models as m
 from ctg_data.queries.filters import Filters

@@ -41,6 +41,15 @@ def steering_summary(engine: Engine, filters: Filters, today: date) -> dict:
     return {"actions": actions, "indicators": indicators, "domains": pd.DataFrame(rows)}
 
 
+def orientations_frame(engine: Engine, convention_id: int, domain_code: str) -> pd.DataFrame:
+    """A domain's orientations, including those that have no action yet."""
+    query = (select(m.Orientation.code, m.Orientation.title)
+             .where(m.Orientation.convention_id == convention_id, m.Orientation.domain_code == domain_code)
+             .order_by(m.Orientation.code))
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(query).all(), columns=["code", "title"])
+
+
 def action_status_counts(actions: pd.DataFrame) -> dict[str, int]:
     counts = actions["status"].value_counts()
     return {label: int(counts.get(status, 0)) for status, label in ACTION_STATUS_LABELS.items()}
@@ -80,8 +89,8 @@ def recent_changes(engine: Engine, convention_id: int, limit: int = 10) -> pd.Da
             .where(m.AuditEvent.table_name == "actions", m.AuditEvent.before.is_not(None),
                    m.Action.convention_id == convention_id)
             .order_by(m.AuditEvent.id.desc()).limit(200)).all()
-    rows = [{"at": at, "date": measured_on, "kind": "Mesure",
-             "what": f"{name} : {smart_number(value)} {unit}".strip()} for at, measured_on, name, value, unit in measures]
+    rows = [{"at": at, "date": measured_on, "kind": "Mesure", "what": f"{name} : {smart_number(value)} {unit}".strip()}
+            for at, measured_on, name, value, unit in measures]
     for at, before, after, title in events:
         old, new = json.loads(before).get("status"), json.loads(after).get("status")
         if old != new:
