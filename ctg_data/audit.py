@@ -34,7 +34,7 @@ def record_key(record: SQLModel) -> str:
 
 
 def audit(session: Session, *, actor: str, operation: str, record: SQLModel,
-          before: dict | None, after: dict | None) -> None:
+          before: dict | None, after: dict | None, reason: str | None = None) -> None:
     session.add(AuditEvent(
         actor=actor,
         operation=operation,
@@ -42,4 +42,5 @@ def audit(session: Session, *, actor: str, operation: str, record: SQLModel,
         record_key=record_key(record),
         before=None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
         after=None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True),
+        reason=reason,
     ))

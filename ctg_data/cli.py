@@ -4,6 +4,7 @@ Exit codes: 0 success, 1 the data was refused or breaks a rule, 2 wrong usage.
 """
 
 import argparse
+import importlib
 import sys
 
 from sqlmodel import Session
@@ -117,7 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="table (lecture, libellés français) ou csv (scripts : codes d'alerte, "
                             "séparateur virgule, décimales avec point)")
     bonus.set_defaults(func=cmd_bonus)
+    for name in EXTENSIONS:
+        importlib.import_module(name).register(commands)
     return parser
+
+
+# Command groups that live in their own modules: each exposes `register(commands)`.
+EXTENSIONS = ("ctg_data.cli_exchange", "ctg_data.cli_users")
 
 
 def main(argv: list[str] | None = None) -> int:

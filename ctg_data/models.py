@@ -96,6 +96,8 @@ class Convention(SQLModel, table=True):
     signed_on: date | None = None
     starts_on: date
     ends_on: date
+    # A restricted convention is visible only to admins and to the accounts given access to it.
+    restricted: bool = False
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
 
@@ -146,6 +148,7 @@ class Orientation(SQLModel, table=True):
     code: str = Field(max_length=60)
     domain_code: str = fk("domains.code")
     title: str = Field(max_length=500)
+    version: int = 1
 
 
 # ---------------------------------------------------------------- actions
@@ -273,6 +276,9 @@ class Measurement(SQLModel, table=True):
     recorded_at: datetime = timestamp()
     superseded_at: datetime | None = timestamp(nullable=True, default_factory=lambda: None)
     superseded_by_id: int | None = fk("measurements.id", nullable=True, index=False)
+    # A CAF advisor's validation of a reported value (who and when), kept with the value.
+    validated_by: str | None = Field(default=None, max_length=200)
+    validated_at: datetime | None = timestamp(nullable=True, default_factory=lambda: None)
 
 
 # ---------------------------------------------------------------- facilities and funding
@@ -368,6 +374,7 @@ class CoordinationPost(SQLModel, table=True):
     starts_on: date
     ends_on: date | None = None
     annual_cost: Decimal | None = money()
+    version: int = 1
 
 
 class FundingLine(SQLModel, table=True):
@@ -415,3 +422,42 @@ class AuditEvent(SQLModel, table=True):
     record_key: str = Field(max_length=200)
     before: str | None = None
     after: str | None = None
+    # Why, when the user had to say it (a changed due date, a date outside the convention).
+    reason: str | None = None
+
+
+# ---------------------------------------------------------------- accounts
+
+
+class User(SQLModel, table=True):
+    """A person who signs in. A `partenaire` is tied to an organisation and writes only for it.
+    No password hash means the account signs in only through single sign-on."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('lecteur', 'partenaire', 'conseiller', 'admin')", name="role"),
+        CheckConstraint("role <> 'partenaire' OR organisation_id IS NOT NULL", name="partner_has_organisation"),
+        CheckConstraint("failed_attempts >= 0", name="failed_attempts"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    display_name: str | None = Field(default=None, max_length=200)
+    role: str = Field(max_length=20)
+    organisation_id: int | None = fk("organisations.id", nullable=True)
+    password_hash: str | None = Field(default=None, max_length=300)
+    must_change_password: bool = False
+    failed_attempts: int = 0
+    locked_until: datetime | None = timestamp(nullable=True, default_factory=lambda: None)
+    disabled_at: datetime | None = timestamp(nullable=True, default_factory=lambda: None)
+    last_login_at: datetime | None = timestamp(nullable=True, default_factory=lambda: None)
+    version: int = 1
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+class ConventionMember(SQLModel, table=True):
+    """Who may see a restricted convention (admins see every convention)."""
+
+    __tablename__ = "convention_members"
+    convention_id: int = Field(foreign_key="conventions.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", primary_key=True, index=True, ondelete="CASCADE")

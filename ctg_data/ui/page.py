@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from ctg_data.actors import Actor, Role
 from ctg_data.demo import DEMO_CONVENTION_CODES
 from ctg_data.queries import conventions as q
 from ctg_data.queries.filters import Filters
@@ -24,10 +25,16 @@ ALL = ""
 ALL_YEARS, ALL_DOMAINS, ALL_COMMUNES = "Toutes les années", "Tous les domaines", "Toutes les communes"
 
 
+# Session key of the signed-in person's Actor (set by the sign-in, read by every page).
+ACTOR_KEY = "ctg_actor"
+ANONYMOUS = Actor(email="anonyme", role=Role.LECTEUR)
+
+
 @dataclass(frozen=True)
 class PageContext:
     filters: Filters
     card: dict
+    actor: Actor
 
 
 def start(title: str) -> PageContext:
@@ -45,7 +52,7 @@ def start(title: str) -> PageContext:
     if card["code"] in DEMO_CONVENTION_CODES:
         st.caption("ℹ️ Convention de démonstration : les faits viennent du communiqué de signature ; "
                    "les montants, valeurs d'indicateurs et activités sont illustratifs.")
-    return PageContext(filters=filters, card=card)
+    return PageContext(filters=filters, card=card, actor=st.session_state.get(ACTOR_KEY, ANONYMOUS))
 
 
 def _restore_saved_filters() -> None:
