@@ -42,3 +42,11 @@ def test_bench_lever_totals_for_a_year(benchmark, national_engine):
     filters = Filters(convention_id=convention_filters(national_engine).convention_id, year=2024)
     totals = benchmark(lever_totals, national_engine, filters)
     assert len(totals) == 1
+
+
+def test_bench_bonus_reconciliation_of_one_convention_over_three_years(benchmark, national_engine):
+    from ctg_data.bonus_report import bonus_reconciliation
+
+    convention_id = convention_filters(national_engine).convention_id
+    frame = benchmark(bonus_reconciliation, national_engine, convention_id, (2023, 2024, 2025))
+    assert len(frame) == 14 * 3

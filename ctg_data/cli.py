@@ -27,7 +27,8 @@ def cmd_seed(args) -> int:
     from ctg_data.interchange import FormatError, load_folder
 
     engine = db.get_engine()
-    if args.if_empty and database_has_data(engine):
+    empty_before = not database_has_data(engine)
+    if args.if_empty and not empty_before:
         print("La base contient déjà des données : rien n'est chargé.")
         return 0
     try:
@@ -40,6 +41,23 @@ def cmd_seed(args) -> int:
         print(f"{sheet:14} créées {counts['created']:5}  modifiées {counts['updated']:5}  "
               f"corrigées {counts['corrected']:5}  inchangées {counts['unchanged']:5}")
     print("Simulation : rien n'a été écrit." if args.dry_run else "Chargement terminé.")
+    if args.dry_run:
+        return 0
+    # Demo accounts (public passwords), one per role: only with the demo folder, into a database
+    # that held nothing before; a real database gets its first administrator from `ctg user add`.
+    from pathlib import Path
+
+    from ctg_data.accounts import create_demo_accounts, user_count
+
+    if Path(args.folder).resolve() != Path(DEMO_SEED).resolve() or not empty_before:
+        if user_count(engine) == 0:
+            print("Aucun compte : créez le premier administrateur avec « ctg user add ADRESSE --role admin ».")
+        return 0
+    created = create_demo_accounts(engine)
+    if created:
+        print("Comptes de démonstration créés (mots de passe publics, voir le README) :")
+        for account in created:
+            print(f"  {account.email:22} {account.role:11} {account.password}")
     return 0
 
 

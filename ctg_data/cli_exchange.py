@@ -1,5 +1,102 @@
-"""`ctg` commands: exchange (registered by ctg_data.cli)."""
+"""`ctg` commands: exchange (registered by ctg_data.cli).
+
+    ctg import FICHIER.xlsx|FICHIER.csv|DOSSIER [--dry-run]
+    ctg export FICHIER.xlsx [--convention CODE]
+    ctg template FICHIER.xlsx
+
+The command line acts as COMMAND_LINE (an administrator); imports are recorded under its name
+in the audit trail. Exit codes as for every `ctg` command: 0 done, 1 refused, 2 wrong usage.
+"""
+
+import sys
+from pathlib import Path
+
+from ctg_data.actors import COMMAND_LINE
+
+OUTCOMES = (("created", "créées"), ("updated", "modifiées"), ("corrected", "corrigées"),
+            ("unchanged", "inchangées"))
 
 
 def register(commands) -> None:
     """Add this group's subcommands to the `ctg` parser."""
+    imported = commands.add_parser("import", help="importer un classeur .xlsx, un fichier .csv ou un "
+                                                  "dossier de CSV (tout ou rien)")
+    imported.add_argument("source", help="classeur .xlsx, fichier <feuille>.csv ou dossier de CSV")
+    imported.add_argument("--dry-run", action="store_true", help="tout vérifier sans rien écrire")
+    imported.set_defaults(func=cmd_import)
+
+    exported = commands.add_parser("export", help="exporter les conventions au format d'échange (.xlsx)")
+    exported.add_argument("file", help="classeur à écrire (.xlsx)")
+    exported.add_argument("--convention", help="code d'une convention (par défaut : toutes)")
+    exported.set_defaults(func=cmd_export)
+
+    template = commands.add_parser("template", help="écrire le modèle vide du classeur d'échange")
+    template.add_argument("file", help="classeur à écrire (.xlsx)")
+    template.set_defaults(func=cmd_template)
+
+
+def cmd_import(args) -> int:
+    from ctg_data.db import get_engine
+    from ctg_data.interchange.importer import import_workbook
+
+    report = import_workbook(get_engine(), COMMAND_LINE, Path(args.source), dry_run=args.dry_run)
+    if not report.ok:
+        print(f"Import refusé, rien n'a été écrit ({len(report.errors)} erreur(s)) :", file=sys.stderr)
+        for error in report.errors:
+            print(f"  - {error}", file=sys.stderr)
+        return 1
+    for sheet, counts in report.counts.items():
+        print(f"{sheet:14} " + "  ".join(f"{label} {counts[key]:5}" for key, label in OUTCOMES))
+    if args.dry_run:
+        print("Simulation : rien n'a été écrit.")
+    else:
+        print("Import terminé." if report.changed else "Import terminé : aucune donnée n'a changé.")
+    return 0
+
+
+def _xlsx_path(name: str) -> Path | None:
+    path = Path(name)
+    if path.suffix.lower() != ".xlsx":
+        print(f"Le fichier à écrire doit porter l'extension .xlsx : « {name} ».", file=sys.stderr)
+        return None
+    return path
+
+
+def _write(path: Path, data: bytes) -> bool:
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        print(f"Impossible d'écrire « {path} » : {error.strerror or error}.", file=sys.stderr)
+        return False
+    return True
+
+
+def cmd_export(args) -> int:
+    from ctg_data.db import get_engine
+    from ctg_data.interchange.export import UnknownConvention, export_workbook
+
+    path = _xlsx_path(args.file)
+    if path is None:
+        return 2
+    try:
+        data = export_workbook(get_engine(), convention_code=args.convention, actor=COMMAND_LINE)
+    except UnknownConvention as error:
+        print(error, file=sys.stderr)
+        return 2
+    if not _write(path, data):
+        return 1
+    what = f"la convention {args.convention}" if args.convention else "toutes les conventions"
+    print(f"Export de {what} écrit dans {path}.")
+    return 0
+
+
+def cmd_template(args) -> int:
+    from ctg_data.interchange.workbook import write_template
+
+    path = _xlsx_path(args.file)
+    if path is None:
+        return 2
+    if not _write(path, write_template()):
+        return 1
+    print(f"Modèle écrit dans {path}.")
+    return 0

@@ -121,7 +121,7 @@ def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None
     st.query_params[DETAIL_PARAM] = code
     detail = facility_detail(convention_id, code, all_years)
     if detail is None:
-        st.warning(f"Aucun équipement « {code} » dans cette convention.")
+        st.warning(f"Aucun équipement « {_md(code)} » dans cette convention.")
         return
     facility = detail["facility"]
     psu = {True: "oui", False: "non", None: fmt.DASH}[facility["psu"]]

@@ -9,6 +9,7 @@ from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorSt
 from ctg_data.ui import overview_charts as charts
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.page import start
+from ctg_data.ui.text import escape_markdown
 
 steering_summary = cached_query(q.steering_summary)
 lever_totals = cached_query(q.lever_totals)
@@ -66,7 +67,7 @@ def watch_list(indicators) -> None:
     st.subheader("Indicateurs à regarder")
     for row in worrying.itertuples():
         st.page_link("pages/indicateurs.py", query_params={"indicateur": row.code},
-                     label=f"{STATUS_SYMBOLS[row.status]} {row.status_label} — {row.name}")
+                     label=f"{STATUS_SYMBOLS[row.status]} {row.status_label} — {escape_markdown(row.name)}")
 
 
 def main() -> None:

@@ -143,3 +143,37 @@ def demo_engine(demo_app):
     engine = make_engine(demo_app)
     yield engine
     engine.dispose()
+
+
+# ---------------------------------------------------------------- signed-in AppTests
+
+def _test_admin():
+    from ctg_data.actors import Actor, Role
+
+    return Actor(email="admin@test.ctg", role=Role.ADMIN)
+
+
+def sign_in(at, actor=None):
+    """Give an AppTest a signed-in person (an administrator unless told), as the sign-in does:
+    its Actor under the session key every page reads. Returns the AppTest."""
+    from ctg_data.ui.auth import ACTOR_KEY
+
+    at.session_state[ACTOR_KEY] = actor or _test_admin()
+    return at
+
+
+@pytest.fixture
+def signed_in():
+    """`signed_in(at, actor=None)`: the AppTest `at`, signed in (administrator by default)."""
+    return sign_in
+
+
+@pytest.fixture
+def cheap_argon2(monkeypatch):
+    """Argon2id with the cheapest parameters, so that tests signing in many times stay quick
+    (production uses ctg_data.accounts.passwords.PARAMETERS, checked by its own test)."""
+    from argon2 import PasswordHasher, profiles
+
+    from ctg_data.accounts import passwords
+
+    monkeypatch.setattr(passwords, "HASHING", passwords.Hashing(PasswordHasher.from_parameters(profiles.CHEAPEST)))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from ctg_data.accounts import DEMO_ACCOUNTS, create_demo_accounts
 from ctg_data.db import make_engine
 from ctg_data.interchange import load_folder
 
@@ -46,6 +47,7 @@ def server(tmp_path_factory, sqlite_template):
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     assert load_folder(ROOT / "seeds" / "lourdes-2023", actor="test", engine=engine).ok
+    assert create_demo_accounts(engine)
     engine.dispose()
     port = _free_port()
     env = os.environ | {"CTG_DATABASE_URL": url, "CTG_TODAY": "2026-11-26"}
@@ -83,15 +85,25 @@ def page(browser):
     context.close()
 
 
+def sign_in(page, role: str = "lecteur") -> None:
+    """Through the sign-in form every page shows first, with a demo account."""
+    account = next(a for a in DEMO_ACCOUNTS if a.role == role)
+    page.get_by_label("Adresse e-mail").fill(account.email)
+    page.get_by_label("Mot de passe", exact=True).fill(account.password)
+    page.get_by_role("button", name="Se connecter").click()
+
+
 def test_a_deep_link_to_an_indicator_opens_its_chart_on_a_fresh_server(server, page):
     # First request of this server: the page runs without the entrypoint (ENGINEERING.md).
     page.goto(f"{server}/indicateurs?indicateur=TX-COUV-PE")
+    sign_in(page)
     expect(page.get_by_text("Taux de couverture d'accueil du jeune enfant").first).to_be_visible()
     expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible()
 
 
 def test_the_overview_shows_the_demo_convention_and_its_tiles(server, page):
     page.goto(server)
+    sign_in(page)
     expect(page.get_by_role("heading", name="Vue d'ensemble")).to_be_visible()
     expect(page.get_by_text("CTG Tarbes Lourdes Pyrénées Sud").first).to_be_visible()
     expect(page.get_by_text("En retard").first).to_be_visible()
@@ -100,5 +112,6 @@ def test_the_overview_shows_the_demo_convention_and_its_tiles(server, page):
 
 def test_a_link_with_filters_opens_the_same_view(server, page):
     page.goto(f"{server}/domaines?domaine=logement")
+    sign_in(page)
     expect(page.get_by_role("heading", name="Logement")).to_be_visible()
     expect(page.get_by_text("Orientations")).to_be_visible()

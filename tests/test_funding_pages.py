@@ -16,6 +16,7 @@ from ctg_data.db import make_engine
 from ctg_data.exports import export_files, to_csv_bytes, to_xlsx_bytes
 from ctg_data.interchange import load_folder
 from ctg_data.settings import DEMO_SEED, PROJECT_ROOT
+from tests.conftest import sign_in
 from tests.csv_folder import write_folder
 from tests.test_funding_queries import DUE_EAJE_N, LINES, funding_convention
 
@@ -53,7 +54,7 @@ def seeded(app_url, tmp_path):
 
 
 def page(name: str, **params) -> AppTest:
-    at = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=60)
+    at = sign_in(AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=60))
     at.query_params.update(params)
     at.run()
     assert not at.exception, [e.message for e in at.exception]

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from ctg_data import models as m
+from tests.conftest import sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "lourdes-2023"
@@ -62,7 +63,7 @@ def french_money(amount: str) -> str:
 
 
 def run_page(**query) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=30)
+    at = sign_in(AppTest.from_file(str(PAGE), default_timeout=30))
     for name, value in query.items():
         at.query_params[name] = value
     at.run()

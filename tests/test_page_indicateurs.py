@@ -15,6 +15,7 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from ctg_data.interchange import load_folder
+from tests.conftest import sign_in
 from tests.csv_folder import write_folder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +94,7 @@ def french_value(value: str) -> str:
 
 
 def run_page(**query) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=30)
+    at = sign_in(AppTest.from_file(str(PAGE), default_timeout=30))
     for name, value in query.items():
         at.query_params[name] = value
     at.run()

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import sign_in
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "lourdes-2023"
 TODAY = date(2026, 11, 26)
@@ -49,7 +51,7 @@ def app(**params) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     for name, value in params.items():
         at.query_params[name] = value
-    return at
+    return sign_in(at)
 
 
 def metrics(at) -> dict[str, str]:

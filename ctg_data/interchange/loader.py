@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session, SQLModel, select
 
 from ctg_data import models as m
+from ctg_data import validation
 from ctg_data.audit import audit, snapshot
 from ctg_data.interchange.resolver import LABELS, Resolver
 from ctg_data.interchange.sheets import SHEETS, SHEETS_BY_NAME
@@ -234,11 +235,11 @@ class _Loader:
     # ------------------------------------------------------------ measurements
 
     def apply_measurement(self, table: Table, line: int, values: dict) -> None:
-        low, high = self.bounds(values["indicator_id"])
+        low, high, unit = self.bounds(values["indicator_id"])
         value = values["value"]
-        if (low is not None and value < low) or (high is not None and value > high):
-            self.error(table, line, "valeur",
-                       f"valeur {value} hors des bornes de l'indicateur ({low} à {high})")
+        broken = validation.indicator_value(value, low=low, high=high, unit=unit)
+        if broken:
+            self.error(table, line, "valeur", broken)
             return
         current = self.session.exec(select(m.Measurement).where(
             m.Measurement.indicator_id == values["indicator_id"],
@@ -267,7 +268,7 @@ class _Loader:
     def bounds(self, indicator_id: int) -> tuple:
         if indicator_id not in self.indicator_bounds:
             indicator = self.session.get(m.Indicator, indicator_id)
-            self.indicator_bounds[indicator_id] = (indicator.min_value, indicator.max_value)
+            self.indicator_bounds[indicator_id] = (indicator.min_value, indicator.max_value, indicator.unit)
         return self.indicator_bounds[indicator_id]
 
 

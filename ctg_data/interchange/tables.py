@@ -2,6 +2,7 @@
 and the error type every step of an import reports with."""
 
 import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def read_csv_folder(folder: Path) -> list[Table]:
         except UnicodeDecodeError:
             errors.append(LoadError(where, None, None, "le fichier n'est pas en UTF-8"))
             continue
-        reader = csv.reader(text.splitlines())
+        reader = csv.reader(io.StringIO(text, newline=""))  # keeps line breaks inside quoted cells
         header = tuple(name.strip() for name in next(reader, []))
         if not header:
             errors.append(LoadError(where, None, None, "fichier vide : une ligne d'en-tête est attendue"))

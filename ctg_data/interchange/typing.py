@@ -7,6 +7,7 @@ when the loader can see both the file and the database.
 from collections.abc import Callable
 from decimal import Decimal
 
+from ctg_data import validation
 from ctg_data.interchange import parsing
 from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column
 from ctg_data.interchange.tables import LoadError, Table
@@ -39,26 +40,26 @@ def parse_cell(column: Column, raw):
     return PARSERS[column.kind](raw)
 
 
+# The rules a row obeys on its own are those of ctg_data.validation, shared with the forms.
+
 def _ordered(low: str, high: str, message: str):
     def rule(row):
-        if row.get(low) is not None and row.get(high) is not None and row[high] < row[low]:
-            return high, message
+        broken = validation.ordered(row.get(low), row.get(high), message)
+        return (high, broken) if broken else None
     return rule
 
 
 def _between(name: str, low, high):
     def rule(row):
-        value = row.get(name)
-        if value is not None and not low <= value <= high:
-            return name, f"valeur {value} hors bornes : entre {low} et {high}"
+        broken = validation.between(row.get(name), low, high)
+        return (name, broken) if broken else None
     return rule
 
 
 def _positive(name: str, *, strict: bool = False):
     def rule(row):
-        value = row.get(name)
-        if value is not None and (value <= 0 if strict else value < 0):
-            return name, "valeur strictement positive attendue" if strict else "valeur positive ou nulle attendue"
+        broken = validation.not_negative(row.get(name), strict=strict)
+        return (name, broken) if broken else None
     return rule
 
 

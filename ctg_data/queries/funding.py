@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from ctg_data import models as m
 from ctg_data.rules.bonus import RateRow
 
-F, A, FL, O = m.Facility, m.FacilityActivity, m.FundingLine, m.Organisation
+F, A, FL, Org = m.Facility, m.FacilityActivity, m.FundingLine, m.Organisation
 
 
 def _rows(engine: Engine, query) -> list[dict]:
@@ -22,7 +22,7 @@ def _rows(engine: Engine, query) -> list[dict]:
 
 
 def signatory_codes(engine: Engine, convention_id: int) -> frozenset[str]:
-    query = (select(O.code).join(m.Signatory, m.Signatory.organisation_id == O.id)
+    query = (select(Org.code).join(m.Signatory, m.Signatory.organisation_id == Org.id)
              .where(m.Signatory.convention_id == convention_id))
     with engine.connect() as connection:
         return frozenset(connection.execute(query).scalars())
@@ -36,11 +36,11 @@ def facilities_with_activity(engine: Engine, convention_id: int, years: Iterable
     years = tuple(years)
     query = (
         select(F.id.label("facility_id"), F.code, F.name, F.type, F.insee_code,
-               m.Commune.name.label("commune"), O.code.label("manager"), O.name.label("manager_name"),
+               m.Commune.name.label("commune"), Org.code.label("manager"), Org.name.label("manager_name"),
                F.places, F.psu, F.territory_class, F.opens_on, F.closes_on,
                A.year.label("activity_year"), A.places.label("activity_places"),
                A.hours_delivered, A.hours_billed, A.fte)
-        .join(O, O.id == F.manager_id)
+        .join(Org, Org.id == F.manager_id)
         .join(m.Commune, m.Commune.insee_code == F.insee_code)
         .outerjoin(A, and_(A.facility_id == F.id, A.year.in_(years)))
         .where(F.convention_id == convention_id)
@@ -78,11 +78,11 @@ def funding_sums(engine: Engine, convention_id: int, years: Iterable[int], *, li
     column = {"facility": FL.facility_id, "post": FL.post_id}[link]
     query = (
         select(column.label("link_id"), FL.lever_code.label("lever"), FL.year,
-               O.code.label("beneficiary"), func.sum(FL.planned).label("planned"),
+               Org.code.label("beneficiary"), func.sum(FL.planned).label("planned"),
                func.sum(FL.notified).label("notified"), func.sum(FL.paid).label("paid"))
-        .join(O, O.id == FL.beneficiary_id)
+        .join(Org, Org.id == FL.beneficiary_id)
         .where(FL.convention_id == convention_id, FL.year.in_(tuple(years)), column.is_not(None))
-        .group_by(column, FL.lever_code, FL.year, O.code)
+        .group_by(column, FL.lever_code, FL.year, Org.code)
     )
     if levers is not None:
         query = query.where(FL.lever_code.in_(tuple(levers)))
@@ -105,7 +105,7 @@ def funding_breakdown(engine: Engine, convention_id: int, year: int | None = Non
     """Money by lever × year × domain × funder × beneficiary. A line's domain is its own, or
     else its action's. With a commune, only lines tied to it (through their facility or the
     communes of their action) count: posts and convention-wide lines have no commune."""
-    funder, beneficiary = aliased(O), aliased(O)
+    funder, beneficiary = aliased(Org), aliased(Org)
     domain = func.coalesce(FL.domain_code, m.Action.domain_code)
     query = (
         select(FL.lever_code.label("lever"), FL.year, domain.label("domain"),
@@ -136,7 +136,7 @@ def funding_breakdown(engine: Engine, convention_id: int, year: int | None = Non
 def cofunding_lines(engine: Engine, convention_id: int, years: Iterable[int],
                     levers: Iterable[str]) -> list[dict]:
     """Diagnostic / engineering money per lever, year, action, funder and beneficiary."""
-    funder, beneficiary = aliased(O), aliased(O)
+    funder, beneficiary = aliased(Org), aliased(Org)
     query = (
         select(FL.lever_code.label("lever"), FL.year, m.Action.code.label("action"),
                m.Action.title.label("action_title"), funder.name.label("funder_name"),
@@ -157,9 +157,9 @@ def cofunding_lines(engine: Engine, convention_id: int, years: Iterable[int],
 
 def coordination_posts(engine: Engine, convention_id: int) -> list[dict]:
     P = m.CoordinationPost
-    query = (select(P.id.label("post_id"), P.code, P.title, O.code.label("employer"),
-                    O.name.label("employer_name"), P.fte, P.starts_on, P.ends_on, P.annual_cost)
-             .join(O, O.id == P.employer_id).where(P.convention_id == convention_id)
+    query = (select(P.id.label("post_id"), P.code, P.title, Org.code.label("employer"),
+                    Org.name.label("employer_name"), P.fte, P.starts_on, P.ends_on, P.annual_cost)
+             .join(Org, Org.id == P.employer_id).where(P.convention_id == convention_id)
              .order_by(P.code))
     return _rows(engine, query)
 
@@ -167,7 +167,7 @@ def coordination_posts(engine: Engine, convention_id: int) -> list[dict]:
 def facility_funding_lines(engine: Engine, convention_id: int, facility_code: str) -> list[dict]:
     """Every funding line of one facility, any lever and year: what an advisor opens to see
     who notified and paid what, with the comments."""
-    funder, beneficiary = aliased(O), aliased(O)
+    funder, beneficiary = aliased(Org), aliased(Org)
     query = (
         select(FL.lever_code.label("lever"), FL.year, funder.name.label("funder_name"),
                beneficiary.code.label("beneficiary"), beneficiary.name.label("beneficiary_name"),

@@ -1,23 +1,28 @@
-"""What every page does first: page config, the shared sidebar filters (kept in the URL so
-a copied link opens the same view), and the current convention.
+"""What every page does first: page config, the signed-in person (or the sign-in form), the
+shared sidebar filters (kept in the URL so a copied link opens the same view), and the current
+convention among those the person may see.
 
 Pages call `start()` themselves: a deep link runs a page without the entrypoint
-(see ENGINEERING.md), so nothing a page needs may be set up only by dashboard.py.
+(see ENGINEERING.md), so nothing a page needs may be set up only by dashboard.py — the sign-in
+least of all: no data is read before `require_actor()` has returned.
 """
 
 from dataclasses import dataclass
 
 import streamlit as st
 
+from ctg_data import permissions
 from ctg_data.actors import Actor, Role
 from ctg_data.demo import DEMO_CONVENTION_CODES
 from ctg_data.queries import conventions as q
 from ctg_data.queries.filters import Filters
+from ctg_data.ui.auth import ACTOR_KEY, require_actor, require_page
 from ctg_data.ui.data import cached_query
 from ctg_data.vocabulary import DOMAINS
 
 list_conventions = cached_query(q.list_conventions)
 convention_card = cached_query(q.convention_card)
+visible_conventions = cached_query(permissions.visible_conventions)
 
 PARAMS = ("convention", "annee", "domaine", "commune")
 SAVED = "ctg_saved_filters"
@@ -25,9 +30,9 @@ ALL = ""
 ALL_YEARS, ALL_DOMAINS, ALL_COMMUNES = "Toutes les années", "Tous les domaines", "Toutes les communes"
 
 
-# Session key of the signed-in person's Actor (set by the sign-in, read by every page).
-ACTOR_KEY = "ctg_actor"
-ANONYMOUS = Actor(email="anonyme", role=Role.LECTEUR)
+# ACTOR_KEY ("ctg_actor", from ctg_data.ui.auth) is the session key of the signed-in person's
+# Actor: set by the sign-in, read by every page; tests may set it directly.
+__all__ = ["ACTOR_KEY", "PageContext", "start", "start_plain"]
 
 
 @dataclass(frozen=True)
@@ -39,11 +44,18 @@ class PageContext:
 
 def start(title: str) -> PageContext:
     st.set_page_config(page_title=f"{title} · Tableau de bord CTG", page_icon="📊", layout="wide")
+    actor = require_actor()
+    require_page(actor, title)
     conventions = list_conventions()
     if conventions.empty:
         st.title(title)
         st.info("Aucune convention n'est encore enregistrée. Chargez-en une avec « ctg seed DOSSIER » "
                 "ou, pour la démonstration, « ctg seed ».")
+        st.stop()
+    conventions = _visible(conventions, actor)
+    if conventions.empty:
+        st.title(title)
+        st.info("Aucune convention ne vous est ouverte. Demandez l'accès à un administrateur.")
         st.stop()
     _restore_saved_filters()
     filters, card = _sidebar(conventions)
@@ -52,7 +64,24 @@ def start(title: str) -> PageContext:
     if card["code"] in DEMO_CONVENTION_CODES:
         st.caption("ℹ️ Convention de démonstration : les faits viennent du communiqué de signature ; "
                    "les montants, valeurs d'indicateurs et activités sont illustratifs.")
-    return PageContext(filters=filters, card=card, actor=st.session_state.get(ACTOR_KEY, ANONYMOUS))
+    return PageContext(filters=filters, card=card, actor=actor)
+
+
+def start_plain(title: str) -> Actor:
+    """For pages that are not about one convention (accounts, audit trail): the same guards,
+    no filters."""
+    st.set_page_config(page_title=f"{title} · Tableau de bord CTG", page_icon="📊", layout="wide")
+    actor = require_actor()
+    require_page(actor, title)
+    st.title(title)
+    return actor
+
+
+def _visible(conventions, actor: Actor):
+    if actor.role == Role.ADMIN:
+        return conventions
+    ids = visible_conventions(actor)
+    return conventions[conventions["id"].isin(ids)].reset_index(drop=True)
 
 
 def _restore_saved_filters() -> None:

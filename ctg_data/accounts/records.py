@@ -1,0 +1,104 @@
+"""What the account modules share: e-mail normalisation, the lookup, the Actor of an account,
+its audit snapshot (never the password hash) and the settings read from the environment."""
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from ctg_data import models as m
+from ctg_data.actors import Actor, Role
+from ctg_data.audit import audit, snapshot
+
+SECRET_COLUMNS = {"password_hash"}
+
+
+class AccountError(ValueError):
+    """A refused account operation, with a French message that can be shown as it is."""
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    lock_after: int = 5           # failures in a row before the account is locked
+    lock_minutes: int = 15        # how long the lock lasts
+    session_minutes: int = 30     # inactivity after which a signed-in session ends
+
+    @classmethod
+    def from_env(cls) -> "AuthSettings":
+        def number(name: str, default: int) -> int:
+            try:
+                return max(1, int(os.environ.get(name) or default))
+            except ValueError:
+                return default
+        return cls(lock_after=number("CTG_LOCK_AFTER", cls.lock_after),
+                   lock_minutes=number("CTG_LOCK_MINUTES", cls.lock_minutes),
+                   session_minutes=number("CTG_SESSION_MINUTES", cls.session_minutes))
+
+
+def normalise_email(email: str) -> str:
+    """The stored form of an address: trimmed, lower case. Refuses what cannot be an address."""
+    value = (email or "").strip().lower()
+    local, _, domain = value.partition("@")
+    if not local or not domain or "@" in domain or any(c.isspace() for c in value) or len(value) > 254:
+        raise AccountError(f"« {email} » n'est pas une adresse e-mail valable.")
+    return value
+
+
+def lookup_key(email: str) -> str:
+    """The form used to look an address up at sign-in, without refusing anything."""
+    return (email or "").strip().lower()[:254]
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """Timestamps come back naive from SQLite (stored in UTC) and aware from PostgreSQL."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def user_by_email(session: Session, email: str) -> m.User | None:
+    return session.exec(select(m.User).where(m.User.email == lookup_key(email))).first()
+
+
+def require_user(session: Session, email: str) -> m.User:
+    user = user_by_email(session, email)
+    if user is None:
+        raise AccountError(f"Aucun compte pour l'adresse « {email} ».")
+    return user
+
+
+def organisation_id(session: Session, code: str | None) -> int | None:
+    if not code:
+        return None
+    organisation = session.exec(select(m.Organisation).where(m.Organisation.code == code)).first()
+    if organisation is None:
+        raise AccountError(f"Organisation inconnue : « {code} ».")
+    return organisation.id
+
+
+def actor_of(user: m.User) -> Actor:
+    return Actor(email=user.email, role=Role(user.role), user_id=user.id,
+                 organisation_id=user.organisation_id)
+
+
+def user_snapshot(user: m.User) -> dict:
+    """The audited state of an account: everything but the hash, and whether a password is set."""
+    state = {name: value for name, value in snapshot(user).items() if name not in SECRET_COLUMNS}
+    state["password_set"] = user.password_hash is not None
+    return state
+
+
+def audit_user(session: Session, actor: str, operation: str, user: m.User, before: dict | None,
+               after: dict | None = None, reason: str | None = None) -> None:
+    session.flush()
+    audit(session, actor=actor[:200], operation=operation, record=user, before=before,
+          after=user_snapshot(user) if after is None else after, reason=reason)
+
+
+def audit_unknown(session: Session, operation: str, email: str, detail: dict) -> None:
+    """An event about an address that has no account (a failed sign-in)."""
+    session.add(m.AuditEvent(actor=email[:200] or "(vide)", operation=operation, table_name="users",
+                             record_key="(aucun compte)",
+                             after=json.dumps({"email": email, **detail}, ensure_ascii=False, sort_keys=True)))

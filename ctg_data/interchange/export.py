@@ -1,0 +1,258 @@
+"""Conventions read back out of the store as FORMAT.md rows: one list per sheet, values in
+the sheet's column order, every reference written as the code it is known by.
+
+What an export holds, so that importing it into an empty database gives the same data:
+- every convention the actor may read, or one convention (`convention_code`);
+- the organisations and communes: all of them, or for one convention those it cites
+  (signatories, pilots, partners, managers, employers, funders, beneficiaries; perimeter,
+  action communes, facility communes);
+- the barème (shared by all conventions): all of it, or for one convention the rows of the
+  years it runs (from the year it starts to the year it ends);
+- measurements: the current values only; superseded values stay in the database's history;
+- actions: live ones only (a deleted action is left out, and references to it are blank).
+Rows are sorted by their FORMAT.md key, so two exports of the same data are identical.
+"""
+
+from collections import defaultdict
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from ctg_data import models as m
+from ctg_data.actors import COMMAND_LINE, Actor
+from ctg_data.interchange.sheets import SHEETS_BY_NAME
+from ctg_data.interchange.workbook import write_workbook
+from ctg_data.permissions import can_read_convention, require_read_convention
+
+
+class UnknownConvention(LookupError):
+    def __init__(self, code: str, known: list[str]):
+        super().__init__(f"Convention inconnue : « {code} » (conventions enregistrées : "
+                         f"{', '.join(known) or 'aucune'}).")
+
+
+def export_workbook(engine: Engine, *, convention_code: str | None = None,
+                    actor: Actor = COMMAND_LINE) -> bytes:
+    """The exchange workbook of one convention, or of everything the actor may read."""
+    with Session(engine) as session:
+        rows = export_rows(session, convention_code=convention_code, actor=actor)
+    return write_workbook(rows)
+
+
+def exportable_conventions(engine: Engine, actor: Actor) -> dict[str, str]:
+    """Code → name of the conventions the actor may export (those they may read)."""
+    with Session(engine) as session:
+        every = session.exec(select(m.Convention).order_by(m.Convention.starts_on.desc(), m.Convention.code))
+        return {c.code: c.name for c in every if can_read_convention(session, actor, c.id)}
+
+
+def export_rows(session: Session, *, convention_code: str | None = None,
+                actor: Actor = COMMAND_LINE) -> dict[str, list[tuple]]:
+    conventions = _conventions(session, convention_code, actor)
+    return _Export(session, conventions, whole=convention_code is None).rows()
+
+
+def _conventions(session: Session, code: str | None, actor: Actor) -> list[m.Convention]:
+    if code is None:
+        every = session.exec(select(m.Convention).order_by(m.Convention.code)).all()
+        return [c for c in every if can_read_convention(session, actor, c.id)]
+    convention = session.exec(select(m.Convention).where(m.Convention.code == code)).first()
+    if convention is None:
+        known = [c.code for c in session.exec(select(m.Convention).order_by(m.Convention.code))
+                 if can_read_convention(session, actor, c.id)]
+        raise UnknownConvention(code, known)
+    require_read_convention(session, actor, convention.id)
+    return [convention]
+
+
+def _empty(value):
+    return None if value == "" else value
+
+
+def _flag(value: bool | None) -> str | None:
+    return None if value is None else ("oui" if value else "non")
+
+
+def _listed(codes) -> str | None:
+    return ";".join(sorted(codes)) or None
+
+
+def _key_part(value):
+    return (0, "") if value is None else (1, value)
+
+
+class _Export:
+    def __init__(self, session: Session, conventions: list[m.Convention], *, whole: bool):
+        self.session, self.conventions, self.whole = session, conventions, whole
+        self.ids = [c.id for c in conventions]
+        self.convention = {c.id: c.code for c in conventions}
+        self.organisation = dict(session.exec(select(m.Organisation.id, m.Organisation.code)).all())
+        self.cited_organisations: set[int] = set()
+        self.cited_communes: set[str] = set()
+
+    def select(self, model, *where):
+        """Rows of `model` belonging to the exported conventions."""
+        return self.session.exec(select(model).where(model.convention_id.in_(self.ids), *where)).all()
+
+    def codes(self, model, *where) -> dict[int, str]:
+        return {row.id: row.code for row in self.select(model, *where)}
+
+    def org(self, organisation_id: int | None) -> str | None:
+        if organisation_id is None:
+            return None
+        self.cited_organisations.add(organisation_id)
+        return self.organisation[organisation_id]
+
+    def rows(self) -> dict[str, list[tuple]]:
+        self.orientation = self.codes(m.Orientation)
+        self.action = self.codes(m.Action, m.Action.deleted_at.is_(None))
+        self.indicator = self.codes(m.Indicator)
+        self.facility = self.codes(m.Facility)
+        self.post = self.codes(m.CoordinationPost)
+        built = {
+            "conventions": self.conventions_sheet(),
+            "signataires": self.signatories(),
+            "perimetre": self.perimeter(),
+            "orientations": self.orientations(),
+            "actions": self.actions(),
+            "indicateurs": self.indicators(),
+            "mesures": self.measurements(),
+            "equipements": self.facilities(),
+            "activite": self.activity(),
+            "bareme": self.rates(),
+            "postes": self.posts(),
+            "financements": self.funding(),
+        }
+        # Last: the sheets above record which organisations and communes they cite.
+        built["organisations"] = self.organisations()
+        built["communes"] = self.communes()
+        return {name: _ordered(name, built[name]) for name in SHEETS_BY_NAME}
+
+    # ------------------------------------------------------------ one method per sheet
+
+    def conventions_sheet(self) -> list[dict]:
+        return [{"code": c.code, "nom": c.name, "territoire": _empty(c.territory),
+                 "date_signature": c.signed_on, "date_debut": c.starts_on, "date_fin": c.ends_on}
+                for c in self.conventions]
+
+    def organisations(self) -> list[dict]:
+        every = self.session.exec(select(m.Organisation)).all()
+        return [{"code": o.code, "nom": o.name, "type": o.type}
+                for o in every if self.whole or o.id in self.cited_organisations]
+
+    def communes(self) -> list[dict]:
+        every = self.session.exec(select(m.Commune)).all()
+        return [{"code_insee": c.insee_code, "nom": c.name, "population": c.population,
+                 "enfants_moins_3_ans": c.children_under_3, "qpv": _flag(c.qpv)}
+                for c in every if self.whole or c.insee_code in self.cited_communes]
+
+    def signatories(self) -> list[dict]:
+        return [{"convention": self.convention[s.convention_id], "organisation": self.org(s.organisation_id),
+                 "representant": _empty(s.representative), "qualite": _empty(s.capacity)}
+                for s in self.select(m.Signatory)]
+
+    def perimeter(self) -> list[dict]:
+        rows = []
+        for p in self.select(m.Perimeter):
+            self.cited_communes.add(p.insee_code)
+            rows.append({"convention": self.convention[p.convention_id], "code_insee": p.insee_code})
+        return rows
+
+    def orientations(self) -> list[dict]:
+        return [{"convention": self.convention[o.convention_id], "code": o.code, "domaine": o.domain_code,
+                 "intitule": o.title} for o in self.select(m.Orientation)]
+
+    def actions(self) -> list[dict]:
+        partners, communes = defaultdict(list), defaultdict(list)
+        ids = list(self.action)
+        for link in self.session.exec(select(m.ActionPartner).where(m.ActionPartner.action_id.in_(ids))):
+            partners[link.action_id].append(self.org(link.organisation_id))
+        for link in self.session.exec(select(m.ActionCommune).where(m.ActionCommune.action_id.in_(ids))):
+            communes[link.action_id].append(link.insee_code)
+            self.cited_communes.add(link.insee_code)
+        return [{"convention": self.convention[a.convention_id], "code": a.code, "intitule": a.title,
+                 "domaine": a.domain_code, "orientation": self.orientation.get(a.orientation_id),
+                 "pilote": self.org(a.pilot_id), "partenaires": _listed(partners[a.id]),
+                 "public_cible": _empty(a.target_public), "communes": _listed(communes[a.id]),
+                 "statut": a.status, "priorite": a.priority, "date_debut": a.starts_on,
+                 "date_fin": a.ends_on, "avancement": a.progress, "poids": a.weight,
+                 "budget_prevu": a.planned_budget, "description": _empty(a.description)}
+                for a in self.select(m.Action, m.Action.deleted_at.is_(None))]
+
+    def indicators(self) -> list[dict]:
+        return [{"convention": self.convention[i.convention_id], "code": i.code, "nom": i.name,
+                 "domaine": i.domain_code, "action": self.action.get(i.action_id), "unite": i.unit,
+                 "sens": i.direction, "valeur_reference": i.baseline_value, "date_reference": i.baseline_date,
+                 "source_reference": _empty(i.baseline_source), "valeur_cible": i.target_value,
+                 "date_cible": i.target_date, "frequence": i.frequency, "min": i.min_value,
+                 "max": i.max_value}
+                for i in self.select(m.Indicator)]
+
+    def measurements(self) -> list[dict]:
+        query = (select(m.Measurement, m.Indicator.convention_id)
+                 .join(m.Indicator, m.Indicator.id == m.Measurement.indicator_id)
+                 .where(m.Indicator.convention_id.in_(self.ids), m.Measurement.superseded_at.is_(None)))
+        return [{"convention": self.convention[convention_id], "indicateur": self.indicator[x.indicator_id],
+                 "date": x.measured_on, "valeur": x.value, "type": x.type, "source": _empty(x.source),
+                 "commentaire": _empty(x.comment)}
+                for x, convention_id in self.session.exec(query)]
+
+    def facilities(self) -> list[dict]:
+        rows = []
+        for f in self.select(m.Facility):
+            self.cited_communes.add(f.insee_code)
+            rows.append({"convention": self.convention[f.convention_id], "code": f.code, "nom": f.name,
+                         "type": f.type, "code_insee": f.insee_code, "gestionnaire": self.org(f.manager_id),
+                         "places": f.places, "psu": _flag(f.psu), "classe_territoire": _empty(f.territory_class),
+                         "date_ouverture": f.opens_on, "date_fermeture": f.closes_on})
+        return rows
+
+    def activity(self) -> list[dict]:
+        query = (select(m.FacilityActivity, m.Facility.convention_id)
+                 .join(m.Facility, m.Facility.id == m.FacilityActivity.facility_id)
+                 .where(m.Facility.convention_id.in_(self.ids)))
+        return [{"convention": self.convention[convention_id], "equipement": self.facility[a.facility_id],
+                 "annee": a.year, "places": a.places, "heures_realisees": a.hours_delivered,
+                 "heures_facturees": a.hours_billed, "etp": a.fte}
+                for a, convention_id in self.session.exec(query)]
+
+    def rates(self) -> list[dict]:
+        query = select(m.RateRow)
+        if not self.whole:
+            if not self.conventions:
+                return []
+            first = min(c.starts_on for c in self.conventions).year
+            last = max(c.ends_on for c in self.conventions).year
+            query = query.where(m.RateRow.year.between(first, last))
+        return [{"annee": r.year, "levier": r.lever_code, "type_equipement": _empty(r.facility_type),
+                 "classe_territoire": _empty(r.territory_class), "base": r.basis, "montant": r.amount,
+                 "plancher": r.floor, "plafond": r.cap, "source": _empty(r.source)}
+                for r in self.session.exec(query)]
+
+    def posts(self) -> list[dict]:
+        return [{"convention": self.convention[p.convention_id], "code": p.code, "intitule": p.title,
+                 "employeur": self.org(p.employer_id), "etp": p.fte, "date_debut": p.starts_on,
+                 "date_fin": p.ends_on, "cout_annuel": p.annual_cost}
+                for p in self.select(m.CoordinationPost)]
+
+    def funding(self) -> list[dict]:
+        return [{"convention": self.convention[f.convention_id], "levier": f.lever_code, "annee": f.year,
+                 "financeur": self.org(f.funder_id), "beneficiaire": self.org(f.beneficiary_id),
+                 "equipement": self.facility.get(f.facility_id), "action": self.action.get(f.action_id),
+                 "poste": self.post.get(f.post_id), "domaine": f.domain_code,
+                 "montant_prevu": f.planned, "montant_notifie": f.notified, "montant_verse": f.paid,
+                 "commentaire": _empty(f.comment)}
+                for f in self.select(m.FundingLine)]
+
+
+def _ordered(sheet_name: str, rows: list[dict]) -> list[tuple]:
+    """Rows as tuples in the sheet's column order, sorted by the sheet's key."""
+    sheet = SHEETS_BY_NAME[sheet_name]
+    for row in rows[:1]:
+        if tuple(row) != sheet.column_names:
+            raise AssertionError(f"export de {sheet_name} : colonnes {tuple(row)} ≠ {sheet.column_names}")
+    rows = sorted(rows, key=lambda row: tuple(_key_part(row[name]) for name in sheet.key))
+    return [tuple(row[name] for name in sheet.column_names) for row in rows]
+
+
+__all__ = ["UnknownConvention", "exportable_conventions", "export_rows", "export_workbook"]

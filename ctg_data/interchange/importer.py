@@ -1,0 +1,200 @@
+"""Importing a workbook, a CSV file or a folder of CSV files: everything is checked, then
+applied in one transaction; a dry run, or any error, rolls everything back.
+
+Only administrators and CAF advisors import, and only administrators create or change the
+referentials (organisations, communes, conventions). The rows are applied by `load_tables` in lots,
+in the order of sheets.py, inside the same session, so that a caller can show progress on a
+large file: the lots of one import see each other's rows exactly as one call would, and every
+row was typed and checked for duplicate keys over the whole file before the first lot.
+"""
+
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path, PurePath
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, select
+
+from ctg_data import models as m
+from ctg_data.actors import Actor, Role
+from ctg_data.interchange.limits import check_upload
+from ctg_data.interchange.loader import LoadReport, load_tables
+from ctg_data.interchange.sheets import SHEETS, SHEETS_BY_NAME
+from ctg_data.interchange.tables import FormatError, LoadError, Table, read_csv_folder
+from ctg_data.interchange.typing import type_rows
+from ctg_data.interchange.workbook import read_workbook, restore
+from ctg_data.permissions import allowed, can_read_convention, require_role, require_write_referentials
+
+Progress = Callable[[str, int, int], None]  # (sheet, rows done, rows in the file)
+IMPORTERS = {Role.ADMIN, Role.CONSEILLER}
+LOT = 200
+REFERENTIAL_SHEETS = ("organisations", "communes", "conventions")
+
+
+def require_import(actor: Actor) -> None:
+    require_role(actor, IMPORTERS, "importer des données")
+
+
+def import_upload(engine: Engine, actor: Actor, name: str, data: bytes, *, dry_run: bool,
+                  progress: Progress | None = None, size_limit: bool = True) -> LoadReport:
+    """An uploaded .xlsx workbook, or one .csv file named after its sheet (mesures.csv)."""
+    require_import(actor)
+    try:
+        tables = read_upload(name, data, size_limit=size_limit)
+    except FormatError as error:
+        return LoadReport(errors=list(error.errors))
+    return import_tables(engine, actor, tables, dry_run=dry_run, progress=progress)
+
+
+def import_workbook(engine: Engine, actor: Actor, source: bytes | Path, *, dry_run: bool,
+                    progress: Progress | None = None) -> LoadReport:
+    """Workbook bytes, or a local path: an .xlsx, a .csv, or a folder of CSV files (as seeds/)."""
+    if isinstance(source, bytes):
+        return import_upload(engine, actor, "classeur.xlsx", source, dry_run=dry_run, progress=progress)
+    path = Path(source)
+    if path.is_dir():
+        require_import(actor)
+        try:
+            tables = restored(read_csv_folder(path))
+        except FormatError as error:
+            return LoadReport(errors=list(error.errors))
+        return import_tables(engine, actor, tables, dry_run=dry_run, progress=progress)
+    if not path.is_file():
+        require_import(actor)
+        return LoadReport(errors=[LoadError(str(path), None, None, "fichier ou dossier introuvable")])
+    return import_upload(engine, actor, path.name, path.read_bytes(), dry_run=dry_run,
+                         progress=progress, size_limit=False)
+
+
+def read_upload(name: str, data: bytes, *, size_limit: bool = True) -> list[Table]:
+    if check_upload(name, data, size_limit=size_limit) == "xlsx":
+        return read_workbook(data)
+    return read_csv_file(name, data)
+
+
+def read_csv_file(name: str, data: bytes) -> list[Table]:
+    """One CSV file, read exactly as a seed folder's file of the same name would be."""
+    file_name = PurePath(name).name
+    stem = PurePath(file_name).stem
+    if stem not in SHEETS_BY_NAME:
+        raise FormatError([LoadError(f"fichier {file_name}", None, None,
+                                     "le nom du fichier doit être celui d'une feuille (ex. mesures.csv) ; "
+                                     "feuilles possibles : " + ", ".join(SHEETS_BY_NAME))])
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / f"{stem}.csv").write_bytes(data)
+        return restored(read_csv_folder(Path(folder)))
+
+
+def restored(tables: list[Table]) -> list[Table]:
+    """Take off the apostrophe an export puts before text starting with = + - @."""
+    for table in tables:
+        table.rows = [(line, {name: restore(value) if isinstance(value, str) else value
+                              for name, value in cells.items()}) for line, cells in table.rows]
+    return tables
+
+
+def import_tables(engine: Engine, actor: Actor, tables: list[Table], *, dry_run: bool,
+                  progress: Progress | None = None) -> LoadReport:
+    require_import(actor)
+    with Session(engine) as session:
+        report = _load(session, actor, tables, progress)
+        if report.ok and not dry_run:
+            session.commit()
+        else:
+            session.rollback()
+    return report
+
+
+def _load(session: Session, actor: Actor, tables: list[Table], progress: Progress | None) -> LoadReport:
+    report = LoadReport()
+    total = sum(len(table.rows) for table in tables)
+    if total == 0:
+        report.errors.append(LoadError("fichier", None, None, "aucune ligne à importer"))
+        return report
+    for table in tables:
+        report.errors += type_rows(table)[1]
+    if report.errors:
+        return report
+    report.errors += _convention_access(session, actor, tables)
+    if report.errors:
+        return report
+    by_sheet = {table.sheet: table for table in tables}
+    done = 0
+    for sheet in SHEETS:
+        table = by_sheet.get(sheet.name)
+        if table is None:
+            continue
+        for start in range(0, len(table.rows), LOT):
+            lot = Table(table.sheet, table.where, table.header, table.rows[start:start + LOT])
+            try:
+                part = load_tables(session, [lot], actor=actor.label)
+            except SQLAlchemyError as error:
+                lines = f"lignes {lot.rows[0][0]} à {lot.rows[-1][0]}"
+                detail = str(getattr(error, "orig", error)).splitlines()[0]
+                report.errors.append(LoadError(table.where, None, None,
+                                               f"la base de données a refusé une ligne ({lines}) : {detail}"))
+                return report
+            report.errors += part.errors
+            for name, counts in part.counts.items():
+                report.counts.setdefault(name, Counter()).update(counts)
+            done += len(lot.rows)
+            if progress is not None:
+                progress(sheet.name, done, total)
+    report.errors += _referential_changes(actor, report, by_sheet)
+    return report
+
+
+def _referential_changes(actor: Actor, report: LoadReport, tables: dict[str, Table]) -> list[LoadError]:
+    """Organisations, communes and conventions are referentials: only an administrator creates
+    or changes them. Others may import files that cite them unchanged (an export, say)."""
+    if allowed(require_write_referentials, actor):
+        return []
+    errors = []
+    for sheet in REFERENTIAL_SHEETS:
+        counts = report.counts.get(sheet)
+        changed = counts["created"] + counts["updated"] if counts else 0
+        if changed:
+            errors.append(LoadError(tables[sheet].where, None, None,
+                                    f"{changed} ligne(s) créeraient ou modifieraient des {sheet} : "
+                                    "seul un administrateur peut le faire"))
+    return errors
+
+
+def _convention_access(session: Session, actor: Actor, tables: list[Table]) -> list[LoadError]:
+    """A non-administrator may not write into a restricted convention they cannot read."""
+    if actor.role == Role.ADMIN:
+        return []
+    known = dict(session.exec(select(m.Convention.code, m.Convention.id)).all())
+    errors, reported = [], set()
+    for table in tables:
+        column = "code" if table.sheet == "conventions" else "convention"
+        for line, cells in table.rows:
+            code = str(cells.get(column) or "").strip()
+            if code in known and (table.sheet, code) not in reported \
+                    and not can_read_convention(session, actor, known[code]):
+                reported.add((table.sheet, code))
+                errors.append(LoadError(table.where, line, column,
+                                        f"vous n'avez pas accès à la convention « {code} »"))
+    return errors
+
+
+SUMMARY_COLUMNS = {"created": "Créées", "updated": "Modifiées", "corrected": "Corrigées",
+                   "unchanged": "Inchangées"}
+
+
+def summary_rows(report: LoadReport) -> list[dict]:
+    """Per sheet, how many rows the import creates, updates, corrects and leaves unchanged."""
+    return [{"Feuille": sheet, **{label: counts[key] for key, label in SUMMARY_COLUMNS.items()}}
+            for sheet, counts in report.counts.items()]
+
+
+def error_rows(report: LoadReport) -> list[dict]:
+    """Every error with where it is: sheet (or file), line, column, message."""
+    return [{"Feuille": error.where, "Ligne": error.line, "Colonne": error.column or "",
+             "Message": error.message} for error in report.errors]
+
+
+__all__ = ["IMPORTERS", "error_rows", "summary_rows", "Progress", "import_tables", "import_upload", "import_workbook", "read_upload",
+           "require_import"]

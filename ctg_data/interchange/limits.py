@@ -1,0 +1,105 @@
+"""What an uploaded file must be before anything parses it: not too large, and really the
+.xlsx workbook or UTF-8 .csv file its name claims.
+
+The checks look at bytes only (size, zip signature and members, text encoding), so a refused
+file never reaches openpyxl or the CSV reader.
+"""
+
+import io
+import math
+import os
+import zipfile
+from pathlib import PurePath
+
+from ctg_data.interchange.tables import FormatError, LoadError
+
+DEFAULT_MAX_UPLOAD_MB = 20
+# An .xlsx is a zip of XML: a few megabytes may inflate a hundredfold (a "zip bomb"). Real
+# workbooks compress about ten times; anything beyond this ratio of the limit is refused.
+MAX_INFLATION = 25
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
+XLSX_MEMBERS = ("[Content_Types].xml", "xl/workbook.xml")
+
+NOT_XLSX = "Le fichier n'est pas un classeur Excel (.xlsx) valide."
+NOT_CSV = "Le fichier n'est pas un fichier CSV valide : du texte en UTF-8 est attendu."
+WRONG_KIND = "Format de fichier non pris en charge : un classeur .xlsx ou un fichier .csv est attendu."
+
+
+def max_upload_mb() -> float:
+    """The size limit in megabytes: the CTG_MAX_UPLOAD_MB setting, 20 by default."""
+    raw = os.environ.get("CTG_MAX_UPLOAD_MB", "").strip()
+    try:
+        value = float(raw.replace(",", ".")) if raw else DEFAULT_MAX_UPLOAD_MB
+    except ValueError:
+        return DEFAULT_MAX_UPLOAD_MB
+    return value if value > 0 else DEFAULT_MAX_UPLOAD_MB
+
+
+def max_upload_bytes() -> int:
+    return int(max_upload_mb() * 1024 * 1024)
+
+
+def _size(size: float) -> str:
+    """"20 Mo", "20,5 Mo", or "12 Ko" below a megabyte, in French."""
+    if size < 1024 * 1024:
+        return f"{math.ceil(size / 1024)} Ko"
+    return f"{size / 1024 / 1024:.1f}".replace(".", ",").removesuffix(",0") + " Mo"
+
+
+def _refuse(name: str, message: str) -> FormatError:
+    return FormatError([LoadError(f"fichier {name}", None, None, message)])
+
+
+def file_kind(name: str) -> str:
+    """'xlsx' or 'csv' from the file name, or FormatError for any other extension."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise _refuse(PurePath(name).name or "sans nom", WRONG_KIND)
+    return suffix[1:]
+
+
+def check_upload(name: str, data: bytes, *, size_limit: bool = True) -> str:
+    """Refuse (FormatError) a file that is empty, too large, or not what its extension says;
+    return its kind ('xlsx' or 'csv') otherwise. The command line reads local files without
+    the upload size limit (`size_limit=False`)."""
+    kind = file_kind(name)
+    name = PurePath(name).name
+    if not data:
+        raise _refuse(name, "Le fichier est vide.")
+    limit = max_upload_bytes() if size_limit else max(max_upload_bytes(), len(data))
+    if len(data) > limit:
+        raise _refuse(name, f"Le fichier pèse {_size(len(data))} : la limite est de "
+                            f"{_size(limit)}. Découpez-le (par exemple une feuille à la fois).")
+    if kind == "xlsx":
+        _check_xlsx(name, data, limit)
+    else:
+        _check_csv(name, data)
+    return kind
+
+
+def _check_xlsx(name: str, data: bytes, limit: int) -> None:
+    if data.startswith(OLE_MAGIC):
+        raise _refuse(name, NOT_XLSX + " Les anciens classeurs .xls doivent être enregistrés au "
+                                       "format .xlsx.")
+    if not data.startswith(ZIP_MAGIC):
+        raise _refuse(name, NOT_XLSX)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+        raise _refuse(name, NOT_XLSX) from None
+    names = {member.filename for member in members}
+    if not all(required in names for required in XLSX_MEMBERS):
+        raise _refuse(name, NOT_XLSX)
+    if sum(member.file_size for member in members) > MAX_INFLATION * limit:
+        raise _refuse(name, NOT_XLSX + " Son contenu décompressé est anormalement volumineux.")
+
+
+def _check_csv(name: str, data: bytes) -> None:
+    if b"\x00" in data:
+        raise _refuse(name, NOT_CSV)
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _refuse(name, NOT_CSV) from None

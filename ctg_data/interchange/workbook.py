@@ -1,0 +1,304 @@
+"""The Excel side of the format: reading an .xlsx into the same `Table`s as a CSV folder, and
+writing the template and exports (one tab per sheet, header notes, drop-down lists, guide).
+
+Reading never evaluates anything: a formula cell is refused, naming the cell. Writing never
+produces one: every text is a plain string cell, and a text that a spreadsheet would take for
+a formula (starting with = + - @) gets a leading apostrophe, which reading takes off again.
+"""
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from datetime import datetime, time
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ctg_data.interchange import parsing
+from ctg_data.interchange.guide import (
+    FORMAT_ORDER,
+    GUIDE_SHEET,
+    INTRODUCTION,
+    SHEET_TABLE_HEADER,
+    column_note,
+    sheet_table,
+)
+from ctg_data.interchange.limits import NOT_XLSX
+from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column, Sheet
+from ctg_data.interchange.tables import FormatError, LoadError, Table, check_header
+from ctg_data.vocabulary import (
+    DOMAIN_CODES,
+    LEVER_CODES,
+    ActionStatus,
+    Direction,
+    FacilityType,
+    Frequency,
+    MeasurementType,
+    OrganisationType,
+    RateBasis,
+)
+
+LISTS_SHEET = "listes"
+HELPER_SHEETS = (GUIDE_SHEET, LISTS_SHEET)
+FORMULA_START = ("=", "+", "-", "@")
+LAST_ROW = 1_048_576  # drop-down lists cover the whole column below the header
+AUTHOR = "Tableau de bord CTG"
+
+# The drop-down lists of the hidden `listes` sheet, one column each.
+LISTS: dict[str, tuple[str, ...]] = {
+    "domaine": DOMAIN_CODES,
+    "levier": LEVER_CODES,
+    "statut": tuple(ActionStatus),
+    "type_organisation": tuple(OrganisationType),
+    "type_equipement": tuple(FacilityType),
+    "base": tuple(RateBasis),
+    "sens": tuple(Direction),
+    "frequence": tuple(Frequency),
+    "type_mesure": tuple(MeasurementType),
+    "oui_non": ("oui", "non"),
+}
+NUMBER_FORMATS = {"date": "yyyy-mm-dd", "money": "#,##0.00", "rate": "#,##0.00##"}
+WIDTHS = {"text": 40, "date": 12, "bool": 8, "list": 24, "insee": 11, "money": 14, "rate": 12}
+WIDE_TEXT = {"description", "commentaire", "intitule", "nom", "source", "source_reference"}
+
+
+# ------------------------------------------------------------------ text neutralisation
+
+
+def neutralise(text: str) -> str:
+    """Prefix an apostrophe to text a spreadsheet would execute. Text that already starts with
+    apostrophes before such a character gets one more, so that `restore` gives it back exactly."""
+    return "'" + text if text.lstrip("'").startswith(FORMULA_START) else text
+
+
+def restore(text: str) -> str:
+    """Undo `neutralise`."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_START):
+        return text[1:]
+    return text
+
+
+# ------------------------------------------------------------------ reading
+
+
+def read_workbook(data: bytes) -> list[Table]:
+    """Every data sheet of an .xlsx as a Table (header row 1, fully empty rows skipped).
+    Raises FormatError listing every problem of every sheet."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # openpyxl fails in many ways on a damaged or foreign file
+        raise FormatError([LoadError("classeur", None, None, NOT_XLSX)]) from None
+    tables, errors = [], []
+    try:
+        for name in book.sheetnames:
+            if name in HELPER_SHEETS:
+                continue
+            where = f"feuille {name}"
+            if name not in SHEETS_BY_NAME:
+                errors.append(LoadError(where, None, None, "feuille inconnue ; feuilles possibles : "
+                                        + ", ".join(FORMAT_ORDER)))
+                continue
+            worksheet = book[name]
+            if not hasattr(worksheet, "iter_rows"):
+                errors.append(LoadError(where, None, None, "cet onglet n'est pas une feuille de données"))
+                continue
+            table, sheet_errors = _read_sheet(name, worksheet)
+            errors += sheet_errors
+            if table is not None:
+                tables.append(table)
+    except Exception:
+        raise FormatError([LoadError("classeur", None, None, NOT_XLSX)]) from None
+    finally:
+        book.close()
+    if errors:
+        raise FormatError(errors)
+    return tables
+
+
+def _read_sheet(name: str, worksheet) -> tuple[Table | None, list[LoadError]]:
+    where = f"feuille {name}"
+    worksheet.reset_dimensions()  # some writers store a wrong size; read what is there
+    rows = worksheet.iter_rows()
+    header, errors = _read_header(where, next(rows, ()))
+    if header is None:
+        if not errors and any(not parsing.is_blank(cell.value) for cells in rows for cell in cells):
+            errors.append(LoadError(where, 1, None, "ligne d'en-tête vide : les noms des colonnes "
+                                                    "sont attendus en première ligne"))
+        return None, errors  # a blank tab is an absent sheet
+    errors += check_header(name, where, header)
+    table = Table(name, where, header)
+    for line, cells in enumerate(rows, start=2):
+        values, row_errors = [], []
+        for position, cell in enumerate(cells):
+            value = cell.value
+            if parsing.is_blank(value):
+                values.append(None)
+                continue
+            coordinate = f"{get_column_letter(position + 1)}{line}"
+            column = header[position] if position < len(header) else None
+            if column is None:
+                row_errors.append(LoadError(where, line, None, f"valeur hors des colonnes du format "
+                                                               f"(cellule {coordinate})"))
+            elif cell.data_type == "f":
+                row_errors.append(LoadError(where, line, column, f"formule interdite (cellule {coordinate}) : "
+                                                                 "saisir la valeur elle-même"))
+            elif cell.data_type == "e":
+                row_errors.append(LoadError(where, line, column, f"cellule en erreur « {value} » "
+                                                                 f"(cellule {coordinate})"))
+            values.append(_plain(value))
+        if all(value is None for value in values):
+            continue
+        errors += row_errors
+        values = (values + [None] * len(header))[:len(header)]
+        table.rows.append((line, dict(zip(header, values, strict=True))))
+    return table, errors
+
+
+def _read_header(where: str, cells) -> tuple[tuple[str, ...] | None, list[LoadError]]:
+    names = [None if parsing.is_blank(cell.value) else str(cell.value).strip() for cell in cells]
+    while names and names[-1] is None:
+        names.pop()
+    if not names:
+        return None, []
+    blanks = [get_column_letter(i + 1) for i, name in enumerate(names) if name is None]
+    if blanks:
+        return None, [LoadError(where, 1, None, f"en-tête vide en colonne {letter}") for letter in blanks]
+    return tuple(names), []
+
+
+def _plain(value):
+    """A cell's value as the parsers take it: text with its neutralising apostrophe removed,
+    whole numbers as int, midnight datetimes (how spreadsheets store dates) as dates."""
+    if isinstance(value, str):
+        return restore(value)
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    if isinstance(value, datetime) and value.time() == time(0, 0):
+        return value.date()
+    return value
+
+
+# ------------------------------------------------------------------ writing
+
+
+def write_workbook(rows: Mapping[str, Sequence[Sequence]] | None = None) -> bytes:
+    """The exchange workbook: the guide, one tab per sheet (FORMAT.md order) holding `rows`
+    (values in the sheet's column order), and the hidden drop-down lists. With no rows it is
+    the empty template."""
+    rows = rows or {}
+    book = Workbook()
+    _write_guide(book.active)
+    for name in FORMAT_ORDER:
+        _write_sheet(book.create_sheet(name), SHEETS_BY_NAME[name], rows.get(name, ()))
+    lists = book.create_sheet(LISTS_SHEET)
+    for position, (name, values) in enumerate(LISTS.items(), start=1):
+        for line, value in enumerate((name, *values), start=1):
+            lists.cell(row=line, column=position, value=value)
+    lists.sheet_state = "hidden"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def write_template() -> bytes:
+    return write_workbook()
+
+
+def _write_guide(worksheet) -> None:
+    worksheet.title = GUIDE_SHEET
+    line = 0
+    for line, (text, title) in enumerate(INTRODUCTION, start=1):
+        cell = worksheet.cell(row=line, column=1, value=text or None)
+        if title:
+            cell.font = Font(bold=True, size=14 if line == 1 else 12)
+    for offset, values in enumerate((SHEET_TABLE_HEADER, *sheet_table()), start=line + 1):
+        for position, value in enumerate(values, start=1):
+            cell = worksheet.cell(row=offset, column=position, value=value)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if values is SHEET_TABLE_HEADER:
+                cell.font = Font(bold=True)
+    for letter, width in zip("ABCDE", (110, 50, 40, 50, 30), strict=True):
+        worksheet.column_dimensions[letter].width = width
+
+
+def _write_sheet(worksheet, sheet: Sheet, rows: Sequence[Sequence]) -> None:
+    header_fill = PatternFill("solid", start_color="DCE6F1")
+    for position, column in enumerate(sheet.columns, start=1):
+        cell = worksheet.cell(row=1, column=position, value=column.name)
+        cell.font = Font(bold=column.required)
+        cell.fill = header_fill
+        cell.comment = Comment(column_note(sheet, column), AUTHOR, width=260, height=90)
+        letter = get_column_letter(position)
+        worksheet.column_dimensions[letter].width = _width(column)
+        _add_drop_down(worksheet, column, letter)
+    for line, values in enumerate(rows, start=2):
+        for position, (column, value) in enumerate(zip(sheet.columns, values, strict=True), start=1):
+            if value is None:
+                continue
+            cell = worksheet.cell(row=line, column=position, value=_cell_value(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, never an error code such as #N/A
+            elif column.kind in NUMBER_FORMATS:
+                cell.number_format = NUMBER_FORMATS[column.kind]
+    worksheet.freeze_panes = "A2"
+
+
+def _cell_value(value):
+    if isinstance(value, str):
+        return neutralise(value)
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def _width(column: Column) -> int:
+    if column.name in WIDE_TEXT:
+        return 50
+    return max(len(column.name) + 4, WIDTHS.get(column.kind, 16))
+
+
+def _list_name(column: Column) -> str | None:
+    if column.kind == "bool":
+        return "oui_non"
+    if column.kind == "ref" and column.ref == "domain":
+        return "domaine"
+    if column.kind == "ref" and column.ref == "lever":
+        return "levier"
+    if column.kind == "choice":
+        return next(name for name, values in LISTS.items() if values == column.choices)
+    return None
+
+
+def _add_drop_down(worksheet, column: Column, letter: str) -> None:
+    name = _list_name(column)
+    if name is None:
+        return
+    position = list(LISTS).index(name) + 1
+    source = get_column_letter(position)
+    validation = DataValidation(
+        type="list",
+        formula1=f"{LISTS_SHEET}!${source}$2:${source}${len(LISTS[name]) + 1}",
+        allow_blank=not column.required,
+        showErrorMessage=True,
+        errorTitle="Valeur inconnue",
+        error="Choisissez une valeur de la liste déroulante.",
+    )
+    validation.add(f"{letter}2:{letter}{LAST_ROW}")
+    worksheet.add_data_validation(validation)
+
+
+def read_values(data: bytes) -> dict[str, list[tuple]]:
+    """Every cell value of every tab, by tab (for comparing workbooks by content, not bytes)."""
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        return {name: [tuple(row) for row in book[name].iter_rows(values_only=True)]
+                for name in book.sheetnames}
+    finally:
+        book.close()
+
+
+__all__ = ["HELPER_SHEETS", "LISTS_SHEET", "neutralise", "read_values", "read_workbook", "restore",
+           "write_template", "write_workbook"]

@@ -1,0 +1,220 @@
+"""The "Historique" of a record, read from the audit trail: who changed what, when, and why,
+each change written "champ : avant → après" with French field labels and values.
+
+An action's history includes its notes, an indicator's its measurements, a facility's its
+yearly activity rows: what a person thinks of as "this record".
+"""
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+from sqlalchemy import Engine, and_, or_, select
+
+from ctg_data import formats as fmt
+from ctg_data import models as m
+from ctg_data.vocabulary import ACTION_STATUS_LABELS, FACILITY_TYPE_LABELS, DOMAINS, LEVERS
+
+try:
+    LOCAL = ZoneInfo("Europe/Paris")
+except ZoneInfoNotFoundError:  # no time zone database: times stay in UTC
+    LOCAL = UTC
+
+COLUMNS = ["Date", "Par", "Opération", "Élément", "Modifications", "Motif"]
+
+# kind in the URL → (model, French name, child table and its link column)
+OBJECTS = {
+    "action": (m.Action, "Action", m.ActionNote, "action_id"),
+    "indicateur": (m.Indicator, "Indicateur", m.Measurement, "indicator_id"),
+    "equipement": (m.Facility, "Équipement", m.FacilityActivity, "facility_id"),
+    "financement": (m.FundingLine, "Ligne de financement", None, None),
+}
+
+LABELS = {
+    "actions": {"code": "Code", "title": "Intitulé", "domain_code": "Domaine", "orientation_id": "Orientation (n°)",
+                "pilot_id": "Pilote", "target_public": "Public cible", "status": "Statut", "priority": "Priorité",
+                "starts_on": "Date de début", "ends_on": "Date de fin", "progress": "Avancement", "weight": "Poids",
+                "planned_budget": "Budget prévu", "description": "Description", "deleted_at": "Supprimée le",
+                "partenaires": "Partenaires", "communes": "Communes"},
+    "action_notes": {"noted_on": "Date de la note", "text": "Note", "author": "Auteur"},
+    "indicators": {"code": "Code", "name": "Nom", "domain_code": "Domaine", "action_id": "Action (n°)",
+                   "unit": "Unité", "direction": "Sens", "baseline_value": "Valeur de référence",
+                   "baseline_date": "Date de référence", "baseline_source": "Source de la référence",
+                   "target_value": "Valeur cible", "target_date": "Date cible", "frequency": "Fréquence",
+                   "min_value": "Minimum", "max_value": "Maximum"},
+    "measurements": {"measured_on": "Date", "value": "Valeur", "type": "Type", "source": "Source",
+                     "comment": "Commentaire", "recorded_by": "Saisie par", "superseded_at": "Remplacée le",
+                     "superseded_by_id": "Remplacée par (mesure n°)", "validated_by": "Validée par",
+                     "validated_at": "Validée le"},
+    "facilities": {"code": "Code", "name": "Nom", "type": "Type", "insee_code": "Commune (INSEE)",
+                   "manager_id": "Gestionnaire", "places": "Places", "psu": "PSU",
+                   "territory_class": "Classe de territoire", "opens_on": "Ouverture", "closes_on": "Fermeture"},
+    "facility_activity": {"year": "Année", "places": "Places", "hours_delivered": "Heures réalisées",
+                          "hours_billed": "Heures facturées", "fte": "ETP"},
+    "funding_lines": {"lever_code": "Levier", "year": "Année", "funder_id": "Financeur",
+                      "beneficiary_id": "Bénéficiaire", "facility_id": "Équipement (n°)",
+                      "action_id": "Action (n°)", "post_id": "Poste (n°)", "domain_code": "Domaine",
+                      "planned": "Montant prévu", "notified": "Montant notifié", "paid": "Montant versé",
+                      "comment": "Commentaire"},
+}
+ORGANISATION_FIELDS = {"pilot_id", "manager_id", "funder_id", "beneficiary_id", "partenaires"}
+MONEY_FIELDS = {"planned_budget", "planned", "notified", "paid"}
+NUMBER_FIELDS = {"value", "places", "hours_delivered", "hours_billed", "fte", "weight", "baseline_value",
+                 "target_value", "min_value", "max_value"}
+VALUE_LABELS = {
+    "status": {str(k): v for k, v in ACTION_STATUS_LABELS.items()},
+    "type": {"resultat": "Résultat", "estimation": "Estimation",
+             **{str(k): v for k, v in FACILITY_TYPE_LABELS.items()}},
+    "domain_code": {code: label for code, label, *_ in DOMAINS},
+    "lever_code": {code: label for code, label, _ in LEVERS},
+    "direction": {"hausse": "À la hausse", "baisse": "À la baisse"},
+}
+OPERATIONS = {"saisie": "Saisie", "import": "Import"}
+
+
+def field_label(table: str, name: str) -> str:
+    return LABELS.get(table, {}).get(name, name)
+
+
+def local_time(moment) -> str:
+    """A stored timestamp as French local date and time (naive ones are UTC, as SQLite gives them)."""
+    if moment is None:
+        return fmt.DASH
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL).strftime("%d/%m/%Y %H:%M")
+
+
+def format_value(table: str, name: str, value, organisations: dict[int, str] | None = None) -> str:
+    """A snapshot value (JSON-plain: ISO dates, Decimal as text) as a French reader expects it."""
+    if value is None or value == "" or value == []:
+        return fmt.DASH
+    if name in ORGANISATION_FIELDS and organisations is not None:
+        if isinstance(value, list):
+            return ", ".join(organisations.get(v, str(v)) for v in value)
+        return organisations.get(value, str(value))
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if name in VALUE_LABELS:
+        return VALUE_LABELS[name].get(value, str(value))
+    if name in MONEY_FIELDS:
+        return fmt.money(Decimal(str(value)))
+    if name == "progress":
+        return f"{value}\u202f%"
+    if name == "year":
+        return str(value)
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return fmt.short_date(datetime.fromisoformat(value).date())
+    if isinstance(value, str) and "T" in value and value[:4].isdigit():
+        return local_time(value)
+    if name in NUMBER_FIELDS:
+        return fmt.smart_number(Decimal(str(value)))
+    return str(value)
+
+
+def describe_changes(table: str, before: dict | None, after: dict | None,
+                     organisations: dict[int, str] | None = None) -> list[str]:
+    """"Champ : avant → après" for every labelled field that differs (every filled one when created)."""
+    before, after = before or {}, after or {}
+    lines = []
+    for name, label in LABELS.get(table, {}).items():
+        if name not in before and name not in after:
+            continue
+        old = format_value(table, name, before.get(name), organisations)
+        new = format_value(table, name, after.get(name), organisations)
+        if old != new:  # compared as shown: "40420" and "40420.00" are the same amount
+            lines.append(f"{label} : {old} → {new}")
+    return lines
+
+
+def conflict_lines(engine: Engine, table: str, changes: list[tuple[str, object, object]]) -> list[str]:
+    """A ConflictError's changes in French: "Statut : En cours → Réalisée" (when the form opened
+    → as saved meanwhile), labelled fields only."""
+    organisations = organisation_names(engine)
+    return [f"{field_label(table, name)} : {format_value(table, name, opened, organisations)} → "
+            f"{format_value(table, name, current, organisations)}"
+            for name, opened, current in changes if name in LABELS.get(table, {})]
+
+
+def organisation_names(engine: Engine) -> dict[int, str]:
+    with engine.connect() as connection:
+        return dict(connection.execute(select(m.Organisation.id, m.Organisation.name)).all())
+
+
+def find_record(engine: Engine, kind: str, key: str, convention_id: int) -> dict | None:
+    """The record `?objet=kind&id=key` names in a convention: by code, or by number."""
+    if kind not in OBJECTS or not key:
+        return None
+    model, name, *_ = OBJECTS[kind]
+    clauses = [model.convention_id == convention_id]
+    by_code = hasattr(model, "code")
+    with engine.connect() as connection:
+        row = None
+        if by_code:
+            row = connection.execute(select(model.__table__).where(model.code == key, *clauses)).first()
+        if row is None and str(key).isdigit():
+            row = connection.execute(select(model.__table__).where(model.id == int(key), *clauses)).first()
+    if row is None:
+        return None
+    record = dict(row._mapping)
+    title = record.get("code") or f"n° {record['id']}"
+    if kind == "financement":
+        title = f"n° {record['id']} ({record['lever_code']}, {record['year']})"
+    return {"id": record["id"], "kind": kind, "title": f"{name} {title}",
+            "name": record.get("title") or record.get("name")}
+
+
+def history_frame(engine: Engine, kind: str, record_id: int) -> pd.DataFrame:
+    """The audit events of a record and of its children, newest first."""
+    model, _, child, link = OBJECTS[kind]
+    with engine.connect() as connection:
+        targets = [and_(m.AuditEvent.table_name == model.__tablename__, m.AuditEvent.record_key == str(record_id))]
+        if child is not None:
+            child_ids = connection.execute(select(child.id).where(getattr(child, link) == record_id)).scalars().all()
+            if child_ids:
+                targets.append(and_(m.AuditEvent.table_name == child.__tablename__,
+                                    m.AuditEvent.record_key.in_([str(i) for i in child_ids])))
+        events = connection.execute(select(m.AuditEvent).where(or_(*targets))
+                                    .order_by(m.AuditEvent.id.desc())).all()
+    organisations = organisation_names(engine) if events else {}
+    rows = []
+    for event in events:
+        before = json.loads(event.before) if event.before else None
+        after = json.loads(event.after) if event.after else None
+        rows.append({
+            "Date": local_time(event.at),
+            "Par": event.actor,
+            "Opération": operation_label(event.operation),
+            "Élément": element_label(event.table_name, after or before or {}),
+            "Modifications": " ; ".join(describe_changes(event.table_name, before, after, organisations)),
+            "Motif": event.reason or "",
+        })
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def operation_label(operation: str) -> str:
+    origin, _, what = operation.partition(":")
+    if not what:
+        return operation
+    return f"{OPERATIONS.get(origin, origin)} : {what}"
+
+
+def element_label(table: str, values: dict) -> str:
+    if table == "measurements":
+        kind = VALUE_LABELS["type"].get(values.get("type"), values.get("type"))
+        return (f"Mesure du {format_value(table, 'measured_on', values.get('measured_on'))} : "
+                f"{format_value(table, 'value', values.get('value'))} ({kind})")
+    if table == "action_notes":
+        return f"Note du {format_value(table, 'noted_on', values.get('noted_on'))}"
+    if table == "facility_activity":
+        return f"Activité {values.get('year')}"
+    if table == "funding_lines":
+        return f"Ligne de financement n° {values.get('id')}"
+    names = {"actions": "Action", "indicators": "Indicateur", "facilities": "Équipement"}
+    return f"{names.get(table, table)} {values.get('code', '')}".strip()

@@ -1,0 +1,123 @@
+"""Action follow-up: status, avancement and a dated note; a change of dates with its reason.
+
+Edits carry the version the form read (`expected_version`) and the snapshot it was built from
+(`opened`): a stale edit is refused with what the other person changed.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from ctg_data import formats as fmt
+from ctg_data import models as m
+from ctg_data.actors import Actor
+from ctg_data.audit import audit, snapshot
+from ctg_data.db import session_scope
+from ctg_data.permissions import PermissionDenied, require_write_action
+from ctg_data.queries.filters import today
+from ctg_data.services.base import ValidationError, save
+from ctg_data.services.common import DATES, NOTE, UPDATED, load_for_update, opened_snapshot, refuse_if_stale
+from ctg_data.validation import dates_input, followup_input
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    changed: bool
+    note_id: int | None
+    opened: dict  # the action as saved: the snapshot the next edit starts from
+
+    @property
+    def message(self) -> str:
+        if not self.changed and self.note_id is None:
+            return "Rien n'a changé : rien n'a été enregistré."
+        return "Enregistré."
+
+
+def action_for_edit(engine: Engine, action_id: int) -> dict | None:
+    """The snapshot (with version) a follow-up form is built from."""
+    with Session(engine) as session:
+        action = session.get(m.Action, action_id)
+        return None if action is None or action.deleted_at is not None else opened_snapshot(action)
+
+
+def writable_action_ids(engine: Engine, actor: Actor, convention_id: int) -> frozenset[int]:
+    with Session(engine) as session:
+        actions = session.exec(select(m.Action).where(m.Action.convention_id == convention_id,
+                                                      m.Action.deleted_at.is_(None))).all()
+        allowed = set()
+        for action in actions:
+            try:
+                require_write_action(session, actor, action)
+            except PermissionDenied:
+                continue
+            allowed.add(action.id)
+    return frozenset(allowed)
+
+
+def _action(session: Session, action_id: int) -> m.Action:
+    action = load_for_update(session, m.Action, action_id, "Action", "action")
+    if action.deleted_at is not None:
+        raise ValidationError({"Action": f"l'action {action.code} a été supprimée"})
+    return action
+
+
+def _what(action: m.Action) -> str:
+    return f"Le suivi de l'action {action.code}"  # ConflictError says "a été modifié"
+
+
+def update_followup(engine: Engine, actor: Actor, *, action_id: int, expected_version: int, opened: dict | None,
+                    status, progress, note=None, noted_on=None) -> ActionResult:
+    """New status and avancement, and an optional dated note (notes are added, never edited)."""
+    with session_scope(engine) as session:
+        action = _action(session, action_id)
+        require_write_action(session, actor, action)
+        data = followup_input(status=status, progress=progress, note=note, noted_on=noted_on)
+        changed = (action.status, action.progress) != (data.status, data.progress)
+        if changed:
+            refuse_if_stale(session, action, expected_version, opened, _what(action))
+            before = snapshot(action)
+            action.status, action.progress = data.status, data.progress
+            save(session, actor, action, before=before, operation=UPDATED)
+        note_id = None
+        if data.note is not None:
+            note_id = _add_note(session, actor, action, data.noted_on, data.note)
+        return ActionResult(changed, note_id, opened_snapshot(action))
+
+
+def change_dates(engine: Engine, actor: Actor, *, action_id: int, expected_version: int, opened: dict | None,
+                 starts_on, ends_on, reason, outside_convention: bool = False) -> ActionResult:
+    """New start and end dates. The reason is mandatory: it goes to the audit event and, with
+    the old and new dates, into a note of the action's timeline."""
+    with session_scope(engine) as session:
+        action = _action(session, action_id)
+        require_write_action(session, actor, action)
+        convention = session.get(m.Convention, action.convention_id)
+        data = dates_input(starts_on=starts_on, ends_on=ends_on, reason=reason,
+                           convention_starts_on=convention.starts_on, convention_ends_on=convention.ends_on,
+                           outside_convention=outside_convention,
+                           unchanged=tuple(d for d in (action.starts_on, action.ends_on) if d is not None))
+        if (action.starts_on, action.ends_on) == (data.starts_on, data.ends_on):
+            return ActionResult(False, None, opened_snapshot(action))
+        refuse_if_stale(session, action, expected_version, opened, _what(action))
+        before = snapshot(action)
+        old = (action.starts_on, action.ends_on)
+        action.starts_on, action.ends_on = data.starts_on, data.ends_on
+        save(session, actor, action, before=before, operation=DATES, reason=data.reason)
+        moves = [f"{name} {fmt.short_date(was)} → {fmt.short_date(now)}"
+                 for name, was, now in (("début", old[0], data.starts_on), ("fin", old[1], data.ends_on))
+                 if was != now]
+        text = f"Dates modifiées : {', '.join(moves)}. Motif : {data.reason}"
+        note_id = _add_note(session, actor, action, today(), text, reason=data.reason)
+        return ActionResult(True, note_id, opened_snapshot(action))
+
+
+def _add_note(session: Session, actor: Actor, action: m.Action, noted_on: date, text: str,
+              reason: str | None = None) -> int:
+    note = m.ActionNote(action_id=action.id, noted_on=noted_on, text=text, author=actor.label)
+    session.add(note)
+    session.flush()
+    audit(session, actor=actor.label, operation=NOTE, record=note, before=None, after=snapshot(note),
+          reason=reason)
+    return note.id

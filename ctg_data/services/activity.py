@@ -1,0 +1,119 @@
+"""A facility's yearly activity: places, hours delivered and billed, FTE (one row per year).
+
+The form reads the year's row (or none) and passes its version back: a row created or changed
+by someone else since then refuses the save with what they wrote.
+"""
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ctg_data import models as m
+from ctg_data.actors import Actor
+from ctg_data.audit import snapshot
+from ctg_data.db import session_scope
+from ctg_data.permissions import PermissionDenied, require_write_activity
+from ctg_data.services.base import ConflictError, ValidationError, save
+from ctg_data.services.common import CREATED, UPDATED, load_for_update, opened_snapshot, refuse_if_stale
+from ctg_data.validation import activity_input
+
+FIELDS = ("places", "hours_delivered", "hours_billed", "fte")
+
+
+@dataclass(frozen=True)
+class ActivityResult:
+    outcome: str  # "créée", "modifiée" or "inchangée"
+    activity_id: int
+    opened: dict
+
+    @property
+    def message(self) -> str:
+        return {"créée": "Activité enregistrée.", "modifiée": "Activité mise à jour.",
+                "inchangée": "Rien n'a changé : rien n'a été enregistré."}[self.outcome]
+
+
+def facilities_frame(engine: Engine, convention_id: int) -> pd.DataFrame:
+    """The facilities of a convention, for the form's selector."""
+    query = (select(m.Facility.id, m.Facility.code, m.Facility.name, m.Facility.type, m.Organisation.name)
+             .join(m.Organisation, m.Organisation.id == m.Facility.manager_id)
+             .where(m.Facility.convention_id == convention_id).order_by(m.Facility.code))
+    with Session(engine) as session:
+        rows = session.exec(query).all()
+    return pd.DataFrame(rows, columns=["id", "code", "name", "type", "manager"])
+
+
+def activity_frame(engine: Engine, facility_id: int) -> pd.DataFrame:
+    """The activity rows of one facility, most recent year first."""
+    A = m.FacilityActivity
+    query = (select(A.year, A.places, A.hours_delivered, A.hours_billed, A.fte)
+             .where(A.facility_id == facility_id).order_by(A.year.desc()))
+    with Session(engine) as session:
+        rows = session.exec(query).all()
+    return pd.DataFrame(rows, columns=["year", "places", "hours_delivered", "hours_billed", "fte"])
+
+
+def activity_for_edit(engine: Engine, facility_id: int, year: int) -> dict | None:
+    """The year's row as a snapshot with its version, or None when the year has no row yet."""
+    with Session(engine) as session:
+        row = session.exec(select(m.FacilityActivity).where(
+            m.FacilityActivity.facility_id == facility_id, m.FacilityActivity.year == year)).first()
+        return None if row is None else opened_snapshot(row)
+
+
+def writable_facility_ids(engine: Engine, actor: Actor, convention_id: int) -> frozenset[int]:
+    with Session(engine) as session:
+        facilities = session.exec(select(m.Facility).where(m.Facility.convention_id == convention_id)).all()
+        allowed = set()
+        for facility in facilities:
+            try:
+                require_write_activity(session, actor, facility)
+            except PermissionDenied:
+                continue
+            allowed.add(facility.id)
+    return frozenset(allowed)
+
+
+def upsert_activity(engine: Engine, actor: Actor, *, facility_id: int, year, places=None, hours_delivered=None,
+                    hours_billed=None, fte=None, expected_version: int | None = None, opened: dict | None = None,
+                    override_reason=None) -> ActivityResult:
+    """Create the year's row, or update it. `expected_version` is the version the form read,
+    None when it saw no row for that year."""
+    with session_scope(engine) as session:
+        facility = load_for_update(session, m.Facility, facility_id, "Équipement", "équipement")
+        require_write_activity(session, actor, facility)
+        convention = session.get(m.Convention, facility.convention_id)
+        data = activity_input(year=year, places=places, hours_delivered=hours_delivered,
+                              hours_billed=hours_billed, fte=fte, convention_starts_on=convention.starts_on,
+                              convention_ends_on=convention.ends_on, override_reason=override_reason)
+        what = f"Le relevé d'activité {data.year} de {facility.code}"
+        values = {"places": data.places, "hours_delivered": data.hours_delivered,
+                  "hours_billed": data.hours_billed, "fte": data.fte}
+        row = session.exec(select(m.FacilityActivity).where(
+            m.FacilityActivity.facility_id == facility.id, m.FacilityActivity.year == data.year)
+            .with_for_update()).first()
+        if row is None:
+            if expected_version is not None:
+                raise ValidationError({"Année": f"l'activité {data.year} de cet équipement a été supprimée "
+                                                "depuis l'ouverture du formulaire"})
+            row = m.FacilityActivity(facility_id=facility.id, year=data.year, **values)
+            _save_new(session, actor, row, what, data.override_reason)
+            return ActivityResult("créée", row.id, opened_snapshot(row))
+        if all(getattr(row, name) == value for name, value in values.items()):
+            return ActivityResult("inchangée", row.id, opened_snapshot(row))
+        refuse_if_stale(session, row, expected_version, opened, what)
+        before = snapshot(row)
+        for name, value in values.items():
+            setattr(row, name, value)
+        save(session, actor, row, before=before, operation=UPDATED, reason=data.override_reason)
+        return ActivityResult("modifiée", row.id, opened_snapshot(row))
+
+
+def _save_new(session: Session, actor: Actor, row: m.FacilityActivity, what: str, reason: str | None) -> None:
+    try:
+        save(session, actor, row, before=None, operation=CREATED, reason=reason)
+    except IntegrityError:
+        # Someone created the same year at the same moment (unique facility + year).
+        raise ConflictError(record=what, changed_by=None) from None

@@ -1,0 +1,88 @@
+"""A funding line's planned, notified and paid amounts (and its comment).
+
+CAF advisors and administrators write them (ctg_data.permissions). The form passes back the
+version it read: a line saved by someone else meanwhile is refused with what they changed.
+"""
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from ctg_data import models as m
+from ctg_data.actors import Actor
+from ctg_data.audit import snapshot
+from ctg_data.db import session_scope
+from ctg_data.permissions import PermissionDenied, require_write_funding
+from ctg_data.services.base import save
+from ctg_data.services.common import UPDATED, load_for_update, opened_snapshot, refuse_if_stale
+from ctg_data.validation import funding_input
+
+KEEP = object()  # the comment argument left out: the line keeps its comment
+
+
+@dataclass(frozen=True)
+class FundingResult:
+    changed: bool
+    opened: dict
+
+    @property
+    def message(self) -> str:
+        return "Montants enregistrés." if self.changed else "Rien n'a changé : rien n'a été enregistré."
+
+
+def funding_lines_frame(engine: Engine, convention_id: int) -> pd.DataFrame:
+    """The funding lines of a convention with what tells them apart, for the form's selector."""
+    funder, beneficiary = aliased(m.Organisation), aliased(m.Organisation)
+    FL = m.FundingLine
+    query = (select(FL.id, FL.year, m.FundingLever.label, funder.name, beneficiary.name, m.Facility.code,
+                    m.Action.code, m.CoordinationPost.code, FL.planned, FL.notified, FL.paid)
+             .join(m.FundingLever, m.FundingLever.code == FL.lever_code)
+             .join(funder, funder.id == FL.funder_id)
+             .join(beneficiary, beneficiary.id == FL.beneficiary_id)
+             .outerjoin(m.Facility, m.Facility.id == FL.facility_id)
+             .outerjoin(m.Action, m.Action.id == FL.action_id)
+             .outerjoin(m.CoordinationPost, m.CoordinationPost.id == FL.post_id)
+             .where(FL.convention_id == convention_id)
+             .order_by(FL.year, m.FundingLever.position, funder.name, beneficiary.name, FL.id))
+    with Session(engine) as session:
+        rows = session.exec(query).all()
+    return pd.DataFrame(rows, columns=["id", "year", "lever", "funder", "beneficiary", "facility", "action",
+                                       "post", "planned", "notified", "paid"])
+
+
+def funding_for_edit(engine: Engine, funding_line_id: int) -> dict | None:
+    with Session(engine) as session:
+        line = session.get(m.FundingLine, funding_line_id)
+        return None if line is None else opened_snapshot(line)
+
+
+def may_write_funding(engine: Engine, actor: Actor, convention_id: int) -> bool:
+    with Session(engine) as session:
+        try:
+            require_write_funding(session, actor, convention_id)
+        except PermissionDenied:
+            return False
+    return True
+
+
+def update_funding(engine: Engine, actor: Actor, *, funding_line_id: int, expected_version: int,
+                   opened: dict | None, planned, notified, paid, comment=KEEP) -> FundingResult:
+    """Set the three amounts (blank = not known) and, when given, the comment of one line."""
+    with session_scope(engine) as session:
+        line = load_for_update(session, m.FundingLine, funding_line_id, "Ligne de financement",
+                               "ligne de financement")
+        require_write_funding(session, actor, line.convention_id)
+        data = funding_input(planned=planned, notified=notified, paid=paid,
+                             comment=line.comment if comment is KEEP else comment)
+        values = {"planned": data.planned, "notified": data.notified, "paid": data.paid, "comment": data.comment}
+        if all(getattr(line, name) == value for name, value in values.items()):
+            return FundingResult(False, opened_snapshot(line))
+        refuse_if_stale(session, line, expected_version, opened, f"Le financement n° {line.id}")
+        before = snapshot(line)
+        for name, value in values.items():
+            setattr(line, name, value)
+        save(session, actor, line, before=before, operation=UPDATED)
+        return FundingResult(True, opened_snapshot(line))

@@ -1,0 +1,300 @@
+"""Measurements: record a value, correct one (the old value is superseded and kept, never
+overwritten), validate one, and the bulk grid (check every row, then save the valid ones
+together or none).
+
+Each public function is one transaction: validate → check permissions → write → audit.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ctg_data import formats as fmt
+from ctg_data import models as m
+from ctg_data.actors import Actor
+from ctg_data.audit import audit, snapshot
+from ctg_data.db import session_scope
+from ctg_data.permissions import PermissionDenied, require_validate_measurement, require_write_measurement
+from ctg_data.services.base import ConflictError, ValidationError
+from ctg_data.services.common import CORRECTED, CREATED, VALIDATED, load_for_update
+from ctg_data.validation import Field, IndicatorLimits, MeasurementInput, blank, measurement_input
+from ctg_data.vocabulary import MeasurementType
+
+NEW, REPLACED, SAME = "créée", "corrigée", "inchangée"
+
+
+@dataclass(frozen=True)
+class MeasurementResult:
+    outcome: str  # NEW, REPLACED or SAME
+    measurement_id: int
+    indicator_id: int
+    indicator_code: str
+    measured_on: date
+    value: float
+    type: str
+    previous_value: float | None = None
+    superseded_id: int | None = None
+
+    @property
+    def message(self) -> str:
+        where = f"{self.indicator_code} au {fmt.short_date(self.measured_on)}"
+        if self.outcome == SAME:
+            return f"Valeur identique à celle déjà enregistrée pour {where} : rien n'a été modifié."
+        if self.outcome == REPLACED:
+            return (f"Valeur corrigée pour {where} : {fmt.smart_number(self.previous_value)} → "
+                    f"{fmt.smart_number(self.value)}. L'ancienne valeur reste dans l'historique.")
+        return f"Valeur {fmt.smart_number(self.value)} enregistrée pour {where}."
+
+
+def limits(session: Session, indicator: m.Indicator) -> IndicatorLimits:
+    convention = session.get(m.Convention, indicator.convention_id)
+    return IndicatorLimits(indicator.id, indicator.code, indicator.unit, indicator.min_value,
+                           indicator.max_value, convention.starts_on, convention.ends_on)
+
+
+def _indicator(session: Session, indicator_id) -> m.Indicator:
+    indicator = session.get(m.Indicator, indicator_id) if indicator_id is not None else None
+    if indicator is None:
+        raise ValidationError({Field.INDICATOR: "champ obligatoire" if indicator_id is None
+                               else f"indicateur n° {indicator_id} inconnu"})
+    return indicator
+
+
+def record_measurement(engine: Engine, actor: Actor, *, indicator_id: int, measured_on, value,
+                       type=MeasurementType.RESULTAT, source=None, comment=None,
+                       override_reason=None) -> MeasurementResult:
+    """A value of an indicator at a date. The same (indicator, date, type) as a current value:
+    the same value writes nothing, a different one is a correction (the old row is kept)."""
+    with session_scope(engine) as session:
+        indicator = _indicator(session, indicator_id)
+        require_write_measurement(session, actor, indicator)
+        data = measurement_input(limits(session, indicator), measured_on=measured_on, value=value, type=type,
+                                 source=source, comment=comment, override_reason=override_reason)
+        return _record(session, actor, indicator, data)
+
+
+def correct_measurement(engine: Engine, actor: Actor, *, measurement_id: int, value, source=None,
+                        comment=None, override_reason=None) -> MeasurementResult:
+    """Replace the value the form showed (`measurement_id`). Refused with a ConflictError when
+    someone corrected it meanwhile. A blank source or comment keeps the old one."""
+    with session_scope(engine) as session:
+        old = load_for_update(session, m.Measurement, measurement_id, "Mesure", "mesure")
+        indicator = _indicator(session, old.indicator_id)
+        require_write_measurement(session, actor, indicator)
+        if old.superseded_at is not None:
+            newer = session.get(m.Measurement, old.superseded_by_id)
+            raise ConflictError(record=f"Le relevé du {fmt.short_date(old.measured_on)} de {indicator.code}",
+                                changed_by=newer.recorded_by if newer else None,
+                                changes=[("value", old.value, newer.value if newer else None)])
+        data = measurement_input(limits(session, indicator), measured_on=old.measured_on, value=value,
+                                 type=old.type, source=old.source if blank(source) else source,
+                                 comment=old.comment if blank(comment) else comment,
+                                 override_reason=override_reason)
+        return _record(session, actor, indicator, data)
+
+
+def _record(session: Session, actor: Actor, indicator: m.Indicator, data: MeasurementInput) -> MeasurementResult:
+    current = session.exec(select(m.Measurement).where(
+        m.Measurement.indicator_id == indicator.id, m.Measurement.measured_on == data.measured_on,
+        m.Measurement.type == data.type, m.Measurement.superseded_at.is_(None)).with_for_update()).first()
+    if current is not None and current.value == data.value:
+        return MeasurementResult(SAME, current.id, indicator.id, indicator.code, current.measured_on,
+                                 current.value, current.type, current.value)
+    now = m.utcnow()
+    before = None
+    try:
+        if current is not None:
+            before = snapshot(current)
+            current.superseded_at = now
+            session.flush()  # frees the "one current value" slot (partial unique index) first
+        new = m.Measurement(indicator_id=indicator.id, measured_on=data.measured_on, value=data.value,
+                            type=data.type, source=data.source, comment=data.comment, recorded_by=actor.label,
+                            recorded_at=now)
+        session.add(new)
+        session.flush()
+    except IntegrityError:
+        # Another save of the same indicator, date and type won the race: never two current values.
+        raise ConflictError(record=f"Le relevé du {fmt.short_date(data.measured_on)} de {indicator.code}",
+                            changed_by=None) from None
+    if current is not None:
+        current.superseded_by_id = new.id
+        audit(session, actor=actor.label, operation=CORRECTED, record=current, before=before,
+              after=snapshot(current), reason=data.override_reason)
+    audit(session, actor=actor.label, operation=CREATED, record=new, before=None, after=snapshot(new),
+          reason=data.override_reason)
+    session.flush()
+    return MeasurementResult(REPLACED if current is not None else NEW, new.id, indicator.id, indicator.code,
+                             new.measured_on, new.value, new.type,
+                             current.value if current is not None else None,
+                             current.id if current is not None else None)
+
+
+def validate_measurement(engine: Engine, actor: Actor, *, measurement_id: int) -> bool:
+    """A CAF advisor vouches for a reported value. Returns False when it was already validated."""
+    with session_scope(engine) as session:
+        measurement = load_for_update(session, m.Measurement, measurement_id, "Mesure", "mesure")
+        indicator = _indicator(session, measurement.indicator_id)
+        require_validate_measurement(session, actor, indicator)
+        if measurement.superseded_at is not None:
+            raise ValidationError({"Mesure": "cette valeur a été remplacée par une correction : "
+                                             "validez la nouvelle valeur"})
+        if measurement.validated_at is not None:
+            return False
+        before = snapshot(measurement)
+        measurement.validated_by, measurement.validated_at = actor.label, m.utcnow()
+        session.flush()
+        audit(session, actor=actor.label, operation=VALIDATED, record=measurement, before=before,
+              after=snapshot(measurement))
+        return True
+
+
+def writable_indicator_ids(engine: Engine, actor: Actor, convention_id: int) -> frozenset[int]:
+    """The indicators of a convention `actor` may record values for (ctg_data.permissions)."""
+    with Session(engine) as session:
+        indicators = session.exec(select(m.Indicator).where(m.Indicator.convention_id == convention_id)).all()
+        allowed = set()
+        for indicator in indicators:
+            try:
+                require_write_measurement(session, actor, indicator)
+            except PermissionDenied:
+                continue
+            allowed.add(indicator.id)
+    return frozenset(allowed)
+
+
+# ------------------------------------------------------------------ the bulk grid
+
+CODE, NAME, UNIT, LAST, NEW_VALUE, SOURCE, COMMENT = (
+    "Code", "Indicateur", "Unité", "Dernière valeur", "Nouvelle valeur", "Source", "Commentaire")
+GRID_COLUMNS = [CODE, NAME, UNIT, LAST, NEW_VALUE, SOURCE, COMMENT]
+
+
+def grid_frame(indicators: pd.DataFrame, writable: Iterable[int]) -> pd.DataFrame:
+    """The grid's rows: one per indicator `writable` holds (from queries.indicators_frame), the
+    new value empty and the source of the last value offered again."""
+    allowed = set(writable)
+    rows = indicators[indicators["id"].isin(allowed)]
+    last = [fmt.DASH if pd.isna(value) else f"{fmt.smart_number(value)} ({fmt.short_date(on)})"
+            for value, on in zip(rows["current_value"], rows["current_date"], strict=True)]
+    return pd.DataFrame({
+        CODE: list(rows["code"]), NAME: list(rows["name"]), UNIT: list(rows["unit"]), LAST: last,
+        NEW_VALUE: [""] * len(rows),
+        SOURCE: ["" if pd.isna(s) else str(s) for s in rows["current_source"]],
+        COMMENT: [""] * len(rows),
+    }, columns=GRID_COLUMNS)
+
+
+@dataclass(frozen=True)
+class GridRow:
+    code: str
+    value: object
+    source: object = None
+    comment: object = None
+
+
+def rows_from_editor(edited: pd.DataFrame) -> list[GridRow]:
+    """The rows of the edited grid where a new value was typed (the others are left alone)."""
+    rows = []
+    for record in edited.to_dict("records"):
+        if blank(record.get(NEW_VALUE)):
+            continue
+        rows.append(GridRow(str(record.get(CODE) or "").strip(), _cell(record.get(NEW_VALUE)),
+                            _cell(record.get(SOURCE)), _cell(record.get(COMMENT))))
+    return rows
+
+
+def _cell(raw):
+    # Blank cells (None, "", NaN) all mean "nothing typed"; text is kept as typed, trimmed.
+    if blank(raw):
+        return None
+    return raw.strip() if isinstance(raw, str) else raw
+
+
+@dataclass(frozen=True)
+class GridEntry:
+    code: str
+    data: MeasurementInput
+    outcome: str  # NEW or REPLACED, as of the check
+    previous_value: float | None = None
+
+
+@dataclass(frozen=True)
+class GridRejection:
+    code: str
+    value: object
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class GridCheck:
+    valid: list[GridEntry] = field(default_factory=list)
+    rejected: list[GridRejection] = field(default_factory=list)
+    unchanged: list[GridEntry] = field(default_factory=list)
+
+
+def validate_grid(engine: Engine, actor: Actor, *, convention_id: int, measured_on, rows: Iterable[GridRow],
+                  type=MeasurementType.RESULTAT, override_reason=None) -> GridCheck:
+    """Check each row on its own; nothing is written. Rows equal to the current value of the
+    period go to `unchanged`."""
+    result = GridCheck()
+    seen: set[str] = set()
+    with Session(engine) as session:
+        indicators = {i.code: i for i in session.exec(
+            select(m.Indicator).where(m.Indicator.convention_id == convention_id)).all()}
+        for row in rows:
+            reasons = _row_problems(row, indicators, seen)
+            data = None
+            if not reasons:
+                indicator = indicators[row.code]
+                try:
+                    require_write_measurement(session, actor, indicator)
+                    data = measurement_input(limits(session, indicator), measured_on=measured_on, value=row.value,
+                                             type=type, source=row.source, comment=row.comment,
+                                             override_reason=override_reason)
+                except PermissionDenied as denied:
+                    reasons = [str(denied)]
+                except ValidationError as error:
+                    reasons = [f"{name} : {message}" for name, message in error.errors.items()]
+            seen.add(row.code)
+            if reasons:
+                result.rejected.append(GridRejection(row.code, row.value, tuple(reasons)))
+                continue
+            current = session.exec(select(m.Measurement.value).where(
+                m.Measurement.indicator_id == data.indicator_id, m.Measurement.measured_on == data.measured_on,
+                m.Measurement.type == data.type, m.Measurement.superseded_at.is_(None))).first()
+            if current is not None and current == data.value:
+                result.unchanged.append(GridEntry(row.code, data, SAME, current))
+            else:
+                result.valid.append(GridEntry(row.code, data, NEW if current is None else REPLACED, current))
+    return result
+
+
+def _row_problems(row: GridRow, indicators: dict, seen: set[str]) -> list[str]:
+    if not row.code:
+        return [f"{Field.INDICATOR} : champ obligatoire"]
+    if row.code not in indicators:
+        return [f"{Field.INDICATOR} : code « {row.code} » inconnu (indicateur de cette convention)"]
+    if row.code in seen:
+        return [f"{Field.INDICATOR} : {row.code} apparaît deux fois dans la grille"]
+    return []
+
+
+def save_grid(engine: Engine, actor: Actor, valid: Iterable[GridEntry]) -> list[MeasurementResult]:
+    """Save the checked rows in one transaction: every one, or — on any refusal or database
+    error — none. Each row is checked again, since the data may have moved since the check."""
+    results = []
+    with session_scope(engine) as session:
+        for entry in valid:
+            indicator = _indicator(session, entry.data.indicator_id)
+            require_write_measurement(session, actor, indicator)
+            data = entry.data
+            checked = measurement_input(limits(session, indicator), measured_on=data.measured_on, value=data.value,
+                                        type=data.type, source=data.source, comment=data.comment,
+                                        override_reason=data.override_reason)
+            results.append(_record(session, actor, indicator, checked))
+    return results

@@ -1,0 +1,284 @@
+"""Who is using the app, for every page: the sign-in form, the directory sign-in (OIDC, when
+`.streamlit/secrets.toml` has an `[auth]` section), the forced password change, session expiry
+after inactivity, sign-out, and which pages the navigation shows.
+
+A signed-in session keeps its Actor under `st.session_state[ACTOR_KEY]`. An Actor put there by
+code with no `user_id` (tests, scripts) is taken as it is; one from a sign-in is re-read from the
+database on every run, so that disabling an account or changing its role applies at the next
+click.
+"""
+
+import importlib.util
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from ctg_data import accounts
+from ctg_data.actors import ROLE_LABELS, Actor
+from ctg_data.permissions import may_open_page
+from ctg_data.settings import PROJECT_ROOT
+from ctg_data.ui.data import engine
+from ctg_data.ui.text import escape_markdown
+
+ACTOR_KEY = "ctg_actor"
+ACCOUNT_KEY = "ctg_account"
+LAST_SEEN_KEY = "ctg_last_activity"
+NOTICE_KEY = "ctg_auth_notice"
+SSO_REFUSED_KEY = "ctg_sso_refused"
+
+PAGES_DIR = PROJECT_ROOT / "pages"
+POLICY_HELP = ("Au moins 12 caractères, pas uniquement des lettres ni uniquement des chiffres, "
+               "sans la partie de votre adresse e-mail placée avant « @ ».")
+
+# Injected by tests: the sign-in waits `delay` seconds after a failure, but tests never do.
+SLEEP = time.sleep
+
+
+def clock() -> datetime:
+    return datetime.now(UTC)
+
+
+# ------------------------------------------------------------------ the session
+
+def current_actor() -> Actor | None:
+    """The signed-in person, or None. Ends a session that is idle for too long or whose account
+    was disabled. Renders nothing: dashboard.py calls it to choose the navigation."""
+    actor = st.session_state.get(ACTOR_KEY)
+    if actor is None:
+        return None
+    if _idle_too_long():
+        minutes = accounts.AuthSettings.from_env().session_minutes
+        end_session(f"Votre session a expiré après {minutes} minutes d'inactivité : reconnectez-vous.",
+                    reason="expiration")
+        return None
+    if actor.user_id is None:
+        return actor
+    account = accounts.session_account(engine(), actor.user_id)
+    if account is None:
+        end_session("Votre compte n'est plus actif.", reason="compte désactivé")
+        return None
+    st.session_state[ACTOR_KEY] = account.actor
+    st.session_state[ACCOUNT_KEY] = account
+    return account.actor
+
+
+def require_actor() -> Actor:
+    """The signed-in person; otherwise the sign-in form and `st.stop()`, before any data is read."""
+    actor = current_actor() or _directory_sign_in()
+    if actor is None:
+        sign_in_form()
+        st.stop()
+    account = st.session_state.get(ACCOUNT_KEY)
+    if account is not None and account.must_change_password:
+        _account_sidebar(actor, account)
+        change_password_form(actor)
+        st.stop()
+    st.session_state[LAST_SEEN_KEY] = clock()
+    _account_sidebar(actor, account)
+    return actor
+
+
+def require_page(actor: Actor, title: str) -> None:
+    """Refuse a page the actor's role may not open, even when reached by a direct link."""
+    name = calling_page()
+    if name is not None and not may_open_page(actor, name):
+        st.title(title)
+        st.error(f"Cette page n'est pas ouverte à votre rôle ({ROLE_LABELS[actor.role].lower()}).")
+        st.stop()
+
+
+def calling_page() -> str | None:
+    """The file name (without .py) of the page under pages/ that is running, if any."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
+        if path.suffix == ".py" and path.parent.name == PAGES_DIR.name and path.resolve().parent == PAGES_DIR:
+            return path.stem
+        frame = frame.f_back
+    return None
+
+
+def _idle_too_long() -> bool:
+    last = st.session_state.get(LAST_SEEN_KEY)
+    if last is None:
+        return False
+    limit = timedelta(minutes=accounts.AuthSettings.from_env().session_minutes)
+    return clock() - last > limit
+
+
+def start_session(actor: Actor) -> None:
+    st.session_state.pop(SSO_REFUSED_KEY, None)
+    st.session_state[ACTOR_KEY] = actor
+    st.session_state[LAST_SEEN_KEY] = clock()
+    if actor.user_id is not None:
+        st.session_state[ACCOUNT_KEY] = accounts.session_account(engine(), actor.user_id)
+
+
+def end_session(notice: str | None = None, reason: str = "déconnexion") -> None:
+    """Forget everything the session held (filters included) and leave the directory too."""
+    actor = st.session_state.get(ACTOR_KEY)
+    if actor is not None:
+        accounts.record_sign_out(engine(), actor, reason)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if notice:
+        st.session_state[NOTICE_KEY] = notice
+    if _directory_user() is not None:
+        st.logout()
+
+
+def sign_out() -> None:
+    end_session("Vous êtes déconnecté.")
+
+
+# ------------------------------------------------------------------ directory (OIDC)
+
+def sso_configured() -> bool:
+    """Whether `.streamlit/secrets.toml` has an `[auth]` section; no secrets file is fine."""
+    try:
+        return "auth" in st.secrets
+    except (OSError, StreamlitAPIException):  # no secrets file, or an unreadable one
+        return False
+
+
+def authlib_installed() -> bool:
+    """Streamlit's st.login needs Authlib, an optional package."""
+    return importlib.util.find_spec("authlib") is not None
+
+
+def _directory_user() -> dict | None:
+    """The identity the directory vouched for in this session, if directory sign-in is on."""
+    if not sso_configured():
+        return None
+    try:
+        info = st.user.to_dict()
+    except StreamlitAPIException:
+        return None
+    return info if info.get("is_logged_in") is True else None
+
+
+def _directory_sign_in() -> Actor | None:
+    identity = _directory_user()
+    if identity is None:
+        return None
+    email = str(identity.get("email") or "")
+    if st.session_state.get(SSO_REFUSED_KEY) != email:
+        try:
+            if identity.get("email_verified") is False:
+                raise accounts.AuthError("L'annuaire n'a pas vérifié cette adresse e-mail.")
+            actor = accounts.directory_sign_in(engine(), email, clock())
+        except accounts.AuthError as error:
+            st.session_state[SSO_REFUSED_KEY] = email
+            st.session_state[NOTICE_KEY] = error.message
+        else:
+            start_session(actor)
+            return actor
+    st.title("Connexion")
+    st.error(st.session_state.get(NOTICE_KEY) or "Aucun compte n'est associé à cette adresse.")
+    st.text(f"Adresse donnée par l'annuaire : {email}")
+    st.button("Se déconnecter de l'annuaire", on_click=st.logout)
+    st.stop()
+
+
+# ------------------------------------------------------------------ forms
+
+# A deep link on a fresh server runs the page in Streamlit's folder mode, whose menu lists every
+# file of pages/: nobody needs it before signing in. Static CSS, no user text in it.
+_HIDE_MENU = "<style>[data-testid='stSidebarNav'], [data-testid='stSidebarNavSeparator'] {display: none;}</style>"
+
+
+def sign_in_form() -> None:
+    st.html(_HIDE_MENU)
+    st.title("Connexion")
+    st.caption("Tableau de bord CTG : connectez-vous avec le compte que vous a remis un administrateur.")
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.info(notice)
+    if accounts.user_count(engine()) == 0:
+        st.info("Aucun compte n'existe encore. Un administrateur crée le premier avec la commande "
+                "« ctg user add ADRESSE --role admin », qui affiche un mot de passe provisoire.")
+    with st.form("ctg_sign_in", clear_on_submit=True):
+        email = st.text_input("Adresse e-mail", key="ctg_sign_in_email", autocomplete="username")
+        password = st.text_input("Mot de passe", type="password", key="ctg_sign_in_password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button("Se connecter", type="primary")
+    if submitted:
+        _try_sign_in(email, password)
+    settings = accounts.AuthSettings.from_env()
+    st.caption(f"Après {settings.lock_after} échecs successifs, la connexion au compte est suspendue "
+               f"{settings.lock_minutes} minutes.")
+    if sso_configured():
+        st.divider()
+        if authlib_installed():
+            st.button("Se connecter avec l'annuaire", key="ctg_sign_in_sso", on_click=st.login)
+        else:
+            st.warning("La connexion par l'annuaire est configurée mais le paquet Authlib n'est pas "
+                       "installé sur le serveur : seule la connexion par mot de passe est possible.")
+
+
+def _try_sign_in(email: str, password: str) -> None:
+    if not email or not password:
+        st.error("Saisissez votre adresse e-mail et votre mot de passe.")
+        return
+    try:
+        actor = accounts.verify_credentials(engine(), email, password, clock())
+    except accounts.AuthError as error:
+        SLEEP(error.delay)
+        st.error(error.message)
+        return
+    start_session(actor)
+    st.rerun()
+
+
+def change_password_form(actor: Actor) -> None:
+    st.title("Changer votre mot de passe")
+    st.info("Votre mot de passe a été fixé par un administrateur : choisissez-en un nouveau pour continuer.")
+    with st.form("ctg_change_password", clear_on_submit=True):
+        current = st.text_input("Mot de passe actuel", type="password", key="ctg_password_current",
+                                autocomplete="current-password")
+        new = st.text_input("Nouveau mot de passe", type="password", key="ctg_password_new",
+                            autocomplete="new-password", help=POLICY_HELP)
+        confirmation = st.text_input("Confirmer le nouveau mot de passe", type="password",
+                                     key="ctg_password_confirmation", autocomplete="new-password")
+        submitted = st.form_submit_button("Enregistrer le mot de passe", type="primary")
+    st.caption(POLICY_HELP)
+    if not submitted:
+        return
+    try:
+        accounts.change_own_password(engine(), actor, current, new, confirmation, clock())
+    except accounts.AuthError as error:
+        SLEEP(error.delay)
+        st.error(error.message)
+    except accounts.AccountError as error:
+        st.error(str(error))
+    else:
+        start_session(actor)
+        st.session_state[NOTICE_KEY] = "Mot de passe enregistré."
+        st.rerun()
+
+
+def _account_sidebar(actor: Actor, account: "accounts.SessionAccount | None") -> None:
+    name = account.name if account is not None else actor.email
+    with st.sidebar:
+        st.caption(f"Connecté : {escape_markdown(name)} · {ROLE_LABELS[actor.role]}")
+        st.button("Se déconnecter", key="ctg_sign_out", on_click=sign_out, icon=":material/logout:")
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.toast(notice)
+
+
+# ------------------------------------------------------------------ navigation
+
+def pages_for(pages: dict[str, list], actor: Actor | None) -> dict[str, list]:
+    """The navigation's sections with only the pages `actor` may open. Nobody signed in: every
+    page, so that a copied link still opens its page, which then shows the sign-in (dashboard.py
+    hides the menu meanwhile). The default page (empty URL path) is open to every role."""
+    if actor is None:
+        return pages
+    kept = {section: [page for page in items if not page.url_path or may_open_page(actor, page.url_path)]
+            for section, items in pages.items()}
+    return {section: items for section, items in kept.items() if items}

@@ -1,0 +1,387 @@
+"""The one validation layer: what a value must be before anything is written, whoever writes it
+(a form, the bulk grid, the import, the `ctg` command).
+
+Two kinds of pure functions, no database:
+- parsers turn what a person typed (text in French or plain form, a number, a date) into the
+  typed value, or raise ValueError with a French message;
+- rules look at typed values and return the French message of what is wrong, or None.
+`Check` collects the messages of one input field by field and refuses it all at once with a
+ValidationError whose keys are the French field labels. The `*_input` functions are the
+complete validation of each form; services call them before touching any row.
+"""
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ctg_data import formats as fmt
+from ctg_data.interchange import parsing
+from ctg_data.services.base import ValidationError
+from ctg_data.vocabulary import ACTION_STATUS_LABELS, ActionStatus, MeasurementType
+
+REQUIRED = "champ obligatoire"
+TEXT_LIMIT = 300  # source columns are VARCHAR(300)
+INT_LIMIT = 2_147_483_647  # INTEGER on every database
+MONEY_LIMIT = Decimal("999999999999.99")  # NUMERIC(14, 2)
+HOURS_LIMIT = Decimal("9999999999.99")  # NUMERIC(12, 2)
+FTE_LIMIT = Decimal("9999.99")  # NUMERIC(6, 2)
+PERCENT_UNITS = {"%", "pourcentage", "pour cent"}
+
+MEASUREMENT_TYPE_LABELS = {MeasurementType.RESULTAT: "Résultat", MeasurementType.ESTIMATION: "Estimation"}
+
+
+class Field:
+    """French labels of the fields, as forms show them and errors name them."""
+
+    INDICATOR = "Indicateur"
+    DATE = "Date"
+    VALUE = "Valeur"
+    TYPE = "Type"
+    SOURCE = "Source"
+    COMMENT = "Commentaire"
+    OVERRIDE = "Motif de dérogation"
+    STATUS = "Statut"
+    PROGRESS = "Avancement"
+    NOTE = "Note"
+    NOTE_DATE = "Date de la note"
+    STARTS_ON = "Date de début"
+    ENDS_ON = "Date de fin"
+    REASON = "Motif"
+    YEAR = "Année"
+    PLACES = "Places"
+    HOURS_DELIVERED = "Heures réalisées"
+    HOURS_BILLED = "Heures facturées"
+    FTE = "ETP"
+    PLANNED = "Montant prévu"
+    NOTIFIED = "Montant notifié"
+    PAID = "Montant versé"
+
+
+# ------------------------------------------------------------------ parsers (raise ValueError)
+
+def blank(raw) -> bool:
+    if raw is None:
+        return True
+    if isinstance(raw, float) and math.isnan(raw):
+        return True
+    return isinstance(raw, str) and raw.strip() == ""
+
+
+def number(raw) -> float:
+    """A measured value: `12.5`, `12,5`, `1 234,5` or a number."""
+    value = parsing.parse_float(raw)
+    if not math.isfinite(value):
+        raise ValueError(f"nombre attendu, « {raw} » reçu")
+    return value
+
+
+def integer(raw) -> int:
+    value = parsing.parse_int(raw)
+    if abs(value) > INT_LIMIT:
+        raise ValueError(f"nombre « {raw} » trop grand")
+    return value
+
+
+def decimal(raw, *, decimals: int = 2, limit: Decimal = HOURS_LIMIT) -> Decimal:
+    value = parsing.parse_decimal(raw)
+    if abs(value) > limit:
+        raise ValueError(f"nombre « {raw} » trop grand")
+    step = Decimal(1).scaleb(-decimals)
+    if value != value.quantize(step):
+        raise ValueError(f"« {raw} » : {decimals} décimales au plus")
+    return value.quantize(step)  # as the NUMERIC column gives it back
+
+
+def money(raw) -> Decimal:
+    """Euros: not negative, at most two decimals (interchange.parsing.parse_money)."""
+    value = parsing.parse_money(raw)
+    if value > MONEY_LIMIT:
+        raise ValueError(f"montant « {raw} » trop grand")
+    return value
+
+
+def day(raw) -> date:
+    return parsing.parse_date(raw)
+
+
+def text(raw, *, limit: int | None = None) -> str:
+    value = parsing.parse_text(raw)
+    if limit is not None and len(value) > limit:
+        raise ValueError(f"{limit} caractères au plus ({len(value)} saisis)")
+    return value
+
+
+def choice(raw, labels: Mapping[str, str]) -> str:
+    """A code among `labels` (code → French label); the label itself is accepted too."""
+    value = str(raw).strip()
+    by_label = {label.lower(): code for code, label in labels.items()}
+    if value in labels:
+        return value
+    if value.lower() in by_label:
+        return by_label[value.lower()]
+    raise ValueError(f"valeur « {value} » inconnue ; valeurs possibles : {', '.join(labels.values())}")
+
+
+# ------------------------------------------------------------------ rules (return a message or None)
+
+def _n(value) -> str:
+    return fmt.smart_number(value)
+
+
+def _plain(value) -> str:
+    # Years, percentages and ranks read best without a thousands separator.
+    return str(value) if isinstance(value, int) else _n(value)
+
+
+def between(value, low, high) -> str | None:
+    if value is not None and not low <= value <= high:
+        return f"valeur {_plain(value)} hors bornes : entre {_plain(low)} et {_plain(high)}"
+    return None
+
+
+def not_negative(value, *, strict: bool = False) -> str | None:
+    if value is None:
+        return None
+    if strict and value <= 0:
+        return "valeur strictement positive attendue"
+    if value < 0:
+        return "valeur positive ou nulle attendue"
+    return None
+
+
+def ordered(start, end, message: str = "la date de fin précède la date de début") -> str | None:
+    if start is not None and end is not None and end < start:
+        return message
+    return None
+
+
+def indicator_value(value: float, *, low: float | None, high: float | None, unit: str | None = None) -> str | None:
+    """Within the indicator's min/max; a percentage also within 0–100."""
+    if (low is not None and value < low) or (high is not None and value > high):
+        shown_low = fmt.DASH if low is None else _n(low)
+        shown_high = fmt.DASH if high is None else _n(high)
+        return f"valeur {_n(value)} hors des bornes de l'indicateur ({shown_low} à {shown_high})"
+    if unit is not None and unit.strip().lower() in PERCENT_UNITS and not 0 <= value <= 100:
+        return f"valeur {_n(value)} impossible pour un pourcentage (entre 0 et 100)"
+    return None
+
+
+def date_in_convention(when: date, starts_on: date, ends_on: date, override_reason: str | None) -> str | None:
+    """Inside the convention, unless the person gives the reason why not."""
+    if starts_on <= when <= ends_on or not blank(override_reason):
+        return None
+    return (f"le {fmt.short_date(when)} est hors de la convention (du {fmt.short_date(starts_on)} au "
+            f"{fmt.short_date(ends_on)}) : indiquez un motif de dérogation pour l'enregistrer quand même")
+
+
+def year_in_convention(year: int, starts_on: date, ends_on: date, override_reason: str | None) -> str | None:
+    if starts_on.year <= year <= ends_on.year or not blank(override_reason):
+        return None
+    return (f"l'année {year} est hors de la convention ({starts_on.year} à {ends_on.year}) : "
+            "indiquez un motif de dérogation pour l'enregistrer quand même")
+
+
+def done_means_complete(status: str | None, progress: int | None) -> str | None:
+    """RULES.md: a réalisée action is always at 100 %."""
+    if status == ActionStatus.REALISEE and progress is not None and progress != 100:
+        return "une action réalisée est à 100 % : indiquez 100 ou laissez vide"
+    return None
+
+
+def known_code(code: str, known, what: str) -> str | None:
+    if code not in known:
+        return f"code « {code} » inconnu ({what})"
+    return None
+
+
+# ------------------------------------------------------------------ collecting the problems of one input
+
+class Check:
+    """The problems of one input, by French field label; `done()` refuses it all at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def add(self, field: str, message: str | None) -> None:
+        if message and field not in self.errors:
+            self.errors[field] = message
+
+    def parse(self, field: str, raw, parser: Callable, *, required: bool = False):
+        if blank(raw):
+            if required:
+                self.add(field, REQUIRED)
+            return None
+        try:
+            return parser(raw)
+        except ValueError as error:
+            self.add(field, str(error))
+            return None
+
+    def ok(self, *fields: str) -> bool:
+        return not any(field in self.errors for field in fields)
+
+    def done(self) -> None:
+        if self.errors:
+            raise ValidationError(dict(self.errors))
+
+
+def optional_text(limit: int | None = None) -> Callable:
+    return lambda value: text(value, limit=limit)
+
+
+# ------------------------------------------------------------------ measurements
+
+@dataclass(frozen=True)
+class IndicatorLimits:
+    """What the rules need to know of an indicator and its convention."""
+
+    id: int
+    code: str
+    unit: str
+    min_value: float | None
+    max_value: float | None
+    convention_starts_on: date
+    convention_ends_on: date
+
+
+@dataclass(frozen=True)
+class MeasurementInput:
+    indicator_id: int
+    measured_on: date
+    value: float
+    type: str
+    source: str | None
+    comment: str | None
+    override_reason: str | None
+
+
+def measurement_input(indicator: IndicatorLimits | None, *, measured_on, value, type=MeasurementType.RESULTAT,
+                      source=None, comment=None, override_reason=None) -> MeasurementInput:
+    """Validate a measurement as typed; raise ValidationError naming every bad field."""
+    check = Check()
+    if indicator is None:
+        check.add(Field.INDICATOR, REQUIRED)
+    when = check.parse(Field.DATE, measured_on, day, required=True)
+    amount = check.parse(Field.VALUE, value, number, required=True)
+    kind = check.parse(Field.TYPE, type, lambda raw: choice(raw, MEASUREMENT_TYPE_LABELS)) \
+        or MeasurementType.RESULTAT
+    source = check.parse(Field.SOURCE, source, optional_text(TEXT_LIMIT)) or None
+    comment = check.parse(Field.COMMENT, comment, text) or None
+    reason = check.parse(Field.OVERRIDE, override_reason, text) or None
+    if indicator is not None:
+        if amount is not None:
+            check.add(Field.VALUE, indicator_value(amount, low=indicator.min_value, high=indicator.max_value,
+                                                   unit=indicator.unit))
+        if when is not None:
+            check.add(Field.DATE, date_in_convention(when, indicator.convention_starts_on,
+                                                     indicator.convention_ends_on, reason))
+    check.done()
+    return MeasurementInput(indicator.id, when, amount, str(kind), source, comment, reason)
+
+
+# ------------------------------------------------------------------ actions
+
+@dataclass(frozen=True)
+class FollowupInput:
+    status: str
+    progress: int | None
+    note: str | None
+    noted_on: date | None
+
+
+def followup_input(*, status, progress, note=None, noted_on=None) -> FollowupInput:
+    check = Check()
+    status = check.parse(Field.STATUS, status, lambda raw: choice(raw, ACTION_STATUS_LABELS), required=True)
+    progress = check.parse(Field.PROGRESS, progress, integer)
+    check.add(Field.PROGRESS, between(progress, 0, 100))
+    note = check.parse(Field.NOTE, note, text) or None
+    noted_on = check.parse(Field.NOTE_DATE, noted_on, day)
+    if note is not None and noted_on is None:
+        check.add(Field.NOTE_DATE, "la note doit être datée")
+    if check.ok(Field.STATUS, Field.PROGRESS):
+        check.add(Field.PROGRESS, done_means_complete(status, progress))
+    check.done()
+    return FollowupInput(str(status), progress, note, noted_on if note is not None else None)
+
+
+@dataclass(frozen=True)
+class DatesInput:
+    starts_on: date | None
+    ends_on: date | None
+    reason: str
+
+
+def dates_input(*, starts_on, ends_on, reason, convention_starts_on: date, convention_ends_on: date,
+                outside_convention: bool = False, unchanged: tuple = ()) -> DatesInput:
+    """New dates of an action: a reason is always required; a date outside the convention only
+    with `outside_convention` ticked (the reason then covers it). Dates in `unchanged` are
+    not held to the convention: only what the person changes is."""
+    check = Check()
+    reason = check.parse(Field.REASON, reason, text, required=True)
+    start = check.parse(Field.STARTS_ON, starts_on, day)
+    end = check.parse(Field.ENDS_ON, ends_on, day)
+    check.add(Field.ENDS_ON, ordered(start, end))
+    override = reason if outside_convention else None
+    for field, value in ((Field.STARTS_ON, start), (Field.ENDS_ON, end)):
+        if value is not None and value not in unchanged:
+            message = date_in_convention(value, convention_starts_on, convention_ends_on, override)
+            if message:
+                check.add(field, message.replace("indiquez un motif de dérogation",
+                                                 "cochez « hors de la convention » et indiquez le motif"))
+    check.done()
+    return DatesInput(start, end, reason)
+
+
+# ------------------------------------------------------------------ facility activity
+
+@dataclass(frozen=True)
+class ActivityInput:
+    year: int
+    places: int | None
+    hours_delivered: Decimal | None
+    hours_billed: Decimal | None
+    fte: Decimal | None
+    override_reason: str | None
+
+
+def activity_input(*, year, places, hours_delivered, hours_billed, fte, convention_starts_on: date,
+                   convention_ends_on: date, override_reason=None) -> ActivityInput:
+    check = Check()
+    year = check.parse(Field.YEAR, year, integer, required=True)
+    check.add(Field.YEAR, between(year, 1900, 2100))
+    reason = check.parse(Field.OVERRIDE, override_reason, text) or None
+    if check.ok(Field.YEAR):
+        check.add(Field.YEAR, year_in_convention(year, convention_starts_on, convention_ends_on, reason))
+    places = check.parse(Field.PLACES, places, integer)
+    delivered = check.parse(Field.HOURS_DELIVERED, hours_delivered, decimal)
+    billed = check.parse(Field.HOURS_BILLED, hours_billed, decimal)
+    fte = check.parse(Field.FTE, fte, lambda raw: decimal(raw, limit=FTE_LIMIT))
+    for field, value in ((Field.PLACES, places), (Field.HOURS_DELIVERED, delivered),
+                         (Field.HOURS_BILLED, billed), (Field.FTE, fte)):
+        check.add(field, not_negative(value))
+    if all(blank(raw) for raw in (places, hours_delivered, hours_billed, fte)) and not check.errors:
+        check.add(Field.PLACES, "indiquez au moins une valeur (places, heures ou ETP)")
+    check.done()
+    return ActivityInput(year, places, delivered, billed, fte, reason)
+
+
+# ------------------------------------------------------------------ funding
+
+@dataclass(frozen=True)
+class FundingInput:
+    planned: Decimal | None
+    notified: Decimal | None
+    paid: Decimal | None
+    comment: str | None
+
+
+def funding_input(*, planned, notified, paid, comment=None) -> FundingInput:
+    check = Check()
+    planned = check.parse(Field.PLANNED, planned, money)
+    notified = check.parse(Field.NOTIFIED, notified, money)
+    paid = check.parse(Field.PAID, paid, money)
+    comment = check.parse(Field.COMMENT, comment, text) or None
+    check.done()
+    return FundingInput(planned, notified, paid, comment)

@@ -1,0 +1,311 @@
+"""Administration > Référentiels: the plan's actions, indicators, facilities, orientations and
+the barème, created and edited one record at a time (ctg_data.services.referentials).
+
+Each tab has a selector (type to search) of the existing records and « Nouveau … », then a
+form. The form is built from the record as read when it was selected, kept in the session
+with its version: a save sends both back, so a record that someone else saved meanwhile is
+refused with what they changed, never silently overwritten.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from ctg_data import formats as fmt
+from ctg_data.actors import Role
+from ctg_data.interchange.sheets import SHEETS_BY_NAME
+from ctg_data.permissions import PermissionDenied
+from ctg_data.queries.filters import today
+from ctg_data.services import referentials as ref
+from ctg_data.services.base import ConflictError, ValidationError
+from ctg_data.ui.data import cached_query, engine
+from ctg_data.ui.page import start
+from ctg_data.ui.text import escape_markdown
+from ctg_data.vocabulary import ACTION_STATUS_LABELS, DOMAINS, FACILITY_TYPE_LABELS, LEVERS
+
+load_records = cached_query(ref.list_records)
+load_choices = cached_query(ref.form_choices)
+
+NEW = 0  # the selector's « Nouveau … » (record ids start at 1)
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
+MONEY = {"budget_prevu", "plancher", "plafond"}  # shown with their cents
+REFUSED = ("L'accès aux référentiels est réservé aux administrateurs ; les conseillers CAF peuvent "
+           "y modifier le barème.")
+
+FIXED_CHOICES = {
+    "domain": {code: label for code, label, *_ in DOMAINS},
+    "status": {str(code): label for code, label in ACTION_STATUS_LABELS.items()},
+    "priority": {1: "1 (haute)", 2: "2 (moyenne)", 3: "3 (basse)"},
+    "direction": {"hausse": "Hausse (plus c'est haut, mieux c'est)", "baisse": "Baisse (plus c'est bas, mieux c'est)"},
+    "frequency": {"mensuelle": "Mensuelle", "trimestrielle": "Trimestrielle", "semestrielle": "Semestrielle",
+                  "annuelle": "Annuelle"},
+    "facility_type": {str(code): label for code, label in FACILITY_TYPE_LABELS.items()},
+    "yes_no": {True: "Oui", False: "Non"},
+    "lever": {code: label for code, label, _ in LEVERS},
+    "basis": {"par_place": "Par place", "par_heure": "Par heure réalisée", "forfait": "Forfait",
+              "par_etp": "Par ETP", "taux_cout": "Taux du coût annuel (%)"},
+}
+
+# (column, widget, choices): text, area, number (typed as text, French "1 234,56" accepted),
+# int, date, choice, optional (a choice that may stay empty), multi.
+FORMS = {
+    "actions": [("code", "text", None), ("intitule", "text", None), ("domaine", "choice", "domain"),
+                ("orientation", "optional", "orientation"), ("pilote", "choice", "organisation"),
+                ("partenaires", "multi", "organisation"), ("public_cible", "text", None),
+                ("communes", "multi", "commune"), ("statut", "choice", "status"),
+                ("priorite", "optional", "priority"), ("date_debut", "date", None), ("date_fin", "date", None),
+                ("avancement", "int", None), ("poids", "number", None), ("budget_prevu", "number", None),
+                ("description", "area", None)],
+    "indicateurs": [("code", "text", None), ("nom", "text", None), ("domaine", "choice", "domain"),
+                    ("action", "optional", "action"), ("unite", "text", None), ("sens", "choice", "direction"),
+                    ("valeur_reference", "number", None), ("date_reference", "date", None),
+                    ("source_reference", "text", None), ("valeur_cible", "number", None),
+                    ("date_cible", "date", None), ("frequence", "optional", "frequency"),
+                    ("min", "number", None), ("max", "number", None)],
+    "equipements": [("code", "text", None), ("nom", "text", None), ("type", "choice", "facility_type"),
+                    ("code_insee", "choice", "commune"), ("gestionnaire", "choice", "organisation"),
+                    ("places", "int", None), ("psu", "optional", "yes_no"), ("classe_territoire", "text", None),
+                    ("date_ouverture", "date", None), ("date_fermeture", "date", None)],
+    "orientations": [("code", "text", None), ("domaine", "choice", "domain"), ("intitule", "text", None)],
+    "bareme": [("annee", "int", None), ("levier", "choice", "lever"),
+               ("type_equipement", "optional", "facility_type"), ("classe_territoire", "text", None),
+               ("base", "choice", "basis"), ("montant", "number", None), ("plancher", "number", None),
+               ("plafond", "number", None), ("source", "text", None)],
+}
+
+
+@dataclass(frozen=True)
+class Tab:
+    sheet: str
+    title: str
+    new: str  # the selector's entry for a new record
+    create: str  # the submit button of a new record
+
+
+TABS = (
+    Tab("actions", "Actions", "Nouvelle action", "Créer l'action"),
+    Tab("indicateurs", "Indicateurs", "Nouvel indicateur", "Créer l'indicateur"),
+    Tab("equipements", "Équipements", "Nouvel équipement", "Créer l'équipement"),
+    Tab("orientations", "Orientations", "Nouvelle orientation", "Créer l'orientation"),
+    Tab("bareme", "Barème", "Nouvelle ligne du barème", "Créer la ligne du barème"),
+)
+
+
+def main() -> None:
+    context = start("Référentiels")
+    role = context.actor.role
+    if role not in {Role.ADMIN, Role.CONSEILLER}:
+        st.error(REFUSED)
+        return
+    tabs = TABS if role == Role.ADMIN else tuple(t for t in TABS if t.sheet == "bareme")
+    if role == Role.CONSEILLER:
+        st.info("Conseiller CAF : vous pouvez modifier le barème ; les autres référentiels sont "
+                "réservés aux administrateurs.")
+    convention_id = context.filters.convention_id
+    choices = FIXED_CHOICES | load_choices(convention_id)
+    for tab, container in zip(tabs, st.tabs([t.title for t in tabs]), strict=True):
+        with container:
+            _editor(tab, context, choices, convention_id)
+
+
+# ------------------------------------------------------------------ one tab
+
+def _key(tab: Tab, name: str) -> str:
+    return f"ref_{tab.sheet}_{name}"
+
+
+def _editor(tab: Tab, context, choices: dict, convention_id: int) -> None:
+    scoped = ref.KINDS[tab.sheet].scoped
+    records = load_records(tab.sheet, convention_id if scoped else None)
+    labels = {NEW: f"➕ {tab.new}"} | {r["id"]: r["label"] for r in records}
+    flash = st.session_state.pop(_key(tab, "flash"), None)
+    if flash:
+        st.success(flash)
+    selector = _key(tab, f"choice_{convention_id}" if scoped else "choice")
+    pending = st.session_state.pop(_key(tab, "pending"), None)
+    if pending in labels:
+        st.session_state[selector] = pending
+    chosen = st.selectbox("Enregistrement à modifier (tapez pour chercher)", list(labels), key=selector,
+                          format_func=labels.get)
+    opened = _opened(tab, chosen)
+    if chosen != NEW and opened is None:
+        st.warning("Cet enregistrement n'existe plus : choisissez-en un autre.")
+        return
+    stamp = st.session_state.get(_key(tab, "stamp"), 0)
+    prefix = _key(tab, f"{chosen}_{stamp}")
+    with st.form(_key(tab, "form")):
+        values = _fields(tab.sheet, opened.values if opened else _defaults(tab.sheet), choices, prefix)
+        reason = None
+        if tab.sheet == "actions":
+            reason = st.text_input("Motif de dérogation", key=f"{prefix}_reason",
+                                   help="Obligatoire seulement si une date sort de la période de la convention.")
+        st.caption("Les champs marqués * sont obligatoires.")
+        submitted = st.form_submit_button(tab.create if opened is None else "Enregistrer les modifications",
+                                          type="primary", key=_key(tab, "submit"))
+    if submitted:
+        _save(tab, context, opened, values, reason, convention_id)
+    if opened is not None:
+        _delete(tab, context, opened)
+
+
+def _opened(tab: Tab, chosen: int) -> ref.Opened | None:
+    """The record as read when it was chosen (or after its last save here), not as stored now."""
+    stored = st.session_state.get(_key(tab, "opened"))
+    if stored is None or stored[0] != chosen:
+        stored = (chosen, None if chosen == NEW else ref.open_record(engine(), tab.sheet, chosen))
+        st.session_state[_key(tab, "opened")] = stored
+    return stored[1]
+
+
+def _forget(tab: Tab, *, select: int | None = None, flash: str | None = None) -> None:
+    """Have the next run read the record again into fresh widgets (their keys carry the stamp)."""
+    st.session_state.pop(_key(tab, "opened"), None)
+    st.session_state[_key(tab, "stamp")] = st.session_state.get(_key(tab, "stamp"), 0) + 1
+    if select is not None:
+        st.session_state[_key(tab, "pending")] = select
+    if flash:
+        st.session_state[_key(tab, "flash")] = flash
+
+
+def _reopen(tab: Tab, *, select: int | None = None, flash: str | None = None) -> None:
+    _forget(tab, select=select, flash=flash)
+    st.rerun()
+
+
+def _defaults(sheet: str) -> dict:
+    return {"statut": "a_venir", "annee": today().year} if sheet in {"actions", "bareme"} else {}
+
+
+# ------------------------------------------------------------------ the form's fields
+
+def _fields(sheet: str, values: dict, choices: dict, prefix: str) -> dict:
+    required = {c.name for c in SHEETS_BY_NAME[sheet].columns if c.required}
+    result = {}
+    left, right = st.columns(2)
+    for position, (column, widget, source) in enumerate(FORMS[sheet]):
+        label = ref.label(column) + (" *" if column in required else "")
+        key = f"{prefix}_{column}"
+        value = values.get(column)
+        place = st.container() if widget == "area" else (left if position % 2 == 0 else right)
+        with place:
+            result[column] = _widget(widget, label, value, source, choices.get(source), key)
+    return result
+
+
+def _widget(widget: str, label: str, value, source: str | None, options: dict | None, key: str):
+    if widget == "text":
+        return st.text_input(label, value=value or "", key=key)
+    if widget == "area":
+        return st.text_area(label, value=value or "", key=key)
+    if widget == "number":
+        return st.text_input(label, value=_as_text(value, cents=key.endswith(tuple(MONEY))), key=key,
+                             help="Exemples : 1234,56 ou 1 234,56")
+    if widget == "int":
+        return st.number_input(label, value=value, step=1, key=key, placeholder="—")
+    if widget == "date":
+        return st.date_input(label, value=value, min_value=FIRST_DAY, max_value=LAST_DAY, format="DD/MM/YYYY",
+                             key=key)
+    if widget == "multi":
+        return st.multiselect(label, list(options), default=[v for v in value or [] if v in options], key=key,
+                              format_func=lambda code: _option_text(code, source, options), placeholder="Aucun")
+    keys = ([None] if widget == "optional" else []) + list(options)
+    index = keys.index(value) if value in keys else (0 if widget == "optional" else None)
+    return st.selectbox(label, keys, index=index, key=key, placeholder="Choisir…",
+                        format_func=lambda code: fmt.DASH if code is None else _option_text(code, source, options))
+
+
+def _option_text(code, source: str, options: dict) -> str:
+    """A fixed vocabulary by its French label; a record (organisation, commune…) by code and name."""
+    return options.get(code, str(code)) if source in FIXED_CHOICES else f"{code} — {options.get(code, '?')}"
+
+
+def _as_text(value, *, cents: bool = False) -> str:
+    """A stored number as a person would type it: decimal comma, no useless zeros (money keeps
+    its cents)."""
+    if value is None:
+        return ""
+    if cents:
+        return f"{value:.2f}".replace(".", ",")
+    if isinstance(value, float):
+        return repr(value).removesuffix(".0").replace(".", ",")
+    return format(value.normalize(), "f").replace(".", ",")
+
+
+# ------------------------------------------------------------------ saving
+
+def _save(tab: Tab, context, opened: ref.Opened | None, values: dict, reason, convention_id: int) -> None:
+    try:
+        if opened is None:
+            new_id = ref.create(engine(), context.actor, tab.sheet, convention_id=convention_id, values=values,
+                                override_reason=reason)
+            _reopen(tab, select=new_id, flash="Enregistrement créé.")
+            return
+        changed = ref.update(engine(), context.actor, tab.sheet, opened.id, expected_version=opened.version,
+                             opened=opened.values, values=values, override_reason=reason)
+        _reopen(tab, flash="Enregistré : " + ", ".join(changed) + "." if changed
+                else "Aucune modification : rien n'a été enregistré.")
+    except ValidationError as error:
+        _errors(error)
+    except ConflictError as conflict:
+        _conflict(tab, conflict)
+    except PermissionDenied as denied:
+        st.error(str(denied))
+
+
+def _errors(error: ValidationError) -> None:
+    lines = [f"- **{escape_markdown(field)}** : {escape_markdown(message)}" for field, message in error.errors.items()]
+    st.error("Rien n'a été enregistré. À corriger :\n\n" + "\n".join(lines))
+
+
+def _conflict(tab: Tab, conflict: ConflictError) -> None:
+    lines = [f"- **{escape_markdown(field)}** : {escape_markdown(_shown(before))} → {escape_markdown(_shown(after))}"
+             for field, before, after in conflict.changes]
+    details = "\n\nCe qui a changé entre-temps :\n\n" + "\n".join(lines) if lines else ""
+    st.error(escape_markdown(str(conflict)) + details)
+    st.caption("Votre saisie est encore dans le formulaire : recopiez-la si besoin avant de recharger.")
+    # A callback: the click's run no longer shows this message, yet must still reload.
+    st.button("Recharger la version enregistrée", key=_key(tab, "reload"), on_click=_forget, args=(tab,))
+
+
+def _shown(value) -> str:
+    if value is None or value == [] or value == "":
+        return fmt.DASH
+    if isinstance(value, date):
+        return fmt.short_date(value)
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return _as_text(value) if not isinstance(value, str | int) else str(value)
+
+
+def _delete(tab: Tab, context, opened: ref.Opened) -> None:
+    soft = tab.sheet == "actions"
+    with st.expander("Supprimer cet enregistrement"):
+        if soft:
+            st.caption("L'action disparaît des vues ; elle reste dans la base et dans l'historique.")
+        else:
+            st.caption("Refusé tant que des données y sont rattachées (mesures, activité, financements, actions).")
+        with st.form(_key(tab, "delete_form")):
+            confirmed = st.checkbox("Je confirme la suppression", key=_key(tab, f"confirm_{opened.id}"))
+            reason = st.text_input("Motif", key=_key(tab, f"delete_reason_{opened.id}"))
+            clicked = st.form_submit_button("Supprimer", key=_key(tab, "delete"))
+    if not clicked:
+        return
+    if not confirmed:
+        st.warning("Cochez « Je confirme la suppression » pour supprimer.")
+        return
+    try:
+        ref.delete(engine(), context.actor, tab.sheet, opened.id, expected_version=opened.version,
+                   opened=opened.values, reason=reason)
+        _reopen(tab, select=NEW, flash="Enregistrement supprimé.")
+    except ValidationError as error:
+        _errors(error)
+    except ConflictError as conflict:
+        _conflict(tab, conflict)
+    except PermissionDenied as denied:
+        st.error(str(denied))
+
+
+main()

@@ -1,0 +1,182 @@
+"""Comptes et accès (administrators): accounts, roles, passwords, locks, and who sees a
+restricted convention — what `ctg user …` does, from the browser. Every change goes through
+ctg_data.accounts, which checks the role again and writes the audit trail."""
+
+import pandas as pd
+import streamlit as st
+
+from ctg_data import accounts
+from ctg_data import formats as fmt
+from ctg_data.actors import ROLE_LABELS, Actor, Role
+from ctg_data.permissions import PermissionDenied, require_manage_accounts
+from ctg_data.ui.data import engine
+from ctg_data.ui.page import start_plain
+from ctg_data.ui.text import local_day
+
+ISSUED = "comptes_issued_password"  # shown once, then forgotten
+NOTICE = "comptes_notice"
+STATE_LABELS = {"actif": "Actif", "désactivé": "Désactivé", "verrouillé": "Verrouillé (trop d'échecs)"}
+
+
+def main() -> None:
+    actor = start_plain("Comptes et accès")
+    try:
+        require_manage_accounts(actor)
+    except PermissionDenied as error:
+        st.error(str(error))
+        return
+    _messages()
+    users = accounts.list_users(engine())
+    _table(users)
+    create, edit, access = st.tabs(["Créer un compte", "Modifier un compte", "Conventions réservées"])
+    with create:
+        _create_form(actor)
+    with edit:
+        _edit(actor, users)
+    with access:
+        _access(actor, users)
+
+
+def _messages() -> None:
+    notice = st.session_state.pop(NOTICE, None)
+    if notice:
+        st.success(notice)
+    issued = st.session_state.pop(ISSUED, None)
+    if issued:
+        email, password = issued
+        st.warning(f"Mot de passe provisoire de {email}, affiché une seule fois : transmettez-le à la "
+                   "personne, qui le changera à sa première connexion.")
+        st.code(password, language=None)
+
+
+def _done(notice: str, password: tuple[str, str] | None = None) -> None:
+    st.session_state[NOTICE] = notice
+    if password:
+        st.session_state[ISSUED] = password
+    st.rerun()
+
+
+def _run(action) -> bool:
+    try:
+        action()
+    except (accounts.AccountError, PermissionDenied) as error:
+        st.error(str(error))
+        return False
+    return True
+
+
+def _table(users: pd.DataFrame) -> None:
+    if users.empty:
+        st.info("Aucun compte.")
+        return
+    st.dataframe(pd.DataFrame({
+        "Adresse e-mail": users["email"],
+        "Nom": users["display_name"],
+        "Rôle": [ROLE_LABELS[Role(role)] for role in users["role"]],
+        "Organisation": users["organisation"],
+        "État": users["state"].map(STATE_LABELS),
+        "Mot de passe à changer": users["must_change_password"].map({True: "oui", False: ""}),
+        "Connexion": users["sso_only"].map({True: "annuaire seulement", False: "mot de passe"}),
+        "Dernière connexion": [fmt.short_date(local_day(moment)) if moment is not None and not pd.isna(moment)
+                               else fmt.DASH for moment in users["last_login_at"]],
+        "Conventions réservées": users["conventions"],
+    }), hide_index=True, width="stretch", alt="Comptes de l'application")
+
+
+def _role_and_organisation(prefix: str, role: str = Role.LECTEUR.value, organisation: str = ""):
+    roles = [r.value for r in Role]
+    chosen = st.selectbox("Rôle", roles, index=roles.index(role), key=f"{prefix}_role",
+                          format_func=lambda r: ROLE_LABELS[Role(r)])
+    organisations = accounts.organisation_choices(engine())
+    options = ["", *organisations]
+    code = st.selectbox("Organisation (obligatoire pour un partenaire)", options,
+                        index=options.index(organisation) if organisation in options else 0,
+                        key=f"{prefix}_organisation",
+                        format_func=lambda c: "Aucune" if c == "" else f"{organisations[c]} ({c})")
+    return chosen, code or None
+
+
+def _create_form(actor: Actor) -> None:
+    with st.form("comptes_create", clear_on_submit=True):
+        email = st.text_input("Adresse e-mail", key="comptes_create_email")
+        name = st.text_input("Nom affiché", key="comptes_create_name")
+        role, organisation = _role_and_organisation("comptes_create")
+        sso_only = st.checkbox("Connexion par l'annuaire seulement (aucun mot de passe)",
+                               key="comptes_create_sso")
+        submitted = st.form_submit_button("Créer le compte", type="primary")
+    if not submitted:
+        return
+    issued = []
+    if _run(lambda: issued.append(accounts.create_user(
+            engine(), actor=actor, email=email, role=role, organisation_code=organisation,
+            display_name=name, sso_only=sso_only))):
+        account = issued[0]
+        password = (account.email, account.temporary_password) if account.temporary_password else None
+        _done(f"Compte créé : {account.email}.", password)
+
+
+def _edit(actor: Actor, users: pd.DataFrame) -> None:
+    if users.empty:
+        st.info("Aucun compte à modifier.")
+        return
+    emails = list(users["email"])
+    email = st.selectbox("Compte", emails, index=None, key="comptes_edit_email", placeholder="Choisir un compte")
+    if email is None:
+        return
+    user = users[users["email"] == email].iloc[0]
+    st.text(f"{email} · {ROLE_LABELS[Role(user['role'])]} · {STATE_LABELS[user['state']]}")
+    with st.form("comptes_edit_role"):
+        role, organisation = _role_and_organisation(f"comptes_edit_{email}", user["role"], user["organisation"])
+        if st.form_submit_button("Enregistrer le rôle") and _run(lambda: accounts.set_role(
+                engine(), actor=actor, email=email, role=role, organisation_code=organisation)):
+            _done(f"Rôle de {email} enregistré.")
+    columns = st.columns(3)
+    if columns[0].button("Réinitialiser le mot de passe", key="comptes_reset",
+                         help="Un mot de passe provisoire, affiché une fois, à changer à la connexion ; "
+                              "le compte est aussi déverrouillé."):
+        password = []
+        if _run(lambda: password.append(accounts.reset_password(engine(), actor=actor, email=email))):
+            _done(f"Mot de passe de {email} réinitialisé.", (email, password[0]))
+    if user["state"] == "désactivé":
+        if columns[1].button("Réactiver", key="comptes_enable") and _run(
+                lambda: accounts.enable_user(engine(), actor=actor, email=email)):
+            _done(f"Compte {email} réactivé.")
+    elif columns[1].button("Désactiver", key="comptes_disable") and _run(
+            lambda: accounts.disable_user(engine(), actor=actor, email=email)):
+        _done(f"Compte {email} désactivé : ses sessions ouvertes se ferment au prochain clic.")
+    if user["state"] == "verrouillé" and columns[2].button("Déverrouiller", key="comptes_unlock") and _run(
+            lambda: accounts.unlock_user(engine(), actor=actor, email=email)):
+        _done(f"Compte {email} déverrouillé.")
+
+
+def _access(actor: Actor, users: pd.DataFrame) -> None:
+    st.caption("Une convention réservée n'est visible que des administrateurs et des comptes qui y ont "
+               "accès. Une convention ouverte est visible des lecteurs et des conseillers, et des "
+               "partenaires dont l'organisation y prend part ; y donner accès l'ouvre aussi à un compte "
+               "partenaire d'une autre organisation.")
+    conventions = accounts.convention_access(engine())
+    if conventions.empty:
+        st.info("Aucune convention.")
+        return
+    names = dict(zip(conventions["code"], conventions["name"], strict=True))
+    code = st.selectbox("Convention", list(names), key="comptes_access_convention",
+                        format_func=lambda c: f"{names[c]} ({c})")
+    row = conventions[conventions["code"] == code].iloc[0]
+    with st.form(f"comptes_access_{code}"):
+        restricted = st.checkbox("Réservée à ses membres", value=bool(row["restricted"]))
+        members = st.multiselect("Comptes qui y ont accès", list(users["email"]), default=row["members"],
+                                 placeholder="Aucun")
+        submitted = st.form_submit_button("Enregistrer l'accès")
+    if submitted and _run(lambda: _save_access(actor, code, restricted, set(row["members"]), set(members))):
+        _done(f"Accès à la convention {code} enregistré.")
+
+
+def _save_access(actor: Actor, code: str, restricted: bool, before: set[str], after: set[str]) -> None:
+    for email in sorted(after - before):
+        accounts.set_member(engine(), actor=actor, convention_code=code, email=email, member=True)
+    for email in sorted(before - after):
+        accounts.set_member(engine(), actor=actor, convention_code=code, email=email, member=False)
+    accounts.set_restricted(engine(), actor=actor, convention_code=code, restricted=restricted)
+
+
+main()

@@ -1,0 +1,70 @@
+"""Journal des événements (administrators): the audit trail, newest first — sign-ins, failures,
+locks, account and role changes, access to conventions; and, on demand, every data change."""
+
+import pandas as pd
+import streamlit as st
+
+from ctg_data import accounts
+from ctg_data.permissions import PermissionDenied, require_read_audit
+from ctg_data.ui.data import cached_query
+from ctg_data.ui.page import start_plain
+
+audit_events = cached_query(accounts.audit_events)
+
+LIMIT = 500
+OPERATIONS = {
+    "connexion": "Connexion",
+    "connexion:échec": "Échec de connexion",
+    "connexion:verrouillage": "Verrouillage après échecs",
+    "connexion:refus": "Connexion refusée (verrouillé ou désactivé)",
+    "connexion:annuaire-refus": "Connexion par l'annuaire refusée",
+    "connexion:confirmation": "Mot de passe actuel confirmé",
+    "déconnexion": "Déconnexion",
+    "compte:création": "Compte créé",
+    "compte:rôle": "Rôle changé",
+    "compte:désactivation": "Compte désactivé",
+    "compte:réactivation": "Compte réactivé",
+    "compte:mot-de-passe-réinitialisé": "Mot de passe réinitialisé",
+    "compte:mot-de-passe-changé": "Mot de passe changé",
+    "compte:déverrouillage": "Compte déverrouillé",
+    "convention:accès": "Accès à une convention (réservée ou non)",
+    "convention:membre": "Accès donné à une convention",
+    "convention:retrait": "Accès retiré à une convention",
+}
+
+
+def main() -> None:
+    actor = start_plain("Journal des événements")
+    try:
+        require_read_audit(actor)
+    except PermissionDenied as error:
+        st.error(str(error))
+        return
+    everything = st.toggle("Toutes les modifications de données (pas seulement les comptes et les accès)",
+                           key="journal_everything")
+    events = audit_events(access_only=not everything, limit=LIMIT)
+    if events.empty:
+        st.info("Aucun événement enregistré.")
+        return
+    chosen = st.multiselect("Opérations", sorted(set(events["operation"])), key="journal_operations",
+                            format_func=lambda op: OPERATIONS.get(op, op), placeholder="Toutes")
+    who = st.text_input("Personne (adresse e-mail contenant…)", key="journal_actor")
+    if chosen:
+        events = events[events["operation"].isin(chosen)]
+    if who:
+        events = events[events["actor"].str.contains(who, case=False, regex=False)]
+    st.caption(f"{len(events)} événement(s), les {LIMIT} plus récents au plus. Les mots de passe et "
+               "leurs empreintes ne sont jamais enregistrés ici.")
+    st.dataframe(pd.DataFrame({
+        "Date (UTC)": pd.to_datetime(events["at"], utc=True).dt.strftime("%d/%m/%Y %H:%M:%S"),
+        "Par": events["actor"],
+        "Opération": events["operation"].map(lambda op: OPERATIONS.get(op, op)),
+        "Table": events["table_name"],
+        "Enregistrement": events["record_key"],
+        "Avant": events["before"].fillna(""),
+        "Après": events["after"].fillna(""),
+        "Motif": events["reason"].fillna(""),
+    }), hide_index=True, width="stretch", alt="Journal des événements")
+
+
+main()

@@ -1,0 +1,156 @@
+"""Saisie · Nouvelle mesure: pick an indicator, type a value, save; the result and the
+indicator's new status show at once, with a link to its chart.
+
+A value for a date that already has one corrects it: the old value stays in the history.
+The indicator chosen is in the URL (`?indicateur=CODE`) so that a link can open the form on it.
+"""
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from ctg_data import formats as fmt
+from ctg_data.actors import Actor
+from ctg_data.queries.filters import Filters, today
+from ctg_data.queries.indicators import indicators_frame, measurements_frame
+from ctg_data.rules.indicators import clip
+from ctg_data.services.measurements import record_measurement, writable_indicator_ids
+from ctg_data.ui.data import cached_query, engine
+from ctg_data.ui.forms import attempt, bump, counter, flash, history_link, labelled_key, link
+from ctg_data.ui.page import start
+from ctg_data.ui.text import escape_markdown, status_text, value_text
+from ctg_data.validation import MEASUREMENT_TYPE_LABELS, Field
+from ctg_data.vocabulary import MeasurementType
+
+load_indicators = cached_query(indicators_frame)
+load_measurements = cached_query(measurements_frame)
+load_writable = cached_query(writable_indicator_ids)
+
+PARAM = "indicateur"
+RESULT = "saisie_mesure_result"
+FORM = "saisie_mesure_form"
+NONE_OPEN = ("Aucun indicateur de cette convention ne vous est ouvert en saisie : seuls le pilote et les "
+             "partenaires de l'action liée à un indicateur (ou un conseiller CAF) peuvent y saisir des valeurs.")
+
+
+def main() -> None:
+    context = start("Nouvelle mesure")
+    filters = context.filters
+    try:
+        indicators = load_indicators(Filters(convention_id=filters.convention_id), today())
+        writable = load_writable(context.actor, filters.convention_id)
+    except SQLAlchemyError:
+        st.error("Les indicateurs n'ont pas pu être lus dans la base de données. Réessayez dans un instant.")
+        return
+    _last_result(indicators)
+    choices = indicators[indicators["id"].isin(writable)]
+    if choices.empty:
+        st.info(NONE_OPEN)
+        return
+    indicator = _choose(choices)
+    if indicator is None:
+        st.caption("Tapez quelques lettres du code ou du nom pour trouver l'indicateur.")
+        return
+    _form(indicator, context.card, context.actor)
+    _recent_values(indicator)
+
+
+def describe(row) -> str:
+    """code — name (unit, last value, frequency): what the selector shows of each indicator."""
+    last = "aucune valeur" if pd.isna(row["current_value"]) else \
+        f"dernière valeur {value_text(row['current_value'])} au {fmt.short_date(row['current_date'])}"
+    frequency = row["frequency"] if isinstance(row["frequency"], str) else "fréquence non précisée"
+    return f"{row['code']} — {row['name']} ({row['unit']} ; {last} ; {frequency})"
+
+
+def _choose(choices: pd.DataFrame):
+    codes = list(choices["code"])
+    labels = {row["code"]: describe(row) for _, row in choices.iterrows()}
+    wanted = st.query_params.get(PARAM)
+    code = st.selectbox("Indicateur", codes, index=codes.index(wanted) if wanted in codes else None,
+                        format_func=labels.get, placeholder="Rechercher un indicateur (code ou nom)…",
+                        key=labelled_key("saisie_mesure_indicateur", labels.values()))
+    if code is None:
+        st.query_params.pop(PARAM, None)
+        return None
+    st.query_params[PARAM] = code
+    return choices[choices["code"] == code].iloc[0]
+
+
+def _form(indicator: pd.Series, card: dict, actor: Actor) -> None:
+    bounds = [f"minimum {value_text(indicator['min_value'])}" if not pd.isna(indicator["min_value"]) else "",
+              f"maximum {value_text(indicator['max_value'])}" if not pd.isna(indicator["max_value"]) else ""]
+    bounds = " et ".join(b for b in bounds if b)
+    st.caption(f"Unité : {escape_markdown(indicator['unit'])}" + (f" · bornes : {bounds}" if bounds else "")
+               + f" · convention du {fmt.short_date(card['starts_on'])} au {fmt.short_date(card['ends_on'])}.")
+    n = counter(FORM)
+    with st.form(f"{FORM}_{indicator['code']}_{n}"):
+        left, middle, right = st.columns([1, 1, 1])
+        measured_on = left.date_input("Date de la mesure", value=today(), format="DD/MM/YYYY",
+                                      min_value=pd.Timestamp("1990-01-01").date(),
+                                      max_value=pd.Timestamp("2100-12-31").date(), key=f"{FORM}_date_{n}")
+        value = middle.text_input(f"Valeur ({indicator['unit']})", placeholder="ex. 12,5", key=f"{FORM}_value_{n}")
+        kind = right.selectbox("Type", list(MEASUREMENT_TYPE_LABELS), format_func=MEASUREMENT_TYPE_LABELS.get,
+                               key=f"{FORM}_type_{n}")
+        source = st.text_input("Source", value=indicator["current_source"] if isinstance(
+            indicator["current_source"], str) else "", max_chars=300, key=f"{FORM}_source_{n}")
+        comment = st.text_area("Commentaire", height=68, key=f"{FORM}_comment_{n}")
+        override = st.text_input(f"{Field.OVERRIDE} (seulement pour une date hors de la convention)",
+                                 key=f"{FORM}_override_{n}")
+        submitted = st.form_submit_button("Enregistrer la mesure", type="primary")
+    if not submitted:
+        return
+    result = attempt(lambda: record_measurement(
+        engine(), actor, indicator_id=int(indicator["id"]), measured_on=measured_on,
+        value=value, type=kind, source=source, comment=comment, override_reason=override))
+    if result is not None:
+        flash(RESULT, result)
+        bump(FORM)
+        st.rerun()
+
+
+def _last_result(indicators: pd.DataFrame) -> None:
+    """The outcome of the save just made, with the indicator's status as of now."""
+    result = st.session_state.pop(RESULT, None)
+    if result is None:
+        return
+    st.success(escape_markdown(result.message), icon=":material/check_circle:")
+    row = indicators[indicators["id"] == result.indicator_id]
+    if not row.empty:
+        row = row.iloc[0]
+        attainment = None if pd.isna(row["attainment"]) else clip(row["attainment"])
+        current = value_text(row["current_value"])
+        when = "" if pd.isna(row["current_date"]) else f" au {fmt.short_date(row['current_date'])}"
+        st.markdown(f"**Statut de {escape_markdown(row['code'])}** : {status_text(row['status'])} · "
+                    f"valeur actuelle {current}{when} · atteinte {fmt.percent(attainment)}")
+        if result.type != MeasurementType.RESULTAT:
+            st.caption("Une estimation ne change pas la valeur actuelle : seuls les résultats comptent.")
+    columns = st.columns(2)
+    with columns[0]:
+        link("pages/indicateurs.py", f"Voir le graphique de {result.indicator_code}",
+             {"indicateur": result.indicator_code}, icon=":material/monitoring:")
+    with columns[1]:
+        history_link("indicateur", result.indicator_code)
+
+
+def _recent_values(indicator: pd.Series) -> None:
+    values = load_measurements(int(indicator["id"]))
+    if values.empty:
+        st.caption("Aucune valeur enregistrée pour cet indicateur.")
+        return
+    st.markdown("#### Dernières valeurs")
+    st.caption("Pour corriger une valeur, saisissez la même date et le même type : l'ancienne valeur est "
+               "conservée dans l'historique.")
+    recent = values.sort_values("measured_on", ascending=False).head(6)
+    st.dataframe(pd.DataFrame({
+        "Date": list(recent["measured_on"]),
+        "Valeur": [value_text(v) for v in recent["value"]],
+        "Type": [MEASUREMENT_TYPE_LABELS.get(t, t) for t in recent["type"]],
+        "Source": list(recent["source"].fillna("")),
+        "Saisie par": list(recent["recorded_by"]),
+    }), hide_index=True, alt="Dernières valeurs de l'indicateur",
+        column_config={"Date": st.column_config.DateColumn("Date", format="DD/MM/YYYY")})
+    history_link("indicateur", indicator["code"])
+
+
+main()

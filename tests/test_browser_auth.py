@@ -1,0 +1,124 @@
+"""Sign-in in a real browser on a freshly started server: a deep link shows the sign-in and no
+data, then the linked view once signed in; a wrong password gets the French generic error;
+typed payloads stay inert (no image, no script, no javascript: link, no dialog)."""
+
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, select
+
+from ctg_data import models as m
+from ctg_data.accounts import DEMO_ACCOUNTS, GENERIC_FAILURE, create_demo_accounts
+from ctg_data.db import make_engine
+from ctg_data.interchange import load_folder
+from tests import test_browser as shared
+from tests.test_browser import ROOT, _free_port, _wait_healthy
+
+browser, page = shared.browser, shared.page  # the same headless Chromium fixtures
+
+pytestmark = pytest.mark.browser
+PAYLOAD = "<img src=x onerror=alert(1)> <script>alert(1)</script> [lien](javascript:alert(1)) **gras**"
+PASSWORDS = {account.role: account for account in DEMO_ACCOUNTS}
+WAIT = 60_000  # ms: the first run of a fresh server imports everything
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, sqlite_template):
+    """A fresh server on the demo data, its demo accounts, and payloads in typed fields."""
+    path = tmp_path_factory.mktemp("browser-auth") / "demo.sqlite3"
+    path.write_bytes(sqlite_template.read_bytes())
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    assert load_folder(ROOT / "seeds" / "lourdes-2023", actor="test", engine=engine).ok
+    assert create_demo_accounts(engine)
+    with Session(engine) as session:
+        action = session.exec(select(m.Action).where(m.Action.code == "PE-1.2")).one()
+        action.title, action.description = f"Titre {PAYLOAD}", f"Description {PAYLOAD}"
+        session.add(m.ActionNote(action_id=action.id, noted_on=date(2026, 1, 5), text=f"Note {PAYLOAD}",
+                                 author=f"Auteur {PAYLOAD}"))
+        indicator = session.exec(select(m.Indicator).where(m.Indicator.code == "TX-COUV-PE")).one()
+        indicator.name, indicator.unit = f"Taux {PAYLOAD}", "places pour 100 enfants"
+        session.add_all([action, indicator])
+        session.commit()
+    engine.dispose()
+    port = _free_port()
+    env = os.environ | {"CTG_DATABASE_URL": url, "CTG_TODAY": "2026-11-26"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.headless", "true", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def fill(page, email: str, password: str) -> None:
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def sign_in(page, role: str) -> None:
+    fill(page, PASSWORDS[role].email, PASSWORDS[role].password)
+
+
+def test_a_deep_link_on_a_fresh_server_shows_the_sign_in_and_no_data(server, page):
+    # The first request of this server: the page runs without dashboard.py (ENGINEERING.md).
+    page.goto(f"{server}/indicateurs?indicateur=TX-COUV-PE")
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_label("Adresse e-mail")).to_be_visible(timeout=WAIT)
+    body = page.locator("[data-testid='stMain']").inner_text()
+    for word in ("Taux", "Tarbes", "SIMAJE", "Indicateurs"):
+        assert word not in body
+    assert page.locator("[data-testid='stVegaLiteChart']").count() == 0
+    assert page.locator("[data-testid='stDataFrame']").count() == 0
+    expect(page.locator("[data-testid='stSidebarNav']")).to_be_hidden()  # no list of pages either
+
+    sign_in(page, "lecteur")
+    expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible(timeout=WAIT)
+    expect(page.get_by_role("heading", name="Indicateurs")).to_be_visible(timeout=WAIT)
+    assert "indicateur=TX-COUV-PE" in page.url
+
+
+def test_a_wrong_password_gets_the_generic_french_error(server, page):
+    page.goto(f"{server}/leviers")
+    fill(page, PASSWORDS["conseiller"].email, "pas-le-bon-mot-de-passe")
+    expect(page.get_by_text(GENERIC_FAILURE)).to_be_visible(timeout=WAIT)
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible(timeout=WAIT)
+    fill(page, "personne@demo.ctg", "pas-le-bon-mot-de-passe")
+    expect(page.get_by_text(GENERIC_FAILURE)).to_be_visible(timeout=WAIT)
+
+
+def test_signing_out_returns_to_the_sign_in(server, page):
+    page.goto(f"{server}/leviers")
+    sign_in(page, "admin")
+    expect(page.get_by_role("heading", name="Leviers de financement")).to_be_visible(timeout=WAIT)
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("Vous êtes déconnecté")).to_be_visible(timeout=WAIT)
+
+
+@pytest.mark.parametrize(("path", "heading"), [("/actions?action=PE-1.2", "Actions"),
+                                              ("/indicateurs?indicateur=TX-COUV-PE", "Indicateurs"),
+                                              ("/", "Vue d'ensemble")])
+def test_typed_payloads_stay_inert_in_the_browser(server, page, path, heading):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{server}{path}")
+    sign_in(page, "admin")
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=WAIT)
+    if path != "/":  # the fiche shows the typed text as text (the overview only in tables)
+        expect(page.get_by_text("<img src=x onerror=alert(1)>", exact=False).first).to_be_visible(timeout=WAIT)
+    page.wait_for_timeout(1000)  # let any injected handler fire
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("[data-testid='stMain'] script").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert dialogs == []

@@ -1,0 +1,155 @@
+"""`ctg template`, `ctg export` and `ctg import` as an administrator runs them. One test runs
+the installed `ctg` program; the others call its `main()` in-process, which is much quicker."""
+
+import re
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+
+from ctg_data import cli
+from ctg_data import models as m
+from ctg_data.db import engine_for, make_engine
+from ctg_data.integrity import table_counts
+from ctg_data.interchange.export import export_workbook
+from ctg_data.interchange.guide import FORMAT_ORDER, GUIDE_SHEET
+from ctg_data.interchange.workbook import read_values
+from tests.conftest import DEMO_SEED, fresh_sqlite_url
+from tests.test_cli import ctg
+
+REPORT_LINE = re.compile(r"^(\w+)\s+créées\s+(\d+)\s+modifiées\s+(\d+)\s+corrigées\s+(\d+)\s+inchangées\s+(\d+)$",
+                         re.MULTILINE)
+
+
+@pytest.fixture
+def run(monkeypatch, capsys):
+    """`ctg ARGS` in this process against the database at `url`: (exit code, stdout, stderr)."""
+    def call(url: str, *args: str) -> tuple[int, str, str]:
+        monkeypatch.setenv("CTG_DATABASE_URL", url)
+        engine_for.cache_clear()
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exit_:
+            code = exit_.code
+        finally:
+            engine_for.cache_clear()
+        out, err = capsys.readouterr()
+        return code, out, err
+    return call
+
+
+@pytest.fixture
+def seeded(demo_sqlite_template, tmp_path):
+    """A private SQLite copy of the demo database."""
+    return fresh_sqlite_url(demo_sqlite_template, tmp_path)
+
+
+def counts(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        found = table_counts(session)
+    engine.dispose()
+    return found
+
+
+def report(output: str) -> dict[str, tuple[int, ...]]:
+    return {sheet: tuple(map(int, numbers)) for sheet, *numbers in REPORT_LINE.findall(output)}
+
+
+def test_the_installed_ctg_writes_the_empty_template(sqlite_url, tmp_path):
+    result = ctg(sqlite_url, "template", str(tmp_path / "modele.xlsx"))
+    assert result.returncode == 0, result.stderr
+    assert "Modèle écrit dans" in result.stdout
+    book = load_workbook(tmp_path / "modele.xlsx")
+    assert book.sheetnames == [GUIDE_SHEET, *FORMAT_ORDER, "listes"]
+
+
+def test_export_then_dry_run_import_and_reimport_into_an_empty_database(run, seeded, sqlite_template, tmp_path):
+    exported = tmp_path / "export.xlsx"
+    code, out, _ = run(seeded, "export", str(exported))
+    assert code == 0 and f"Export de toutes les conventions écrit dans {exported}." in out
+
+    target = fresh_sqlite_url(sqlite_template, tmp_path)
+    empty = counts(target)
+    code, dry, err = run(target, "import", str(exported), "--dry-run")
+    assert code == 0, err
+    assert "Simulation : rien n'a été écrit." in dry
+    assert report(dry)["mesures"] == (358, 0, 0, 0)
+    assert counts(target) == empty
+
+    code, applied, err = run(target, "import", str(exported))
+    assert code == 0, err
+    assert report(applied) == report(dry) and "Import terminé." in applied
+    once = counts(target)
+    code, again, _ = run(target, "import", str(exported))
+    assert code == 0 and "aucune donnée n'a changé" in again
+    assert all(numbers[:3] == (0, 0, 0) for numbers in report(again).values())
+    assert counts(target) == once
+    engine = make_engine(target)
+    assert read_values(export_workbook(engine)) == read_values(exported.read_bytes())
+    engine.dispose()
+
+
+def test_a_refused_import_exits_1_with_every_error_on_stderr_and_writes_nothing(run, seeded, tmp_path):
+    exported = tmp_path / "export.xlsx"
+    engine = make_engine(seeded)
+    exported.write_bytes(export_workbook(engine))
+    engine.dispose()
+    book = load_workbook(exported)
+    book["actions"]["J2"] = "fini"  # statut
+    book["mesures"]["D3"] = "beaucoup"  # valeur
+    book.save(exported)
+    before = counts(seeded)
+    code, out, err = run(seeded, "import", str(exported))
+    assert code == 1
+    assert "Import refusé, rien n'a été écrit (2 erreur(s)) :" in err
+    assert "feuille actions, ligne 2, colonne « statut » : valeur « fini » inconnue" in err
+    assert "feuille mesures, ligne 3, colonne « valeur » : nombre attendu, « beaucoup » reçu" in err
+    assert "créées" not in out
+    assert counts(seeded) == before
+
+
+def test_a_formula_in_an_imported_workbook_is_refused_naming_its_cell(run, seeded, tmp_path):
+    exported = tmp_path / "export.xlsx"
+    assert run(seeded, "export", str(exported))[0] == 0
+    book = load_workbook(exported)
+    book["mesures"]["D3"] = "=1+1"
+    book.save(exported)
+    code, _, err = run(seeded, "import", str(exported), "--dry-run")
+    assert code == 1
+    assert "feuille mesures, ligne 3, colonne « valeur » : formule interdite (cellule D3)" in err
+
+
+def test_import_takes_a_folder_of_csv_files_like_the_seeds_and_signs_as_the_command_line(run, sqlite_url):
+    code, out, err = run(sqlite_url, "import", str(DEMO_SEED))
+    assert code == 0, err
+    assert report(out)["actions"] == (39, 0, 0, 0)
+    engine = make_engine(sqlite_url)
+    with Session(engine) as session:
+        actors = set(session.exec(select(m.AuditEvent.actor)).all())
+    engine.dispose()
+    assert actors == {"ctg (ligne de commande)"}
+
+
+def test_export_of_one_convention(run, seeded, tmp_path):
+    one = tmp_path / "lourdes.xlsx"
+    code, out, _ = run(seeded, "export", str(one), "--convention", "ctg-lourdes-2023")
+    assert code == 0 and "Export de la convention ctg-lourdes-2023 écrit" in out
+    assert [row[0] for row in read_values(one.read_bytes())["conventions"]] == ["code", "ctg-lourdes-2023"]
+
+
+@pytest.mark.parametrize(("args", "exit_code", "message"), [
+    (("export", "{tmp}/x.xlsx", "--convention", "nope"), 2,
+     "Convention inconnue : « nope » (conventions enregistrées : ctg-lourdes-2023)."),
+    (("export", "{tmp}/x.csv"), 2, "doit porter l'extension .xlsx"),
+    (("template", "{tmp}/absent/dossier/x.xlsx"), 1, "Impossible d'écrire"),
+    (("import", "{tmp}/absent.xlsx"), 1, "fichier ou dossier introuvable"),
+    (("import", "{tmp}/faux.xlsx"), 1, "n'est pas un classeur Excel (.xlsx) valide"),
+    (("import", "{tmp}/notes.txt"), 1, "Format de fichier non pris en charge"),
+])
+def test_mistakes_are_explained_with_their_exit_code(run, seeded, tmp_path, args, exit_code, message):
+    (tmp_path / "faux.xlsx").write_text("bonjour", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("bonjour", encoding="utf-8")
+    code, out, err = run(seeded, *(arg.format(tmp=tmp_path) for arg in args))
+    assert code == exit_code
+    assert message in err
