@@ -38,4 +38,4 @@ PAGES = {
 # Only the pages the signed-in role may open. Nobody signed in: every page keeps its link (each
 # shows the sign-in itself) and the menu is hidden.
 actor = current_actor()
-st.navigation(pages_for(PAGES, actor), position="sidebar" if actor else "hidden").run()
+st.navigation(pages_for(PAGES, actor), position="sidebar" if actor else "hidden", expanded=True).run()

@@ -12,6 +12,7 @@ from ctg_data.queries.actions import action_fiche, actions_frame
 from ctg_data.queries.filters import Filters, today
 from ctg_data.queries.indicators import indicators_frame
 from ctg_data.ui.data import cached_query
+from ctg_data.ui.forms import history_link
 from ctg_data.ui.page import start
 from ctg_data.ui.selection import choose_item, default_rows, table_choice
 from ctg_data.ui.text import escape_markdown, indicator_rows
@@ -177,6 +178,7 @@ def _fiche(action: pd.Series, filters: Filters) -> None:
     _linked_indicators(action["code"], filters)
     st.markdown("#### Financements")
     _funding(fiche["funding"])
+    history_link("action", fiche["code"])
 
 
 def _notes(notes: pd.DataFrame) -> None:

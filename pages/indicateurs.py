@@ -14,6 +14,7 @@ from ctg_data.queries.indicators import as_of, indicators_frame, measurements_fr
 from ctg_data.rules.indicators import STATUS_LABELS, clip
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.indicator_chart import MEASUREMENT_TYPE_LABELS, describe, indicator_chart
+from ctg_data.ui.forms import history_link
 from ctg_data.ui.page import start
 from ctg_data.ui.selection import choose_item, default_rows, table_choice
 from ctg_data.ui.text import escape_markdown, indicator_rows, local_day, status_text, value_text
@@ -131,6 +132,7 @@ def _detail(indicator: pd.Series, when, on) -> None:
         st.caption("Aucune valeur de cet indicateur n'a été corrigée.")
     st.dataframe(_values_table(values, show_replaced), hide_index=True, alt="Valeurs de l'indicateur",
                  column_config={"Date": st.column_config.DateColumn("Date", format="DD/MM/YYYY")})
+    history_link("indicateur", indicator["code"])
 
 
 def _values_table(values: pd.DataFrame, show_replaced: bool) -> pd.DataFrame:
