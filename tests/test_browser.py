@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,18 +40,11 @@ def _wait_healthy(url: str, server: subprocess.Popen) -> None:
     raise RuntimeError("le serveur Streamlit ne répond pas")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, sqlite_template):
-    """A fresh server each module: deep links must work before any session ran dashboard.py."""
-    path = tmp_path_factory.mktemp("browser") / "demo.sqlite3"
-    path.write_bytes(sqlite_template.read_bytes())
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    assert load_folder(ROOT / "seeds" / "lourdes-2023", actor="test", engine=engine).ok
-    assert create_demo_accounts(engine)
-    engine.dispose()
+@contextmanager
+def streamlit_server(database_url: str):
+    """`streamlit run dashboard.py` on a free port of this machine, stopped when the block ends."""
     port = _free_port()
-    env = os.environ | {"CTG_DATABASE_URL": url, "CTG_TODAY": "2026-11-26"}
+    env = os.environ | {"CTG_DATABASE_URL": database_url, "CTG_TODAY": "2026-11-26"}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
          "--server.headless", "true", "--server.fileWatcherType", "none"],
@@ -62,6 +56,20 @@ def server(tmp_path_factory, sqlite_template):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, sqlite_template):
+    """A fresh server each module: deep links must work before any session ran dashboard.py."""
+    path = tmp_path_factory.mktemp("browser") / "demo.sqlite3"
+    path.write_bytes(sqlite_template.read_bytes())
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    assert load_folder(ROOT / "seeds" / "lourdes-2023", actor="test", engine=engine).ok
+    assert create_demo_accounts(engine)
+    engine.dispose()
+    with streamlit_server(url) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

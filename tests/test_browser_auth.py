@@ -2,9 +2,6 @@
 data, then the linked view once signed in; a wrong password gets the French generic error;
 typed payloads stay inert (no image, no script, no javascript: link, no dialog)."""
 
-import os
-import subprocess
-import sys
 from datetime import date
 
 import pytest
@@ -16,7 +13,7 @@ from ctg_data.accounts import DEMO_ACCOUNTS, GENERIC_FAILURE, create_demo_accoun
 from ctg_data.db import make_engine
 from ctg_data.interchange import load_folder
 from tests import test_browser as shared
-from tests.test_browser import ROOT, _free_port, _wait_healthy
+from tests.test_browser import ROOT, streamlit_server
 
 browser, page = shared.browser, shared.page  # the same headless Chromium fixtures
 
@@ -45,19 +42,8 @@ def server(tmp_path_factory, sqlite_template):
         session.add_all([action, indicator])
         session.commit()
     engine.dispose()
-    port = _free_port()
-    env = os.environ | {"CTG_DATABASE_URL": url, "CTG_TODAY": "2026-11-26"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base, process)
+    with streamlit_server(url) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def fill(page, email: str, password: str) -> None:
