@@ -20,6 +20,11 @@ def missing(value) -> bool:
     return value is None or (not isinstance(value, str | list | tuple) and bool(pd.isna(value)))
 
 
+def share(percent) -> float | None:
+    """A 0–100 percentage as the 0–1 ratio `percent()` formats; None when missing."""
+    return None if missing(percent) else percent / 100
+
+
 def money(amount: Decimal | None) -> str:
     if missing(amount):
         return DASH

@@ -124,8 +124,7 @@ def _table(shown: pd.DataFrame, wanted: str | None) -> None:
 # ------------------------------------------------------------------ the selected action
 
 def _field(label: str, value) -> None:
-    text = fmt.DASH if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)) \
-        else escape_markdown(value)
+    text = fmt.DASH if fmt.missing(value) or value == "" else escape_markdown(value)
     st.markdown(f"**{label}** : {text}")
 
 
@@ -206,10 +205,6 @@ def _linked_indicators(code: str, filters: Filters) -> None:
                      "Atteinte", min_value=0, max_value=100, format="%d %%")})
 
 
-def _money(amount) -> str:
-    return fmt.money(None if amount is None or pd.isna(amount) else amount)
-
-
 def _funding(funding: pd.DataFrame) -> None:
     if funding.empty:
         st.caption("Aucune ligne de financement liée à cette action.")
@@ -219,9 +214,9 @@ def _funding(funding: pd.DataFrame) -> None:
         "Année": funding["year"].astype(str),
         "Financeur": funding["funder"],
         "Bénéficiaire": funding["beneficiary"],
-        "Prévu": [_money(v) for v in funding["planned"]],
-        "Notifié": [_money(v) for v in funding["notified"]],
-        "Versé": [_money(v) for v in funding["paid"]],
+        "Prévu": [fmt.money(v) for v in funding["planned"]],
+        "Notifié": [fmt.money(v) for v in funding["notified"]],
+        "Versé": [fmt.money(v) for v in funding["paid"]],
     })
     st.dataframe(table, hide_index=True, alt="Lignes de financement de l'action")
 

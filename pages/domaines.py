@@ -15,10 +15,6 @@ steering_summary = cached_query(q.steering_summary)
 orientations_frame = cached_query(q.orientations_frame)
 
 
-def share(percent) -> float | None:
-    return None if fmt.missing(percent) else percent / 100
-
-
 def status_line(domain) -> str:
     parts = [f"{STATUS_SYMBOLS[s]} {STATUS_LABELS[s]} : {getattr(domain, f'status_{s}')}"
              for s in IndicatorStatus if getattr(domain, f"status_{s}")]
@@ -31,7 +27,7 @@ def domain_block(domain) -> None:
         if domain.actions == 0:
             st.text("Aucune action")
         else:
-            progress = share(domain.progress)
+            progress = fmt.share(domain.progress)
             st.progress(progress or 0.0, text=f"Avancement des actions : {fmt.percent(progress)}")
             st.caption(f"{domain.actions} action(s), dont {domain.done} réalisée(s) et {domain.late} en retard")
         st.text(f"Atteinte des indicateurs : {fmt.percent(domain.attainment)} ({domain.indicators} indicateur(s))")
@@ -45,7 +41,7 @@ def domain_detail(card, summary, domain) -> None:
     indicators = summary["indicators"]
     st.subheader(domain.domain)
     columns = st.columns(3)
-    columns[0].metric("Avancement des actions", fmt.percent(share(domain.progress)))
+    columns[0].metric("Avancement des actions", fmt.percent(fmt.share(domain.progress)))
     columns[1].metric("Atteinte des indicateurs", fmt.percent(domain.attainment))
     columns[2].metric("Actions en retard", fmt.number(domain.late))
 
@@ -58,7 +54,7 @@ def domain_detail(card, summary, domain) -> None:
             "Code": orientations["code"],
             "Orientation": orientations["title"],
             "Actions": [int(counts.get(code, 0)) for code in orientations["code"]],
-            "Avancement": [fmt.percent(share(progress[code])) if code in progress else "aucune action"
+            "Avancement": [fmt.percent(fmt.share(progress[code])) if code in progress else "aucune action"
                            for code in orientations["code"]],
         }),
         hide_index=True, width="stretch")

@@ -68,7 +68,7 @@ def main() -> None:
 def describe(row) -> str:
     linked = next((str(v) for v in (row.facility, row.action, row.post) if isinstance(v, str)), "")
     return (f"{row.year} · {row.lever} · {row.funder} → {row.beneficiary}" + (f" · {linked}" if linked else "")
-            + f" (notifié {fmt.money(None if pd.isna(row.notified) else row.notified)})")
+            + f" (notifié {fmt.money(row.notified)})")
 
 
 def _choose(lines: pd.DataFrame):

@@ -5,11 +5,11 @@ import zlib
 from collections.abc import Callable
 from decimal import Decimal
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.errors import StreamlitAPIException
 
+from ctg_data import formats as fmt
 from ctg_data.permissions import PermissionDenied
 from ctg_data.queries.history import conflict_lines
 from ctg_data.services.base import ConflictError, ValidationError
@@ -104,7 +104,7 @@ def flash(key: str, payload) -> None:
 
 def editable(value) -> str:
     """A stored number as a person would type it: no thousands separator, decimal comma."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if fmt.missing(value):
         return ""
     number = Decimal(str(value))
     if number == number.to_integral_value():

@@ -30,7 +30,7 @@ VALUE_FORMAT = ",.2~f"  # grouped, up to two decimals; the theme's locale writes
 
 
 def _given(value):
-    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+    return None if fmt.missing(value) else value
 
 
 def _timestamp(day) -> pd.Timestamp:

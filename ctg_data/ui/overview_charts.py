@@ -19,8 +19,8 @@ def domain_progress(domains: pd.DataFrame) -> None:
         return
     rows = []
     for row in domains.itertuples():
-        progress = None if pd.isna(row.progress) else row.progress / 100
-        attainment = None if pd.isna(row.attainment) else row.attainment
+        progress = fmt.share(row.progress)
+        attainment = None if fmt.missing(row.attainment) else row.attainment
         rows += [{"Domaine": row.domain, "Mesure": ACTIONS, "Valeur": progress, "position": row.position,
                   "Texte": fmt.percent(progress)},
                  {"Domaine": row.domain, "Mesure": INDICATORS, "Valeur": attainment, "position": row.position,
@@ -40,9 +40,9 @@ def domain_progress(domains: pd.DataFrame) -> None:
     labels = base.mark_text(align="left", dx=3, fontSize=11).encode(x="Valeur:Q", text="Texte:N")
     st.altair_chart(themed((bars + labels).properties(height=alt.Step(14))), width="stretch")
     st.caption("Pour chaque domaine : " + " ; ".join(
-        f"{row.domain} — actions {fmt.percent(None if pd.isna(row.progress) else row.progress / 100)}"
+        f"{row.domain} — actions {fmt.percent(fmt.share(row.progress))}"
         f"{'' if row.actions else ' (aucune action)'}, indicateurs "
-        f"{fmt.percent(None if pd.isna(row.attainment) else row.attainment)}"
+        f"{fmt.percent(row.attainment)}"
         for row in domains.itertuples()) + ". « — » : pas de valeur calculable.")
 
 

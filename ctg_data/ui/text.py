@@ -23,7 +23,7 @@ except ZoneInfoNotFoundError:  # a system without a time zone database: dates st
 
 def escape_markdown(text) -> str:
     """`text` as literal Markdown: shown as typed, never as links, images, headings or HTML."""
-    if text is None or (not isinstance(text, str) and pd.isna(text)):
+    if fmt.missing(text):
         return ""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
@@ -36,12 +36,12 @@ def status_text(status: str) -> str:
 
 def value_text(value) -> str:
     """A measured value in French, or "—" when there is none (NaN included)."""
-    return fmt.DASH if value is None or pd.isna(value) else fmt.smart_number(value)
+    return fmt.smart_number(value)
 
 
 def local_day(moment: datetime | None) -> date | None:
     """The French calendar day of a stored timestamp (naive ones are UTC, as SQLite returns them)."""
-    if moment is None or pd.isna(moment):
+    if fmt.missing(moment):
         return None
     moment = pd.Timestamp(moment).to_pydatetime()
     if moment.tzinfo is None:
