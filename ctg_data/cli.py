@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 import ctg_data.models  # noqa: F401  (registers the tables)
 from ctg_data import db
+from ctg_data.errors import DatabaseUnavailable
 from ctg_data.settings import DEMO_SEED
 
 SEED_ACTOR = "ctg seed"
@@ -147,7 +148,11 @@ EXTENSIONS = ("ctg_data.cli_exchange", "ctg_data.cli_users")
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except DatabaseUnavailable as error:
+        print(f"{error}\nCause : {error.detail}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,26 +1,42 @@
 """Engines and sessions from settings, and the migration entry point.
 
 SQLite is tuned on every connection: foreign keys are off by default there, and WAL lets the
-app read while a form or an import writes.
+app read while a form or an import writes. Its transactions are begun by us, not by the
+driver: reads with a plain BEGIN (a consistent snapshot that never blocks), write units of work
+(`session_scope`, `for_writing`) with BEGIN IMMEDIATE, which takes the write lock before the
+first read, so that two saves of one record run one after the other and the second sees the
+first one's version (PostgreSQL gets the same from SELECT … FOR UPDATE).
+
+The application only ever opens an existing SQLite file: only `ctg db upgrade` (the
+migrations) creates it. The file opened first is remembered, and a connection to a file since
+deleted or replaced is refused with DatabaseUnavailable instead of writing where nobody reads.
 """
 
+import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
+from ctg_data.errors import DatabaseUnavailable
 from ctg_data.settings import PROJECT_ROOT, load_settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+# Execution option of the engines whose SQLite transactions begin with the write lock.
+IMMEDIATE = "ctg_begin_immediate"
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:
+    # The driver must not open transactions by itself: _begin_sqlite does (see the docstring).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -28,14 +44,80 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def _begin_sqlite(connection) -> None:
+    immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class SqliteFile:
+    """The database file an engine opened first (device and inode), checked again each time a
+    connection is handed out and before each commit."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.identity: tuple[int, int] | None = None
+
+    def _current(self) -> tuple[int, int] | None:
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return found.st_dev, found.st_ino
+
+    def opened(self, *_args) -> None:
+        if self.identity is None:
+            self.identity = self._current()
+        self.check()
+
+    def check(self, *_args) -> None:
+        current = self._current()
+        if current is None:
+            raise DatabaseUnavailable(f"le fichier {self.path} a été supprimé pendant que l'application s'en "
+                                      "servait : restaurez-le, ou recréez la base avec « ctg db upgrade », "
+                                      "puis redémarrez l'application")
+        if current != self.identity:
+            raise DatabaseUnavailable(f"le fichier {self.path} a été remplacé depuis son ouverture : "
+                                      "redémarrez l'application pour utiliser le nouveau fichier")
+
+
+def _file_path(url: URL) -> Path | None:
+    """The file of a SQLite URL (plain path or `file:` URI), None for an in-memory database."""
+    database = url.database or ""
+    if url.query.get("uri") == "true" and database.startswith("file:"):
+        database = database[len("file:"):].split("?", 1)[0]
+    if not database or database == ":memory:" or database.startswith(":memory:"):
+        return None
+    return Path(database).resolve()
+
+
+def _existing_file(path: Path):
+    """A DBAPI connect function that opens `path` only if it exists (SQLite would create it)."""
+    def connect():
+        if not path.exists():
+            raise DatabaseUnavailable(f"le fichier {path} n'existe pas : créez la base avec « ctg db upgrade »")
+        return sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, check_same_thread=False)
+    return connect
+
+
+def make_engine(url: str, *, create: bool = False) -> Engine:
+    """An engine on `url`. A SQLite file must exist unless `create` (the migrations only)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    path = _file_path(parsed)
+    options = {"connect_args": {"check_same_thread": False}}
+    if path is not None and create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif path is not None and parsed.query.get("uri") != "true":  # an explicit URI keeps its own mode
+        options["creator"] = _existing_file(path)
+    engine = create_engine(url, **options)
     event.listen(engine, "connect", _tune_sqlite)
+    event.listen(engine, "begin", _begin_sqlite)
+    if path is not None:
+        guard = SqliteFile(path)
+        event.listen(engine, "first_connect", guard.opened)
+        event.listen(engine, "checkout", guard.check)
+        event.listen(engine, "commit", guard.check)
     return engine
 
 
@@ -49,10 +131,17 @@ def get_engine() -> Engine:
     return engine_for(load_settings().database_url)
 
 
+def for_writing(engine: Engine) -> Engine:
+    """`engine` for a unit of work that writes: on SQLite its transactions take the write lock
+    as they begin (a no-op option elsewhere)."""
+    return engine.execution_options(**{IMMEDIATE: True})
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work: committed when the block ends, rolled back entirely on error."""
-    with Session(engine or get_engine(), expire_on_commit=False) as session:
+    """One unit of work that writes: committed when the block ends, rolled back entirely on
+    error. On SQLite it holds the write lock from its first statement (see the docstring)."""
+    with Session(for_writing(engine or get_engine()), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, DateTime, Index, Numeric, UniqueConstraint, text
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 from ctg_data.vocabulary import (
@@ -61,6 +62,15 @@ def fk(target: str, *, nullable: bool = False, index: bool = True, ondelete: str
         index=index,
         ondelete=ondelete,
     )
+
+
+@declared_attr.directive
+def versioned(cls) -> dict:
+    """Mapper arguments of a record edited through forms (optimistic locking): every UPDATE and
+    DELETE carries `WHERE version = <version read>`, so that a save from a stale read changes
+    no row and fails (StaleDataError) instead of overwriting someone else's edit. The writers
+    bump `version` themselves (services.base.save, the loader)."""
+    return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
 
 
 # ---------------------------------------------------------------- referentials
@@ -142,6 +152,7 @@ class Perimeter(SQLModel, table=True):
 
 class Orientation(SQLModel, table=True):
     __tablename__ = "orientations"
+    __mapper_args__ = versioned
     __table_args__ = (UniqueConstraint("convention_id", "code"),)
     id: int | None = Field(default=None, primary_key=True)
     convention_id: int = fk("conventions.id", ondelete="CASCADE")
@@ -158,6 +169,7 @@ class Action(SQLModel, table=True):
     """A fiche action of the plan. `version` guards against lost updates (optimistic locking)."""
 
     __tablename__ = "actions"
+    __mapper_args__ = versioned
     __table_args__ = (
         UniqueConstraint("convention_id", "code"),
         CheckConstraint(f"status IN {sql_in(ActionStatus)}", name="status"),
@@ -218,6 +230,7 @@ class ActionNote(SQLModel, table=True):
 
 class Indicator(SQLModel, table=True):
     __tablename__ = "indicators"
+    __mapper_args__ = versioned
     __table_args__ = (
         UniqueConstraint("convention_id", "code"),
         CheckConstraint(f"direction IN {sql_in(Direction)}", name="direction"),
@@ -286,6 +299,7 @@ class Measurement(SQLModel, table=True):
 
 class Facility(SQLModel, table=True):
     __tablename__ = "facilities"
+    __mapper_args__ = versioned
     __table_args__ = (
         UniqueConstraint("convention_id", "code"),
         CheckConstraint(f"type IN {sql_in(FacilityType)}", name="type"),
@@ -311,6 +325,7 @@ class Facility(SQLModel, table=True):
 
 class FacilityActivity(SQLModel, table=True):
     __tablename__ = "facility_activity"
+    __mapper_args__ = versioned
     __table_args__ = (
         UniqueConstraint("facility_id", "year"),
         CheckConstraint("places >= 0", name="places"),
@@ -334,6 +349,7 @@ class RateRow(SQLModel, table=True):
     the uniqueness of the key holds on every database, where NULLs would be distinct)."""
 
     __tablename__ = "rate_rows"
+    __mapper_args__ = versioned
     __table_args__ = (
         UniqueConstraint("year", "lever_code", "facility_type", "territory_class"),
         CheckConstraint(f"basis IN {sql_in(RateBasis)}", name="basis"),
@@ -359,6 +375,7 @@ class RateRow(SQLModel, table=True):
 
 class CoordinationPost(SQLModel, table=True):
     __tablename__ = "coordination_posts"
+    __mapper_args__ = versioned
     __table_args__ = (
         UniqueConstraint("convention_id", "code"),
         CheckConstraint("fte > 0", name="fte"),
@@ -381,6 +398,7 @@ class FundingLine(SQLModel, table=True):
     """Money of one lever and year from a funder to a beneficiary: planned, notified, paid."""
 
     __tablename__ = "funding_lines"
+    __mapper_args__ = versioned
     __table_args__ = (
         CheckConstraint("planned >= 0", name="planned"),
         CheckConstraint("notified >= 0", name="notified"),
@@ -453,6 +471,13 @@ class User(SQLModel, table=True):
     version: int = 1
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
+    # Sign-in throttling: no attempt is checked before this moment (growing delays, and a hold
+    # while one attempt is being checked, so that parallel attempts cannot all be tried).
+    not_before: datetime | None = timestamp(nullable=True, default_factory=lambda: None)
+    # Bumped when every open session of the account must end (password, role, disabling).
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # A local-password account opens through the directory only when an administrator says so.
+    directory_sign_in: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 
 
 class ConventionMember(SQLModel, table=True):
@@ -461,3 +486,32 @@ class ConventionMember(SQLModel, table=True):
     __tablename__ = "convention_members"
     convention_id: int = Field(foreign_key="conventions.id", primary_key=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="users.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failures and waits of what has no account row to hold them: an address without an
+    account (counted like an account, so that both answer alike) or a client address.
+    The key is a SHA-256 digest: a password typed into the e-mail field is never stored."""
+
+    __tablename__ = "sign_in_throttle"
+    scope: str = Field(primary_key=True, max_length=10)
+    key: str = Field(primary_key=True, max_length=64)
+    failed_attempts: int = 0
+    not_before: datetime | None = timestamp(nullable=True, default_factory=lambda: None)
+    locked_until: datetime | None = timestamp(nullable=True, default_factory=lambda: None)
+    updated_at: datetime = timestamp()
+
+
+class SignInEvent(SQLModel, table=True):
+    """Sign-ins, failures, refusals, locks and sign-outs. Kept apart from audit_events: the
+    read caches follow audit_events, and failed attempts by strangers must not empty them."""
+
+    __tablename__ = "sign_in_events"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = timestamp()
+    operation: str = Field(max_length=40)
+    # The address typed, only when it reads as an address: never a password typed there.
+    email: str = Field(max_length=254)
+    user_id: int | None = Field(default=None, index=True)
+    client: str | None = Field(default=None, max_length=64)
+    detail: str | None = None

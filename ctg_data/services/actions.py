@@ -79,7 +79,7 @@ def update_followup(engine: Engine, actor: Actor, *, action_id: int, expected_ve
             refuse_if_stale(session, action, expected_version, opened, _what(action))
             before = snapshot(action)
             action.status, action.progress = data.status, data.progress
-            save(session, actor, action, before=before, operation=UPDATED)
+            save(session, actor, action, before=before, operation=UPDATED, what=_what(action))
         note_id = None
         if data.note is not None:
             note_id = _add_note(session, actor, action, data.noted_on, data.note)
@@ -104,7 +104,7 @@ def change_dates(engine: Engine, actor: Actor, *, action_id: int, expected_versi
         before = snapshot(action)
         old = (action.starts_on, action.ends_on)
         action.starts_on, action.ends_on = data.starts_on, data.ends_on
-        save(session, actor, action, before=before, operation=DATES, reason=data.reason)
+        save(session, actor, action, before=before, operation=DATES, reason=data.reason, what=_what(action))
         moves = [f"{name} {fmt.short_date(was)} → {fmt.short_date(now)}"
                  for name, was, now in (("début", old[0], data.starts_on), ("fin", old[1], data.ends_on))
                  if was != now]

@@ -107,7 +107,7 @@ def upsert_activity(engine: Engine, actor: Actor, *, facility_id: int, year, pla
         before = snapshot(row)
         for name, value in values.items():
             setattr(row, name, value)
-        save(session, actor, row, before=before, operation=UPDATED, reason=data.override_reason)
+        save(session, actor, row, before=before, operation=UPDATED, reason=data.override_reason, what=what)
         return ActivityResult("modifiée", row.id, opened_snapshot(row))
 
 

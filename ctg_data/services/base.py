@@ -1,7 +1,10 @@
 """What every write service shares: its errors, optimistic locking and the audited save."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel
 
 from ctg_data.actors import Actor
@@ -43,14 +46,27 @@ def check_version(record: SQLModel, expected_version: int, opened: dict | None =
     raise ConflictError(record=f"{record.__tablename__} n° {record.id}", changed_by=changed_by, changes=changes)
 
 
+@contextmanager
+def conflict_if_stale(what: str | None = None) -> Iterator[None]:
+    """Turn the database's refusal of a stale write into the ConflictError forms show: the
+    UPDATE or DELETE of a versioned record (models.versioned) matched no row because someone
+    saved it since it was read. `what` names the record ("Le financement n° 3")."""
+    try:
+        yield
+    except StaleDataError:
+        raise ConflictError(record=what or "L'enregistrement", changed_by=None) from None
+
+
 def save(session: Session, actor: Actor, record: SQLModel, *, before: dict | None, operation: str,
-         reason: str | None = None) -> None:
-    """Write `record` and its audit event in the caller's transaction, bumping its version."""
+         reason: str | None = None, what: str | None = None) -> None:
+    """Write `record` and its audit event in the caller's transaction, bumping its version; a
+    ConflictError naming `what` if the stored version is no longer the one read."""
     if before is not None and hasattr(record, "version"):
         record.version += 1
     if hasattr(record, "updated_at"):
         record.updated_at = utcnow()
     session.add(record)
-    session.flush()
+    with conflict_if_stale(what):
+        session.flush()
     audit(session, actor=actor.label, operation=operation, record=record, before=before,
           after=snapshot(record), reason=reason)

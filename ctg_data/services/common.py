@@ -1,6 +1,10 @@
-"""Small helpers the data-entry services share: loading a record for an edit (locked on
-PostgreSQL so that two saves can't both pass the version check), refusing stale edits with who
-changed the record, and the records a person may write."""
+"""Small helpers the data-entry services share: loading a record for an edit (locked, so that
+two saves can't both pass the version check), refusing stale edits with who changed the
+record, and the records a person may write.
+
+Two locks make the check hold: SELECT … FOR UPDATE on PostgreSQL, and on SQLite (which ignores
+FOR UPDATE) the write lock that every `session_scope` takes as it begins (ctg_data.db). The
+UPDATE itself also carries the version read (models.versioned), should a path skip both."""
 
 from sqlmodel import Session, SQLModel, select
 
@@ -18,11 +22,12 @@ DATES = "saisie:dates"
 
 
 def load_for_update(session: Session, model: type[SQLModel], record_id, field: str, what: str):
-    """The record, locked until the transaction ends (FOR UPDATE; SQLite serialises writers
-    anyway), or a ValidationError naming `field` when it does not exist."""
+    """The record, locked until the transaction ends (FOR UPDATE on PostgreSQL; on SQLite the
+    session_scope already holds the write lock), or a ValidationError naming `field` when it
+    does not exist."""
     record = None
     if record_id is not None:
-        primary = list(model.__table__.primary_key.columns)[0]
+        primary = next(iter(model.__table__.primary_key.columns))
         record = session.exec(select(model).where(primary == record_id).with_for_update()).first()
     if record is None:
         raise ValidationError({field: f"{what} n° {record_id} inconnu(e)" if record_id is not None

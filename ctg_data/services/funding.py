@@ -80,9 +80,10 @@ def update_funding(engine: Engine, actor: Actor, *, funding_line_id: int, expect
         values = {"planned": data.planned, "notified": data.notified, "paid": data.paid, "comment": data.comment}
         if all(getattr(line, name) == value for name, value in values.items()):
             return FundingResult(False, opened_snapshot(line))
-        refuse_if_stale(session, line, expected_version, opened, f"Le financement n° {line.id}")
+        what = f"Le financement n° {line.id}"
+        refuse_if_stale(session, line, expected_version, opened, what)
         before = snapshot(line)
         for name, value in values.items():
             setattr(line, name, value)
-        save(session, actor, line, before=before, operation=UPDATED)
+        save(session, actor, line, before=before, operation=UPDATED, what=what)
         return FundingResult(True, opened_snapshot(line))

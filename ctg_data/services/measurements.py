@@ -107,6 +107,8 @@ def _record(session: Session, actor: Actor, indicator: m.Indicator, data: Measur
                                  current.value, current.type, current.value)
     now = m.utcnow()
     before = None
+    # Named before writing: after a failed flush the session may no longer load attributes.
+    what = f"Le relevé du {fmt.short_date(data.measured_on)} de {indicator.code}"
     try:
         if current is not None:
             before = snapshot(current)
@@ -119,8 +121,7 @@ def _record(session: Session, actor: Actor, indicator: m.Indicator, data: Measur
         session.flush()
     except IntegrityError:
         # Another save of the same indicator, date and type won the race: never two current values.
-        raise ConflictError(record=f"Le relevé du {fmt.short_date(data.measured_on)} de {indicator.code}",
-                            changed_by=None) from None
+        raise ConflictError(record=what, changed_by=None) from None
     if current is not None:
         current.superseded_by_id = new.id
         audit(session, actor=actor.label, operation=CORRECTED, record=current, before=before,

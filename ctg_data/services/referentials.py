@@ -31,7 +31,7 @@ from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column
 from ctg_data.interchange.typing import DEFAULTS, ROW_RULES, parse_cell
 from ctg_data.models import utcnow
 from ctg_data.permissions import require_write_rates, require_write_referentials
-from ctg_data.services.base import ConflictError, ValidationError, check_version, save
+from ctg_data.services.base import ConflictError, ValidationError, check_version, conflict_if_stale, save
 from ctg_data.services.common import CREATED, UPDATED, last_writer, load_for_update
 from ctg_data.vocabulary import FACILITY_TYPE_LABELS, LEVERS
 
@@ -335,7 +335,8 @@ def _save_action(session: Session, actor: Actor, action: m.Action, *, before: di
         action.version += 1
     action.updated_at = utcnow()
     session.add(action)
-    session.flush()
+    with conflict_if_stale(_what(ACTIONS)):
+        session.flush()
     for name, wanted in links.items():
         link, attribute = ACTION_LINKS[name]
         for gone in set(links_before[name]) - set(wanted):
@@ -348,6 +349,10 @@ def _save_action(session: Session, actor: Actor, action: m.Action, *, before: di
           reason=reason)
 
 
+def _what(kind: Kind) -> str:
+    return f"L'enregistrement {kind.noun}"  # ConflictError says "a été modifié"
+
+
 def _refuse_stale(session: Session, kind: Kind, record: SQLModel, expected_version: int,
                   opened: dict | None) -> None:
     """check_version, with the changes told in the form's own terms (fields, codes)."""
@@ -357,7 +362,7 @@ def _refuse_stale(session: Session, kind: Kind, record: SQLModel, expected_versi
         check_version(record, expected_version, changed_by=last_writer(session, record))
     except ConflictError as conflict:
         current = _current_row(session, kind, record)
-        conflict.record = f"L'enregistrement {kind.noun} « {_display_key(kind, current)} »"
+        conflict.record = f"{_what(kind)} « {_display_key(kind, current)} »"
         conflict.changes = [(label(name), opened.get(name), value) for name, value in current.items()
                             if opened is not None and name in opened and opened[name] != value]
         raise
@@ -428,7 +433,7 @@ def update(engine, actor: Actor, sheet: str, record_id: int, *, expected_version
                              links_before=_current_link_ids(session, record.id),
                              links=_link_ids(session, row), operation=UPDATED, reason=reason)
             else:
-                save(session, actor, record, before=before, operation=UPDATED, reason=reason)
+                save(session, actor, record, before=before, operation=UPDATED, reason=reason, what=_what(kind))
             return changed
     except IntegrityError:
         raise _refused_by_database(kind) from None
@@ -446,7 +451,7 @@ def delete(engine, actor: Actor, sheet: str, record_id: int, *, expected_version
         before = snapshot(record)
         if kind is ACTIONS:
             record.deleted_at = utcnow()
-            save(session, actor, record, before=before, operation=DELETED, reason=reason)
+            save(session, actor, record, before=before, operation=DELETED, reason=reason, what=_what(kind))
             return
         used = []
         for model, column, what in DEPENDENTS.get(sheet, ()):
@@ -459,6 +464,8 @@ def delete(engine, actor: Actor, sheet: str, record_id: int, *, expected_version
         audit(session, actor=actor.label, operation=DELETED, record=record, before=before,
               after=None, reason=reason)
         session.delete(record)
+        with conflict_if_stale(_what(kind)):
+            session.flush()  # the DELETE carries the version read: a stale one deletes nothing
 
 
 # ------------------------------------------------------------------ one name per command
