@@ -1,7 +1,9 @@
-"""The demo convention: loads cleanly on both databases and keeps the press release's facts."""
+"""The demo convention: loads cleanly on both databases and keeps the public facts of its signing
+(tests/fixtures/lourdes-2023-faits.toml)."""
 
 import csv
-from datetime import date
+import tomllib
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,9 @@ from ctg_data.integrity import violations
 from ctg_data.interchange import load_folder
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "lourdes-2023"
-PRESS_RELEASE = Path(__file__).resolve().parents[2] / "shared" / "seed" / "ctg-lourdes-2023-communique.txt"
+# The public facts of the signing, in the project's own words: nothing outside the repository is read.
+FACTS_FILE = Path(__file__).resolve().parent / "fixtures" / "lourdes-2023-faits.toml"
+FACTS = tomllib.loads(FACTS_FILE.read_text(encoding="utf-8"))
 
 
 def rows(sheet: str) -> list[dict]:
@@ -32,23 +36,83 @@ def test_the_demo_loads_without_breaking_any_integrity_rule(demo):
         assert violations(session) == []
 
 
-def test_the_demo_convention_is_the_one_signed_on_30_may_2023_for_four_years(demo):
+def _signatories(session) -> dict[str, m.Signatory]:
+    pairs = session.exec(
+        select(m.Organisation.code, m.Signatory).join(m.Signatory, m.Signatory.organisation_id == m.Organisation.id)
+    ).all()
+    return {code: signatory for code, signatory in pairs}
+
+
+def test_the_signatories_are_exactly_the_eight_organisations_of_the_signing(demo):
+    expected = {entry["organisation"] for entry in FACTS["signataires"]}
+    assert len(expected) == 8
+    with Session(demo) as session:
+        assert set(_signatories(session)) == expected
+
+
+def test_each_signatory_is_represented_by_the_people_who_signed_for_it(demo):
+    with Session(demo) as session:
+        signatories = _signatories(session)
+    for entry in FACTS["signataires"]:
+        signatory = signatories[entry["organisation"]]
+        names = [name.strip() for name in (signatory.representative or "").split(";")]
+        assert names == entry["representants"], entry["organisation"]
+        capacities = [part.strip() for part in (signatory.capacity or "").split(";")]
+        assert len(capacities) == len(names), entry["organisation"]  # one capacity per person, same order
+        for principal in entry["au_nom_de"]:
+            assert principal in (signatory.capacity or ""), (entry["organisation"], principal)
+
+
+def test_the_convention_was_signed_on_the_announced_day_for_the_announced_duration(demo):
+    convention_facts = FACTS["convention"]
     with Session(demo) as session:
         convention = session.exec(select(m.Convention)).one()
-    assert convention.name == "CTG Tarbes Lourdes Pyrénées Sud"
-    assert convention.signed_on == date(2023, 5, 30)
-    assert (convention.ends_on - convention.starts_on).days + 1 in (1461, 1462)  # four years
+    assert convention.name == convention_facts["nom"]
+    assert convention.signed_on == convention_facts["signee_le"]
+    start = convention.starts_on
+    years = convention_facts["duree_annees"]
+    assert convention.ends_on == date(start.year + years, start.month, start.day) - timedelta(days=1)
 
 
-def test_every_representative_of_the_press_release_signs(demo):
-    text = PRESS_RELEASE.read_text(encoding="utf-8").replace("- ", "-")
-    people = ["Thierry Lavit", "Sylvie Mazurek", "Odette Menvielle-Larrousse", "Ange Mur", "Christian Gélis",
-              "Bertrand Perriot-Bocquel", "Marc Begorre", "Jacques Baby", "Gaby Laquet", "Etienne Ducongé"]
-    assert all(person in text for person in people)
+def test_actions_and_indicators_cover_every_announced_domain(demo):
     with Session(demo) as session:
-        representatives = " ; ".join(r or "" for r in session.exec(select(m.Signatory.representative)).all())
-    for person in people:
-        assert person in representatives
+        action_domains = set(session.exec(select(m.Action.domain_code)).all())
+        indicator_domains = set(session.exec(select(m.Indicator.domain_code)).all())
+    announced = set(FACTS["domaines"]["codes"])
+    assert len(announced) == 10
+    assert announced <= action_domains and announced <= indicator_domains
+
+
+def test_the_caf_funds_both_announced_levers(demo):
+    caf = FACTS["bonus"]["financeur"]
+    with Session(demo) as session:
+        caf_levers = set(
+            session.exec(
+                select(m.FundingLine.lever_code)
+                .join(m.Organisation, m.Organisation.id == m.FundingLine.funder_id)
+                .where(m.Organisation.code == caf)
+            ).all()
+        )
+    for lever in FACTS["leviers_caf"]:
+        assert caf_levers & set(lever["codes"]), lever["libelle"]
+
+
+def test_the_bonus_reaches_every_kind_of_facility_the_signing_named(demo):
+    with Session(demo) as session:
+        types = set(
+            session.exec(
+                select(m.Facility.type)
+                .join(m.FundingLine, m.FundingLine.facility_id == m.Facility.id)
+                .where(m.FundingLine.lever_code == "bonus_territoire")
+            ).all()
+        )
+    assert set(FACTS["bonus"]["types_equipements_cites"]) <= types
+
+
+def test_a_cooperation_officer_post_runs_the_technical_committee(demo):
+    with Session(demo) as session:
+        titles = session.exec(select(m.CoordinationPost.title)).all()
+    assert any(FACTS["gouvernance"]["poste_de_cooperation"] in title.lower() for title in titles)
 
 
 def test_the_demo_covers_all_ten_domains_with_actions_and_indicators(demo):
@@ -64,8 +128,13 @@ def test_the_demo_covers_all_ten_domains_with_actions_and_indicators(demo):
 def test_the_demo_has_late_done_and_exactly_one_abandoned_action():
     today = date(2026, 11, 26)
     statuses = [row["statut"] for row in rows("actions")]
-    late = [row for row in rows("actions") if row["date_fin"] and date.fromisoformat(row["date_fin"]) < today
-            and row["statut"] not in ("realisee", "abandonnee")]
+    late = [
+        row
+        for row in rows("actions")
+        if row["date_fin"]
+        and date.fromisoformat(row["date_fin"]) < today
+        and row["statut"] not in ("realisee", "abandonnee")
+    ]
     assert statuses.count("abandonnee") == 1
     assert statuses.count("realisee") >= 3
     assert len(late) >= 5
