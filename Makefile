@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench check clean-venv
+.PHONY: run test lint bench check clean-venv
 
 # Starts the app on the embedded SQLite database. The demo convention is loaded only into a
 # database that holds no data yet: a user's data is never wiped or re-seeded.
@@ -14,9 +14,16 @@ run: $(VENV)/.app-installed
 
 # Installs what the tests need (Python packages from the lock, PostgreSQL and Chromium from
 # Debian when missing), then runs the whole suite, PostgreSQL and browser tests included.
-test: $(VENV)/.dev-installed
+test: lint
 	scripts/ensure-system-packages
 	$(BIN)/python -m pytest
+
+# Style, types and the layer contract (import-linter; tests/test_layers.py checks the pages).
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.dev-installed
 	scripts/ensure-system-packages

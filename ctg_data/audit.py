@@ -3,7 +3,9 @@
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Table, inspect
 from sqlmodel import Session, SQLModel
 
 from ctg_data.models import AuditEvent
@@ -12,7 +14,7 @@ from ctg_data.models import AuditEvent
 IGNORED = {"created_at", "updated_at", "version"}
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date | datetime):
@@ -20,7 +22,7 @@ def _plain(value):
     return value
 
 
-def snapshot(record: SQLModel) -> dict:
+def snapshot(record: SQLModel) -> dict[str, Any]:
     return {
         name: _plain(getattr(record, name))
         for name in record.__class__.model_fields
@@ -28,17 +30,23 @@ def snapshot(record: SQLModel) -> dict:
     }
 
 
+def _table(record: SQLModel) -> Table:
+    # SQLModel's typing has no `__table__` and types `__tablename__` as str or callable: ask the mapper.
+    table: Table = inspect(type(record)).local_table
+    return table
+
+
 def record_key(record: SQLModel) -> str:
-    keys = [str(getattr(record, c.name)) for c in record.__table__.primary_key.columns]
+    keys = [str(getattr(record, c.name)) for c in _table(record).primary_key.columns]
     return "/".join(keys)
 
 
 def audit(session: Session, *, actor: str, operation: str, record: SQLModel,
-          before: dict | None, after: dict | None, reason: str | None = None) -> None:
+          before: dict[str, Any] | None, after: dict[str, Any] | None, reason: str | None = None) -> None:
     session.add(AuditEvent(
         actor=actor,
         operation=operation,
-        table_name=record.__tablename__,
+        table_name=_table(record).name,
         record_key=record_key(record),
         before=None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
         after=None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True),

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any, TextIO
 
 import pandas as pd
-from babel.numbers import format_decimal
 from sqlalchemy import Engine
 
 from ctg_data import formats as fmt
@@ -26,7 +27,7 @@ from ctg_data.funding import (
     tolerance_settings,
 )
 from ctg_data.queries import funding as q
-from ctg_data.rules.bonus import ActivityFacts, FacilityFacts, days_open, facility_due, find_rate
+from ctg_data.rules.bonus import ActivityFacts, FacilityFacts, RateRow, days_open, facility_due, find_rate
 from ctg_data.rules.reconciliation import BONUS_LEVER, Flag, reconcile
 from ctg_data.vocabulary import FACILITY_TYPE_LABELS, FacilityType, RateBasis
 
@@ -57,7 +58,7 @@ def bonus_reconciliation(engine: Engine, convention_id: int, years: tuple[int, .
     rates = q.rate_rows(engine, years, lever=BONUS_LEVER)
     sums = fold_sums(q.funding_sums(engine, convention_id, years, link="facility",
                                     levers=(BONUS_LEVER,)))
-    comments = defaultdict(list)
+    comments: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
     for row in q.funding_comments(engine, convention_id, years, BONUS_LEVER):
         comments[(row["facility_id"], row["year"])].append(row["comment"])
     signatories = q.signatory_codes(engine, convention_id)
@@ -97,7 +98,7 @@ def bonus_reconciliation(engine: Engine, convention_id: int, years: tuple[int, .
 def manager_totals(report: pd.DataFrame) -> pd.DataFrame:
     """Per manager (the one the bonus is paid to): the sums of its facility rows. A due amount
     that cannot be computed is counted apart, never summed as zero."""
-    totals: dict[str, dict] = {}
+    totals: dict[str, dict[str, Any]] = {}
     for row in report.itertuples(index=False):
         entry = totals.setdefault(row.manager, {
             "manager": row.manager, "manager_name": row.manager_name, "facilities": 0, "due": None,
@@ -113,7 +114,7 @@ def manager_totals(report: pd.DataFrame) -> pd.DataFrame:
 
 
 def facility_detail(engine: Engine, convention_id: int, facility_code: str,
-                    years: tuple[int, ...]) -> dict | None:
+                    years: tuple[int, ...]) -> dict[str, Any] | None:
     """One facility's page: identity, activity over the years, the barème rows of its type and
     class (marking the one applied each year), the computation per year and its funding lines."""
     facts_rows = q.facilities_with_activity(engine, convention_id, years, facility_code=facility_code)
@@ -160,18 +161,18 @@ BASIS_LABELS = {"par_place": "par place", "par_heure": "par heure", "forfait": "
                 "par_etp": "par ETP", "taux_cout": "taux du coût"}
 
 
-def _by_facility(rows: list[dict]):
+def _by_facility(rows: list[dict[str, Any]]) -> Iterable[tuple[dict[str, Any], dict[int, ActivityFacts]]]:
     """Group the one-query rows: the facility's columns once, its activity by year."""
-    grouped: dict[int, tuple[dict, dict[int, ActivityFacts]]] = {}
+    grouped: dict[int, tuple[dict[str, Any], dict[int, ActivityFacts]]] = {}
     for row in rows:
-        facility, activities = grouped.setdefault(row["facility_id"], (row, {}))
+        _, activities = grouped.setdefault(row["facility_id"], (row, {}))
         if row["activity_year"] is not None:
             activities[row["activity_year"]] = ActivityFacts(
                 row["activity_places"], row["hours_delivered"], row["hours_billed"], row["fte"])
     return grouped.values()
 
 
-def _quantity(rate, facility: FacilityFacts, activity: ActivityFacts | None):
+def _quantity(rate: RateRow | None, facility: FacilityFacts, activity: ActivityFacts | None) -> Decimal | int | None:
     """The number the rate multiplies (as RULES.md step 2 picks it), for display and scripts."""
     if rate is None:
         return None
@@ -184,28 +185,24 @@ def _quantity(rate, facility: FacilityFacts, activity: ActivityFacts | None):
     return None
 
 
-def _base_label(rate, quantity) -> str:
+def _base_label(rate: RateRow | None, quantity: Decimal | int | None) -> str:
     if rate is None:
         return fmt.DASH
     if rate.basis == RateBasis.FORFAIT:
         return "forfait"
     if quantity is None:
         return "non renseignée"
-    unit = {RateBasis.PAR_PLACE: "places", RateBasis.PAR_HEURE: "h", RateBasis.PAR_ETP: "ETP"}
+    unit: dict[str, str] = {RateBasis.PAR_PLACE: "places", RateBasis.PAR_HEURE: "h", RateBasis.PAR_ETP: "ETP"}
     return f"{fmt.smart_number(quantity)} {unit.get(rate.basis, '')}".strip()
 
 
-def rate_money(amount: Decimal) -> str:
-    # Barème rates go below the cent (0,155 €/h): never round them for display.
-    return format_decimal(amount, format="#,##0.00##", locale=fmt.LOCALE) + "\u00a0€"
-
-
-def _rate_label(rate) -> str:
+def _rate_label(rate: RateRow | None) -> str:
     if rate is None:
         return "sans barème"
-    per = {RateBasis.PAR_PLACE: " / place", RateBasis.PAR_HEURE: " / heure",
-           RateBasis.PAR_ETP: " / ETP", RateBasis.FORFAIT: " (forfait)"}.get(rate.basis, "")
-    text = rate_money(rate.amount) + per
+    suffixes: dict[str, str] = {RateBasis.PAR_PLACE: " / place", RateBasis.PAR_HEURE: " / heure",
+                                RateBasis.PAR_ETP: " / ETP", RateBasis.FORFAIT: " (forfait)"}
+    per = suffixes.get(rate.basis, "")
+    text = fmt.exact_money(rate.amount) + per
     bounds = [f"plancher {fmt.money(rate.floor)}" if rate.floor is not None else "",
               f"plafond {fmt.money(rate.cap)}" if rate.cap is not None else ""]
     bounds = [b for b in bounds if b]
@@ -218,7 +215,7 @@ SCRIPT_COLUMNS = ["convention", "equipement", "type", "annee", "base", "taux", "
                   "verse", "ecart", "alertes"]
 
 
-def script_rows(engine: Engine, conventions: list[dict], year: int) -> list[dict]:
+def script_rows(engine: Engine, conventions: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
     """One row per facility of each convention for `year`, raw values (Decimal, codes)."""
     rows = []
     for convention in conventions:
@@ -231,7 +228,7 @@ def script_rows(engine: Engine, conventions: list[dict], year: int) -> list[dict
     return rows
 
 
-def script_csv(rows: list[dict], stream) -> None:
+def script_csv(rows: list[dict[str, Any]], stream: TextIO) -> None:
     """Machine-readable: comma, dot decimals, flag codes joined by ';', empty when unknown."""
     writer = csv.DictWriter(stream, fieldnames=SCRIPT_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -239,7 +236,7 @@ def script_csv(rows: list[dict], stream) -> None:
         writer.writerow({key: _plain(key, value) for key, value in row.items()})
 
 
-def script_table(rows: list[dict]) -> str:
+def script_table(rows: list[dict[str, Any]]) -> str:
     """For a person at a terminal: French numbers and flag labels, aligned columns."""
     if not rows:
         return "Aucun équipement pour cette année."
@@ -253,7 +250,7 @@ def script_table(rows: list[dict]) -> str:
     return "\n".join("  ".join(line).rstrip() for line in lines)
 
 
-def _plain(key: str, value) -> str:
+def _plain(key: str, value: Any) -> str:
     if value is None:
         return ""
     if key == "alertes":
@@ -265,7 +262,7 @@ def _plain(key: str, value) -> str:
     return str(value)
 
 
-def _french(key: str, value) -> str:
+def _french(key: str, value: Any) -> str:
     if key == "alertes":
         return " ; ".join(Flag(code).label_fr for code in value) if value else ""
     if value is None:
@@ -273,7 +270,7 @@ def _french(key: str, value) -> str:
     if key in ("du", "notifie", "verse", "ecart"):
         return fmt.number(value, 2)
     if key == "taux":
-        return format_decimal(value, format="#,##0.00##", locale=fmt.LOCALE)
+        return fmt.exact_number(value, 2)
     if key == "base":
         return fmt.smart_number(value)
     return str(value)

@@ -36,7 +36,7 @@ def export_frame(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
     return frame[list(headers)].rename(columns=headers).reset_index(drop=True)
 
 
-def neutralise(value):
+def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
@@ -50,7 +50,7 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     return result
 
 
-def _clean(value):
+def _clean(value: object) -> object:
     """None for every flavour of "missing", plain Python values for the rest."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
         return None
@@ -61,7 +61,7 @@ def _clean(value):
     return value
 
 
-def _csv_text(value) -> str:
+def _csv_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any, TypeGuard
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -63,25 +64,27 @@ class Sums:
 
 def add(left: Decimal | None, right: Decimal | None) -> Decimal | None:
     """Sum where "no amount" stays distinct from zero until some amount is given."""
-    if _missing(left):
-        return None if _missing(right) else right
-    return left if _missing(right) else left + right
+    if _present(left) and _present(right):
+        return left + right
+    if _present(left):
+        return left
+    return right if _present(right) else None
 
 
-def total(values: Iterable) -> Decimal | None:
+def total(values: Iterable[Decimal | None]) -> Decimal | None:
     result = None
     for value in values:
         result = add(result, value)
     return result
 
 
-def _missing(value) -> bool:
-    return value is None or value != value  # NaN, should pandas have produced one
+def _present(value: Decimal | None) -> TypeGuard[Decimal]:
+    return value is not None and value == value  # NaN is missing too, should pandas have produced one
 
 
-def fold_sums(rows: Iterable[dict]) -> dict[tuple, Sums]:
+def fold_sums(rows: Iterable[dict[str, Any]]) -> dict[tuple[int, str, int], Sums]:
     """SQL rows keyed by (link, lever, year, beneficiary) → one Sums per (link, lever, year)."""
-    folded: dict[tuple, Sums] = {}
+    folded: dict[tuple[int, str, int], Sums] = {}
     for row in rows:
         key = (row["link_id"], row["lever"], row["year"])
         old = folded.get(key, Sums())
@@ -90,7 +93,7 @@ def fold_sums(rows: Iterable[dict]) -> dict[tuple, Sums]:
     return folded
 
 
-def frame(rows: list[dict], columns: list[str], integers: Iterable[str] = ("year",)) -> pd.DataFrame:
+def frame(rows: list[dict[str, Any]], columns: list[str], integers: Iterable[str] = ("year",)) -> pd.DataFrame:
     """A DataFrame that keeps what the database gave: Decimal stays Decimal and a missing value
     stays None (pandas would otherwise turn a column of ints with a gap into floats)."""
     result = pd.DataFrame(rows, columns=columns, dtype=object)
@@ -105,7 +108,7 @@ def flag_text(flags: Iterable[Flag | str]) -> str:
     return f"{FLAG_MARK} " + " ; ".join(labels) if labels else ""
 
 
-def reconciliation_columns(rec: Reconciliation, sums: Sums) -> dict:
+def reconciliation_columns(rec: Reconciliation, sums: Sums) -> dict[str, Any]:
     """The columns every due-vs-paid table shares."""
     return {
         "status": rec.due.status.value, "due": rec.due.amount, "planned": sums.planned,
@@ -177,7 +180,7 @@ def cofunding_report(engine: Engine, convention_id: int, years: tuple[int, ...])
                      "action": line["action"] or "", "action_title": line["action_title"] or "",
                      "gap_paid": None if notified is None or paid is None else paid - notified,
                      "flag_labels": f"{FLAG_MARK} " + " ; ".join(labels) if labels else ""})
-    return frame(rows, list(COFUNDING_HEADERS) + ["lever", "beneficiary"])
+    return frame(rows, [*COFUNDING_HEADERS, "lever", "beneficiary"])
 
 
 COFUNDING_HEADERS = {"lever_label": "Levier", "year": "Année", "action": "Action",
@@ -209,7 +212,7 @@ def sum_by(rows: pd.DataFrame, key: str, columns: Iterable[str]) -> pd.DataFrame
     """Decimal sums of `columns` per value of `key`, in order of first appearance; a group
     where no row gives an amount keeps None (pandas would sum such a group as 0 or NaN)."""
     columns = list(columns)
-    groups: dict = {}
+    groups: dict[Any, list[Any]] = {}
     for row in rows.itertuples(index=False):
         groups.setdefault(getattr(row, key), []).append(row)
     result = [{key: value, **{column: total(getattr(r, column) for r in members)

@@ -7,7 +7,7 @@ what a single row cannot see (links across conventions, values against their ind
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, text
+from sqlalchemy import Engine, func, text
 from sqlmodel import Session, SQLModel, select
 
 
@@ -63,7 +63,7 @@ def violations(session: Session) -> list[Violation]:
     return found
 
 
-def integrity_report(engine) -> tuple[dict[str, int], list[tuple[str, str]]]:
+def integrity_report(engine: Engine) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """Counts and violations as plain data, for the app's cache."""
     with Session(engine) as session:
         return table_counts(session), [(v.rule, v.detail) for v in violations(session)]

@@ -5,6 +5,7 @@ The ten intervention domains and the funding levers are also rows of referential
 (seeded by the first migration) so that the database itself refuses an unknown code.
 """
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -50,7 +51,7 @@ class FacilityType(StrEnum):
     EVS = "evs"
 
 
-FACILITY_TYPE_LABELS = {
+FACILITY_TYPE_LABELS: dict[str, str] = {
     FacilityType.EAJE: "EAJE (crèche, multi-accueil)",
     FacilityType.ALSH: "ALSH (accueil de loisirs)",
     FacilityType.ACCUEIL_JEUNES: "Accueil de jeunes",
@@ -126,6 +127,6 @@ DOMAIN_CODES = tuple(code for code, *_ in DOMAINS)
 LEVER_CODES = tuple(code for code, *_ in LEVERS)
 
 
-def sql_in(values) -> str:
+def sql_in(values: Iterable[str]) -> str:
     """SQL list literal for CHECK constraints built from an enumeration."""
     return "(" + ", ".join(f"'{value}'" for value in values) + ")"

@@ -12,7 +12,7 @@ from ctg_data.funding import FLAG_MARK, total
 from ctg_data.rules.reconciliation import Flag
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.funding_charts import display_frame, table_with_downloads
-from ctg_data.ui.page import start
+from ctg_data.ui.page import run_page, start
 
 bonus_reconciliation = cached_query(report.bonus_reconciliation)
 facility_detail = cached_query(report.facility_detail)
@@ -153,7 +153,7 @@ def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None
     else:
         st.dataframe(display_frame(detail["rates"], {c: c for c in detail["rates"].columns},
                                    money=("Plancher", "Plafond"),
-                                   formatters={"Montant": report.rate_money}),
+                                   formatters={"Montant": fmt.exact_money}),
                      hide_index=True, width="stretch")
     st.markdown("**Financements de l'équipement**")
     if detail["lines"].empty:
@@ -169,4 +169,4 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+!|<>~])", r"\\\1", str(text))
 
 
-main()
+run_page(main)

@@ -63,18 +63,34 @@ def fresh_postgres_url(base_url, template) -> str:
     name = f"ctg_test_{os.getpid()}_{next(_counter)}"
     admin = _admin(base_url)
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        # FILE_COPY: for a small template, copying its files beats PostgreSQL 15's default of
+        # writing every block through the WAL.
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY'))
     admin.dispose()
     return f"{base_url}/{name}"
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drop a test database at once (FORCE ends connections a test left open), so that hundreds
+    of them don't pile up until the server stops."""
+    base, _, name = url.rpartition("/")
+    admin = _admin(base)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path, sqlite_template):
     if request.param == "sqlite":
-        return fresh_sqlite_url(sqlite_template, tmp_path)
+        yield fresh_sqlite_url(sqlite_template, tmp_path)
+        return
     base = request.getfixturevalue("postgres_base_url")
     template = request.getfixturevalue("postgres_template")
-    return fresh_postgres_url(base, template)
+    url = fresh_postgres_url(base, template)
+    yield url
+    engine_for.cache_clear()  # engines of this database cached by the code under test
+    drop_postgres_database(url)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from ctg_data.formats import long_date, money, month_year, number, percent, short_date
+from ctg_data.formats import exact_money, exact_number, long_date, money, month_year, number, percent, short_date
 
 NNBSP, NBSP, DASH = "\u202f", "\u00a0", "—"
 
@@ -91,3 +91,14 @@ def test_month_year_spells_the_month_in_french():
 @pytest.mark.parametrize("formatter", [long_date, short_date, month_year])
 def test_dates_without_value_are_a_dash(formatter):
     assert formatter(None) == DASH
+
+
+def test_exact_money_keeps_every_decimal_and_at_least_the_cents():
+    assert exact_money(Decimal("1234567.8")) == f"1{NNBSP}234{NNBSP}567,80{NBSP}€"
+    assert exact_money(Decimal("-1000")) == f"-1{NNBSP}000,00{NBSP}€"
+    assert exact_money(Decimal("0.155")) == f"0,155{NBSP}€"  # a barème rate per hour, not rounded
+
+
+def test_exact_number_never_shows_a_negative_zero():
+    assert exact_number(Decimal("-0.00"), 2) == "0,00"
+    assert exact_number(Decimal("12.50")) == "12,5"

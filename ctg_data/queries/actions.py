@@ -1,10 +1,15 @@
 """Actions of a convention: the filtered table with computed progress and lateness, the
 roll-ups by domain, and one action's fiche."""
 
+from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, and_, exists, inspect, label, or_, select
+from sqlalchemy.orm import Mapped, aliased
+from sqlmodel import SQLModel, col
 
 from ctg_data import models as m
 from ctg_data.queries.filters import Filters
@@ -16,31 +21,35 @@ ACTION_COLUMNS = ["id", "code", "title", "domain_code", "domain", "domain_positi
                   "pilot", "planned_budget"]
 
 
-def _filtered(filters: Filters):
+def _filtered(filters: Filters) -> list[ColumnElement[bool]]:
     """The WHERE clauses of the shared filters, for actions."""
-    clauses = [m.Action.convention_id == filters.convention_id, m.Action.deleted_at.is_(None)]
+    clauses = [col(m.Action.convention_id) == filters.convention_id, col(m.Action.deleted_at).is_(None)]
     if filters.domain_code:
-        clauses.append(m.Action.domain_code == filters.domain_code)
+        clauses.append(col(m.Action.domain_code) == filters.domain_code)
     if filters.year:
         # Active during the year: started before its end and not ended before its start.
-        clauses.append(or_(m.Action.starts_on.is_(None), m.Action.starts_on <= date(filters.year, 12, 31)))
-        clauses.append(or_(m.Action.ends_on.is_(None), m.Action.ends_on >= date(filters.year, 1, 1)))
+        starts_on, ends_on = col(m.Action.starts_on), col(m.Action.ends_on)
+        clauses.append(or_(starts_on.is_(None), starts_on <= date(filters.year, 12, 31)))
+        clauses.append(or_(ends_on.is_(None), ends_on >= date(filters.year, 1, 1)))
     if filters.insee_code:
         # An action with no commune listed concerns the whole territory.
-        listed = exists().where(m.ActionCommune.action_id == m.Action.id)
-        here = exists().where(and_(m.ActionCommune.action_id == m.Action.id,
-                                   m.ActionCommune.insee_code == filters.insee_code))
+        listed = exists().where(col(m.ActionCommune.action_id) == m.Action.id)
+        here = exists().where(and_(col(m.ActionCommune.action_id) == m.Action.id,
+                                   col(m.ActionCommune.insee_code) == filters.insee_code))
         clauses.append(or_(~listed, here))
     return clauses
 
 
-def _names_by_action(connection, link, name, on, action_ids) -> dict[int, list[str]]:
+def _names_by_action(connection: Connection, link: type[m.ActionPartner | m.ActionCommune],
+                     named: type[SQLModel], name: Mapped[str], on: ColumnElement[bool],
+                     action_ids: list[int]) -> dict[int, list[str]]:
     """Names linked to each action (partners, communes), in one query for all the actions."""
     found: dict[int, list[str]] = {}
     if not action_ids:
         return found
-    query = (select(link.action_id, name).join(name.table, on)
-             .where(link.action_id.in_(action_ids)).order_by(link.action_id, name))
+    linked_action = col(link.action_id)
+    query = (select(linked_action, name).join(named, on)
+             .where(linked_action.in_(action_ids)).order_by(linked_action, name))
     for action_id, value in connection.execute(query):
         found.setdefault(action_id, []).append(value)
     return found
@@ -48,27 +57,27 @@ def _names_by_action(connection, link, name, on, action_ids) -> dict[int, list[s
 
 def actions_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame:
     """One row per action with progress (%), late flag and French status label."""
-    pilot = m.Organisation.__table__.alias("pilot")
+    pilot = aliased(m.Organisation, name="pilot")
     query = (
-        select(m.Action.id, m.Action.code, m.Action.title, m.Action.domain_code,
-               m.Domain.label.label("domain"), m.Domain.position.label("domain_position"),
-               m.Orientation.code.label("orientation_code"), m.Orientation.title.label("orientation"),
-               m.Action.status, m.Action.progress.label("avancement"), m.Action.weight, m.Action.priority,
-               m.Action.starts_on, m.Action.ends_on, pilot.c.name.label("pilot"),
-               m.Action.planned_budget)
-        .join(m.Domain, m.Domain.code == m.Action.domain_code)
-        .join(pilot, pilot.c.id == m.Action.pilot_id)
-        .outerjoin(m.Orientation, m.Orientation.id == m.Action.orientation_id)
+        select(col(m.Action.id), col(m.Action.code), col(m.Action.title), col(m.Action.domain_code),
+               label("domain", col(m.Domain.label)), label("domain_position", col(m.Domain.position)),
+               label("orientation_code", col(m.Orientation.code)), label("orientation", col(m.Orientation.title)),
+               col(m.Action.status), label("avancement", col(m.Action.progress)), col(m.Action.weight),
+               col(m.Action.priority), col(m.Action.starts_on), col(m.Action.ends_on),
+               label("pilot", col(pilot.name)), col(m.Action.planned_budget))
+        .join(m.Domain, col(m.Domain.code) == m.Action.domain_code)
+        .join(pilot, col(pilot.id) == m.Action.pilot_id)
+        .outerjoin(m.Orientation, col(m.Orientation.id) == m.Action.orientation_id)
         .where(*_filtered(filters))
-        .order_by(m.Domain.position, m.Action.code)
+        .order_by(col(m.Domain.position), col(m.Action.code))
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
         ids = [row.id for row in rows]
-        partners = _names_by_action(connection, m.ActionPartner, m.Organisation.name,
-                                    m.Organisation.id == m.ActionPartner.organisation_id, ids)
-        communes = _names_by_action(connection, m.ActionCommune, m.Commune.name,
-                                    m.Commune.insee_code == m.ActionCommune.insee_code, ids)
+        partners = _names_by_action(connection, m.ActionPartner, m.Organisation, col(m.Organisation.name),
+                                    col(m.Organisation.id) == m.ActionPartner.organisation_id, ids)
+        communes = _names_by_action(connection, m.ActionCommune, m.Commune, col(m.Commune.name),
+                                    col(m.Commune.insee_code) == m.ActionCommune.insee_code, ids)
     frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
     # Lists, not joined text: a name may itself contain a comma.
     frame["partners"] = [partners.get(i, []) for i in ids]
@@ -80,49 +89,51 @@ def actions_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame
     return frame
 
 
-def rollup_by(frame: pd.DataFrame, column: str) -> dict:
+def rollup_by(frame: pd.DataFrame, column: str) -> dict[str, float | None]:
     """Weighted progress per value of `column` (e.g. domain_code); None where nothing counts."""
-    def triples(group):
+    def triples(group: pd.DataFrame) -> Iterator[tuple[str, int | None, Decimal]]:
         for status, progress, weight in zip(group["status"], group["progress"], group["weight"], strict=True):
             yield status, None if pd.isna(progress) else int(progress), weight
 
     return {key: rollup(triples(group)) for key, group in frame.groupby(column, sort=False)}
 
 
-def action_fiche(engine: Engine, action_id: int) -> dict | None:
+def action_fiche(engine: Engine, action_id: int) -> dict[str, Any] | None:
     """Everything about one action: fields, partners, communes, notes, indicators, funding."""
     with engine.connect() as connection:
         row = connection.execute(
-            select(m.Action, m.Domain.label.label("domain"), m.Orientation.code.label("orientation_code"),
-                   m.Orientation.title.label("orientation"), m.Organisation.name.label("pilot"))
-            .join(m.Domain, m.Domain.code == m.Action.domain_code)
-            .join(m.Organisation, m.Organisation.id == m.Action.pilot_id)
-            .outerjoin(m.Orientation, m.Orientation.id == m.Action.orientation_id)
-            .where(m.Action.id == action_id, m.Action.deleted_at.is_(None))
+            select(m.Action, label("domain", col(m.Domain.label)), label("orientation_code", col(m.Orientation.code)),
+                   label("orientation", col(m.Orientation.title)), label("pilot", col(m.Organisation.name)))
+            .join(m.Domain, col(m.Domain.code) == m.Action.domain_code)
+            .join(m.Organisation, col(m.Organisation.id) == m.Action.pilot_id)
+            .outerjoin(m.Orientation, col(m.Orientation.id) == m.Action.orientation_id)
+            .where(col(m.Action.id) == action_id, col(m.Action.deleted_at).is_(None))
         ).first()
         if row is None:
             return None
         fiche = dict(row._mapping)
-        fiche.update({column.name: getattr(row, column.name) for column in m.Action.__table__.columns})
+        fiche.update({column.name: getattr(row, column.name) for column in inspect(m.Action).columns})
         fiche["partners"] = connection.execute(
-            select(m.Organisation.name).join(m.ActionPartner, m.ActionPartner.organisation_id == m.Organisation.id)
-            .where(m.ActionPartner.action_id == action_id).order_by(m.Organisation.name)).scalars().all()
+            select(col(m.Organisation.name))
+            .join(m.ActionPartner, col(m.ActionPartner.organisation_id) == m.Organisation.id)
+            .where(col(m.ActionPartner.action_id) == action_id).order_by(col(m.Organisation.name))).scalars().all()
         fiche["communes"] = connection.execute(
-            select(m.Commune.name).join(m.ActionCommune, m.ActionCommune.insee_code == m.Commune.insee_code)
-            .where(m.ActionCommune.action_id == action_id).order_by(m.Commune.name)).scalars().all()
+            select(col(m.Commune.name))
+            .join(m.ActionCommune, col(m.ActionCommune.insee_code) == m.Commune.insee_code)
+            .where(col(m.ActionCommune.action_id) == action_id).order_by(col(m.Commune.name))).scalars().all()
         fiche["notes"] = pd.DataFrame(connection.execute(
-            select(m.ActionNote.noted_on, m.ActionNote.text, m.ActionNote.author)
-            .where(m.ActionNote.action_id == action_id).order_by(m.ActionNote.noted_on.desc())).all(),
+            select(col(m.ActionNote.noted_on), col(m.ActionNote.text), col(m.ActionNote.author))
+            .where(col(m.ActionNote.action_id) == action_id).order_by(col(m.ActionNote.noted_on).desc())).all(),
             columns=["noted_on", "text", "author"])
-        funder = m.Organisation.__table__.alias("funder")
-        beneficiary = m.Organisation.__table__.alias("beneficiary")
+        funder = aliased(m.Organisation, name="funder")
+        beneficiary = aliased(m.Organisation, name="beneficiary")
         fiche["funding"] = pd.DataFrame(connection.execute(
-            select(m.FundingLever.label, m.FundingLine.year, funder.c.name, beneficiary.c.name,
-                   m.FundingLine.planned, m.FundingLine.notified, m.FundingLine.paid)
-            .join(m.FundingLever, m.FundingLever.code == m.FundingLine.lever_code)
-            .join(funder, funder.c.id == m.FundingLine.funder_id)
-            .join(beneficiary, beneficiary.c.id == m.FundingLine.beneficiary_id)
-            .where(m.FundingLine.action_id == action_id)
-            .order_by(m.FundingLine.year, m.FundingLever.position)).all(),
+            select(col(m.FundingLever.label), col(m.FundingLine.year), col(funder.name), col(beneficiary.name),
+                   col(m.FundingLine.planned), col(m.FundingLine.notified), col(m.FundingLine.paid))
+            .join(m.FundingLever, col(m.FundingLever.code) == m.FundingLine.lever_code)
+            .join(funder, col(funder.id) == m.FundingLine.funder_id)
+            .join(beneficiary, col(beneficiary.id) == m.FundingLine.beneficiary_id)
+            .where(col(m.FundingLine.action_id) == action_id)
+            .order_by(col(m.FundingLine.year), col(m.FundingLever.position))).all(),
             columns=["lever", "year", "funder", "beneficiary", "planned", "notified", "paid"])
     return fiche

@@ -1,44 +1,49 @@
 """Conventions: the list, one convention's identity card, and the data version stamp."""
 
+from typing import Any
+
 import pandas as pd
-from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Engine, func, select
+from sqlmodel import Session, col
 
 from ctg_data import models as m
 
 
 def list_conventions(engine: Engine) -> pd.DataFrame:
-    query = select(m.Convention.id, m.Convention.code, m.Convention.name, m.Convention.starts_on,
-                   m.Convention.ends_on).order_by(m.Convention.starts_on.desc(), m.Convention.code)
+    query = (select(col(m.Convention.id), col(m.Convention.code), col(m.Convention.name),
+                    col(m.Convention.starts_on), col(m.Convention.ends_on))
+             .order_by(col(m.Convention.starts_on).desc(), col(m.Convention.code)))
     with engine.connect() as connection:
         return pd.read_sql(query, connection)
 
 
-def convention_card(engine: Engine, convention_id: int) -> dict | None:
+def convention_card(engine: Engine, convention_id: int) -> dict[str, Any] | None:
     """Identity, signatories and counts of one convention, in three small queries."""
     with Session(engine) as session:
         convention = session.get(m.Convention, convention_id)
         if convention is None:
             return None
         signatories = session.execute(
-            select(m.Organisation.name, m.Organisation.type, m.Signatory.representative, m.Signatory.capacity)
-            .join(m.Signatory, m.Signatory.organisation_id == m.Organisation.id)
-            .where(m.Signatory.convention_id == convention_id)
-            .order_by(m.Organisation.name)
+            select(col(m.Organisation.name), col(m.Organisation.type), col(m.Signatory.representative),
+                   col(m.Signatory.capacity))
+            .join(m.Signatory, col(m.Signatory.organisation_id) == m.Organisation.id)
+            .where(col(m.Signatory.convention_id) == convention_id)
+            .order_by(col(m.Organisation.name))
         ).all()
         counts = {}
-        for label, model, extra in (
-            ("actions", m.Action, [m.Action.deleted_at.is_(None)]),
+        tables: tuple[tuple[str, type[m.Action | m.Indicator | m.Facility], list[ColumnElement[bool]]], ...] = (
+            ("actions", m.Action, [col(m.Action.deleted_at).is_(None)]),
             ("indicateurs", m.Indicator, []),
             ("equipements", m.Facility, []),
-        ):
+        )
+        for label, model, extra in tables:
             counts[label] = session.execute(
-                select(func.count()).select_from(model).where(model.convention_id == convention_id, *extra)
+                select(func.count()).select_from(model).where(col(model.convention_id) == convention_id, *extra)
             ).scalar_one()
         communes = session.execute(
-            select(m.Commune.insee_code, m.Commune.name)
-            .join(m.Perimeter, m.Perimeter.insee_code == m.Commune.insee_code)
-            .where(m.Perimeter.convention_id == convention_id).order_by(m.Commune.name)
+            select(col(m.Commune.insee_code), col(m.Commune.name))
+            .join(m.Perimeter, col(m.Perimeter.insee_code) == m.Commune.insee_code)
+            .where(col(m.Perimeter.convention_id) == convention_id).order_by(col(m.Commune.name))
         ).all()
         return {
             "id": convention.id,
@@ -59,4 +64,5 @@ def data_version(engine: Engine) -> int:
     so the next page run after any save — from the app, an import or the command line — sees
     the new data."""
     with engine.connect() as connection:
-        return connection.execute(select(func.coalesce(func.max(m.AuditEvent.id), 0))).scalar_one()
+        latest = connection.execute(select(func.max(col(m.AuditEvent.id)))).scalar_one()
+    return latest or 0  # no event yet

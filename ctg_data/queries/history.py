@@ -6,17 +6,20 @@ yearly activity rows: what a person thinks of as "this record".
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, inspect, or_, select
+from sqlmodel import col
 
 from ctg_data import formats as fmt
 from ctg_data import models as m
-from ctg_data.vocabulary import ACTION_STATUS_LABELS, FACILITY_TYPE_LABELS, DOMAINS, LEVERS
+from ctg_data.vocabulary import ACTION_STATUS_LABELS, DOMAINS, FACILITY_TYPE_LABELS, LEVERS
 
+LOCAL: tzinfo
 try:
     LOCAL = ZoneInfo("Europe/Paris")
 except ZoneInfoNotFoundError:  # no time zone database: times stay in UTC
@@ -24,8 +27,11 @@ except ZoneInfoNotFoundError:  # no time zone database: times stay in UTC
 
 COLUMNS = ["Date", "Par", "Opération", "Élément", "Modifications", "Motif"]
 
+Record = type[m.Action] | type[m.Indicator] | type[m.Facility] | type[m.FundingLine]
+Child = type[m.ActionNote] | type[m.Measurement] | type[m.FacilityActivity]
+
 # kind in the URL → (model, French name, child table and its link column)
-OBJECTS = {
+OBJECTS: dict[str, tuple[Record, str, Child | None, str | None]] = {
     "action": (m.Action, "Action", m.ActionNote, "action_id"),
     "indicateur": (m.Indicator, "Indicateur", m.Measurement, "indicator_id"),
     "equipement": (m.Facility, "Équipement", m.FacilityActivity, "facility_id"),
@@ -78,7 +84,7 @@ def field_label(table: str, name: str) -> str:
     return LABELS.get(table, {}).get(name, name)
 
 
-def local_time(moment) -> str:
+def local_time(moment: datetime | str | None) -> str:
     """A stored timestamp as French local date and time (naive ones are UTC, as SQLite gives them)."""
     if moment is None:
         return fmt.DASH
@@ -89,7 +95,7 @@ def local_time(moment) -> str:
     return moment.astimezone(LOCAL).strftime("%d/%m/%Y %H:%M")
 
 
-def format_value(table: str, name: str, value, organisations: dict[int, str] | None = None) -> str:
+def format_value(table: str, name: str, value: Any, organisations: dict[int, str] | None = None) -> str:
     """A snapshot value (JSON-plain: ISO dates, Decimal as text) as a French reader expects it."""
     if value is None or value == "" or value == []:
         return fmt.DASH
@@ -118,7 +124,7 @@ def format_value(table: str, name: str, value, organisations: dict[int, str] | N
     return str(value)
 
 
-def describe_changes(table: str, before: dict | None, after: dict | None,
+def describe_changes(table: str, before: dict[str, Any] | None, after: dict[str, Any] | None,
                      organisations: dict[int, str] | None = None) -> list[str]:
     """"Champ : avant → après" for every labelled field that differs (every filled one when created)."""
     before, after = before or {}, after or {}
@@ -144,22 +150,25 @@ def conflict_lines(engine: Engine, table: str, changes: list[tuple[str, object, 
 
 def organisation_names(engine: Engine) -> dict[int, str]:
     with engine.connect() as connection:
-        return dict(connection.execute(select(m.Organisation.id, m.Organisation.name)).all())
+        return {id_: name for id_, name in connection.execute(select(col(m.Organisation.id), col(m.Organisation.name)))
+                if id_ is not None}
 
 
-def find_record(engine: Engine, kind: str, key: str, convention_id: int) -> dict | None:
+def find_record(engine: Engine, kind: str, key: str, convention_id: int) -> dict[str, Any] | None:
     """The record `?objet=kind&id=key` names in a convention: by code, or by number."""
     if kind not in OBJECTS or not key:
         return None
     model, name, *_ = OBJECTS[kind]
-    clauses = [model.convention_id == convention_id]
-    by_code = hasattr(model, "code")
+    # The table's columns by name: the kind, hence the model, is only known at run time.
+    table = inspect(model).local_table
+    clauses = [table.c.convention_id == convention_id]
+    by_code = "code" in table.c
     with engine.connect() as connection:
         row = None
         if by_code:
-            row = connection.execute(select(model.__table__).where(model.code == key, *clauses)).first()
+            row = connection.execute(select(table).where(table.c.code == key, *clauses)).first()
         if row is None and str(key).isdigit():
-            row = connection.execute(select(model.__table__).where(model.id == int(key), *clauses)).first()
+            row = connection.execute(select(table).where(table.c.id == int(key), *clauses)).first()
     if row is None:
         return None
     record = dict(row._mapping)
@@ -173,15 +182,17 @@ def find_record(engine: Engine, kind: str, key: str, convention_id: int) -> dict
 def history_frame(engine: Engine, kind: str, record_id: int) -> pd.DataFrame:
     """The audit events of a record and of its children, newest first."""
     model, _, child, link = OBJECTS[kind]
+    table_name, record_key = col(m.AuditEvent.table_name), col(m.AuditEvent.record_key)
     with engine.connect() as connection:
-        targets = [and_(m.AuditEvent.table_name == model.__tablename__, m.AuditEvent.record_key == str(record_id))]
-        if child is not None:
-            child_ids = connection.execute(select(child.id).where(getattr(child, link) == record_id)).scalars().all()
+        targets: list[ColumnElement[bool]] = [and_(table_name == model.__tablename__, record_key == str(record_id))]
+        if child is not None and link is not None:
+            child_ids = connection.execute(
+                select(col(child.id)).where(col(getattr(child, link)) == record_id)).scalars().all()
             if child_ids:
-                targets.append(and_(m.AuditEvent.table_name == child.__tablename__,
-                                    m.AuditEvent.record_key.in_([str(i) for i in child_ids])))
+                targets.append(and_(table_name == child.__tablename__,
+                                    record_key.in_([str(i) for i in child_ids])))
         events = connection.execute(select(m.AuditEvent).where(or_(*targets))
-                                    .order_by(m.AuditEvent.id.desc())).all()
+                                    .order_by(col(m.AuditEvent.id).desc())).all()
     organisations = organisation_names(engine) if events else {}
     rows = []
     for event in events:
@@ -205,9 +216,10 @@ def operation_label(operation: str) -> str:
     return f"{OPERATIONS.get(origin, origin)} : {what}"
 
 
-def element_label(table: str, values: dict) -> str:
+def element_label(table: str, values: dict[str, Any]) -> str:
     if table == "measurements":
-        kind = VALUE_LABELS["type"].get(values.get("type"), values.get("type"))
+        code = values.get("type")
+        kind = None if code is None else VALUE_LABELS["type"].get(code, code)
         return (f"Mesure du {format_value(table, 'measured_on', values.get('measured_on'))} : "
                 f"{format_value(table, 'value', values.get('value'))} ({kind})")
     if table == "action_notes":

@@ -2,9 +2,11 @@
 indicator's measurements; the latest measurements recorded."""
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, and_, func, label, select
+from sqlmodel import col
 
 from ctg_data import models as m
 from ctg_data.queries.filters import Filters
@@ -26,32 +28,32 @@ def indicators_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFr
     """One row per indicator with its current value, attainment, expected attainment and status.
     The latest value per indicator is found in SQL (GROUP BY on the measurements index)."""
     on = as_of(filters, today)
-    current_rows = [m.Measurement.superseded_at.is_(None), m.Measurement.type == MeasurementType.RESULTAT,
-                    m.Measurement.measured_on <= on]
-    latest = (select(m.Measurement.indicator_id, func.max(m.Measurement.measured_on).label("last_on"))
-              .join(m.Indicator, m.Indicator.id == m.Measurement.indicator_id)
-              .where(m.Indicator.convention_id == filters.convention_id, *current_rows)
-              .group_by(m.Measurement.indicator_id).subquery())
-    current = (select(m.Measurement.indicator_id, m.Measurement.value, m.Measurement.measured_on,
-                      m.Measurement.source)
+    current_rows = [col(m.Measurement.superseded_at).is_(None),
+                    col(m.Measurement.type) == MeasurementType.RESULTAT, col(m.Measurement.measured_on) <= on]
+    latest = (select(col(m.Measurement.indicator_id), label("last_on", func.max(col(m.Measurement.measured_on))))
+              .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)
+              .where(col(m.Indicator.convention_id) == filters.convention_id, *current_rows)
+              .group_by(col(m.Measurement.indicator_id)).subquery())
+    current = (select(col(m.Measurement.indicator_id), col(m.Measurement.value), col(m.Measurement.measured_on),
+                      col(m.Measurement.source))
                .join(latest, and_(latest.c.indicator_id == m.Measurement.indicator_id,
                                   latest.c.last_on == m.Measurement.measured_on))
                .where(*current_rows).subquery())
-    clauses = [m.Indicator.convention_id == filters.convention_id]
+    clauses = [col(m.Indicator.convention_id) == filters.convention_id]
     if filters.domain_code:
-        clauses.append(m.Indicator.domain_code == filters.domain_code)
+        clauses.append(col(m.Indicator.domain_code) == filters.domain_code)
     query = (
-        select(m.Indicator.id, m.Indicator.code, m.Indicator.name, m.Indicator.domain_code,
-               m.Domain.label, m.Domain.position, m.Action.code, m.Indicator.unit, m.Indicator.direction,
-               m.Indicator.baseline_value, m.Indicator.baseline_date, m.Indicator.baseline_source,
-               m.Indicator.target_value, m.Indicator.target_date, m.Indicator.frequency,
-               m.Indicator.min_value, m.Indicator.max_value, current.c.value, current.c.measured_on,
-               current.c.source)
-        .join(m.Domain, m.Domain.code == m.Indicator.domain_code)
-        .outerjoin(m.Action, m.Action.id == m.Indicator.action_id)
+        select(col(m.Indicator.id), col(m.Indicator.code), col(m.Indicator.name), col(m.Indicator.domain_code),
+               col(m.Domain.label), col(m.Domain.position), col(m.Action.code), col(m.Indicator.unit),
+               col(m.Indicator.direction), col(m.Indicator.baseline_value), col(m.Indicator.baseline_date),
+               col(m.Indicator.baseline_source), col(m.Indicator.target_value), col(m.Indicator.target_date),
+               col(m.Indicator.frequency), col(m.Indicator.min_value), col(m.Indicator.max_value),
+               current.c.value, current.c.measured_on, current.c.source)
+        .join(m.Domain, col(m.Domain.code) == m.Indicator.domain_code)
+        .outerjoin(m.Action, col(m.Action.id) == m.Indicator.action_id)
         .outerjoin(current, current.c.indicator_id == m.Indicator.id)
         .where(*clauses)
-        .order_by(m.Domain.position, m.Indicator.code)
+        .order_by(col(m.Domain.position), col(m.Indicator.code))
     )
     with engine.connect() as connection:
         frame = pd.DataFrame(connection.execute(query).all(), columns=INDICATOR_COLUMNS)
@@ -64,8 +66,9 @@ def indicators_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFr
     return frame
 
 
-def _facts(row) -> IndicatorFacts:
-    def value(x):
+def _facts(row: Any) -> IndicatorFacts:
+    """One row of `frame.itertuples()` (pandas types its rows loosely) as the rule's facts."""
+    def value(x: Any) -> Any:
         return None if pd.isna(x) else x
 
     return IndicatorFacts(
@@ -75,13 +78,13 @@ def _facts(row) -> IndicatorFacts:
 
 
 def measurements_frame(engine: Engine, indicator_id: int, *, include_superseded: bool = False) -> pd.DataFrame:
-    clauses = [m.Measurement.indicator_id == indicator_id]
+    clauses = [col(m.Measurement.indicator_id) == indicator_id]
     if not include_superseded:
-        clauses.append(m.Measurement.superseded_at.is_(None))
-    query = (select(m.Measurement.measured_on, m.Measurement.value, m.Measurement.type, m.Measurement.source,
-                    m.Measurement.comment, m.Measurement.recorded_by, m.Measurement.recorded_at,
-                    m.Measurement.superseded_at)
-             .where(*clauses).order_by(m.Measurement.measured_on, m.Measurement.recorded_at))
+        clauses.append(col(m.Measurement.superseded_at).is_(None))
+    query = (select(col(m.Measurement.measured_on), col(m.Measurement.value), col(m.Measurement.type),
+                    col(m.Measurement.source), col(m.Measurement.comment), col(m.Measurement.recorded_by),
+                    col(m.Measurement.recorded_at), col(m.Measurement.superseded_at))
+             .where(*clauses).order_by(col(m.Measurement.measured_on), col(m.Measurement.recorded_at)))
     with engine.connect() as connection:
         return pd.DataFrame(connection.execute(query).all(),
                             columns=["measured_on", "value", "type", "source", "comment", "recorded_by",
@@ -90,11 +93,12 @@ def measurements_frame(engine: Engine, indicator_id: int, *, include_superseded:
 
 def latest_measurements(engine: Engine, convention_id: int, limit: int = 8) -> pd.DataFrame:
     """The values most recently recorded (not measured): what changed since the last visit."""
-    query = (select(m.Measurement.recorded_at, m.Measurement.measured_on, m.Indicator.code, m.Indicator.name,
-                    m.Measurement.value, m.Indicator.unit, m.Measurement.superseded_at)
-             .join(m.Indicator, m.Indicator.id == m.Measurement.indicator_id)
-             .where(m.Indicator.convention_id == convention_id)
-             .order_by(m.Measurement.recorded_at.desc(), m.Measurement.measured_on.desc())
+    query = (select(col(m.Measurement.recorded_at), col(m.Measurement.measured_on), col(m.Indicator.code),
+                    col(m.Indicator.name), col(m.Measurement.value), col(m.Indicator.unit),
+                    col(m.Measurement.superseded_at))
+             .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)
+             .where(col(m.Indicator.convention_id) == convention_id)
+             .order_by(col(m.Measurement.recorded_at).desc(), col(m.Measurement.measured_on).desc())
              .limit(limit))
     with engine.connect() as connection:
         return pd.DataFrame(connection.execute(query).all(),

@@ -2,9 +2,11 @@
 
 import json
 from datetime import date
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, inspect, select
+from sqlmodel import col
 
 from ctg_data import models as m
 from ctg_data.formats import smart_number
@@ -15,7 +17,7 @@ from ctg_data.rules.indicators import IndicatorStatus, domain_attainment
 from ctg_data.vocabulary import ACTION_STATUS_LABELS, DOMAINS, ActionStatus
 
 
-def steering_summary(engine: Engine, filters: Filters, today: date) -> dict:
+def steering_summary(engine: Engine, filters: Filters, today: date) -> dict[str, pd.DataFrame]:
     """Everything the overview and the domain page show, from two small per-convention queries."""
     actions = actions_frame(engine, filters, today)
     indicators = indicators_frame(engine, filters, today)
@@ -43,9 +45,10 @@ def steering_summary(engine: Engine, filters: Filters, today: date) -> dict:
 
 def orientations_frame(engine: Engine, convention_id: int, domain_code: str) -> pd.DataFrame:
     """A domain's orientations, including those that have no action yet."""
-    query = (select(m.Orientation.code, m.Orientation.title)
-             .where(m.Orientation.convention_id == convention_id, m.Orientation.domain_code == domain_code)
-             .order_by(m.Orientation.code))
+    query = (select(col(m.Orientation.code), col(m.Orientation.title))
+             .where(col(m.Orientation.convention_id) == convention_id,
+                    col(m.Orientation.domain_code) == domain_code)
+             .order_by(col(m.Orientation.code)))
     with engine.connect() as connection:
         return pd.DataFrame(connection.execute(query).all(), columns=["code", "title"])
 
@@ -57,17 +60,17 @@ def action_status_counts(actions: pd.DataFrame) -> dict[str, int]:
 
 def lever_totals(engine: Engine, filters: Filters) -> pd.DataFrame:
     """Planned, notified and paid per lever, summed in SQL for the convention (and year)."""
-    clauses = [m.FundingLine.convention_id == filters.convention_id]
+    clauses = [col(m.FundingLine.convention_id) == filters.convention_id]
     if filters.year:
-        clauses.append(m.FundingLine.year == filters.year)
+        clauses.append(col(m.FundingLine.year) == filters.year)
     if filters.domain_code:
-        clauses.append(m.FundingLine.domain_code == filters.domain_code)
-    query = (select(m.FundingLever.label, func.sum(m.FundingLine.planned), func.sum(m.FundingLine.notified),
-                    func.sum(m.FundingLine.paid))
-             .join(m.FundingLever, m.FundingLever.code == m.FundingLine.lever_code)
+        clauses.append(col(m.FundingLine.domain_code) == filters.domain_code)
+    query = (select(col(m.FundingLever.label), func.sum(col(m.FundingLine.planned)),
+                    func.sum(col(m.FundingLine.notified)), func.sum(col(m.FundingLine.paid)))
+             .join(m.FundingLever, col(m.FundingLever.code) == m.FundingLine.lever_code)
              .where(*clauses)
-             .group_by(m.FundingLever.label, m.FundingLever.position)
-             .order_by(m.FundingLever.position))
+             .group_by(col(m.FundingLever.label), col(m.FundingLever.position))
+             .order_by(col(m.FundingLever.position)))
     with engine.connect() as connection:
         return pd.DataFrame(connection.execute(query).all(), columns=["lever", "planned", "notified", "paid"])
 
@@ -76,26 +79,32 @@ def recent_changes(engine: Engine, convention_id: int, limit: int = 10) -> pd.Da
     """The latest measurements recorded and the latest action status changes, newest first."""
     with engine.connect() as connection:
         measures = connection.execute(
-            select(m.Measurement.recorded_at, m.Measurement.measured_on, m.Indicator.name,
-                   m.Measurement.value, m.Indicator.unit)
-            .join(m.Indicator, m.Indicator.id == m.Measurement.indicator_id)
-            .where(m.Indicator.convention_id == convention_id, m.Measurement.superseded_at.is_(None))
-            .order_by(m.Measurement.recorded_at.desc(), m.Measurement.measured_on.desc())
+            select(col(m.Measurement.recorded_at), col(m.Measurement.measured_on), col(m.Indicator.name),
+                   col(m.Measurement.value), col(m.Indicator.unit))
+            .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)
+            .where(col(m.Indicator.convention_id) == convention_id, col(m.Measurement.superseded_at).is_(None))
+            .order_by(col(m.Measurement.recorded_at).desc(), col(m.Measurement.measured_on).desc())
             .limit(limit)).all()
         # Status changes are read from the audit trail: the only place that knows the before.
+        as_record_key = func.cast(col(m.Action.id), inspect(m.AuditEvent).columns["record_key"].type)
         events = connection.execute(
-            select(m.AuditEvent.at, m.AuditEvent.before, m.AuditEvent.after, m.Action.title)
-            .join(m.Action, m.AuditEvent.record_key == func.cast(m.Action.id, m.AuditEvent.record_key.type))
-            .where(m.AuditEvent.table_name == "actions", m.AuditEvent.before.is_not(None),
-                   m.Action.convention_id == convention_id)
-            .order_by(m.AuditEvent.id.desc()).limit(200)).all()
+            select(col(m.AuditEvent.at), col(m.AuditEvent.before), col(m.AuditEvent.after), col(m.Action.title))
+            .join(m.Action, col(m.AuditEvent.record_key) == as_record_key)
+            .where(col(m.AuditEvent.table_name) == "actions", col(m.AuditEvent.before).is_not(None),
+                   col(m.Action.convention_id) == convention_id)
+            .order_by(col(m.AuditEvent.id).desc()).limit(200)).all()
     rows = [{"at": at, "date": measured_on, "kind": "Mesure", "what": f"{name} : {smart_number(value)} {unit}".strip()}
             for at, measured_on, name, value, unit in measures]
     for at, before, after, title in events:
-        old, new = json.loads(before).get("status"), json.loads(after).get("status")
+        old, new = _status(before), _status(after)
         if old != new:
             rows.append({"at": at, "date": at.date() if hasattr(at, "date") else at, "kind": "Statut d'action",
                          "what": f"{title} : {ACTION_STATUS_LABELS[ActionStatus(old)]} → "
                                  f"{ACTION_STATUS_LABELS[ActionStatus(new)]}"})
     frame = pd.DataFrame(rows, columns=["at", "date", "kind", "what"])
     return frame.sort_values("at", ascending=False).head(limit).reset_index(drop=True)
+
+
+def _status(snapshot: str | None) -> Any:
+    """The status an audit snapshot (JSON text, any value as stored) records; None without one."""
+    return json.loads(snapshot).get("status") if snapshot is not None else None

@@ -36,8 +36,11 @@ def rollup(actions: Iterable[tuple[str, int | None, Decimal | float | None]]) ->
     for status, avancement, weight in actions:
         if status == ActionStatus.ABANDONNEE:
             continue
+        progress = action_progress(status, avancement)
+        if progress is None:  # no status-based progress to weigh (only abandoned actions lack one)
+            continue
         w = Decimal(str(weight)) if weight is not None else Decimal(1)
-        weighted += w * action_progress(status, avancement)
+        weighted += w * progress
         total_weight += w
     if total_weight == 0:
         return None

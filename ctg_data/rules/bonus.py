@@ -14,11 +14,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 
+from ctg_data.formats import NBSP, exact_money, exact_number
 from ctg_data.vocabulary import FACILITY_TYPE_LABELS, RateBasis
 
 CENT = Decimal("0.01")
-NNBSP = "\u202f"  # thousands separator in French (what Babel's fr_FR produces)
-NBSP = "\u00a0"  # before € and %
 
 
 @dataclass(frozen=True)
@@ -135,8 +134,8 @@ def facility_due(facility: FacilityFacts, activity: ActivityFacts | None,
         return Due(DueStatus.ACTIVITE_MANQUANTE, None, rate, (base, *notes), year, lever)
     with localcontext() as ctx:
         ctx.prec = 50  # far beyond the cent, so the single final rounding is the only one
-        steps = [base, *_bounds(base.value, rate.floor, rate.cap)]
-        steps += _proration(steps[-1].value, days, year)
+        steps = [base, *_bounds(_amount(base), rate.floor, rate.cap)]
+        steps += _proration(_amount(steps[-1]), days, year)
     return _finish(steps, notes, rate, year, lever)
 
 
@@ -153,13 +152,13 @@ def post_due(post: PostFacts, rates: Iterable[RateRow], *, year: int,
         ctx.prec = 50
         if rate.basis == RateBasis.PAR_ETP:
             value = post.fte * rate.amount
-            base = Step("base", f"{_fr_number(post.fte)} ETP × {_fr_money(rate.amount)}", value)
+            base = Step("base", f"{exact_number(post.fte)} ETP × {exact_money(rate.amount)}", value)
         elif rate.basis == RateBasis.TAUX_COUT:
             if post.annual_cost is None:
                 step = Step("missing", f"coût annuel du poste {post.code} non renseigné", None)
                 return Due(DueStatus.COUT_MANQUANT, None, rate, (step,), year, lever)
             value = post.annual_cost * rate.amount / 100
-            label = f"coût annuel {_fr_money(post.annual_cost)} × {_fr_number(rate.amount)}{NBSP}%"
+            label = f"coût annuel {exact_money(post.annual_cost)} × {exact_number(rate.amount)}{NBSP}%"
             base = Step("base", label, value)
         else:
             raise ValueError(f"base {rate.basis!r} is not defined for a post")
@@ -167,10 +166,10 @@ def post_due(post: PostFacts, rates: Iterable[RateRow], *, year: int,
         # The barème's plafond is per ETP (RULES.md); a plancher is not defined for posts.
         if rate.cap is not None and value > rate.cap * post.fte:
             limit = rate.cap * post.fte
-            label = (f"ramené au plafond de {_fr_money(limit)} "
-                     f"({_fr_money(rate.cap)} × {_fr_number(post.fte)} ETP)")
+            label = (f"ramené au plafond de {exact_money(limit)} "
+                     f"({exact_money(rate.cap)} × {exact_number(post.fte)} ETP)")
             steps.append(Step("cap", label, limit))
-        steps += _proration(steps[-1].value, days, year)
+        steps += _proration(_amount(steps[-1]), days, year)
     return _finish(steps, (), rate, year, lever)
 
 
@@ -184,7 +183,7 @@ def explain_fr(due: Due) -> str:
             text = step.label_fr
             base_value = step.value
         elif step.kind in ("floor", "cap"):
-            text += ("" if bounded else f" = {_fr_money(base_value)}") + f", {step.label_fr}"
+            text += ("" if bounded else f" = {exact_money(base_value)}") + f", {step.label_fr}"
             bounded = True
         elif step.kind == "proration":
             text += f" × {step.label_fr}"
@@ -192,7 +191,7 @@ def explain_fr(due: Due) -> str:
         elif step.kind == "rounding":
             # After a bound without proration the bound already states the final amount.
             if prorated or not bounded:
-                text += f" = {_fr_money(step.value)}"
+                text += f" = {exact_money(step.value)}"
         else:
             remarks.append(step.label_fr)
     return " — ".join(part for part in (text, *remarks) if part)
@@ -202,25 +201,25 @@ def _facility_base(facility: FacilityFacts, activity: ActivityFacts | None, rate
                    year: int) -> Step:
     """The yearly amount before bounds, or a "missing" step when the activity it needs is absent."""
     if rate.basis == RateBasis.FORFAIT:
-        return Step("base", f"forfait {_fr_money(rate.amount)}", rate.amount)
+        return Step("base", f"forfait {exact_money(rate.amount)}", rate.amount)
     if rate.basis == RateBasis.PAR_PLACE:
         places = activity.places if activity and activity.places is not None else facility.places
         if places is None:
             return Step("missing", f"nombre de places inconnu en {year}", None)
         unit = "place" if places <= 1 else "places"
-        label = f"{_fr_number(places)} {unit} × {_fr_money(rate.amount)}"
+        label = f"{exact_number(places)} {unit} × {exact_money(rate.amount)}"
         return Step("base", label, Decimal(places) * rate.amount)
     if rate.basis == RateBasis.PAR_HEURE:
         hours = activity.hours_delivered if activity else None
         if hours is None:
             return Step("missing", f"heures réalisées {year} non renseignées", None)
-        label = f"{_fr_number(hours)} heures réalisées × {_fr_money(rate.amount)}/h"
+        label = f"{exact_number(hours)} heures réalisées × {exact_money(rate.amount)}/h"
         return Step("base", label, hours * rate.amount)
     if rate.basis == RateBasis.PAR_ETP:
         fte = activity.fte if activity else None
         if fte is None:
             return Step("missing", f"ETP {year} non renseignés", None)
-        return Step("base", f"{_fr_number(fte)} ETP × {_fr_money(rate.amount)}", fte * rate.amount)
+        return Step("base", f"{exact_number(fte)} ETP × {exact_money(rate.amount)}", fte * rate.amount)
     raise ValueError(f"base {rate.basis!r} is not defined for a facility")
 
 
@@ -229,10 +228,10 @@ def _bounds(value: Decimal, floor: Decimal | None, cap: Decimal | None) -> list[
     steps = []
     if floor is not None and value < floor:
         value = floor
-        steps.append(Step("floor", f"porté au plancher de {_fr_money(floor)}", value))
+        steps.append(Step("floor", f"porté au plancher de {exact_money(floor)}", value))
     if cap is not None and value > cap:
         value = cap
-        steps.append(Step("cap", f"ramené au plafond de {_fr_money(cap)}", value))
+        steps.append(Step("cap", f"ramené au plafond de {exact_money(cap)}", value))
     return steps
 
 
@@ -259,23 +258,13 @@ def _no_rate(label: str, year: int, lever: str) -> Due:
 
 
 def _finish(steps: list[Step], notes: tuple[Step, ...], rate: RateRow, year: int, lever: str) -> Due:
-    amount = steps[-1].value.quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = _amount(steps[-1]).quantize(CENT, rounding=ROUND_HALF_UP)
     steps.append(Step("rounding", "arrondi au centime", amount))
     return Due(DueStatus.CALCULE, amount, rate, (*steps, *notes), year, lever)
 
 
-def _fr_number(value: Decimal | int, min_decimals: int = 0) -> str:
-    """French digits: U+202F between thousands, comma for decimals, as many decimals as the
-    value needs (so a rate of 0,155 € is not shown as 0,16 €), at least `min_decimals`."""
-    value = Decimal(value)
-    exponent = value.normalize().as_tuple().exponent
-    decimals = max(min_decimals, -exponent if exponent < 0 else 0)
-    text = f"{abs(value):,.{decimals}f}"
-    whole, _, fraction = text.partition(".")
-    whole = whole.replace(",", NNBSP)
-    sign = "-" if value < 0 and text.strip("0.,") else ""
-    return sign + whole + ("," + fraction if fraction else "")
-
-
-def _fr_money(value: Decimal) -> str:
-    return f"{_fr_number(value, 2)}{NBSP}€"
+def _amount(step: Step) -> Decimal:
+    """The running amount of a step that carries one (base, bounds, proration)."""
+    if step.value is None:
+        raise ValueError(f"step {step.kind!r} carries no amount")
+    return step.value

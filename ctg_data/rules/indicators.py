@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import overload
 
 from ctg_data.vocabulary import FREQUENCY_MONTHS, Direction, Frequency
 
@@ -51,6 +52,10 @@ def attainment(current: float, reference: float, target: float, direction: str) 
     return (current - reference) / (target - reference)
 
 
+@overload
+def clip(ratio: float) -> float: ...
+@overload
+def clip(ratio: None) -> None: ...
 def clip(ratio: float | None) -> float | None:
     return None if ratio is None else min(1.0, max(0.0, ratio))
 
@@ -95,7 +100,7 @@ class Assessment:
 
 def assess(facts: IndicatorFacts, today: date, settings: StatusSettings = StatusSettings()) -> Assessment:
     """The status of RULES.md, evaluated at the current value's date."""
-    if None in (facts.baseline_value, facts.target_value):
+    if facts.baseline_value is None or facts.target_value is None:
         return Assessment(IndicatorStatus.INCOMPLET, None, None)
     if facts.current_value is None or facts.current_date is None:
         return Assessment(IndicatorStatus.A_RENSEIGNER, None, None)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from ctg_data.rules.bonus import NBSP, Due, DueStatus, _fr_money, _fr_number
+from ctg_data.formats import NBSP, exact_money, exact_number
+from ctg_data.rules.bonus import Due, DueStatus
 
 BONUS_LEVER = "bonus_territoire"
 
@@ -91,8 +92,8 @@ def reconcile(
     unexpected = frozenset(totals.beneficiaries - allowed_beneficiaries)
 
     raised = {
-        Flag.ECART_NOTIFIE: gap_notified is not None and abs(gap_notified) > tolerance,
-        Flag.TROP_VERSE: not nothing_notified and paid is not None and paid > notified,
+        Flag.ECART_NOTIFIE: gap_notified is not None and tolerance is not None and abs(gap_notified) > tolerance,
+        Flag.TROP_VERSE: notified is not None and paid is not None and not nothing_notified and paid > notified,
         Flag.VERSE_SANS_NOTIFICATION: nothing_notified and _positive(paid),
         Flag.EQUIPEMENT_FERME: is_closed_all_year and money_moved,
         Flag.ACTIVITE_MANQUANTE: due.status == DueStatus.ACTIVITE_MANQUANTE,
@@ -113,17 +114,17 @@ def explain_flag_fr(rec: Reconciliation, flag: Flag) -> str:
     """Short French reason for one flag, with the figures an advisor needs to check it."""
     due = rec.due
     if flag == Flag.ECART_NOTIFIE:
-        text = (f"notifié {_fr_money(rec.notified)} pour {_fr_money(due.amount)} dus : "
-                f"écart de {_fr_money(rec.gap_notified)}")
-        if due.amount:
+        text = (f"notifié {exact_money(rec.notified)} pour {exact_money(due.amount)} dus : "
+                f"écart de {exact_money(rec.gap_notified)}")
+        if due.amount and rec.gap_notified is not None:
             share = (rec.gap_notified * 100 / due.amount).quantize(Decimal("0.1"), ROUND_HALF_UP)
-            text += f" ({_fr_number(share, 1)}{NBSP}%)"
+            text += f" ({exact_number(share, 1)}{NBSP}%)"
         return text
     if flag == Flag.TROP_VERSE:
-        return (f"versé {_fr_money(rec.paid)} pour {_fr_money(rec.notified)} notifiés : "
-                f"{_fr_money(rec.gap_paid)} de trop")
+        return (f"versé {exact_money(rec.paid)} pour {exact_money(rec.notified)} notifiés : "
+                f"{exact_money(rec.gap_paid)} de trop")
     if flag == Flag.VERSE_SANS_NOTIFICATION:
-        return f"versé {_fr_money(rec.paid)} sans montant notifié"
+        return f"versé {exact_money(rec.paid)} sans montant notifié"
     if flag == Flag.EQUIPEMENT_FERME:
         return f"fermé toute l'année {due.year} mais {_money_moved_fr(rec)}"
     if flag == Flag.ACTIVITE_MANQUANTE:
@@ -156,9 +157,9 @@ def _positive(value: Decimal | None) -> bool:
 def _money_moved_fr(rec: Reconciliation) -> str:
     parts = []
     if _positive(rec.notified):
-        parts.append(f"{_fr_money(rec.notified)} notifiés")
+        parts.append(f"{exact_money(rec.notified)} notifiés")
     if _positive(rec.paid):
-        parts.append(f"{_fr_money(rec.paid)} versés")
+        parts.append(f"{exact_money(rec.paid)} versés")
     return " et ".join(parts)
 
 

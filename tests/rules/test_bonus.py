@@ -15,7 +15,6 @@ from ctg_data.rules.bonus import (
     FacilityFacts,
     PostFacts,
     RateRow,
-    _fr_money,
     days_in_year,
     days_open,
     explain_fr,
@@ -364,9 +363,3 @@ def test_explanation_of_a_capped_post_shows_the_cap_per_fte():
     assert explain_fr(due) == (
         f"coût annuel 90{NNBSP}000,00{NBSP}€ × 62,43{NBSP}% = 56{NNBSP}187,00{NBSP}€, "
         f"ramené au plafond de 24{NNBSP}000,00{NBSP}€ (48{NNBSP}000,00{NBSP}€ × 0,5 ETP)")
-
-
-def test_french_money_format_uses_narrow_spaces_and_a_comma():
-    assert _fr_money(Decimal("1234567.8")) == f"1{NNBSP}234{NNBSP}567,80{NBSP}€"
-    assert _fr_money(Decimal("-1000")) == f"-1{NNBSP}000,00{NBSP}€"
-    assert _fr_money(Decimal("0")) == f"0,00{NBSP}€"
