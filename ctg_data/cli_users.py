@@ -95,6 +95,25 @@ def cmd_set_role(args) -> int:
     return _run(action)
 
 
+def cmd_directory(args) -> int:
+    from ctg_data.accounts import set_directory_sign_in
+
+    def action():
+        set_directory_sign_in(db.get_engine(), actor=COMMAND_LINE, email=args.email, allowed=not args.off)
+        state = "n'est plus ouvert" if args.off else "est ouvert"
+        print(f"Le compte {args.email} {state} à la connexion par l'annuaire.")
+    return _run(action)
+
+
+def cmd_sign_out(args) -> int:
+    from ctg_data.accounts import end_sessions
+
+    def action():
+        end_sessions(db.get_engine(), actor=COMMAND_LINE, email=args.email)
+        print(f"Sessions ouvertes de {args.email} fermées (au prochain clic de chacune).")
+    return _run(action)
+
+
 def cmd_list(_args) -> int:
     from ctg_data.accounts import list_users
 
@@ -103,7 +122,7 @@ def cmd_list(_args) -> int:
         print("Aucun compte. Créez le premier administrateur : ctg user add ADRESSE --role admin")
         return 0
     for user in users.itertuples(index=False):
-        extra = " · annuaire seulement" if user.sso_only else ""
+        extra = " · annuaire seulement" if user.sso_only else (" · annuaire ouvert" if user.directory else "")
         extra += " · mot de passe à changer" if user.must_change_password else ""
         organisation = f" ({user.organisation})" if user.organisation else ""
         print(f"{user.email:40} {user.role:11}{organisation} · {user.state}{extra}")
@@ -151,7 +170,8 @@ def register(commands) -> None:
                              ("enable", cmd_enable, "réactiver un compte"),
                              ("reset-password", cmd_reset_password,
                               "nouveau mot de passe provisoire (affiché une fois) et déverrouillage"),
-                             ("unlock", cmd_unlock, "déverrouiller un compte après trop d'échecs")):
+                             ("unlock", cmd_unlock, "déverrouiller un compte après trop d'échecs"),
+                             ("sign-out", cmd_sign_out, "fermer toutes les sessions ouvertes d'un compte")):
         command = sub.add_parser(name, help=text)
         command.add_argument("email")
         command.set_defaults(func=func)
@@ -161,6 +181,11 @@ def register(commands) -> None:
     role.add_argument("--role", required=True, choices=ROLES)
     role.add_argument("--organisation", help="code de l'organisation (obligatoire pour un partenaire)")
     role.set_defaults(func=cmd_set_role)
+
+    directory = sub.add_parser("directory", help="ouvrir un compte à mot de passe à la connexion par l'annuaire")
+    directory.add_argument("email")
+    directory.add_argument("--off", action="store_true", help="retirer la connexion par l'annuaire")
+    directory.set_defaults(func=cmd_directory)
 
     sub.add_parser("list", help="lister les comptes").set_defaults(func=cmd_list)
 

@@ -6,9 +6,12 @@ Money is NUMERIC with two decimals, read back as Decimal. Enumerated columns are
 text guarded by CHECK constraints: portable across SQLite and PostgreSQL, and easy to migrate.
 """
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any, Literal, Protocol, TypeAlias
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import CheckConstraint, DateTime, Index, Numeric, UniqueConstraint, text
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
@@ -37,16 +40,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def money(*, nullable: bool = True, default=None):
+# What a foreign key may do when the row it points at is deleted (sqlmodel's OnDeleteType).
+OnDelete: TypeAlias = Literal["CASCADE", "SET NULL", "RESTRICT"]
+
+
+def money(*, nullable: bool = True, default: Decimal | None = None) -> Any:
     return Field(default=default, sa_type=Numeric(14, 2, asdecimal=True), nullable=nullable)
 
 
-def rate(*, nullable: bool = True):
+def rate(*, nullable: bool = True) -> Any:
     # Barème amounts go below the cent (0,15 € per hour) and percentages have two decimals.
     return Field(default=None, sa_type=Numeric(14, 4, asdecimal=True), nullable=nullable)
 
 
-def timestamp(*, nullable: bool = False, default_factory=utcnow):
+def timestamp(*, nullable: bool = False, default_factory: Callable[[], datetime | None] = utcnow) -> Any:
     return Field(
         default_factory=default_factory,
         sa_column_kwargs={"nullable": nullable},
@@ -54,18 +61,19 @@ def timestamp(*, nullable: bool = False, default_factory=utcnow):
     )
 
 
-def fk(target: str, *, nullable: bool = False, index: bool = True, ondelete: str | None = None):
+def fk(target: str, *, nullable: bool = False, index: bool = True, ondelete: OnDelete | None = None) -> Any:
     return Field(
         default=None if nullable else ...,
         foreign_key=target,
         nullable=nullable,
         index=index,
-        ondelete=ondelete,
+        # Field's own "not given" (its typing has no None): the foreign key then has no ON DELETE.
+        ondelete=PydanticUndefined if ondelete is None else ondelete,
     )
 
 
 @declared_attr.directive
-def versioned(cls) -> dict:
+def versioned(cls: Any) -> dict[str, Any]:  # cls: the model being mapped (SQLModel types no __table__)
     """Mapper arguments of a record edited through forms (optimistic locking): every UPDATE and
     DELETE carries `WHERE version = <version read>`, so that a save from a stale read changes
     no row and fails (StaleDataError) instead of overwriting someone else's edit. The writers
@@ -515,3 +523,22 @@ class SignInEvent(SQLModel, table=True):
     user_id: int | None = Field(default=None, index=True)
     client: str | None = Field(default=None, max_length=64)
     detail: str | None = None
+
+
+# ---------------------------------------------------------------- typing helpers
+
+# The records edited through forms: each carries the `version` of optimistic locking (`versioned`).
+Versioned: TypeAlias = (Orientation | Action | Indicator | Facility | FacilityActivity | RateRow | CoordinationPost
+                        | FundingLine)
+
+
+class _WithId(Protocol):
+    id: int | None
+
+
+def stored_id(record: _WithId) -> int:
+    """The id of a record read from the database or flushed to it. The models type it `int | None`
+    because a new record has none until it is flushed."""
+    if record.id is None:
+        raise ValueError(f"{type(record).__name__} has no id: it was never flushed")
+    return record.id

@@ -1,6 +1,7 @@
 """Comptes et accès (administrators): accounts, roles, passwords, locks, and who sees a
 restricted convention — what `ctg user …` does, from the browser. Every change goes through
-ctg_data.accounts, which checks the role again and writes the audit trail."""
+ctg_data.accounts, which checks the role again and writes the audit trail. Addresses and
+messages are shown escaped: an address is user text."""
 
 import pandas as pd
 import streamlit as st
@@ -10,8 +11,8 @@ from ctg_data import formats as fmt
 from ctg_data.actors import ROLE_LABELS, Actor, Role
 from ctg_data.permissions import PermissionDenied, require_manage_accounts
 from ctg_data.ui.data import engine
-from ctg_data.ui.page import start_plain
-from ctg_data.ui.text import local_day
+from ctg_data.ui.page import run_page, start_plain
+from ctg_data.ui.text import escape_markdown, local_day
 
 ISSUED = "comptes_issued_password"  # shown once, then forgotten
 NOTICE = "comptes_notice"
@@ -40,12 +41,12 @@ def main() -> None:
 def _messages() -> None:
     notice = st.session_state.pop(NOTICE, None)
     if notice:
-        st.success(notice)
+        st.success(escape_markdown(notice))
     issued = st.session_state.pop(ISSUED, None)
     if issued:
         email, password = issued
-        st.warning(f"Mot de passe provisoire de {email}, affiché une seule fois : transmettez-le à la "
-                   "personne, qui le changera à sa première connexion.")
+        st.warning(f"Mot de passe provisoire de {escape_markdown(email)}, affiché une seule fois : "
+                   "transmettez-le à la personne, qui le changera à sa première connexion.")
         st.code(password, language=None)
 
 
@@ -60,7 +61,7 @@ def _run(action) -> bool:
     try:
         action()
     except (accounts.AccountError, PermissionDenied) as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error)))
         return False
     return True
 
@@ -76,11 +77,17 @@ def _table(users: pd.DataFrame) -> None:
         "Organisation": users["organisation"],
         "État": users["state"].map(STATE_LABELS),
         "Mot de passe à changer": users["must_change_password"].map({True: "oui", False: ""}),
-        "Connexion": users["sso_only"].map({True: "annuaire seulement", False: "mot de passe"}),
+        "Connexion": [_sign_in_ways(row) for row in users.itertuples(index=False)],
         "Dernière connexion": [fmt.short_date(local_day(moment)) if moment is not None and not pd.isna(moment)
                                else fmt.DASH for moment in users["last_login_at"]],
         "Conventions réservées": users["conventions"],
     }), hide_index=True, width="stretch", alt="Comptes de l'application")
+
+
+def _sign_in_ways(user) -> str:
+    if user.sso_only:
+        return "annuaire seulement"
+    return "mot de passe et annuaire" if user.directory else "mot de passe"
 
 
 def _role_and_organisation(prefix: str, role: str = Role.LECTEUR.value, organisation: str = ""):
@@ -147,6 +154,23 @@ def _edit(actor: Actor, users: pd.DataFrame) -> None:
     if user["state"] == "verrouillé" and columns[2].button("Déverrouiller", key="comptes_unlock") and _run(
             lambda: accounts.unlock_user(engine(), actor=actor, email=email)):
         _done(f"Compte {email} déverrouillé.")
+    _sessions_and_directory(actor, email, user)
+
+
+def _sessions_and_directory(actor: Actor, email: str, user: pd.Series) -> None:
+    columns = st.columns(2)
+    if columns[0].button("Fermer ses sessions", key="comptes_end_sessions",
+                         help="Les sessions ouvertes de ce compte se ferment à leur prochain clic.") and _run(
+            lambda: accounts.end_sessions(engine(), actor=actor, email=email)):
+        _done(f"Sessions de {email} fermées.")
+    if user["sso_only"]:
+        return
+    allowed = bool(user["directory"])
+    label = "Retirer la connexion par l'annuaire" if allowed else "Ouvrir à la connexion par l'annuaire"
+    if columns[1].button(label, key="comptes_directory",
+                         help="Un compte à mot de passe ne s'ouvre par l'annuaire que si vous l'y ouvrez.") and _run(
+            lambda: accounts.set_directory_sign_in(engine(), actor=actor, email=email, allowed=not allowed)):
+        _done(f"Connexion par l'annuaire {'retirée à' if allowed else 'ouverte pour'} {email}.")
 
 
 def _access(actor: Actor, users: pd.DataFrame) -> None:
@@ -179,4 +203,4 @@ def _save_access(actor: Actor, code: str, restricted: bool, before: set[str], af
     accounts.set_restricted(engine(), actor=actor, convention_code=code, restricted=restricted)
 
 
-main()
+run_page(main)

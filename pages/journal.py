@@ -6,8 +6,8 @@ import streamlit as st
 
 from ctg_data import accounts
 from ctg_data.permissions import PermissionDenied, require_read_audit
-from ctg_data.ui.data import cached_query
-from ctg_data.ui.page import start_plain
+from ctg_data.ui.data import cached_query, engine
+from ctg_data.ui.page import run_page, start_plain
 
 audit_events = cached_query(accounts.audit_events)
 
@@ -16,7 +16,7 @@ OPERATIONS = {
     "connexion": "Connexion",
     "connexion:échec": "Échec de connexion",
     "connexion:verrouillage": "Verrouillage après échecs",
-    "connexion:refus": "Connexion refusée (verrouillé ou désactivé)",
+    "connexion:refus": "Tentative refusée (attente ou verrouillage en cours)",
     "connexion:annuaire-refus": "Connexion par l'annuaire refusée",
     "connexion:confirmation": "Mot de passe actuel confirmé",
     "déconnexion": "Déconnexion",
@@ -27,6 +27,8 @@ OPERATIONS = {
     "compte:mot-de-passe-réinitialisé": "Mot de passe réinitialisé",
     "compte:mot-de-passe-changé": "Mot de passe changé",
     "compte:déverrouillage": "Compte déverrouillé",
+    "compte:annuaire": "Connexion par l'annuaire autorisée ou retirée",
+    "compte:sessions-fermées": "Sessions du compte fermées",
     "convention:accès": "Accès à une convention (réservée ou non)",
     "convention:membre": "Accès donné à une convention",
     "convention:retrait": "Accès retiré à une convention",
@@ -42,7 +44,9 @@ def main() -> None:
         return
     everything = st.toggle("Toutes les modifications de données (pas seulement les comptes et les accès)",
                            key="journal_everything")
-    events = audit_events(access_only=not everything, limit=LIMIT)
+    # Sign-in events are read fresh: they do not move the data version that keys the cache.
+    events = accounts.journal(audit_events(access_only=not everything, limit=LIMIT),
+                              accounts.sign_in_events(engine(), limit=LIMIT), LIMIT)
     if events.empty:
         st.info("Aucun événement enregistré.")
         return
@@ -56,7 +60,7 @@ def main() -> None:
     st.caption(f"{len(events)} événement(s), les {LIMIT} plus récents au plus. Les mots de passe et "
                "leurs empreintes ne sont jamais enregistrés ici.")
     st.dataframe(pd.DataFrame({
-        "Date (UTC)": pd.to_datetime(events["at"], utc=True).dt.strftime("%d/%m/%Y %H:%M:%S"),
+        "Date (UTC)": events["at"].dt.strftime("%d/%m/%Y %H:%M:%S"),
         "Par": events["actor"],
         "Opération": events["operation"].map(lambda op: OPERATIONS.get(op, op)),
         "Table": events["table_name"],
@@ -67,4 +71,4 @@ def main() -> None:
     }), hide_index=True, width="stretch", alt="Journal des événements")
 
 
-main()
+run_page(main)

@@ -1,6 +1,7 @@
 """Accounts and sign-in against the database (SQLite and PostgreSQL): argon2id hashes, the
-password policy, growing delays and the lock, the same answer for unknown addresses, disabled
-accounts, forced changes, directory sign-in, administration, demo accounts and `ctg user`."""
+password policy, growing waits and the lock, the same answer for unknown addresses, disabled
+accounts, forced changes, directory sign-in, administration, demo accounts and `ctg user`.
+Concurrent attempts and client addresses: tests/test_signin_throttle.py."""
 
 import json
 import re
@@ -21,13 +22,6 @@ from ctg_data.permissions import PermissionDenied
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 GOOD = "bonne-phrase-2026"
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
-
-
-@pytest.fixture(autouse=True)
-def forget_unknown_addresses():
-    accounts.UNKNOWN.clear()
-    yield
-    accounts.UNKNOWN.clear()
 
 
 @pytest.fixture
@@ -66,10 +60,31 @@ def events(engine, operation=None) -> list[m.AuditEvent]:
         return list(session.exec(query).all())
 
 
+def sign_ins(engine, operation=None) -> list[m.SignInEvent]:
+    with Session(engine) as session:
+        query = select(m.SignInEvent).order_by(m.SignInEvent.id)
+        if operation:
+            query = query.where(m.SignInEvent.operation == operation)
+        return list(session.exec(query).all())
+
+
 def fail(engine, email, password="mauvais-mot-2026", now=NOW) -> accounts.AuthError:
     with pytest.raises(accounts.AuthError) as raised:
         accounts.verify_credentials(engine, email, password, now)
     return raised.value
+
+
+def fail_in_turn(engine, email, count, start=NOW, password="mauvais-mot-2026"):
+    """`count` wrong passwords, each at the first moment the previous answer allows.
+    Returns the waits announced and the moment of the last attempt."""
+    moment, waits = start, []
+    for number in range(count):
+        if number:
+            moment += timedelta(seconds=waits[-1])
+        error = fail(engine, email, password, moment)
+        assert error.message == accounts.GENERIC_FAILURE  # checked, not refused for waiting
+        waits.append(error.delay)
+    return waits, moment
 
 
 # ------------------------------------------------------------------ passwords
@@ -126,52 +141,62 @@ def test_the_right_password_gives_the_accounts_actor_and_records_the_sign_in(db)
     assert actor == Actor(email="agent@ville.fr", role=Role.PARTENAIRE, user_id=account.id,
                           organisation_id=account.organisation_id)
     assert aware(account.last_login_at) == NOW
-    assert [e.operation for e in events(db, "connexion")] == ["connexion"]
+    assert [e.operation for e in sign_ins(db, "connexion")] == ["connexion"]
 
 
-def test_wrong_passwords_in_a_loop_get_growing_delays_then_a_lock(db):
-    delays = [fail(db, "agent@ville.fr").delay for _ in range(5)]
-    assert delays == [0, 1, 2, 4, 8]
+def test_wrong_passwords_in_a_loop_get_growing_waits_then_a_lock_at_exactly_five(db):
+    waits, last = fail_in_turn(db, "agent@ville.fr", 5)
+    assert waits == [0, 1, 2, 4, 15 * 60]
+    assert last == NOW + timedelta(seconds=7)  # five tries take 0 + 1 + 2 + 4 seconds at least
     account = user(db, "agent@ville.fr")
     assert account.failed_attempts == 5
-    assert aware(account.locked_until) == NOW + timedelta(minutes=15)
-    assert len(events(db, "connexion:verrouillage")) == 1
-    assert len(events(db, "connexion:échec")) == 5
+    assert aware(account.locked_until) == last + timedelta(minutes=15)
+    assert len(sign_ins(db, "connexion:verrouillage")) == 1
+    assert len(sign_ins(db, "connexion:échec")) == 5
+
+
+def test_an_attempt_before_the_wait_ends_is_refused_without_checking_the_password(db, monkeypatch):
+    fail(db, "agent@ville.fr")
+    fail(db, "agent@ville.fr")  # second failure: one second to wait
+    checked = []
+    monkeypatch.setattr(passwords, "verify_password", lambda *args: checked.append(args) or True)
+    early = fail(db, "agent@ville.fr", GOOD, NOW + timedelta(milliseconds=500))
+    assert early.message == "Trop de tentatives : réessayez dans 1 seconde."
+    assert checked == [] and user(db, "agent@ville.fr").failed_attempts == 2
+    assert [e.operation for e in sign_ins(db)][-1] == "connexion:refus"
 
 
 def test_a_locked_account_refuses_even_the_right_password_until_the_lock_ends(db):
-    for _ in range(5):
-        fail(db, "agent@ville.fr")
-    refused = fail(db, "agent@ville.fr", GOOD, NOW + timedelta(minutes=14))
-    assert refused.message == accounts.GENERIC_FAILURE
-    assert events(db, "connexion:refus")
-    actor = accounts.verify_credentials(db, "agent@ville.fr", GOOD, NOW + timedelta(minutes=16))
+    _, last = fail_in_turn(db, "agent@ville.fr", 5)
+    refused = fail(db, "agent@ville.fr", GOOD, last + timedelta(minutes=14))
+    assert refused.message == "Trop de tentatives : réessayez dans 1 minute."
+    assert json.loads(sign_ins(db, "connexion:refus")[-1].detail)["motif"] == "verrouillage en cours"
+    actor = accounts.verify_credentials(db, "agent@ville.fr", GOOD, last + timedelta(minutes=16))
     assert actor.email == "agent@ville.fr"
     account = user(db, "agent@ville.fr")
-    assert account.failed_attempts == 0 and account.locked_until is None
+    assert account.failed_attempts == 0 and account.locked_until is None and account.not_before is None
 
 
 def test_a_success_resets_the_count_of_failures(db):
     fail(db, "agent@ville.fr")
     fail(db, "agent@ville.fr")
-    accounts.verify_credentials(db, "agent@ville.fr", GOOD, NOW)
-    assert fail(db, "agent@ville.fr").delay == 0
+    accounts.verify_credentials(db, "agent@ville.fr", GOOD, NOW + timedelta(seconds=1))
+    assert fail(db, "agent@ville.fr", now=NOW + timedelta(seconds=1)).delay == 0
 
 
 def test_lock_settings_come_from_the_environment(db, monkeypatch):
     monkeypatch.setenv("CTG_LOCK_AFTER", "3")
     monkeypatch.setenv("CTG_LOCK_MINUTES", "2")
-    for _ in range(3):
-        fail(db, "agent@ville.fr")
-    assert aware(user(db, "agent@ville.fr").locked_until) == NOW + timedelta(minutes=2)
+    _, last = fail_in_turn(db, "agent@ville.fr", 3)
+    assert aware(user(db, "agent@ville.fr").locked_until) == last + timedelta(minutes=2)
     assert accounts.AuthSettings.from_env().session_minutes == 30
 
 
-def test_an_unknown_address_gets_the_same_answer_and_the_same_delays(db):
-    known = [fail(db, "agent@ville.fr") for _ in range(4)]
-    unknown = [fail(db, "personne@ville.fr") for _ in range(4)]
-    assert [e.message for e in unknown] == [e.message for e in known] == [accounts.GENERIC_FAILURE] * 4
-    assert [e.delay for e in unknown] == [e.delay for e in known]
+def test_an_unknown_address_gets_the_same_answers_the_same_waits_and_the_same_lock(db):
+    known, _ = fail_in_turn(db, "agent@ville.fr", 6)
+    unknown, _ = fail_in_turn(db, "personne@ville.fr", 6)
+    assert unknown == known
+    assert fail(db, "personne@ville.fr").message == fail(db, "agent@ville.fr").message
 
 
 def test_an_unknown_address_costs_one_argon2_verification_like_a_known_one(db, monkeypatch):
@@ -199,16 +224,17 @@ def test_a_disabled_account_cannot_sign_in_and_is_told_nothing_more(db):
 def test_an_account_without_password_signs_in_only_through_the_directory(db):
     accounts.create_user(db, actor=COMMAND_LINE, email="sso@caf.fr", role="conseiller", sso_only=True)
     assert fail(db, "sso@caf.fr", "").message == accounts.GENERIC_FAILURE
-    assert accounts.directory_sign_in(db, "SSO@caf.fr", NOW).role == Role.CONSEILLER
+    assert accounts.directory_sign_in(db, "SSO@caf.fr", NOW, email_verified=True).role == Role.CONSEILLER
 
 
 def test_the_directory_gives_no_access_to_an_address_without_an_account(db):
     with pytest.raises(accounts.AuthError, match="Aucun compte n'est associé à cette adresse"):
-        accounts.directory_sign_in(db, "inconnu@caf.fr", NOW)
+        accounts.directory_sign_in(db, "inconnu@caf.fr", NOW, email_verified=True)
+    accounts.set_directory_sign_in(db, actor=COMMAND_LINE, email="agent@ville.fr", allowed=True)
     accounts.disable_user(db, actor=COMMAND_LINE, email="agent@ville.fr")
     with pytest.raises(accounts.AuthError):
-        accounts.directory_sign_in(db, "agent@ville.fr", NOW)
-    assert len(events(db, "connexion:annuaire-refus")) == 2
+        accounts.directory_sign_in(db, "agent@ville.fr", NOW, email_verified=True)
+    assert len(sign_ins(db, "connexion:annuaire-refus")) == 2
 
 
 # ------------------------------------------------------------------ forced change
@@ -236,8 +262,7 @@ def test_a_password_change_needs_the_current_password_and_a_good_new_one(db):
 
 
 def test_a_reset_password_is_temporary_and_unlocks_the_account(db):
-    for _ in range(5):
-        fail(db, "agent@ville.fr")
+    fail_in_turn(db, "agent@ville.fr", 5)
     temporary = accounts.reset_password(db, actor=COMMAND_LINE, email="agent@ville.fr")
     account = user(db, "agent@ville.fr")
     assert account.must_change_password and account.locked_until is None and account.failed_attempts == 0
@@ -293,10 +318,12 @@ def test_the_audit_trail_never_holds_a_password_or_its_hash(db):
     actor = accounts.verify_credentials(db, "new@ville.fr", temporary, NOW)
     accounts.change_own_password(db, actor, temporary, GOOD, GOOD, NOW)
     written = " ".join(f"{e.before} {e.after} {e.reason}" for e in events(db))
+    written += " ".join(f"{e.email} {e.detail}" for e in sign_ins(db))
     for secret in (issued.temporary_password, temporary, GOOD, "mot-de-passe-tapé-2026", "$argon2"):
         assert secret not in written
-    assert {"compte:création", "connexion", "connexion:échec", "compte:mot-de-passe-réinitialisé",
-            "compte:mot-de-passe-changé"} <= {e.operation for e in events(db)}
+    assert {"compte:création", "compte:mot-de-passe-réinitialisé", "compte:mot-de-passe-changé"} <= \
+        {e.operation for e in events(db)}
+    assert {"connexion", "connexion:échec", "connexion:confirmation"} <= {e.operation for e in sign_ins(db)}
     created = json.loads(events(db, "compte:création")[-1].after)
     assert "password_hash" not in created and created["password_set"] is True
 
@@ -304,8 +331,7 @@ def test_the_audit_trail_never_holds_a_password_or_its_hash(db):
 def test_list_users_tells_each_accounts_state(db):
     accounts.create_user(db, actor=COMMAND_LINE, email="off@ville.fr", role="lecteur")
     accounts.disable_user(db, actor=COMMAND_LINE, email="off@ville.fr")
-    for _ in range(5):
-        fail(db, "agent@ville.fr")
+    fail_in_turn(db, "agent@ville.fr", 5)
     states = dict(zip(*(accounts.list_users(db, NOW)[c] for c in ("email", "state")), strict=True))
     assert states == {"agent@ville.fr": "verrouillé", "off@ville.fr": "désactivé"}
 
@@ -395,3 +421,73 @@ def test_ctg_user_creates_the_first_admin_with_a_password_printed_once(ctg, sqli
     assert ctg(sqlite_url, "user", "disable", "chef@ville.fr").returncode == 0
     assert "désactivé" in ctg(sqlite_url, "user", "list").stdout
     assert ctg(sqlite_url, "user", "disable", "nobody@ville.fr").returncode == 1
+
+
+# ------------------------------------------------------------------ secrets and sessions
+
+def test_a_password_typed_into_the_address_field_is_never_stored(db):
+    typed = "Secret-Tapé-Ici-2026"
+    fail(db, typed, "n'importe-quoi-2026")
+    fail(db, "inconnu@ville.fr", "n'importe-quoi-2026")
+    with Session(db) as session:
+        stored = [" ".join(str(v) for v in row) for row in session.exec(select(m.SignInEvent)).all()]
+        stored += [" ".join(str(v) for v in row) for row in session.exec(select(m.SignInThrottle)).all()]
+        stored += [f"{e.actor} {e.before} {e.after}" for e in session.exec(select(m.AuditEvent)).all()]
+    assert not any(typed.lower() in text.lower() for text in stored)
+    assert [e.email for e in sign_ins(db, "connexion:échec")] == [
+        "(saisie qui n'est pas une adresse)", "inconnu@ville.fr"]
+    journal = accounts.journal(accounts.audit_events(db), accounts.sign_in_events(db))
+    assert not journal.astype(str).apply(lambda column: column.str.contains(typed, case=False)).any().any()
+
+
+def test_the_journal_merges_account_changes_and_sign_ins_newest_first(db):
+    fail(db, "agent@ville.fr")
+    accounts.set_role(db, actor=COMMAND_LINE, email="agent@ville.fr", role="lecteur")
+    merged = accounts.journal(accounts.audit_events(db), accounts.sign_in_events(db), limit=3)
+    assert len(merged) == 3 and merged["at"].is_monotonic_decreasing
+    assert {"compte:rôle", "connexion:échec"} <= set(merged["operation"])
+
+
+@pytest.mark.parametrize("change", [
+    lambda db, actor: accounts.change_own_password(db, actor, GOOD, "Autre-phrase-2027", "Autre-phrase-2027", NOW),
+    lambda db, actor: accounts.set_role(db, actor=COMMAND_LINE, email=actor.email, role="lecteur"),
+    lambda db, actor: accounts.reset_password(db, actor=COMMAND_LINE, email=actor.email),
+    lambda db, actor: accounts.end_sessions(db, actor=COMMAND_LINE, email=actor.email),
+    lambda db, actor: accounts.sign_out_everywhere(db, actor),
+], ids=["own password", "role", "reset", "admin closes sessions", "sign out everywhere"])
+def test_what_must_end_open_sessions_moves_the_accounts_session_epoch(db, change):
+    actor = accounts.verify_credentials(db, "agent@ville.fr", GOOD, NOW)
+    before = accounts.session_account(db, actor.user_id).session_epoch
+    change(db, actor)
+    assert accounts.session_account(db, actor.user_id).session_epoch == before + 1
+
+
+def test_a_sign_in_or_an_unlock_leaves_open_sessions_alone(db):
+    actor = accounts.verify_credentials(db, "agent@ville.fr", GOOD, NOW)
+    before = accounts.session_account(db, actor.user_id).session_epoch
+    accounts.verify_credentials(db, "agent@ville.fr", GOOD, NOW)
+    accounts.unlock_user(db, actor=COMMAND_LINE, email="agent@ville.fr")
+    assert accounts.session_account(db, actor.user_id).session_epoch == before
+
+
+def test_accounts_made_before_throttling_migrate_in_place_and_still_sign_in(database_url):
+    from alembic import command
+    from sqlalchemy import text
+
+    from ctg_data.db import alembic_config, upgrade
+
+    command.downgrade(alembic_config(database_url), "0002")
+    engine = make_engine(database_url)
+    with engine.begin() as connection:  # an account written by the previous release
+        connection.execute(text(
+            "INSERT INTO users (email, role, password_hash, must_change_password, failed_attempts, version, "
+            "created_at, updated_at) VALUES ('ancien@ville.fr', 'admin', :hash, false, 2, 1, "
+            "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"), {"hash": passwords.hash_password(GOOD)})
+    upgrade(database_url)
+    migrated = user(engine, "ancien@ville.fr")
+    assert (migrated.session_epoch, migrated.directory_sign_in, migrated.not_before) == (0, False, None)
+    assert migrated.failed_attempts == 2
+    assert accounts.verify_credentials(engine, "ancien@ville.fr", GOOD, NOW).role == Role.ADMIN
+    with pytest.raises(accounts.AuthError, match="mot de passe"):  # not opened to the directory
+        accounts.directory_sign_in(engine, "ancien@ville.fr", NOW, email_verified=True)
+    engine.dispose()

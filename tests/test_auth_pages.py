@@ -1,7 +1,8 @@
 """Sign-in as a person meets it, run by AppTest on the demo database: every page opened by a
 direct link with no session shows the sign-in and no data; the form signs in, slows down and
 locks wrong passwords, says the same thing for unknown addresses; sessions end on sign-out, on
-inactivity and when the account is disabled; roles see only their pages and conventions."""
+inactivity, when the account is disabled and when its password changes elsewhere; roles see only
+their pages and conventions."""
 
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,14 +24,27 @@ DATA_WORDS = ("Tarbes", "Taux de couverture", "SIMAJE", "Lourdes", "Souris verte
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
 
 
+class Clock:
+    """The sign-in's clock, moved by the test: waits are enforced by the database, and a test
+    waits by moving this clock rather than by sleeping."""
+
+    def __init__(self):
+        self.now = auth.clock()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
 @pytest.fixture
 def demo(demo_engine, monkeypatch):
-    """The demo database with its demo accounts; sign-in delays recorded instead of slept."""
-    accounts.UNKNOWN.clear()
+    """The demo database with its demo accounts, and the sign-in's clock."""
     accounts.create_demo_accounts(demo_engine)
-    slept = []
-    monkeypatch.setattr(auth, "SLEEP", slept.append)
-    return demo_engine, slept
+    clock = Clock()
+    monkeypatch.setattr(auth, "clock", clock)
+    return demo_engine, clock
 
 
 def page(name: str, **params) -> AppTest:
@@ -112,35 +126,39 @@ def test_signing_in_on_a_deep_link_opens_the_linked_view(demo):
 
 # ------------------------------------------------------------------ the form under attack
 
-def test_a_wrong_password_gets_the_generic_french_error_and_growing_waits(demo):
-    _, slept = demo
+def test_a_wrong_password_gets_the_generic_french_error_then_a_wait_kept_by_the_database(demo):
+    _, clock = demo
     at = page("vue_ensemble.py").run()
-    for _ in range(3):
+    for _ in range(2):
         fill_sign_in(at, "lecteur@demo.ctg", "pas-le-bon-2026")
         assert [e.value for e in at.error] == [accounts.GENERIC_FAILURE]
         assert shows_sign_in(at)
-    assert slept == [0, 1, 2]
+    # A new session (another tab, another browser) gets the same wait: nothing sleeps.
+    other = fill_sign_in(page("vue_ensemble.py").run(), "lecteur@demo.ctg", DEMO["lecteur"].password)
+    assert [e.value for e in other.error] == ["Trop de tentatives : réessayez dans 1 seconde."]
+    clock.advance(1)
+    fill_sign_in(other, "lecteur@demo.ctg", DEMO["lecteur"].password)
+    assert [t.value for t in other.title] == ["Vue d'ensemble"] or not shows_sign_in(other)
 
 
 def test_an_unknown_address_reads_exactly_like_a_wrong_password(demo):
-    _, slept = demo
     known = fill_sign_in(page("vue_ensemble.py").run(), "lecteur@demo.ctg", "pas-le-bon-2026")
     unknown = fill_sign_in(page("vue_ensemble.py").run(), "personne@demo.ctg", "pas-le-bon-2026")
     assert texts(known) == texts(unknown)
-    assert slept == [0, 0]
 
 
 def test_repeated_failures_lock_the_account_even_for_the_right_password(demo):
-    engine, slept = demo
+    engine, clock = demo
     at = page("vue_ensemble.py").run()
-    for _ in range(5):
+    for wait in (0, 1, 2, 4, 0):
         fill_sign_in(at, "conseiller@demo.ctg", "pas-le-bon-2026")
+        assert [e.value for e in at.error] == [accounts.GENERIC_FAILURE]
+        clock.advance(wait)
     fill_sign_in(at, "conseiller@demo.ctg", DEMO["conseiller"].password)
-    assert [e.value for e in at.error] == [accounts.GENERIC_FAILURE]
+    assert [e.value for e in at.error] == ["Trop de tentatives : réessayez dans 15 minutes."]
     assert shows_sign_in(at)
-    assert slept[:5] == [0, 1, 2, 4, 8]
     with Session(engine) as session:
-        operations = [e.operation for e in session.exec(select(m.AuditEvent).where(m.AuditEvent.table_name == "users"))]
+        operations = list(session.exec(select(m.SignInEvent.operation)))
     assert "connexion:verrouillage" in operations and "connexion:refus" in operations
 
 
@@ -187,6 +205,31 @@ def test_disabling_an_account_ends_its_open_session_at_the_next_click(demo):
     at.run()
     assert shows_sign_in(at)
     assert_no_data(at)
+
+
+def test_changing_ones_password_ends_the_other_open_sessions(demo):
+    engine, _ = demo
+    laptop = fill_sign_in(page("leviers.py").run(), "lecteur@demo.ctg", DEMO["lecteur"].password)
+    phone = fill_sign_in(page("leviers.py").run(), "lecteur@demo.ctg", DEMO["lecteur"].password)
+    assert laptop.metric and phone.metric
+    actor = actor_of(engine, "lecteur@demo.ctg")
+    accounts.change_own_password(engine, actor, DEMO["lecteur"].password, "Rapprochement-2026",
+                                 "Rapprochement-2026")
+    phone.run()
+    assert shows_sign_in(phone)
+    assert_no_data(phone)
+    assert any("Votre session a été fermée" in i.value for i in phone.info)
+
+
+def test_signing_out_everywhere_ends_the_other_sessions_too(demo):
+    laptop = fill_sign_in(page("leviers.py").run(), "admin@demo.ctg", DEMO["admin"].password)
+    phone = fill_sign_in(page("leviers.py").run(), "admin@demo.ctg", DEMO["admin"].password)
+    laptop.sidebar.button(key="ctg_sign_out_everywhere").click().run()
+    assert shows_sign_in(laptop)
+    phone.run()
+    assert shows_sign_in(phone)
+    again = fill_sign_in(page("leviers.py").run(), "admin@demo.ctg", DEMO["admin"].password)
+    assert again.metric  # a new sign-in opens a new session
 
 
 def test_a_password_set_by_an_admin_must_be_changed_before_anything_else(demo):
@@ -271,7 +314,8 @@ def test_a_convention_in_the_link_that_the_person_may_not_see_is_not_shown(demo)
 
 # ------------------------------------------------------------------ single sign-on (OIDC)
 
-SECRETS = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+SECRETS = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
+                    "cookie_secret": "Zq3vN8pL1wR6tY0uK4sD7fH2jM5cB9xE",
                     "client_id": "ctg", "client_secret": "s",
                     "server_metadata_url": "https://annuaire.example/.well-known/openid-configuration"}}
 
@@ -280,6 +324,7 @@ def test_the_directory_identity_signs_in_the_account_with_that_email(demo):
     at = page("leviers.py")
     at.secrets = dict(SECRETS)
     at.user = {"is_logged_in": True, "email": "Conseiller@demo.ctg", "email_verified": True}
+    accounts.set_directory_sign_in(demo[0], actor=COMMAND_LINE, email="conseiller@demo.ctg", allowed=True)
     at.run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Leviers de financement"]
@@ -289,7 +334,7 @@ def test_the_directory_identity_signs_in_the_account_with_that_email(demo):
 def test_a_directory_identity_without_an_account_gets_no_access(demo):
     at = page("vue_ensemble.py")
     at.secrets = dict(SECRETS)
-    at.user = {"is_logged_in": True, "email": "inconnu@caf.fr"}
+    at.user = {"is_logged_in": True, "email": "inconnu@caf.fr", "email_verified": True}
     at.run()
     assert any("Aucun compte n'est associé à cette adresse" in e.value for e in at.error)
     assert_no_data(at)
@@ -336,6 +381,18 @@ def test_an_admin_creates_an_account_and_sees_its_temporary_password_once(demo):
     assert not at.code  # shown once
     table = at.dataframe[0].value
     assert "nouvelle@ville.fr" in list(table["Adresse e-mail"])
+
+
+def test_an_address_with_markup_is_refused_and_shown_as_typed(demo):
+    engine, _ = demo
+    at = sign_in(page("comptes.py"), actor_of(engine, "admin@demo.ctg")).run()
+    at.text_input(key="comptes_create_email").input("<svg/onload=alert(1)>@x.ctg")
+    at.button(key="FormSubmitter:comptes_create-Créer le compte").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "n'est pas une adresse" in errors[0]
+    assert "\\<svg/onload\\=alert\\(1\\)\\>" in errors[0]  # escaped: Markdown shows it as text
+    assert not at.success and accounts.user_count(engine) == len(DEMO)
 
 
 def test_the_journal_shows_sign_ins_failures_and_account_changes_to_admins(demo):

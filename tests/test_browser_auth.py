@@ -87,7 +87,7 @@ def test_signing_out_returns_to_the_sign_in(server, page):
     page.goto(f"{server}/leviers")
     sign_in(page, "admin")
     expect(page.get_by_role("heading", name="Leviers de financement")).to_be_visible(timeout=WAIT)
-    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_role("button", name="Se déconnecter", exact=True).click()
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible(timeout=WAIT)
     expect(page.get_by_text("Vous êtes déconnecté")).to_be_visible(timeout=WAIT)
 

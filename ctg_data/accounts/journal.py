@@ -1,18 +1,51 @@
-"""The audit trail as administrators read it: newest first, optionally only accounts and access."""
+"""The journal as administrators read it, newest first: the audit trail (optionally only
+accounts and access) and the sign-in events, which have their own table (accounts.events)."""
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Select, literal, select
+from sqlmodel import col
 
 from ctg_data import models as m
 
 ACCESS_TABLES = ("users", "convention_members", "conventions")
+COLUMNS = ["at", "actor", "operation", "table_name", "record_key", "before", "after", "reason"]
 
 
 def audit_events(engine: Engine, *, access_only: bool = True, limit: int = 500) -> pd.DataFrame:
-    query = select(m.AuditEvent.at, m.AuditEvent.actor, m.AuditEvent.operation, m.AuditEvent.table_name,
-                   m.AuditEvent.record_key, m.AuditEvent.before, m.AuditEvent.after, m.AuditEvent.reason)
+    event = m.AuditEvent
+    query = select(col(event.at), col(event.actor), col(event.operation), col(event.table_name),
+                   col(event.record_key), col(event.before), col(event.after), col(event.reason))
     if access_only:
-        query = query.where(m.AuditEvent.table_name.in_(ACCESS_TABLES))
-    query = query.order_by(m.AuditEvent.id.desc()).limit(limit)
+        query = query.where(col(event.table_name).in_(ACCESS_TABLES))
+    query = query.order_by(col(event.id).desc()).limit(limit)
     with engine.connect() as connection:
         return pd.read_sql(query, connection)
+
+
+def sign_in_events(engine: Engine, *, limit: int = 500) -> pd.DataFrame:
+    """Sign-in events in the audit trail's columns: the typed address as actor, the client
+    address and the details as « after »."""
+    event = m.SignInEvent
+    query: Select = (select(col(event.at), col(event.email).label("actor"), col(event.operation),
+                    literal("connexions").label("table_name"), col(event.user_id), col(event.client),
+                    col(event.detail))
+             .order_by(col(event.id).desc()).limit(limit))
+    with engine.connect() as connection:
+        frame = pd.read_sql(query, connection)
+    frame["record_key"] = [("(aucun compte)" if pd.isna(user) else str(int(user))) for user in frame["user_id"]]
+    frame["before"] = None
+    frame["after"] = [" ".join(part for part in (f"poste {client}" if isinstance(client, str) else "",
+                                                 detail if isinstance(detail, str) else "") if part)
+                      for client, detail in zip(frame["client"], frame["detail"], strict=True)]
+    frame["reason"] = None
+    return frame[COLUMNS]
+
+
+def journal(audit: pd.DataFrame, sign_ins: pd.DataFrame, limit: int = 500) -> pd.DataFrame:
+    """Both lists as one, newest first, `limit` rows at most."""
+    frames = [frame for frame in (audit, sign_ins) if not frame.empty]
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    merged = pd.concat([frame[COLUMNS] for frame in frames], ignore_index=True)
+    merged["at"] = pd.to_datetime(merged["at"], utc=True)
+    return merged.sort_values("at", ascending=False, kind="stable").head(limit).reset_index(drop=True)

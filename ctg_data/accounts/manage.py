@@ -15,6 +15,7 @@ from ctg_data.accounts.records import (
     AccountError,
     audit_user,
     aware,
+    end_sessions_of,
     normalise_email,
     organisation_id,
     require_user,
@@ -50,6 +51,12 @@ def _placement(session: Session, role: Role, organisation_code: str | None) -> i
     return organisation
 
 
+def _unlock(user: m.User) -> None:
+    user.failed_attempts = 0
+    user.locked_until = None
+    user.not_before = None
+
+
 def _touch(user: m.User) -> None:
     user.version += 1
     user.updated_at = m.utcnow()
@@ -66,7 +73,7 @@ def create_user(engine: Engine, *, actor: Actor, email: str, role: str, organisa
         if user_by_email(session, address) is not None:
             raise AccountError(f"Un compte existe déjà pour « {address} ».")
         temporary = None if sso_only else passwords.generate_password(address)
-        user = m.User(email=address, role=chosen.value, display_name=(display_name or "").strip() or None,
+        user = m.User(email=address, role=chosen.value, display_name=(display_name or "").strip()[:200] or None,
                       organisation_id=_placement(session, chosen, organisation_code),
                       password_hash=None if temporary is None else passwords.hash_password(temporary),
                       must_change_password=temporary is not None)
@@ -83,6 +90,7 @@ def set_role(engine: Engine, *, actor: Actor, email: str, role: str, organisatio
         before = user_snapshot(user)
         user.role = chosen.value
         user.organisation_id = _placement(session, chosen, organisation_code)
+        end_sessions_of(user)
         _touch(user)
         session.add(user)
         audit_user(session, actor.label, "compte:rôle", user, before)
@@ -98,6 +106,7 @@ def disable_user(engine: Engine, *, actor: Actor, email: str) -> None:
             return
         before = user_snapshot(user)
         user.disabled_at = m.utcnow()
+        end_sessions_of(user)
         _touch(user)
         session.add(user)
         audit_user(session, actor.label, "compte:désactivation", user, before)
@@ -111,8 +120,7 @@ def enable_user(engine: Engine, *, actor: Actor, email: str) -> None:
             return
         before = user_snapshot(user)
         user.disabled_at = None
-        user.failed_attempts = 0
-        user.locked_until = None
+        _unlock(user)
         _touch(user)
         session.add(user)
         audit_user(session, actor.label, "compte:réactivation", user, before)
@@ -128,8 +136,8 @@ def reset_password(engine: Engine, *, actor: Actor, email: str) -> str:
         temporary = passwords.generate_password(user.email)
         user.password_hash = passwords.hash_password(temporary)
         user.must_change_password = True
-        user.failed_attempts = 0
-        user.locked_until = None
+        _unlock(user)
+        end_sessions_of(user)
         _touch(user)
         session.add(user)
         audit_user(session, actor.label, "compte:mot-de-passe-réinitialisé", user, before)
@@ -141,11 +149,38 @@ def unlock_user(engine: Engine, *, actor: Actor, email: str) -> None:
     with session_scope(engine) as session:
         user = require_user(session, email)
         before = user_snapshot(user)
-        user.failed_attempts = 0
-        user.locked_until = None
+        _unlock(user)
         _touch(user)
         session.add(user)
         audit_user(session, actor.label, "compte:déverrouillage", user, before)
+
+
+def set_directory_sign_in(engine: Engine, *, actor: Actor, email: str, allowed: bool) -> None:
+    """Open (or close) a local-password account to the directory sign-in."""
+    require_admin(actor, "gérer les comptes")
+    with session_scope(engine) as session:
+        user = require_user(session, email)
+        if user.directory_sign_in == allowed:
+            return
+        before = user_snapshot(user)
+        user.directory_sign_in = allowed
+        if not allowed:
+            end_sessions_of(user)
+        _touch(user)
+        session.add(user)
+        audit_user(session, actor.label, "compte:annuaire", user, before)
+
+
+def end_sessions(engine: Engine, *, actor: Actor, email: str) -> None:
+    """Close every open session of an account (a lost laptop, a doubt): at their next click."""
+    require_admin(actor, "gérer les comptes")
+    with session_scope(engine) as session:
+        user = require_user(session, email)
+        before = user_snapshot(user)
+        end_sessions_of(user)
+        _touch(user)
+        session.add(user)
+        audit_user(session, actor.label, "compte:sessions-fermées", user, before)
 
 
 # ------------------------------------------------------------------ restricted conventions
@@ -215,11 +250,13 @@ def list_users(engine: Engine, now=None) -> pd.DataFrame:
             "state": _state(user, now),
             "must_change_password": user.must_change_password,
             "sso_only": user.password_hash is None,
+            "directory": user.password_hash is None or user.directory_sign_in,
             "last_login_at": aware(user.last_login_at),
             "conventions": ", ".join(sorted(memberships.get(user.id, []))),
         } for user in users]
     return pd.DataFrame(rows, columns=["id", "email", "display_name", "role", "organisation", "state",
-                                       "must_change_password", "sso_only", "last_login_at", "conventions"])
+                                       "must_change_password", "sso_only", "directory", "last_login_at",
+                                       "conventions"])
 
 
 def _state(user: m.User, now) -> str:

@@ -5,16 +5,32 @@ parameters in the hash and compares in constant time. Its defaults follow RFC 91
 recommended low-memory profile; a hash made with older parameters is upgraded at sign-in.
 """
 
+import os
 import secrets
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
+from threading import BoundedSemaphore, Lock
 
 from argon2 import PasswordHasher, Type, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
 
 from ctg_data.accounts.records import AccountError
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256  # hashing megabytes of "password" would be a cheap way to load the server
+# zxcvbn's scale: 3 is "safely unguessable" (about 10^8 guesses and more), which the sign-in
+# throttling and argon2 put out of reach of an online attacker.
+MIN_SCORE = 3
+SCORED_LENGTH = 72  # zxcvbn's own bound; beyond it, the start decides
+# Words every French-speaking guesser tries first, absent from zxcvbn's English lists, and the
+# app's own vocabulary.
+FRENCH_GUESSES = ("azerty", "azertyuiop", "qsdfghjklm", "wxcvbn", "motdepasse", "bonjour", "soleil",
+                  "doudou", "chouchou", "loulou", "nicolas", "marseille", "paris", "toulouse", "lourdes",
+                  "tarbes", "france", "caf", "ctg", "tableau", "bord", "convention", "territoriale",
+                  "global", "globale", "admin", "administrateur", "utilisateur", "bienvenue",
+                  "secret", "jetaime", "chocolat", "printemps", "hiver", "automne", "ete")
 
 
 
@@ -56,13 +72,61 @@ def policy_problems(password: str, email: str | None = None) -> list[str]:
     if len(local_part) >= 3 and local_part in password.lower():
         problems.append("Le mot de passe ne doit pas contenir la partie de l'adresse e-mail "
                         "placée avant « @ ».")
+    if not problems and _score(password, email) < MIN_SCORE:
+        problems.append("Ce mot de passe est trop facile à deviner (mot courant, suite de touches du "
+                        "clavier, date ou répétition) : allongez-le, par exemple avec plusieurs mots "
+                        "sans rapport entre eux.")
     return problems
+
+
+_SCORING = Lock()  # zxcvbn keeps the user's words in a module-level dictionary
+
+
+def _score(password: str, email: str | None) -> int:
+    words = [part for part in (email or "").lower().replace("@", ".").split(".") if len(part) >= 3]
+    with _SCORING:
+        return zxcvbn(password[:SCORED_LENGTH], user_inputs=[*FRENCH_GUESSES, *words])["score"]
 
 
 def check_policy(password: str, email: str | None = None) -> None:
     problems = policy_problems(password, email)
     if problems:
         raise PasswordPolicyError(" ".join(problems))
+
+
+class Busy(Exception):
+    """Every verification slot is taken: the attempt is refused rather than queued."""
+
+
+class VerificationSlots:
+    """At most `size` argon2 verifications at once in this process: each takes 64 MiB, and
+    forty parallel sign-ins would otherwise cost gigabytes. A caller waits `wait` seconds at
+    most for a slot, then gives up (no unbounded queue of sessions holding threads)."""
+
+    def __init__(self, size: int, wait: float):
+        self.size = size
+        self.wait = wait
+        self._semaphore = BoundedSemaphore(size)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        if not self._semaphore.acquire(timeout=self.wait):
+            raise Busy
+        try:
+            yield
+        finally:
+            self._semaphore.release()
+
+
+def _slots_from_env() -> VerificationSlots:
+    try:
+        size = max(1, int(os.environ.get("CTG_PASSWORD_CHECKS") or 4))
+    except ValueError:
+        size = 4
+    return VerificationSlots(size, wait=1.0)
+
+
+SLOTS = _slots_from_env()
 
 
 def hash_password(password: str) -> str:

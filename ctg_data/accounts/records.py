@@ -1,8 +1,8 @@
 """What the account modules share: e-mail normalisation, the lookup, the Actor of an account,
 its audit snapshot (never the password hash) and the settings read from the environment."""
 
-import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -37,12 +37,26 @@ class AuthSettings:
                    session_minutes=number("CTG_SESSION_MINUTES", cls.session_minutes))
 
 
+# A plain address, checked strictly: letters, digits and . _ % + - before « @ », then domain
+# labels and a top-level domain of letters. Nothing that Markdown or HTML would read as markup.
+_ADDRESS = re.compile(r"[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+                      r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})")
+MAX_EMAIL = 254
+
+
+def is_address(value: str) -> bool:
+    """Whether `value` (already trimmed and lower case) is a plausible e-mail address."""
+    return len(value) <= MAX_EMAIL and _ADDRESS.fullmatch(value) is not None
+
+
 def normalise_email(email: str) -> str:
     """The stored form of an address: trimmed, lower case. Refuses what cannot be an address."""
     value = (email or "").strip().lower()
-    local, _, domain = value.partition("@")
-    if not local or not domain or "@" in domain or any(c.isspace() for c in value) or len(value) > 254:
-        raise AccountError(f"« {email} » n'est pas une adresse e-mail valable.")
+    if not is_address(value):
+        shown = (email or "").strip()
+        shown = shown if len(shown) <= 80 else shown[:80] + "…"
+        raise AccountError(f"« {shown} » n'est pas une adresse e-mail valable (par exemple "
+                           "prenom.nom@organisme.fr).")
     return value
 
 
@@ -83,6 +97,11 @@ def actor_of(user: m.User) -> Actor:
                  organisation_id=user.organisation_id)
 
 
+def end_sessions_of(user: m.User) -> None:
+    """Every session opened before now ends at its next page run (ctg_data.ui.auth compares)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
 def user_snapshot(user: m.User) -> dict:
     """The audited state of an account: everything but the hash, and whether a password is set."""
     state = {name: value for name, value in snapshot(user).items() if name not in SECRET_COLUMNS}
@@ -95,10 +114,3 @@ def audit_user(session: Session, actor: str, operation: str, user: m.User, befor
     session.flush()
     audit(session, actor=actor[:200], operation=operation, record=user, before=before,
           after=user_snapshot(user) if after is None else after, reason=reason)
-
-
-def audit_unknown(session: Session, operation: str, email: str, detail: dict) -> None:
-    """An event about an address that has no account (a failed sign-in)."""
-    session.add(m.AuditEvent(actor=email[:200] or "(vide)", operation=operation, table_name="users",
-                             record_key="(aucun compte)",
-                             after=json.dumps({"email": email, **detail}, ensure_ascii=False, sort_keys=True)))

@@ -1,30 +1,29 @@
 """Signing in with an e-mail and a password, and with an identity from the directory (SSO).
 
-Every failure reads the same (« Adresse e-mail ou mot de passe incorrect. ») whether the address
-is unknown, the password wrong, the account disabled or locked: the form never tells which
-addresses have an account. The work done is the same too: an unknown address is checked against
-a dummy argon2 hash and counts its failures like an account does, so neither the time taken nor
-the growing delay gives it away. The delay itself is applied by the caller (the UI sleeps it);
-this module only computes it, so tests never wait.
+Every checked failure reads the same (« Adresse e-mail ou mot de passe incorrect. ») whether
+the address is unknown, the password wrong or the account disabled: the form never tells which
+addresses have an account. The work done is the same too: an unknown address is checked
+against a dummy argon2 hash and is throttled like an account (ctg_data.accounts.throttle).
+Waits are enforced by the database, not by sleeping: an attempt made too early is refused
+without its password being looked at. Nothing is recorded in the audit trail, whose newest
+event keys the read caches: sign-in events have their own table (ctg_data.accounts.events).
 """
 
-from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from threading import Lock
+from datetime import UTC, datetime, timedelta
+from math import ceil
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from ctg_data import models as m
-from ctg_data.accounts import passwords
+from ctg_data.accounts import directory, events, passwords, throttle
 from ctg_data.accounts.records import (
     AccountError,
     AuthSettings,
     actor_of,
-    audit_unknown,
     audit_user,
-    aware,
+    end_sessions_of,
     lookup_key,
     user_by_email,
 )
@@ -32,23 +31,17 @@ from ctg_data.actors import Actor
 from ctg_data.db import session_scope
 
 GENERIC_FAILURE = "Adresse e-mail ou mot de passe incorrect."
-MAX_DELAY_SECONDS = 8
+BUSY = "Trop de tentatives, réessayez dans un instant."
+failure_delay = throttle.failure_delay
 
 
 class AuthError(Exception):
-    """A refused sign-in. `delay` is how many seconds the caller waits before answering."""
+    """A refused sign-in. `delay`: seconds before another attempt will be checked."""
 
     def __init__(self, message: str = GENERIC_FAILURE, delay: float = 0):
         super().__init__(message)
         self.message = message
         self.delay = delay
-
-
-def failure_delay(failures: int) -> int:
-    """Seconds to wait after the n-th failure in a row: 0, 1, 2, 4, 8, 8, …"""
-    if failures <= 1:
-        return 0
-    return min(2 ** (failures - 2), MAX_DELAY_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -59,104 +52,123 @@ class SessionAccount:
     display_name: str | None
     must_change_password: bool
     sso_only: bool
+    session_epoch: int = 0
 
     @property
     def name(self) -> str:
         return self.display_name or self.actor.email
 
 
-class _UnknownAddresses:
-    """Failures of addresses that have no account, counted as an account would count them.
-    Kept in memory and bounded: it only has to make the delays of the two cases alike."""
+@dataclass(frozen=True)
+class _Claim:
+    """An attempt allowed to be checked: what it checks against and what it will count on."""
 
-    def __init__(self, size: int = 10_000):
-        self._failures: OrderedDict[str, int] = OrderedDict()
-        self._size = size
-        self._lock = Lock()
-
-    def fail(self, key: str) -> int:
-        with self._lock:
-            count = self._failures.pop(key, 0) + 1
-            self._failures[key] = count
-            while len(self._failures) > self._size:
-                self._failures.popitem(last=False)
-            return count
-
-    def clear(self) -> None:
-        with self._lock:
-            self._failures.clear()
+    key: str
+    target: throttle.Target
+    client: throttle.Target | None
+    client_address: str | None
+    user_id: int | None
+    password_hash: str | None
 
 
-UNKNOWN = _UnknownAddresses()
+def _utc(now: datetime | None) -> datetime:
+    # SQLite keeps timestamps as naive UTC text: every moment compared there must be UTC.
+    return (now or m.utcnow()).astimezone(UTC)
 
 
-def _locked(user: m.User, now: datetime) -> bool:
-    until = aware(user.locked_until)
-    return until is not None and until > now
+def wait_message(wait: timedelta, locked: bool) -> str:
+    seconds = wait.total_seconds()
+    if not locked and seconds > throttle.MAX_DELAY_SECONDS:
+        return BUSY  # another attempt on this address is being checked right now
+    if seconds < 60:
+        count, unit = max(1, ceil(seconds)), "seconde"
+    else:
+        count, unit = ceil(seconds / 60), "minute"
+    return f"Trop de tentatives : réessayez dans {count} {unit}{'s' if count > 1 else ''}."
 
 
 def verify_credentials(engine: Engine, email: str, password: str, now: datetime | None = None, *,
-                       operation: str = "connexion") -> Actor:
-    """The Actor of the account, or AuthError (generic message, delay to apply)."""
-    now = now or m.utcnow()
-    settings = AuthSettings.from_env()
-    key = lookup_key(email)
+                       client: str | None = None, operation: str = "connexion") -> Actor:
+    """The Actor of the account, or AuthError. `client`: the address the attempt comes from."""
+    now = _utc(now)
+    try:
+        with passwords.SLOTS.slot():
+            return _attempt(engine, lookup_key(email), password, now, client, operation)
+    except passwords.Busy:
+        raise AuthError(BUSY) from None
+
+
+def _attempt(engine: Engine, key: str, password: str, now: datetime, client: str | None,
+             operation: str) -> Actor:
     with session_scope(engine) as session:
-        user = user_by_email(session, key)
-        outcome = _attempt(session, user, key, password, now, settings, operation)
-    if isinstance(outcome, Actor):
-        return outcome
-    raise AuthError(delay=outcome)
+        claim = _claim(session, key, now, client)
+    if isinstance(claim, AuthError):
+        raise claim
+    try:
+        matches = passwords.verify_password(claim.password_hash or passwords.HASHING.dummy(), password)
+    except BaseException:
+        with session_scope(engine) as session:
+            throttle.release(session, claim.target, now)
+        raise
+    settings = AuthSettings.from_env()
+    with session_scope(engine) as session:
+        outcome = _outcome(session, claim, password, matches, now, settings, operation)
+    if isinstance(outcome, AuthError):
+        raise outcome
+    return outcome
 
 
-def _attempt(session: Session, user: m.User | None, key: str, password: str, now: datetime,
-             settings: AuthSettings, operation: str) -> Actor | int:
-    """One attempt, recorded: the Actor on success, else the delay to apply."""
-    if user is None or user.password_hash is None:
-        # No account (or one that signs in through the directory only): same cost, same count.
-        passwords.verify_dummy(password)
-        failures = UNKNOWN.fail(key)
-        audit_unknown(session, "connexion:échec", key, {"motif": "adresse sans compte ni mot de passe",
-                                                          "échecs": failures})
-        return failure_delay(failures)
-    before = {"failed_attempts": user.failed_attempts, "locked_until": _iso(user.locked_until)}
-    if _locked(user, now):
-        # Attempts during a lock are refused without looking at the password, at the same cost.
-        passwords.verify_dummy(password)
-        audit_user(session, user.email, "connexion:refus", user, before, {**before, "motif": "compte verrouillé"})
-        return failure_delay(user.failed_attempts + 1)
-    matches = passwords.verify_password(user.password_hash, password)
-    if not matches or user.disabled_at is not None:
-        motif = "compte désactivé" if matches else "mot de passe incorrect"
-        return _failure(session, user, before, now, settings, motif)
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
-    user.failed_attempts = 0
-    user.locked_until = None
+def _claim(session: Session, key: str, now: datetime, client: str | None) -> "_Claim | AuthError":
+    """Claim the account (or the unknown address) for one check, or say how long to wait."""
+    user = user_by_email(session, key) if key else None
+    user_id = None if user is None else user.id
+    if user is not None and user_id is not None and user.password_hash is not None:
+        target = throttle.account(user_id)
+    else:  # no account, or one that signs in through the directory only: the same work
+        target = throttle.stranger(session, key, now)
+    client_target = throttle.client(session, client, now) if client else None
+    client_open = client_target is None or throttle.is_open(session, client_target, now)
+    if not client_open or not throttle.claim(session, target, now):
+        wait, locked = throttle.wait(session, target, now)
+        if client_target is not None:
+            wait = max(wait, throttle.wait(session, client_target, now)[0])
+        motif = "verrouillage en cours" if locked else \
+            ("attente en cours" if client_open else "trop de tentatives depuis ce poste")
+        events.record(session, "connexion:refus", key, user_id=user_id, client=client, motif=motif)
+        return AuthError(wait_message(wait, locked), delay=wait.total_seconds())
+    return _Claim(key, target, client_target, client, user_id, None if user is None else user.password_hash)
+
+
+def _outcome(session: Session, claim: _Claim, password: str, matches: bool, now: datetime,
+             settings: AuthSettings, operation: str) -> "Actor | AuthError":
+    user = session.get(m.User, claim.user_id) if claim.user_id is not None else None
+    if user is not None and matches and claim.password_hash is not None and user.disabled_at is None:
+        return _success(session, claim, user, password, now, operation)
+    motif = ("compte désactivé" if matches else "mot de passe incorrect") if claim.password_hash \
+        else "adresse sans compte ni mot de passe"
+    failure = throttle.fail(session, claim.target, now, settings)
+    if claim.client is not None:
+        throttle.fail(session, claim.client, now, settings)
+    events.record(session, "connexion:échec", claim.key, user_id=claim.user_id, client=claim.client_address,
+                  motif=motif, échecs=failure.count)
+    if failure.locked_until is not None:
+        events.record(session, "connexion:verrouillage", claim.key, user_id=claim.user_id,
+                      client=claim.client_address, échecs=failure.count, jusqu_a=failure.locked_until.isoformat())
+    return AuthError(GENERIC_FAILURE, delay=failure.wait(now).total_seconds())
+
+
+def _success(session: Session, claim: _Claim, user: m.User, password: str, now: datetime,
+             operation: str) -> Actor:
+    values: dict[str, object] = {}
+    if claim.password_hash is not None and passwords.needs_rehash(claim.password_hash):
+        values["password_hash"] = passwords.hash_password(password)
     if operation == "connexion":
-        user.last_login_at = now
-    session.add(user)
-    audit_user(session, user.email, operation, user, before,
-               {"failed_attempts": 0, "locked_until": None, "méthode": "mot de passe"})
+        values["last_login_at"] = now
+    throttle.succeed(session, claim.target, **values)
+    events.record(session, operation, claim.key, user_id=user.id, client=claim.client_address,
+                  méthode="mot de passe")
+    session.refresh(user)
     return actor_of(user)
-
-
-def _failure(session: Session, user: m.User, before: dict, now: datetime, settings: AuthSettings,
-             motif: str) -> int:
-    user.failed_attempts += 1
-    after = {"failed_attempts": user.failed_attempts, "locked_until": None, "motif": motif}
-    audit_user(session, user.email, "connexion:échec", user, before, after)
-    if user.failed_attempts >= settings.lock_after:
-        user.locked_until = now + timedelta(minutes=settings.lock_minutes)
-        after = {**after, "locked_until": _iso(user.locked_until)}
-        audit_user(session, user.email, "connexion:verrouillage", user, before, after,
-                   reason=f"{user.failed_attempts} échecs successifs")
-    session.add(user)
-    return failure_delay(user.failed_attempts)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else aware(moment).isoformat()
 
 
 # ------------------------------------------------------------------ the session's account
@@ -170,47 +182,55 @@ def session_account(engine: Engine, user_id: int) -> SessionAccount | None:
             return None
         return SessionAccount(actor=actor_of(user), display_name=user.display_name,
                               must_change_password=user.must_change_password,
-                              sso_only=user.password_hash is None)
+                              sso_only=user.password_hash is None, session_epoch=user.session_epoch)
 
 
-def directory_sign_in(engine: Engine, email: str | None, now: datetime | None = None) -> Actor:
-    """Single sign-on: the directory vouched for `email`; its account gives the role.
-    An address without an (enabled) account gets no access."""
-    now = now or m.utcnow()
+def directory_sign_in(engine: Engine, email: str | None, now: datetime | None = None, *,
+                      email_verified: bool | None = None, client: str | None = None) -> Actor:
+    """Single sign-on: the directory vouched for `email`; its account gives the role. Refused
+    unless the directory says the address is verified (`email_verified` is True) and the
+    account is one that signs in through the directory (ctg_data.accounts.directory)."""
+    now = _utc(now)
     key = lookup_key(email or "")
     with session_scope(engine) as session:
         user = user_by_email(session, key) if key else None
-        if user is None or user.disabled_at is not None:
-            if user is None:
-                audit_unknown(session, "connexion:annuaire-refus", key, {"motif": "aucun compte"})
-            else:
-                audit_user(session, user.email, "connexion:annuaire-refus", user, None,
-                           {"motif": "compte désactivé"})
-            actor = None
-        else:
+        refusal = directory.refusal(user, email_verified)
+        if refusal is None and user is not None:
             user.last_login_at = now
             session.add(user)
-            audit_user(session, user.email, "connexion", user, None, {"méthode": "annuaire"})
-            actor = actor_of(user)
-    if actor is None:
-        raise AuthError("Aucun compte n'est associé à cette adresse. Demandez à un administrateur "
-                        "de vous en créer un.")
-    return actor
+            events.record(session, "connexion", key, user_id=user.id, client=client, méthode="annuaire")
+            return actor_of(user)  # committed as the block ends
+        refusal = refusal or directory.NO_ACCOUNT
+        events.record(session, "connexion:annuaire-refus", key, user_id=None if user is None else user.id,
+                      client=client, motif=refusal.motif)
+    raise AuthError(refusal.message)
 
 
 def record_sign_out(engine: Engine, actor: Actor, reason: str = "déconnexion") -> None:
     if actor.user_id is None:
         return
     with session_scope(engine) as session:
+        events.record(session, "déconnexion", actor.email, user_id=actor.user_id, motif=reason)
+
+
+def sign_out_everywhere(engine: Engine, actor: Actor) -> None:
+    """End every open session of the person's account (this one included) at its next click."""
+    if actor.user_id is None:
+        return
+    with session_scope(engine) as session:
         user = session.get(m.User, actor.user_id)
-        if user is not None:
-            audit_user(session, user.email, "déconnexion", user, None, {"motif": reason})
+        if user is None:
+            return
+        end_sessions_of(user)
+        session.add(user)
+        events.record(session, "déconnexion", user.email, user_id=user.id, motif="toutes les sessions")
 
 
 def change_own_password(engine: Engine, actor: Actor, current: str, new: str, confirmation: str,
                         now: datetime | None = None) -> None:
     """The person changes their own password (forced after an administrator set it).
-    The current password is asked again: an unattended open session cannot take the account."""
+    The current password is asked again: an unattended open session cannot take the account.
+    Every other open session of the account ends."""
     if new != confirmation:
         raise AccountError("Les deux saisies du nouveau mot de passe diffèrent.")
     if new == current:
@@ -219,12 +239,16 @@ def change_own_password(engine: Engine, actor: Actor, current: str, new: str, co
     try:
         verify_credentials(engine, actor.email, current, now, operation="connexion:confirmation")
     except AuthError as error:
-        raise AuthError("Mot de passe actuel incorrect.", delay=error.delay) from None
+        message = "Mot de passe actuel incorrect." if error.message == GENERIC_FAILURE else error.message
+        raise AuthError(message, delay=error.delay) from None
     with session_scope(engine) as session:
         user = session.get(m.User, actor.user_id)
+        if user is None:
+            raise AccountError("Ce compte n'existe plus.")
         before = {"must_change_password": user.must_change_password}
         user.password_hash = passwords.hash_password(new)
         user.must_change_password = False
+        end_sessions_of(user)
         user.version += 1
         user.updated_at = m.utcnow()
         session.add(user)

@@ -5,14 +5,19 @@ after inactivity, sign-out, and which pages the navigation shows.
 A signed-in session keeps its Actor under `st.session_state[ACTOR_KEY]`. An Actor put there by
 code with no `user_id` (tests, scripts) is taken as it is; one from a sign-in is re-read from the
 database on every run, so that disabling an account or changing its role applies at the next
-click.
+click, and the session ends when the account's session epoch moved on (password changed, role
+changed, account disabled, « se déconnecter partout »).
+
+Waits after failed sign-ins are enforced by the database (ctg_data.accounts.throttle): nothing
+here sleeps, and a new session or another server process gets the same answer.
 """
 
 import importlib.util
+import logging
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import FrameType
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -26,16 +31,17 @@ from ctg_data.ui.text import escape_markdown
 
 ACTOR_KEY = "ctg_actor"
 ACCOUNT_KEY = "ctg_account"
+EPOCH_KEY = "ctg_session_epoch"
 LAST_SEEN_KEY = "ctg_last_activity"
 NOTICE_KEY = "ctg_auth_notice"
 SSO_REFUSED_KEY = "ctg_sso_refused"
 
 PAGES_DIR = PROJECT_ROOT / "pages"
 POLICY_HELP = ("Au moins 12 caractères, pas uniquement des lettres ni uniquement des chiffres, "
-               "sans la partie de votre adresse e-mail placée avant « @ ».")
-
-# Injected by tests: the sign-in waits `delay` seconds after a failure, but tests never do.
-SLEEP = time.sleep
+               "sans la partie de votre adresse e-mail placée avant « @ », ni mot courant ou suite "
+               "de touches du clavier (« azerty », « Password1234 ») : plusieurs mots sans rapport "
+               "entre eux font un bon mot de passe.")
+LOG = logging.getLogger(__name__)
 
 
 def clock() -> datetime:
@@ -60,6 +66,12 @@ def current_actor() -> Actor | None:
     account = accounts.session_account(engine(), actor.user_id)
     if account is None:
         end_session("Votre compte n'est plus actif.", reason="compte désactivé")
+        return None
+    # A session put in place by code (tests, scripts) adopts the epoch it finds.
+    epoch = st.session_state.setdefault(EPOCH_KEY, account.session_epoch)
+    if epoch != account.session_epoch:
+        end_session("Votre session a été fermée (mot de passe ou rôle changé, ou déconnexion de tous "
+                    "les appareils) : reconnectez-vous.", reason="session fermée")
         return None
     st.session_state[ACTOR_KEY] = account.actor
     st.session_state[ACCOUNT_KEY] = account
@@ -93,7 +105,7 @@ def require_page(actor: Actor, title: str) -> None:
 
 def calling_page() -> str | None:
     """The file name (without .py) of the page under pages/ that is running, if any."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         path = Path(frame.f_code.co_filename)
         if path.suffix == ".py" and path.parent.name == PAGES_DIR.name and path.resolve().parent == PAGES_DIR:
@@ -115,7 +127,9 @@ def start_session(actor: Actor) -> None:
     st.session_state[ACTOR_KEY] = actor
     st.session_state[LAST_SEEN_KEY] = clock()
     if actor.user_id is not None:
-        st.session_state[ACCOUNT_KEY] = accounts.session_account(engine(), actor.user_id)
+        account = accounts.session_account(engine(), actor.user_id)
+        st.session_state[ACCOUNT_KEY] = account
+        st.session_state[EPOCH_KEY] = None if account is None else account.session_epoch
 
 
 def end_session(notice: str | None = None, reason: str = "déconnexion") -> None:
@@ -135,6 +149,25 @@ def sign_out() -> None:
     end_session("Vous êtes déconnecté.")
 
 
+def sign_out_everywhere() -> None:
+    actor = st.session_state.get(ACTOR_KEY)
+    if actor is not None:
+        accounts.sign_out_everywhere(engine(), actor)
+    end_session("Vous êtes déconnecté de tous vos appareils.")
+
+
+def client_address() -> str | None:
+    """Where the attempt comes from, for the per-client waits. Behind the documented reverse
+    proxy (same machine: Streamlit sees no address) the proxy's own X-Forwarded-For entry, the
+    last one, is trusted; an address sent by a remote client itself never is. None when
+    unknown (a local run): one shared wait for everybody would let anyone slow everyone."""
+    peer = st.context.ip_address
+    if isinstance(peer, str) and peer:
+        return peer[:64]
+    forwarded = str(st.context.headers.get("X-Forwarded-For") or "").split(",")[-1].strip()
+    return forwarded[:64] or None
+
+
 # ------------------------------------------------------------------ directory (OIDC)
 
 def sso_configured() -> bool:
@@ -145,14 +178,31 @@ def sso_configured() -> bool:
         return False
 
 
+def sso_problems() -> list[str]:
+    """Why the configured `[auth]` section may not be trusted (a placeholder secret would let
+    anyone forge an identity cookie); logged for the administrator."""
+    if not sso_configured():
+        return []
+    problems = accounts.directory_config_problems(st.secrets["auth"])
+    if problems:
+        LOG.error("Connexion par l'annuaire désactivée, .streamlit/secrets.toml à corriger : %s",
+                  " ".join(problems))
+    return problems
+
+
+def sso_enabled() -> bool:
+    return sso_configured() and not sso_problems()
+
+
 def authlib_installed() -> bool:
     """Streamlit's st.login needs Authlib, an optional package."""
     return importlib.util.find_spec("authlib") is not None
 
 
 def _directory_user() -> dict | None:
-    """The identity the directory vouched for in this session, if directory sign-in is on."""
-    if not sso_configured():
+    """The identity the directory vouched for in this session, if directory sign-in is on.
+    With a refused configuration the identity cookie is never trusted."""
+    if not sso_enabled():
         return None
     try:
         info = st.user.to_dict()
@@ -168,9 +218,8 @@ def _directory_sign_in() -> Actor | None:
     email = str(identity.get("email") or "")
     if st.session_state.get(SSO_REFUSED_KEY) != email:
         try:
-            if identity.get("email_verified") is False:
-                raise accounts.AuthError("L'annuaire n'a pas vérifié cette adresse e-mail.")
-            actor = accounts.directory_sign_in(engine(), email, clock())
+            actor = accounts.directory_sign_in(engine(), email, clock(), client=client_address(),
+                                               email_verified=identity.get("email_verified"))
         except accounts.AuthError as error:
             st.session_state[SSO_REFUSED_KEY] = email
             st.session_state[NOTICE_KEY] = error.message
@@ -213,7 +262,11 @@ def sign_in_form() -> None:
                f"{settings.lock_minutes} minutes.")
     if sso_configured():
         st.divider()
-        if authlib_installed():
+        if sso_problems():
+            st.warning("La connexion par l'annuaire est désactivée : sa configuration sur le serveur est "
+                       "incomplète ou garde une valeur d'exemple. Un administrateur doit corriger "
+                       "« .streamlit/secrets.toml » (le détail est dans le journal du serveur).")
+        elif authlib_installed():
             st.button("Se connecter avec l'annuaire", key="ctg_sign_in_sso", on_click=st.login)
         else:
             st.warning("La connexion par l'annuaire est configurée mais le paquet Authlib n'est pas "
@@ -225,9 +278,8 @@ def _try_sign_in(email: str, password: str) -> None:
         st.error("Saisissez votre adresse e-mail et votre mot de passe.")
         return
     try:
-        actor = accounts.verify_credentials(engine(), email, password, clock())
+        actor = accounts.verify_credentials(engine(), email, password, clock(), client=client_address())
     except accounts.AuthError as error:
-        SLEEP(error.delay)
         st.error(error.message)
         return
     start_session(actor)
@@ -251,10 +303,9 @@ def change_password_form(actor: Actor) -> None:
     try:
         accounts.change_own_password(engine(), actor, current, new, confirmation, clock())
     except accounts.AuthError as error:
-        SLEEP(error.delay)
         st.error(error.message)
     except accounts.AccountError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error)))
     else:
         start_session(actor)
         st.session_state[NOTICE_KEY] = "Mot de passe enregistré."
@@ -266,6 +317,9 @@ def _account_sidebar(actor: Actor, account: "accounts.SessionAccount | None") ->
     with st.sidebar:
         st.caption(f"Connecté : {escape_markdown(name)} · {ROLE_LABELS[actor.role]}")
         st.button("Se déconnecter", key="ctg_sign_out", on_click=sign_out, icon=":material/logout:")
+        if actor.user_id is not None:
+            st.button("Se déconnecter partout", key="ctg_sign_out_everywhere", on_click=sign_out_everywhere,
+                      help="Ferme aussi vos sessions ouvertes sur d'autres appareils ou navigateurs.")
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.toast(notice)

@@ -1,6 +1,8 @@
 """Cached reads. Every cache entry is keyed on the data version (queries.conventions.data_version),
 so a write anywhere — form, import, `ctg seed` in another process — shows on the next run,
-while unchanged data is served from memory. The cache is bounded in size and time."""
+while unchanged data is served from memory. The cache is bounded in size and time. Sign-in
+events are kept out of the audit trail (ctg_data.accounts.events): failed attempts, a
+stranger's included, never empty the cache."""
 
 import functools
 import importlib
