@@ -22,10 +22,11 @@ Which conventions a person sees (`visible_convention_ids`):
   way into a restricted convention.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
-from sqlalchemy import Engine, false, or_, union
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, CompoundSelect, Engine, false, or_, union
+from sqlmodel import Session, col, select
 
 from ctg_data import models as m
 from ctg_data.actors import ROLE_LABELS, Actor, Role
@@ -45,7 +46,7 @@ def require_role(actor: Actor, roles: set[Role], what: str) -> None:
         raise PermissionDenied(f"Votre rôle ({ROLE_LABELS[actor.role].lower()}) ne permet pas de {what}.")
 
 
-def allowed(check: Callable[..., None], *args, **kwargs) -> bool:
+def allowed(check: Callable[..., None], *args: Any, **kwargs: Any) -> bool:
     """Whether a `require_*` check passes: for the UI, to offer only what may be done."""
     try:
         check(*args, **kwargs)
@@ -56,42 +57,44 @@ def allowed(check: Callable[..., None], *args, **kwargs) -> bool:
 
 # ------------------------------------------------------------------ reading conventions
 
-def _involved(organisation_id: int):
+def _involved(organisation_id: int) -> CompoundSelect[int]:
     """Conventions an organisation takes part in, as one SELECT of convention ids."""
-    partner_of = (select(m.Action.convention_id)
-                  .join(m.ActionPartner, m.ActionPartner.action_id == m.Action.id)
-                  .where(m.ActionPartner.organisation_id == organisation_id, m.Action.deleted_at.is_(None)))
+    live = col(m.Action.deleted_at).is_(None)
+    partner_of = (select(col(m.Action.convention_id))
+                  .join(m.ActionPartner, col(m.ActionPartner.action_id) == m.Action.id)
+                  .where(col(m.ActionPartner.organisation_id) == organisation_id, live))
     return union(
-        select(m.Signatory.convention_id).where(m.Signatory.organisation_id == organisation_id),
-        select(m.Action.convention_id).where(m.Action.pilot_id == organisation_id, m.Action.deleted_at.is_(None)),
+        select(col(m.Signatory.convention_id)).where(col(m.Signatory.organisation_id) == organisation_id),
+        select(col(m.Action.convention_id)).where(col(m.Action.pilot_id) == organisation_id, live),
         partner_of,
-        select(m.Facility.convention_id).where(m.Facility.manager_id == organisation_id),
+        select(col(m.Facility.convention_id)).where(col(m.Facility.manager_id) == organisation_id),
     )
 
 
-def _visibility(actor: Actor):
+def _visibility(actor: Actor) -> ColumnElement[bool] | None:
     """The WHERE clause on conventions for what `actor` sees."""
     if actor.role == Role.ADMIN:
         return None
-    open_to_role = m.Convention.restricted.is_(False)
+    open_to_role: ColumnElement[bool] = col(m.Convention.restricted).is_(False)
     if actor.role == Role.PARTENAIRE:
         if actor.organisation_id is None:
             open_to_role = false()
         else:
-            open_to_role = open_to_role & m.Convention.id.in_(_involved(actor.organisation_id))
+            open_to_role = open_to_role & col(m.Convention.id).in_(_involved(actor.organisation_id))
     if actor.user_id is None:
         return open_to_role
-    member = m.Convention.id.in_(
-        select(m.ConventionMember.convention_id).where(m.ConventionMember.user_id == actor.user_id))
+    member = col(m.Convention.id).in_(
+        select(col(m.ConventionMember.convention_id)).where(col(m.ConventionMember.user_id) == actor.user_id))
     return or_(open_to_role, member)
 
 
 def visible_convention_ids(session: Session, actor: Actor) -> set[int]:
-    query = select(m.Convention.id)
+    query = select(col(m.Convention.id))
     clause = _visibility(actor)
     if clause is not None:
         query = query.where(clause)
-    return set(session.exec(query).all())
+    # A primary key is never NULL, whatever the model's `int | None` (None only before insert) says.
+    return set(cast("Sequence[int]", session.exec(query).all()))
 
 
 def visible_conventions(engine: Engine, actor: Actor) -> frozenset[int]:
@@ -101,7 +104,7 @@ def visible_conventions(engine: Engine, actor: Actor) -> frozenset[int]:
 
 
 def can_read_convention(session: Session, actor: Actor, convention_id: int) -> bool:
-    query = select(m.Convention.id).where(m.Convention.id == convention_id)
+    query = select(col(m.Convention.id)).where(col(m.Convention.id) == convention_id)
     clause = _visibility(actor)
     if clause is not None:
         query = query.where(clause)
@@ -122,7 +125,8 @@ def _organisation_takes_part(session: Session, organisation_id: int | None, acti
     if action is not None and action.pilot_id == organisation_id:
         return True
     return session.exec(select(m.ActionPartner).where(
-        m.ActionPartner.action_id == action_id, m.ActionPartner.organisation_id == organisation_id)).first() is not None
+        col(m.ActionPartner.action_id) == action_id,
+        col(m.ActionPartner.organisation_id) == organisation_id)).first() is not None
 
 
 def require_write_action(session: Session, actor: Actor, action: m.Action) -> None:
@@ -177,6 +181,14 @@ def require_admin(actor: Actor, what: str = "administrer l'application") -> None
 def require_write_referentials(actor: Actor) -> None:
     """Organisations, communes, conventions themselves, imports of whole folders."""
     require_admin(actor, "modifier les référentiels")
+
+
+def require_write_plan(session: Session, actor: Actor, convention_id: int) -> None:
+    """The plan of a convention (actions, indicators, facilities, orientations, signatories,
+    perimeter, coordination posts): what the Référentiels page lets administrators edit."""
+    require_read_convention(session, actor, convention_id)
+    require_admin(actor, "modifier le plan de la convention (actions, indicateurs, équipements, "
+                         "orientations, signataires, périmètre, postes)")
 
 
 def require_manage_accounts(actor: Actor) -> None:

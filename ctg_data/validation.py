@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import Numeric
+
 from ctg_data import formats as fmt
 from ctg_data.interchange import parsing
 from ctg_data.services.base import ValidationError
@@ -23,6 +25,9 @@ from ctg_data.vocabulary import ACTION_STATUS_LABELS, ActionStatus, MeasurementT
 
 REQUIRED = "champ obligatoire"
 TEXT_LIMIT = 300  # source columns are VARCHAR(300)
+# Comments, notes, descriptions and reasons have no column size: a page of text is plenty, and
+# nobody reads more in a table cell or an audit line.
+LONG_TEXT_LIMIT = 5000
 INT_LIMIT = 2_147_483_647  # INTEGER on every database
 MONEY_LIMIT = Decimal("999999999999.99")  # NUMERIC(14, 2)
 HOURS_LIMIT = Decimal("9999999999.99")  # NUMERIC(12, 2)
@@ -70,27 +75,30 @@ def blank(raw) -> bool:
 
 
 def number(raw) -> float:
-    """A measured value: `12.5`, `12,5`, `1 234,5` or a number."""
+    """A measured value: `12.5`, `12,5`, `1 234,5` or a number; finite, below 10^20
+    (interchange.parsing.parse_decimal)."""
     value = parsing.parse_float(raw)
     if not math.isfinite(value):
-        raise ValueError(f"nombre attendu, « {raw} » reçu")
+        raise parsing.not_a_number(raw)
+    if abs(value) >= parsing.MAX_MAGNITUDE:  # 20 nines round up to 10^20 as a float
+        raise parsing.too_large(raw)
     return value
 
 
 def integer(raw) -> int:
     value = parsing.parse_int(raw)
     if abs(value) > INT_LIMIT:
-        raise ValueError(f"nombre « {raw} » trop grand")
+        raise parsing.too_large(raw)
     return value
 
 
 def decimal(raw, *, decimals: int = 2, limit: Decimal = HOURS_LIMIT) -> Decimal:
     value = parsing.parse_decimal(raw)
     if abs(value) > limit:
-        raise ValueError(f"nombre « {raw} » trop grand")
+        raise parsing.too_large(raw)
     step = Decimal(1).scaleb(-decimals)
     if value != value.quantize(step):
-        raise ValueError(f"« {raw} » : {decimals} décimales au plus")
+        raise ValueError(f"« {parsing.shown(raw)} » : {decimals} décimales au plus")
     return value.quantize(step)  # as the NUMERIC column gives it back
 
 
@@ -98,7 +106,7 @@ def money(raw) -> Decimal:
     """Euros: not negative, at most two decimals (interchange.parsing.parse_money)."""
     value = parsing.parse_money(raw)
     if value > MONEY_LIMIT:
-        raise ValueError(f"montant « {raw} » trop grand")
+        raise ValueError(f"montant « {parsing.shown(raw)} » trop grand")
     return value
 
 
@@ -106,11 +114,18 @@ def day(raw) -> date:
     return parsing.parse_date(raw)
 
 
-def text(raw, *, limit: int | None = None) -> str:
+def text(raw, *, limit: int = LONG_TEXT_LIMIT) -> str:
     value = parsing.parse_text(raw)
-    if limit is not None and len(value) > limit:
-        raise ValueError(f"{limit} caractères au plus ({len(value)} saisis)")
+    message = too_long(value, limit)
+    if message:
+        raise ValueError(message)
     return value
+
+
+def too_long(value: str, limit: int) -> str | None:
+    if len(value) > limit:
+        return f"{limit} caractères au plus ({len(value)} saisis)"
+    return None
 
 
 def choice(raw, labels: Mapping[str, str]) -> str:
@@ -121,7 +136,7 @@ def choice(raw, labels: Mapping[str, str]) -> str:
         return value
     if value.lower() in by_label:
         return by_label[value.lower()]
-    raise ValueError(f"valeur « {value} » inconnue ; valeurs possibles : {', '.join(labels.values())}")
+    raise ValueError(f"valeur « {parsing.shown(value)} » inconnue ; valeurs possibles : {', '.join(labels.values())}")
 
 
 # ------------------------------------------------------------------ rules (return a message or None)
@@ -190,6 +205,23 @@ def done_means_complete(status: str | None, progress: int | None) -> str | None:
     return None
 
 
+def fits(column_type, value) -> str | None:
+    """What a database column of `column_type` (a SQLAlchemy type) cannot hold as given: text
+    longer than the column (or than LONG_TEXT_LIMIT when it has no size), an integer beyond
+    INTEGER, a number with too many digits or decimals for its NUMERIC."""
+    if isinstance(value, str):
+        return too_long(value, getattr(column_type, "length", None) or LONG_TEXT_LIMIT)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT_LIMIT:
+        return str(parsing.too_large(value))
+    if isinstance(value, Decimal) and isinstance(column_type, Numeric) and column_type.precision:
+        scale = column_type.scale or 0
+        if abs(value) >= Decimal(10) ** (column_type.precision - scale):
+            return str(parsing.too_large(value))
+        if value != value.quantize(Decimal(1).scaleb(-scale)):
+            return f"« {parsing.shown(value)} » : {scale} décimales au plus"
+    return None
+
+
 def known_code(code: str, known, what: str) -> str | None:
     if code not in known:
         return f"code « {code} » inconnu ({what})"
@@ -227,7 +259,7 @@ class Check:
             raise ValidationError(dict(self.errors))
 
 
-def optional_text(limit: int | None = None) -> Callable:
+def optional_text(limit: int = LONG_TEXT_LIMIT) -> Callable:
     return lambda value: text(value, limit=limit)
 
 

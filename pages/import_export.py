@@ -10,13 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from ctg_data.actors import ROLE_LABELS
-from ctg_data.interchange.export import export_workbook, exportable_conventions
 from ctg_data.interchange import LoadError, LoadReport
+from ctg_data.interchange.export import export_workbook, exportable_conventions
 from ctg_data.interchange.importer import IMPORTERS, error_rows, import_upload, summary_rows
 from ctg_data.interchange.limits import max_upload_mb
 from ctg_data.interchange.workbook import write_template
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.page import SAVED, start_plain
+from ctg_data.ui.page import SAVED, run_page, start_plain
 
 TITLE = "Import / export"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,7 +75,9 @@ def import_section(actor) -> None:
         return
     st.caption(f"Un classeur .xlsx au format du modèle, ou un seul fichier CSV nommé d'après sa feuille "
                f"(par exemple mesures.csv) ; {max_upload_mb():g} Mo au plus. « Vérifier » simule "
-               "l'import sans rien écrire ; « Importer » écrit tout, ou rien à la moindre erreur.")
+               "l'import sans rien écrire ; « Importer » écrit tout, ou rien à la moindre erreur. Chaque "
+               "ligne suit les règles des formulaires ; seuls les administrateurs y modifient les "
+               "référentiels et le plan des conventions (actions, indicateurs, équipements…).")
     uploaded = st.file_uploader("Fichier à importer", type=["xlsx", "csv"], key="ie_upload")
     if uploaded is None:
         return
@@ -141,4 +143,4 @@ def show_report(report, *, dry_run: bool) -> None:
     st.dataframe(summary, hide_index=True, height=35 * (len(summary) + 1) + 3)
 
 
-main()
+run_page(main)

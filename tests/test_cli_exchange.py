@@ -150,6 +150,42 @@ def test_export_of_one_convention(run, seeded, tmp_path):
 def test_mistakes_are_explained_with_their_exit_code(run, seeded, tmp_path, args, exit_code, message):
     (tmp_path / "faux.xlsx").write_text("bonjour", encoding="utf-8")
     (tmp_path / "notes.txt").write_text("bonjour", encoding="utf-8")
-    code, out, err = run(seeded, *(arg.format(tmp=tmp_path) for arg in args))
+    code, _, err = run(seeded, *(arg.format(tmp=tmp_path) for arg in args))
     assert code == exit_code
     assert message in err
+
+
+def _first_row(sheet: str) -> dict:
+    import csv
+
+    with open(DEMO_SEED / f"{sheet}.csv", encoding="utf-8") as handle:
+        return next(csv.DictReader(handle))
+
+
+def test_cells_no_column_can_hold_are_refused_in_french_without_a_traceback(run, seeded, tmp_path):
+    from tests.csv_folder import write_folder
+
+    folder = write_folder(tmp_path / "bad", {
+        "activite": [_first_row("activite") | {"places": "1" + "0" * 30}],
+        "financements": [_first_row("financements") | {"montant_prevu": "1" * 30}],
+        "mesures": [_first_row("mesures") | {"valeur": "9" * 400}],
+    })
+    before = counts(seeded)
+    code, _, err = run(seeded, "import", str(folder))
+    assert code == 1 and "Traceback" not in err
+    assert "Import refusé, rien n'a été écrit (3 erreur(s)) :" in err
+    quoted = {"places": "1" + "0" * 29 + "…", "montant_prevu": "1" * 30, "valeur": "9" * 30 + "…"}  # 30 shown
+    for sheet, column in (("activite", "places"), ("financements", "montant_prevu"), ("mesures", "valeur")):
+        where = f"fichier {sheet}.csv, ligne 2, colonne « {column} » : nombre « {quoted[column]} » trop grand"
+        assert where in err
+    assert counts(seeded) == before
+
+
+def test_a_funding_file_without_its_optional_key_columns_is_imported(run, seeded, tmp_path):
+    from tests.csv_folder import write_folder
+
+    line = {key: value for key, value in _first_row("financements").items()
+            if key not in ("equipement", "action", "poste")}
+    code, out, err = run(seeded, "import", str(write_folder(tmp_path / "f", {"financements": [line]})), "--dry-run")
+    assert code == 0, err
+    assert "Simulation : rien n'a été écrit." in out

@@ -248,3 +248,33 @@ def test_money_keeps_its_cents_through_the_workbook(source_engine, empty_engine,
         rate = session.exec(select(m.RateRow)).one()
     assert (line.planned, line.notified, line.paid) == (Decimal("12345678.91"), Decimal("0.10"), None)
     assert rate.amount == Decimal("0.1525")
+
+
+def test_the_largest_values_an_import_accepts_export_and_come_back(source_engine, empty_engine, tmp_path):
+    # The validation layer's limits (fewer than 20 digits, what each column holds) make every
+    # accepted value one the export writes and the import reads back (∞ once was neither).
+    sheets = minimal_convention()
+    sheets["indicateurs"][0].update(unite="familles", min="", max="")
+    sheets["mesures"][0]["valeur"] = "9" * 19
+    sheets["mesures"][1]["valeur"] = "0,000001"
+    sheets["activite"][0].update(places=str(2**31 - 1), heures_realisees="9999999999,99", etp="9999.99")
+    sheets["financements"][0]["montant_prevu"] = "999999999999.99"
+    assert load_folder(write_folder(tmp_path / "f", sheets), actor="test", engine=source_engine).ok
+    exported = export_workbook(source_engine)
+    report = import_workbook(empty_engine, ADMIN, exported, dry_run=False)
+    assert report.ok, report.errors
+    assert_same_workbooks(exported, export_workbook(empty_engine))
+    with Session(empty_engine) as session:
+        values = sorted(x.value for x in session.exec(select(m.Measurement)).all())
+        activity = session.exec(select(m.FacilityActivity)).one()
+    assert values == [0.000001, float("9" * 19)]
+    assert (activity.places, activity.hours_delivered, activity.fte) == (
+        2**31 - 1, Decimal("9999999999.99"), Decimal("9999.99"))
+
+
+def test_a_value_rounded_up_to_twenty_digits_is_refused_rather_than_exported_unreadable(empty_engine, tmp_path):
+    sheets = minimal_convention()
+    sheets["indicateurs"][0].update(unite="familles", min="", max="")
+    sheets["mesures"][0]["valeur"] = "9" * 20  # below 10^20 as written, 10^20 once a float
+    report = load_folder(write_folder(tmp_path / "f", sheets), actor="test", engine=empty_engine)
+    assert [(e.column, e.message) for e in report.errors] == [("valeur", f"nombre « {'9' * 20} » trop grand")]

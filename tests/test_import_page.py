@@ -140,7 +140,7 @@ def test_a_different_file_needs_its_own_check(demo_app, demo_engine):
 
 
 def test_a_single_csv_file_is_checked_as_its_sheet(demo_app):
-    csv = "code,nom,type\nnouvelle,Nouvelle association,association\n".encode()
+    csv = b"code,nom,type\nnouvelle,Nouvelle association,association\n"
     at = click(upload(page(), "organisations.csv", csv, "text/csv"), "Vérifier")
     summary = at.dataframe[0].value.set_index("Feuille")
     assert summary.loc["organisations", "Créées"] == 1
@@ -182,3 +182,26 @@ def test_report_tables_name_every_outcome_and_every_place(demo_engine):
     rows = {row["Feuille"]: row for row in summary_rows(report)}
     assert rows["actions"] == {"Feuille": "actions", "Créées": 0, "Modifiées": 0, "Corrigées": 0,
                                "Inchangées": 39}
+
+
+def test_an_inflated_workbook_is_refused_on_the_page_in_french_without_being_read(demo_app, demo_engine,
+                                                                                   monkeypatch):
+    from tests.test_import_limits import bomb
+
+    monkeypatch.setenv("CTG_MAX_UPLOAD_MB", "1")
+    before = counts(demo_engine)
+    at = click(upload(page(), "bombe.xlsx", bomb(30)), "Vérifier")
+    assert "1 erreur(s) : rien n'a été écrit" in at.error[0].value
+    (message,) = at.dataframe[0].value["Message"].tolist()
+    assert "anormalement volumineux" in message and "xl/sharedStrings.xml" in message
+    assert counts(demo_engine) == before
+
+
+def test_an_advisor_is_told_row_by_row_what_only_an_administrator_may_change(demo_app, demo_engine):
+    data = with_cell(export_workbook(demo_engine), "actions", "C2", "Nouvel intitulé")
+    advisor = Actor(email="conseiller@test", role=Role.CONSEILLER)
+    at = click(upload(page(advisor), "export.xlsx", data), "Vérifier")
+    errors = at.dataframe[0].value
+    assert errors.iloc[0].tolist()[:2] == ["feuille actions", 2]
+    assert "ne permet pas de modifier le plan de la convention" in errors.iloc[0]["Message"]
+    assert button(at, "Importer").disabled

@@ -48,7 +48,7 @@ def test_loading_the_same_folder_twice_changes_nothing(engine, tmp_path):
 def test_a_changed_row_updates_it_and_records_before_and_after(engine, tmp_path):
     sheets = minimal_convention()
     assert load_folder(write_folder(tmp_path / "a", sheets), actor="test", engine=engine).ok
-    sheets["actions"][0]["statut"] = "realisee"
+    sheets["actions"][0] |= {"statut": "realisee", "avancement": "100"}  # réalisée ⇒ 100 %
     report = load_folder(write_folder(tmp_path / "b", sheets), actor="second", engine=engine)
     assert report.counts["actions"]["updated"] == 1
     with Session(engine) as session:
@@ -96,7 +96,8 @@ BAD_CELLS = [
 ]
 
 
-@pytest.mark.parametrize(("sheet", "column", "value", "message"), BAD_CELLS, ids=[f"{s}.{c}={v}" for s, c, v, _ in BAD_CELLS])
+@pytest.mark.parametrize(("sheet", "column", "value", "message"), BAD_CELLS,
+                         ids=[f"{s}.{c}={v}" for s, c, v, _ in BAD_CELLS])
 def test_a_bad_cell_is_refused_with_its_place_and_nothing_is_written(engine, tmp_path, sheet, column, value, message):
     before = counts(engine)
     sheets = minimal_convention()

@@ -30,7 +30,7 @@ def test_numbers_are_read_in_french_or_plain_form(raw, expected):
 
 @pytest.mark.parametrize("raw", ["abc", "1.234,5", "nan", "inf", "12 %"])
 def test_a_value_that_is_not_a_number_is_refused_in_french(raw):
-    with pytest.raises(ValueError, match="nombre|ambigu"):
+    with pytest.raises(ValueError, match=r"nombre|ambigu"):
         v.number(raw)
 
 
@@ -164,3 +164,52 @@ def test_the_import_row_rules_are_the_validation_rules():
     messages = [rule({"avancement": 120, "priorite": 4}) for rule in ROW_RULES["actions"]]
     assert ("avancement", v.between(120, 0, 100)) in messages
     assert ("priorite", v.between(4, 1, 3)) in messages
+    assert ROW_RULES["actions"][-1]({"statut": "realisee", "avancement": 80}) == (
+        "avancement", v.done_means_complete("realisee", 80))
+
+
+# --- bounds no column can exceed -------------------------------------------------------------
+
+@pytest.mark.parametrize("raw", ["9" * 400, "1" + "0" * 39, "1" * 25 + ",5", 1e300, Decimal("1E+30")])
+def test_numbers_of_twenty_digits_or_more_are_too_large_and_quoted_short(raw):
+    for parse in (v.number, v.integer, v.decimal, v.money):
+        with pytest.raises(ValueError, match="trop grand") as refused:
+            parse(raw)
+        assert len(str(refused.value)) < 60
+
+
+@pytest.mark.parametrize("raw", [float("nan"), float("inf"), Decimal("NaN"), Decimal("-Infinity")])
+def test_values_that_are_not_finite_numbers_are_refused(raw):
+    for parse in (v.number, v.integer, v.decimal, v.money):
+        with pytest.raises(ValueError, match="nombre attendu"):
+            parse(raw)
+
+
+def test_integers_stop_at_what_an_integer_column_holds():
+    assert v.integer(str(v.INT_LIMIT)) == v.INT_LIMIT
+    with pytest.raises(ValueError, match="trop grand"):
+        v.integer(str(v.INT_LIMIT + 1))
+
+
+def test_free_text_is_bounded_in_every_form():
+    long = "x" * (v.LONG_TEXT_LIMIT + 1)
+    expected = f"{v.LONG_TEXT_LIMIT} caractères au plus ({v.LONG_TEXT_LIMIT + 1} saisis)"
+    assert refused(lambda: v.measurement_input(PLACES, measured_on="2024-01-01", value=1, comment=long)) == {
+        "Commentaire": expected}
+    assert refused(lambda: v.funding_input(planned=1, notified=None, paid=None, comment=long)) == {
+        "Commentaire": expected}
+    assert refused(lambda: v.followup_input(status="en_cours", progress=10, note=long,
+                                            noted_on="2024-01-01"))["Note"] == expected
+
+
+def test_a_value_fits_its_database_column_or_says_why():
+    from sqlalchemy import Float, Integer, Numeric, String
+
+    assert v.fits(String(200), "x" * 200) is None
+    assert v.fits(String(200), "x" * 201) == "200 caractères au plus (201 saisis)"
+    assert v.fits(String(), "x" * (v.LONG_TEXT_LIMIT + 1)).startswith(f"{v.LONG_TEXT_LIMIT} caractères au plus")
+    assert v.fits(Integer(), v.INT_LIMIT + 1) == f"nombre « {v.INT_LIMIT + 1} » trop grand"
+    assert v.fits(Numeric(6, 2), Decimal("9999.99")) is None
+    assert v.fits(Numeric(6, 2), Decimal("10000")) == "nombre « 10000 » trop grand"
+    assert v.fits(Numeric(8, 2), Decimal("1.234")) == "« 1.234 » : 2 décimales au plus"
+    assert v.fits(Float(), 1e19) is None and v.fits(Integer(), True) is None

@@ -333,10 +333,10 @@ def test_a_database_refusal_in_a_later_lot_rolls_back_the_earlier_lots(engine, m
 
     real = importer.load_tables
 
-    def failing(session, tables, *, actor):
+    def failing(session, tables, **who):
         if tables[0].sheet == "mesures":
             raise IntegrityError("INSERT", {}, Exception("contrainte refusée"))
-        return real(session, tables, actor=actor)
+        return real(session, tables, **who)
 
     monkeypatch.setattr(importer, "load_tables", failing)
     before = counts(engine)
@@ -427,8 +427,8 @@ def test_an_advisor_may_not_create_referentials_but_may_import_follow_up(engine,
     sheets = minimal_convention()
     before = counts(engine)
     report = import_upload(engine, CONSEILLER, "import.xlsx", build(sheets), dry_run=False)
-    assert "feuille organisations : 3 ligne(s) créeraient ou modifieraient des organisations : " \
-           "seul un administrateur peut le faire" in messages(report)
+    refusal = "Votre rôle (conseiller caf) ne permet pas de modifier les référentiels."
+    assert [f"feuille organisations, ligne {line} : {refusal}" for line in (2, 3, 4)] == messages(report)[:3]
     assert counts(engine) == before
     assert import_upload(engine, ADMIN, "import.xlsx", build(sheets), dry_run=False).ok
     sheets["mesures"][1]["valeur"] = "56"

@@ -1,6 +1,19 @@
-"""The interchange format of FORMAT.md: seeds, the Excel workbook, import and export."""
+"""The interchange format of FORMAT.md: seeds, the Excel workbook, import and export.
 
-from ctg_data.interchange.loader import LoadReport, load_folder, load_tables
-from ctg_data.interchange.tables import FormatError, LoadError
+The package's names are loaded on first use, so that importing one of its light modules (the
+cell parsers, which ctg_data.validation uses) does not import the loader, which itself uses
+ctg_data.validation.
+"""
 
-__all__ = ["FormatError", "LoadError", "LoadReport", "load_folder", "load_tables"]
+import importlib
+
+_NAMES = {"FormatError": "tables", "LoadError": "tables", "LoadReport": "loader", "load_folder": "loader",
+          "load_tables": "loader"}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str):
+    if name not in _NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)

@@ -194,7 +194,7 @@ class _Export:
                  .where(m.Indicator.convention_id.in_(self.ids), m.Measurement.superseded_at.is_(None)))
         return [{"convention": self.convention[convention_id], "indicateur": self.indicator[x.indicator_id],
                  "date": x.measured_on, "valeur": x.value, "type": x.type, "source": _empty(x.source),
-                 "commentaire": _empty(x.comment)}
+                 "commentaire": _empty(x.comment), "motif_derogation": None}
                 for x, convention_id in self.session.exec(query)]
 
     def facilities(self) -> list[dict]:
@@ -213,7 +213,7 @@ class _Export:
                  .where(m.Facility.convention_id.in_(self.ids)))
         return [{"convention": self.convention[convention_id], "equipement": self.facility[a.facility_id],
                  "annee": a.year, "places": a.places, "heures_realisees": a.hours_delivered,
-                 "heures_facturees": a.hours_billed, "etp": a.fte}
+                 "heures_facturees": a.hours_billed, "etp": a.fte, "motif_derogation": None}
                 for a, convention_id in self.session.exec(query)]
 
     def rates(self) -> list[dict]:
@@ -255,4 +255,4 @@ def _ordered(sheet_name: str, rows: list[dict]) -> list[tuple]:
     return [tuple(row[name] for name in sheet.column_names) for row in rows]
 
 
-__all__ = ["UnknownConvention", "exportable_conventions", "export_rows", "export_workbook"]
+__all__ = ["UnknownConvention", "export_rows", "export_workbook", "exportable_conventions"]

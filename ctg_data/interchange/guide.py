@@ -42,7 +42,9 @@ KIND_HINTS = {
     "bool": "oui ou non",
     "choice": "une valeur de la liste déroulante",
 }
-DEFAULT_NOTES = {("mesures", "type"): "vide = resultat", ("actions", "poids"): "vide = 1"}
+DEFAULT_NOTES = {("mesures", "type"): "vide = resultat", ("actions", "poids"): "vide = 1",
+                 ("mesures", "motif_derogation"): "obligatoire pour une date hors de la convention",
+                 ("activite", "motif_derogation"): "obligatoire pour une année hors de la convention"}
 
 
 def column_note(sheet: Sheet, column: Column) -> str:

@@ -1,8 +1,9 @@
 """Importing a workbook, a CSV file or a folder of CSV files: everything is checked, then
 applied in one transaction; a dry run, or any error, rolls everything back.
 
-Only administrators and CAF advisors import, and only administrators create or change the
-referentials (organisations, communes, conventions). The rows are applied by `load_tables` in lots,
+Only administrators and CAF advisors import, and each row that changes something must be one
+the person may write through the forms or the Référentiels page (interchange.rights): only
+administrators change the referentials and the plan. The rows are applied by `load_tables` in lots,
 in the order of sheets.py, inside the same session, so that a caller can show progress on a
 large file: the lots of one import see each other's rows exactly as one call would, and every
 row was typed and checked for duplicate keys over the whole file before the first lot.
@@ -15,22 +16,21 @@ from pathlib import Path, PurePath
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from ctg_data import models as m
 from ctg_data.actors import Actor, Role
+from ctg_data.db import for_writing
 from ctg_data.interchange.limits import check_upload
 from ctg_data.interchange.loader import LoadReport, load_tables
 from ctg_data.interchange.sheets import SHEETS, SHEETS_BY_NAME
 from ctg_data.interchange.tables import FormatError, LoadError, Table, read_csv_folder
 from ctg_data.interchange.typing import type_rows
 from ctg_data.interchange.workbook import read_workbook, restore
-from ctg_data.permissions import allowed, can_read_convention, require_role, require_write_referentials
+from ctg_data.permissions import require_role
 
 Progress = Callable[[str, int, int], None]  # (sheet, rows done, rows in the file)
 IMPORTERS = {Role.ADMIN, Role.CONSEILLER}
 LOT = 200
-REFERENTIAL_SHEETS = ("organisations", "communes", "conventions")
 
 
 def require_import(actor: Actor) -> None:
@@ -98,7 +98,8 @@ def restored(tables: list[Table]) -> list[Table]:
 def import_tables(engine: Engine, actor: Actor, tables: list[Table], *, dry_run: bool,
                   progress: Progress | None = None) -> LoadReport:
     require_import(actor)
-    with Session(engine) as session:
+    # A write unit of work even for a dry run: the rows are written, then rolled back.
+    with Session(for_writing(engine)) as session:
         report = _load(session, actor, tables, progress)
         if report.ok and not dry_run:
             session.commit()
@@ -117,9 +118,6 @@ def _load(session: Session, actor: Actor, tables: list[Table], progress: Progres
         report.errors += type_rows(table)[1]
     if report.errors:
         return report
-    report.errors += _convention_access(session, actor, tables)
-    if report.errors:
-        return report
     by_sheet = {table.sheet: table for table in tables}
     done = 0
     for sheet in SHEETS:
@@ -129,7 +127,7 @@ def _load(session: Session, actor: Actor, tables: list[Table], progress: Progres
         for start in range(0, len(table.rows), LOT):
             lot = Table(table.sheet, table.where, table.header, table.rows[start:start + LOT])
             try:
-                part = load_tables(session, [lot], actor=actor.label)
+                part = load_tables(session, [lot], actor=actor.label, rights=actor)
             except SQLAlchemyError as error:
                 lines = f"lignes {lot.rows[0][0]} à {lot.rows[-1][0]}"
                 detail = str(getattr(error, "orig", error)).splitlines()[0]
@@ -142,42 +140,7 @@ def _load(session: Session, actor: Actor, tables: list[Table], progress: Progres
             done += len(lot.rows)
             if progress is not None:
                 progress(sheet.name, done, total)
-    report.errors += _referential_changes(actor, report, by_sheet)
     return report
-
-
-def _referential_changes(actor: Actor, report: LoadReport, tables: dict[str, Table]) -> list[LoadError]:
-    """Organisations, communes and conventions are referentials: only an administrator creates
-    or changes them. Others may import files that cite them unchanged (an export, say)."""
-    if allowed(require_write_referentials, actor):
-        return []
-    errors = []
-    for sheet in REFERENTIAL_SHEETS:
-        counts = report.counts.get(sheet)
-        changed = counts["created"] + counts["updated"] if counts else 0
-        if changed:
-            errors.append(LoadError(tables[sheet].where, None, None,
-                                    f"{changed} ligne(s) créeraient ou modifieraient des {sheet} : "
-                                    "seul un administrateur peut le faire"))
-    return errors
-
-
-def _convention_access(session: Session, actor: Actor, tables: list[Table]) -> list[LoadError]:
-    """A non-administrator may not write into a restricted convention they cannot read."""
-    if actor.role == Role.ADMIN:
-        return []
-    known = dict(session.exec(select(m.Convention.code, m.Convention.id)).all())
-    errors, reported = [], set()
-    for table in tables:
-        column = "code" if table.sheet == "conventions" else "convention"
-        for line, cells in table.rows:
-            code = str(cells.get(column) or "").strip()
-            if code in known and (table.sheet, code) not in reported \
-                    and not can_read_convention(session, actor, known[code]):
-                reported.add((table.sheet, code))
-                errors.append(LoadError(table.where, line, column,
-                                        f"vous n'avez pas accès à la convention « {code} »"))
-    return errors
 
 
 SUMMARY_COLUMNS = {"created": "Créées", "updated": "Modifiées", "corrected": "Corrigées",
@@ -196,5 +159,14 @@ def error_rows(report: LoadReport) -> list[dict]:
              "Message": error.message} for error in report.errors]
 
 
-__all__ = ["IMPORTERS", "error_rows", "summary_rows", "Progress", "import_tables", "import_upload", "import_workbook", "read_upload",
-           "require_import"]
+__all__ = [
+    "IMPORTERS",
+    "Progress",
+    "error_rows",
+    "import_tables",
+    "import_upload",
+    "import_workbook",
+    "read_upload",
+    "require_import",
+    "summary_rows",
+]

@@ -1,8 +1,14 @@
 """What an uploaded file must be before anything parses it: not too large, and really the
 .xlsx workbook or UTF-8 .csv file its name claims.
 
-The checks look at bytes only (size, zip signature and members, text encoding), so a refused
+The checks look at bytes only (size, zip signature and directory, text encoding), so a refused
 file never reaches openpyxl or the CSV reader.
+
+An .xlsx is a zip of XML: a few megabytes may inflate a hundredfold (a "zip bomb"). The zip's
+directory gives each member's inflated size, and Python's zipfile never inflates a member past
+it, so those sizes bound what reading costs. Real workbooks compress about ten times. openpyxl
+streams the sheets (read_only) but holds the shared strings in memory whole, so they get the
+smallest cap.
 """
 
 import io
@@ -14,9 +20,12 @@ from pathlib import PurePath
 from ctg_data.interchange.tables import FormatError, LoadError
 
 DEFAULT_MAX_UPLOAD_MB = 20
-# An .xlsx is a zip of XML: a few megabytes may inflate a hundredfold (a "zip bomb"). Real
-# workbooks compress about ten times; anything beyond this ratio of the limit is refused.
-MAX_INFLATION = 25
+# Inflated size limits, as multiples of the upload limit (20 MB: 200 MB in all, 100 MB for one
+# sheet, 40 MB of shared strings).
+TOTAL_INFLATION = 10
+MEMBER_INFLATION = 5
+IN_MEMORY_INFLATION = 2
+IN_MEMORY_MEMBERS = ("xl/sharedStrings.xml",)
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
 XLSX_MEMBERS = ("[Content_Types].xml", "xl/workbook.xml")
@@ -92,8 +101,29 @@ def _check_xlsx(name: str, data: bytes, limit: int) -> None:
     names = {member.filename for member in members}
     if not all(required in names for required in XLSX_MEMBERS):
         raise _refuse(name, NOT_XLSX)
-    if sum(member.file_size for member in members) > MAX_INFLATION * limit:
-        raise _refuse(name, NOT_XLSX + " Son contenu décompressé est anormalement volumineux.")
+    _check_inflated_sizes(name, members, limit)
+
+
+def member_limit(member: str, limit: int) -> int:
+    """The largest inflated size of one zip member, for an upload limit of `limit` bytes."""
+    return (IN_MEMORY_INFLATION if member in IN_MEMORY_MEMBERS else MEMBER_INFLATION) * limit
+
+
+def total_limit(limit: int) -> int:
+    return TOTAL_INFLATION * limit
+
+
+def _check_inflated_sizes(name: str, members: list[zipfile.ZipInfo], limit: int) -> None:
+    too_large = " Son contenu décompressé est anormalement volumineux"
+    for member in members:
+        cap = member_limit(member.filename, limit)
+        if member.file_size > cap:
+            raise _refuse(name, NOT_XLSX + too_large + f" (la partie « {member.filename} » fait "
+                                f"{_size(member.file_size)} une fois décompressée, {_size(cap)} au plus).")
+    total = sum(member.file_size for member in members)
+    if total > total_limit(limit):
+        raise _refuse(name, NOT_XLSX + too_large + f" ({_size(total)} une fois décompressé, "
+                            f"{_size(total_limit(limit))} au plus).")
 
 
 def _check_csv(name: str, data: bytes) -> None:

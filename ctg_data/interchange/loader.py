@@ -10,66 +10,21 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from ctg_data import models as m
-from ctg_data import validation
+from ctg_data.actors import Actor
 from ctg_data.audit import audit, snapshot
+from ctg_data.interchange import form_rules
+from ctg_data.interchange.parsing import shown
 from ctg_data.interchange.resolver import LABELS, Resolver
+from ctg_data.interchange.rights import Rights
 from ctg_data.interchange.sheets import SHEETS, SHEETS_BY_NAME
 from ctg_data.interchange.tables import LoadError, Table
+from ctg_data.interchange.targets import TARGETS
 from ctg_data.interchange.typing import type_rows
+from ctg_data.services.measurements import limits
 
-# Which model each sheet fills, and which attribute each column sets.
-TARGETS: dict[str, tuple[type[SQLModel], dict[str, str]]] = {
-    "organisations": (m.Organisation, {"code": "code", "nom": "name", "type": "type"}),
-    "communes": (m.Commune, {"code_insee": "insee_code", "nom": "name", "population": "population",
-                             "enfants_moins_3_ans": "children_under_3", "qpv": "qpv"}),
-    "conventions": (m.Convention, {"code": "code", "nom": "name", "territoire": "territory",
-                                   "date_signature": "signed_on", "date_debut": "starts_on",
-                                   "date_fin": "ends_on"}),
-    "signataires": (m.Signatory, {"convention": "convention_id", "organisation": "organisation_id",
-                                  "representant": "representative", "qualite": "capacity"}),
-    "perimetre": (m.Perimeter, {"convention": "convention_id", "code_insee": "insee_code"}),
-    "orientations": (m.Orientation, {"convention": "convention_id", "code": "code",
-                                     "domaine": "domain_code", "intitule": "title"}),
-    "actions": (m.Action, {"convention": "convention_id", "code": "code", "intitule": "title",
-                           "domaine": "domain_code", "orientation": "orientation_id",
-                           "pilote": "pilot_id", "public_cible": "target_public", "statut": "status",
-                           "priorite": "priority", "date_debut": "starts_on", "date_fin": "ends_on",
-                           "avancement": "progress", "poids": "weight",
-                           "budget_prevu": "planned_budget", "description": "description"}),
-    "indicateurs": (m.Indicator, {"convention": "convention_id", "code": "code", "nom": "name",
-                                  "domaine": "domain_code", "action": "action_id", "unite": "unit",
-                                  "sens": "direction", "valeur_reference": "baseline_value",
-                                  "date_reference": "baseline_date",
-                                  "source_reference": "baseline_source",
-                                  "valeur_cible": "target_value", "date_cible": "target_date",
-                                  "frequence": "frequency", "min": "min_value", "max": "max_value"}),
-    "mesures": (m.Measurement, {"indicateur": "indicator_id", "date": "measured_on", "valeur": "value",
-                                "type": "type", "source": "source", "commentaire": "comment"}),
-    "equipements": (m.Facility, {"convention": "convention_id", "code": "code", "nom": "name",
-                                 "type": "type", "code_insee": "insee_code",
-                                 "gestionnaire": "manager_id", "places": "places", "psu": "psu",
-                                 "classe_territoire": "territory_class",
-                                 "date_ouverture": "opens_on", "date_fermeture": "closes_on"}),
-    "activite": (m.FacilityActivity, {"equipement": "facility_id", "annee": "year",
-                                      "places": "places", "heures_realisees": "hours_delivered",
-                                      "heures_facturees": "hours_billed", "etp": "fte"}),
-    "bareme": (m.RateRow, {"annee": "year", "levier": "lever_code", "type_equipement": "facility_type",
-                           "classe_territoire": "territory_class", "base": "basis", "montant": "amount",
-                           "plancher": "floor", "plafond": "cap", "source": "source"}),
-    "postes": (m.CoordinationPost, {"convention": "convention_id", "code": "code",
-                                    "intitule": "title", "employeur": "employer_id", "etp": "fte",
-                                    "date_debut": "starts_on", "date_fin": "ends_on",
-                                    "cout_annuel": "annual_cost"}),
-    "financements": (m.FundingLine, {"convention": "convention_id", "levier": "lever_code",
-                                     "annee": "year", "financeur": "funder_id",
-                                     "beneficiaire": "beneficiary_id", "equipement": "facility_id",
-                                     "action": "action_id", "poste": "post_id", "domaine": "domain_code",
-                                     "montant_prevu": "planned", "montant_notifie": "notified",
-                                     "montant_verse": "paid", "commentaire": "comment"}),
-}
 # Columns stored as '' rather than NULL when blank (part of a key, see models.RateRow).
 EMPTY_AS_BLANK = {"type_equipement", "classe_territoire"}
 # The code a created row is known by in later sheets of the same import.
@@ -97,8 +52,10 @@ class LoadReport:
         return any(c["created"] or c["updated"] or c["corrected"] for c in self.counts.values())
 
 
-def load_tables(session: Session, tables: list[Table], *, actor: str) -> LoadReport:
-    """Validate and apply; the caller commits only when the report is ok."""
+def load_tables(session: Session, tables: list[Table], *, actor: str, rights: Actor | None = None) -> LoadReport:
+    """Validate and apply; the caller commits only when the report is ok. With `rights`, each
+    row that changes something must be allowed to that person, and only the conventions they
+    see exist (without: a trusted loader, such as `ctg seed`)."""
     report = LoadReport()
     typed = {}
     for table in tables:
@@ -107,7 +64,7 @@ def load_tables(session: Session, tables: list[Table], *, actor: str) -> LoadRep
         report.errors += errors
     if report.errors:
         return report
-    loader = _Loader(session, actor, report)
+    loader = _Loader(session, actor, report, None if rights is None else Rights(session, rights))
     for sheet in SHEETS:
         if sheet.name in typed:
             table, rows = typed[sheet.name]
@@ -118,68 +75,101 @@ def load_tables(session: Session, tables: list[Table], *, actor: str) -> LoadRep
 
 
 class _Loader:
-    def __init__(self, session: Session, actor: str, report: LoadReport):
-        self.session, self.actor, self.report = session, actor, report
-        self.resolver = Resolver(session)
+    def __init__(self, session: Session, actor: str, report: LoadReport, rights: Rights | None):
+        self.session, self.actor, self.report, self.rights = session, actor, report, rights
+        self.resolver = Resolver(session, None if rights is None else rights.visible)
         self.now = datetime.now(UTC)
-        self.indicator_bounds: dict[int, tuple] = {}
+        self.indicator_limits: dict[int, object] = {}
 
     def error(self, table: Table, line: int, column: str | None, message: str) -> None:
         self.report.errors.append(LoadError(table.where, line, column, message))
+
+    def refused(self, table: Table, line: int, record, values: dict, changed: set[str]) -> bool:
+        """Whether the person importing may not write this row (the refusal is reported)."""
+        refusal = None if self.rights is None else self.rights.refusal(table.sheet, record, values, changed)
+        if refusal:
+            self.error(table, line, None, refusal)
+        return refusal is not None
+
+    def find(self, table: Table, values: dict):
+        model, columns = TARGETS[table.sheet]
+        key = {columns[name]: values[columns[name]] for name in SHEETS_BY_NAME[table.sheet].key
+               if name in columns}
+        record = self.session.exec(select(model).filter_by(**key)).first()
+        if record is not None and table.sheet == "conventions" and self.rights is not None \
+                and not self.rights.sees(record.id):
+            return None  # a convention one may not see reads as one that does not exist
+        return record
+
+    def form_reason(self, table: Table, line: int, row: dict, values: dict) -> tuple[bool, str | None]:
+        """The activity form's rules on a row about to be written: (passes, exemption reason)."""
+        if table.sheet != "activite":
+            return True, None
+        facility = self.session.get(m.Facility, values["facility_id"])
+        data, problems = form_rules.activity(self.session.get(m.Convention, facility.convention_id), row)
+        for column, message in problems:
+            self.error(table, line, column, message)
+        return data is not None, data.override_reason if data else None
 
     def apply(self, table: Table, line: int, row: dict) -> None:
         values = self.resolve(table, line, row)
         if values is None:
             return
         if table.sheet == "mesures":
-            self.apply_measurement(table, line, values)
+            self.apply_measurement(table, line, row, values)
             return
-        model, columns = TARGETS[table.sheet]
-        key = {columns[name]: values[columns[name]] for name in SHEETS_BY_NAME[table.sheet].key
-               if name in columns}
-        record = self.session.exec(select(model).filter_by(**key)).first()
+        record = self.find(table, values)
         links = self.action_links(row) if table.sheet == "actions" else {}
+        current_links = self.current_links(record, links) if record is not None else {n: [] for n in links}
+        changed = {} if record is None else {
+            name: value for name, value in values.items() if getattr(record, name) != value}
+        if record is not None and not changed and current_links == links:
+            self.report.count(table.sheet, "unchanged")
+            return
+        moved_links = {name for name in links if links[name] != current_links[name]}
+        if self.refused(table, line, record, values, set(changed) | moved_links):
+            return
+        passes, reason = self.form_reason(table, line, row, values)
+        if not passes:
+            return
         if record is None:
-            record = model(**values)
-            self.session.add(record)
-            self.session.flush()
-            self.set_links(record, links, {name: [] for name in links})
-            audit(self.session, actor=self.actor, operation="import:création", record=record,
-                  before=None, after=snapshot(record) | links)
-            self.report.count(table.sheet, "created")
+            record = TARGETS[table.sheet][0](**values)
+            self.write(table, record, None, links, current_links, reason)
         else:
-            current_links = self.current_links(record, links)
-            changed = {name: value for name, value in values.items() if getattr(record, name) != value}
-            if not changed and current_links == links:
-                self.report.count(table.sheet, "unchanged")
-                return
             before = snapshot(record) | current_links
             for name, value in changed.items():
                 setattr(record, name, value)
-            self.set_links(record, links, current_links)
             if hasattr(record, "version"):
                 record.version += 1
             if hasattr(record, "updated_at"):
                 record.updated_at = self.now
-            self.session.flush()
-            audit(self.session, actor=self.actor, operation="import:modification", record=record,
-                  before=before, after=snapshot(record) | links)
-            self.report.count(table.sheet, "updated")
+            self.write(table, record, before, links, current_links, reason)
         if table.sheet in REMEMBERED:
             kind = REMEMBERED[table.sheet]
             code = row.get("code") or row.get("code_insee")
             value = record.insee_code if kind == "commune" else record.id
             self.resolver.remember(kind, code, value, getattr(record, "convention_id", None))
 
+    def write(self, table: Table, record, before: dict | None, links: dict, current_links: dict,
+              reason: str | None) -> None:
+        self.session.add(record)
+        self.session.flush()
+        self.set_links(record, links, current_links)
+        self.session.flush()
+        audit(self.session, actor=self.actor, operation="import:création" if before is None else
+              "import:modification", record=record, before=before, after=snapshot(record) | links, reason=reason)
+        self.report.count(table.sheet, "created" if before is None else "updated")
+
     def resolve(self, table: Table, line: int, row: dict) -> dict | None:
         """Typed row → model attributes, with every code replaced by the id it names."""
         sheet = SHEETS_BY_NAME[table.sheet]
         _, columns = TARGETS[table.sheet]
+        row = {name: None for name in sheet.key} | row  # an absent optional key column is blank
         convention_id = None
         if "convention" in row:
             convention_id = self.resolver.lookup("convention", row["convention"])
             if convention_id is None:
-                self.error(table, line, "convention", f"convention « {row['convention']} » inconnue")
+                self.error(table, line, "convention", f"convention « {shown(row['convention'])} » inconnue")
                 return None
         values, ok = {}, True
         for name, value in row.items():
@@ -187,13 +177,13 @@ class _Loader:
             if column.kind == "ref" and value is not None and name != "convention":
                 resolved = self.resolver.lookup(column.ref, value, convention_id)
                 if resolved is None:
-                    self.error(table, line, name, f"code « {value} » inconnu ({LABELS[column.ref]})")
+                    self.error(table, line, name, f"code « {shown(value)} » inconnu ({LABELS[column.ref]})")
                     ok = False
                 value = resolved
             elif column.kind == "list":
                 for code in value or []:
                     if self.resolver.lookup(column.ref, code, convention_id) is None:
-                        self.error(table, line, name, f"code « {code} » inconnu ({LABELS[column.ref]})")
+                        self.error(table, line, name, f"code « {shown(code)} » inconnu ({LABELS[column.ref]})")
                         ok = False
             if name == "convention":
                 value = convention_id
@@ -234,21 +224,24 @@ class _Loader:
 
     # ------------------------------------------------------------ measurements
 
-    def apply_measurement(self, table: Table, line: int, values: dict) -> None:
-        low, high, unit = self.bounds(values["indicator_id"])
-        value = values["value"]
-        broken = validation.indicator_value(value, low=low, high=high, unit=unit)
-        if broken:
-            self.error(table, line, "valeur", broken)
-            return
+    def apply_measurement(self, table: Table, line: int, row: dict, values: dict) -> None:
+        """As the measurement form records a value: the same value writes nothing, a different
+        one supersedes the current one (kept); what is written passes the form's rules."""
         current = self.session.exec(select(m.Measurement).where(
             m.Measurement.indicator_id == values["indicator_id"],
             m.Measurement.measured_on == values["measured_on"],
             m.Measurement.type == values["type"],
             m.Measurement.superseded_at.is_(None),
         )).first()
-        if current is not None and current.value == value:
+        if current is not None and current.value == values["value"]:
             self.report.count(table.sheet, "unchanged")
+            return
+        if self.refused(table, line, current, values, {"value"}):
+            return
+        data, problems = form_rules.measurement(self.limits(values["indicator_id"]), row)
+        for column, message in problems:
+            self.error(table, line, column, message)
+        if data is None:
             return
         if current is not None:
             current.superseded_at = self.now
@@ -260,26 +253,25 @@ class _Loader:
             before = snapshot(current)
             current.superseded_by_id = new.id
             audit(self.session, actor=self.actor, operation="import:correction", record=current,
-                  before=before, after=snapshot(current))
+                  before=before, after=snapshot(current), reason=data.override_reason)
         audit(self.session, actor=self.actor, operation="import:création", record=new,
-              before=None, after=snapshot(new))
+              before=None, after=snapshot(new), reason=data.override_reason)
         self.report.count(table.sheet, "corrected" if current is not None else "created")
 
-    def bounds(self, indicator_id: int) -> tuple:
-        if indicator_id not in self.indicator_bounds:
-            indicator = self.session.get(m.Indicator, indicator_id)
-            self.indicator_bounds[indicator_id] = (indicator.min_value, indicator.max_value, indicator.unit)
-        return self.indicator_bounds[indicator_id]
+    def limits(self, indicator_id: int):
+        if indicator_id not in self.indicator_limits:
+            self.indicator_limits[indicator_id] = limits(self.session, self.session.get(m.Indicator, indicator_id))
+        return self.indicator_limits[indicator_id]
 
 
 def load_folder(folder, *, actor: str, engine=None, dry_run: bool = False) -> LoadReport:
     """Load a FORMAT.md folder of CSV files in one transaction (rolled back on any error, or
     always with dry_run). Raises FormatError when the files themselves are malformed."""
-    from ctg_data.db import get_engine
+    from ctg_data.db import for_writing, get_engine
     from ctg_data.interchange.tables import read_csv_folder
 
     tables = read_csv_folder(folder)
-    with Session(engine or get_engine()) as session:
+    with Session(for_writing(engine or get_engine())) as session:
         report = load_tables(session, tables, actor=actor)
         if report.ok and not dry_run:
             session.commit()

@@ -2,6 +2,7 @@
 (text, or a number/date from a spreadsheet) and returns the typed value or raises
 ValueError with a French message naming what was expected."""
 
+import math
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -13,6 +14,24 @@ NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
 THOUSANDS_SPACES = str.maketrans("", "", " \u00a0\u202f")
 TRUE_WORDS = {"oui", "true", "1", "vrai"}
 FALSE_WORDS = {"non", "false", "0", "faux"}
+# No column holds a number of 20 digits or more; refusing them here keeps every later step
+# (rounding to cents, float conversion) within Decimal's 28 digits and away from infinity.
+MAX_MAGNITUDE = Decimal(10) ** 20
+SHOWN = 30  # characters of a bad cell that a message quotes
+
+
+def shown(raw) -> str:
+    """A cell as an error message quotes it: trimmed, and cut when long."""
+    value = str(raw).strip()
+    return value if len(value) <= SHOWN else value[:SHOWN] + "…"
+
+
+def not_a_number(raw) -> ValueError:
+    return ValueError(f"nombre attendu, « {shown(raw)} » reçu")
+
+
+def too_large(raw) -> ValueError:
+    return ValueError(f"nombre « {shown(raw)} » trop grand")
 
 
 def is_blank(raw) -> bool:
@@ -26,7 +45,8 @@ def parse_text(raw) -> str:
 def parse_code(raw) -> str:
     value = str(raw).strip()
     if not CODE_RE.match(value):
-        raise ValueError(f"code « {value} » invalide : lettres sans accent, chiffres, « - », « _ » ou « . » seulement")
+        raise ValueError(f"code « {shown(value)} » invalide : lettres sans accent, chiffres, « - », « _ » "
+                         "ou « . » seulement")
     return value
 
 
@@ -35,7 +55,7 @@ def parse_insee(raw) -> str:
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         value = f"{int(raw):05d}"
     if not INSEE_RE.match(value):
-        raise ValueError(f"code INSEE « {value} » invalide : cinq caractères attendus (ex. 65286)")
+        raise ValueError(f"code INSEE « {shown(value)} » invalide : cinq caractères attendus (ex. 65286)")
     return value
 
 
@@ -50,33 +70,45 @@ def parse_date(raw) -> date:
             return date.fromisoformat(value)
     except ValueError:
         pass
-    raise ValueError(f"date « {value} » invalide : format AAAA-MM-JJ attendu (ex. 2024-09-01)")
+    raise ValueError(f"date « {shown(value)} » invalide : format AAAA-MM-JJ attendu (ex. 2024-09-01)")
 
 
 def parse_decimal(raw) -> Decimal:
+    """A finite number below 10^20, from a number or its text (French form accepted)."""
+    value = _decimal(raw)
+    if not value.is_finite():
+        raise not_a_number(raw)
+    if abs(value) >= MAX_MAGNITUDE:
+        raise too_large(raw)
+    return value
+
+
+def _decimal(raw) -> Decimal:
     if isinstance(raw, bool):
-        raise ValueError(f"nombre attendu, « {raw} » reçu")
+        raise not_a_number(raw)
     if isinstance(raw, int | Decimal):
         return Decimal(raw)
     if isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise not_a_number(raw)
         return Decimal(repr(raw))  # the shortest text of the float, not its binary expansion
     text = str(raw).strip().translate(THOUSANDS_SPACES)
     if "," in text:
         if "." in text:
-            raise ValueError(f"nombre « {raw} » ambigu : écrire 1234.56 ou 1 234,56")
+            raise ValueError(f"nombre « {shown(raw)} » ambigu : écrire 1234.56 ou 1 234,56")
         text = text.replace(",", ".")
     if not NUMBER_RE.match(text):
-        raise ValueError(f"nombre attendu, « {raw} » reçu")
+        raise not_a_number(raw)
     try:
         return Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"nombre attendu, « {raw} » reçu") from None
+        raise not_a_number(raw) from None
 
 
 def parse_int(raw) -> int:
     value = parse_decimal(raw)
     if value != value.to_integral_value():
-        raise ValueError(f"nombre entier attendu, « {raw} » reçu")
+        raise ValueError(f"nombre entier attendu, « {shown(raw)} » reçu")
     return int(value)
 
 
@@ -87,18 +119,18 @@ def parse_float(raw) -> float:
 def parse_money(raw) -> Decimal:
     value = parse_decimal(raw)
     if value < 0:
-        raise ValueError(f"montant négatif « {raw} » refusé")
+        raise ValueError(f"montant négatif « {shown(raw)} » refusé")
     if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
-        raise ValueError(f"montant « {raw} » : deux décimales au plus")
+        raise ValueError(f"montant « {shown(raw)} » : deux décimales au plus")
     return value.quantize(Decimal("0.01"))
 
 
 def parse_rate(raw) -> Decimal:
     value = parse_decimal(raw)
     if value < 0:
-        raise ValueError(f"montant négatif « {raw} » refusé")
+        raise ValueError(f"montant négatif « {shown(raw)} » refusé")
     if value.as_tuple().exponent < -4 and value != value.quantize(Decimal("0.0001")):
-        raise ValueError(f"taux « {raw} » : quatre décimales au plus")
+        raise ValueError(f"taux « {shown(raw)} » : quatre décimales au plus")
     return value
 
 
@@ -112,7 +144,7 @@ def parse_bool(raw) -> bool:
         return True
     if value in FALSE_WORDS:
         return False
-    raise ValueError(f"« {raw} » : oui ou non attendu")
+    raise ValueError(f"« {shown(raw)} » : oui ou non attendu")
 
 
 def parse_list(raw) -> list[str]:
@@ -122,5 +154,5 @@ def parse_list(raw) -> list[str]:
 def parse_choice(raw, choices) -> str:
     value = str(raw).strip()
     if value not in choices:
-        raise ValueError(f"valeur « {value} » inconnue ; valeurs possibles : {', '.join(choices)}")
+        raise ValueError(f"valeur « {shown(value)} » inconnue ; valeurs possibles : {', '.join(choices)}")
     return value

@@ -48,8 +48,12 @@ LABELS = {
 
 
 class Resolver:
-    def __init__(self, session: Session):
+    """`conventions`: the ids of the conventions the importing person may see (None: all); any
+    other convention is looked up as if it did not exist."""
+
+    def __init__(self, session: Session, conventions: set[int] | None = None):
         self.session = session
+        self.conventions = conventions
         self._maps: dict[tuple, dict] = {}
 
     def _map(self, kind: str, convention_id: int | None) -> dict:
@@ -58,6 +62,8 @@ class Resolver:
             if kind in GLOBAL:
                 _, code_col, id_col = GLOBAL[kind]
                 rows = self.session.exec(select(code_col, id_col)).all()
+                if kind == "convention" and self.conventions is not None:
+                    rows = [(code, id_) for code, id_ in rows if id_ in self.conventions]
             else:
                 model = SCOPED[kind]
                 rows = self.session.exec(

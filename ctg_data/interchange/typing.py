@@ -1,7 +1,9 @@
 """Turning the cells of a table into typed values, and the rules a row must obey on its own.
 
 Everything here is pure: no database. References (codes of other rows) are checked later,
-when the loader can see both the file and the database.
+when the loader can see both the file and the database. Cells are parsed by the validation
+layer's parsers where it has one (the forms use the same), and every value must fit the
+column it is written to (text length, digits, decimals).
 """
 
 from collections.abc import Callable
@@ -11,16 +13,17 @@ from ctg_data import validation
 from ctg_data.interchange import parsing
 from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column
 from ctg_data.interchange.tables import LoadError, Table
+from ctg_data.interchange.targets import column_type
 
 PARSERS: dict[str, Callable] = {
     "code": parsing.parse_code,
     "text": parsing.parse_text,
     "insee": parsing.parse_insee,
-    "date": parsing.parse_date,
-    "int": parsing.parse_int,
-    "float": parsing.parse_float,
-    "decimal": parsing.parse_decimal,
-    "money": parsing.parse_money,
+    "date": validation.day,
+    "int": validation.integer,
+    "float": validation.number,
+    "decimal": parsing.parse_decimal,  # digits and decimals: those of its NUMERIC column (fits)
+    "money": validation.money,
     "rate": parsing.parse_rate,
     "bool": parsing.parse_bool,
     "list": parsing.parse_list,
@@ -56,6 +59,11 @@ def _between(name: str, low, high):
     return rule
 
 
+def _done_means_complete(row):
+    broken = validation.done_means_complete(row.get("statut"), row.get("avancement"))
+    return ("avancement", broken) if broken else None
+
+
 def _positive(name: str, *, strict: bool = False):
     def rule(row):
         broken = validation.not_negative(row.get(name), strict=strict)
@@ -75,6 +83,7 @@ ROW_RULES = {
         _between("avancement", 0, 100),
         _between("priorite", 1, 3),
         _positive("poids", strict=True),
+        _done_means_complete,
     ],
     "indicateurs": [
         _ordered("min", "max", "le maximum est inférieur au minimum"),
@@ -117,6 +126,10 @@ def type_rows(table: Table) -> tuple[list[tuple[int, dict]], list[LoadError]]:
                 row[name] = parse_cell(column, raw)
             except ValueError as error:
                 row_errors.append(LoadError(table.where, line, name, str(error)))
+                continue
+            broken = _misfit(table.sheet, name, row[name])
+            if broken:
+                row_errors.append(LoadError(table.where, line, name, broken))
         for name, default in DEFAULTS.get(table.sheet, {}).items():
             if row.get(name) is None and (name in cells or name in sheet.key):
                 row[name] = default
@@ -137,6 +150,14 @@ def type_rows(table: Table) -> tuple[list[tuple[int, dict]], list[LoadError]]:
         if not row_errors:
             typed.append((line, row))
     return typed, errors
+
+
+def _misfit(sheet: str, name: str, value) -> str | None:
+    """What the database column cannot hold; codes of other rows are looked up, not stored."""
+    sql_type = column_type(sheet, name)
+    if sql_type is None or SHEETS_BY_NAME[sheet].column(name).kind == "ref":
+        return None
+    return validation.fits(sql_type, value)
 
 
 def _key_part(value):

@@ -1,0 +1,59 @@
+"""Who may write each row of an import: the capabilities of ctg_data.permissions that the forms
+and the Référentiels page use, row by row. Only rows that change something are checked, so that
+whoever may import may send back an export unchanged; and a convention the person may not see
+is, for the import, a convention that does not exist.
+"""
+
+from sqlmodel import Session, SQLModel
+
+from ctg_data import models as m
+from ctg_data.actors import Actor, Role
+from ctg_data.permissions import (
+    PermissionDenied,
+    require_write_action,
+    require_write_activity,
+    require_write_funding,
+    require_write_measurement,
+    require_write_plan,
+    require_write_rates,
+    require_write_referentials,
+    visible_convention_ids,
+)
+
+REFERENTIAL_SHEETS = ("organisations", "communes", "conventions")
+FOLLOW_UP = {"status", "progress"}  # what an action's follow-up form changes
+
+
+class Rights:
+    def __init__(self, session: Session, actor: Actor):
+        self.session, self.actor = session, actor
+        self.visible = None if actor.role == Role.ADMIN else visible_convention_ids(session, actor)
+
+    def sees(self, convention_id: int) -> bool:
+        return self.visible is None or convention_id in self.visible
+
+    def refusal(self, sheet: str, record: SQLModel | None, values: dict, changed: set[str]) -> str | None:
+        """The French refusal of writing this row (`record` None: creating it; `changed`: the
+        attributes and links an update changes), or None when allowed."""
+        try:
+            self._require(sheet, record, values, changed)
+        except PermissionDenied as denied:
+            return str(denied)
+        return None
+
+    def _require(self, sheet: str, record: SQLModel | None, values: dict, changed: set[str]) -> None:
+        session, actor = self.session, self.actor
+        if sheet in REFERENTIAL_SHEETS:
+            require_write_referentials(actor)
+        elif sheet == "bareme":
+            require_write_rates(actor)
+        elif sheet == "financements":
+            require_write_funding(session, actor, values["convention_id"])
+        elif sheet == "mesures":
+            require_write_measurement(session, actor, session.get(m.Indicator, values["indicator_id"]))
+        elif sheet == "activite":
+            require_write_activity(session, actor, session.get(m.Facility, values["facility_id"]))
+        elif sheet == "actions" and record is not None and changed <= FOLLOW_UP:
+            require_write_action(session, actor, record)
+        else:  # the plan: signatories, perimeter, orientations, actions, indicators, facilities, posts
+            require_write_plan(session, actor, values["convention_id"])

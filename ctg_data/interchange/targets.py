@@ -1,0 +1,65 @@
+"""Which model each sheet fills and which attribute each column sets: what the loader writes,
+and the database column type a cell must fit before it is written."""
+
+from sqlmodel import SQLModel
+
+from ctg_data import models as m
+
+# Which model each sheet fills, and which attribute each column sets.
+TARGETS: dict[str, tuple[type[SQLModel], dict[str, str]]] = {
+    "organisations": (m.Organisation, {"code": "code", "nom": "name", "type": "type"}),
+    "communes": (m.Commune, {"code_insee": "insee_code", "nom": "name", "population": "population",
+                             "enfants_moins_3_ans": "children_under_3", "qpv": "qpv"}),
+    "conventions": (m.Convention, {"code": "code", "nom": "name", "territoire": "territory",
+                                   "date_signature": "signed_on", "date_debut": "starts_on",
+                                   "date_fin": "ends_on"}),
+    "signataires": (m.Signatory, {"convention": "convention_id", "organisation": "organisation_id",
+                                  "representant": "representative", "qualite": "capacity"}),
+    "perimetre": (m.Perimeter, {"convention": "convention_id", "code_insee": "insee_code"}),
+    "orientations": (m.Orientation, {"convention": "convention_id", "code": "code",
+                                     "domaine": "domain_code", "intitule": "title"}),
+    "actions": (m.Action, {"convention": "convention_id", "code": "code", "intitule": "title",
+                           "domaine": "domain_code", "orientation": "orientation_id",
+                           "pilote": "pilot_id", "public_cible": "target_public", "statut": "status",
+                           "priorite": "priority", "date_debut": "starts_on", "date_fin": "ends_on",
+                           "avancement": "progress", "poids": "weight",
+                           "budget_prevu": "planned_budget", "description": "description"}),
+    "indicateurs": (m.Indicator, {"convention": "convention_id", "code": "code", "nom": "name",
+                                  "domaine": "domain_code", "action": "action_id", "unite": "unit",
+                                  "sens": "direction", "valeur_reference": "baseline_value",
+                                  "date_reference": "baseline_date",
+                                  "source_reference": "baseline_source",
+                                  "valeur_cible": "target_value", "date_cible": "target_date",
+                                  "frequence": "frequency", "min": "min_value", "max": "max_value"}),
+    "mesures": (m.Measurement, {"indicateur": "indicator_id", "date": "measured_on", "valeur": "value",
+                                "type": "type", "source": "source", "commentaire": "comment"}),
+    "equipements": (m.Facility, {"convention": "convention_id", "code": "code", "nom": "name",
+                                 "type": "type", "code_insee": "insee_code",
+                                 "gestionnaire": "manager_id", "places": "places", "psu": "psu",
+                                 "classe_territoire": "territory_class",
+                                 "date_ouverture": "opens_on", "date_fermeture": "closes_on"}),
+    "activite": (m.FacilityActivity, {"equipement": "facility_id", "annee": "year",
+                                      "places": "places", "heures_realisees": "hours_delivered",
+                                      "heures_facturees": "hours_billed", "etp": "fte"}),
+    "bareme": (m.RateRow, {"annee": "year", "levier": "lever_code", "type_equipement": "facility_type",
+                           "classe_territoire": "territory_class", "base": "basis", "montant": "amount",
+                           "plancher": "floor", "plafond": "cap", "source": "source"}),
+    "postes": (m.CoordinationPost, {"convention": "convention_id", "code": "code",
+                                    "intitule": "title", "employeur": "employer_id", "etp": "fte",
+                                    "date_debut": "starts_on", "date_fin": "ends_on",
+                                    "cout_annuel": "annual_cost"}),
+    "financements": (m.FundingLine, {"convention": "convention_id", "levier": "lever_code",
+                                     "annee": "year", "financeur": "funder_id",
+                                     "beneficiaire": "beneficiary_id", "equipement": "facility_id",
+                                     "action": "action_id", "poste": "post_id", "domaine": "domain_code",
+                                     "montant_prevu": "planned", "montant_notifie": "notified",
+                                     "montant_verse": "paid", "commentaire": "comment"}),
+}
+
+
+def column_type(sheet: str, column: str):
+    """The SQLAlchemy type of the column a cell is written to, or None (codes of other rows,
+    lists of links: what they name is checked, not the text)."""
+    model, columns = TARGETS[sheet]
+    attribute = columns.get(column)
+    return None if attribute is None else model.__table__.c[attribute].type
