@@ -8,6 +8,7 @@ The command line acts as COMMAND_LINE (an administrator); imports are recorded u
 in the audit trail. Exit codes as for every `ctg` command: 0 done, 1 refused, 2 wrong usage.
 """
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ OUTCOMES = (("created", "créées"), ("updated", "modifiées"), ("corrected", "c
             ("unchanged", "inchangées"))
 
 
-def register(commands) -> None:
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add this group's subcommands to the `ctg` parser."""
     imported = commands.add_parser("import", help="importer un classeur .xlsx, un fichier .csv ou un "
                                                   "dossier de CSV (tout ou rien)")
@@ -35,7 +36,7 @@ def register(commands) -> None:
     template.set_defaults(func=cmd_template)
 
 
-def cmd_import(args) -> int:
+def cmd_import(args: argparse.Namespace) -> int:
     from ctg_data.db import get_engine
     from ctg_data.interchange.importer import import_workbook
 
@@ -71,7 +72,7 @@ def _write(path: Path, data: bytes) -> bool:
     return True
 
 
-def cmd_export(args) -> int:
+def cmd_export(args: argparse.Namespace) -> int:
     from ctg_data.db import get_engine
     from ctg_data.interchange.export import UnknownConvention, export_workbook
 
@@ -90,7 +91,7 @@ def cmd_export(args) -> int:
     return 0
 
 
-def cmd_template(args) -> int:
+def cmd_template(args: argparse.Namespace) -> int:
     from ctg_data.interchange.workbook import write_template
 
     path = _xlsx_path(args.file)

@@ -5,7 +5,9 @@ the first administrator of a database without the demo is created. A generated t
 password is printed once and must be changed at the first sign-in.
 """
 
+import argparse
 import sys
+from collections.abc import Callable
 
 from ctg_data import db
 from ctg_data.actors import COMMAND_LINE, ROLE_LABELS, Role
@@ -18,7 +20,7 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _run(action) -> int:
+def _run(action: Callable[[], int | None]) -> int:
     from ctg_data.accounts import AccountError
     from ctg_data.permissions import PermissionDenied
 
@@ -33,10 +35,10 @@ def _print_password(email: str, password: str) -> None:
           f"connexion) :\n\n    {password}\n")
 
 
-def cmd_add(args) -> int:
+def cmd_add(args: argparse.Namespace) -> int:
     from ctg_data.accounts import create_user
 
-    def action():
+    def action() -> None:
         issued = create_user(db.get_engine(), actor=COMMAND_LINE, email=args.email, role=args.role,
                              organisation_code=args.organisation, display_name=args.name,
                              sso_only=args.sso_only)
@@ -48,73 +50,73 @@ def cmd_add(args) -> int:
     return _run(action)
 
 
-def cmd_disable(args) -> int:
+def cmd_disable(args: argparse.Namespace) -> int:
     from ctg_data.accounts import disable_user
 
-    def action():
+    def action() -> None:
         disable_user(db.get_engine(), actor=COMMAND_LINE, email=args.email)
         print(f"Compte désactivé : {args.email}. Ses sessions ouvertes se ferment au prochain clic.")
     return _run(action)
 
 
-def cmd_enable(args) -> int:
+def cmd_enable(args: argparse.Namespace) -> int:
     from ctg_data.accounts import enable_user
 
-    def action():
+    def action() -> None:
         enable_user(db.get_engine(), actor=COMMAND_LINE, email=args.email)
         print(f"Compte réactivé : {args.email}.")
     return _run(action)
 
 
-def cmd_reset_password(args) -> int:
+def cmd_reset_password(args: argparse.Namespace) -> int:
     from ctg_data.accounts import reset_password
 
-    def action():
+    def action() -> None:
         password = reset_password(db.get_engine(), actor=COMMAND_LINE, email=args.email)
         print(f"Mot de passe réinitialisé et compte déverrouillé : {args.email}.")
         _print_password(args.email, password)
     return _run(action)
 
 
-def cmd_unlock(args) -> int:
+def cmd_unlock(args: argparse.Namespace) -> int:
     from ctg_data.accounts import unlock_user
 
-    def action():
+    def action() -> None:
         unlock_user(db.get_engine(), actor=COMMAND_LINE, email=args.email)
         print(f"Compte déverrouillé : {args.email}.")
     return _run(action)
 
 
-def cmd_set_role(args) -> int:
+def cmd_set_role(args: argparse.Namespace) -> int:
     from ctg_data.accounts import set_role
 
-    def action():
+    def action() -> None:
         set_role(db.get_engine(), actor=COMMAND_LINE, email=args.email, role=args.role,
                  organisation_code=args.organisation)
         print(f"Rôle de {args.email} : {ROLE_LABELS[Role(args.role)]}.")
     return _run(action)
 
 
-def cmd_directory(args) -> int:
+def cmd_directory(args: argparse.Namespace) -> int:
     from ctg_data.accounts import set_directory_sign_in
 
-    def action():
+    def action() -> None:
         set_directory_sign_in(db.get_engine(), actor=COMMAND_LINE, email=args.email, allowed=not args.off)
         state = "n'est plus ouvert" if args.off else "est ouvert"
         print(f"Le compte {args.email} {state} à la connexion par l'annuaire.")
     return _run(action)
 
 
-def cmd_sign_out(args) -> int:
+def cmd_sign_out(args: argparse.Namespace) -> int:
     from ctg_data.accounts import end_sessions
 
-    def action():
+    def action() -> None:
         end_sessions(db.get_engine(), actor=COMMAND_LINE, email=args.email)
         print(f"Sessions ouvertes de {args.email} fermées (au prochain clic de chacune).")
     return _run(action)
 
 
-def cmd_list(_args) -> int:
+def cmd_list(_args: argparse.Namespace) -> int:
     from ctg_data.accounts import list_users
 
     users = list_users(db.get_engine())
@@ -129,10 +131,10 @@ def cmd_list(_args) -> int:
     return 0
 
 
-def cmd_grant(args) -> int:
+def cmd_grant(args: argparse.Namespace) -> int:
     from ctg_data.accounts import set_member
 
-    def action():
+    def action() -> None:
         set_member(db.get_engine(), actor=COMMAND_LINE, convention_code=args.convention, email=args.email,
                    member=not args.revoke)
         verb = "retiré à" if args.revoke else "donné à"
@@ -140,10 +142,10 @@ def cmd_grant(args) -> int:
     return _run(action)
 
 
-def cmd_restrict(args) -> int:
+def cmd_restrict(args: argparse.Namespace) -> int:
     from ctg_data.accounts import set_restricted
 
-    def action():
+    def action() -> None:
         set_restricted(db.get_engine(), actor=COMMAND_LINE, convention_code=args.convention,
                        restricted=not args.off)
         state = "ouverte à tous les comptes" if args.off else \
@@ -152,7 +154,7 @@ def cmd_restrict(args) -> int:
     return _run(action)
 
 
-def register(commands) -> None:
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add this group's subcommands to the `ctg` parser."""
     user = commands.add_parser("user", help="comptes et accès")
     sub = user.add_subparsers(dest="user_command", required=True)

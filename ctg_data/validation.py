@@ -11,12 +11,14 @@ complete validation of each form; services call them before touching any row.
 """
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from sqlalchemy import Numeric
+from sqlalchemy.types import TypeEngine
 
 from ctg_data import formats as fmt
 from ctg_data.interchange import parsing
@@ -33,6 +35,12 @@ MONEY_LIMIT = Decimal("999999999999.99")  # NUMERIC(14, 2)
 HOURS_LIMIT = Decimal("9999999999.99")  # NUMERIC(12, 2)
 FTE_LIMIT = Decimal("9999.99")  # NUMERIC(6, 2)
 PERCENT_UNITS = {"%", "pourcentage", "pour cent"}
+
+_T = TypeVar("_T")
+_Code = TypeVar("_Code", bound=str)  # a vocabulary member (StrEnum) or a plain code
+# What `ordered` compares: dates, or numbers of the same kind (bounds, amounts).
+_Ordered = TypeVar("_Ordered", date, float, Decimal)
+Bound = float | Decimal  # an int is accepted where a float is
 
 MEASUREMENT_TYPE_LABELS = {MeasurementType.RESULTAT: "Résultat", MeasurementType.ESTIMATION: "Estimation"}
 
@@ -66,7 +74,7 @@ class Field:
 
 # ------------------------------------------------------------------ parsers (raise ValueError)
 
-def blank(raw) -> bool:
+def blank(raw: object) -> bool:
     if raw is None:
         return True
     if isinstance(raw, float) and math.isnan(raw):
@@ -74,7 +82,7 @@ def blank(raw) -> bool:
     return isinstance(raw, str) and raw.strip() == ""
 
 
-def number(raw) -> float:
+def number(raw: object) -> float:
     """A measured value: `12.5`, `12,5`, `1 234,5` or a number; finite, below 10^20
     (interchange.parsing.parse_decimal)."""
     value = parsing.parse_float(raw)
@@ -85,14 +93,14 @@ def number(raw) -> float:
     return value
 
 
-def integer(raw) -> int:
+def integer(raw: object) -> int:
     value = parsing.parse_int(raw)
     if abs(value) > INT_LIMIT:
         raise parsing.too_large(raw)
     return value
 
 
-def decimal(raw, *, decimals: int = 2, limit: Decimal = HOURS_LIMIT) -> Decimal:
+def decimal(raw: object, *, decimals: int = 2, limit: Decimal = HOURS_LIMIT) -> Decimal:
     value = parsing.parse_decimal(raw)
     if abs(value) > limit:
         raise parsing.too_large(raw)
@@ -102,7 +110,7 @@ def decimal(raw, *, decimals: int = 2, limit: Decimal = HOURS_LIMIT) -> Decimal:
     return value.quantize(step)  # as the NUMERIC column gives it back
 
 
-def money(raw) -> Decimal:
+def money(raw: object) -> Decimal:
     """Euros: not negative, at most two decimals (interchange.parsing.parse_money)."""
     value = parsing.parse_money(raw)
     if value > MONEY_LIMIT:
@@ -110,11 +118,11 @@ def money(raw) -> Decimal:
     return value
 
 
-def day(raw) -> date:
+def day(raw: object) -> date:
     return parsing.parse_date(raw)
 
 
-def text(raw, *, limit: int = LONG_TEXT_LIMIT) -> str:
+def text(raw: object, *, limit: int = LONG_TEXT_LIMIT) -> str:
     value = parsing.parse_text(raw)
     message = too_long(value, limit)
     if message:
@@ -128,7 +136,7 @@ def too_long(value: str, limit: int) -> str | None:
     return None
 
 
-def choice(raw, labels: Mapping[str, str]) -> str:
+def choice(raw: object, labels: Mapping[_Code, str]) -> str:
     """A code among `labels` (code → French label); the label itself is accepted too."""
     value = str(raw).strip()
     by_label = {label.lower(): code for code, label in labels.items()}
@@ -141,22 +149,22 @@ def choice(raw, labels: Mapping[str, str]) -> str:
 
 # ------------------------------------------------------------------ rules (return a message or None)
 
-def _n(value) -> str:
+def _n(value: Bound) -> str:
     return fmt.smart_number(value)
 
 
-def _plain(value) -> str:
+def _plain(value: Bound) -> str:
     # Years, percentages and ranks read best without a thousands separator.
     return str(value) if isinstance(value, int) else _n(value)
 
 
-def between(value, low, high) -> str | None:
+def between(value: Bound | None, low: Bound, high: Bound) -> str | None:
     if value is not None and not low <= value <= high:
         return f"valeur {_plain(value)} hors bornes : entre {_plain(low)} et {_plain(high)}"
     return None
 
 
-def not_negative(value, *, strict: bool = False) -> str | None:
+def not_negative(value: Bound | None, *, strict: bool = False) -> str | None:
     if value is None:
         return None
     if strict and value <= 0:
@@ -166,7 +174,8 @@ def not_negative(value, *, strict: bool = False) -> str | None:
     return None
 
 
-def ordered(start, end, message: str = "la date de fin précède la date de début") -> str | None:
+def ordered(start: _Ordered | None, end: _Ordered | None,
+            message: str = "la date de fin précède la date de début") -> str | None:
     if start is not None and end is not None and end < start:
         return message
     return None
@@ -205,7 +214,7 @@ def done_means_complete(status: str | None, progress: int | None) -> str | None:
     return None
 
 
-def fits(column_type, value) -> str | None:
+def fits(column_type: TypeEngine[Any], value: object) -> str | None:
     """What a database column of `column_type` (a SQLAlchemy type) cannot hold as given: text
     longer than the column (or than LONG_TEXT_LIMIT when it has no size), an integer beyond
     INTEGER, a number with too many digits or decimals for its NUMERIC."""
@@ -222,7 +231,7 @@ def fits(column_type, value) -> str | None:
     return None
 
 
-def known_code(code: str, known, what: str) -> str | None:
+def known_code(code: str, known: Container[str], what: str) -> str | None:
     if code not in known:
         return f"code « {code} » inconnu ({what})"
     return None
@@ -240,7 +249,7 @@ class Check:
         if message and field not in self.errors:
             self.errors[field] = message
 
-    def parse(self, field: str, raw, parser: Callable, *, required: bool = False):
+    def parse(self, field: str, raw: object, parser: Callable[[object], _T], *, required: bool = False) -> _T | None:
         if blank(raw):
             if required:
                 self.add(field, REQUIRED)
@@ -259,7 +268,7 @@ class Check:
             raise ValidationError(dict(self.errors))
 
 
-def optional_text(limit: int = LONG_TEXT_LIMIT) -> Callable:
+def optional_text(limit: int = LONG_TEXT_LIMIT) -> Callable[[object], str]:
     return lambda value: text(value, limit=limit)
 
 
@@ -289,8 +298,9 @@ class MeasurementInput:
     override_reason: str | None
 
 
-def measurement_input(indicator: IndicatorLimits | None, *, measured_on, value, type=MeasurementType.RESULTAT,
-                      source=None, comment=None, override_reason=None) -> MeasurementInput:
+def measurement_input(indicator: IndicatorLimits | None, *, measured_on: object, value: object,
+                      type: object = MeasurementType.RESULTAT, source: object = None, comment: object = None,
+                      override_reason: object = None) -> MeasurementInput:
     """Validate a measurement as typed; raise ValidationError naming every bad field."""
     check = Check()
     if indicator is None:
@@ -299,8 +309,8 @@ def measurement_input(indicator: IndicatorLimits | None, *, measured_on, value, 
     amount = check.parse(Field.VALUE, value, number, required=True)
     kind = check.parse(Field.TYPE, type, lambda raw: choice(raw, MEASUREMENT_TYPE_LABELS)) \
         or MeasurementType.RESULTAT
-    source = check.parse(Field.SOURCE, source, optional_text(TEXT_LIMIT)) or None
-    comment = check.parse(Field.COMMENT, comment, text) or None
+    source_text = check.parse(Field.SOURCE, source, optional_text(TEXT_LIMIT)) or None
+    comment_text = check.parse(Field.COMMENT, comment, text) or None
     reason = check.parse(Field.OVERRIDE, override_reason, text) or None
     if indicator is not None:
         if amount is not None:
@@ -310,7 +320,9 @@ def measurement_input(indicator: IndicatorLimits | None, *, measured_on, value, 
             check.add(Field.DATE, date_in_convention(when, indicator.convention_starts_on,
                                                      indicator.convention_ends_on, reason))
     check.done()
-    return MeasurementInput(indicator.id, when, amount, str(kind), source, comment, reason)
+    # done() has refused the input if any of these required values is missing.
+    assert indicator is not None and when is not None and amount is not None
+    return MeasurementInput(indicator.id, when, amount, str(kind), source_text, comment_text, reason)
 
 
 # ------------------------------------------------------------------ actions
@@ -323,19 +335,20 @@ class FollowupInput:
     noted_on: date | None
 
 
-def followup_input(*, status, progress, note=None, noted_on=None) -> FollowupInput:
+def followup_input(*, status: object, progress: object, note: object = None,
+                   noted_on: object = None) -> FollowupInput:
     check = Check()
-    status = check.parse(Field.STATUS, status, lambda raw: choice(raw, ACTION_STATUS_LABELS), required=True)
-    progress = check.parse(Field.PROGRESS, progress, integer)
-    check.add(Field.PROGRESS, between(progress, 0, 100))
-    note = check.parse(Field.NOTE, note, text) or None
-    noted_on = check.parse(Field.NOTE_DATE, noted_on, day)
-    if note is not None and noted_on is None:
+    status_code = check.parse(Field.STATUS, status, lambda raw: choice(raw, ACTION_STATUS_LABELS), required=True)
+    percent = check.parse(Field.PROGRESS, progress, integer)
+    check.add(Field.PROGRESS, between(percent, 0, 100))
+    note_text = check.parse(Field.NOTE, note, text) or None
+    note_date = check.parse(Field.NOTE_DATE, noted_on, day)
+    if note_text is not None and note_date is None:
         check.add(Field.NOTE_DATE, "la note doit être datée")
     if check.ok(Field.STATUS, Field.PROGRESS):
-        check.add(Field.PROGRESS, done_means_complete(status, progress))
+        check.add(Field.PROGRESS, done_means_complete(status_code, percent))
     check.done()
-    return FollowupInput(str(status), progress, note, noted_on if note is not None else None)
+    return FollowupInput(str(status_code), percent, note_text, note_date if note_text is not None else None)
 
 
 @dataclass(frozen=True)
@@ -345,17 +358,18 @@ class DatesInput:
     reason: str
 
 
-def dates_input(*, starts_on, ends_on, reason, convention_starts_on: date, convention_ends_on: date,
-                outside_convention: bool = False, unchanged: tuple = ()) -> DatesInput:
+def dates_input(*, starts_on: object, ends_on: object, reason: object, convention_starts_on: date,
+                convention_ends_on: date, outside_convention: bool = False,
+                unchanged: tuple[date, ...] = ()) -> DatesInput:
     """New dates of an action: a reason is always required; a date outside the convention only
     with `outside_convention` ticked (the reason then covers it). Dates in `unchanged` are
     not held to the convention: only what the person changes is."""
     check = Check()
-    reason = check.parse(Field.REASON, reason, text, required=True)
+    reason_text = check.parse(Field.REASON, reason, text, required=True)
     start = check.parse(Field.STARTS_ON, starts_on, day)
     end = check.parse(Field.ENDS_ON, ends_on, day)
     check.add(Field.ENDS_ON, ordered(start, end))
-    override = reason if outside_convention else None
+    override = reason_text if outside_convention else None
     for field, value in ((Field.STARTS_ON, start), (Field.ENDS_ON, end)):
         if value is not None and value not in unchanged:
             message = date_in_convention(value, convention_starts_on, convention_ends_on, override)
@@ -363,7 +377,8 @@ def dates_input(*, starts_on, ends_on, reason, convention_starts_on: date, conve
                 check.add(field, message.replace("indiquez un motif de dérogation",
                                                  "cochez « hors de la convention » et indiquez le motif"))
     check.done()
-    return DatesInput(start, end, reason)
+    assert reason_text is not None  # required: done() has refused the input without it
+    return DatesInput(start, end, reason_text)
 
 
 # ------------------------------------------------------------------ facility activity
@@ -378,25 +393,27 @@ class ActivityInput:
     override_reason: str | None
 
 
-def activity_input(*, year, places, hours_delivered, hours_billed, fte, convention_starts_on: date,
-                   convention_ends_on: date, override_reason=None) -> ActivityInput:
+def activity_input(*, year: object, places: object, hours_delivered: object, hours_billed: object, fte: object,
+                   convention_starts_on: date, convention_ends_on: date,
+                   override_reason: object = None) -> ActivityInput:
     check = Check()
-    year = check.parse(Field.YEAR, year, integer, required=True)
-    check.add(Field.YEAR, between(year, 1900, 2100))
+    year_value = check.parse(Field.YEAR, year, integer, required=True)
+    check.add(Field.YEAR, between(year_value, 1900, 2100))
     reason = check.parse(Field.OVERRIDE, override_reason, text) or None
-    if check.ok(Field.YEAR):
-        check.add(Field.YEAR, year_in_convention(year, convention_starts_on, convention_ends_on, reason))
-    places = check.parse(Field.PLACES, places, integer)
+    if check.ok(Field.YEAR) and year_value is not None:  # ok: parsed, so never None
+        check.add(Field.YEAR, year_in_convention(year_value, convention_starts_on, convention_ends_on, reason))
+    places_value = check.parse(Field.PLACES, places, integer)
     delivered = check.parse(Field.HOURS_DELIVERED, hours_delivered, decimal)
     billed = check.parse(Field.HOURS_BILLED, hours_billed, decimal)
-    fte = check.parse(Field.FTE, fte, lambda raw: decimal(raw, limit=FTE_LIMIT))
-    for field, value in ((Field.PLACES, places), (Field.HOURS_DELIVERED, delivered),
-                         (Field.HOURS_BILLED, billed), (Field.FTE, fte)):
+    fte_value = check.parse(Field.FTE, fte, lambda raw: decimal(raw, limit=FTE_LIMIT))
+    for field, value in ((Field.PLACES, places_value), (Field.HOURS_DELIVERED, delivered),
+                         (Field.HOURS_BILLED, billed), (Field.FTE, fte_value)):
         check.add(field, not_negative(value))
-    if all(blank(raw) for raw in (places, hours_delivered, hours_billed, fte)) and not check.errors:
+    if all(blank(raw) for raw in (places_value, hours_delivered, hours_billed, fte_value)) and not check.errors:
         check.add(Field.PLACES, "indiquez au moins une valeur (places, heures ou ETP)")
     check.done()
-    return ActivityInput(year, places, delivered, billed, fte, reason)
+    assert year_value is not None  # required: done() has refused the input without it
+    return ActivityInput(year_value, places_value, delivered, billed, fte_value, reason)
 
 
 # ------------------------------------------------------------------ funding
@@ -409,11 +426,11 @@ class FundingInput:
     comment: str | None
 
 
-def funding_input(*, planned, notified, paid, comment=None) -> FundingInput:
+def funding_input(*, planned: object, notified: object, paid: object, comment: object = None) -> FundingInput:
     check = Check()
-    planned = check.parse(Field.PLANNED, planned, money)
-    notified = check.parse(Field.NOTIFIED, notified, money)
-    paid = check.parse(Field.PAID, paid, money)
-    comment = check.parse(Field.COMMENT, comment, text) or None
+    planned_amount = check.parse(Field.PLANNED, planned, money)
+    notified_amount = check.parse(Field.NOTIFIED, notified, money)
+    paid_amount = check.parse(Field.PAID, paid, money)
+    comment_text = check.parse(Field.COMMENT, comment, text) or None
     check.done()
-    return FundingInput(planned, notified, paid, comment)
+    return FundingInput(planned_amount, notified_amount, paid_amount, comment_text)

@@ -3,6 +3,9 @@ restricted convention — what `ctg user …` does, from the browser. Every chan
 ctg_data.accounts, which checks the role again and writes the audit trail. Addresses and
 messages are shown escaped: an address is user text."""
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -57,7 +60,7 @@ def _done(notice: str, password: tuple[str, str] | None = None) -> None:
     st.rerun()
 
 
-def _run(action) -> bool:
+def _run(action: Callable[[], object]) -> bool:
     try:
         action()
     except (accounts.AccountError, PermissionDenied) as error:
@@ -84,13 +87,14 @@ def _table(users: pd.DataFrame) -> None:
     }), hide_index=True, width="stretch", alt="Comptes de l'application")
 
 
-def _sign_in_ways(user) -> str:
+def _sign_in_ways(user: Any) -> str:  # a row of `list_users`, from itertuples
     if user.sso_only:
         return "annuaire seulement"
     return "mot de passe et annuaire" if user.directory else "mot de passe"
 
 
-def _role_and_organisation(prefix: str, role: str = Role.LECTEUR.value, organisation: str = ""):
+def _role_and_organisation(prefix: str, role: str = Role.LECTEUR.value,
+                           organisation: str = "") -> tuple[str, str | None]:
     roles = [r.value for r in Role]
     chosen = st.selectbox("Rôle", roles, index=roles.index(role), key=f"{prefix}_role",
                           format_func=lambda r: ROLE_LABELS[Role(r)])

@@ -5,7 +5,7 @@ app, never in a database holding real data."""
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ctg_data import models as m
 from ctg_data.accounts import passwords
@@ -35,9 +35,9 @@ DEMO_ACCOUNTS = (
 def create_demo_accounts(engine: Engine) -> list[DemoAccount]:
     """Create the demo accounts if the database has no account at all; returns those created."""
     with session_scope(engine) as session:
-        if session.exec(select(m.User.id).limit(1)).first() is not None:
+        if session.exec(select(col(m.User.id)).limit(1)).first() is not None:
             return []
-        organisations = dict(session.exec(select(m.Organisation.code, m.Organisation.id)).all())
+        organisations = dict(session.exec(select(col(m.Organisation.code), col(m.Organisation.id))).all())
         created = []
         for account in DEMO_ACCOUNTS:
             organisation = organisations.get(account.organisation_code) if account.organisation_code else None

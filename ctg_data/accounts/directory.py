@@ -24,7 +24,7 @@ def _placeholder(value: str) -> bool:
     return any(word in lowered for word in PLACEHOLDER_WORDS)
 
 
-def config_problems(auth: Mapping | None) -> list[str]:
+def config_problems(auth: Mapping[str, object] | None) -> list[str]:
     """Why the `[auth]` section of secrets.toml may not be used (French, for the administrator);
     empty when directory sign-in may be offered."""
     if not auth:
@@ -60,9 +60,9 @@ NO_ACCOUNT = Refusal("aucun compte", "Aucun compte n'est associé à cette adres
                                      "administrateur de vous en créer un.")
 
 
-def refusal(user: m.User | None, email_verified) -> Refusal | None:
+def refusal(user: m.User | None, email_verified: object) -> Refusal | None:
     """Why the directory's identity may not open `user` (None: it may)."""
-    if email_verified is not True:  # absent counts as not verified
+    if email_verified is not True:  # the claim as sent: absent, a string or a number counts as not verified
         return Refusal("adresse non vérifiée par l'annuaire",
                        "L'annuaire n'a pas confirmé cette adresse e-mail : la connexion est refusée.")
     if user is None:

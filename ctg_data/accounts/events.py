@@ -25,7 +25,7 @@ def shown_address(typed: str) -> str:
 
 
 def record(session: Session, operation: str, typed_email: str, *, user_id: int | None = None,
-           client: str | None = None, **detail) -> None:
+           client: str | None = None, **detail: object) -> None:
     session.add(m.SignInEvent(
         operation=operation, email=shown_address(typed_email), user_id=user_id,
         client=None if client is None else client[:64],

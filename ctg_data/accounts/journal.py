@@ -2,7 +2,7 @@
 accounts and access) and the sign-in events, which have their own table (accounts.events)."""
 
 import pandas as pd
-from sqlalchemy import Engine, Select, literal, select
+from sqlalchemy import Engine, label, literal, select
 from sqlmodel import col
 
 from ctg_data import models as m
@@ -26,8 +26,8 @@ def sign_in_events(engine: Engine, *, limit: int = 500) -> pd.DataFrame:
     """Sign-in events in the audit trail's columns: the typed address as actor, the client
     address and the details as « after »."""
     event = m.SignInEvent
-    query: Select = (select(col(event.at), col(event.email).label("actor"), col(event.operation),
-                    literal("connexions").label("table_name"), col(event.user_id), col(event.client),
+    query = (select(col(event.at), label("actor", col(event.email)), col(event.operation),
+                    label("table_name", literal("connexions")), col(event.user_id), col(event.client),
                     col(event.detail))
              .order_by(col(event.id).desc()).limit(limit))
     with engine.connect() as connection:

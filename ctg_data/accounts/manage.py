@@ -4,10 +4,11 @@ convention. Each command checks that the actor is an administrator, does one tra
 leaves an audit event; a password or its hash is never written to the audit trail."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ctg_data import models as m
 from ctg_data.accounts import passwords
@@ -79,7 +80,7 @@ def create_user(engine: Engine, *, actor: Actor, email: str, role: str, organisa
                       must_change_password=temporary is not None)
         session.add(user)
         audit_user(session, actor.label, "compte:création", user, None)
-        return Issued(email=address, user_id=user.id, temporary_password=temporary)
+        return Issued(email=address, user_id=m.stored_id(user), temporary_password=temporary)
 
 
 def set_role(engine: Engine, *, actor: Actor, email: str, role: str, organisation_code: str | None = None) -> None:
@@ -186,7 +187,7 @@ def end_sessions(engine: Engine, *, actor: Actor, email: str) -> None:
 # ------------------------------------------------------------------ restricted conventions
 
 def _convention(session: Session, code: str) -> m.Convention:
-    convention = session.exec(select(m.Convention).where(m.Convention.code == code)).first()
+    convention = session.exec(select(m.Convention).where(col(m.Convention.code) == code)).first()
     if convention is None:
         raise AccountError(f"Convention inconnue : « {code} ».")
     return convention
@@ -217,7 +218,7 @@ def set_member(engine: Engine, *, actor: Actor, convention_code: str, email: str
         row = session.get(m.ConventionMember, (convention.id, user.id))
         if (row is not None) == member:
             return
-        record = row or m.ConventionMember(convention_id=convention.id, user_id=user.id)
+        record = row or m.ConventionMember(convention_id=m.stored_id(convention), user_id=m.stored_id(user))
         state = {"convention": convention.code, "email": user.email}
         if member:
             session.add(record)
@@ -230,17 +231,17 @@ def set_member(engine: Engine, *, actor: Actor, convention_code: str, email: str
 
 # ------------------------------------------------------------------ reading
 
-def list_users(engine: Engine, now=None) -> pd.DataFrame:
+def list_users(engine: Engine, now: datetime | None = None) -> pd.DataFrame:
     """Every account with its state in words, for the Administration page and `ctg user list`."""
     now = now or m.utcnow()
     with Session(engine) as session:
-        organisations = dict(session.exec(select(m.Organisation.id, m.Organisation.code)).all())
+        organisations = dict(session.exec(select(col(m.Organisation.id), col(m.Organisation.code))).all())
         memberships: dict[int, list[str]] = {}
         for user_id, code in session.exec(
-                select(m.ConventionMember.user_id, m.Convention.code)
-                .join(m.Convention, m.Convention.id == m.ConventionMember.convention_id)).all():
+                select(col(m.ConventionMember.user_id), col(m.Convention.code))
+                .join(m.Convention, col(m.Convention.id) == m.ConventionMember.convention_id)).all():
             memberships.setdefault(user_id, []).append(code)
-        users = session.exec(select(m.User).order_by(m.User.email)).all()
+        users = session.exec(select(m.User).order_by(col(m.User.email))).all()
         rows = [{
             "id": user.id,
             "email": user.email,
@@ -252,14 +253,14 @@ def list_users(engine: Engine, now=None) -> pd.DataFrame:
             "sso_only": user.password_hash is None,
             "directory": user.password_hash is None or user.directory_sign_in,
             "last_login_at": aware(user.last_login_at),
-            "conventions": ", ".join(sorted(memberships.get(user.id, []))),
+            "conventions": ", ".join(sorted(memberships.get(m.stored_id(user), []))),
         } for user in users]
     return pd.DataFrame(rows, columns=["id", "email", "display_name", "role", "organisation", "state",
                                        "must_change_password", "sso_only", "directory", "last_login_at",
                                        "conventions"])
 
 
-def _state(user: m.User, now) -> str:
+def _state(user: m.User, now: datetime) -> str:
     if user.disabled_at is not None:
         return "désactivé"
     until = aware(user.locked_until)
@@ -276,20 +277,21 @@ def user_count(engine: Engine) -> int:
 def organisation_choices(engine: Engine) -> dict[str, str]:
     """Organisation code → name, by name, for the account forms."""
     with Session(engine) as session:
-        rows = session.exec(select(m.Organisation.code, m.Organisation.name).order_by(m.Organisation.name)).all()
+        rows = session.exec(select(col(m.Organisation.code), col(m.Organisation.name))
+                            .order_by(col(m.Organisation.name))).all()
     return dict(rows)
 
 
 def convention_access(engine: Engine) -> pd.DataFrame:
     """Each convention, whether it is restricted, and the e-mails of its members."""
     with Session(engine) as session:
-        conventions = session.exec(select(m.Convention).order_by(m.Convention.starts_on.desc(),
-                                                                m.Convention.code)).all()
+        conventions = session.exec(select(m.Convention).order_by(col(m.Convention.starts_on).desc(),
+                                                                col(m.Convention.code))).all()
         members: dict[int, list[str]] = {}
         for convention_id, email in session.exec(
-                select(m.ConventionMember.convention_id, m.User.email)
-                .join(m.User, m.User.id == m.ConventionMember.user_id)).all():
+                select(col(m.ConventionMember.convention_id), col(m.User.email))
+                .join(m.User, col(m.User.id) == m.ConventionMember.user_id)).all():
             members.setdefault(convention_id, []).append(email)
         rows = [{"code": c.code, "name": c.name, "restricted": bool(c.restricted),
-                 "members": sorted(members.get(c.id, []))} for c in conventions]
+                 "members": sorted(members.get(m.stored_id(c), []))} for c in conventions]
     return pd.DataFrame(rows, columns=["code", "name", "restricted", "members"])

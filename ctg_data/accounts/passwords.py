@@ -39,7 +39,7 @@ class Hashing:
     verifying against it costs what verifying a real account costs. Tests swap in cheaper
     parameters (argon2.profiles.CHEAPEST) so that the suite stays quick; production never does."""
 
-    def __init__(self, hasher: PasswordHasher):
+    def __init__(self, hasher: PasswordHasher) -> None:
         self.hasher = hasher
         self._dummy: str | None = None
 
@@ -103,7 +103,7 @@ class VerificationSlots:
     forty parallel sign-ins would otherwise cost gigabytes. A caller waits `wait` seconds at
     most for a slot, then gives up (no unbounded queue of sessions holding threads)."""
 
-    def __init__(self, size: int, wait: float):
+    def __init__(self, size: int, wait: float) -> None:
         self.size = size
         self.wait = wait
         self._semaphore = BoundedSemaphore(size)

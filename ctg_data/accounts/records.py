@@ -5,8 +5,9 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ctg_data import models as m
 from ctg_data.actors import Actor, Role
@@ -73,7 +74,7 @@ def aware(moment: datetime | None) -> datetime | None:
 
 
 def user_by_email(session: Session, email: str) -> m.User | None:
-    return session.exec(select(m.User).where(m.User.email == lookup_key(email))).first()
+    return session.exec(select(m.User).where(col(m.User.email) == lookup_key(email))).first()
 
 
 def require_user(session: Session, email: str) -> m.User:
@@ -86,7 +87,7 @@ def require_user(session: Session, email: str) -> m.User:
 def organisation_id(session: Session, code: str | None) -> int | None:
     if not code:
         return None
-    organisation = session.exec(select(m.Organisation).where(m.Organisation.code == code)).first()
+    organisation = session.exec(select(m.Organisation).where(col(m.Organisation.code) == code)).first()
     if organisation is None:
         raise AccountError(f"Organisation inconnue : « {code} ».")
     return organisation.id
@@ -102,15 +103,15 @@ def end_sessions_of(user: m.User) -> None:
     user.session_epoch = (user.session_epoch or 0) + 1
 
 
-def user_snapshot(user: m.User) -> dict:
+def user_snapshot(user: m.User) -> dict[str, Any]:
     """The audited state of an account: everything but the hash, and whether a password is set."""
     state = {name: value for name, value in snapshot(user).items() if name not in SECRET_COLUMNS}
     state["password_set"] = user.password_hash is not None
     return state
 
 
-def audit_user(session: Session, actor: str, operation: str, user: m.User, before: dict | None,
-               after: dict | None = None, reason: str | None = None) -> None:
+def audit_user(session: Session, actor: str, operation: str, user: m.User, before: dict[str, Any] | None,
+               after: dict[str, Any] | None = None, reason: str | None = None) -> None:
     session.flush()
     audit(session, actor=actor[:200], operation=operation, record=user, before=before,
           after=user_snapshot(user) if after is None else after, reason=reason)

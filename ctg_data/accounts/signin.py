@@ -38,7 +38,7 @@ failure_delay = throttle.failure_delay
 class AuthError(Exception):
     """A refused sign-in. `delay`: seconds before another attempt will be checked."""
 
-    def __init__(self, message: str = GENERIC_FAILURE, delay: float = 0):
+    def __init__(self, message: str = GENERIC_FAILURE, delay: float = 0) -> None:
         super().__init__(message)
         self.message = message
         self.delay = delay

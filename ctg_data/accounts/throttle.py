@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import ColumnElement, CursorResult, Table, and_, case, delete, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, and_, case, delete, inspect, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from ctg_data import models as m
 from ctg_data.accounts.records import AuthSettings, aware
@@ -31,8 +31,9 @@ HOLD = timedelta(seconds=30)
 STRANGER, CLIENT = "adresse", "poste"
 FORGET_AFTER = timedelta(days=30)  # throttle rows of strangers idle that long are dropped
 
-USERS: Table = SQLModel.metadata.tables[m.User.__tablename__]
-THROTTLE: Table = SQLModel.metadata.tables[m.SignInThrottle.__tablename__]
+# A model's mapped table is a Table; the mapper types it as any FROM clause.
+USERS = cast(Table, inspect(m.User).local_table)
+THROTTLE = cast(Table, inspect(m.SignInThrottle).local_table)
 
 
 def failure_delay(failures: int) -> int:
@@ -51,7 +52,7 @@ class Target:
     """One throttled row: an account in `users`, or a stranger or client in `sign_in_throttle`."""
 
     table: Table
-    where: ColumnElement
+    where: ColumnElement[bool]
     decays: bool = False  # a client's failures start again after a quiet lock period
     locks: bool = True
 
@@ -60,7 +61,7 @@ def account(user_id: int) -> Target:
     return Target(USERS, USERS.c.id == user_id)
 
 
-def _row(scope: str, value: str) -> ColumnElement:
+def _row(scope: str, value: str) -> ColumnElement[bool]:
     return and_(THROTTLE.c.scope == scope, THROTTLE.c.key == digest(value))
 
 
@@ -85,7 +86,7 @@ def _ensure(session: Session, scope: str, value: str, now: datetime) -> None:
             or_(THROTTLE.c.locked_until.is_(None), THROTTLE.c.locked_until < now)))
 
 
-def _open(target: Target, now: datetime) -> ColumnElement:
+def _open(target: Target, now: datetime) -> ColumnElement[bool]:
     table = target.table
     return and_(or_(table.c.not_before.is_(None), table.c.not_before <= now),
                 or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
@@ -144,7 +145,7 @@ def fail(session: Session, target: Target, now: datetime, settings: AuthSettings
     return failure
 
 
-def succeed(session: Session, target: Target, **values) -> None:
+def succeed(session: Session, target: Target, **values: object) -> None:
     session.execute(update(target.table).where(target.where).values(
         failed_attempts=0, not_before=None, locked_until=None, **values))
 

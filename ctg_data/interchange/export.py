@@ -14,15 +14,22 @@ Rows are sorted by their FORMAT.md key, so two exports of the same data are iden
 """
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import TypeAlias, TypeVar
 
-from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, Engine
+from sqlmodel import Session, col, select
 
 from ctg_data import models as m
 from ctg_data.actors import COMMAND_LINE, Actor
+from ctg_data.interchange.resolver import Scoped
 from ctg_data.interchange.sheets import SHEETS_BY_NAME
 from ctg_data.interchange.workbook import write_workbook
 from ctg_data.permissions import can_read_convention, require_read_convention
+
+Row: TypeAlias = dict[str, object]  # column name → value, in the sheet's column order
+# The records that belong to one convention.
+_OfConvention = TypeVar("_OfConvention", bound=m.Signatory | m.Perimeter | Scoped | m.FundingLine)
 
 
 class UnknownConvention(LookupError):
@@ -42,30 +49,31 @@ def export_workbook(engine: Engine, *, convention_code: str | None = None,
 def exportable_conventions(engine: Engine, actor: Actor) -> dict[str, str]:
     """Code → name of the conventions the actor may export (those they may read)."""
     with Session(engine) as session:
-        every = session.exec(select(m.Convention).order_by(m.Convention.starts_on.desc(), m.Convention.code))
-        return {c.code: c.name for c in every if can_read_convention(session, actor, c.id)}
+        every = session.exec(select(m.Convention).order_by(col(m.Convention.starts_on).desc(),
+                                                            col(m.Convention.code)))
+        return {c.code: c.name for c in every if can_read_convention(session, actor, m.stored_id(c))}
 
 
 def export_rows(session: Session, *, convention_code: str | None = None,
-                actor: Actor = COMMAND_LINE) -> dict[str, list[tuple]]:
+                actor: Actor = COMMAND_LINE) -> dict[str, list[tuple[object, ...]]]:
     conventions = _conventions(session, convention_code, actor)
     return _Export(session, conventions, whole=convention_code is None).rows()
 
 
 def _conventions(session: Session, code: str | None, actor: Actor) -> list[m.Convention]:
     if code is None:
-        every = session.exec(select(m.Convention).order_by(m.Convention.code)).all()
-        return [c for c in every if can_read_convention(session, actor, c.id)]
-    convention = session.exec(select(m.Convention).where(m.Convention.code == code)).first()
+        every = session.exec(select(m.Convention).order_by(col(m.Convention.code))).all()
+        return [c for c in every if can_read_convention(session, actor, m.stored_id(c))]
+    convention = session.exec(select(m.Convention).where(col(m.Convention.code) == code)).first()
     if convention is None:
-        known = [c.code for c in session.exec(select(m.Convention).order_by(m.Convention.code))
-                 if can_read_convention(session, actor, c.id)]
+        known = [c.code for c in session.exec(select(m.Convention).order_by(col(m.Convention.code)))
+                 if can_read_convention(session, actor, m.stored_id(c))]
         raise UnknownConvention(code, known)
-    require_read_convention(session, actor, convention.id)
+    require_read_convention(session, actor, m.stored_id(convention))
     return [convention]
 
 
-def _empty(value):
+def _empty(value: str | None) -> str | None:
     return None if value == "" else value
 
 
@@ -73,39 +81,41 @@ def _flag(value: bool | None) -> str | None:
     return None if value is None else ("oui" if value else "non")
 
 
-def _listed(codes) -> str | None:
+def _listed(codes: Iterable[str]) -> str | None:
     return ";".join(sorted(codes)) or None
 
 
-def _key_part(value):
+def _key_part(value: object) -> tuple[int, object]:
     return (0, "") if value is None else (1, value)
 
 
 class _Export:
     def __init__(self, session: Session, conventions: list[m.Convention], *, whole: bool):
         self.session, self.conventions, self.whole = session, conventions, whole
-        self.ids = [c.id for c in conventions]
-        self.convention = {c.id: c.code for c in conventions}
-        self.organisation = dict(session.exec(select(m.Organisation.id, m.Organisation.code)).all())
+        self.ids = [m.stored_id(c) for c in conventions]
+        self.convention = {m.stored_id(c): c.code for c in conventions}
+        self.organisation = dict(session.exec(select(col(m.Organisation.id), col(m.Organisation.code))).all())
         self.cited_organisations: set[int] = set()
         self.cited_communes: set[str] = set()
 
-    def select(self, model, *where):
+    def select(self, model: type[_OfConvention], *where: ColumnElement[bool]) -> Sequence[_OfConvention]:
         """Rows of `model` belonging to the exported conventions."""
-        return self.session.exec(select(model).where(model.convention_id.in_(self.ids), *where)).all()
+        return self.session.exec(select(model).where(col(model.convention_id).in_(self.ids), *where)).all()
 
-    def codes(self, model, *where) -> dict[int, str]:
-        return {row.id: row.code for row in self.select(model, *where)}
+    def codes(self, model: type[Scoped], *where: ColumnElement[bool]) -> dict[int | None, str]:
+        """Code by id (a blank reference, None, finds none)."""
+        return {m.stored_id(row): row.code for row in self.select(model, *where)}
 
     def org(self, organisation_id: int | None) -> str | None:
-        if organisation_id is None:
-            return None
+        return None if organisation_id is None else self.cite(organisation_id)
+
+    def cite(self, organisation_id: int) -> str:
         self.cited_organisations.add(organisation_id)
         return self.organisation[organisation_id]
 
-    def rows(self) -> dict[str, list[tuple]]:
+    def rows(self) -> dict[str, list[tuple[object, ...]]]:
         self.orientation = self.codes(m.Orientation)
-        self.action = self.codes(m.Action, m.Action.deleted_at.is_(None))
+        self.action = self.codes(m.Action, col(m.Action.deleted_at).is_(None))
         self.indicator = self.codes(m.Indicator)
         self.facility = self.codes(m.Facility)
         self.post = self.codes(m.CoordinationPost)
@@ -130,46 +140,47 @@ class _Export:
 
     # ------------------------------------------------------------ one method per sheet
 
-    def conventions_sheet(self) -> list[dict]:
+    def conventions_sheet(self) -> list[Row]:
         return [{"code": c.code, "nom": c.name, "territoire": _empty(c.territory),
                  "date_signature": c.signed_on, "date_debut": c.starts_on, "date_fin": c.ends_on}
                 for c in self.conventions]
 
-    def organisations(self) -> list[dict]:
+    def organisations(self) -> list[Row]:
         every = self.session.exec(select(m.Organisation)).all()
         return [{"code": o.code, "nom": o.name, "type": o.type}
                 for o in every if self.whole or o.id in self.cited_organisations]
 
-    def communes(self) -> list[dict]:
+    def communes(self) -> list[Row]:
         every = self.session.exec(select(m.Commune)).all()
         return [{"code_insee": c.insee_code, "nom": c.name, "population": c.population,
                  "enfants_moins_3_ans": c.children_under_3, "qpv": _flag(c.qpv)}
                 for c in every if self.whole or c.insee_code in self.cited_communes]
 
-    def signatories(self) -> list[dict]:
+    def signatories(self) -> list[Row]:
         return [{"convention": self.convention[s.convention_id], "organisation": self.org(s.organisation_id),
                  "representant": _empty(s.representative), "qualite": _empty(s.capacity)}
                 for s in self.select(m.Signatory)]
 
-    def perimeter(self) -> list[dict]:
-        rows = []
+    def perimeter(self) -> list[Row]:
+        rows: list[Row] = []
         for p in self.select(m.Perimeter):
             self.cited_communes.add(p.insee_code)
             rows.append({"convention": self.convention[p.convention_id], "code_insee": p.insee_code})
         return rows
 
-    def orientations(self) -> list[dict]:
+    def orientations(self) -> list[Row]:
         return [{"convention": self.convention[o.convention_id], "code": o.code, "domaine": o.domain_code,
                  "intitule": o.title} for o in self.select(m.Orientation)]
 
-    def actions(self) -> list[dict]:
-        partners, communes = defaultdict(list), defaultdict(list)
+    def actions(self) -> list[Row]:
+        partners: defaultdict[int | None, list[str]] = defaultdict(list)
+        communes: defaultdict[int | None, list[str]] = defaultdict(list)
         ids = list(self.action)
-        for link in self.session.exec(select(m.ActionPartner).where(m.ActionPartner.action_id.in_(ids))):
-            partners[link.action_id].append(self.org(link.organisation_id))
-        for link in self.session.exec(select(m.ActionCommune).where(m.ActionCommune.action_id.in_(ids))):
-            communes[link.action_id].append(link.insee_code)
-            self.cited_communes.add(link.insee_code)
+        for partner in self.session.exec(select(m.ActionPartner).where(col(m.ActionPartner.action_id).in_(ids))):
+            partners[partner.action_id].append(self.cite(partner.organisation_id))
+        for commune in self.session.exec(select(m.ActionCommune).where(col(m.ActionCommune.action_id).in_(ids))):
+            communes[commune.action_id].append(commune.insee_code)
+            self.cited_communes.add(commune.insee_code)
         return [{"convention": self.convention[a.convention_id], "code": a.code, "intitule": a.title,
                  "domaine": a.domain_code, "orientation": self.orientation.get(a.orientation_id),
                  "pilote": self.org(a.pilot_id), "partenaires": _listed(partners[a.id]),
@@ -177,9 +188,9 @@ class _Export:
                  "statut": a.status, "priorite": a.priority, "date_debut": a.starts_on,
                  "date_fin": a.ends_on, "avancement": a.progress, "poids": a.weight,
                  "budget_prevu": a.planned_budget, "description": _empty(a.description)}
-                for a in self.select(m.Action, m.Action.deleted_at.is_(None))]
+                for a in self.select(m.Action, col(m.Action.deleted_at).is_(None))]
 
-    def indicators(self) -> list[dict]:
+    def indicators(self) -> list[Row]:
         return [{"convention": self.convention[i.convention_id], "code": i.code, "nom": i.name,
                  "domaine": i.domain_code, "action": self.action.get(i.action_id), "unite": i.unit,
                  "sens": i.direction, "valeur_reference": i.baseline_value, "date_reference": i.baseline_date,
@@ -188,17 +199,17 @@ class _Export:
                  "max": i.max_value}
                 for i in self.select(m.Indicator)]
 
-    def measurements(self) -> list[dict]:
-        query = (select(m.Measurement, m.Indicator.convention_id)
-                 .join(m.Indicator, m.Indicator.id == m.Measurement.indicator_id)
-                 .where(m.Indicator.convention_id.in_(self.ids), m.Measurement.superseded_at.is_(None)))
+    def measurements(self) -> list[Row]:
+        query = (select(m.Measurement, col(m.Indicator.convention_id))
+                 .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)
+                 .where(col(m.Indicator.convention_id).in_(self.ids), col(m.Measurement.superseded_at).is_(None)))
         return [{"convention": self.convention[convention_id], "indicateur": self.indicator[x.indicator_id],
                  "date": x.measured_on, "valeur": x.value, "type": x.type, "source": _empty(x.source),
                  "commentaire": _empty(x.comment), "motif_derogation": None}
                 for x, convention_id in self.session.exec(query)]
 
-    def facilities(self) -> list[dict]:
-        rows = []
+    def facilities(self) -> list[Row]:
+        rows: list[Row] = []
         for f in self.select(m.Facility):
             self.cited_communes.add(f.insee_code)
             rows.append({"convention": self.convention[f.convention_id], "code": f.code, "nom": f.name,
@@ -207,35 +218,35 @@ class _Export:
                          "date_ouverture": f.opens_on, "date_fermeture": f.closes_on})
         return rows
 
-    def activity(self) -> list[dict]:
-        query = (select(m.FacilityActivity, m.Facility.convention_id)
-                 .join(m.Facility, m.Facility.id == m.FacilityActivity.facility_id)
-                 .where(m.Facility.convention_id.in_(self.ids)))
+    def activity(self) -> list[Row]:
+        query = (select(m.FacilityActivity, col(m.Facility.convention_id))
+                 .join(m.Facility, col(m.Facility.id) == m.FacilityActivity.facility_id)
+                 .where(col(m.Facility.convention_id).in_(self.ids)))
         return [{"convention": self.convention[convention_id], "equipement": self.facility[a.facility_id],
                  "annee": a.year, "places": a.places, "heures_realisees": a.hours_delivered,
                  "heures_facturees": a.hours_billed, "etp": a.fte, "motif_derogation": None}
                 for a, convention_id in self.session.exec(query)]
 
-    def rates(self) -> list[dict]:
+    def rates(self) -> list[Row]:
         query = select(m.RateRow)
         if not self.whole:
             if not self.conventions:
                 return []
             first = min(c.starts_on for c in self.conventions).year
             last = max(c.ends_on for c in self.conventions).year
-            query = query.where(m.RateRow.year.between(first, last))
+            query = query.where(col(m.RateRow.year).between(first, last))
         return [{"annee": r.year, "levier": r.lever_code, "type_equipement": _empty(r.facility_type),
                  "classe_territoire": _empty(r.territory_class), "base": r.basis, "montant": r.amount,
                  "plancher": r.floor, "plafond": r.cap, "source": _empty(r.source)}
                 for r in self.session.exec(query)]
 
-    def posts(self) -> list[dict]:
+    def posts(self) -> list[Row]:
         return [{"convention": self.convention[p.convention_id], "code": p.code, "intitule": p.title,
                  "employeur": self.org(p.employer_id), "etp": p.fte, "date_debut": p.starts_on,
                  "date_fin": p.ends_on, "cout_annuel": p.annual_cost}
                 for p in self.select(m.CoordinationPost)]
 
-    def funding(self) -> list[dict]:
+    def funding(self) -> list[Row]:
         return [{"convention": self.convention[f.convention_id], "levier": f.lever_code, "annee": f.year,
                  "financeur": self.org(f.funder_id), "beneficiaire": self.org(f.beneficiary_id),
                  "equipement": self.facility.get(f.facility_id), "action": self.action.get(f.action_id),
@@ -245,7 +256,7 @@ class _Export:
                 for f in self.select(m.FundingLine)]
 
 
-def _ordered(sheet_name: str, rows: list[dict]) -> list[tuple]:
+def _ordered(sheet_name: str, rows: list[Row]) -> list[tuple[object, ...]]:
     """Rows as tuples in the sheet's column order, sorted by the sheet's key."""
     sheet = SHEETS_BY_NAME[sheet_name]
     for row in rows[:1]:

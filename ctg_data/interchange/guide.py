@@ -50,9 +50,9 @@ DEFAULT_NOTES = {("mesures", "type"): "vide = resultat", ("actions", "poids"): "
 def column_note(sheet: Sheet, column: Column) -> str:
     """The header note of a column: required or not, and what a cell holds."""
     if column.kind == "ref":
-        hint = f"code ({LABELS[column.ref]})"
+        hint = f"code ({LABELS[column.target]})"
     elif column.kind == "list":
-        hint = f"codes séparés par « ; » ({LABELS[column.ref]})"
+        hint = f"codes séparés par « ; » ({LABELS[column.target]})"
     else:
         hint = KIND_HINTS[column.kind]
     if column.kind == "ref" and column.ref in ("domain", "lever"):

@@ -13,6 +13,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path, PurePath
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -114,8 +115,8 @@ def _load(session: Session, actor: Actor, tables: list[Table], progress: Progres
     if total == 0:
         report.errors.append(LoadError("fichier", None, None, "aucune ligne à importer"))
         return report
-    for table in tables:
-        report.errors += type_rows(table)[1]
+    for each in tables:
+        report.errors += type_rows(each)[1]
     if report.errors:
         return report
     by_sheet = {table.sheet: table for table in tables}
@@ -147,13 +148,13 @@ SUMMARY_COLUMNS = {"created": "Créées", "updated": "Modifiées", "corrected": 
                    "unchanged": "Inchangées"}
 
 
-def summary_rows(report: LoadReport) -> list[dict]:
+def summary_rows(report: LoadReport) -> list[dict[str, Any]]:
     """Per sheet, how many rows the import creates, updates, corrects and leaves unchanged."""
     return [{"Feuille": sheet, **{label: counts[key] for key, label in SUMMARY_COLUMNS.items()}}
             for sheet, counts in report.counts.items()]
 
 
-def error_rows(report: LoadReport) -> list[dict]:
+def error_rows(report: LoadReport) -> list[dict[str, Any]]:
     """Every error with where it is: sheet (or file), line, column, message."""
     return [{"Feuille": error.where, "Ligne": error.line, "Colonne": error.column or "",
              "Message": error.message} for error in report.errors]

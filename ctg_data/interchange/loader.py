@@ -9,21 +9,25 @@ Measurements are never overwritten: a different value for the same key supersede
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeAlias
 
-from sqlmodel import Session, select
+from sqlalchemy import Engine
+from sqlmodel import Session, SQLModel, col, select
 
 from ctg_data import models as m
 from ctg_data.actors import Actor
 from ctg_data.audit import audit, snapshot
 from ctg_data.interchange import form_rules
 from ctg_data.interchange.parsing import shown
-from ctg_data.interchange.resolver import LABELS, Resolver
+from ctg_data.interchange.resolver import LABELS, Key, Resolver
 from ctg_data.interchange.rights import Rights
 from ctg_data.interchange.sheets import SHEETS, SHEETS_BY_NAME
 from ctg_data.interchange.tables import LoadError, Table
 from ctg_data.interchange.targets import TARGETS
-from ctg_data.interchange.typing import type_rows
+from ctg_data.interchange.typing import Row, type_rows
 from ctg_data.services.measurements import limits
+from ctg_data.validation import IndicatorLimits
 
 # Columns stored as '' rather than NULL when blank (part of a key, see models.RateRow).
 EMPTY_AS_BLANK = {"type_equipement", "classe_territoire"}
@@ -31,13 +35,16 @@ EMPTY_AS_BLANK = {"type_equipement", "classe_territoire"}
 REMEMBERED = {"conventions": "convention", "organisations": "organisation", "communes": "commune",
               "orientations": "orientation", "actions": "action", "indicateurs": "indicator",
               "equipements": "facility", "postes": "post"}
-ACTION_LINKS = {"partenaires": (m.ActionPartner, "organisation_id"),
-                "communes": (m.ActionCommune, "insee_code")}
+ACTION_LINKS: dict[str, tuple[type[m.ActionPartner | m.ActionCommune], str]] = {
+    "partenaires": (m.ActionPartner, "organisation_id"),
+    "communes": (m.ActionCommune, "insee_code"),
+}
+Links: TypeAlias = dict[str, list[Key]]  # an action's partners (ids) and communes (INSEE codes), sorted
 
 
 @dataclass
 class LoadReport:
-    counts: dict[str, Counter] = field(default_factory=dict)
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
     errors: list[LoadError] = field(default_factory=list)
 
     @property
@@ -57,7 +64,7 @@ def load_tables(session: Session, tables: list[Table], *, actor: str, rights: Ac
     row that changes something must be allowed to that person, and only the conventions they
     see exist (without: a trusted loader, such as `ctg seed`)."""
     report = LoadReport()
-    typed = {}
+    typed: dict[str, tuple[Table, list[tuple[int, Row]]]] = {}
     for table in tables:
         rows, errors = type_rows(table)
         typed[table.sheet] = (table, rows)
@@ -79,39 +86,40 @@ class _Loader:
         self.session, self.actor, self.report, self.rights = session, actor, report, rights
         self.resolver = Resolver(session, None if rights is None else rights.visible)
         self.now = datetime.now(UTC)
-        self.indicator_limits: dict[int, object] = {}
+        self.indicator_limits: dict[int, IndicatorLimits] = {}
 
     def error(self, table: Table, line: int, column: str | None, message: str) -> None:
         self.report.errors.append(LoadError(table.where, line, column, message))
 
-    def refused(self, table: Table, line: int, record, values: dict, changed: set[str]) -> bool:
+    def refused(self, table: Table, line: int, record: SQLModel | None, values: dict[str, Any],
+                changed: set[str]) -> bool:
         """Whether the person importing may not write this row (the refusal is reported)."""
         refusal = None if self.rights is None else self.rights.refusal(table.sheet, record, values, changed)
         if refusal:
             self.error(table, line, None, refusal)
         return refusal is not None
 
-    def find(self, table: Table, values: dict):
+    def find(self, table: Table, values: dict[str, Any]) -> SQLModel | None:
         model, columns = TARGETS[table.sheet]
         key = {columns[name]: values[columns[name]] for name in SHEETS_BY_NAME[table.sheet].key
                if name in columns}
         record = self.session.exec(select(model).filter_by(**key)).first()
-        if record is not None and table.sheet == "conventions" and self.rights is not None \
-                and not self.rights.sees(record.id):
+        if isinstance(record, m.Convention) and self.rights is not None \
+                and not self.rights.sees(m.stored_id(record)):
             return None  # a convention one may not see reads as one that does not exist
         return record
 
-    def form_reason(self, table: Table, line: int, row: dict, values: dict) -> tuple[bool, str | None]:
+    def form_reason(self, table: Table, line: int, row: Row, values: dict[str, Any]) -> tuple[bool, str | None]:
         """The activity form's rules on a row about to be written: (passes, exemption reason)."""
         if table.sheet != "activite":
             return True, None
-        facility = self.session.get(m.Facility, values["facility_id"])
-        data, problems = form_rules.activity(self.session.get(m.Convention, facility.convention_id), row)
+        facility = self.session.get_one(m.Facility, values["facility_id"])  # resolved: it exists
+        data, problems = form_rules.activity(self.session.get_one(m.Convention, facility.convention_id), row)
         for column, message in problems:
             self.error(table, line, column, message)
         return data is not None, data.override_reason if data else None
 
-    def apply(self, table: Table, line: int, row: dict) -> None:
+    def apply(self, table: Table, line: int, row: Row) -> None:
         values = self.resolve(table, line, row)
         if values is None:
             return
@@ -120,8 +128,10 @@ class _Loader:
             return
         record = self.find(table, values)
         links = self.action_links(row) if table.sheet == "actions" else {}
-        current_links = self.current_links(record, links) if record is not None else {n: [] for n in links}
-        changed = {} if record is None else {
+        # Only actions have links: any other record has none to compare.
+        current_links: Links = self.current_links(record, links) if isinstance(record, m.Action) \
+            else {n: [] for n in links}
+        changed: dict[str, Any] = {} if record is None else {
             name: value for name, value in values.items() if getattr(record, name) != value}
         if record is not None and not changed and current_links == links:
             self.report.count(table.sheet, "unchanged")
@@ -146,44 +156,48 @@ class _Loader:
             self.write(table, record, before, links, current_links, reason)
         if table.sheet in REMEMBERED:
             kind = REMEMBERED[table.sheet]
-            code = row.get("code") or row.get("code_insee")
-            value = record.insee_code if kind == "commune" else record.id
+            code: str = row["code"] if table.sheet != "communes" else row["code_insee"]  # required
+            value = getattr(record, "insee_code" if kind == "commune" else "id")
             self.resolver.remember(kind, code, value, getattr(record, "convention_id", None))
 
-    def write(self, table: Table, record, before: dict | None, links: dict, current_links: dict,
-              reason: str | None) -> None:
+    def write(self, table: Table, record: SQLModel, before: dict[str, Any] | None, links: Links,
+              current_links: Links, reason: str | None) -> None:
         self.session.add(record)
         self.session.flush()
-        self.set_links(record, links, current_links)
+        if isinstance(record, m.Action):  # only actions have links
+            self.set_links(record, links, current_links)
         self.session.flush()
         audit(self.session, actor=self.actor, operation="import:création" if before is None else
               "import:modification", record=record, before=before, after=snapshot(record) | links, reason=reason)
         self.report.count(table.sheet, "created" if before is None else "updated")
 
-    def resolve(self, table: Table, line: int, row: dict) -> dict | None:
+    def resolve(self, table: Table, line: int, row: Row) -> dict[str, Any] | None:
         """Typed row → model attributes, with every code replaced by the id it names."""
         sheet = SHEETS_BY_NAME[table.sheet]
         _, columns = TARGETS[table.sheet]
-        row = {name: None for name in sheet.key} | row  # an absent optional key column is blank
+        blank_key: Row = {name: None for name in sheet.key}
+        row = blank_key | row  # an absent optional key column is blank
         convention_id = None
         if "convention" in row:
-            convention_id = self.resolver.lookup("convention", row["convention"])
+            convention_id = self.resolver.convention(row["convention"])
             if convention_id is None:
                 self.error(table, line, "convention", f"convention « {shown(row['convention'])} » inconnue")
                 return None
-        values, ok = {}, True
+        values: dict[str, Any] = {}
+        ok = True
         for name, value in row.items():
             column = sheet.column(name)
             if column.kind == "ref" and value is not None and name != "convention":
-                resolved = self.resolver.lookup(column.ref, value, convention_id)
+                resolved = self.resolver.lookup(column.target, value, convention_id)
                 if resolved is None:
-                    self.error(table, line, name, f"code « {shown(value)} » inconnu ({LABELS[column.ref]})")
+                    self.error(table, line, name, f"code « {shown(value)} » inconnu ({LABELS[column.target]})")
                     ok = False
                 value = resolved
             elif column.kind == "list":
-                for code in value or []:
-                    if self.resolver.lookup(column.ref, code, convention_id) is None:
-                        self.error(table, line, name, f"code « {shown(code)} » inconnu ({LABELS[column.ref]})")
+                codes: list[str] = value or []
+                for code in codes:
+                    if self.resolver.lookup(column.target, code, convention_id) is None:
+                        self.error(table, line, name, f"code « {shown(code)} » inconnu ({LABELS[column.target]})")
                         ok = False
             if name == "convention":
                 value = convention_id
@@ -195,43 +209,45 @@ class _Loader:
 
     # ------------------------------------------------------------ action partners and communes
 
-    def action_links(self, row: dict) -> dict[str, list]:
-        links = {}
+    def action_links(self, row: Row) -> Links:
+        links: Links = {}
         for name, (_, attribute) in ACTION_LINKS.items():
             if name in row:
                 codes = row[name] or []
-                ids = [code if attribute == "insee_code" else self.resolver.lookup("organisation", code)
+                # resolve() has checked that every code exists.
+                ids = [code if attribute == "insee_code" else self.resolver.known("organisation", code)
                        for code in codes]
                 links[name] = sorted(set(ids))
         return links
 
-    def current_links(self, action: m.Action, wanted: dict) -> dict[str, list]:
-        current = {}
+    def current_links(self, action: m.Action, wanted: Links) -> Links:
+        current: Links = {}
         for name in wanted:
             model, attribute = ACTION_LINKS[name]
-            column = getattr(model, attribute)
+            column = col(getattr(model, attribute))
             current[name] = sorted(self.session.exec(
-                select(column).where(model.action_id == action.id)).all())
+                select(column).where(col(model.action_id) == action.id)).all())
         return current
 
-    def set_links(self, action: m.Action, wanted: dict, current: dict) -> None:
+    def set_links(self, action: m.Action, wanted: Links, current: Links) -> None:
         for name, ids in wanted.items():
             model, attribute = ACTION_LINKS[name]
             for gone in set(current[name]) - set(ids):
                 self.session.delete(self.session.get(model, (action.id, gone)))
             for new in set(ids) - set(current[name]):
-                self.session.add(model(action_id=action.id, **{attribute: new}))
+                link: dict[str, Any] = {"action_id": action.id, attribute: new}
+                self.session.add(model(**link))
 
     # ------------------------------------------------------------ measurements
 
-    def apply_measurement(self, table: Table, line: int, row: dict, values: dict) -> None:
+    def apply_measurement(self, table: Table, line: int, row: Row, values: dict[str, Any]) -> None:
         """As the measurement form records a value: the same value writes nothing, a different
         one supersedes the current one (kept); what is written passes the form's rules."""
         current = self.session.exec(select(m.Measurement).where(
-            m.Measurement.indicator_id == values["indicator_id"],
-            m.Measurement.measured_on == values["measured_on"],
-            m.Measurement.type == values["type"],
-            m.Measurement.superseded_at.is_(None),
+            col(m.Measurement.indicator_id) == values["indicator_id"],
+            col(m.Measurement.measured_on) == values["measured_on"],
+            col(m.Measurement.type) == values["type"],
+            col(m.Measurement.superseded_at).is_(None),
         )).first()
         if current is not None and current.value == values["value"]:
             self.report.count(table.sheet, "unchanged")
@@ -258,13 +274,14 @@ class _Loader:
               before=None, after=snapshot(new), reason=data.override_reason)
         self.report.count(table.sheet, "corrected" if current is not None else "created")
 
-    def limits(self, indicator_id: int):
+    def limits(self, indicator_id: int) -> IndicatorLimits:
         if indicator_id not in self.indicator_limits:
-            self.indicator_limits[indicator_id] = limits(self.session, self.session.get(m.Indicator, indicator_id))
+            indicator = self.session.get_one(m.Indicator, indicator_id)  # resolved: it exists
+            self.indicator_limits[indicator_id] = limits(self.session, indicator)
         return self.indicator_limits[indicator_id]
 
 
-def load_folder(folder, *, actor: str, engine=None, dry_run: bool = False) -> LoadReport:
+def load_folder(folder: Path | str, *, actor: str, engine: Engine | None = None, dry_run: bool = False) -> LoadReport:
     """Load a FORMAT.md folder of CSV files in one transaction (rolled back on any error, or
     always with dry_run). Raises FormatError when the files themselves are malformed."""
     from ctg_data.db import for_writing, get_engine

@@ -4,6 +4,7 @@ ValueError with a French message naming what was expected."""
 
 import math
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -20,29 +21,29 @@ MAX_MAGNITUDE = Decimal(10) ** 20
 SHOWN = 30  # characters of a bad cell that a message quotes
 
 
-def shown(raw) -> str:
+def shown(raw: object) -> str:
     """A cell as an error message quotes it: trimmed, and cut when long."""
     value = str(raw).strip()
     return value if len(value) <= SHOWN else value[:SHOWN] + "…"
 
 
-def not_a_number(raw) -> ValueError:
+def not_a_number(raw: object) -> ValueError:
     return ValueError(f"nombre attendu, « {shown(raw)} » reçu")
 
 
-def too_large(raw) -> ValueError:
+def too_large(raw: object) -> ValueError:
     return ValueError(f"nombre « {shown(raw)} » trop grand")
 
 
-def is_blank(raw) -> bool:
+def is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and raw.strip() == "")
 
 
-def parse_text(raw) -> str:
+def parse_text(raw: object) -> str:
     return str(raw).strip()
 
 
-def parse_code(raw) -> str:
+def parse_code(raw: object) -> str:
     value = str(raw).strip()
     if not CODE_RE.match(value):
         raise ValueError(f"code « {shown(value)} » invalide : lettres sans accent, chiffres, « - », « _ » "
@@ -50,7 +51,7 @@ def parse_code(raw) -> str:
     return value
 
 
-def parse_insee(raw) -> str:
+def parse_insee(raw: object) -> str:
     value = str(raw).strip()
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         value = f"{int(raw):05d}"
@@ -59,7 +60,7 @@ def parse_insee(raw) -> str:
     return value
 
 
-def parse_date(raw) -> date:
+def parse_date(raw: object) -> date:
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):
@@ -73,7 +74,7 @@ def parse_date(raw) -> date:
     raise ValueError(f"date « {shown(value)} » invalide : format AAAA-MM-JJ attendu (ex. 2024-09-01)")
 
 
-def parse_decimal(raw) -> Decimal:
+def parse_decimal(raw: object) -> Decimal:
     """A finite number below 10^20, from a number or its text (French form accepted)."""
     value = _decimal(raw)
     if not value.is_finite():
@@ -83,7 +84,7 @@ def parse_decimal(raw) -> Decimal:
     return value
 
 
-def _decimal(raw) -> Decimal:
+def _decimal(raw: object) -> Decimal:
     if isinstance(raw, bool):
         raise not_a_number(raw)
     if isinstance(raw, int | Decimal):
@@ -105,36 +106,42 @@ def _decimal(raw) -> Decimal:
         raise not_a_number(raw) from None
 
 
-def parse_int(raw) -> int:
+def parse_int(raw: object) -> int:
     value = parse_decimal(raw)
     if value != value.to_integral_value():
         raise ValueError(f"nombre entier attendu, « {shown(raw)} » reçu")
     return int(value)
 
 
-def parse_float(raw) -> float:
+def parse_float(raw: object) -> float:
     return float(parse_decimal(raw))
 
 
-def parse_money(raw) -> Decimal:
+def _decimal_places(value: Decimal) -> int:
+    """The decimals a finite number is written with (2 for 1.50): minus its exponent."""
+    exponent = value.as_tuple().exponent  # an int for finite numbers, a letter for NaN and infinities
+    return -exponent if isinstance(exponent, int) else 0
+
+
+def parse_money(raw: object) -> Decimal:
     value = parse_decimal(raw)
     if value < 0:
         raise ValueError(f"montant négatif « {shown(raw)} » refusé")
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+    if _decimal_places(value) > 2 and value != value.quantize(Decimal("0.01")):
         raise ValueError(f"montant « {shown(raw)} » : deux décimales au plus")
     return value.quantize(Decimal("0.01"))
 
 
-def parse_rate(raw) -> Decimal:
+def parse_rate(raw: object) -> Decimal:
     value = parse_decimal(raw)
     if value < 0:
         raise ValueError(f"montant négatif « {shown(raw)} » refusé")
-    if value.as_tuple().exponent < -4 and value != value.quantize(Decimal("0.0001")):
+    if _decimal_places(value) > 4 and value != value.quantize(Decimal("0.0001")):
         raise ValueError(f"taux « {shown(raw)} » : quatre décimales au plus")
     return value
 
 
-def parse_bool(raw) -> bool:
+def parse_bool(raw: object) -> bool:
     if isinstance(raw, bool):
         return raw
     value = str(raw).strip().lower()
@@ -147,11 +154,11 @@ def parse_bool(raw) -> bool:
     raise ValueError(f"« {shown(raw)} » : oui ou non attendu")
 
 
-def parse_list(raw) -> list[str]:
+def parse_list(raw: object) -> list[str]:
     return [item.strip() for item in str(raw).split(";") if item.strip()]
 
 
-def parse_choice(raw, choices) -> str:
+def parse_choice(raw: object, choices: Sequence[str]) -> str:
     value = str(raw).strip()
     if value not in choices:
         raise ValueError(f"valeur « {shown(value)} » inconnue ; valeurs possibles : {', '.join(choices)}")

@@ -4,7 +4,10 @@ Each lookup table is loaded once per import (one query per convention and kind),
 file of thousands of rows costs a handful of queries, not one per cell.
 """
 
-from sqlmodel import Session, select
+from typing import TypeAlias, cast
+
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col, select
 
 from ctg_data.models import (
     Action,
@@ -19,14 +22,20 @@ from ctg_data.models import (
     Orientation,
 )
 
-GLOBAL = {
-    "convention": (Convention, Convention.code, Convention.id),
-    "organisation": (Organisation, Organisation.code, Organisation.id),
-    "commune": (Commune, Commune.insee_code, Commune.insee_code),
-    "domain": (Domain, Domain.code, Domain.code),
-    "lever": (FundingLever, FundingLever.code, FundingLever.code),
+# What a code stands for once resolved: the id of the row, or the code itself where the row is
+# keyed by it (communes, domains, levers).
+Key: TypeAlias = int | str
+Scoped: TypeAlias = Orientation | Action | Indicator | Facility | CoordinationPost
+
+GLOBAL: dict[str, tuple[type[Convention | Organisation | Commune | Domain | FundingLever], Mapped[str],
+                        Mapped[int | None] | Mapped[str]]] = {
+    "convention": (Convention, col(Convention.code), col(Convention.id)),
+    "organisation": (Organisation, col(Organisation.code), col(Organisation.id)),
+    "commune": (Commune, col(Commune.insee_code), col(Commune.insee_code)),
+    "domain": (Domain, col(Domain.code), col(Domain.code)),
+    "lever": (FundingLever, col(FundingLever.code), col(FundingLever.code)),
 }
-SCOPED = {
+SCOPED: dict[str, type[Scoped]] = {
     "orientation": Orientation,
     "action": Action,
     "indicator": Indicator,
@@ -54,9 +63,9 @@ class Resolver:
     def __init__(self, session: Session, conventions: set[int] | None = None):
         self.session = session
         self.conventions = conventions
-        self._maps: dict[tuple, dict] = {}
+        self._maps: dict[tuple[str, int | None], dict[str, Key | None]] = {}
 
-    def _map(self, kind: str, convention_id: int | None) -> dict:
+    def _map(self, kind: str, convention_id: int | None) -> dict[str, Key | None]:
         key = (kind, convention_id)
         if key not in self._maps:
             if kind in GLOBAL:
@@ -67,13 +76,24 @@ class Resolver:
             else:
                 model = SCOPED[kind]
                 rows = self.session.exec(
-                    select(model.code, model.id).where(model.convention_id == convention_id)
+                    select(col(model.code), col(model.id)).where(col(model.convention_id) == convention_id)
                 ).all()
             self._maps[key] = dict(rows)
         return self._maps[key]
 
-    def lookup(self, kind: str, code: str, convention_id: int | None = None):
+    def lookup(self, kind: str, code: str, convention_id: int | None = None) -> Key | None:
         return self._map(kind, convention_id if kind in SCOPED else None).get(code)
 
-    def remember(self, kind: str, code: str, value, convention_id: int | None = None) -> None:
+    def convention(self, code: str) -> int | None:
+        """The id of the convention of this code, if it exists and may be seen."""
+        return cast(int | None, self.lookup("convention", code))  # conventions are keyed by id
+
+    def known(self, kind: str, code: str, convention_id: int | None = None) -> Key:
+        """What a code already checked to exist stands for."""
+        found = self.lookup(kind, code, convention_id)
+        if found is None:
+            raise LookupError(f"{kind} {code} was checked to exist but is unknown")
+        return found
+
+    def remember(self, kind: str, code: str, value: Key, convention_id: int | None = None) -> None:
         self._map(kind, convention_id if kind in SCOPED else None)[code] = value

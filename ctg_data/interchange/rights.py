@@ -4,6 +4,8 @@ whoever may import may send back an export unchanged; and a convention the perso
 is, for the import, a convention that does not exist.
 """
 
+from typing import Any
+
 from sqlmodel import Session, SQLModel
 
 from ctg_data import models as m
@@ -27,12 +29,12 @@ FOLLOW_UP = {"status", "progress"}  # what an action's follow-up form changes
 class Rights:
     def __init__(self, session: Session, actor: Actor):
         self.session, self.actor = session, actor
-        self.visible = None if actor.role == Role.ADMIN else visible_convention_ids(session, actor)
+        self.visible: set[int] | None = None if actor.role == Role.ADMIN else visible_convention_ids(session, actor)
 
     def sees(self, convention_id: int) -> bool:
         return self.visible is None or convention_id in self.visible
 
-    def refusal(self, sheet: str, record: SQLModel | None, values: dict, changed: set[str]) -> str | None:
+    def refusal(self, sheet: str, record: SQLModel | None, values: dict[str, Any], changed: set[str]) -> str | None:
         """The French refusal of writing this row (`record` None: creating it; `changed`: the
         attributes and links an update changes), or None when allowed."""
         try:
@@ -41,7 +43,7 @@ class Rights:
             return str(denied)
         return None
 
-    def _require(self, sheet: str, record: SQLModel | None, values: dict, changed: set[str]) -> None:
+    def _require(self, sheet: str, record: SQLModel | None, values: dict[str, Any], changed: set[str]) -> None:
         session, actor = self.session, self.actor
         if sheet in REFERENTIAL_SHEETS:
             require_write_referentials(actor)
@@ -50,10 +52,11 @@ class Rights:
         elif sheet == "financements":
             require_write_funding(session, actor, values["convention_id"])
         elif sheet == "mesures":
-            require_write_measurement(session, actor, session.get(m.Indicator, values["indicator_id"]))
+            # The loader resolved the id from a row of the database: it exists.
+            require_write_measurement(session, actor, session.get_one(m.Indicator, values["indicator_id"]))
         elif sheet == "activite":
-            require_write_activity(session, actor, session.get(m.Facility, values["facility_id"]))
-        elif sheet == "actions" and record is not None and changed <= FOLLOW_UP:
+            require_write_activity(session, actor, session.get_one(m.Facility, values["facility_id"]))
+        elif sheet == "actions" and isinstance(record, m.Action) and changed <= FOLLOW_UP:  # an existing action
             require_write_action(session, actor, record)
         else:  # the plan: signatories, perimeter, orientations, actions, indicators, facilities, posts
             require_write_plan(session, actor, values["convention_id"])

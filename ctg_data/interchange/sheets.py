@@ -25,6 +25,13 @@ class Column:
     choices: tuple[str, ...] = ()
     ref: str | None = None  # what a `ref` / `list` column points at
 
+    @property
+    def target(self) -> str:
+        """What a `ref` or `list` column points at (a kind of the resolver)."""
+        if self.ref is None:
+            raise ValueError(f"column {self.name} names no other row")
+        return self.ref
+
 
 @dataclass(frozen=True)
 class Sheet:
@@ -40,12 +47,12 @@ class Sheet:
         return next(column for column in self.columns if column.name == name)
 
 
-def req(name, kind, **kw):
-    return Column(name, kind, required=True, **kw)
+def req(name: str, kind: str, *, choices: tuple[str, ...] = (), ref: str | None = None) -> Column:
+    return Column(name, kind, required=True, choices=choices, ref=ref)
 
 
-def opt(name, kind, **kw):
-    return Column(name, kind, **kw)
+def opt(name: str, kind: str, *, choices: tuple[str, ...] = (), ref: str | None = None) -> Column:
+    return Column(name, kind, choices=choices, ref=ref)
 
 
 CONVENTION = req("convention", "ref", ref="convention")

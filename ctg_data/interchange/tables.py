@@ -32,7 +32,7 @@ class Table:
     sheet: str
     where: str
     header: tuple[str, ...]
-    rows: list[tuple[int, dict]] = field(default_factory=list)
+    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)  # cells by column name
 
 
 class FormatError(Exception):
@@ -43,7 +43,7 @@ class FormatError(Exception):
 
 def check_header(sheet_name: str, where: str, header: tuple[str, ...]) -> list[LoadError]:
     sheet = SHEETS_BY_NAME[sheet_name]
-    errors = []
+    errors: list[LoadError] = []
     for name in header:
         if name not in sheet.column_names:
             errors.append(LoadError(where, 1, name, "colonne inconnue dans ce format "
@@ -56,13 +56,14 @@ def check_header(sheet_name: str, where: str, header: tuple[str, ...]) -> list[L
     return errors
 
 
-def read_csv_folder(folder: Path) -> list[Table]:
+def read_csv_folder(folder: Path | str) -> list[Table]:
     """Read every `<sheet>.csv` of a folder. Unknown files are an error: a misspelt sheet name
     must not be silently skipped."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FormatError([LoadError(str(folder), None, None, "dossier introuvable")])
-    tables, errors = [], []
+    tables: list[Table] = []
+    errors: list[LoadError] = []
     for path in sorted(folder.glob("*.csv")):
         where = f"fichier {path.name}"
         if path.stem not in SHEETS_BY_NAME:

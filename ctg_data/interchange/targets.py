@@ -1,6 +1,10 @@
 """Which model each sheet fills and which attribute each column sets: what the loader writes,
 and the database column type a cell must fit before it is written."""
 
+from typing import Any
+
+from sqlalchemy import Table, inspect
+from sqlalchemy.types import TypeEngine
 from sqlmodel import SQLModel
 
 from ctg_data import models as m
@@ -57,9 +61,12 @@ TARGETS: dict[str, tuple[type[SQLModel], dict[str, str]]] = {
 }
 
 
-def column_type(sheet: str, column: str):
+def column_type(sheet: str, column: str) -> TypeEngine[Any] | None:
     """The SQLAlchemy type of the column a cell is written to, or None (codes of other rows,
     lists of links: what they name is checked, not the text)."""
     model, columns = TARGETS[sheet]
     attribute = columns.get(column)
-    return None if attribute is None else model.__table__.c[attribute].type
+    if attribute is None:
+        return None
+    table: Table = inspect(model).local_table
+    return table.c[attribute].type

@@ -8,6 +8,7 @@ column it is written to (text length, digits, decimals).
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any, TypeAlias
 
 from ctg_data import validation
 from ctg_data.interchange import parsing
@@ -15,7 +16,12 @@ from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column
 from ctg_data.interchange.tables import LoadError, Table
 from ctg_data.interchange.targets import column_type
 
-PARSERS: dict[str, Callable] = {
+# A typed row: column name → parsed value (None for a blank cell).
+Row: TypeAlias = dict[str, Any]
+# A rule on one row: (column, French message) of what is wrong, or None.
+RowRule: TypeAlias = Callable[[Row], tuple[str, str] | None]
+
+PARSERS: dict[str, Callable[[object], object]] = {
     "code": parsing.parse_code,
     "text": parsing.parse_text,
     "insee": parsing.parse_insee,
@@ -31,7 +37,7 @@ PARSERS: dict[str, Callable] = {
 }
 
 
-def parse_cell(column: Column, raw):
+def parse_cell(column: Column, raw: object) -> object:
     if column.kind == "choice":
         return parsing.parse_choice(raw, column.choices)
     if column.kind == "ref" and column.ref == "commune":
@@ -45,37 +51,37 @@ def parse_cell(column: Column, raw):
 
 # The rules a row obeys on its own are those of ctg_data.validation, shared with the forms.
 
-def _ordered(low: str, high: str, message: str):
-    def rule(row):
+def _ordered(low: str, high: str, message: str) -> RowRule:
+    def rule(row: Row) -> tuple[str, str] | None:
         broken = validation.ordered(row.get(low), row.get(high), message)
         return (high, broken) if broken else None
     return rule
 
 
-def _between(name: str, low, high):
-    def rule(row):
+def _between(name: str, low: int, high: int) -> RowRule:
+    def rule(row: Row) -> tuple[str, str] | None:
         broken = validation.between(row.get(name), low, high)
         return (name, broken) if broken else None
     return rule
 
 
-def _done_means_complete(row):
+def _done_means_complete(row: Row) -> tuple[str, str] | None:
     broken = validation.done_means_complete(row.get("statut"), row.get("avancement"))
     return ("avancement", broken) if broken else None
 
 
-def _positive(name: str, *, strict: bool = False):
-    def rule(row):
+def _positive(name: str, *, strict: bool = False) -> RowRule:
+    def rule(row: Row) -> tuple[str, str] | None:
         broken = validation.not_negative(row.get(name), strict=strict)
         return (name, broken) if broken else None
     return rule
 
 
 # Values a blank cell stands for, where the format gives one.
-DEFAULTS = {"mesures": {"type": "resultat"}, "actions": {"poids": Decimal(1)}}
+DEFAULTS: dict[str, dict[str, object]] = {"mesures": {"type": "resultat"}, "actions": {"poids": Decimal(1)}}
 
 END_AFTER_START = "la date de fin précède la date de début"
-ROW_RULES = {
+ROW_RULES: dict[str, list[RowRule]] = {
     "conventions": [_ordered("date_debut", "date_fin", END_AFTER_START)],
     "communes": [_positive("population"), _positive("enfants_moins_3_ans")],
     "actions": [
@@ -109,12 +115,15 @@ ROW_RULES = {
 }
 
 
-def type_rows(table: Table) -> tuple[list[tuple[int, dict]], list[LoadError]]:
+def type_rows(table: Table) -> tuple[list[tuple[int, Row]], list[LoadError]]:
     """Parse every cell; a blank optional cell becomes None. Returns typed rows and errors."""
     sheet = SHEETS_BY_NAME[table.sheet]
-    typed, errors, seen_keys = [], [], {}
+    typed: list[tuple[int, Row]] = []
+    errors: list[LoadError] = []
+    seen_keys: dict[tuple[object, ...], int] = {}
     for line, cells in table.rows:
-        row, row_errors = {}, []
+        row: Row = {}
+        row_errors: list[LoadError] = []
         for name, raw in cells.items():
             column = sheet.column(name)
             if parsing.is_blank(raw):
@@ -135,9 +144,9 @@ def type_rows(table: Table) -> tuple[list[tuple[int, dict]], list[LoadError]]:
                 row[name] = default
         if not row_errors:
             for rule in ROW_RULES.get(table.sheet, ()):
-                broken = rule(row)
-                if broken:
-                    row_errors.append(LoadError(table.where, line, broken[0], broken[1]))
+                problem = rule(row)
+                if problem:
+                    row_errors.append(LoadError(table.where, line, problem[0], problem[1]))
         if not row_errors:
             key = tuple(_key_part(row.get(name)) for name in sheet.key)
             if key in seen_keys:
@@ -152,7 +161,7 @@ def type_rows(table: Table) -> tuple[list[tuple[int, dict]], list[LoadError]]:
     return typed, errors
 
 
-def _misfit(sheet: str, name: str, value) -> str | None:
+def _misfit(sheet: str, name: str, value: object) -> str | None:
     """What the database column cannot hold; codes of other rows are looked up, not stored."""
     sql_type = column_type(sheet, name)
     if sql_type is None or SHEETS_BY_NAME[sheet].column(name).kind == "ref":
@@ -160,7 +169,7 @@ def _misfit(sheet: str, name: str, value) -> str | None:
     return validation.fits(sql_type, value)
 
 
-def _key_part(value):
+def _key_part(value: object) -> object:
     if value is None:
         return ""
     return value.normalize() if isinstance(value, Decimal) else value

@@ -8,14 +8,17 @@ a formula (starting with = + - @) gets a leading apostrophe, which reading takes
 
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, time
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.read_only import EmptyCell, ReadOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet  # what read_only=True gives; no public alias
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ctg_data.interchange import parsing
 from ctg_data.interchange.guide import (
@@ -91,7 +94,8 @@ def read_workbook(data: bytes) -> list[Table]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl fails in many ways on a damaged or foreign file
         raise FormatError([LoadError("classeur", None, None, NOT_XLSX)]) from None
-    tables, errors = [], []
+    tables: list[Table] = []
+    errors: list[LoadError] = []
     try:
         for name in book.sheetnames:
             if name in HELPER_SHEETS:
@@ -118,7 +122,7 @@ def read_workbook(data: bytes) -> list[Table]:
     return tables
 
 
-def _read_sheet(name: str, worksheet) -> tuple[Table | None, list[LoadError]]:
+def _read_sheet(name: str, worksheet: ReadOnlyWorksheet) -> tuple[Table | None, list[LoadError]]:
     where = f"feuille {name}"
     worksheet.reset_dimensions()  # some writers store a wrong size; read what is there
     rows = worksheet.iter_rows()
@@ -131,7 +135,8 @@ def _read_sheet(name: str, worksheet) -> tuple[Table | None, list[LoadError]]:
     errors += check_header(name, where, header)
     table = Table(name, where, header)
     for line, cells in enumerate(rows, start=2):
-        values, row_errors = [], []
+        values: list[object] = []
+        row_errors: list[LoadError] = []
         for position, cell in enumerate(cells):
             value = cell.value
             if parsing.is_blank(value):
@@ -157,7 +162,8 @@ def _read_sheet(name: str, worksheet) -> tuple[Table | None, list[LoadError]]:
     return table, errors
 
 
-def _read_header(where: str, cells) -> tuple[tuple[str, ...] | None, list[LoadError]]:
+def _read_header(where: str,
+                 cells: Iterable[ReadOnlyCell | EmptyCell]) -> tuple[tuple[str, ...] | None, list[LoadError]]:
     names = [None if parsing.is_blank(cell.value) else str(cell.value).strip() for cell in cells]
     while names and names[-1] is None:
         names.pop()
@@ -166,10 +172,10 @@ def _read_header(where: str, cells) -> tuple[tuple[str, ...] | None, list[LoadEr
     blanks = [get_column_letter(i + 1) for i, name in enumerate(names) if name is None]
     if blanks:
         return None, [LoadError(where, 1, None, f"en-tête vide en colonne {letter}") for letter in blanks]
-    return tuple(names), []
+    return tuple(name for name in names if name is not None), []  # none is blank here
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     """A cell's value as the parsers take it: text with its neutralising apostrophe removed,
     whole numbers as int, midnight datetimes (how spreadsheets store dates) as dates."""
     if isinstance(value, str):
@@ -184,7 +190,7 @@ def _plain(value):
 # ------------------------------------------------------------------ writing
 
 
-def write_workbook(rows: Mapping[str, Sequence[Sequence]] | None = None) -> bytes:
+def write_workbook(rows: Mapping[str, Sequence[Sequence[object]]] | None = None) -> bytes:
     """The exchange workbook: the guide, one tab per sheet (FORMAT.md order) holding `rows`
     (values in the sheet's column order), and the hidden drop-down lists. With no rows it is
     the empty template."""
@@ -207,7 +213,7 @@ def write_template() -> bytes:
     return write_workbook()
 
 
-def _write_guide(worksheet) -> None:
+def _write_guide(worksheet: Worksheet) -> None:
     worksheet.title = GUIDE_SHEET
     line = 0
     for line, (text, title) in enumerate(INTRODUCTION, start=1):
@@ -224,7 +230,7 @@ def _write_guide(worksheet) -> None:
         worksheet.column_dimensions[letter].width = width
 
 
-def _write_sheet(worksheet, sheet: Sheet, rows: Sequence[Sequence]) -> None:
+def _write_sheet(worksheet: Worksheet, sheet: Sheet, rows: Sequence[Sequence[object]]) -> None:
     header_fill = PatternFill("solid", start_color="DCE6F1")
     for position, column in enumerate(sheet.columns, start=1):
         cell = worksheet.cell(row=1, column=position, value=column.name)
@@ -246,7 +252,7 @@ def _write_sheet(worksheet, sheet: Sheet, rows: Sequence[Sequence]) -> None:
     worksheet.freeze_panes = "A2"
 
 
-def _cell_value(value):
+def _cell_value(value: object) -> object:
     if isinstance(value, str):
         return neutralise(value)
     if isinstance(value, datetime):
@@ -272,7 +278,7 @@ def _list_name(column: Column) -> str | None:
     return None
 
 
-def _add_drop_down(worksheet, column: Column, letter: str) -> None:
+def _add_drop_down(worksheet: Worksheet, column: Column, letter: str) -> None:
     name = _list_name(column)
     if name is None:
         return
@@ -290,7 +296,7 @@ def _add_drop_down(worksheet, column: Column, letter: str) -> None:
     worksheet.add_data_validation(validation)
 
 
-def read_values(data: bytes) -> dict[str, list[tuple]]:
+def read_values(data: bytes) -> dict[str, list[tuple[object, ...]]]:
     """Every cell value of every tab, by tab (for comparing workbooks by content, not bytes)."""
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:

@@ -18,6 +18,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -53,7 +54,7 @@ def clock() -> datetime:
 def current_actor() -> Actor | None:
     """The signed-in person, or None. Ends a session that is idle for too long or whose account
     was disabled. Renders nothing: dashboard.py calls it to choose the navigation."""
-    actor = st.session_state.get(ACTOR_KEY)
+    actor: Actor | None = st.session_state.get(ACTOR_KEY)
     if actor is None:
         return None
     if _idle_too_long():
@@ -84,7 +85,7 @@ def require_actor() -> Actor:
     if actor is None:
         sign_in_form()
         st.stop()
-    account = st.session_state.get(ACCOUNT_KEY)
+    account: accounts.SessionAccount | None = st.session_state.get(ACCOUNT_KEY)
     if account is not None and account.must_change_password:
         _account_sidebar(actor, account)
         change_password_form(actor)
@@ -115,7 +116,7 @@ def calling_page() -> str | None:
 
 
 def _idle_too_long() -> bool:
-    last = st.session_state.get(LAST_SEEN_KEY)
+    last: datetime | None = st.session_state.get(LAST_SEEN_KEY)
     if last is None:
         return False
     limit = timedelta(minutes=accounts.AuthSettings.from_env().session_minutes)
@@ -134,7 +135,7 @@ def start_session(actor: Actor) -> None:
 
 def end_session(notice: str | None = None, reason: str = "déconnexion") -> None:
     """Forget everything the session held (filters included) and leave the directory too."""
-    actor = st.session_state.get(ACTOR_KEY)
+    actor: Actor | None = st.session_state.get(ACTOR_KEY)
     if actor is not None:
         accounts.record_sign_out(engine(), actor, reason)
     for key in list(st.session_state.keys()):
@@ -150,7 +151,7 @@ def sign_out() -> None:
 
 
 def sign_out_everywhere() -> None:
-    actor = st.session_state.get(ACTOR_KEY)
+    actor: Actor | None = st.session_state.get(ACTOR_KEY)
     if actor is not None:
         accounts.sign_out_everywhere(engine(), actor)
     end_session("Vous êtes déconnecté de tous vos appareils.")
@@ -199,7 +200,7 @@ def authlib_installed() -> bool:
     return importlib.util.find_spec("authlib") is not None
 
 
-def _directory_user() -> dict | None:
+def _directory_user() -> dict[str, Any] | None:
     """The identity the directory vouched for in this session, if directory sign-in is on.
     With a refused configuration the identity cookie is never trusted."""
     if not sso_enabled():
@@ -327,7 +328,7 @@ def _account_sidebar(actor: Actor, account: "accounts.SessionAccount | None") ->
 
 # ------------------------------------------------------------------ navigation
 
-def pages_for(pages: dict[str, list], actor: Actor | None) -> dict[str, list]:
+def pages_for(pages: dict[str, list[st.Page]], actor: Actor | None) -> dict[str, list[st.Page]]:
     """The navigation's sections with only the pages `actor` may open. Nobody signed in: every
     page, so that a copied link still opens its page, which then shows the sign-in (dashboard.py
     hides the menu meanwhile). The default page (empty URL path) is open to every role."""
