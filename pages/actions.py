@@ -5,7 +5,6 @@ The fiche shown is in the URL (`?action=CODE`) so that a link in an email opens 
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from ctg_data import formats as fmt
 from ctg_data.queries.actions import action_fiche, actions_frame
@@ -13,7 +12,7 @@ from ctg_data.queries.filters import Filters, today
 from ctg_data.queries.indicators import indicators_frame
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.forms import history_link
-from ctg_data.ui.page import start
+from ctg_data.ui.page import run_page, start
 from ctg_data.ui.selection import choose_item, default_rows, table_choice
 from ctg_data.ui.text import escape_markdown, indicator_rows
 from ctg_data.vocabulary import ACTION_STATUS_LABELS
@@ -30,12 +29,8 @@ EMPTY = "Aucune action ne correspond à ces filtres."
 def main() -> None:
     context = start("Actions")
     filters, on = context.filters, today()
-    try:
-        frame = load_actions(filters, on)
-        everything = load_actions(Filters(convention_id=filters.convention_id), on)
-    except SQLAlchemyError:
-        st.error("Les actions n'ont pas pu être lues dans la base de données. Réessayez dans un instant.")
-        return
+    frame = load_actions(filters, on)
+    everything = load_actions(Filters(convention_id=filters.convention_id), on)
 
     shown = _page_filters(frame)
     late = int(shown["late"].sum())
@@ -221,4 +216,4 @@ def _funding(funding: pd.DataFrame) -> None:
     st.dataframe(table, hide_index=True, alt="Lignes de financement de l'action")
 
 
-main()
+run_page(main)

@@ -20,7 +20,7 @@ from ctg_data.queries.filters import today
 from ctg_data.services import referentials as ref
 from ctg_data.services.base import ConflictError, ValidationError
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.page import start
+from ctg_data.ui.page import run_page, start
 from ctg_data.ui.text import escape_markdown
 from ctg_data.vocabulary import ACTION_STATUS_LABELS, DOMAINS, FACILITY_TYPE_LABELS, LEVERS
 
@@ -250,7 +250,7 @@ def _save(tab: Tab, context, opened: ref.Opened | None, values: dict, reason, co
     except ConflictError as conflict:
         _conflict(tab, conflict)
     except PermissionDenied as denied:
-        st.error(str(denied))
+        st.error(escape_markdown(str(denied)))
 
 
 def _errors(error: ValidationError) -> None:
@@ -305,7 +305,7 @@ def _delete(tab: Tab, context, opened: ref.Opened) -> None:
     except ConflictError as conflict:
         _conflict(tab, conflict)
     except PermissionDenied as denied:
-        st.error(str(denied))
+        st.error(escape_markdown(str(denied)))
 
 
-main()
+run_page(main)

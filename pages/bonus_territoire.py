@@ -2,7 +2,6 @@
 is due, what was notified and paid, and why they differ; totals per manager; a facility's page
 (selected here, kept in the URL as ?equipement=CODE)."""
 
-import re
 
 import streamlit as st
 
@@ -13,6 +12,7 @@ from ctg_data.rules.reconciliation import Flag
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.funding_charts import display_frame, table_with_downloads
 from ctg_data.ui.page import run_page, start
+from ctg_data.ui.text import escape_markdown
 
 bonus_reconciliation = cached_query(report.bonus_reconciliation)
 facility_detail = cached_query(report.facility_detail)
@@ -97,11 +97,11 @@ def _reasons(rows) -> None:
     with st.expander(f"Pourquoi ces écarts ? ({len(flagged)} ligne(s) en alerte)",
                      expanded=len(flagged) <= 10):
         for row in flagged.itertuples(index=False):
-            st.markdown(f"**{_md(row.facility_name)} — {row.year}** : {_md(row.flag_labels)}")
+            st.markdown(f"**{escape_markdown(row.facility_name)} — {row.year}** : {escape_markdown(row.flag_labels)}")
             for reason in row.reasons.split(" | "):
-                st.markdown(f"- {_md(reason)}")
+                st.markdown(f"- {escape_markdown(reason)}")
             if row.comments:
-                st.caption(f"Commentaire : {_md(row.comments)}")
+                st.caption(f"Commentaire : {escape_markdown(row.comments)}")
 
 
 def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None:
@@ -121,7 +121,7 @@ def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None
     st.query_params[DETAIL_PARAM] = code
     detail = facility_detail(convention_id, code, all_years)
     if detail is None:
-        st.warning(f"Aucun équipement « {_md(code)} » dans cette convention.")
+        st.warning(f"Aucun équipement « {escape_markdown(code)} » dans cette convention.")
         return
     facility = detail["facility"]
     psu = {True: "oui", False: "non", None: fmt.DASH}[facility["psu"]]
@@ -132,11 +132,11 @@ def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None
 
     st.markdown("**Calcul année par année**")
     for row in detail["years"].itertuples(index=False):
-        st.markdown(f"**{row.year}** — {_md(row.explanation)} · dû {fmt.money(row.due)} · notifié "
+        st.markdown(f"**{row.year}** — {escape_markdown(row.explanation)} · dû {fmt.money(row.due)} · notifié "
                     f"{fmt.money(row.notified)} · versé {fmt.money(row.paid)}"
-                    + (f" · {_md(row.flag_labels)}" if row.flag_codes else ""))
+                    + (f" · {escape_markdown(row.flag_labels)}" if row.flag_codes else ""))
         for reason in filter(None, row.reasons.split(" | ")):
-            st.markdown(f"- {_md(reason)}")
+            st.markdown(f"- {escape_markdown(reason)}")
 
     st.markdown("**Activité**")
     if detail["activity"].empty:
@@ -162,11 +162,6 @@ def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None
         headers = {column: column for column in detail["lines"].columns}
         table_with_downloads(detail["lines"], headers, basename=f"financements-{code}",
                              key="bonus-lines", money=("Prévu", "Notifié", "Versé"))
-
-
-def _md(text: str) -> str:
-    """Data shown through Markdown is escaped so that a code like `a_b_c` stays as typed."""
-    return re.sub(r"([\\`*_{}\[\]()#+!|<>~])", r"\\\1", str(text))
 
 
 run_page(main)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from ctg_data.integrity import integrity_report
 from ctg_data.ui.data import cached_query
-from ctg_data.ui.page import start
+from ctg_data.ui.page import run_page, start
 
 integrity = cached_query(integrity_report)
 
@@ -21,4 +21,4 @@ def main() -> None:
     st.dataframe(pd.DataFrame(list(counts.items()), columns=["Table", "Lignes"]), hide_index=True)
 
 
-main()
+run_page(main)

@@ -7,7 +7,7 @@ from ctg_data import formats as fmt
 from ctg_data import funding
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.funding_charts import due_paid_chart, table_with_downloads
-from ctg_data.ui.page import start
+from ctg_data.ui.page import run_page, start
 
 post_reconciliation = cached_query(funding.post_reconciliation)
 cofunding_report = cached_query(funding.cofunding_report)
@@ -64,4 +64,4 @@ def _posts_sentence(posts) -> str:
             f"{flagged} ligne(s) poste × année en alerte.")
 
 
-main()
+run_page(main)

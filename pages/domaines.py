@@ -9,7 +9,8 @@ from ctg_data.queries.actions import rollup_by
 from ctg_data.queries.filters import today
 from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus
 from ctg_data.ui.data import cached_query
-from ctg_data.ui.page import start
+from ctg_data.ui.page import run_page, start
+from ctg_data.ui.text import escape_markdown
 
 steering_summary = cached_query(q.steering_summary)
 orientations_frame = cached_query(q.orientations_frame)
@@ -23,7 +24,7 @@ def status_line(domain) -> str:
 
 def domain_block(domain) -> None:
     with st.container(border=True):
-        st.markdown(f"**{domain.domain}**")
+        st.markdown(f"**{escape_markdown(domain.domain)}**")
         if domain.actions == 0:
             st.text("Aucune action")
         else:
@@ -39,7 +40,7 @@ def domain_block(domain) -> None:
 def domain_detail(card, summary, domain) -> None:
     actions = summary["actions"]
     indicators = summary["indicators"]
-    st.subheader(domain.domain)
+    st.subheader(escape_markdown(domain.domain))
     columns = st.columns(3)
     columns[0].metric("Avancement des actions", fmt.percent(fmt.share(domain.progress)))
     columns[1].metric("Atteinte des indicateurs", fmt.percent(domain.attainment))
@@ -99,4 +100,4 @@ def main() -> None:
                 domain_block(domain)
 
 
-main()
+run_page(main)

@@ -7,7 +7,6 @@ line, which has no code, by its number), so that every form can link to it.
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from ctg_data.queries.actions import actions_frame
 from ctg_data.queries.filters import Filters, today
@@ -16,7 +15,7 @@ from ctg_data.queries.indicators import indicators_frame
 from ctg_data.services.activity import facilities_frame
 from ctg_data.services.funding import funding_lines_frame
 from ctg_data.ui.data import cached_query
-from ctg_data.ui.page import start
+from ctg_data.ui.page import run_page, start
 from ctg_data.ui.text import escape_markdown
 
 load_history = cached_query(history_frame)
@@ -33,20 +32,16 @@ KINDS = {"action": "Action", "indicateur": "Indicateur", "equipement": "Équipem
 def main() -> None:
     context = start("Historique")
     convention_id = context.filters.convention_id
-    try:
-        kind = _choose_kind()
-        key = _choose_item(kind, convention_id)
-        if key is None:
-            st.caption("Choisissez un élément pour voir ses modifications.")
-            return
-        record = load_record(kind, key, convention_id)
-        if record is None:
-            st.warning(f"Aucun élément « {escape_markdown(key)} » de ce type dans cette convention.")
-            return
-        history = load_history(kind, record["id"])
-    except SQLAlchemyError:
-        st.error("L'historique n'a pas pu être lu dans la base de données. Réessayez dans un instant.")
+    kind = _choose_kind()
+    key = _choose_item(kind, convention_id)
+    if key is None:
+        st.caption("Choisissez un élément pour voir ses modifications.")
         return
+    record = load_record(kind, key, convention_id)
+    if record is None:
+        st.warning(f"Aucun élément « {escape_markdown(key)} » de ce type dans cette convention.")
+        return
+    history = load_history(kind, record["id"])
     title = record["title"] + (f" — {record['name']}" if record["name"] else "")
     st.subheader(escape_markdown(title))
     if history.empty:
@@ -101,4 +96,4 @@ def _options(kind: str, convention_id: int) -> dict[str, str]:
             + ("" if pd.isna(row.facility) else f" · {row.facility}") for row in frame.itertuples()}
 
 
-main()
+run_page(main)

@@ -6,16 +6,15 @@ The indicator shown is in the URL (`?indicateur=CODE`) so that a link in an emai
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from ctg_data import formats as fmt
 from ctg_data.queries.filters import Filters, today
 from ctg_data.queries.indicators import as_of, indicators_frame, measurements_frame
 from ctg_data.rules.indicators import STATUS_LABELS, clip
 from ctg_data.ui.data import cached_query
-from ctg_data.ui.indicator_chart import MEASUREMENT_TYPE_LABELS, describe, indicator_chart
 from ctg_data.ui.forms import history_link
-from ctg_data.ui.page import start
+from ctg_data.ui.indicator_chart import MEASUREMENT_TYPE_LABELS, describe, indicator_chart
+from ctg_data.ui.page import run_page, start
 from ctg_data.ui.selection import choose_item, default_rows, table_choice
 from ctg_data.ui.text import escape_markdown, indicator_rows, local_day, status_text, value_text
 from ctg_data.vocabulary import MeasurementType
@@ -33,12 +32,8 @@ def main() -> None:
     context = start("Indicateurs")
     filters, on = context.filters, today()
     when = as_of(filters, on)
-    try:
-        frame = load_indicators(filters, on)
-        everything = load_indicators(Filters(convention_id=filters.convention_id, year=filters.year), on)
-    except SQLAlchemyError:
-        st.error("Les indicateurs n'ont pas pu être lus dans la base de données. Réessayez dans un instant.")
-        return
+    frame = load_indicators(filters, on)
+    everything = load_indicators(Filters(convention_id=filters.convention_id, year=filters.year), on)
 
     if when != on:
         st.caption(f"Situation au {fmt.short_date(when)}, fin de l'année choisie.")
@@ -58,10 +53,7 @@ def main() -> None:
     if row.empty:
         st.warning(f"Aucun indicateur « {escape_markdown(code)} » dans cette convention.")
         return
-    try:
-        _detail(row.iloc[0], when, on)
-    except SQLAlchemyError:
-        st.error("Les valeurs de cet indicateur n'ont pas pu être lues. Réessayez dans un instant.")
+    _detail(row.iloc[0], when, on)
 
 
 # ------------------------------------------------------------------ the list
@@ -151,4 +143,4 @@ def _values_table(values: pd.DataFrame, show_replaced: bool) -> pd.DataFrame:
     return table
 
 
-main()
+run_page(main)

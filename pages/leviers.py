@@ -7,7 +7,8 @@ from ctg_data import formats as fmt
 from ctg_data import funding
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.funding_charts import stages_chart, table_with_downloads
-from ctg_data.ui.page import start
+from ctg_data.ui.page import run_page, start
+from ctg_data.ui.text import escape_markdown
 
 lever_breakdown = cached_query(funding.lever_breakdown)
 
@@ -68,7 +69,7 @@ def _chart_sentence(per_value, dimension, title, totals) -> str:
                 key=lambda row: row.planned or row.notified or row.paid or 0)
     return (f"Trois barres empilées (prévu, notifié, versé) réparties par {title.lower()} ; "
             f"chacune fait le total de l'étape. {len(per_value)} valeur(s) ; la plus importante "
-            f"est « {getattr(first, dimension)} » ({fmt.money(first.planned)} prévus, "
+            f"est « {escape_markdown(getattr(first, dimension))} » ({fmt.money(first.planned)} prévus, "
             f"{fmt.money(first.paid)} versés) sur {fmt.money(totals['planned'])} prévus au total.")
 
 
@@ -83,4 +84,4 @@ def _slug(text: str) -> str:
             "Bénéficiaire": "beneficiaire"}.get(text, "valeur")
 
 
-main()
+run_page(main)

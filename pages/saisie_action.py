@@ -7,7 +7,6 @@ The action chosen is in the URL (`?action=CODE`).
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from ctg_data import formats as fmt
 from ctg_data.actors import Actor
@@ -16,7 +15,7 @@ from ctg_data.queries.filters import Filters, today
 from ctg_data.services.actions import action_for_edit, change_dates, update_followup, writable_action_ids
 from ctg_data.ui.data import cached_query, engine
 from ctg_data.ui.forms import attempt, bump, counter, flash, history_link, link, opened, reopen
-from ctg_data.ui.page import start
+from ctg_data.ui.page import run_page, start
 from ctg_data.ui.text import escape_markdown
 from ctg_data.validation import Field
 from ctg_data.vocabulary import ACTION_STATUS_LABELS, ActionStatus
@@ -36,12 +35,8 @@ NONE_OPEN = ("Aucune action de cette convention ne vous est ouverte en saisie : 
 def main() -> None:
     context = start("Suivi d'une action")
     filters = context.filters
-    try:
-        actions = load_actions(Filters(convention_id=filters.convention_id), today())
-        writable = load_writable(context.actor, filters.convention_id)
-    except SQLAlchemyError:
-        st.error("Les actions n'ont pas pu être lues dans la base de données. Réessayez dans un instant.")
-        return
+    actions = load_actions(Filters(convention_id=filters.convention_id), today())
+    writable = load_writable(context.actor, filters.convention_id)
     done = st.session_state.pop(DONE, None)
     if done:
         st.success(escape_markdown(done), icon=":material/check_circle:")
@@ -159,4 +154,4 @@ def _notes(action_id: int) -> None:
                  column_config={"Date": st.column_config.DateColumn("Date", format="DD/MM/YYYY")})
 
 
-main()
+run_page(main)

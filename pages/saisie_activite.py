@@ -7,16 +7,20 @@ The facility chosen is in the URL (`?equipement=CODE`).
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from ctg_data import formats as fmt
 from ctg_data.actors import Actor
 from ctg_data.queries.filters import today
-from ctg_data.services.activity import activity_for_edit, activity_frame, facilities_frame, upsert_activity, \
-    writable_facility_ids
+from ctg_data.services.activity import (
+    activity_for_edit,
+    activity_frame,
+    facilities_frame,
+    upsert_activity,
+    writable_facility_ids,
+)
 from ctg_data.ui.data import cached_query, engine
 from ctg_data.ui.forms import attempt, bump, counter, editable, flash, history_link, link, opened, reopen
-from ctg_data.ui.page import start
+from ctg_data.ui.page import run_page, start
 from ctg_data.ui.text import escape_markdown
 from ctg_data.validation import Field
 from ctg_data.vocabulary import FACILITY_TYPE_LABELS, FacilityType
@@ -36,12 +40,8 @@ NONE_OPEN = ("Aucun équipement de cette convention ne vous est ouvert en saisie
 def main() -> None:
     context = start("Activité d'un équipement")
     filters, card = context.filters, context.card
-    try:
-        facilities = load_facilities(filters.convention_id)
-        writable = load_writable(context.actor, filters.convention_id)
-    except SQLAlchemyError:
-        st.error("Les équipements n'ont pas pu être lus dans la base de données. Réessayez dans un instant.")
-        return
+    facilities = load_facilities(filters.convention_id)
+    writable = load_writable(context.actor, filters.convention_id)
     done = st.session_state.pop(DONE, None)
     if done:
         st.success(escape_markdown(done), icon=":material/check_circle:")
@@ -132,4 +132,4 @@ def _years(facility_id: int) -> None:
     }), hide_index=True, alt="Activité de l'équipement par année")
 
 
-main()
+run_page(main)

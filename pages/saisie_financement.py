@@ -7,15 +7,13 @@ The line chosen is in the URL (`?ligne=ID`).
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from ctg_data import formats as fmt
 from ctg_data.actors import Actor
 from ctg_data.services.funding import funding_for_edit, funding_lines_frame, may_write_funding, update_funding
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import attempt, bump, counter, editable, flash, history_link, labelled_key, link, opened, \
-    reopen
-from ctg_data.ui.page import start
+from ctg_data.ui.forms import attempt, bump, counter, editable, flash, history_link, labelled_key, link, opened, reopen
+from ctg_data.ui.page import run_page, start
 from ctg_data.ui.text import escape_markdown
 from ctg_data.validation import Field
 
@@ -32,12 +30,8 @@ NOT_OPEN = "Votre rôle ne permet pas de modifier les financements : seuls les c
 def main() -> None:
     context = start("Financement")
     filters = context.filters
-    try:
-        allowed = load_may_write(context.actor, filters.convention_id)
-        lines = load_lines(filters.convention_id) if allowed else None
-    except SQLAlchemyError:
-        st.error("Les financements n'ont pas pu être lus dans la base de données. Réessayez dans un instant.")
-        return
+    allowed = load_may_write(context.actor, filters.convention_id)
+    lines = load_lines(filters.convention_id) if allowed else None
     if not allowed:
         st.info(NOT_OPEN)
         return
@@ -114,4 +108,4 @@ def _form(actor: Actor, line: pd.Series, snapshot: dict) -> None:
         st.rerun()
 
 
-main()
+run_page(main)

@@ -8,7 +8,6 @@ save_grid): a data_editor can't be driven by tests, the functions can.
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from ctg_data import formats as fmt
 from ctg_data.actors import Actor
@@ -17,7 +16,7 @@ from ctg_data.queries.indicators import indicators_frame
 from ctg_data.services import measurements as svc
 from ctg_data.ui.data import cached_query, engine
 from ctg_data.ui.forms import attempt, bump, counter, flash, link
-from ctg_data.ui.page import start
+from ctg_data.ui.page import run_page, start
 from ctg_data.ui.text import escape_markdown, value_text
 from ctg_data.validation import MEASUREMENT_TYPE_LABELS, Field
 
@@ -34,13 +33,9 @@ OUTCOMES = {svc.NEW: "Nouvelle valeur", svc.REPLACED: "Correction"}
 def main() -> None:
     context = start("Saisie groupée")
     filters = context.filters
-    try:
-        indicators = load_indicators(Filters(convention_id=filters.convention_id, domain_code=filters.domain_code),
-                                     today())
-        writable = load_writable(context.actor, filters.convention_id)
-    except SQLAlchemyError:
-        st.error("Les indicateurs n'ont pas pu être lus dans la base de données. Réessayez dans un instant.")
-        return
+    indicators = load_indicators(Filters(convention_id=filters.convention_id, domain_code=filters.domain_code),
+                                 today())
+    writable = load_writable(context.actor, filters.convention_id)
     done = st.session_state.pop(DONE, None)
     if done:
         st.success(escape_markdown(done), icon=":material/check_circle:")
@@ -123,4 +118,4 @@ def _show(check: svc.GridCheck, actor: Actor, n: int) -> None:
             st.rerun()
 
 
-main()
+run_page(main)

@@ -7,7 +7,6 @@ The indicator chosen is in the URL (`?indicateur=CODE`) so that a link can open 
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from ctg_data import formats as fmt
 from ctg_data.actors import Actor
@@ -17,7 +16,7 @@ from ctg_data.rules.indicators import clip
 from ctg_data.services.measurements import record_measurement, writable_indicator_ids
 from ctg_data.ui.data import cached_query, engine
 from ctg_data.ui.forms import attempt, bump, counter, flash, history_link, labelled_key, link
-from ctg_data.ui.page import start
+from ctg_data.ui.page import run_page, start
 from ctg_data.ui.text import escape_markdown, status_text, value_text
 from ctg_data.validation import MEASUREMENT_TYPE_LABELS, Field
 from ctg_data.vocabulary import MeasurementType
@@ -36,12 +35,8 @@ NONE_OPEN = ("Aucun indicateur de cette convention ne vous est ouvert en saisie 
 def main() -> None:
     context = start("Nouvelle mesure")
     filters = context.filters
-    try:
-        indicators = load_indicators(Filters(convention_id=filters.convention_id), today())
-        writable = load_writable(context.actor, filters.convention_id)
-    except SQLAlchemyError:
-        st.error("Les indicateurs n'ont pas pu être lus dans la base de données. Réessayez dans un instant.")
-        return
+    indicators = load_indicators(Filters(convention_id=filters.convention_id), today())
+    writable = load_writable(context.actor, filters.convention_id)
     _last_result(indicators)
     choices = indicators[indicators["id"].isin(writable)]
     if choices.empty:
@@ -89,7 +84,8 @@ def _form(indicator: pd.Series, card: dict, actor: Actor) -> None:
         measured_on = left.date_input("Date de la mesure", value=today(), format="DD/MM/YYYY",
                                       min_value=pd.Timestamp("1990-01-01").date(),
                                       max_value=pd.Timestamp("2100-12-31").date(), key=f"{FORM}_date_{n}")
-        value = middle.text_input(f"Valeur ({indicator['unit']})", placeholder="ex. 12,5", key=f"{FORM}_value_{n}")
+        value = middle.text_input(f"Valeur ({escape_markdown(indicator['unit'])})", placeholder="ex. 12,5",
+                                  key=f"{FORM}_value_{n}")
         kind = right.selectbox("Type", list(MEASUREMENT_TYPE_LABELS), format_func=MEASUREMENT_TYPE_LABELS.get,
                                key=f"{FORM}_type_{n}")
         source = st.text_input("Source", value=indicator["current_source"] if isinstance(
@@ -127,7 +123,7 @@ def _last_result(indicators: pd.DataFrame) -> None:
             st.caption("Une estimation ne change pas la valeur actuelle : seuls les résultats comptent.")
     columns = st.columns(2)
     with columns[0]:
-        link("pages/indicateurs.py", f"Voir le graphique de {result.indicator_code}",
+        link("pages/indicateurs.py", f"Voir le graphique de {escape_markdown(result.indicator_code)}",
              {"indicateur": result.indicator_code}, icon=":material/monitoring:")
     with columns[1]:
         history_link("indicateur", result.indicator_code)
@@ -153,4 +149,4 @@ def _recent_values(indicator: pd.Series) -> None:
     history_link("indicateur", indicator["code"])
 
 
-main()
+run_page(main)

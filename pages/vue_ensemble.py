@@ -8,7 +8,7 @@ from ctg_data.queries.filters import today
 from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus
 from ctg_data.ui import overview_charts as charts
 from ctg_data.ui.data import cached_query
-from ctg_data.ui.page import start
+from ctg_data.ui.page import run_page, start
 from ctg_data.ui.text import escape_markdown
 
 steering_summary = cached_query(q.steering_summary)
@@ -100,4 +100,4 @@ def main() -> None:
                      hide_index=True, width="stretch")
 
 
-main()
+run_page(main)

@@ -64,7 +64,7 @@ def test_an_admin_sees_every_referential_tab_with_its_form(demo_app):
     for title, submit in zip(TAB_TITLES, SUBMITS, strict=True):
         selector = by_label(tab(at, title).selectbox, "Enregistrement à modifier (tapez pour chercher)")
         assert selector.value == 0  # « Nouveau … » first
-        assert [b.label for b in tab(at, title).button][0] == submit
+        assert next(b.label for b in tab(at, title).button) == submit
     orientations_selector = by_label(tab(at, "Orientations").selectbox,
                                      "Enregistrement à modifier (tapez pour chercher)")
     assert len(orientations_selector.options) == 1 + len(seed_rows("orientations"))
@@ -140,7 +140,7 @@ def test_a_stale_form_is_refused_with_what_the_other_person_changed(demo_app, de
     at.button(key="ref_orientations_submit").click().run()
 
     assert not at.exception, at.exception
-    shown = errors(at).replace("\\", "")
+    shown = errors(at).replace("\\", "").replace("\u2060", "")  # as read: escapes and word joiners gone
     assert "a été modifié par collegue@test" in shown and "rien n'a été enregistré" in shown
     assert "Intitulé" in shown and "Version du collègue" in shown
     assert orientations(demo_engine)["PE3"].title == "Version du collègue"

@@ -1,6 +1,7 @@
 """The app as a person sees it: a real server, headless Chromium (Debian's), the demo data."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -41,12 +42,13 @@ def _wait_healthy(url: str, server: subprocess.Popen) -> None:
 
 
 @contextmanager
-def streamlit_server(database_url: str):
-    """`streamlit run dashboard.py` on a free port of this machine, stopped when the block ends."""
+def streamlit_server(database_url: str, script: str = "dashboard.py", env: dict | None = None):
+    """`streamlit run dashboard.py` (or another script of the project) on a free port of this
+    machine, stopped when the block ends."""
     port = _free_port()
-    env = os.environ | {"CTG_DATABASE_URL": database_url, "CTG_TODAY": "2026-11-26"}
+    env = os.environ | {"CTG_DATABASE_URL": database_url, "CTG_TODAY": "2026-11-26"} | (env or {})
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
          "--server.headless", "true", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
@@ -79,7 +81,10 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  # A page answered through page.route() counts as public: its websocket to
+                  # 127.0.0.1 would be refused as a request into the local network.
+                  "--disable-features=LocalNetworkAccessChecks"])
         yield browser
         browser.close()
 
@@ -101,12 +106,26 @@ def sign_in(page, role: str = "lecteur") -> None:
     page.get_by_role("button", name="Se connecter").click()
 
 
+def sidebar_links(page) -> list[str]:
+    return [" ".join(text.split()) for text in
+            page.locator("[data-testid='stSidebar'] a [data-testid='stMarkdownContainer']").all_inner_texts()]
+
+
 def test_a_deep_link_to_an_indicator_opens_its_chart_on_a_fresh_server(server, page):
-    # First request of this server: the page runs without the entrypoint (ENGINEERING.md).
+    # First request of this server: the page runs without the entrypoint, in Streamlit's folder
+    # mode, whose own menu would list every file of pages/ (administration included).
     page.goto(f"{server}/indicateurs?indicateur=TX-COUV-PE")
+    expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
+    assert sidebar_links(page) == []
     sign_in(page)
     expect(page.get_by_text("Taux de couverture d'accueil du jeune enfant").first).to_be_visible()
     expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible()
+    # The menu is the reader's: no data entry, no administration, no file names.
+    expect(page.locator("[data-testid='stSidebar'] a", has_text="Vue d'ensemble")).to_be_visible()
+    assert page.locator("[data-testid='stSidebarNav']").count() == 0
+    assert sidebar_links(page) == ["Vue d'ensemble", "Domaines", "Actions", "Indicateurs", "Leviers",
+                                   "Bonus territoire", "Coordination et ingénierie", "Import / export",
+                                   "Historique"]
 
 
 def test_the_overview_shows_the_demo_convention_and_its_tiles(server, page):
@@ -123,3 +142,55 @@ def test_a_link_with_filters_opens_the_same_view(server, page):
     sign_in(page)
     expect(page.get_by_role("heading", name="Logement")).to_be_visible()
     expect(page.get_by_text("Orientations")).to_be_visible()
+
+
+# ---------------------------------------------------------------- the documented reverse proxy
+
+PROXY_CONF = ROOT / "deploy" / "nginx" / "ctg.conf"
+
+
+def proxy_headers() -> dict[str, str]:
+    """The headers deploy/nginx/ctg.conf adds to every answer (`add_header NAME "VALUE" always;`)."""
+    text = PROXY_CONF.read_text(encoding="utf-8")
+    return dict(re.findall(r'^\s*add_header\s+([\w-]+)\s+"([^"]*)"\s+always;', text, flags=re.MULTILINE))
+
+
+def test_the_proxy_sends_the_security_headers_and_answers_only_its_host_names():
+    headers = proxy_headers()
+    policy = {directive.split()[0]: directive.split()[1:]
+              for directive in headers["Content-Security-Policy"].split(";") if directive.strip()}
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["object-src"] == ["'none'"]
+    assert "'unsafe-inline'" not in policy["script-src"] and "'unsafe-eval'" not in policy["script-src"]
+    assert policy["default-src"] == ["'self'"]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    text = PROXY_CONF.read_text(encoding="utf-8")
+    names = re.findall(r"^\s*server_name\s+([^;]+);", text, flags=re.MULTILINE)
+    assert names[0] == "_"  # the default server, for any other Host header...
+    assert re.search(r"default_server;.*?return 444;", text, flags=re.DOTALL)  # ...closes the connection
+    assert all(name.split() and "_" not in name.split() for name in names[1:])
+
+
+def test_the_app_works_under_the_proxy_content_security_policy(server, page):
+    # Chromium enforces the proxy's headers, added here to every answer of the real server.
+    headers = proxy_headers()
+
+    def with_headers(route):
+        response = route.fetch()
+        route.fulfill(response=response, headers=response.headers | headers)
+
+    violations = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.route(f"{server}/**", with_headers)
+    page.goto(f"{server}/indicateurs?indicateur=TX-COUV-PE")
+    sign_in(page)
+    expect(page.get_by_text("Taux de couverture d'accueil du jeune enfant").first).to_be_visible()
+    expect(page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg")
+           .first).to_be_visible()
+    page.locator("[data-testid='stSidebar'] a", has_text="Vue d'ensemble").click()  # our own menu
+    expect(page.get_by_role("heading", name="Vue d'ensemble")).to_be_visible()
+    expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible()
+    assert violations == []

@@ -2,6 +2,7 @@
 file), and their downloads are French, spreadsheet-safe files."""
 
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -62,7 +63,8 @@ def page(name: str, **params) -> AppTest:
 
 
 def markdown_text(at) -> str:
-    return "\n".join(element.value for element in at.markdown)
+    """The Markdown shown, as read: backslash escapes resolved, invisible word joiners dropped."""
+    return re.sub(r"\\(.)", r"\1", "\n".join(element.value for element in at.markdown)).replace("\u2060", "")
 
 
 def metrics(at) -> dict[str, str]:
@@ -180,3 +182,14 @@ def test_every_table_downloads_as_xlsx_and_csv():
     assert [(f.file_name, f.mime) for f in files] == [
         ("bonus-territoire.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("bonus-territoire.csv", "text/csv")]
+
+
+@pytest.mark.parametrize("page", ["leviers", "bonus_territoire", "coordination"])
+def test_downloads_get_an_address_only_when_clicked(demo_app, page):
+    # A /media/ address is fetched without a session: the page must not hand one out per view.
+    at = sign_in(AppTest.from_file(str(PAGES / f"{page}.py"), default_timeout=60)).run()
+    assert not at.exception
+    buttons = [element.proto for element in at.get("download_button")]
+    assert buttons, "the page offers downloads"
+    assert [(b.label, b.url) for b in buttons if b.url] == []
+    assert all(b.deferred_file_id for b in buttons)

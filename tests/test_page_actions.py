@@ -33,7 +33,7 @@ ORGANISATIONS = {row["code"]: row["nom"] for row in seed_rows("organisations")}
 
 def is_late(row: dict) -> bool:
     """RULES.md: late when today > date_fin and the status is neither realisee nor abandonnee."""
-    return bool(row["date_fin"]) and TODAY > date.fromisoformat(row["date_fin"]) and row["statut"] not in CLOSED
+    return bool(row["date_fin"]) and date.fromisoformat(row["date_fin"]) < TODAY and row["statut"] not in CLOSED
 
 
 def expected_progress(row: dict) -> int | None:
@@ -47,7 +47,7 @@ def expected_progress(row: dict) -> int | None:
 
 def plain(markdown: str) -> str:
     """What a reader sees of escaped Markdown: the text without its backslash escapes."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")  # the escaper's invisible word joiners
 
 
 def french_money(amount: str) -> str:

@@ -79,7 +79,7 @@ def by_hand(code: str, on: date = TODAY) -> dict:
 
 
 def plain(markdown: str) -> str:
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")  # the escaper's invisible word joiners
 
 
 def french_long_date(day: str) -> str:

@@ -31,7 +31,7 @@ def seed_rows(sheet: str) -> list[dict]:
 
 
 def plain(markdown: str) -> str:
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")  # the escaper's invisible word joiners
 
 
 def run_page(name: str, actor: Actor = ADMIN, **query) -> AppTest:

@@ -11,6 +11,11 @@ from ctg_data.ui.text import escape_markdown, local_day, status_text, value_text
 
 # Characters that start Markdown (CommonMark, GFM) or Streamlit syntax (:emoji:, :red[...], $LaTeX$).
 ACTIVE = set("\\`*_{}[]()<>#+-.!|~:$=&")
+JOINER = "\u2060"
+# What GFM and Streamlit find in the text once backslash escapes are resolved: bare web and
+# e-mail addresses (the autolink-literal patterns) and Streamlit's icon shortcodes.
+AUTOLINK = re.compile(r"https?://|www(?=\.)|[-.\w+]+@[-\w]+(?:\.[-\w]+)+", re.IGNORECASE)
+ICON = re.compile(r":material/\w+:")
 
 
 def unescape(markdown: str) -> str:
@@ -18,23 +23,65 @@ def unescape(markdown: str) -> str:
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
-@pytest.mark.parametrize("text", [
+def unescaped_active(markdown: str) -> list[str]:
+    """Active characters that no backslash escapes: each could start Markdown syntax."""
+    found, i = [], 0
+    while i < len(markdown):
+        if markdown[i] == "\\" and i + 1 < len(markdown) and markdown[i + 1] in ACTIVE:
+            i += 2
+            continue
+        if markdown[i] in ACTIVE:
+            found.append(markdown[i])
+        i += 1
+    return found
+
+
+def live(markdown: str) -> list[str]:
+    """Everything in `markdown` that Streamlit would render as more than plain text."""
+    resolved = unescape(markdown)
+    return unescaped_active(markdown) + AUTOLINK.findall(resolved) + ICON.findall(resolved)
+
+
+TEXTS = [
     "**gras** _italique_ `code`",
-    "[lien](javascript:alert(1)) ![image](http://x/y.png)",
+    "[lien](javascript:alert(1)) ![image](http://127.0.0.1:9/y.png)",
     "<script>alert('x')</script> &amp;",
     "# Titre\n- liste\n1. numérotée\n> citation",
     ":red[rouge] :material/home: :smile: $x^2$",
     "a | b | c\n---|---\n~~barré~~",
+    "Voir https://exemple.test/page, www.exemple.test ou contact@exemple.test",
     "Ouverture le 1er septembre 2026 (date illustrative) ; 1 850 000,00 €",
     "C:\\dossier\\fichier",
-])
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_escaped_text_is_inert(text):
+    assert live(escape_markdown(text)) == []
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_the_inertness_check_fails_on_unescaped_text(text):
+    # The oracle above is not vacuous: the same texts left as typed are live.
+    assert live(text) != []
+
+
+@pytest.mark.parametrize("text", TEXTS)
 def test_escaped_text_reads_back_exactly_as_typed(text):
-    assert unescape(escape_markdown(text)) == text
+    # The word joiners that break addresses are invisible: a person reads the text as typed.
+    assert unescape(escape_markdown(text)).replace(JOINER, "") == text
 
 
 def test_every_active_character_is_escaped():
     escaped = escape_markdown("".join(sorted(ACTIVE)))
     assert escaped == "".join("\\" + c for c in sorted(ACTIVE))
+
+
+def test_word_joiners_go_only_where_an_address_or_icon_would_start():
+    assert JOINER not in escape_markdown("Bilan : 12:30, 3 € ; a @ b")
+    assert escape_markdown("http://x www.y :red[") == (
+        "http\\:" + JOINER + "//x www" + JOINER + "\\.y \\:" + JOINER + "red\\[")
+    assert escape_markdown("contact@caf.fr") == "contact@" + JOINER + "caf\\.fr"
 
 
 def test_ordinary_letters_digits_and_accents_are_left_alone():

@@ -16,12 +16,17 @@ from tests.conftest import sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOAD = "<script>alert(1)</script> <img src=x onerror=alert(1)> [lien](javascript:alert(1)) **gras**"
+# Markdown that fetches, links, colours or typesets: an image, bare addresses, a colour, LaTeX.
+LINKS = "![i](http://127.0.0.1:9/i.png) www.x.test a@b.test :red[r] $x$"
 # Each token, found in a Markdown-rendered string without a backslash before it, would be live.
 LIVE = [re.compile(r"(?<!\\)" + re.escape(token))
-        for token in ("<script>", "<img src=x", "[lien](javascript:", "**gras**")]
-# Elements that never interpret their text, and widget fields that are shown as plain text.
+        for token in ("<script>", "<img src=x", "[lien](javascript:", "**gras**", "![i]", ":red[", "$x$")]
+# Bare addresses are found once escapes are resolved (GFM autolink literals): a backslash can't stop them.
+AUTOLINK = re.compile(r"https?://|www(?=\.)|[-.\w+]+@[-\w]+(?:\.[-\w]+)+", re.IGNORECASE)
+# Elements that never interpret their text, and widget fields that are shown as plain text (a
+# text input's label is Markdown: only its value and placeholder are plain).
 INERT_ELEMENTS = {"text", "code", "arrow_data_frame", "arrow_vega_lite_chart", "vega_lite_chart", "json",
-                  "text_input", "text_area", "arrow_table"}
+                  "arrow_table"}
 PLAIN_FIELDS = {"options", "default", "value", "raw_value", "raw_values", "id", "form_id", "key", "page", "url",
                 "icon", "placeholder", "data"}
 FACILITY = "eaje-souris-verte"
@@ -41,7 +46,7 @@ def hostile(demo_engine):
             (m.Commune, ("name",)),
             (m.Orientation, ("title",)),
             (m.Action, ("title", "description", "target_public")),
-            (m.Indicator, ("name", "unit", "baseline_source")),
+            (m.Indicator, ("name", "baseline_source")),
             (m.Measurement, ("source", "comment")),
             (m.Facility, ("name",)),
             (m.CoordinationPost, ("title",)),
@@ -52,9 +57,13 @@ def hostile(demo_engine):
                 for name in fields:
                     setattr(row, name, typed(getattr(row, "code", name))[:120])
                 s.add(row)
+        for indicator in s.exec(select(m.Indicator)).all():
+            indicator.unit = LINKS  # the unit reaches the value field's label of Nouvelle mesure
+            s.add(indicator)
         for action in s.exec(select(m.Action)).all():
             s.add(m.ActionNote(action_id=action.id, noted_on=m.date(2026, 1, 15), text=typed("note"),
                                author=typed("auteur")))
+            s.add(m.ActionNote(action_id=action.id, noted_on=m.date(2026, 1, 16), text=LINKS, author="auteur"))
         admin = m.User(email="admin@xss.test", role="admin", display_name=typed("nom"))
         s.add(admin)
         s.add(m.AuditEvent(actor="test", operation="test", table_name="actions", record_key="0"))  # new data version
@@ -92,9 +101,14 @@ def live_payloads(at: AppTest) -> list[str]:
         for field, text in strings(proto):
             if field in PLAIN_FIELDS:
                 continue
-            if any(pattern.search(text) for pattern in LIVE):
+            if any(pattern.search(text) for pattern in LIVE) or AUTOLINK.search(resolved(text)):
                 found.append(f"{kind}.{field}: {text[:160]!r}")
     return found
+
+
+def resolved(markdown: str) -> str:
+    """The text once CommonMark has resolved backslash escapes."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def escaped_somewhere(at: AppTest) -> bool:
@@ -134,7 +148,8 @@ def test_the_fiches_show_the_payload_escaped_not_dropped(hostile):
     at.query_params["action"] = "PE-1.1"
     at = run(at, hostile)
     assert any("PE\\-1\\.1 — PE\\-1\\.1 \\<script\\>" in s.value for s in at.subheader)
-    assert any("\\[lien\\]\\(javascript\\:alert\\(1\\)\\) \\*\\*gras\\*\\*" in md.value for md in at.markdown)
+    # An invisible word joiner follows each ":" (it keeps icons and addresses inert).
+    assert any("\\[lien\\]\\(javascript\\:\u2060alert\\(1\\)\\) \\*\\*gras\\*\\*" in md.value for md in at.markdown)
 
 
 def test_a_code_in_the_link_is_shown_inert_too(hostile):

@@ -3,10 +3,10 @@ page opened on its own, the snapshot a form was opened from, and numbers as a pe
 
 import zlib
 from collections.abc import Callable
+from contextlib import suppress
 from decimal import Decimal
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 from streamlit.errors import StreamlitAPIException
 
 from ctg_data import formats as fmt
@@ -17,17 +17,13 @@ from ctg_data.ui.data import engine
 from ctg_data.ui.text import escape_markdown
 
 NOTHING_WRITTEN = "Rien n'a été enregistré."
-DB_ERROR = ("L'enregistrement a échoué (base de données indisponible) : rien n'a été enregistré. "
-            "Réessayez dans un instant.")
 
 
 def link(page: str, label: str, query_params: dict | None = None, icon: str | None = None) -> None:
     """A link to another page of the app. A page run on its own (a test, a server started on
     one file) does not know the others: the link is then left out rather than failing."""
-    try:
+    with suppress(StreamlitAPIException):
         st.page_link(page, label=label, query_params=query_params, icon=icon)
-    except StreamlitAPIException:
-        pass
 
 
 def history_link(kind: str, key: str) -> None:
@@ -49,8 +45,6 @@ def refusal(error: Exception, table: str | None = None) -> None:
                    + "\n\nVotre saisie est conservée : vérifiez-la, puis enregistrez à nouveau pour l'appliquer.")
     elif isinstance(error, PermissionDenied):
         st.error(f"{escape_markdown(str(error))} {NOTHING_WRITTEN}")
-    elif isinstance(error, SQLAlchemyError):
-        st.error(DB_ERROR)
     else:
         raise error
 
@@ -58,10 +52,11 @@ def refusal(error: Exception, table: str | None = None) -> None:
 def attempt(save: Callable, table: str | None = None, on_conflict: Callable[[], None] | None = None):
     """Run a service call; on a refusal show it and return None. `on_conflict` runs after a
     ConflictError is shown (typically: the form now compares with what is saved, so that saving
-    again applies the person's input knowingly)."""
+    again applies the person's input knowingly). A database failure is not a refusal: it goes
+    up to the page's boundary (ctg_data.ui.boundary), the form and its input staying on screen."""
     try:
         return save()
-    except (ValidationError, ConflictError, PermissionDenied, SQLAlchemyError) as error:
+    except (ValidationError, ConflictError, PermissionDenied) as error:
         refusal(error, table)
         if isinstance(error, ConflictError) and on_conflict is not None:
             on_conflict()

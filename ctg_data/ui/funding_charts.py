@@ -6,6 +6,7 @@ through formats.money). Each chart is followed by a sentence saying what it show
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 import altair as alt
@@ -42,8 +43,10 @@ def table_with_downloads(frame: pd.DataFrame, headers: dict[str, str], *, basena
     columns = st.columns(2)
     for column, file in zip(columns, export_files(exported, basename, money_columns=money_headers),
                             strict=True):
-        column.download_button(file.label, file.data, file_name=file.file_name, mime=file.mime,
-                               key=f"{key}-{file.file_name}")
+        # Deferred data: the file gets its /media/ address only when the person clicks, instead
+        # of one per page view that anyone holding it could fetch without a session.
+        column.download_button(file.label, functools.partial(bytes, file.data), file_name=file.file_name,
+                               mime=file.mime, key=f"{key}-{file.file_name}", on_click="ignore")
 
 
 def _euros(value) -> float:

@@ -7,6 +7,7 @@ Pages call `start()` themselves: a deep link runs a page without the entrypoint
 least of all: no data is read before `require_actor()` has returned.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -17,7 +18,9 @@ from ctg_data.demo import DEMO_CONVENTION_CODES
 from ctg_data.queries import conventions as q
 from ctg_data.queries.filters import Filters
 from ctg_data.ui.auth import ACTOR_KEY, require_actor, require_page
+from ctg_data.ui.boundary import database_boundary
 from ctg_data.ui.data import cached_query
+from ctg_data.ui.navigation import sidebar_menu
 from ctg_data.vocabulary import DOMAINS
 
 list_conventions = cached_query(q.list_conventions)
@@ -32,7 +35,14 @@ ALL_YEARS, ALL_DOMAINS, ALL_COMMUNES = "Toutes les années", "Tous les domaines"
 
 # ACTOR_KEY ("ctg_actor", from ctg_data.ui.auth) is the session key of the signed-in person's
 # Actor: set by the sign-in, read by every page; tests may set it directly.
-__all__ = ["ACTOR_KEY", "PageContext", "start", "start_plain"]
+__all__ = ["ACTOR_KEY", "PageContext", "run_page", "start", "start_plain"]
+
+
+def run_page(body: Callable[[], None]) -> None:
+    """Run a page: `body` does its setup (`start`, hence the sign-in) and its rendering inside
+    the one database-failure boundary. Pages never catch database errors themselves."""
+    with database_boundary():
+        body()
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,7 @@ class PageContext:
 
 def start(title: str) -> PageContext:
     st.set_page_config(page_title=f"{title} · Tableau de bord CTG", page_icon="📊", layout="wide")
-    actor = require_actor()
+    actor = _signed_in()
     require_page(actor, title)
     conventions = list_conventions()
     if conventions.empty:
@@ -71,9 +81,17 @@ def start_plain(title: str) -> Actor:
     """For pages that are not about one convention (accounts, audit trail): the same guards,
     no filters."""
     st.set_page_config(page_title=f"{title} · Tableau de bord CTG", page_icon="📊", layout="wide")
-    actor = require_actor()
+    actor = _signed_in()
     require_page(actor, title)
     st.title(title)
+    return actor
+
+
+def _signed_in() -> Actor:
+    """The signed-in person (otherwise the sign-in form and a stop), then their menu: drawn
+    before the role check so that a refused page still offers the way out."""
+    actor = require_actor()
+    sidebar_menu(actor)
     return actor
 
 

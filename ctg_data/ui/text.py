@@ -14,6 +14,12 @@ from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorSt
 # start Markdown syntax, plus Streamlit's own (":" for emoji, icons and :red[colours], "$" for
 # LaTeX). Escaping them all leaves the text exactly as typed.
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&])")
+# Streamlit finds bare addresses (http://…, www.…, name@host) and icons (:material/home:) in the
+# text *after* backslash escapes are resolved, so a backslash can't keep them inert. An invisible
+# word joiner where such a pattern would go on — after ":" before a letter or "/", after "@"
+# before a name, between "www" and "." — breaks it while the text reads the same.
+_WORD_JOINER = "\u2060"
+_LINK_STARTS = re.compile(r"(?<=:)(?=[A-Za-z/])|(?<=@)(?=[-\w])|(?<=(?i:www))(?=\.)")
 
 try:
     _LOCAL = ZoneInfo("Europe/Paris")
@@ -22,10 +28,13 @@ except ZoneInfoNotFoundError:  # a system without a time zone database: dates st
 
 
 def escape_markdown(text) -> str:
-    """`text` as literal Markdown: shown as typed, never as links, images, headings or HTML."""
+    """`text` as literal Markdown: shown as typed, never as links (bare addresses included),
+    images, headings, HTML, coloured text, icons or LaTeX. The one escaper of the app: every
+    user-typed text shown through Markdown (body, captions, widget and metric labels) goes
+    through it."""
     if fmt.missing(text):
         return ""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", _LINK_STARTS.sub(_WORD_JOINER, str(text)))
 
 
 def status_text(status: str) -> str:
