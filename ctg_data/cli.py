@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 the data was refused or breaks a rule, 2 wrong usage.
 import argparse
 import importlib
 import sys
+from collections.abc import Sequence
 
 from sqlmodel import Session
 
@@ -17,13 +18,13 @@ from ctg_data.settings import DEMO_SEED
 SEED_ACTOR = "ctg seed"
 
 
-def cmd_db_upgrade(_args) -> int:
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     db.upgrade()
     print("Base de données à jour.")
     return 0
 
 
-def cmd_seed(args) -> int:
+def cmd_seed(args: argparse.Namespace) -> int:
     from ctg_data.demo import database_has_data
     from ctg_data.interchange import FormatError, load_folder
 
@@ -62,14 +63,14 @@ def cmd_seed(args) -> int:
     return 0
 
 
-def _refused(errors) -> int:
+def _refused(errors: Sequence[object]) -> int:
     print(f"Chargement refusé, rien n'a été écrit ({len(errors)} erreur(s)) :", file=sys.stderr)
     for error in errors:
         print(f"  - {error}", file=sys.stderr)
     return 1
 
 
-def cmd_check(_args) -> int:
+def cmd_check(_args: argparse.Namespace) -> int:
     from ctg_data.integrity import table_counts, violations
 
     with Session(db.get_engine()) as session:
@@ -87,7 +88,7 @@ def cmd_check(_args) -> int:
     return 1
 
 
-def cmd_bonus(args) -> int:
+def cmd_bonus(args: argparse.Namespace) -> int:
     from ctg_data.bonus_report import script_csv, script_rows, script_table
     from ctg_data.queries.funding import all_conventions, convention_by_code
 

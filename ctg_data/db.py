@@ -14,15 +14,16 @@ deleted or replaced is refused with DatabaseUnavailable instead of writing where
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
@@ -34,7 +35,7 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 IMMEDIATE = "ctg_begin_immediate"
 
 
-def _tune_sqlite(dbapi_connection, _record) -> None:
+def _tune_sqlite(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     # The driver must not open transactions by itself: _begin_sqlite does (see the docstring).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -44,7 +45,7 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _begin_sqlite(connection) -> None:
+def _begin_sqlite(connection: Connection) -> None:
     immediate = connection.get_execution_options().get(IMMEDIATE, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -64,12 +65,12 @@ class SqliteFile:
             return None
         return found.st_dev, found.st_ino
 
-    def opened(self, *_args) -> None:
+    def opened(self, *_args: object) -> None:
         if self.identity is None:
             self.identity = self._current()
         self.check()
 
-    def check(self, *_args) -> None:
+    def check(self, *_args: object) -> None:
         current = self._current()
         if current is None:
             raise DatabaseUnavailable(f"le fichier {self.path} a été supprimé pendant que l'application s'en "
@@ -90,9 +91,9 @@ def _file_path(url: URL) -> Path | None:
     return Path(database).resolve()
 
 
-def _existing_file(path: Path):
+def _existing_file(path: Path) -> Callable[[], sqlite3.Connection]:
     """A DBAPI connect function that opens `path` only if it exists (SQLite would create it)."""
-    def connect():
+    def connect() -> sqlite3.Connection:
         if not path.exists():
             raise DatabaseUnavailable(f"le fichier {path} n'existe pas : créez la base avec « ctg db upgrade »")
         return sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, check_same_thread=False)
@@ -105,7 +106,7 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     path = _file_path(parsed)
-    options = {"connect_args": {"check_same_thread": False}}
+    options: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
     if path is not None and create:
         path.parent.mkdir(parents=True, exist_ok=True)
     elif path is not None and parsed.query.get("uri") != "true":  # an explicit URI keeps its own mode

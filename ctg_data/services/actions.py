@@ -6,9 +6,10 @@ Edits carry the version the form read (`expected_version`) and the snapshot it w
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ctg_data import formats as fmt
 from ctg_data import models as m
@@ -26,7 +27,7 @@ from ctg_data.validation import dates_input, followup_input
 class ActionResult:
     changed: bool
     note_id: int | None
-    opened: dict  # the action as saved: the snapshot the next edit starts from
+    opened: dict[str, Any]  # the action as saved: the snapshot the next edit starts from
 
     @property
     def message(self) -> str:
@@ -35,7 +36,7 @@ class ActionResult:
         return "Enregistré."
 
 
-def action_for_edit(engine: Engine, action_id: int) -> dict | None:
+def action_for_edit(engine: Engine, action_id: int) -> dict[str, Any] | None:
     """The snapshot (with version) a follow-up form is built from."""
     with Session(engine) as session:
         action = session.get(m.Action, action_id)
@@ -44,15 +45,15 @@ def action_for_edit(engine: Engine, action_id: int) -> dict | None:
 
 def writable_action_ids(engine: Engine, actor: Actor, convention_id: int) -> frozenset[int]:
     with Session(engine) as session:
-        actions = session.exec(select(m.Action).where(m.Action.convention_id == convention_id,
-                                                      m.Action.deleted_at.is_(None))).all()
-        allowed = set()
+        actions = session.exec(select(m.Action).where(col(m.Action.convention_id) == convention_id,
+                                                      col(m.Action.deleted_at).is_(None))).all()
+        allowed: set[int] = set()
         for action in actions:
             try:
                 require_write_action(session, actor, action)
             except PermissionDenied:
                 continue
-            allowed.add(action.id)
+            allowed.add(m.stored_id(action))
     return frozenset(allowed)
 
 
@@ -67,8 +68,8 @@ def _what(action: m.Action) -> str:
     return f"Le suivi de l'action {action.code}"  # ConflictError says "a été modifié"
 
 
-def update_followup(engine: Engine, actor: Actor, *, action_id: int, expected_version: int, opened: dict | None,
-                    status, progress, note=None, noted_on=None) -> ActionResult:
+def update_followup(engine: Engine, actor: Actor, *, action_id: int, expected_version: int,
+                    opened: dict[str, Any] | None, status, progress, note=None, noted_on=None) -> ActionResult:
     """New status and avancement, and an optional dated note (notes are added, never edited)."""
     with session_scope(engine) as session:
         action = _action(session, action_id)
@@ -81,19 +82,20 @@ def update_followup(engine: Engine, actor: Actor, *, action_id: int, expected_ve
             action.status, action.progress = data.status, data.progress
             save(session, actor, action, before=before, operation=UPDATED, what=_what(action))
         note_id = None
-        if data.note is not None:
+        if data.note is not None and data.noted_on is not None:  # followup_input dates every note
             note_id = _add_note(session, actor, action, data.noted_on, data.note)
         return ActionResult(changed, note_id, opened_snapshot(action))
 
 
-def change_dates(engine: Engine, actor: Actor, *, action_id: int, expected_version: int, opened: dict | None,
-                 starts_on, ends_on, reason, outside_convention: bool = False) -> ActionResult:
+def change_dates(engine: Engine, actor: Actor, *, action_id: int, expected_version: int,
+                 opened: dict[str, Any] | None, starts_on, ends_on, reason,
+                 outside_convention: bool = False) -> ActionResult:
     """New start and end dates. The reason is mandatory: it goes to the audit event and, with
     the old and new dates, into a note of the action's timeline."""
     with session_scope(engine) as session:
         action = _action(session, action_id)
         require_write_action(session, actor, action)
-        convention = session.get(m.Convention, action.convention_id)
+        convention = session.get_one(m.Convention, action.convention_id)
         data = dates_input(starts_on=starts_on, ends_on=ends_on, reason=reason,
                            convention_starts_on=convention.starts_on, convention_ends_on=convention.ends_on,
                            outside_convention=outside_convention,
@@ -115,9 +117,9 @@ def change_dates(engine: Engine, actor: Actor, *, action_id: int, expected_versi
 
 def _add_note(session: Session, actor: Actor, action: m.Action, noted_on: date, text: str,
               reason: str | None = None) -> int:
-    note = m.ActionNote(action_id=action.id, noted_on=noted_on, text=text, author=actor.label)
+    note = m.ActionNote(action_id=m.stored_id(action), noted_on=noted_on, text=text, author=actor.label)
     session.add(note)
     session.flush()
     audit(session, actor=actor.label, operation=NOTE, record=note, before=None, after=snapshot(note),
           reason=reason)
-    return note.id
+    return m.stored_id(note)

@@ -5,11 +5,13 @@ by someone else since then refuses the save with what they wrote.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
+from sqlalchemy import select as select_columns  # sqlmodel's select is typed for four columns at most
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ctg_data import models as m
 from ctg_data.actors import Actor
@@ -27,7 +29,7 @@ FIELDS = ("places", "hours_delivered", "hours_billed", "fte")
 class ActivityResult:
     outcome: str  # "créée", "modifiée" or "inchangée"
     activity_id: int
-    opened: dict
+    opened: dict[str, Any]
 
     @property
     def message(self) -> str:
@@ -37,78 +39,79 @@ class ActivityResult:
 
 def facilities_frame(engine: Engine, convention_id: int) -> pd.DataFrame:
     """The facilities of a convention, for the form's selector."""
-    query = (select(m.Facility.id, m.Facility.code, m.Facility.name, m.Facility.type, m.Organisation.name)
-             .join(m.Organisation, m.Organisation.id == m.Facility.manager_id)
-             .where(m.Facility.convention_id == convention_id).order_by(m.Facility.code))
-    with Session(engine) as session:
-        rows = session.exec(query).all()
+    query = (select_columns(col(m.Facility.id), col(m.Facility.code), col(m.Facility.name), col(m.Facility.type),
+                            col(m.Organisation.name))
+             .join(m.Organisation, col(m.Organisation.id) == m.Facility.manager_id)
+             .where(col(m.Facility.convention_id) == convention_id).order_by(col(m.Facility.code)))
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
     return pd.DataFrame(rows, columns=["id", "code", "name", "type", "manager"])
 
 
 def activity_frame(engine: Engine, facility_id: int) -> pd.DataFrame:
     """The activity rows of one facility, most recent year first."""
     A = m.FacilityActivity
-    query = (select(A.year, A.places, A.hours_delivered, A.hours_billed, A.fte)
-             .where(A.facility_id == facility_id).order_by(A.year.desc()))
-    with Session(engine) as session:
-        rows = session.exec(query).all()
+    query = (select_columns(col(A.year), col(A.places), col(A.hours_delivered), col(A.hours_billed), col(A.fte))
+             .where(col(A.facility_id) == facility_id).order_by(col(A.year).desc()))
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
     return pd.DataFrame(rows, columns=["year", "places", "hours_delivered", "hours_billed", "fte"])
 
 
-def activity_for_edit(engine: Engine, facility_id: int, year: int) -> dict | None:
+def activity_for_edit(engine: Engine, facility_id: int, year: int) -> dict[str, Any] | None:
     """The year's row as a snapshot with its version, or None when the year has no row yet."""
     with Session(engine) as session:
         row = session.exec(select(m.FacilityActivity).where(
-            m.FacilityActivity.facility_id == facility_id, m.FacilityActivity.year == year)).first()
+            col(m.FacilityActivity.facility_id) == facility_id, col(m.FacilityActivity.year) == year)).first()
         return None if row is None else opened_snapshot(row)
 
 
 def writable_facility_ids(engine: Engine, actor: Actor, convention_id: int) -> frozenset[int]:
     with Session(engine) as session:
-        facilities = session.exec(select(m.Facility).where(m.Facility.convention_id == convention_id)).all()
-        allowed = set()
+        facilities = session.exec(select(m.Facility).where(col(m.Facility.convention_id) == convention_id)).all()
+        allowed: set[int] = set()
         for facility in facilities:
             try:
                 require_write_activity(session, actor, facility)
             except PermissionDenied:
                 continue
-            allowed.add(facility.id)
+            allowed.add(m.stored_id(facility))
     return frozenset(allowed)
 
 
 def upsert_activity(engine: Engine, actor: Actor, *, facility_id: int, year, places=None, hours_delivered=None,
-                    hours_billed=None, fte=None, expected_version: int | None = None, opened: dict | None = None,
-                    override_reason=None) -> ActivityResult:
+                    hours_billed=None, fte=None, expected_version: int | None = None,
+                    opened: dict[str, Any] | None = None, override_reason=None) -> ActivityResult:
     """Create the year's row, or update it. `expected_version` is the version the form read,
     None when it saw no row for that year."""
     with session_scope(engine) as session:
         facility = load_for_update(session, m.Facility, facility_id, "Équipement", "équipement")
         require_write_activity(session, actor, facility)
-        convention = session.get(m.Convention, facility.convention_id)
+        convention = session.get_one(m.Convention, facility.convention_id)
         data = activity_input(year=year, places=places, hours_delivered=hours_delivered,
                               hours_billed=hours_billed, fte=fte, convention_starts_on=convention.starts_on,
                               convention_ends_on=convention.ends_on, override_reason=override_reason)
         what = f"Le relevé d'activité {data.year} de {facility.code}"
-        values = {"places": data.places, "hours_delivered": data.hours_delivered,
+        values: dict[str, Any] = {"places": data.places, "hours_delivered": data.hours_delivered,
                   "hours_billed": data.hours_billed, "fte": data.fte}
         row = session.exec(select(m.FacilityActivity).where(
-            m.FacilityActivity.facility_id == facility.id, m.FacilityActivity.year == data.year)
+            col(m.FacilityActivity.facility_id) == facility.id, col(m.FacilityActivity.year) == data.year)
             .with_for_update()).first()
         if row is None:
             if expected_version is not None:
                 raise ValidationError({"Année": f"l'activité {data.year} de cet équipement a été supprimée "
                                                 "depuis l'ouverture du formulaire"})
-            row = m.FacilityActivity(facility_id=facility.id, year=data.year, **values)
+            row = m.FacilityActivity(facility_id=m.stored_id(facility), year=data.year, **values)
             _save_new(session, actor, row, what, data.override_reason)
-            return ActivityResult("créée", row.id, opened_snapshot(row))
+            return ActivityResult("créée", m.stored_id(row), opened_snapshot(row))
         if all(getattr(row, name) == value for name, value in values.items()):
-            return ActivityResult("inchangée", row.id, opened_snapshot(row))
+            return ActivityResult("inchangée", m.stored_id(row), opened_snapshot(row))
         refuse_if_stale(session, row, expected_version, opened, what)
         before = snapshot(row)
         for name, value in values.items():
             setattr(row, name, value)
         save(session, actor, row, before=before, operation=UPDATED, reason=data.override_reason, what=what)
-        return ActivityResult("modifiée", row.id, opened_snapshot(row))
+        return ActivityResult("modifiée", m.stored_id(row), opened_snapshot(row))
 
 
 def _save_new(session: Session, actor: Actor, row: m.FacilityActivity, what: str, reason: str | None) -> None:

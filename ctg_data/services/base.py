@@ -3,13 +3,14 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel
 
 from ctg_data.actors import Actor
 from ctg_data.audit import audit, snapshot
-from ctg_data.models import utcnow
+from ctg_data.models import Versioned, utcnow
 
 
 class ValidationError(Exception):
@@ -34,7 +35,7 @@ class ConflictError(Exception):
         return f"{self.record} a été modifié{who} depuis l'ouverture du formulaire : rien n'a été enregistré."
 
 
-def check_version(record: SQLModel, expected_version: int, opened: dict | None = None,
+def check_version(record: Versioned, expected_version: int, opened: dict[str, Any] | None = None,
                   changed_by: str | None = None) -> None:
     """Refuse the save when the stored version moved since the form read `expected_version`.
     `opened` is the snapshot the form was built from, to tell the user what changed."""
@@ -57,7 +58,7 @@ def conflict_if_stale(what: str | None = None) -> Iterator[None]:
         raise ConflictError(record=what or "L'enregistrement", changed_by=None) from None
 
 
-def save(session: Session, actor: Actor, record: SQLModel, *, before: dict | None, operation: str,
+def save(session: Session, actor: Actor, record: SQLModel, *, before: dict[str, Any] | None, operation: str,
          reason: str | None = None, what: str | None = None) -> None:
     """Write `record` and its audit event in the caller's transaction, bumping its version; a
     ConflictError naming `what` if the stored version is no longer the one read."""

@@ -6,7 +6,10 @@ Two locks make the check hold: SELECT … FOR UPDATE on PostgreSQL, and on SQLit
 FOR UPDATE) the write lock that every `session_scope` takes as it begins (ctg_data.db). The
 UPDATE itself also carries the version read (models.versioned), should a path skip both."""
 
-from sqlmodel import Session, SQLModel, select
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, inspect
+from sqlmodel import Session, SQLModel, col, select
 
 from ctg_data import models as m
 from ctg_data.audit import record_key, snapshot
@@ -20,14 +23,17 @@ VALIDATED = "saisie:validation"
 NOTE = "saisie:note"
 DATES = "saisie:dates"
 
+Record = TypeVar("Record", bound=SQLModel)
 
-def load_for_update(session: Session, model: type[SQLModel], record_id, field: str, what: str):
+
+def load_for_update(session: Session, model: type[Record], record_id: object, field: str, what: str) -> Record:
     """The record, locked until the transaction ends (FOR UPDATE on PostgreSQL; on SQLite the
     session_scope already holds the write lock), or a ValidationError naming `field` when it
     does not exist."""
     record = None
     if record_id is not None:
-        primary = next(iter(model.__table__.primary_key.columns))
+        table: Table = inspect(model).local_table
+        primary = next(iter(table.primary_key.columns))
         record = session.exec(select(model).where(primary == record_id).with_for_update()).first()
     if record is None:
         raise ValidationError({field: f"{what} n° {record_id} inconnu(e)" if record_id is not None
@@ -38,13 +44,14 @@ def load_for_update(session: Session, model: type[SQLModel], record_id, field: s
 def last_writer(session: Session, record: SQLModel) -> str | None:
     """Who wrote `record` last, from the audit trail."""
     return session.exec(
-        select(m.AuditEvent.actor)
-        .where(m.AuditEvent.table_name == record.__tablename__, m.AuditEvent.record_key == record_key(record))
-        .order_by(m.AuditEvent.id.desc())).first()
+        select(col(m.AuditEvent.actor))
+        .where(col(m.AuditEvent.table_name) == record.__tablename__,
+               col(m.AuditEvent.record_key) == record_key(record))
+        .order_by(col(m.AuditEvent.id).desc())).first()
 
 
-def refuse_if_stale(session: Session, record: SQLModel, expected_version: int | None, opened: dict | None,
-                    what: str) -> None:
+def refuse_if_stale(session: Session, record: m.Versioned, expected_version: int | None,
+                    opened: dict[str, Any] | None, what: str) -> None:
     """ConflictError (with who and what changed) when someone saved `record` since the form
     read `expected_version`; a form that saw no record (None) conflicts with any record."""
     if expected_version is None:
@@ -59,6 +66,6 @@ def refuse_if_stale(session: Session, record: SQLModel, expected_version: int | 
             raise
 
 
-def opened_snapshot(record: SQLModel) -> dict:
+def opened_snapshot(record: m.Versioned) -> dict[str, Any]:
     """What a form is built from: the audit snapshot plus the version it read."""
     return snapshot(record) | {"version": record.version}

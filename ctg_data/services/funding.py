@@ -5,11 +5,13 @@ version it read: a line saved by someone else meanwhile is refused with what the
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
+from sqlalchemy import select as select_columns  # sqlmodel's select is typed for four columns at most
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col
 
 from ctg_data import models as m
 from ctg_data.actors import Actor
@@ -26,7 +28,7 @@ KEEP = object()  # the comment argument left out: the line keeps its comment
 @dataclass(frozen=True)
 class FundingResult:
     changed: bool
-    opened: dict
+    opened: dict[str, Any]
 
     @property
     def message(self) -> str:
@@ -37,23 +39,25 @@ def funding_lines_frame(engine: Engine, convention_id: int) -> pd.DataFrame:
     """The funding lines of a convention with what tells them apart, for the form's selector."""
     funder, beneficiary = aliased(m.Organisation), aliased(m.Organisation)
     FL = m.FundingLine
-    query = (select(FL.id, FL.year, m.FundingLever.label, funder.name, beneficiary.name, m.Facility.code,
-                    m.Action.code, m.CoordinationPost.code, FL.planned, FL.notified, FL.paid)
-             .join(m.FundingLever, m.FundingLever.code == FL.lever_code)
-             .join(funder, funder.id == FL.funder_id)
-             .join(beneficiary, beneficiary.id == FL.beneficiary_id)
-             .outerjoin(m.Facility, m.Facility.id == FL.facility_id)
-             .outerjoin(m.Action, m.Action.id == FL.action_id)
-             .outerjoin(m.CoordinationPost, m.CoordinationPost.id == FL.post_id)
-             .where(FL.convention_id == convention_id)
-             .order_by(FL.year, m.FundingLever.position, funder.name, beneficiary.name, FL.id))
-    with Session(engine) as session:
-        rows = session.exec(query).all()
+    query = (select_columns(col(FL.id), col(FL.year), col(m.FundingLever.label), col(funder.name),
+                            col(beneficiary.name), col(m.Facility.code), col(m.Action.code),
+                            col(m.CoordinationPost.code), col(FL.planned), col(FL.notified), col(FL.paid))
+             .join(m.FundingLever, col(m.FundingLever.code) == FL.lever_code)
+             .join(funder, col(funder.id) == FL.funder_id)
+             .join(beneficiary, col(beneficiary.id) == FL.beneficiary_id)
+             .outerjoin(m.Facility, col(m.Facility.id) == FL.facility_id)
+             .outerjoin(m.Action, col(m.Action.id) == FL.action_id)
+             .outerjoin(m.CoordinationPost, col(m.CoordinationPost.id) == FL.post_id)
+             .where(col(FL.convention_id) == convention_id)
+             .order_by(col(FL.year), col(m.FundingLever.position), col(funder.name), col(beneficiary.name),
+                       col(FL.id)))
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
     return pd.DataFrame(rows, columns=["id", "year", "lever", "funder", "beneficiary", "facility", "action",
                                        "post", "planned", "notified", "paid"])
 
 
-def funding_for_edit(engine: Engine, funding_line_id: int) -> dict | None:
+def funding_for_edit(engine: Engine, funding_line_id: int) -> dict[str, Any] | None:
     with Session(engine) as session:
         line = session.get(m.FundingLine, funding_line_id)
         return None if line is None else opened_snapshot(line)
@@ -69,7 +73,7 @@ def may_write_funding(engine: Engine, actor: Actor, convention_id: int) -> bool:
 
 
 def update_funding(engine: Engine, actor: Actor, *, funding_line_id: int, expected_version: int,
-                   opened: dict | None, planned, notified, paid, comment=KEEP) -> FundingResult:
+                   opened: dict[str, Any] | None, planned, notified, paid, comment=KEEP) -> FundingResult:
     """Set the three amounts (blank = not known) and, when given, the comment of one line."""
     with session_scope(engine) as session:
         line = load_for_update(session, m.FundingLine, funding_line_id, "Ligne de financement",

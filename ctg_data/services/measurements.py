@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ctg_data import formats as fmt
 from ctg_data import models as m
@@ -52,8 +52,8 @@ class MeasurementResult:
 
 
 def limits(session: Session, indicator: m.Indicator) -> IndicatorLimits:
-    convention = session.get(m.Convention, indicator.convention_id)
-    return IndicatorLimits(indicator.id, indicator.code, indicator.unit, indicator.min_value,
+    convention = session.get_one(m.Convention, indicator.convention_id)
+    return IndicatorLimits(m.stored_id(indicator), indicator.code, indicator.unit, indicator.min_value,
                            indicator.max_value, convention.starts_on, convention.ends_on)
 
 
@@ -100,11 +100,11 @@ def correct_measurement(engine: Engine, actor: Actor, *, measurement_id: int, va
 
 def _record(session: Session, actor: Actor, indicator: m.Indicator, data: MeasurementInput) -> MeasurementResult:
     current = session.exec(select(m.Measurement).where(
-        m.Measurement.indicator_id == indicator.id, m.Measurement.measured_on == data.measured_on,
-        m.Measurement.type == data.type, m.Measurement.superseded_at.is_(None)).with_for_update()).first()
+        col(m.Measurement.indicator_id) == indicator.id, col(m.Measurement.measured_on) == data.measured_on,
+        col(m.Measurement.type) == data.type, col(m.Measurement.superseded_at).is_(None)).with_for_update()).first()
     if current is not None and current.value == data.value:
-        return MeasurementResult(SAME, current.id, indicator.id, indicator.code, current.measured_on,
-                                 current.value, current.type, current.value)
+        return MeasurementResult(SAME, m.stored_id(current), m.stored_id(indicator), indicator.code,
+                                 current.measured_on, current.value, current.type, current.value)
     now = m.utcnow()
     before = None
     # Named before writing: after a failed flush the session may no longer load attributes.
@@ -114,7 +114,7 @@ def _record(session: Session, actor: Actor, indicator: m.Indicator, data: Measur
             before = snapshot(current)
             current.superseded_at = now
             session.flush()  # frees the "one current value" slot (partial unique index) first
-        new = m.Measurement(indicator_id=indicator.id, measured_on=data.measured_on, value=data.value,
+        new = m.Measurement(indicator_id=m.stored_id(indicator), measured_on=data.measured_on, value=data.value,
                             type=data.type, source=data.source, comment=data.comment, recorded_by=actor.label,
                             recorded_at=now)
         session.add(new)
@@ -129,8 +129,8 @@ def _record(session: Session, actor: Actor, indicator: m.Indicator, data: Measur
     audit(session, actor=actor.label, operation=CREATED, record=new, before=None, after=snapshot(new),
           reason=data.override_reason)
     session.flush()
-    return MeasurementResult(REPLACED if current is not None else NEW, new.id, indicator.id, indicator.code,
-                             new.measured_on, new.value, new.type,
+    return MeasurementResult(REPLACED if current is not None else NEW, m.stored_id(new), m.stored_id(indicator),
+                             indicator.code, new.measured_on, new.value, new.type,
                              current.value if current is not None else None,
                              current.id if current is not None else None)
 
@@ -157,14 +157,14 @@ def validate_measurement(engine: Engine, actor: Actor, *, measurement_id: int) -
 def writable_indicator_ids(engine: Engine, actor: Actor, convention_id: int) -> frozenset[int]:
     """The indicators of a convention `actor` may record values for (ctg_data.permissions)."""
     with Session(engine) as session:
-        indicators = session.exec(select(m.Indicator).where(m.Indicator.convention_id == convention_id)).all()
-        allowed = set()
+        indicators = session.exec(select(m.Indicator).where(col(m.Indicator.convention_id) == convention_id)).all()
+        allowed: set[int] = set()
         for indicator in indicators:
             try:
                 require_write_measurement(session, actor, indicator)
             except PermissionDenied:
                 continue
-            allowed.add(indicator.id)
+            allowed.add(m.stored_id(indicator))
     return frozenset(allowed)
 
 
@@ -246,10 +246,10 @@ def validate_grid(engine: Engine, actor: Actor, *, convention_id: int, measured_
     seen: set[str] = set()
     with Session(engine) as session:
         indicators = {i.code: i for i in session.exec(
-            select(m.Indicator).where(m.Indicator.convention_id == convention_id)).all()}
+            select(m.Indicator).where(col(m.Indicator.convention_id) == convention_id)).all()}
         for row in rows:
             reasons = _row_problems(row, indicators, seen)
-            data = None
+            data: MeasurementInput | None = None
             if not reasons:
                 indicator = indicators[row.code]
                 try:
@@ -262,12 +262,13 @@ def validate_grid(engine: Engine, actor: Actor, *, convention_id: int, measured_
                 except ValidationError as error:
                     reasons = [f"{name} : {message}" for name, message in error.errors.items()]
             seen.add(row.code)
-            if reasons:
+            if reasons or data is None:  # without reasons, `data` holds the checked row
                 result.rejected.append(GridRejection(row.code, row.value, tuple(reasons)))
                 continue
-            current = session.exec(select(m.Measurement.value).where(
-                m.Measurement.indicator_id == data.indicator_id, m.Measurement.measured_on == data.measured_on,
-                m.Measurement.type == data.type, m.Measurement.superseded_at.is_(None))).first()
+            current = session.exec(select(col(m.Measurement.value)).where(
+                col(m.Measurement.indicator_id) == data.indicator_id,
+                col(m.Measurement.measured_on) == data.measured_on,
+                col(m.Measurement.type) == data.type, col(m.Measurement.superseded_at).is_(None))).first()
             if current is not None and current == data.value:
                 result.unchanged.append(GridEntry(row.code, data, SAME, current))
             else:
@@ -275,7 +276,7 @@ def validate_grid(engine: Engine, actor: Actor, *, convention_id: int, measured_
     return result
 
 
-def _row_problems(row: GridRow, indicators: dict, seen: set[str]) -> list[str]:
+def _row_problems(row: GridRow, indicators: dict[str, m.Indicator], seen: set[str]) -> list[str]:
     if not row.code:
         return [f"{Field.INDICATOR} : champ obligatoire"]
     if row.code not in indicators:

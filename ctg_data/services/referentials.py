@@ -14,10 +14,15 @@ someone saved the record meanwhile, ConflictError lists what they changed and no
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, Protocol, TypeAlias, cast
 
-from sqlalchemy import Numeric, func
+from sqlalchemy import Column as TableColumn
+from sqlalchemy import Engine, Numeric, func, inspect
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, select
+from sqlalchemy.orm import Mapped
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
+from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import Select
 
 from ctg_data import models as m
 from ctg_data import validation as v
@@ -53,8 +58,17 @@ FIELD_LABELS = {
 }
 RECORD = "Enregistrement"  # the error key of what concerns the record as a whole
 DELETED = "saisie:suppression"  # beside services.common's CREATED and UPDATED
-REFERENCE_MODELS = {"organisation": m.Organisation, "orientation": m.Orientation, "action": m.Action,
-                    "facility": m.Facility, "post": m.CoordinationPost}
+# The models edited here (Kind.model).
+Referential: TypeAlias = m.Action | m.Indicator | m.Facility | m.Orientation | m.RateRow
+
+
+class _Coded(Protocol):
+    code: str
+
+
+REFERENCE_MODELS: dict[str, type[_Coded]] = {
+    "organisation": m.Organisation, "orientation": m.Orientation, "action": m.Action, "facility": m.Facility,
+    "post": m.CoordinationPost}
 
 
 @dataclass(frozen=True)
@@ -65,8 +79,9 @@ class Kind:
     scoped: bool = True  # belongs to a convention, its code unique there
 
     @property
-    def model(self) -> type[SQLModel]:
-        return TARGETS[self.sheet][0]
+    def model(self) -> type[Referential]:
+        # TARGETS types every model as SQLModel; the sheets of KINDS fill the Referential ones.
+        return cast("type[Referential]", TARGETS[self.sheet][0])
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -83,16 +98,23 @@ ORIENTATIONS = Kind("orientations", "de l'orientation", require_write_referentia
 RATES = Kind("bareme", "de la ligne du barème", require_write_rates, scoped=False)
 KINDS = {kind.sheet: kind for kind in (ACTIONS, INDICATORS, FACILITIES, ORIENTATIONS, RATES)}
 # What refuses a hard delete: the rows that would go with the record or point at it.
-DEPENDENTS = {
-    "indicateurs": ((m.Measurement, m.Measurement.indicator_id, "mesure(s)"),),
-    "equipements": ((m.FacilityActivity, m.FacilityActivity.facility_id, "année(s) d'activité"),
-                    (m.FundingLine, m.FundingLine.facility_id, "ligne(s) de financement")),
-    "orientations": ((m.Action, m.Action.orientation_id, "action(s) (supprimées comprises)"),),
+DEPENDENTS: dict[str, tuple[tuple[type[SQLModel], Mapped[Any], str], ...]] = {
+    "indicateurs": ((m.Measurement, col(m.Measurement.indicator_id), "mesure(s)"),),
+    "equipements": ((m.FacilityActivity, col(m.FacilityActivity.facility_id), "année(s) d'activité"),
+                    (m.FundingLine, col(m.FundingLine.facility_id), "ligne(s) de financement")),
+    "orientations": ((m.Action, col(m.Action.orientation_id), "action(s) (supprimées comprises)"),),
 }
 
 
 def label(column: str) -> str:
     return FIELD_LABELS.get(column, column)
+
+
+def _columns(model: type[SQLModel]) -> ReadOnlyColumnCollection[str, TableColumn[Any]]:
+    """The columns of a model chosen at run time, by attribute name (SQLModel's typing has no
+    `__table__`)."""
+    columns: ReadOnlyColumnCollection[str, TableColumn[Any]] = inspect(model).columns
+    return columns
 
 
 @dataclass(frozen=True)
@@ -101,65 +123,70 @@ class Opened:
 
     id: int
     version: int
-    values: dict
+    values: dict[str, Any]
 
 
 # ------------------------------------------------------------------ reading for the forms
 
-def open_record(engine, sheet: str, record_id: int) -> Opened | None:
+def open_record(engine: Engine, sheet: str, record_id: int) -> Opened | None:
     """The record's current values (FORMAT.md names, codes for references) and version."""
     kind = KINDS[sheet]
     with Session(engine) as session:
-        record = session.get(kind.model, record_id)
+        # Session.get types a record of a union of models as SQLModel.
+        record = cast("Referential | None", session.get(kind.model, record_id))
         if record is None or getattr(record, "deleted_at", None) is not None:
             return None
-        return Opened(record.id, record.version, _current_row(session, kind, record))
+        return Opened(m.stored_id(record), record.version, _current_row(session, kind, record))
 
 
-def list_records(engine, sheet: str, convention_id: int | None) -> list[dict]:
+def list_records(engine: Engine, sheet: str, convention_id: int | None) -> list[dict[str, Any]]:
     """The records a selector offers: id and a readable label, deleted actions left out."""
     kind = KINDS[sheet]
-    model = kind.model
     with Session(engine) as session:
-        if not kind.scoped:
+        if not kind.scoped:  # the barème, the only kind outside a convention
             levers = {code: name for code, name, _ in LEVERS}
-            rows = session.exec(select(model).order_by(model.year.desc(), model.lever_code,
-                                                       model.facility_type, model.territory_class)).all()
+            rate = m.RateRow
+            rows = session.exec(select(rate).order_by(col(rate.year).desc(), col(rate.lever_code),
+                                                      col(rate.facility_type), col(rate.territory_class))).all()
             return [{"id": r.id, "label": _rate_key_text(r.year, levers.get(r.lever_code, r.lever_code),
                                                          r.facility_type, r.territory_class)} for r in rows]
-        title = model.name if sheet in {"indicateurs", "equipements"} else model.title
-        query = select(model.id, model.code, title).where(model.convention_id == convention_id)
+        columns = _columns(kind.model)
+        title = columns["name"] if sheet in {"indicateurs", "equipements"} else columns["title"]
+        query = select(columns["id"], columns["code"], title).where(columns["convention_id"] == convention_id)
         if sheet == "actions":
-            query = query.where(model.deleted_at.is_(None))
-        return [{"id": i, "label": f"{code} — {text}"} for i, code, text in session.exec(query.order_by(model.code))]
+            query = query.where(columns["deleted_at"].is_(None))
+        return [{"id": i, "label": f"{code} — {text}"}
+                for i, code, text in session.exec(query.order_by(columns["code"]))]
 
 
-def form_choices(engine, convention_id: int) -> dict[str, dict[str, str]]:
+def form_choices(engine: Engine, convention_id: int) -> dict[str, dict[str, str]]:
     """Codes a form may pick, with their names: organisations, communes, and this convention's
     orientations and (not deleted) actions."""
     with Session(engine) as session:
-        def pairs(query):
+        def pairs(query: Select[str, str]) -> dict[str, str]:
             return dict(session.exec(query).all())
         return {
-            "organisation": pairs(select(m.Organisation.code, m.Organisation.name).order_by(m.Organisation.name)),
-            "commune": pairs(select(m.Commune.insee_code, m.Commune.name).order_by(m.Commune.name)),
-            "orientation": pairs(select(m.Orientation.code, m.Orientation.title)
-                                 .where(m.Orientation.convention_id == convention_id).order_by(m.Orientation.code)),
-            "action": pairs(select(m.Action.code, m.Action.title)
-                            .where(m.Action.convention_id == convention_id, m.Action.deleted_at.is_(None))
-                            .order_by(m.Action.code)),
+            "organisation": pairs(select(col(m.Organisation.code), col(m.Organisation.name))
+                                  .order_by(col(m.Organisation.name))),
+            "commune": pairs(select(col(m.Commune.insee_code), col(m.Commune.name)).order_by(col(m.Commune.name))),
+            "orientation": pairs(select(col(m.Orientation.code), col(m.Orientation.title))
+                                 .where(col(m.Orientation.convention_id) == convention_id)
+                                 .order_by(col(m.Orientation.code))),
+            "action": pairs(select(col(m.Action.code), col(m.Action.title))
+                            .where(col(m.Action.convention_id) == convention_id, col(m.Action.deleted_at).is_(None))
+                            .order_by(col(m.Action.code))),
         }
 
 
-def _current_row(session: Session, kind: Kind, record: SQLModel) -> dict:
-    row = {}
+def _current_row(session: Session, kind: Kind, record: Referential) -> dict[str, Any]:
+    row: dict[str, Any] = {}
     for column in kind.columns:
         if column.kind == "list":
-            row[column.name] = _link_codes(session, record.id, column.name)
+            row[column.name] = _link_codes(session, m.stored_id(record), column.name)
             continue
         value = getattr(record, kind.attribute(column.name))
         if column.kind == "ref" and value is not None and column.ref in REFERENCE_MODELS:
-            value = session.get(REFERENCE_MODELS[column.ref], value).code
+            value = session.get_one(REFERENCE_MODELS[column.ref], value).code
         if column.name in EMPTY_AS_BLANK and value == "":
             value = None
         row[column.name] = value
@@ -168,11 +195,12 @@ def _current_row(session: Session, kind: Kind, record: SQLModel) -> dict:
 
 def _link_codes(session: Session, action_id: int, name: str) -> list[str]:
     link, attribute = ACTION_LINKS[name]
+    columns = _columns(link)
     if attribute == "insee_code":
-        query = select(link.insee_code).where(link.action_id == action_id)
+        query = select(columns["insee_code"]).where(columns["action_id"] == action_id)
     else:
-        query = (select(m.Organisation.code).join(link, link.organisation_id == m.Organisation.id)
-                 .where(link.action_id == action_id))
+        query = (select(col(m.Organisation.code)).join(link, columns["organisation_id"] == m.Organisation.id)
+                 .where(columns["action_id"] == action_id))
     return sorted(session.exec(query).all())
 
 
@@ -180,16 +208,18 @@ def _link_codes(session: Session, action_id: int, name: str) -> list[str]:
 
 # The shared validation layer's parsers where it has one for a kind of cell (they add the
 # database's limits to the import's parsers); the import's own for the others.
-PARSERS: dict[str, Callable] = {"int": v.integer, "float": v.number, "money": v.money, "date": v.day}
+# A parsed value's type depends on the column's kind: Any.
+PARSERS: dict[str, Callable[[object], Any]] = {"int": v.integer, "float": v.number, "money": v.money,
+                                               "date": v.day}
 
 
-def _parser(column: Column) -> Callable:
+def _parser(column: Column) -> Callable[[object], Any]:
     return PARSERS.get(column.kind) or (lambda raw: parse_cell(column, raw))
 
 
-def _typed_row(kind: Kind, given: dict, check: v.Check) -> dict:
+def _typed_row(kind: Kind, given: dict[str, Any], check: v.Check) -> dict[str, Any]:
     """Parse every value, then apply the import's row rules to the typed row."""
-    row = {}
+    row: dict[str, Any] = {}
     for column in kind.columns:
         raw = given.get(column.name)
         if column.kind == "list" and isinstance(raw, list | tuple | set):
@@ -207,68 +237,77 @@ def _typed_row(kind: Kind, given: dict, check: v.Check) -> dict:
     return row
 
 
-def _resolved(session: Session, kind: Kind, row: dict, convention_id: int | None, check: v.Check) -> dict:
+def _resolved(session: Session, kind: Kind, row: dict[str, Any], convention_id: int | None,
+              check: v.Check) -> dict[str, Any]:
     """Model attributes of a typed row, every code replaced by what it names."""
-    resolver, values = Resolver(session), {}
+    resolver = Resolver(session)
+    values: dict[str, Any] = {}
     for column in kind.columns:
         value = row[column.name]
-        codes = value if column.kind == "list" else [value] if column.kind == "ref" and value is not None else []
-        for code in codes:
-            found = resolver.lookup(column.ref, code, convention_id)
-            check.add(label(column.name), None if found is not None else
-                      f"code « {code} » inconnu ({REFERENCE_LABELS[column.ref]})")
-            if found is not None and column.ref == "action" and session.get(m.Action, found).deleted_at:
-                check.add(label(column.name), f"l'action « {code} » a été supprimée")
-        if column.kind == "list":
-            continue
-        if column.kind == "ref" and value is not None:
-            value = resolver.lookup(column.ref, value, convention_id)
+        if column.ref is not None:  # a `ref` or `list` column: codes to look up
+            codes = value if column.kind == "list" else [] if value is None else [value]
+            for code in codes:
+                found = resolver.lookup(column.ref, code, convention_id)
+                check.add(label(column.name), None if found is not None else
+                          f"code « {code} » inconnu ({REFERENCE_LABELS[column.ref]})")
+                if found is not None and column.ref == "action" and session.get_one(m.Action, found).deleted_at:
+                    check.add(label(column.name), f"l'action « {code} » a été supprimée")
+            if column.kind == "list":
+                continue
+            if value is not None:
+                value = resolver.lookup(column.ref, value, convention_id)
         if column.name in EMPTY_AS_BLANK and value is None:
             value = ""
         values[kind.attribute(column.name)] = value
     return values
 
 
-def _fits(kind: Kind, values: dict, check: v.Check) -> None:
+def _fits(kind: Kind, values: dict[str, Any], check: v.Check) -> None:
     """What the database column cannot hold as given: text length, digits, decimals."""
     columns = {kind.attribute(c.name): c.name for c in kind.columns if c.kind != "list"}
+    table_columns = _columns(kind.model)
     for attribute, value in values.items():
-        sql_type, name = kind.model.__table__.c[attribute].type, label(columns[attribute])
+        sql_type, name = table_columns[attribute].type, label(columns[attribute])
         length = getattr(sql_type, "length", None)  # AutoString is a TypeDecorator, not a String
         if isinstance(value, str) and length and len(value) > length:
             check.add(name, f"{length} caractères au plus ({len(value)} saisis)")
-        elif isinstance(value, Decimal) and isinstance(sql_type, Numeric) and sql_type.precision:
+        elif (isinstance(value, Decimal) and isinstance(sql_type, Numeric) and sql_type.precision
+              and sql_type.scale is not None):
             if abs(value) >= Decimal(10) ** (sql_type.precision - sql_type.scale):
                 check.add(name, f"nombre « {value} » trop grand")
             elif value != value.quantize(Decimal(1).scaleb(-sql_type.scale)):
                 check.add(name, f"« {value} » : {sql_type.scale} décimales au plus")
 
 
-def _duplicate(session: Session, kind: Kind, values: dict, convention_id, record_id, check: v.Check) -> None:
-    model = kind.model
+def _duplicate(session: Session, kind: Kind, values: dict[str, Any], convention_id: int | None,
+               record_id: int | None, check: v.Check) -> None:
+    columns = _columns(kind.model)
     if kind.scoped:
-        query = select(model.id).where(model.convention_id == convention_id, model.code == values["code"])
+        query = select(columns["id"]).where(columns["convention_id"] == convention_id,
+                                            columns["code"] == values["code"])
         field, message = label("code"), f"le code « {values['code']} » existe déjà dans cette convention"
-    else:
-        query = select(model.id).where(model.year == values["year"], model.lever_code == values["lever_code"],
-                                       model.facility_type == values["facility_type"],
-                                       model.territory_class == values["territory_class"])
+    else:  # the barème, the only kind outside a convention
+        rate = m.RateRow
+        query = select(col(rate.id)).where(col(rate.year) == values["year"],
+                                           col(rate.lever_code) == values["lever_code"],
+                                           col(rate.facility_type) == values["facility_type"],
+                                           col(rate.territory_class) == values["territory_class"])
         field, message = label("annee"), "une ligne du barème existe déjà pour " + _rate_key_text(
             values["year"], values["lever_code"], values["facility_type"], values["territory_class"])
     if record_id is not None:
-        query = query.where(model.id != record_id)
+        query = query.where(columns["id"] != record_id)
     found = session.exec(query).first()
     if found is not None:
-        deleted = kind is ACTIONS and session.get(m.Action, found).deleted_at is not None
+        deleted = kind is ACTIONS and session.get_one(m.Action, found).deleted_at is not None
         check.add(field, message + (" (action supprimée)" if deleted else ""))
 
 
-def _rate_key_text(year, lever, facility_type, territory_class) -> str:
+def _rate_key_text(year: int, lever: str, facility_type: str | None, territory_class: str | None) -> str:
     kind = FACILITY_TYPE_LABELS.get(facility_type, facility_type) if facility_type else "tout type"
     return f"{year} · {lever} · {kind} · " + (f"classe {territory_class}" if territory_class else "toute classe")
 
 
-def _action_rules(convention: m.Convention, row: dict, before: dict | None, reason: str | None,
+def _action_rules(convention: m.Convention, row: dict[str, Any], before: dict[str, Any] | None, reason: str | None,
                   check: v.Check) -> None:
     """The follow-up forms' rules: dates within the convention unless a reason is given (a date
     the record already held is not questioned again), and a réalisée action at 100 %."""
@@ -279,8 +318,9 @@ def _action_rules(convention: m.Convention, row: dict, before: dict | None, reas
     check.add(label("avancement"), v.done_means_complete(row["statut"], row["avancement"]))
 
 
-def _validated(session: Session, kind: Kind, values: dict, *, convention: m.Convention | None,
-               before: dict | None, record_id: int | None, reason: str | None) -> tuple[dict, dict]:
+def _validated(session: Session, kind: Kind, values: dict[str, Any], *, convention: m.Convention | None,
+               before: dict[str, Any] | None, record_id: int | None,
+               reason: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
     """(typed row, model attributes), or ValidationError naming every bad field."""
     check = v.Check()
     for name in sorted(set(values) - {column.name for column in kind.columns}):
@@ -293,7 +333,7 @@ def _validated(session: Session, kind: Kind, values: dict, *, convention: m.Conv
     _fits(kind, attributes, check)
     if not check.errors:
         _duplicate(session, kind, attributes, convention_id, record_id, check)
-    if kind is ACTIONS:
+    if kind is ACTIONS and convention is not None:  # (actions always have one)
         _action_rules(convention, row, before, reason, check)
     check.done()
     return row, attributes
@@ -305,30 +345,31 @@ def _clean_reason(reason: str | None) -> str | None:
     return reason.strip() if reason and reason.strip() else None
 
 
-def _convention(session: Session, convention_id: int) -> m.Convention:
+def _convention(session: Session, convention_id: int | None) -> m.Convention:
     convention = session.get(m.Convention, convention_id)
     if convention is None:
         raise ValidationError({"Convention": f"convention n° {convention_id} introuvable"})
     return convention
 
 
-def _link_ids(session: Session, row: dict) -> dict[str, list]:
+def _link_ids(session: Session, row: dict[str, Any]) -> dict[str, list[Any]]:
     """Partners as organisation ids and communes as INSEE codes, as the import audits them."""
     resolver = Resolver(session)
     return {"partenaires": sorted(resolver.lookup("organisation", code) for code in row["partenaires"]),
             "communes": sorted(row["communes"])}
 
 
-def _current_link_ids(session: Session, action_id: int) -> dict[str, list]:
-    current = {}
+def _current_link_ids(session: Session, action_id: int) -> dict[str, list[Any]]:
+    current: dict[str, list[Any]] = {}
     for name, (link, attribute) in ACTION_LINKS.items():
-        column = getattr(link, attribute)
-        current[name] = sorted(session.exec(select(column).where(link.action_id == action_id)).all())
+        columns = _columns(link)
+        current[name] = sorted(session.exec(select(columns[attribute]).where(columns["action_id"] == action_id)).all())
     return current
 
 
-def _save_action(session: Session, actor: Actor, action: m.Action, *, before: dict | None,
-                 links_before: dict, links: dict, operation: str, reason: str | None) -> None:
+def _save_action(session: Session, actor: Actor, action: m.Action, *, before: dict[str, Any] | None,
+                 links_before: dict[str, list[Any]], links: dict[str, list[Any]], operation: str,
+                 reason: str | None) -> None:
     """base.save for an action, with its partners and communes in the same audit event (as the
     import records them), so that one event tells the whole fiche before and after."""
     if before is not None:
@@ -342,7 +383,7 @@ def _save_action(session: Session, actor: Actor, action: m.Action, *, before: di
         for gone in set(links_before[name]) - set(wanted):
             session.delete(session.get(link, (action.id, gone)))
         for new in set(wanted) - set(links_before[name]):
-            session.add(link(action_id=action.id, **{attribute: new}))
+            session.add(link(action_id=m.stored_id(action), **{attribute: new}))
     session.flush()
     audit(session, actor=actor.label, operation=operation, record=action,
           before=None if before is None else before | links_before, after=snapshot(action) | links,
@@ -353,8 +394,8 @@ def _what(kind: Kind) -> str:
     return f"L'enregistrement {kind.noun}"  # ConflictError says "a été modifié"
 
 
-def _refuse_stale(session: Session, kind: Kind, record: SQLModel, expected_version: int,
-                  opened: dict | None) -> None:
+def _refuse_stale(session: Session, kind: Kind, record: Referential, expected_version: int,
+                  opened: dict[str, Any] | None) -> None:
     """check_version, with the changes told in the form's own terms (fields, codes)."""
     if record.version == expected_version:
         return
@@ -368,13 +409,13 @@ def _refuse_stale(session: Session, kind: Kind, record: SQLModel, expected_versi
         raise
 
 
-def _display_key(kind: Kind, row: dict) -> str:
+def _display_key(kind: Kind, row: dict[str, Any]) -> str:
     if kind.scoped:
         return row["code"]
     return _rate_key_text(row["annee"], row["levier"], row["type_equipement"], row["classe_territoire"])
 
 
-def _load(session: Session, kind: Kind, record_id: int) -> SQLModel:
+def _load(session: Session, kind: Kind, record_id: int) -> Referential:
     record = load_for_update(session, kind.model, record_id, RECORD, f"enregistrement {kind.noun}")
     if getattr(record, "deleted_at", None) is not None:
         raise ValidationError({RECORD: f"l'enregistrement {kind.noun} n° {record_id} a été supprimé"})
@@ -387,7 +428,7 @@ def _refused_by_database(kind: Kind) -> ValidationError:
                                     "rien n'a été enregistré"})
 
 
-def create(engine, actor: Actor, sheet: str, *, convention_id: int | None = None, values: dict,
+def create(engine: Engine, actor: Actor, sheet: str, *, convention_id: int | None = None, values: dict[str, Any],
            override_reason: str | None = None) -> int:
     kind, reason = KINDS[sheet], _clean_reason(override_reason)
     try:
@@ -396,20 +437,22 @@ def create(engine, actor: Actor, sheet: str, *, convention_id: int | None = None
             convention = _convention(session, convention_id) if kind.scoped else None
             row, attributes = _validated(session, kind, values, convention=convention, before=None,
                                          record_id=None, reason=reason)
-            record = kind.model(**attributes, **({"convention_id": convention.id} if kind.scoped else {}))
-            if kind is ACTIONS:
-                empty = {name: [] for name in ACTION_LINKS}
+            scope: dict[str, Any] = {} if convention is None else {"convention_id": convention.id}
+            record = kind.model(**attributes, **scope)
+            if isinstance(record, m.Action):
+                empty: dict[str, list[Any]] = {name: [] for name in ACTION_LINKS}
                 _save_action(session, actor, record, before=None, links_before=empty,
                              links=_link_ids(session, row), operation=CREATED, reason=reason)
             else:
                 save(session, actor, record, before=None, operation=CREATED, reason=reason)
-            return record.id
+            return m.stored_id(record)
     except IntegrityError:
         raise _refused_by_database(kind) from None
 
 
-def update(engine, actor: Actor, sheet: str, record_id: int, *, expected_version: int,
-           opened: dict | None = None, values: dict, override_reason: str | None = None) -> list[str]:
+def update(engine: Engine, actor: Actor, sheet: str, record_id: int, *, expected_version: int,
+           opened: dict[str, Any] | None = None, values: dict[str, Any],
+           override_reason: str | None = None) -> list[str]:
     """Apply `values` (the fields given; the others keep their stored value). Returns the labels
     of the fields that changed: none means nothing was written."""
     kind, reason = KINDS[sheet], _clean_reason(override_reason)
@@ -419,7 +462,8 @@ def update(engine, actor: Actor, sheet: str, record_id: int, *, expected_version
             record = _load(session, kind, record_id)
             _refuse_stale(session, kind, record, expected_version, opened)
             current = _current_row(session, kind, record)
-            convention = session.get(m.Convention, record.convention_id) if kind.scoped else None
+            convention = (None if isinstance(record, m.RateRow)  # the barème belongs to no convention
+                          else session.get_one(m.Convention, record.convention_id))
             row, attributes = _validated(session, kind, values, convention=convention, before=current,
                                          record_id=record.id, reason=reason)
             changed = [label(name) for name in row if row[name] != current[name]]
@@ -428,9 +472,9 @@ def update(engine, actor: Actor, sheet: str, record_id: int, *, expected_version
             before = snapshot(record)
             for attribute, value in attributes.items():
                 setattr(record, attribute, value)
-            if kind is ACTIONS:
+            if isinstance(record, m.Action):
                 _save_action(session, actor, record, before=before,
-                             links_before=_current_link_ids(session, record.id),
+                             links_before=_current_link_ids(session, m.stored_id(record)),
                              links=_link_ids(session, row), operation=UPDATED, reason=reason)
             else:
                 save(session, actor, record, before=before, operation=UPDATED, reason=reason, what=_what(kind))
@@ -439,8 +483,8 @@ def update(engine, actor: Actor, sheet: str, record_id: int, *, expected_version
         raise _refused_by_database(kind) from None
 
 
-def delete(engine, actor: Actor, sheet: str, record_id: int, *, expected_version: int,
-           opened: dict | None = None, reason: str | None = None) -> None:
+def delete(engine: Engine, actor: Actor, sheet: str, record_id: int, *, expected_version: int,
+           opened: dict[str, Any] | None = None, reason: str | None = None) -> None:
     """An action is only marked deleted (its history stays); other records are removed, and
     refused while measurements, activity, funding or actions depend on them."""
     kind, reason = KINDS[sheet], _clean_reason(reason)
@@ -449,11 +493,11 @@ def delete(engine, actor: Actor, sheet: str, record_id: int, *, expected_version
         record = _load(session, kind, record_id)
         _refuse_stale(session, kind, record, expected_version, opened)
         before = snapshot(record)
-        if kind is ACTIONS:
+        if isinstance(record, m.Action):
             record.deleted_at = utcnow()
             save(session, actor, record, before=before, operation=DELETED, reason=reason, what=_what(kind))
             return
-        used = []
+        used: list[str] = []
         for model, column, what in DEPENDENTS.get(sheet, ()):
             count = session.exec(select(func.count()).select_from(model).where(column == record.id)).one()
             if count:
