@@ -1,276 +1,36 @@
-"""The bonus territoire CTG, facility by facility: the database's facts fed into the pure engine
-(rules.bonus, rules.reconciliation), one row per facility and year, as advisors check them.
+"""Former home of ctg_data.reports.bonus_report, kept so that existing imports work: import from
+ctg_data.reports.bonus_report instead."""
 
-Four small reads per call (facilities with their activity, the barème of the years, funding sums
-with the set of beneficiaries, signatories) whatever the number of facilities.
-"""
-
-from __future__ import annotations
-
-import csv
-from collections import defaultdict
-from collections.abc import Iterable
-from decimal import Decimal
-from typing import Any, TextIO
-
-import pandas as pd
-from sqlalchemy import Engine
-
-from ctg_data import formats as fmt
-from ctg_data.funding import (
-    LEVER_LABELS,
-    Sums,
-    add,
-    fold_sums,
-    frame,
-    reconciliation_columns,
-    tolerance_settings,
+from ctg_data.reports.bonus_report import (
+    ACTIVITY_COLUMNS,
+    BASIS_LABELS,
+    COLUMNS,
+    HEADERS,
+    LINE_COLUMNS,
+    MANAGER_HEADERS,
+    RATE_COLUMNS,
+    SCRIPT_COLUMNS,
+    bonus_reconciliation,
+    facility_detail,
+    manager_totals,
+    script_csv,
+    script_rows,
+    script_table,
 )
-from ctg_data.queries import funding as q
-from ctg_data.rules.bonus import ActivityFacts, FacilityFacts, RateRow, days_open, facility_due, find_rate
-from ctg_data.rules.reconciliation import BONUS_LEVER, Flag, reconcile
-from ctg_data.vocabulary import FACILITY_TYPE_LABELS, FacilityType, RateBasis
 
-COLUMNS = ["facility_id", "facility", "facility_name", "type", "type_label", "insee_code", "commune",
-           "manager", "manager_name", "year", "basis", "quantity", "base_label", "rate_amount",
-           "rate_label", "status", "due", "planned", "notified", "paid", "gap_notified", "gap_paid",
-           "flag_codes", "flag_labels", "reasons", "explanation", "comments"]
-
-# The figures an advisor compares come first; identity and the long texts follow.
-HEADERS = {"facility_name": "Équipement", "year": "Année", "flag_labels": "Alertes", "due": "Dû",
-           "notified": "Notifié", "paid": "Versé", "gap_notified": "Écart notifié − dû",
-           "gap_paid": "Écart versé − notifié", "type_label": "Type", "commune": "Commune",
-           "manager_name": "Gestionnaire", "base_label": "Base", "rate_label": "Taux appliqué",
-           "explanation": "Calcul", "reasons": "Motifs des alertes", "comments": "Commentaires",
-           "facility": "Code équipement"}
-
-MANAGER_HEADERS = {"manager_name": "Gestionnaire", "due": "Dû", "notified": "Notifié",
-                   "paid": "Versé", "gap_notified": "Écart notifié − dû",
-                   "gap_paid": "Écart versé − notifié", "flagged": "Lignes en alerte",
-                   "unknown_due": "Montants dus inconnus", "facilities": "Lignes équipement × année"}
-
-
-def bonus_reconciliation(engine: Engine, convention_id: int, years: tuple[int, ...],
-                         insee_code: str | None = None, facility_code: str | None = None
-                         ) -> pd.DataFrame:
-    """Due vs notified vs paid for each facility and year of `years`, with flags and reasons."""
-    facts_rows = q.facilities_with_activity(engine, convention_id, years, insee_code, facility_code)
-    rates = q.rate_rows(engine, years, lever=BONUS_LEVER)
-    sums = fold_sums(q.funding_sums(engine, convention_id, years, link="facility",
-                                    levers=(BONUS_LEVER,)))
-    comments: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
-    for row in q.funding_comments(engine, convention_id, years, BONUS_LEVER):
-        comments[(row["facility_id"], row["year"])].append(row["comment"])
-    signatories = q.signatory_codes(engine, convention_id)
-    settings = tolerance_settings()
-
-    rows = []
-    for facility, activities in _by_facility(facts_rows):
-        facts = FacilityFacts(facility["code"], facility["type"], facility["territory_class"],
-                              facility["places"], facility["opens_on"], facility["closes_on"])
-        for year in years:
-            line = sums.get((facility["facility_id"], BONUS_LEVER, year))
-            closed = days_open(facts.opens_on, facts.closes_on, year) == 0
-            if closed and line is None:
-                continue  # not open and not funded: not part of that year's allocation
-            line = line or Sums()
-            activity = activities.get(year)
-            due = facility_due(facts, activity, rates, year=year, lever=BONUS_LEVER)
-            rec = reconcile(
-                due, line.totals(), is_closed_all_year=closed,
-                is_eaje_outside_psu=facts.type == FacilityType.EAJE and facility["psu"] is False,
-                allowed_beneficiaries=signatories | {facility["manager"]}, settings=settings)
-            quantity = _quantity(due.rate, facts, activity)
-            rows.append({
-                **{key: facility[key] for key in ("facility_id", "type", "insee_code", "commune",
-                                                  "manager", "manager_name")},
-                "facility": facility["code"], "facility_name": facility["name"],
-                "type_label": FACILITY_TYPE_LABELS.get(facility["type"], facility["type"]),
-                "year": year, "basis": due.rate.basis if due.rate else None, "quantity": quantity,
-                "base_label": _base_label(due.rate, quantity),
-                "rate_amount": due.rate.amount if due.rate else None,
-                "rate_label": _rate_label(due.rate), **reconciliation_columns(rec, line),
-                "comments": " | ".join(comments.get((facility["facility_id"], year), [])),
-            })
-    return frame(rows, COLUMNS, integers=("facility_id", "year"))
-
-
-def manager_totals(report: pd.DataFrame) -> pd.DataFrame:
-    """Per manager (the one the bonus is paid to): the sums of its facility rows. A due amount
-    that cannot be computed is counted apart, never summed as zero."""
-    totals: dict[str, dict[str, Any]] = {}
-    for row in report.itertuples(index=False):
-        entry = totals.setdefault(row.manager, {
-            "manager": row.manager, "manager_name": row.manager_name, "facilities": 0, "due": None,
-            "unknown_due": 0, "notified": None, "paid": None, "gap_notified": None,
-            "gap_paid": None, "flagged": 0})
-        entry["facilities"] += 1
-        entry["unknown_due"] += row.due is None
-        entry["flagged"] += bool(row.flag_codes)
-        for column in ("due", "notified", "paid", "gap_notified", "gap_paid"):
-            entry[column] = add(entry[column], getattr(row, column))
-    return frame(sorted(totals.values(), key=lambda entry: entry["manager_name"]),
-                 ["manager", *MANAGER_HEADERS], integers=("facilities", "unknown_due", "flagged"))
-
-
-def facility_detail(engine: Engine, convention_id: int, facility_code: str,
-                    years: tuple[int, ...]) -> dict[str, Any] | None:
-    """One facility's page: identity, activity over the years, the barème rows of its type and
-    class (marking the one applied each year), the computation per year and its funding lines."""
-    facts_rows = q.facilities_with_activity(engine, convention_id, years, facility_code=facility_code)
-    if not facts_rows:
-        return None
-    facility = facts_rows[0]
-    activity = frame(
-        [{"Année": r["activity_year"], "Places": r["activity_places"],
-          "Heures réalisées": r["hours_delivered"], "Heures facturées": r["hours_billed"],
-          "ETP": r["fte"]} for r in facts_rows if r["activity_year"] is not None],
-        ACTIVITY_COLUMNS, integers=("Année",))
-    rates = q.rate_rows(engine, None, lever=BONUS_LEVER, facility_type=facility["type"])
-    applied = {find_rate(rates, year=r.year, lever=BONUS_LEVER, facility_type=facility["type"],
-                         territory_class=facility["territory_class"]) for r in rates}
-    rate_table = frame(
-        [{"Année": r.year, "Classe de territoire": r.territory_class or "toutes (taux de repli)",
-          "Base": BASIS_LABELS.get(r.basis, r.basis), "Montant": r.amount, "Plancher": r.floor,
-          "Plafond": r.cap, "Appliqué": "oui" if r in applied else "non", "Source": r.source}
-         for r in rates if r.territory_class in ("", facility["territory_class"])],
-        RATE_COLUMNS, integers=("Année",))
-    lines = frame(
-        [{"Levier": LEVER_LABELS.get(r["lever"], r["lever"]), "Année": r["year"],
-          "Financeur": r["funder_name"], "Bénéficiaire": r["beneficiary_name"],
-          "Prévu": r["planned"], "Notifié": r["notified"], "Versé": r["paid"],
-          "Commentaire": r["comment"] or ""}
-         for r in q.facility_funding_lines(engine, convention_id, facility_code)],
-        LINE_COLUMNS, integers=("Année",))
-    return {
-        "facility": {key: facility[key] for key in (
-            "code", "name", "type", "commune", "manager", "manager_name", "places", "psu",
-            "territory_class", "opens_on", "closes_on")},
-        "type_label": FACILITY_TYPE_LABELS.get(facility["type"], facility["type"]),
-        "activity": activity, "rates": rate_table, "lines": lines,
-        "years": bonus_reconciliation(engine, convention_id, years, facility_code=facility_code),
-    }
-
-
-ACTIVITY_COLUMNS = ["Année", "Places", "Heures réalisées", "Heures facturées", "ETP"]
-RATE_COLUMNS = ["Année", "Classe de territoire", "Base", "Montant", "Plancher", "Plafond", "Appliqué",
-                "Source"]
-LINE_COLUMNS = ["Levier", "Année", "Prévu", "Notifié", "Versé", "Financeur", "Bénéficiaire",
-                "Commentaire"]
-BASIS_LABELS = {"par_place": "par place", "par_heure": "par heure", "forfait": "forfait",
-                "par_etp": "par ETP", "taux_cout": "taux du coût"}
-
-
-def _by_facility(rows: list[dict[str, Any]]) -> Iterable[tuple[dict[str, Any], dict[int, ActivityFacts]]]:
-    """Group the one-query rows: the facility's columns once, its activity by year."""
-    grouped: dict[int, tuple[dict[str, Any], dict[int, ActivityFacts]]] = {}
-    for row in rows:
-        _, activities = grouped.setdefault(row["facility_id"], (row, {}))
-        if row["activity_year"] is not None:
-            activities[row["activity_year"]] = ActivityFacts(
-                row["activity_places"], row["hours_delivered"], row["hours_billed"], row["fte"])
-    return grouped.values()
-
-
-def _quantity(rate: RateRow | None, facility: FacilityFacts, activity: ActivityFacts | None) -> Decimal | int | None:
-    """The number the rate multiplies (as RULES.md step 2 picks it), for display and scripts."""
-    if rate is None:
-        return None
-    if rate.basis == RateBasis.PAR_PLACE:
-        return activity.places if activity and activity.places is not None else facility.places
-    if rate.basis == RateBasis.PAR_HEURE:
-        return activity.hours_delivered if activity else None
-    if rate.basis == RateBasis.PAR_ETP:
-        return activity.fte if activity else None
-    return None
-
-
-def _base_label(rate: RateRow | None, quantity: Decimal | int | None) -> str:
-    if rate is None:
-        return fmt.DASH
-    if rate.basis == RateBasis.FORFAIT:
-        return "forfait"
-    if quantity is None:
-        return "non renseignée"
-    unit: dict[str, str] = {RateBasis.PAR_PLACE: "places", RateBasis.PAR_HEURE: "h", RateBasis.PAR_ETP: "ETP"}
-    return f"{fmt.smart_number(quantity)} {unit.get(rate.basis, '')}".strip()
-
-
-def _rate_label(rate: RateRow | None) -> str:
-    if rate is None:
-        return "sans barème"
-    suffixes: dict[str, str] = {RateBasis.PAR_PLACE: " / place", RateBasis.PAR_HEURE: " / heure",
-                                RateBasis.PAR_ETP: " / ETP", RateBasis.FORFAIT: " (forfait)"}
-    per = suffixes.get(rate.basis, "")
-    text = fmt.exact_money(rate.amount) + per
-    bounds = [f"plancher {fmt.money(rate.floor)}" if rate.floor is not None else "",
-              f"plafond {fmt.money(rate.cap)}" if rate.cap is not None else ""]
-    bounds = [b for b in bounds if b]
-    return text + (f", {', '.join(bounds)}" if bounds else "")
-
-
-# ---------------------------------------------------------------- `ctg bonus` (scripts, checks)
-
-SCRIPT_COLUMNS = ["convention", "equipement", "type", "annee", "base", "taux", "du", "notifie",
-                  "verse", "ecart", "alertes"]
-
-
-def script_rows(engine: Engine, conventions: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
-    """One row per facility of each convention for `year`, raw values (Decimal, codes)."""
-    rows = []
-    for convention in conventions:
-        report = bonus_reconciliation(engine, convention["id"], (year,))
-        for row in report.itertuples(index=False):
-            rows.append({"convention": convention["code"], "equipement": row.facility,
-                         "type": row.type, "annee": row.year, "base": row.quantity,
-                         "taux": row.rate_amount, "du": row.due, "notifie": row.notified,
-                         "verse": row.paid, "ecart": row.gap_notified, "alertes": row.flag_codes})
-    return rows
-
-
-def script_csv(rows: list[dict[str, Any]], stream: TextIO) -> None:
-    """Machine-readable: comma, dot decimals, flag codes joined by ';', empty when unknown."""
-    writer = csv.DictWriter(stream, fieldnames=SCRIPT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: _plain(key, value) for key, value in row.items()})
-
-
-def script_table(rows: list[dict[str, Any]]) -> str:
-    """For a person at a terminal: French numbers and flag labels, aligned columns."""
-    if not rows:
-        return "Aucun équipement pour cette année."
-    money = {"du", "notifie", "verse", "ecart"}
-    cells = [[_french(key, row[key]) for key in SCRIPT_COLUMNS] for row in rows]
-    widths = [max(len(key), *(len(line[i]) for line in cells)) for i, key in enumerate(SCRIPT_COLUMNS)]
-    lines = [[key.ljust(width) for key, width in zip(SCRIPT_COLUMNS, widths, strict=True)]]
-    for line in cells:
-        lines.append([cell.rjust(width) if key in money or key in ("base", "taux") else cell.ljust(width)
-                      for key, cell, width in zip(SCRIPT_COLUMNS, line, widths, strict=True)])
-    return "\n".join("  ".join(line).rstrip() for line in lines)
-
-
-def _plain(key: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if key == "alertes":
-        return ";".join(value)
-    if isinstance(value, Decimal):
-        if key in ("du", "notifie", "verse", "ecart") or (key == "taux" and value == round(value, 2)):
-            return f"{value:.2f}"
-        return format(value.normalize(), "f")  # hours, ETP, sub-cent rates: as many decimals as needed
-    return str(value)
-
-
-def _french(key: str, value: Any) -> str:
-    if key == "alertes":
-        return " ; ".join(Flag(code).label_fr for code in value) if value else ""
-    if value is None:
-        return fmt.DASH
-    if key in ("du", "notifie", "verse", "ecart"):
-        return fmt.number(value, 2)
-    if key == "taux":
-        return fmt.exact_number(value, 2)
-    if key == "base":
-        return fmt.smart_number(value)
-    return str(value)
+__all__ = [
+    "ACTIVITY_COLUMNS",
+    "BASIS_LABELS",
+    "COLUMNS",
+    "HEADERS",
+    "LINE_COLUMNS",
+    "MANAGER_HEADERS",
+    "RATE_COLUMNS",
+    "SCRIPT_COLUMNS",
+    "bonus_reconciliation",
+    "facility_detail",
+    "manager_totals",
+    "script_csv",
+    "script_rows",
+    "script_table",
+]

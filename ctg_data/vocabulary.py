@@ -7,80 +7,93 @@ The ten intervention domains and the funding levers are also rows of referential
 
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import Self
 
 
-class ActionStatus(StrEnum):
-    A_VENIR = "a_venir"
-    EN_COURS = "en_cours"
-    EN_PAUSE = "en_pause"
-    REALISEE = "realisee"
-    ABANDONNEE = "abandonnee"
+class Labelled(StrEnum):
+    """A code stored in the database that carries its French label: `ActionStatus.REALISEE.label`.
+
+    Members are declared as `CODE = "code", "Label"`; the member still equals its code (it is a
+    str), so comparisons, SQL parameters and JSON keep using the code. A label is for display
+    only: code never compares labels."""
+
+    label: str
+
+    def __new__(cls, code: str, label: str = "") -> Self:
+        # `label` has a default only so that a lookup `ActionStatus("realisee")` type-checks;
+        # every member gives one (tests/test_vocabulary.py checks it).
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label = label
+        return member
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        """Code → label, in declaration order: what a choice list or a code column needs."""
+        return {member.value: member.label for member in cls}
+
+    @classmethod
+    def label_of(cls, code: object) -> str:
+        """The label of a code; an unknown code (an old row, a typo in a file) is shown as it is."""
+        try:
+            return cls(str(code)).label
+        except ValueError:
+            return str(code)
 
 
-ACTION_STATUS_LABELS = {
-    ActionStatus.A_VENIR: "À venir",
-    ActionStatus.EN_COURS: "En cours",
-    ActionStatus.EN_PAUSE: "En pause",
-    ActionStatus.REALISEE: "Réalisée",
-    ActionStatus.ABANDONNEE: "Abandonnée",
-}
+class ActionStatus(Labelled):
+    A_VENIR = "a_venir", "À venir"
+    EN_COURS = "en_cours", "En cours"
+    EN_PAUSE = "en_pause", "En pause"
+    REALISEE = "realisee", "Réalisée"
+    ABANDONNEE = "abandonnee", "Abandonnée"
 
 
-class OrganisationType(StrEnum):
-    CAF = "caf"
-    DEPARTEMENT = "departement"
-    COMMUNE = "commune"
-    EPCI = "epci"
-    CCAS = "ccas"
-    SYNDICAT = "syndicat"
-    CPAM = "cpam"
-    MSA = "msa"
-    ETAT = "etat"
-    ASSOCIATION = "association"
-    AUTRE = "autre"
+class OrganisationType(Labelled):
+    CAF = "caf", "CAF"
+    DEPARTEMENT = "departement", "Département"
+    COMMUNE = "commune", "Commune"
+    EPCI = "epci", "EPCI"
+    CCAS = "ccas", "CCAS"
+    SYNDICAT = "syndicat", "Syndicat"
+    CPAM = "cpam", "CPAM"
+    MSA = "msa", "MSA"
+    ETAT = "etat", "État"
+    ASSOCIATION = "association", "Association"
+    AUTRE = "autre", "Autre"
 
 
-class FacilityType(StrEnum):
-    EAJE = "eaje"
-    ALSH = "alsh"
-    ACCUEIL_JEUNES = "accueil_jeunes"
-    RPE = "rpe"
-    LAEP = "laep"
-    LUDOTHEQUE = "ludotheque"
-    CENTRE_SOCIAL = "centre_social"
-    EVS = "evs"
+class FacilityType(Labelled):
+    EAJE = "eaje", "EAJE (crèche, multi-accueil)"
+    ALSH = "alsh", "ALSH (accueil de loisirs)"
+    ACCUEIL_JEUNES = "accueil_jeunes", "Accueil de jeunes"
+    RPE = "rpe", "RPE (relais petite enfance)"
+    LAEP = "laep", "LAEP (lieu d'accueil enfants-parents)"
+    LUDOTHEQUE = "ludotheque", "Ludothèque"
+    CENTRE_SOCIAL = "centre_social", "Centre social"
+    EVS = "evs", "EVS (espace de vie sociale)"
 
 
-FACILITY_TYPE_LABELS: dict[str, str] = {
-    FacilityType.EAJE: "EAJE (crèche, multi-accueil)",
-    FacilityType.ALSH: "ALSH (accueil de loisirs)",
-    FacilityType.ACCUEIL_JEUNES: "Accueil de jeunes",
-    FacilityType.RPE: "RPE (relais petite enfance)",
-    FacilityType.LAEP: "LAEP (lieu d'accueil enfants-parents)",
-    FacilityType.LUDOTHEQUE: "Ludothèque",
-    FacilityType.CENTRE_SOCIAL: "Centre social",
-    FacilityType.EVS: "EVS (espace de vie sociale)",
-}
+class RateBasis(Labelled):
+    """Labels read inside a sentence or a table cell: « 12 € par place »."""
+
+    PAR_PLACE = "par_place", "par place"
+    PAR_HEURE = "par_heure", "par heure"
+    FORFAIT = "forfait", "forfait"
+    PAR_ETP = "par_etp", "par ETP"
+    TAUX_COUT = "taux_cout", "taux du coût"
 
 
-class RateBasis(StrEnum):
-    PAR_PLACE = "par_place"
-    PAR_HEURE = "par_heure"
-    FORFAIT = "forfait"
-    PAR_ETP = "par_etp"
-    TAUX_COUT = "taux_cout"
+class Direction(Labelled):
+    HAUSSE = "hausse", "À la hausse"
+    BAISSE = "baisse", "À la baisse"
 
 
-class Direction(StrEnum):
-    HAUSSE = "hausse"
-    BAISSE = "baisse"
-
-
-class Frequency(StrEnum):
-    MENSUELLE = "mensuelle"
-    TRIMESTRIELLE = "trimestrielle"
-    SEMESTRIELLE = "semestrielle"
-    ANNUELLE = "annuelle"
+class Frequency(Labelled):
+    MENSUELLE = "mensuelle", "Mensuelle"
+    TRIMESTRIELLE = "trimestrielle", "Trimestrielle"
+    SEMESTRIELLE = "semestrielle", "Semestrielle"
+    ANNUELLE = "annuelle", "Annuelle"
 
 
 FREQUENCY_MONTHS = {
@@ -91,9 +104,33 @@ FREQUENCY_MONTHS = {
 }
 
 
-class MeasurementType(StrEnum):
-    RESULTAT = "resultat"
-    ESTIMATION = "estimation"
+class MeasurementType(Labelled):
+    RESULTAT = "resultat", "Résultat"
+    ESTIMATION = "estimation", "Estimation"
+
+
+# What choice lists show under a label when the label alone does not say enough.
+HINTS: dict[str, str] = {
+    Direction.HAUSSE: "plus c'est haut, mieux c'est",
+    Direction.BAISSE: "plus c'est bas, mieux c'est",
+    RateBasis.PAR_HEURE: "heures réalisées",
+    RateBasis.TAUX_COUT: "pourcentage du coût annuel",
+}
+
+
+def choice_labels(vocabulary: type[Labelled]) -> dict[str, str]:
+    """Code → label as a choice list shows it: capitalised, with its hint when it has one."""
+    return {member.value: _capitalised(member.label) + (f" ({HINTS[member]})" if member in HINTS else "")
+            for member in vocabulary}
+
+
+def _capitalised(label: str) -> str:
+    return label[:1].upper() + label[1:]
+
+
+# The former label dictionaries, kept for the modules that import them: read `.label` instead.
+ACTION_STATUS_LABELS: dict[str, str] = ActionStatus.labels()
+FACILITY_TYPE_LABELS: dict[str, str] = FacilityType.labels()
 
 
 # (code, French label, display order, colour). The palette is Okabe–Ito plus two neutral

@@ -102,3 +102,79 @@ def test_exact_money_keeps_every_decimal_and_at_least_the_cents():
 def test_exact_number_never_shows_a_negative_zero():
     assert exact_number(Decimal("-0.00"), 2) == "0,00"
     assert exact_number(Decimal("12.50")) == "12,5"
+
+
+# --- what the app prints, it reads back (parse_* of each format_*) ---------------------------
+
+from datetime import UTC, datetime  # noqa: E402
+
+from ctg_data import formats as fmt  # noqa: E402
+
+
+@pytest.mark.parametrize("amount", ["0", "0.01", "12.5", "1234.56", "1234567.89", "999999999999.99"])
+def test_money_printed_is_read_back(amount):
+    value = Decimal(amount).quantize(Decimal("0.01"))
+    assert fmt.parse_money(fmt.format_money(value)) == value
+
+
+@pytest.mark.parametrize(("value", "decimals"), [(Decimal("0"), 0), (Decimal("1234567"), 0),
+                                                 (Decimal("-1234.5"), 1), (Decimal("12.25"), 2)])
+def test_numbers_printed_are_read_back(value, decimals):
+    assert fmt.parse_number(fmt.format_number(value, decimals)) == value
+    assert fmt.parse_number(fmt.exact_number(value)) == value
+    assert fmt.parse_number(fmt.smart_number(value)) == value
+
+
+@pytest.mark.parametrize(("ratio", "decimals"), [(Decimal("0"), 0), (Decimal("0.12"), 0), (Decimal("1.5"), 0),
+                                                 (Decimal("0.125"), 1), (Decimal("12.3456"), 2)])
+def test_percentages_printed_are_read_back(ratio, decimals):
+    assert fmt.parse_percent(fmt.format_percent(ratio, decimals)) == ratio
+
+
+@pytest.mark.parametrize("day", [date(2023, 5, 3), date(2024, 2, 29), date(2027, 12, 31), date(2024, 9, 1)])
+def test_dates_printed_are_read_back(day):
+    assert fmt.parse_date(fmt.short_date(day)) == day
+    assert fmt.parse_date(fmt.long_date(day)) == day
+    assert fmt.parse_date(day.isoformat()) == day
+
+
+def test_exchange_dates_stay_iso_only():
+    with pytest.raises(ValueError, match="AAAA-MM-JJ"):
+        fmt.parse_iso_date("01/09/2024")  # the 1st of September, or the 9th of January?
+
+
+@pytest.mark.parametrize("moment", [datetime(2024, 1, 15, 9, 30, tzinfo=UTC),  # winter: UTC+1
+                                    datetime(2024, 7, 14, 22, 5, tzinfo=UTC),  # summer: next day in Paris
+                                    datetime(2024, 10, 27, 0, 59, tzinfo=UTC)])  # the night clocks go back
+def test_times_are_shown_in_paris_and_read_back(moment):
+    assert fmt.parse_time(fmt.format_time(moment)) == moment
+
+
+def test_times_are_shown_in_paris_time():
+    assert fmt.format_time(datetime(2024, 7, 14, 22, 5)) == "15/07/2024 00:05"  # naive = UTC (SQLite)
+    assert fmt.format_time("2024-01-15T09:30:00") == "15/01/2024 10:30"
+    assert fmt.local_day(datetime(2024, 7, 14, 22, 5)) == date(2024, 7, 15)
+    assert fmt.format_time(None) == DASH
+
+
+def test_at_most_n_decimals_is_one_rule():
+    assert fmt.at_most_decimals(Decimal("1.5"), 2) == Decimal("1.50")
+    assert fmt.at_most_decimals(Decimal("1.2300"), 2) == Decimal("1.23")  # trailing zeros do not count
+    with pytest.raises(ValueError, match="« 1,234 » : deux décimales au plus"):
+        fmt.at_most_decimals(Decimal("1.234"), 2, "1,234")
+    with pytest.raises(ValueError, match=r"taux « 0\.12345 » : quatre décimales au plus"):
+        fmt.parse_rate("0.12345")
+
+
+@pytest.mark.parametrize("value", [None, float("nan"), "", "  ", __import__("pandas").NaT, __import__("pandas").NA])
+def test_missing_is_one_test(value):
+    from ctg_data import validation
+    from ctg_data.interchange import parsing
+
+    assert fmt.missing(value) and validation.blank(value) and parsing.is_blank(value)
+    assert fmt.format_money(value) == DASH
+
+
+@pytest.mark.parametrize("value", [0, "0", "x", [], Decimal(0)])
+def test_a_value_is_not_missing(value):
+    assert not fmt.missing(value)

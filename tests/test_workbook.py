@@ -449,3 +449,18 @@ def test_neutralising_text_is_undone_exactly_by_the_import(text):
     written = neutralise(text)
     assert not written.lstrip("'").startswith(("=", "+", "-", "@")) or written.startswith("'")
     assert restore(written) == text
+
+
+# One neutralisation for the exchange workbook and the table downloads, with the stricter rule of
+# the two: a tab or a carriage return starts a formula too (the workbook's rule missed them), and
+# text already quoted gets one more quote (the downloads' rule missed that, so `'=x` came back `=x`).
+@pytest.mark.parametrize("text", ["\t=1+1", "\r=1+1", "\tplain", "'=x", "''@y", "=x", "-1"])
+def test_the_workbook_and_the_downloads_neutralise_alike(text):
+    import pandas as pd
+
+    from ctg_data import exports
+
+    assert neutralise(text).startswith("'")
+    assert restore(neutralise(text)) == text
+    frame = pd.DataFrame({"Texte": [text]})
+    assert exports.neutralised(frame).loc[0, "Texte"] == neutralise(text)

@@ -46,7 +46,9 @@ from ctg_data.vocabulary import (
 
 LISTS_SHEET = "listes"
 HELPER_SHEETS = (GUIDE_SHEET, LISTS_SHEET)
-FORMULA_START = ("=", "+", "-", "@")
+# What makes a spreadsheet read a text cell as a formula (OWASP "CSV injection"): the four
+# operators, and a tab or carriage return before them.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LAST_ROW = 1_048_576  # drop-down lists cover the whole column below the header
 AUTHOR = "Tableau de bord CTG"
 
@@ -73,7 +75,8 @@ WIDE_TEXT = {"description", "commentaire", "intitule", "nom", "source", "source_
 
 def neutralise(text: str) -> str:
     """Prefix an apostrophe to text a spreadsheet would execute. Text that already starts with
-    apostrophes before such a character gets one more, so that `restore` gives it back exactly."""
+    apostrophes before such a character gets one more, so that `restore` gives it back exactly.
+    The one neutralisation of the app: the exchange workbook and every table download use it."""
     return "'" + text if text.lstrip("'").startswith(FORMULA_START) else text
 
 

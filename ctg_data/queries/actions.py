@@ -14,7 +14,7 @@ from sqlmodel import SQLModel, col
 from ctg_data import models as m
 from ctg_data.queries.filters import Filters
 from ctg_data.rules.actions import action_progress, is_late, rollup
-from ctg_data.vocabulary import ACTION_STATUS_LABELS, ActionStatus
+from ctg_data.vocabulary import ActionStatus
 
 ACTION_COLUMNS = ["id", "code", "title", "domain_code", "domain", "domain_position", "orientation_code",
                   "orientation", "status", "avancement", "weight", "priority", "starts_on", "ends_on",
@@ -85,7 +85,7 @@ def actions_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame
     # Rules run on the raw rows: pandas would turn a missing avancement into NaN.
     frame["progress"] = pd.array([action_progress(r.status, r.avancement) for r in rows], dtype="Int64")
     frame["late"] = [is_late(r.status, r.ends_on, today) for r in rows]
-    frame["status_label"] = [ACTION_STATUS_LABELS[ActionStatus(r.status)] for r in rows]
+    frame["status_label"] = [ActionStatus.label_of(r.status) for r in rows]
     return frame
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, Engine, func, select
 from sqlmodel import Session, col
 
 from ctg_data import models as m
+from ctg_data.rules.conventions import convention_years
 
 
 def list_conventions(engine: Engine) -> pd.DataFrame:
@@ -53,6 +54,7 @@ def convention_card(engine: Engine, convention_id: int) -> dict[str, Any] | None
             "signed_on": convention.signed_on,
             "starts_on": convention.starts_on,
             "ends_on": convention.ends_on,
+            "years": convention_years(convention.starts_on, convention.ends_on),
             "communes": [dict(row._mapping) for row in communes],
             "signatories": [dict(row._mapping) for row in signatories],
             "counts": counts,

@@ -6,10 +6,9 @@ yearly activity rows: what a person thinks of as "this record".
 """
 
 import json
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, and_, inspect, or_, select
@@ -17,13 +16,7 @@ from sqlmodel import col
 
 from ctg_data import formats as fmt
 from ctg_data import models as m
-from ctg_data.vocabulary import ACTION_STATUS_LABELS, DOMAINS, FACILITY_TYPE_LABELS, LEVERS
-
-LOCAL: tzinfo
-try:
-    LOCAL = ZoneInfo("Europe/Paris")
-except ZoneInfoNotFoundError:  # no time zone database: times stay in UTC
-    LOCAL = UTC
+from ctg_data.vocabulary import DOMAINS, LEVERS, ActionStatus, Direction, FacilityType, MeasurementType
 
 COLUMNS = ["Date", "Par", "Opération", "Élément", "Modifications", "Motif"]
 
@@ -70,29 +63,17 @@ MONEY_FIELDS = {"planned_budget", "planned", "notified", "paid"}
 NUMBER_FIELDS = {"value", "places", "hours_delivered", "hours_billed", "fte", "weight", "baseline_value",
                  "target_value", "min_value", "max_value"}
 VALUE_LABELS = {
-    "status": {str(k): v for k, v in ACTION_STATUS_LABELS.items()},
-    "type": {"resultat": "Résultat", "estimation": "Estimation",
-             **{str(k): v for k, v in FACILITY_TYPE_LABELS.items()}},
+    "status": ActionStatus.labels(),
+    "type": {**MeasurementType.labels(), **FacilityType.labels()},  # both tables call it "type"
     "domain_code": {code: label for code, label, *_ in DOMAINS},
     "lever_code": {code: label for code, label, _ in LEVERS},
-    "direction": {"hausse": "À la hausse", "baisse": "À la baisse"},
+    "direction": Direction.labels(),
 }
 OPERATIONS = {"saisie": "Saisie", "import": "Import"}
 
 
 def field_label(table: str, name: str) -> str:
     return LABELS.get(table, {}).get(name, name)
-
-
-def local_time(moment: datetime | str | None) -> str:
-    """A stored timestamp as French local date and time (naive ones are UTC, as SQLite gives them)."""
-    if moment is None:
-        return fmt.DASH
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL).strftime("%d/%m/%Y %H:%M")
 
 
 def format_value(table: str, name: str, value: Any, organisations: dict[int, str] | None = None) -> str:
@@ -118,7 +99,7 @@ def format_value(table: str, name: str, value: Any, organisations: dict[int, str
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         return fmt.short_date(datetime.fromisoformat(value).date())
     if isinstance(value, str) and "T" in value and value[:4].isdigit():
-        return local_time(value)
+        return fmt.format_time(value)
     if name in NUMBER_FIELDS:
         return fmt.smart_number(Decimal(str(value)))
     return str(value)
@@ -199,7 +180,7 @@ def history_frame(engine: Engine, kind: str, record_id: int) -> pd.DataFrame:
         before = json.loads(event.before) if event.before else None
         after = json.loads(event.after) if event.after else None
         rows.append({
-            "Date": local_time(event.at),
+            "Date": fmt.format_time(event.at),
             "Par": event.actor,
             "Opération": operation_label(event.operation),
             "Élément": element_label(event.table_name, after or before or {}),

@@ -14,7 +14,7 @@ from ctg_data.queries.actions import actions_frame, rollup_by
 from ctg_data.queries.filters import Filters
 from ctg_data.queries.indicators import indicators_frame
 from ctg_data.rules.indicators import IndicatorStatus, domain_attainment
-from ctg_data.vocabulary import ACTION_STATUS_LABELS, DOMAINS, ActionStatus
+from ctg_data.vocabulary import DOMAINS, ActionStatus
 
 
 def steering_summary(engine: Engine, filters: Filters, today: date) -> dict[str, pd.DataFrame]:
@@ -53,9 +53,22 @@ def orientations_frame(engine: Engine, convention_id: int, domain_code: str) -> 
         return pd.DataFrame(connection.execute(query).all(), columns=["code", "title"])
 
 
-def action_status_counts(actions: pd.DataFrame) -> dict[str, int]:
+def status_counts(actions: pd.DataFrame) -> dict[ActionStatus, int]:
+    """How many actions have each status, keyed by code (every status, in declaration order)."""
     counts = actions["status"].value_counts()
-    return {label: int(counts.get(status, 0)) for status, label in ACTION_STATUS_LABELS.items()}
+    return {status: int(counts.get(status, 0)) for status in ActionStatus}
+
+
+def action_status_counts(actions: pd.DataFrame) -> dict[str, int]:
+    """The same counts keyed by French label, for display only: never look a status up here."""
+    return {status.label: count for status, count in status_counts(actions).items()}
+
+
+def done_share(actions: pd.DataFrame) -> float | None:
+    """Réalisées among the actions not abandoned; None when there is none to count."""
+    counts = status_counts(actions)
+    counted = len(actions) - counts[ActionStatus.ABANDONNEE]
+    return counts[ActionStatus.REALISEE] / counted if counted else None
 
 
 def lever_totals(engine: Engine, filters: Filters) -> pd.DataFrame:
@@ -99,8 +112,7 @@ def recent_changes(engine: Engine, convention_id: int, limit: int = 10) -> pd.Da
         old, new = _status(before), _status(after)
         if old != new:
             rows.append({"at": at, "date": at.date() if hasattr(at, "date") else at, "kind": "Statut d'action",
-                         "what": f"{title} : {ACTION_STATUS_LABELS[ActionStatus(old)]} → "
-                                 f"{ACTION_STATUS_LABELS[ActionStatus(new)]}"})
+                         "what": f"{title} : {ActionStatus.label_of(old)} → {ActionStatus.label_of(new)}"})
     frame = pd.DataFrame(rows, columns=["at", "date", "kind", "what"])
     return frame.sort_values("at", ascending=False).head(limit).reset_index(drop=True)
 

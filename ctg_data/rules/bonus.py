@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 
 from ctg_data.formats import NBSP, exact_money, exact_number
-from ctg_data.vocabulary import FACILITY_TYPE_LABELS, RateBasis
+from ctg_data.vocabulary import FacilityType, RateBasis
 
 CENT = Decimal("0.01")
 
@@ -125,7 +125,7 @@ def facility_due(facility: FacilityFacts, activity: ActivityFacts | None,
     if days == 0:
         return _closed(f"fermé toute l'année {year}", rate, year, lever)
     if rate is None:
-        subject = FACILITY_TYPE_LABELS.get(facility.type, facility.type)
+        subject = FacilityType.label_of(facility.type)
         return _no_rate(f"sans barème pour {subject} en {year}", year, lever)
 
     base = _facility_base(facility, activity, rate, year)

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from ctg_data.formats import NBSP, exact_money, exact_number
 from ctg_data.rules.bonus import Due, DueStatus
+from ctg_data.vocabulary import RateBasis
 
 BONUS_LEVER = "bonus_territoire"
 
@@ -164,5 +165,4 @@ def _money_moved_fr(rec: Reconciliation) -> str:
 
 
 def _basis_fr(due: Due) -> str:
-    basis = due.rate.basis if due.rate else ""
-    return {"par_heure": "par heure", "par_etp": "par ETP", "par_place": "par place"}.get(basis, basis)
+    return RateBasis.label_of(due.rate.basis) if due.rate else ""
