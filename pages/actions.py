@@ -3,17 +3,19 @@
 The fiche shown is in the URL (`?action=CODE`) so that a link in an email opens it.
 """
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from ctg_data import formats as fmt
 from ctg_data.queries.actions import action_fiche, actions_frame
-from ctg_data.queries.filters import Filters, today
+from ctg_data.queries.filters import Filters
 from ctg_data.queries.indicators import indicators_frame
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.forms import history_link
-from ctg_data.ui.page import run_page, start
-from ctg_data.ui.selection import choose_item, default_rows, table_choice
+from ctg_data.ui.page import ConventionContext, page
+from ctg_data.ui.selection import default_rows, kept_row, table_choice
 from ctg_data.ui.text import escape_markdown, indicator_rows
 from ctg_data.vocabulary import ACTION_STATUS_LABELS
 
@@ -24,33 +26,6 @@ load_indicators = cached_query(indicators_frame)
 PARAM = "action"
 LATE = "En retard"
 EMPTY = "Aucune action ne correspond à ces filtres."
-
-
-def main() -> None:
-    context = start("Actions")
-    filters, on = context.filters, today()
-    frame = load_actions(filters, on)
-    everything = load_actions(Filters(convention_id=filters.convention_id), on)
-
-    shown = _page_filters(frame)
-    late = int(shown["late"].sum())
-    st.caption(f"{fmt.number(len(shown))} action(s) affichée(s) sur {fmt.number(len(frame))}, "
-               f"dont {fmt.number(late)} en retard au {fmt.short_date(on)}.")
-    wanted = st.query_params.get(PARAM)
-    if shown.empty:
-        st.info(EMPTY)
-    else:
-        _table(shown, wanted)
-
-    titles = dict(zip(everything["code"], everything["title"], strict=True))
-    code = choose_item("Fiche action", PARAM, list(shown["code"]), titles, placeholder="Choisir une action")
-    if code is None:
-        return
-    row = everything[everything["code"] == code]
-    if row.empty:
-        st.warning(f"Aucune action « {escape_markdown(code)} » dans cette convention.")
-        return
-    _fiche(row.iloc[0], filters)
 
 
 # ------------------------------------------------------------------ table and page filters
@@ -123,7 +98,7 @@ def _field(label: str, value) -> None:
     st.markdown(f"**{label}** : {text}")
 
 
-def _fiche(action: pd.Series, filters: Filters) -> None:
+def _fiche(action: pd.Series, filters: Filters, on: date) -> None:
     fiche = load_fiche(int(action["id"]))
     if fiche is None:
         st.warning("Cette action n'existe plus.")
@@ -169,7 +144,7 @@ def _fiche(action: pd.Series, filters: Filters) -> None:
     st.markdown("#### Suivi")
     _notes(fiche["notes"])
     st.markdown("#### Indicateurs liés")
-    _linked_indicators(action["code"], filters)
+    _linked_indicators(action["code"], filters, on)
     st.markdown("#### Financements")
     _funding(fiche["funding"])
     history_link("action", fiche["code"])
@@ -186,9 +161,9 @@ def _notes(notes: pd.DataFrame) -> None:
             st.markdown(escape_markdown(note.text))
 
 
-def _linked_indicators(code: str, filters: Filters) -> None:
+def _linked_indicators(code: str, filters: Filters, on: date) -> None:
     # The whole convention's indicators: an action's indicator may sit in another domain.
-    indicators = load_indicators(Filters(convention_id=filters.convention_id, year=filters.year), today())
+    indicators = load_indicators(Filters(convention_id=filters.convention_id, year=filters.year), on)
     linked = indicators[indicators["action_code"] == code]
     if linked.empty:
         st.caption("Aucun indicateur lié à cette action.")
@@ -216,4 +191,24 @@ def _funding(funding: pd.DataFrame) -> None:
     st.dataframe(table, hide_index=True, alt="Lignes de financement de l'action")
 
 
-run_page(main)
+@page("Actions")
+def render(context: ConventionContext) -> None:
+    filters, on = context.filters, context.today
+    frame = load_actions(filters, on)
+    everything = load_actions(Filters(convention_id=filters.convention_id), on)
+
+    shown = _page_filters(frame)
+    late = int(shown["late"].sum())
+    st.caption(f"{fmt.number(len(shown))} action(s) affichée(s) sur {fmt.number(len(frame))}, "
+               f"dont {fmt.number(late)} en retard au {fmt.short_date(on)}.")
+    wanted = st.query_params.get(PARAM)
+    if shown.empty:
+        st.info(EMPTY)
+    else:
+        _table(shown, wanted)
+
+    titles = {code: f"{code} — {title}" for code, title in zip(everything["code"], everything["title"], strict=True)}
+    action = kept_row("Fiche action", everything, PARAM, labels=titles, visible=list(shown["code"]), rerun=True,
+                      missing="Aucune action « {} » dans cette convention.", placeholder="Choisir une action")
+    if action is not None:
+        _fiche(action, filters, on)

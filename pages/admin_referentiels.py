@@ -7,21 +7,22 @@ with its version: a save sends both back, so a record that someone else saved me
 refused with what they changed, never silently overwritten.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
 from ctg_data import formats as fmt
-from ctg_data.actors import Role
+from ctg_data.actors import Actor, Role
 from ctg_data.interchange.sheets import SHEETS_BY_NAME
 from ctg_data.permissions import PermissionDenied
 from ctg_data.queries.filters import today
 from ctg_data.services import referentials as ref
-from ctg_data.services.base import ConflictError, ValidationError
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.page import run_page, start
-from ctg_data.ui.text import escape_markdown
+from ctg_data.ui.forms import EditCycle
+from ctg_data.ui.page import ConventionContext, page
 from ctg_data.vocabulary import ACTION_STATUS_LABELS, DOMAINS, FACILITY_TYPE_LABELS, LEVERS
 
 load_records = cached_query(ref.list_records)
@@ -92,21 +93,10 @@ TABS = (
 )
 
 
-def main() -> None:
-    context = start("Référentiels")
-    role = context.actor.role
-    if role not in {Role.ADMIN, Role.CONSEILLER}:
-        st.error(REFUSED)
-        return
-    tabs = TABS if role == Role.ADMIN else tuple(t for t in TABS if t.sheet == "bareme")
-    if role == Role.CONSEILLER:
-        st.info("Conseiller CAF : vous pouvez modifier le barème ; les autres référentiels sont "
-                "réservés aux administrateurs.")
-    convention_id = context.filters.convention_id
-    choices = FIXED_CHOICES | load_choices(convention_id)
-    for tab, container in zip(tabs, st.tabs([t.title for t in tabs]), strict=True):
-        with container:
-            _editor(tab, context, choices, convention_id)
+def _may_edit_referentials(actor: Actor) -> None:
+    # The page's own guard, should permissions.PAGE_ROLES ever open it to more roles.
+    if actor.role not in {Role.ADMIN, Role.CONSEILLER}:
+        raise PermissionDenied(REFUSED)
 
 
 # ------------------------------------------------------------------ one tab
@@ -115,25 +105,28 @@ def _key(tab: Tab, name: str) -> str:
     return f"ref_{tab.sheet}_{name}"
 
 
-def _editor(tab: Tab, context, choices: dict, convention_id: int) -> None:
+def _cycle(tab: Tab) -> EditCycle:
+    return EditCycle(f"ref_{tab.sheet}")
+
+
+def _editor(tab: Tab, context: ConventionContext, choices: dict) -> None:
+    cycle = _cycle(tab)
     scoped = ref.KINDS[tab.sheet].scoped
-    records = load_records(tab.sheet, convention_id if scoped else None)
+    records = load_records(tab.sheet, context.convention_id if scoped else None)
     labels = {NEW: f"➕ {tab.new}"} | {r["id"]: r["label"] for r in records}
-    flash = st.session_state.pop(_key(tab, "flash"), None)
-    if flash:
-        st.success(flash)
-    selector = _key(tab, f"choice_{convention_id}" if scoped else "choice")
+    cycle.outcome()
+    selector = _key(tab, f"choice_{context.convention_id}" if scoped else "choice")
     pending = st.session_state.pop(_key(tab, "pending"), None)
     if pending in labels:
         st.session_state[selector] = pending
-    chosen = st.selectbox("Enregistrement à modifier (tapez pour chercher)", list(labels), key=selector,
-                          format_func=labels.get)
-    opened = _opened(tab, chosen)
+    chosen: int = st.selectbox("Enregistrement à modifier (tapez pour chercher)", list(labels), key=selector,
+                               format_func=lambda record: labels[record])
+    # The record as read when it was chosen (or after its last save here), not as stored now.
+    opened = cycle.snapshot(chosen, lambda: None if chosen == NEW else ref.open_record(engine(), tab.sheet, chosen))
     if chosen != NEW and opened is None:
         st.warning("Cet enregistrement n'existe plus : choisissez-en un autre.")
         return
-    stamp = st.session_state.get(_key(tab, "stamp"), 0)
-    prefix = _key(tab, f"{chosen}_{stamp}")
+    prefix = cycle.key(chosen)
     with st.form(_key(tab, "form")):
         values = _fields(tab.sheet, opened.values if opened else _defaults(tab.sheet), choices, prefix)
         reason = None
@@ -144,33 +137,9 @@ def _editor(tab: Tab, context, choices: dict, convention_id: int) -> None:
         submitted = st.form_submit_button(tab.create if opened is None else "Enregistrer les modifications",
                                           type="primary", key=_key(tab, "submit"))
     if submitted:
-        _save(tab, context, opened, values, reason, convention_id)
+        _save(tab, context, opened, values, reason)
     if opened is not None:
         _delete(tab, context, opened)
-
-
-def _opened(tab: Tab, chosen: int) -> ref.Opened | None:
-    """The record as read when it was chosen (or after its last save here), not as stored now."""
-    stored = st.session_state.get(_key(tab, "opened"))
-    if stored is None or stored[0] != chosen:
-        stored = (chosen, None if chosen == NEW else ref.open_record(engine(), tab.sheet, chosen))
-        st.session_state[_key(tab, "opened")] = stored
-    return stored[1]
-
-
-def _forget(tab: Tab, *, select: int | None = None, flash: str | None = None) -> None:
-    """Have the next run read the record again into fresh widgets (their keys carry the stamp)."""
-    st.session_state.pop(_key(tab, "opened"), None)
-    st.session_state[_key(tab, "stamp")] = st.session_state.get(_key(tab, "stamp"), 0) + 1
-    if select is not None:
-        st.session_state[_key(tab, "pending")] = select
-    if flash:
-        st.session_state[_key(tab, "flash")] = flash
-
-
-def _reopen(tab: Tab, *, select: int | None = None, flash: str | None = None) -> None:
-    _forget(tab, select=select, flash=flash)
-    st.rerun()
 
 
 def _defaults(sheet: str) -> dict:
@@ -206,13 +175,14 @@ def _widget(widget: str, label: str, value, source: str | None, options: dict | 
     if widget == "date":
         return st.date_input(label, value=value, min_value=FIRST_DAY, max_value=LAST_DAY, format="DD/MM/YYYY",
                              key=key)
+    named, vocabulary = options or {}, source or ""  # every choice widget declares both
     if widget == "multi":
-        return st.multiselect(label, list(options), default=[v for v in value or [] if v in options], key=key,
-                              format_func=lambda code: _option_text(code, source, options), placeholder="Aucun")
-    keys = ([None] if widget == "optional" else []) + list(options)
+        return st.multiselect(label, list(named), default=[v for v in value or [] if v in named], key=key,
+                              format_func=lambda code: _option_text(code, vocabulary, named), placeholder="Aucun")
+    keys = ([None] if widget == "optional" else []) + list(named)
     index = keys.index(value) if value in keys else (0 if widget == "optional" else None)
     return st.selectbox(label, keys, index=index, key=key, placeholder="Choisir…",
-                        format_func=lambda code: fmt.DASH if code is None else _option_text(code, source, options))
+                        format_func=lambda code: fmt.DASH if code is None else _option_text(code, vocabulary, named))
 
 
 def _option_text(code, source: str, options: dict) -> str:
@@ -234,41 +204,44 @@ def _as_text(value, *, cents: bool = False) -> str:
 
 # ------------------------------------------------------------------ saving
 
-def _save(tab: Tab, context, opened: ref.Opened | None, values: dict, reason, convention_id: int) -> None:
-    try:
-        if opened is None:
-            new_id = ref.create(engine(), context.actor, tab.sheet, convention_id=convention_id, values=values,
-                                override_reason=reason)
-            _reopen(tab, select=new_id, flash="Enregistrement créé.")
-            return
-        changed = ref.update(engine(), context.actor, tab.sheet, opened.id, expected_version=opened.version,
-                             opened=opened.values, values=values, override_reason=reason)
-        _reopen(tab, flash="Enregistré : " + ", ".join(changed) + "." if changed
-                else "Aucune modification : rien n'a été enregistré.")
-    except ValidationError as error:
-        _errors(error)
-    except ConflictError as conflict:
-        _conflict(tab, conflict)
-    except PermissionDenied as denied:
-        st.error(escape_markdown(str(denied)))
+def _save(tab: Tab, context: ConventionContext, opened: ref.Opened | None, values: dict, reason: str | None) -> None:
+    if opened is None:
+        _attempt(tab, NEW, lambda: ref.create(engine(), context.actor, tab.sheet, convention_id=context.convention_id,
+                                              values=values, override_reason=reason),
+                 outcome=lambda _: "Enregistrement créé.", select=lambda new_id: new_id)
+        return
+    _attempt(tab, opened.id, lambda: ref.update(engine(), context.actor, tab.sheet, opened.id,
+                                                expected_version=opened.version, opened=opened.values,
+                                                values=values, override_reason=reason),
+             outcome=lambda changed: "Enregistré : " + ", ".join(changed) + "." if changed
+             else "Aucune modification : rien n'a été enregistré.")
 
 
-def _errors(error: ValidationError) -> None:
-    lines = [f"- **{escape_markdown(field)}** : {escape_markdown(message)}" for field, message in error.errors.items()]
-    st.error("Rien n'a été enregistré. À corriger :\n\n" + "\n".join(lines))
+def _attempt(tab: Tab, record: int, call: Callable[[], Any], *, outcome: Callable[[Any], str],
+             select: Callable[[Any], int] | None = None) -> None:
+    """Save through the form cycle; after a conflict the form compares with what is stored now
+    (saving again applies the input) and offers to start again from it."""
+
+    def pick(result: Any) -> None:
+        if select is not None:
+            st.session_state[_key(tab, "pending")] = select(result)
+
+    _cycle(tab).save(call, record=record, outcome=outcome, then=pick, describe=_change_lines,
+                     load=lambda: None if record == NEW else ref.open_record(engine(), tab.sheet, record),
+                     on_conflict=lambda: _offer_reload(tab, record))
 
 
-def _conflict(tab: Tab, conflict: ConflictError) -> None:
-    lines = [f"- **{escape_markdown(field)}** : {escape_markdown(_shown(before))} → {escape_markdown(_shown(after))}"
-             for field, before, after in conflict.changes]
-    details = "\n\nCe qui a changé entre-temps :\n\n" + "\n".join(lines) if lines else ""
-    st.error(escape_markdown(str(conflict)) + details)
-    st.caption("Votre saisie est encore dans le formulaire : recopiez-la si besoin avant de recharger.")
-    # A callback: the click's run no longer shows this message, yet must still reload.
-    st.button("Recharger la version enregistrée", key=_key(tab, "reload"), on_click=_forget, args=(tab,))
+def _offer_reload(tab: Tab, record: int) -> None:
+    # A callback: the click's run no longer shows the refusal, yet must still reload.
+    st.button("Recharger la version enregistrée", key=_key(tab, "reload"), on_click=_cycle(tab).restart,
+              args=(record,))
 
 
-def _shown(value) -> str:
+def _change_lines(changes: list[tuple[str, object, object]]) -> list[str]:
+    return [f"{field} : {_shown(before)} → {_shown(after)}" for field, before, after in changes]
+
+
+def _shown(value: object) -> str:
     if value is None or value == [] or value == "":
         return fmt.DASH
     if isinstance(value, date):
@@ -280,7 +253,7 @@ def _shown(value) -> str:
     return _as_text(value) if not isinstance(value, str | int) else str(value)
 
 
-def _delete(tab: Tab, context, opened: ref.Opened) -> None:
+def _delete(tab: Tab, context: ConventionContext, opened: ref.Opened) -> None:
     soft = tab.sheet == "actions"
     with st.expander("Supprimer cet enregistrement"):
         if soft:
@@ -296,16 +269,20 @@ def _delete(tab: Tab, context, opened: ref.Opened) -> None:
     if not confirmed:
         st.warning("Cochez « Je confirme la suppression » pour supprimer.")
         return
-    try:
-        ref.delete(engine(), context.actor, tab.sheet, opened.id, expected_version=opened.version,
-                   opened=opened.values, reason=reason)
-        _reopen(tab, select=NEW, flash="Enregistrement supprimé.")
-    except ValidationError as error:
-        _errors(error)
-    except ConflictError as conflict:
-        _conflict(tab, conflict)
-    except PermissionDenied as denied:
-        st.error(escape_markdown(str(denied)))
+    _attempt(tab, opened.id, lambda: ref.delete(engine(), context.actor, tab.sheet, opened.id,
+                                                expected_version=opened.version, opened=opened.values,
+                                                reason=reason),
+             outcome=lambda _: "Enregistrement supprimé.", select=lambda _: NEW)
 
 
-run_page(main)
+@page("Référentiels", filters=(), guard=_may_edit_referentials)
+def render(context: ConventionContext) -> None:
+    role = context.actor.role
+    tabs = TABS if role == Role.ADMIN else tuple(t for t in TABS if t.sheet == "bareme")
+    if role == Role.CONSEILLER:
+        st.info("Conseiller CAF : vous pouvez modifier le barème ; les autres référentiels sont "
+                "réservés aux administrateurs.")
+    choices = FIXED_CHOICES | load_choices(context.convention_id)
+    for tab, container in zip(tabs, st.tabs([t.title for t in tabs]), strict=True):
+        with container:
+            _editor(tab, context, choices)

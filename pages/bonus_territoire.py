@@ -2,7 +2,7 @@
 is due, what was notified and paid, and why they differ; totals per manager; a facility's page
 (selected here, kept in the URL as ?equipement=CODE)."""
 
-
+import pandas as pd
 import streamlit as st
 
 from ctg_data import bonus_report as report
@@ -11,7 +11,8 @@ from ctg_data.funding import FLAG_MARK, total
 from ctg_data.rules.reconciliation import Flag
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.funding_charts import display_frame, table_with_downloads
-from ctg_data.ui.page import run_page, start
+from ctg_data.ui.page import COMMUNE, YEAR, ConventionContext, page
+from ctg_data.ui.selection import kept_choice
 from ctg_data.ui.text import escape_markdown
 
 bonus_reconciliation = cached_query(report.bonus_reconciliation)
@@ -20,39 +21,6 @@ facility_detail = cached_query(report.facility_detail)
 DETAIL_PARAM = "equipement"
 NO_FLAG = "aucune"
 MONEY = ("due", "notified", "paid", "gap_notified", "gap_paid")
-
-
-def main() -> None:
-    context = start("Bonus territoire CTG")
-    filters, card = context.filters, context.card
-    all_years = tuple(range(card["starts_on"].year, card["ends_on"].year + 1))
-    years = (filters.year,) if filters.year else all_years
-    st.caption("Pour chaque équipement et chaque année : le montant dû selon le barème, le montant "
-               "notifié et le montant versé, les écarts et les alertes avec leur motif.")
-    if filters.domain_code:
-        st.caption("Le filtre « Domaine » ne s'applique pas ici : le bonus est calculé par "
-                   "équipement, sans domaine.")
-    rows = bonus_reconciliation(filters.convention_id, years, filters.insee_code)
-    if rows.empty:
-        st.info("Aucun équipement pour cette sélection.")
-    else:
-        selected = _page_filters(rows)
-        if selected.empty:
-            st.info("Aucun équipement ne correspond à ces filtres.")
-        else:
-            _summary(selected)
-            _reasons(selected)
-            st.subheader("Équipements")
-            table_with_downloads(selected, report.HEADERS, basename="bonus-territoire",
-                                 key="bonus-rows", money=MONEY)
-            st.subheader("Totaux par gestionnaire")
-            st.caption("Le bonus est versé au gestionnaire de chaque équipement : ces totaux sont "
-                       "les sommes des lignes ci-dessus. Un montant dû inconnu (sans barème, "
-                       "activité manquante) est compté à part, jamais comme 0.")
-            table_with_downloads(report.manager_totals(selected), report.MANAGER_HEADERS,
-                                 basename="bonus-territoire-gestionnaires", key="bonus-managers",
-                                 money=MONEY)
-    _facility_page(filters.convention_id, all_years, rows)
 
 
 def _page_filters(rows):
@@ -107,18 +75,11 @@ def _reasons(rows) -> None:
 def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None:
     st.subheader("Fiche équipement")
     names = dict(zip(rows["facility"], rows["facility_name"], strict=False))
-    wanted = st.query_params.get(DETAIL_PARAM)
-    if wanted and wanted not in names:
-        names[wanted] = wanted  # a copied link keeps working even outside the current filters
-    options = [None, *sorted(names, key=lambda code: names[code])]
-    index = options.index(wanted) if wanted in options else 0
-    code = st.selectbox("Équipement", options, index=index, key="bonus_facility",
-                        format_func=lambda c: "Choisir un équipement…" if c is None
-                        else f"{names[c]} ({c})")
+    code = kept_choice("Équipement", sorted(names, key=names.__getitem__), DETAIL_PARAM, key="bonus_facility",
+                       format_func=lambda c: f"{names[c]} ({c})" if c in names else c, keep_unknown=True,
+                       placeholder="Choisir un équipement…")
     if code is None:
-        st.query_params.pop(DETAIL_PARAM, None)
         return
-    st.query_params[DETAIL_PARAM] = code
     detail = facility_detail(convention_id, code, all_years)
     if detail is None:
         st.warning(f"Aucun équipement « {escape_markdown(code)} » dans cette convention.")
@@ -139,14 +100,10 @@ def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None
             st.markdown(f"- {escape_markdown(reason)}")
 
     st.markdown("**Activité**")
-    if detail["activity"].empty:
-        st.info("Aucune activité déclarée pour cet équipement.")
-    else:
-        headers = {column: column for column in detail["activity"].columns}
-        table_with_downloads(detail["activity"], headers, basename=f"activite-{code}",
-                             key="bonus-activity", formatters={
-                                 "Places": fmt.number, "Heures réalisées": fmt.smart_number,
-                                 "Heures facturées": fmt.smart_number, "ETP": fmt.smart_number})
+    _detail_table(detail["activity"], "Aucune activité déclarée pour cet équipement.",
+                  basename=f"activite-{code}", key="bonus-activity", formatters={
+                      "Places": fmt.number, "Heures réalisées": fmt.smart_number,
+                      "Heures facturées": fmt.smart_number, "ETP": fmt.smart_number})
     st.markdown("**Barème applicable**")
     if detail["rates"].empty:
         st.info("Aucune ligne de barème pour ce type d'équipement : rien n'est dû (« sans barème »).")
@@ -156,12 +113,43 @@ def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None
                                    formatters={"Montant": fmt.exact_money}),
                      hide_index=True, width="stretch")
     st.markdown("**Financements de l'équipement**")
-    if detail["lines"].empty:
-        st.info("Aucun financement pour cet équipement.")
+    _detail_table(detail["lines"], "Aucun financement pour cet équipement.", basename=f"financements-{code}",
+                  key="bonus-lines", money=("Prévu", "Notifié", "Versé"))
+
+
+def _detail_table(frame: pd.DataFrame, empty: str, *, basename: str, key: str, money: tuple[str, ...] = (),
+                  formatters: dict | None = None) -> None:
+    """A table of the facility page, its columns already named in French, with its downloads."""
+    if frame.empty:
+        st.info(empty)
+        return
+    table_with_downloads(frame, {column: column for column in frame.columns}, basename=basename, key=key,
+                         money=money, formatters=formatters)
+
+
+@page("Bonus territoire CTG", filters=(YEAR, COMMUNE))
+def render(context: ConventionContext) -> None:
+    filters = context.filters
+    st.caption("Pour chaque équipement et chaque année : le montant dû selon le barème, le montant "
+               "notifié et le montant versé, les écarts et les alertes avec leur motif.")
+    rows = bonus_reconciliation(filters.convention_id, context.chosen_years, filters.insee_code)
+    if rows.empty:
+        st.info("Aucun équipement pour cette sélection.")
     else:
-        headers = {column: column for column in detail["lines"].columns}
-        table_with_downloads(detail["lines"], headers, basename=f"financements-{code}",
-                             key="bonus-lines", money=("Prévu", "Notifié", "Versé"))
-
-
-run_page(main)
+        selected = _page_filters(rows)
+        if selected.empty:
+            st.info("Aucun équipement ne correspond à ces filtres.")
+        else:
+            _summary(selected)
+            _reasons(selected)
+            st.subheader("Équipements")
+            table_with_downloads(selected, report.HEADERS, basename="bonus-territoire",
+                                 key="bonus-rows", money=MONEY)
+            st.subheader("Totaux par gestionnaire")
+            st.caption("Le bonus est versé au gestionnaire de chaque équipement : ces totaux sont "
+                       "les sommes des lignes ci-dessus. Un montant dû inconnu (sans barème, "
+                       "activité manquante) est compté à part, jamais comme 0.")
+            table_with_downloads(report.manager_totals(selected), report.MANAGER_HEADERS,
+                                 basename="bonus-territoire-gestionnaires", key="bonus-managers",
+                                 money=MONEY)
+    _facility_page(filters.convention_id, context.years, rows)

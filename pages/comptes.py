@@ -12,39 +12,18 @@ import streamlit as st
 from ctg_data import accounts
 from ctg_data import formats as fmt
 from ctg_data.actors import ROLE_LABELS, Actor, Role
-from ctg_data.permissions import PermissionDenied, require_manage_accounts
+from ctg_data.permissions import require_manage_accounts
 from ctg_data.ui.data import engine
-from ctg_data.ui.page import run_page, start_plain
+from ctg_data.ui.forms import EditCycle
+from ctg_data.ui.page import PageContext, general_page
 from ctg_data.ui.text import escape_markdown, local_day
 
 ISSUED = "comptes_issued_password"  # shown once, then forgotten
-NOTICE = "comptes_notice"
+CYCLE = EditCycle("comptes")
 STATE_LABELS = {"actif": "Actif", "désactivé": "Désactivé", "verrouillé": "Verrouillé (trop d'échecs)"}
 
 
-def main() -> None:
-    actor = start_plain("Comptes et accès")
-    try:
-        require_manage_accounts(actor)
-    except PermissionDenied as error:
-        st.error(str(error))
-        return
-    _messages()
-    users = accounts.list_users(engine())
-    _table(users)
-    create, edit, access = st.tabs(["Créer un compte", "Modifier un compte", "Conventions réservées"])
-    with create:
-        _create_form(actor)
-    with edit:
-        _edit(actor, users)
-    with access:
-        _access(actor, users)
-
-
-def _messages() -> None:
-    notice = st.session_state.pop(NOTICE, None)
-    if notice:
-        st.success(escape_markdown(notice))
+def _issued_password() -> None:
     issued = st.session_state.pop(ISSUED, None)
     if issued:
         email, password = issued
@@ -53,20 +32,14 @@ def _messages() -> None:
         st.code(password, language=None)
 
 
-def _done(notice: str, password: tuple[str, str] | None = None) -> None:
-    st.session_state[NOTICE] = notice
+def _issue(email: str, password: str | None) -> None:
+    """Keep a temporary password for the next run, which shows it once."""
     if password:
-        st.session_state[ISSUED] = password
-    st.rerun()
+        st.session_state[ISSUED] = (email, password)
 
 
-def _run(action: Callable[[], object]) -> bool:
-    try:
-        action()
-    except (accounts.AccountError, PermissionDenied) as error:
-        st.error(escape_markdown(str(error)))
-        return False
-    return True
+def _change(action: Callable[[], object], notice: str) -> None:
+    CYCLE.save(action, outcome=lambda _: notice)
 
 
 def _table(users: pd.DataFrame) -> None:
@@ -117,13 +90,10 @@ def _create_form(actor: Actor) -> None:
         submitted = st.form_submit_button("Créer le compte", type="primary")
     if not submitted:
         return
-    issued = []
-    if _run(lambda: issued.append(accounts.create_user(
-            engine(), actor=actor, email=email, role=role, organisation_code=organisation,
-            display_name=name, sso_only=sso_only))):
-        account = issued[0]
-        password = (account.email, account.temporary_password) if account.temporary_password else None
-        _done(f"Compte créé : {account.email}.", password)
+    CYCLE.save(lambda: accounts.create_user(engine(), actor=actor, email=email, role=role,
+                                            organisation_code=organisation, display_name=name, sso_only=sso_only),
+               outcome=lambda account: f"Compte créé : {account.email}.",
+               then=lambda account: _issue(account.email, account.temporary_password))
 
 
 def _edit(actor: Actor, users: pd.DataFrame) -> None:
@@ -138,43 +108,40 @@ def _edit(actor: Actor, users: pd.DataFrame) -> None:
     st.text(f"{email} · {ROLE_LABELS[Role(user['role'])]} · {STATE_LABELS[user['state']]}")
     with st.form("comptes_edit_role"):
         role, organisation = _role_and_organisation(f"comptes_edit_{email}", user["role"], user["organisation"])
-        if st.form_submit_button("Enregistrer le rôle") and _run(lambda: accounts.set_role(
-                engine(), actor=actor, email=email, role=role, organisation_code=organisation)):
-            _done(f"Rôle de {email} enregistré.")
+        if st.form_submit_button("Enregistrer le rôle"):
+            _change(lambda: accounts.set_role(engine(), actor=actor, email=email, role=role,
+                                              organisation_code=organisation), f"Rôle de {email} enregistré.")
     columns = st.columns(3)
     if columns[0].button("Réinitialiser le mot de passe", key="comptes_reset",
                          help="Un mot de passe provisoire, affiché une fois, à changer à la connexion ; "
                               "le compte est aussi déverrouillé."):
-        password = []
-        if _run(lambda: password.append(accounts.reset_password(engine(), actor=actor, email=email))):
-            _done(f"Mot de passe de {email} réinitialisé.", (email, password[0]))
+        CYCLE.save(lambda: accounts.reset_password(engine(), actor=actor, email=email),
+                   outcome=lambda _: f"Mot de passe de {email} réinitialisé.",
+                   then=lambda password: _issue(email, password))
     if user["state"] == "désactivé":
-        if columns[1].button("Réactiver", key="comptes_enable") and _run(
-                lambda: accounts.enable_user(engine(), actor=actor, email=email)):
-            _done(f"Compte {email} réactivé.")
-    elif columns[1].button("Désactiver", key="comptes_disable") and _run(
-            lambda: accounts.disable_user(engine(), actor=actor, email=email)):
-        _done(f"Compte {email} désactivé : ses sessions ouvertes se ferment au prochain clic.")
-    if user["state"] == "verrouillé" and columns[2].button("Déverrouiller", key="comptes_unlock") and _run(
-            lambda: accounts.unlock_user(engine(), actor=actor, email=email)):
-        _done(f"Compte {email} déverrouillé.")
+        if columns[1].button("Réactiver", key="comptes_enable"):
+            _change(lambda: accounts.enable_user(engine(), actor=actor, email=email), f"Compte {email} réactivé.")
+    elif columns[1].button("Désactiver", key="comptes_disable"):
+        _change(lambda: accounts.disable_user(engine(), actor=actor, email=email),
+                f"Compte {email} désactivé : ses sessions ouvertes se ferment au prochain clic.")
+    if user["state"] == "verrouillé" and columns[2].button("Déverrouiller", key="comptes_unlock"):
+        _change(lambda: accounts.unlock_user(engine(), actor=actor, email=email), f"Compte {email} déverrouillé.")
     _sessions_and_directory(actor, email, user)
 
 
 def _sessions_and_directory(actor: Actor, email: str, user: pd.Series) -> None:
     columns = st.columns(2)
     if columns[0].button("Fermer ses sessions", key="comptes_end_sessions",
-                         help="Les sessions ouvertes de ce compte se ferment à leur prochain clic.") and _run(
-            lambda: accounts.end_sessions(engine(), actor=actor, email=email)):
-        _done(f"Sessions de {email} fermées.")
+                         help="Les sessions ouvertes de ce compte se ferment à leur prochain clic."):
+        _change(lambda: accounts.end_sessions(engine(), actor=actor, email=email), f"Sessions de {email} fermées.")
     if user["sso_only"]:
         return
     allowed = bool(user["directory"])
     label = "Retirer la connexion par l'annuaire" if allowed else "Ouvrir à la connexion par l'annuaire"
     if columns[1].button(label, key="comptes_directory",
-                         help="Un compte à mot de passe ne s'ouvre par l'annuaire que si vous l'y ouvrez.") and _run(
-            lambda: accounts.set_directory_sign_in(engine(), actor=actor, email=email, allowed=not allowed)):
-        _done(f"Connexion par l'annuaire {'retirée à' if allowed else 'ouverte pour'} {email}.")
+                         help="Un compte à mot de passe ne s'ouvre par l'annuaire que si vous l'y ouvrez."):
+        _change(lambda: accounts.set_directory_sign_in(engine(), actor=actor, email=email, allowed=not allowed),
+                f"Connexion par l'annuaire {'retirée à' if allowed else 'ouverte pour'} {email}.")
 
 
 def _access(actor: Actor, users: pd.DataFrame) -> None:
@@ -195,8 +162,9 @@ def _access(actor: Actor, users: pd.DataFrame) -> None:
         members = st.multiselect("Comptes qui y ont accès", list(users["email"]), default=row["members"],
                                  placeholder="Aucun")
         submitted = st.form_submit_button("Enregistrer l'accès")
-    if submitted and _run(lambda: _save_access(actor, code, restricted, set(row["members"]), set(members))):
-        _done(f"Accès à la convention {code} enregistré.")
+    if submitted:
+        _change(lambda: _save_access(actor, code, restricted, set(row["members"]), set(members)),
+                f"Accès à la convention {code} enregistré.")
 
 
 def _save_access(actor: Actor, code: str, restricted: bool, before: set[str], after: set[str]) -> None:
@@ -207,4 +175,17 @@ def _save_access(actor: Actor, code: str, restricted: bool, before: set[str], af
     accounts.set_restricted(engine(), actor=actor, convention_code=code, restricted=restricted)
 
 
-run_page(main)
+@general_page("Comptes et accès", guard=require_manage_accounts)
+def render(context: PageContext) -> None:
+    actor = context.actor
+    CYCLE.outcome()
+    _issued_password()
+    users = accounts.list_users(engine())
+    _table(users)
+    create, edit, access = st.tabs(["Créer un compte", "Modifier un compte", "Conventions réservées"])
+    with create:
+        _create_form(actor)
+    with edit:
+        _edit(actor, users)
+    with access:
+        _access(actor, users)

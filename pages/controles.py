@@ -5,13 +5,13 @@ import streamlit as st
 
 from ctg_data.integrity import integrity_report
 from ctg_data.ui.data import cached_query
-from ctg_data.ui.page import run_page, start
+from ctg_data.ui.page import PageContext, general_page
 
 integrity = cached_query(integrity_report)
 
 
-def main() -> None:
-    start("Contrôles des données")
+@general_page("Contrôles des données")
+def render(context: PageContext) -> None:
     counts, found = integrity()
     if found:
         st.warning(f"{len(found)} règle(s) enfreinte(s).")
@@ -19,6 +19,3 @@ def main() -> None:
     else:
         st.success("Aucune règle d'intégrité enfreinte.")
     st.dataframe(pd.DataFrame(list(counts.items()), columns=["Table", "Lignes"]), hide_index=True)
-
-
-run_page(main)

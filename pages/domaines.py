@@ -6,10 +6,9 @@ import streamlit as st
 from ctg_data import formats as fmt
 from ctg_data.queries import overview as q
 from ctg_data.queries.actions import rollup_by
-from ctg_data.queries.filters import today
 from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus
 from ctg_data.ui.data import cached_query
-from ctg_data.ui.page import run_page, start
+from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.text import escape_markdown
 
 steering_summary = cached_query(q.steering_summary)
@@ -85,9 +84,9 @@ def domain_detail(card, summary, domain) -> None:
         hide_index=True, width="stretch")
 
 
-def main() -> None:
-    context = start("Domaines")
-    summary = steering_summary(context.filters, today())
+@page("Domaines")
+def render(context: ConventionContext) -> None:
+    summary = steering_summary(context.filters, context.today)
     domains = summary["domains"]
     if context.filters.domain_code:
         domain_detail(context.card, summary, next(domains.itertuples()))
@@ -98,6 +97,3 @@ def main() -> None:
         for column, domain in zip(columns, list(domains.itertuples())[start_index:start_index + 2], strict=False):
             with column:
                 domain_block(domain)
-
-
-run_page(main)

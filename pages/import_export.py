@@ -1,64 +1,46 @@
 """Import / export: the empty template, a checked import (« Vérifier » runs a dry run, then
 « Importer » applies it all or nothing) and the export of the current convention, all in the
-exchange workbook of FORMAT.md."""
+exchange workbook (docs/format.md)."""
 
 import functools
 import hashlib
-import logging
 
 import pandas as pd
 import streamlit as st
 
-from ctg_data.actors import ROLE_LABELS
-from ctg_data.interchange import LoadError, LoadReport
+from ctg_data.actors import ROLE_LABELS, Actor
+from ctg_data.interchange import LoadReport
 from ctg_data.interchange.export import export_workbook, exportable_conventions
 from ctg_data.interchange.importer import IMPORTERS, error_rows, import_upload, summary_rows
 from ctg_data.interchange.limits import max_upload_mb
 from ctg_data.interchange.workbook import write_template
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.page import SAVED, run_page, start_plain
+from ctg_data.ui.page import CONVENTION, PageContext, general_page
+from ctg_data.ui.selection import kept_choice
 
-TITLE = "Import / export"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHECKED, IMPORTED = "ie_checked", "ie_imported"  # session keys: (file fingerprint, report)
 
-LOG = logging.getLogger(__name__)
-
 exportable = cached_query(exportable_conventions)
-
-
-@st.cache_data(max_entries=1, show_spinner=False)
-def template() -> bytes:
-    return write_template()
-
-
-def main() -> None:
-    # Not start(): an import may span several conventions, or be the first data of an empty
-    # database, where start() would stop the page.
-    actor = start_plain(TITLE)
-    template_section()
-    export_section(actor)
-    import_section(actor)
 
 
 def template_section() -> None:
     st.subheader("Modèle à remplir")
     st.caption("Un onglet par feuille du format d'échange, les colonnes obligatoires en gras, des "
                "listes déroulantes pour les référentiels et un onglet « Mode d'emploi ».")
-    st.download_button("Télécharger le modèle (.xlsx)", data=template(), file_name="modele-ctg.xlsx",
+    # Deferred data: the workbook is written when the person clicks, not on every page view.
+    st.download_button("Télécharger le modèle (.xlsx)", data=write_template, file_name="modele-ctg.xlsx",
                        mime=XLSX_MIME, icon=":material/download:", on_click="ignore")
 
 
-def export_section(actor) -> None:
+def export_section(actor: Actor) -> None:
     st.subheader("Exporter")
     conventions = exportable(actor)
     if not conventions:
         st.info("Aucune convention à exporter.")
         return
-    codes = list(conventions)
-    current = st.query_params.get("convention") or (st.session_state.get(SAVED) or {}).get("convention")
-    code = st.selectbox("Convention à exporter", codes, index=codes.index(current) if current in codes else 0,
-                        format_func=conventions.get, key="ie_convention")
+    code = kept_choice("Convention à exporter", list(conventions), CONVENTION, default=0, key="ie_convention",
+                       format_func=lambda c: conventions[c]) or next(iter(conventions))
     st.caption("Toute la convention au format d'échange : les organisations et communes qu'elle cite, "
                "le barème de ses années et les valeurs en vigueur des indicateurs (l'historique des "
                "corrections reste dans le tableau de bord).")
@@ -67,7 +49,7 @@ def export_section(actor) -> None:
                        mime=XLSX_MIME, icon=":material/table_view:", on_click="ignore")
 
 
-def import_section(actor) -> None:
+def import_section(actor: Actor) -> None:
     st.subheader("Importer")
     if actor.role not in IMPORTERS:
         st.info("L'import est réservé aux administrateurs et aux conseillers CAF "
@@ -107,24 +89,19 @@ def _for_this_file(key: str, fingerprint: tuple):
     return stored[1] if stored and stored[0] == fingerprint else None
 
 
-def run(actor, name: str, data: bytes, *, dry_run: bool):
+def run(actor: Actor, name: str, data: bytes, *, dry_run: bool) -> LoadReport:
     bar = st.progress(0.0, text="Lecture du fichier…")
 
     def progress(sheet: str, done: int, total: int) -> None:
         bar.progress(done / total, text=f"{sheet} : {done} / {total} lignes")
 
-    try:
-        report = import_upload(engine(), actor, name, data, dry_run=dry_run, progress=progress)
-    except Exception:  # the database is unreachable, say: the transaction was rolled back
-        LOG.exception("import de %s interrompu", name)
-        report = LoadReport(errors=[LoadError("import", None, None, "l'import n'a pas pu aboutir (erreur "
-                                              "technique, consignée dans le journal du serveur) ; rien "
-                                              "n'a été écrit")])
+    # A database failure goes up to the page's boundary: the transaction was rolled back.
+    report = import_upload(engine(), actor, name, data, dry_run=dry_run, progress=progress)
     bar.empty()
     return report
 
 
-def show_report(report, *, dry_run: bool) -> None:
+def show_report(report: LoadReport, *, dry_run: bool) -> None:
     if report.errors:
         st.error(f"{len(report.errors)} erreur(s) : rien n'a été écrit. Corrigez le fichier puis "
                  "vérifiez-le à nouveau.")
@@ -143,4 +120,10 @@ def show_report(report, *, dry_run: bool) -> None:
     st.dataframe(summary, hide_index=True, height=35 * (len(summary) + 1) + 3)
 
 
-run_page(main)
+# Not a convention page: an import may span several conventions, or be the first data of an
+# empty database, where a convention page would stop.
+@general_page("Import / export")
+def render(context: PageContext) -> None:
+    template_section()
+    export_section(context.actor)
+    import_section(context.actor)

@@ -8,14 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from ctg_data import formats as fmt
-from ctg_data.queries.filters import Filters, today
+from ctg_data.queries.filters import Filters
 from ctg_data.queries.indicators import as_of, indicators_frame, measurements_frame
 from ctg_data.rules.indicators import STATUS_LABELS, clip
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.forms import history_link
 from ctg_data.ui.indicator_chart import MEASUREMENT_TYPE_LABELS, describe, indicator_chart
-from ctg_data.ui.page import run_page, start
-from ctg_data.ui.selection import choose_item, default_rows, table_choice
+from ctg_data.ui.page import ConventionContext, page
+from ctg_data.ui.selection import default_rows, kept_row, table_choice
 from ctg_data.ui.text import escape_markdown, indicator_rows, local_day, status_text, value_text
 from ctg_data.vocabulary import MeasurementType
 
@@ -26,34 +26,6 @@ PARAM = "indicateur"
 EMPTY = "Aucun indicateur ne correspond à ces filtres."
 NO_MEASUREMENT = "Aucune mesure enregistrée pour cet indicateur."
 DIRECTIONS = {"hausse": "à la hausse", "baisse": "à la baisse"}
-
-
-def main() -> None:
-    context = start("Indicateurs")
-    filters, on = context.filters, today()
-    when = as_of(filters, on)
-    frame = load_indicators(filters, on)
-    everything = load_indicators(Filters(convention_id=filters.convention_id, year=filters.year), on)
-
-    if when != on:
-        st.caption(f"Situation au {fmt.short_date(when)}, fin de l'année choisie.")
-    wanted = st.query_params.get(PARAM)
-    if frame.empty:
-        st.info(EMPTY)
-    else:
-        st.caption(_summary(frame))
-        _table(frame, wanted)
-
-    names = dict(zip(everything["code"], everything["name"], strict=True))
-    code = choose_item("Détail de l'indicateur", PARAM, list(frame["code"]), names,
-                       placeholder="Choisir un indicateur")
-    if code is None:
-        return
-    row = everything[everything["code"] == code]
-    if row.empty:
-        st.warning(f"Aucun indicateur « {escape_markdown(code)} » dans cette convention.")
-        return
-    _detail(row.iloc[0], when, on)
 
 
 # ------------------------------------------------------------------ the list
@@ -143,4 +115,25 @@ def _values_table(values: pd.DataFrame, show_replaced: bool) -> pd.DataFrame:
     return table
 
 
-run_page(main)
+@page("Indicateurs")
+def render(context: ConventionContext) -> None:
+    filters, on = context.filters, context.today
+    when = as_of(filters, on)
+    frame = load_indicators(filters, on)
+    everything = load_indicators(Filters(convention_id=filters.convention_id, year=filters.year), on)
+
+    if when != on:
+        st.caption(f"Situation au {fmt.short_date(when)}, fin de l'année choisie.")
+    wanted = st.query_params.get(PARAM)
+    if frame.empty:
+        st.info(EMPTY)
+    else:
+        st.caption(_summary(frame))
+        _table(frame, wanted)
+
+    names = {code: f"{code} — {name}" for code, name in zip(everything["code"], everything["name"], strict=True)}
+    indicator = kept_row("Détail de l'indicateur", everything, PARAM, labels=names, visible=list(frame["code"]),
+                         rerun=True, missing="Aucun indicateur « {} » dans cette convention.",
+                         placeholder="Choisir un indicateur")
+    if indicator is not None:
+        _detail(indicator, when, on)

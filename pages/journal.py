@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from ctg_data import accounts
-from ctg_data.permissions import PermissionDenied, require_read_audit
+from ctg_data.permissions import require_read_audit
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.page import run_page, start_plain
+from ctg_data.ui.page import PageContext, general_page
 
 audit_events = cached_query(accounts.audit_events)
 
@@ -35,13 +35,8 @@ OPERATIONS = {
 }
 
 
-def main() -> None:
-    actor = start_plain("Journal des événements")
-    try:
-        require_read_audit(actor)
-    except PermissionDenied as error:
-        st.error(str(error))
-        return
+@general_page("Journal des événements", guard=require_read_audit)
+def render(context: PageContext) -> None:
     everything = st.toggle("Toutes les modifications de données (pas seulement les comptes et les accès)",
                            key="journal_everything")
     # Sign-in events are read fresh: they do not move the data version that keys the cache.
@@ -69,6 +64,3 @@ def main() -> None:
         "Après": events["after"].fillna(""),
         "Motif": events["reason"].fillna(""),
     }), hide_index=True, width="stretch", alt="Journal des événements")
-
-
-run_page(main)

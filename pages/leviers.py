@@ -6,8 +6,8 @@ import streamlit as st
 from ctg_data import formats as fmt
 from ctg_data import funding
 from ctg_data.ui.data import cached_query
-from ctg_data.ui.funding_charts import stages_chart, table_with_downloads
-from ctg_data.ui.page import run_page, start
+from ctg_data.ui.funding_charts import stage_metrics, stages_chart, table_with_downloads
+from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.text import escape_markdown
 
 lever_breakdown = cached_query(funding.lever_breakdown)
@@ -16,45 +16,6 @@ STAGE_MONEY = tuple(funding.STAGES)
 DETAIL_HEADERS = {"lever_label": "Levier", "year": "Année", "domain_label": "Domaine",
                   **funding.STAGES, "funder_name": "Financeur", "beneficiary_name": "Bénéficiaire",
                   "lines": "Lignes"}
-
-
-def main() -> None:
-    context = start("Leviers de financement")
-    filters = context.filters
-    st.caption("Les montants prévus, notifiés et versés de la convention, par levier, année, "
-               "domaine, financeur et bénéficiaire.")
-    if filters.insee_code:
-        st.caption("Avec une commune choisie, seuls les financements rattachés à un équipement "
-                   "de la commune ou à une action qui la concerne sont comptés (les postes et "
-                   "financements de toute la convention sont exclus).")
-    breakdown = lever_breakdown(filters.convention_id, filters.year, filters.domain_code,
-                                filters.insee_code)
-    if breakdown.empty:
-        st.info("Aucun financement pour cette sélection.")
-        return
-
-    totals = funding.stage_totals(breakdown)
-    columns = st.columns(3)
-    for column, (stage, label) in zip(columns, funding.STAGES.items(), strict=True):
-        column.metric(label, fmt.money(totals[stage]))
-    st.caption(f"Versé / notifié : {_ratio(totals['paid'], totals['notified'])} · "
-               f"notifié / prévu : {_ratio(totals['notified'], totals['planned'])}.")
-
-    dimension = st.radio("Répartir par", list(funding.BREAKDOWN_DIMENSIONS), horizontal=True,
-                         format_func=funding.BREAKDOWN_DIMENSIONS.get, key="leviers_dimension")
-    title = funding.BREAKDOWN_DIMENSIONS[dimension]
-    per_value = funding.breakdown_by(breakdown, dimension)
-    stages_chart(per_value, dimension, title)
-    st.caption(_chart_sentence(per_value, dimension, title, totals))
-
-    st.subheader(f"Par {title.lower()}")
-    table_with_downloads(_with_total_row(per_value, dimension, totals), {dimension: title,
-                         **funding.STAGES}, basename=f"financements-par-{_slug(title)}",
-                         key="leviers-per-value", money=STAGE_MONEY)
-    st.subheader("Détail")
-    st.caption("Une ligne par levier, année, domaine, financeur et bénéficiaire.")
-    table_with_downloads(breakdown, DETAIL_HEADERS, basename="financements-detail",
-                         key="leviers-detail", money=STAGE_MONEY)
 
 
 def _with_total_row(per_value, dimension, totals):
@@ -84,4 +45,38 @@ def _slug(text: str) -> str:
             "Bénéficiaire": "beneficiaire"}.get(text, "valeur")
 
 
-run_page(main)
+@page("Leviers de financement")
+def render(context: ConventionContext) -> None:
+    filters = context.filters
+    st.caption("Les montants prévus, notifiés et versés de la convention, par levier, année, "
+               "domaine, financeur et bénéficiaire.")
+    if filters.insee_code:
+        st.caption("Avec une commune choisie, seuls les financements rattachés à un équipement "
+                   "de la commune ou à une action qui la concerne sont comptés (les postes et "
+                   "financements de toute la convention sont exclus).")
+    breakdown = lever_breakdown(filters.convention_id, filters.year, filters.domain_code,
+                                filters.insee_code)
+    if breakdown.empty:
+        st.info("Aucun financement pour cette sélection.")
+        return
+
+    totals = funding.stage_totals(breakdown)
+    stage_metrics(totals)
+    st.caption(f"Versé / notifié : {_ratio(totals['paid'], totals['notified'])} · "
+               f"notifié / prévu : {_ratio(totals['notified'], totals['planned'])}.")
+
+    dimension = st.radio("Répartir par", list(funding.BREAKDOWN_DIMENSIONS), horizontal=True,
+                         format_func=funding.BREAKDOWN_DIMENSIONS.get, key="leviers_dimension")
+    title = funding.BREAKDOWN_DIMENSIONS[dimension]
+    per_value = funding.breakdown_by(breakdown, dimension)
+    stages_chart(per_value, dimension, title)
+    st.caption(_chart_sentence(per_value, dimension, title, totals))
+
+    st.subheader(f"Par {title.lower()}")
+    table_with_downloads(_with_total_row(per_value, dimension, totals), {dimension: title,
+                         **funding.STAGES}, basename=f"financements-par-{_slug(title)}",
+                         key="leviers-per-value", money=STAGE_MONEY)
+    st.subheader("Détail")
+    st.caption("Une ligne par levier, année, domaine, financeur et bénéficiaire.")
+    table_with_downloads(breakdown, DETAIL_HEADERS, basename="financements-detail",
+                         key="leviers-detail", money=STAGE_MONEY)

@@ -5,17 +5,19 @@ changed, and the person's input is kept.
 The action chosen is in the URL (`?action=CODE`).
 """
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 from ctg_data import formats as fmt
-from ctg_data.actors import Actor
 from ctg_data.queries.actions import action_fiche, actions_frame
-from ctg_data.queries.filters import Filters, today
+from ctg_data.queries.filters import Filters
 from ctg_data.services.actions import action_for_edit, change_dates, update_followup, writable_action_ids
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import attempt, bump, counter, flash, history_link, link, opened, reopen
-from ctg_data.ui.page import run_page, start
+from ctg_data.ui.forms import EditCycle, history_link, link, writable_rows
+from ctg_data.ui.page import ConventionContext, page
+from ctg_data.ui.selection import kept_row
 from ctg_data.ui.text import escape_markdown
 from ctg_data.validation import Field
 from ctg_data.vocabulary import ACTION_STATUS_LABELS, ActionStatus
@@ -25,53 +27,7 @@ load_fiche = cached_query(action_fiche)
 load_writable = cached_query(writable_action_ids)
 
 PARAM = "action"
-OPENED = "saisie_action_opened"
-FORM = "saisie_action_form"
-DONE = "saisie_action_done"
-NONE_OPEN = ("Aucune action de cette convention ne vous est ouverte en saisie : seuls son pilote et ses "
-             "partenaires (ou un conseiller CAF) peuvent en saisir le suivi.")
-
-
-def main() -> None:
-    context = start("Suivi d'une action")
-    filters = context.filters
-    actions = load_actions(Filters(convention_id=filters.convention_id), today())
-    writable = load_writable(context.actor, filters.convention_id)
-    done = st.session_state.pop(DONE, None)
-    if done:
-        st.success(escape_markdown(done), icon=":material/check_circle:")
-    choices = actions[actions["id"].isin(writable)]
-    if choices.empty:
-        st.info(NONE_OPEN)
-        return
-    action = _choose(choices)
-    if action is None:
-        return
-    action_id = int(action["id"])
-    snapshot = opened(OPENED, action_id, lambda: action_for_edit(engine(), action_id))
-    if snapshot is None:
-        st.warning("Cette action n'existe plus.")
-        return
-    _state(action)
-    n = counter(FORM)
-    _followup_form(context.actor, action, snapshot, n)
-    _dates_form(context.actor, action, snapshot, context.card, n)
-    _notes(action_id)
-    history_link("action", action["code"])
-
-
-def _choose(choices: pd.DataFrame):
-    codes = list(choices["code"])
-    titles = dict(zip(choices["code"], choices["title"], strict=True))
-    wanted = st.query_params.get(PARAM)
-    code = st.selectbox("Action", codes, index=codes.index(wanted) if wanted in codes else None,
-                        format_func=lambda c: f"{c} — {titles[c]}", key="saisie_action_choix",
-                        placeholder="Rechercher une action (code ou intitulé)…")
-    if code is None:
-        st.query_params.pop(PARAM, None)
-        return None
-    st.query_params[PARAM] = code
-    return choices[choices["code"] == code].iloc[0]
+CYCLE = EditCycle("saisie_action")
 
 
 def _state(action: pd.Series) -> None:
@@ -83,31 +39,30 @@ def _state(action: pd.Series) -> None:
     link("pages/actions.py", "Voir la fiche de l'action", {"action": action["code"]}, icon=":material/checklist:")
 
 
-def _followup_form(actor: Actor, action: pd.Series, snapshot: dict, n: int) -> None:
+def _followup_form(context: ConventionContext, action: pd.Series, snapshot: dict) -> None:
     statuses = list(ACTION_STATUS_LABELS)
-    key = f"{FORM}_{int(action['id'])}_{n}"
+    key = CYCLE.key(int(action["id"]))
     with st.form(f"{key}_suivi"):
         st.markdown("#### Suivi")
         left, right = st.columns(2)
         status = left.selectbox(Field.STATUS, statuses, index=statuses.index(ActionStatus(snapshot["status"])),
-                                format_func=ACTION_STATUS_LABELS.get, key=f"{key}_status")
+                                format_func=lambda status: ACTION_STATUS_LABELS[status], key=f"{key}_status")
         progress = right.number_input(f"{Field.PROGRESS} (%)", min_value=0, max_value=100, step=5,
                                       value=snapshot["progress"], placeholder="non renseigné",
                                       key=f"{key}_progress")
-        noted_on = left.date_input(Field.NOTE_DATE, value=today(), format="DD/MM/YYYY", key=f"{key}_noted_on")
+        noted_on = left.date_input(Field.NOTE_DATE, value=context.today, format="DD/MM/YYYY", key=f"{key}_noted_on")
         note = st.text_area(f"{Field.NOTE} (facultative)", height=90, key=f"{key}_note",
                             placeholder="Ce qui s'est passé, ce qui bloque, la prochaine étape…")
         submitted = st.form_submit_button("Enregistrer le suivi", type="primary")
     if submitted:
-        result = attempt(lambda: update_followup(
-            engine(), actor, action_id=int(action["id"]), expected_version=snapshot["version"], opened=snapshot,
-            status=status, progress=progress, note=note, noted_on=noted_on), table="actions",
-            on_conflict=lambda: _refresh(int(action["id"])))
-        _after(result, int(action["id"]))
+        _save(int(action["id"]), lambda: update_followup(
+            engine(), context.actor, action_id=int(action["id"]), expected_version=snapshot["version"],
+            opened=snapshot, status=status, progress=progress, note=note, noted_on=noted_on))
 
 
-def _dates_form(actor: Actor, action: pd.Series, snapshot: dict, card: dict, n: int) -> None:
-    key = f"{FORM}_{int(action['id'])}_{n}"
+def _dates_form(context: ConventionContext, action: pd.Series, snapshot: dict) -> None:
+    key = CYCLE.key(int(action["id"]))
+    card = context.card
     starts = None if snapshot["starts_on"] is None else pd.Timestamp(snapshot["starts_on"]).date()
     ends = None if snapshot["ends_on"] is None else pd.Timestamp(snapshot["ends_on"]).date()
     with st.form(f"{key}_dates"):
@@ -121,24 +76,13 @@ def _dates_form(actor: Actor, action: pd.Series, snapshot: dict, card: dict, n: 
         outside = st.checkbox("Dates hors de la convention (justifiées par le motif)", key=f"{key}_outside")
         submitted = st.form_submit_button("Modifier les dates")
     if submitted:
-        result = attempt(lambda: change_dates(
-            engine(), actor, action_id=int(action["id"]), expected_version=snapshot["version"], opened=snapshot,
-            starts_on=starts_on, ends_on=ends_on, reason=reason, outside_convention=outside), table="actions",
-            on_conflict=lambda: _refresh(int(action["id"])))
-        _after(result, int(action["id"]))
+        _save(int(action["id"]), lambda: change_dates(
+            engine(), context.actor, action_id=int(action["id"]), expected_version=snapshot["version"],
+            opened=snapshot, starts_on=starts_on, ends_on=ends_on, reason=reason, outside_convention=outside))
 
 
-def _refresh(action_id: int) -> None:
-    reopen(OPENED, action_id, action_for_edit(engine(), action_id))
-
-
-def _after(result, action_id: int) -> None:
-    if result is None:
-        return
-    reopen(OPENED, action_id, result.opened)
-    flash(DONE, result.message)
-    bump(FORM)
-    st.rerun()
+def _save(action_id: int, call: Callable[[], object]) -> None:
+    CYCLE.save(call, table="actions", record=action_id, load=lambda: action_for_edit(engine(), action_id))
 
 
 def _notes(action_id: int) -> None:
@@ -154,4 +98,26 @@ def _notes(action_id: int) -> None:
                  column_config={"Date": st.column_config.DateColumn("Date", format="DD/MM/YYYY")})
 
 
-run_page(main)
+@page("Suivi d'une action", filters=())
+def render(context: ConventionContext) -> None:
+    CYCLE.outcome()
+    actions = load_actions(Filters(convention_id=context.convention_id), context.today)
+    choices = writable_rows(actions, load_writable(context.actor, context.convention_id), (
+        "Aucune action de cette convention ne vous est ouverte en saisie : seuls son pilote et ses "
+        "partenaires (ou un conseiller CAF) peuvent en saisir le suivi."))
+    if choices is None:
+        return
+    titles = {code: f"{code} — {title}" for code, title in zip(choices["code"], choices["title"], strict=True)}
+    action = kept_row("Action", choices, PARAM, labels=titles, key="saisie_action_choix",
+                      placeholder="Rechercher une action (code ou intitulé)…")
+    if action is None:
+        return
+    action_id = int(action["id"])
+    snapshot = CYCLE.open(action_id, lambda: action_for_edit(engine(), action_id), "Cette action n'existe plus.")
+    if snapshot is None:
+        return
+    _state(action)
+    _followup_form(context, action, snapshot)
+    _dates_form(context, action, snapshot)
+    _notes(action_id)
+    history_link("action", action["code"])

@@ -11,13 +11,13 @@ import streamlit as st
 
 from ctg_data import formats as fmt
 from ctg_data.actors import Actor
-from ctg_data.queries.filters import Filters, today
+from ctg_data.queries.filters import Filters
 from ctg_data.queries.indicators import indicators_frame
 from ctg_data.services import measurements as svc
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import attempt, bump, counter, flash, link
-from ctg_data.ui.page import run_page, start
-from ctg_data.ui.text import escape_markdown, value_text
+from ctg_data.ui.forms import EditCycle, attempt, link
+from ctg_data.ui.page import DOMAIN, ConventionContext, page
+from ctg_data.ui.text import value_text
 from ctg_data.validation import MEASUREMENT_TYPE_LABELS, Field
 
 load_indicators = cached_query(indicators_frame)
@@ -26,61 +26,8 @@ load_writable = cached_query(svc.writable_indicator_ids)
 GRID = "saisie_groupee_grille"
 FROZEN = "saisie_groupee_base"
 CHECK = "saisie_groupee_verification"
-DONE = "saisie_groupee_done"
+CYCLE = EditCycle("saisie_groupee")
 OUTCOMES = {svc.NEW: "Nouvelle valeur", svc.REPLACED: "Correction"}
-
-
-def main() -> None:
-    context = start("Saisie groupée")
-    filters = context.filters
-    indicators = load_indicators(Filters(convention_id=filters.convention_id, domain_code=filters.domain_code),
-                                 today())
-    writable = load_writable(context.actor, filters.convention_id)
-    done = st.session_state.pop(DONE, None)
-    if done:
-        st.success(escape_markdown(done), icon=":material/check_circle:")
-        link("pages/indicateurs.py", "Voir les indicateurs", icon=":material/monitoring:")
-    n = counter(GRID)
-    # The grid's rows are frozen until the next save: a save by someone else must not reset
-    # what the person is typing (a data_editor restarts when its data changes).
-    frozen = st.session_state.get(FROZEN)
-    if frozen is None or frozen[0] != (n, filters.convention_id, filters.domain_code):
-        frozen = ((n, filters.convention_id, filters.domain_code), svc.grid_frame(indicators, writable))
-        st.session_state[FROZEN] = frozen
-    base = frozen[1]
-    if base.empty:
-        st.info("Aucun indicateur ne vous est ouvert en saisie pour ces filtres.")
-        return
-
-    columns = st.columns([1, 1, 2])
-    measured_on = columns[0].date_input("Date des valeurs (fin de période)", value=today(), format="DD/MM/YYYY",
-                                        key=f"{GRID}_date")
-    kind = columns[1].selectbox("Type", list(MEASUREMENT_TYPE_LABELS), format_func=MEASUREMENT_TYPE_LABELS.get,
-                                key=f"{GRID}_type")
-    override = columns[2].text_input(f"{Field.OVERRIDE} (date hors de la convention)", key=f"{GRID}_override")
-    st.caption(f"{fmt.number(len(base))} indicateur(s). Remplissez la colonne « Nouvelle valeur » (ex. 12,5) ; "
-               "les lignes laissées vides ne sont pas touchées.")
-    edited = st.data_editor(
-        base, key=f"{GRID}_{n}", hide_index=True, width="stretch", disabled=[svc.CODE, svc.NAME, svc.UNIT, svc.LAST],
-        column_config={svc.NEW_VALUE: st.column_config.TextColumn(svc.NEW_VALUE, help="Nombre : 12,5 ou 1 234"),
-                       svc.NAME: st.column_config.TextColumn(svc.NAME, width="medium"),
-                       svc.SOURCE: st.column_config.TextColumn(svc.SOURCE, max_chars=300)})
-    rows = svc.rows_from_editor(edited)
-    signature = (tuple(rows), measured_on, str(kind), override)
-    if st.button("Vérifier", key=f"{GRID}_verifier", disabled=not rows):
-        check = attempt(lambda: svc.validate_grid(engine(), context.actor, convention_id=filters.convention_id,
-                                                  measured_on=measured_on, rows=rows, type=kind,
-                                                  override_reason=override))
-        st.session_state[CHECK] = (signature, check) if check is not None else None
-    if not rows:
-        st.caption("Aucune valeur saisie pour l'instant.")
-    held = st.session_state.get(CHECK)
-    if held is None:
-        return
-    if held[0] != signature:
-        st.info("La grille a changé depuis la vérification : vérifiez à nouveau.")
-        return
-    _show(held[1], context.actor, n)
 
 
 def _show(check: svc.GridCheck, actor: Actor, n: int) -> None:
@@ -109,13 +56,60 @@ def _show(check: svc.GridCheck, actor: Actor, n: int) -> None:
     label = f"Enregistrer les {len(check.valid)} valeurs valides" if len(check.valid) > 1 \
         else "Enregistrer la valeur valide"
     if st.button(label, type="primary", key=f"{GRID}_enregistrer_{n}"):
-        results = attempt(lambda: svc.save_grid(engine(), actor, check.valid))
-        if results is not None:
-            st.session_state[CHECK] = None
-            written = sum(1 for r in results if r.outcome != svc.SAME)
-            flash(DONE, f"{written} valeur(s) enregistrée(s) au {fmt.short_date(check.valid[0].data.measured_on)}.")
-            bump(GRID)
-            st.rerun()
+        measured_on = fmt.short_date(check.valid[0].data.measured_on)
+        CYCLE.save(lambda: svc.save_grid(engine(), actor, check.valid),
+                   outcome=lambda results: f"{sum(1 for r in results if r.outcome != svc.SAME)} valeur(s) "
+                                           f"enregistrée(s) au {measured_on}.",
+                   then=lambda _: st.session_state.pop(CHECK, None))
 
 
-run_page(main)
+@page("Saisie groupée", filters=(DOMAIN,))
+def render(context: ConventionContext) -> None:
+    filters = context.filters
+    indicators = load_indicators(Filters(convention_id=filters.convention_id, domain_code=filters.domain_code),
+                                 context.today)
+    writable = load_writable(context.actor, filters.convention_id)
+    if CYCLE.outcome():
+        link("pages/indicateurs.py", "Voir les indicateurs", icon=":material/monitoring:")
+    n = CYCLE.generation
+    # The grid's rows are frozen until the next save: a save by someone else must not reset
+    # what the person is typing (a data_editor restarts when its data changes).
+    frozen = st.session_state.get(FROZEN)
+    if frozen is None or frozen[0] != (n, filters.convention_id, filters.domain_code):
+        frozen = ((n, filters.convention_id, filters.domain_code), svc.grid_frame(indicators, writable))
+        st.session_state[FROZEN] = frozen
+    base = frozen[1]
+    if base.empty:
+        st.info("Aucun indicateur ne vous est ouvert en saisie pour ces filtres.")
+        return
+
+    columns = st.columns([1, 1, 2])
+    measured_on = columns[0].date_input("Date des valeurs (fin de période)", value=context.today, format="DD/MM/YYYY",
+                                        key=f"{GRID}_date")
+    kind = columns[1].selectbox("Type", list(MEASUREMENT_TYPE_LABELS), key=f"{GRID}_type",
+                                format_func=lambda kind: MEASUREMENT_TYPE_LABELS[kind])
+    override = columns[2].text_input(f"{Field.OVERRIDE} (date hors de la convention)", key=f"{GRID}_override")
+    st.caption(f"{fmt.number(len(base))} indicateur(s). Remplissez la colonne « Nouvelle valeur » (ex. 12,5) ; "
+               "les lignes laissées vides ne sont pas touchées.")
+    edited = st.data_editor(
+        base, key=f"{GRID}_{n}", hide_index=True, width="stretch", disabled=[svc.CODE, svc.NAME, svc.UNIT, svc.LAST],
+        column_config={svc.NEW_VALUE: st.column_config.TextColumn(svc.NEW_VALUE, help="Nombre : 12,5 ou 1 234"),
+                       svc.NAME: st.column_config.TextColumn(svc.NAME, width="medium"),
+                       svc.SOURCE: st.column_config.TextColumn(svc.SOURCE, max_chars=300)})
+    rows = svc.rows_from_editor(edited)
+    # The check holds for this grid, these values, until the next save (a new generation).
+    signature = (n, tuple(rows), measured_on, str(kind), override)
+    if st.button("Vérifier", key=f"{GRID}_verifier", disabled=not rows):
+        check = attempt(lambda: svc.validate_grid(engine(), context.actor, convention_id=filters.convention_id,
+                                                  measured_on=measured_on, rows=rows, type=kind,
+                                                  override_reason=override))
+        st.session_state[CHECK] = (signature, check) if check is not None else None
+    if not rows:
+        st.caption("Aucune valeur saisie pour l'instant.")
+    held = st.session_state.get(CHECK)
+    if held is None:
+        return
+    if held[0] != signature:
+        st.info("La grille a changé depuis la vérification : vérifiez à nouveau.")
+        return
+    _show(held[1], context.actor, n)

@@ -9,14 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from ctg_data import formats as fmt
-from ctg_data.actors import Actor
-from ctg_data.queries.filters import Filters, today
+from ctg_data.queries.filters import Filters
 from ctg_data.queries.indicators import indicators_frame, measurements_frame
 from ctg_data.rules.indicators import clip
 from ctg_data.services.measurements import record_measurement, writable_indicator_ids
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import attempt, bump, counter, flash, history_link, labelled_key, link
-from ctg_data.ui.page import run_page, start
+from ctg_data.ui.forms import EditCycle, history_link, labelled_key, link, writable_rows
+from ctg_data.ui.page import ConventionContext, page
+from ctg_data.ui.selection import kept_row
 from ctg_data.ui.text import escape_markdown, status_text, value_text
 from ctg_data.validation import MEASUREMENT_TYPE_LABELS, Field
 from ctg_data.vocabulary import MeasurementType
@@ -26,28 +26,7 @@ load_measurements = cached_query(measurements_frame)
 load_writable = cached_query(writable_indicator_ids)
 
 PARAM = "indicateur"
-RESULT = "saisie_mesure_result"
-FORM = "saisie_mesure_form"
-NONE_OPEN = ("Aucun indicateur de cette convention ne vous est ouvert en saisie : seuls le pilote et les "
-             "partenaires de l'action liée à un indicateur (ou un conseiller CAF) peuvent y saisir des valeurs.")
-
-
-def main() -> None:
-    context = start("Nouvelle mesure")
-    filters = context.filters
-    indicators = load_indicators(Filters(convention_id=filters.convention_id), today())
-    writable = load_writable(context.actor, filters.convention_id)
-    _last_result(indicators)
-    choices = indicators[indicators["id"].isin(writable)]
-    if choices.empty:
-        st.info(NONE_OPEN)
-        return
-    indicator = _choose(choices)
-    if indicator is None:
-        st.caption("Tapez quelques lettres du code ou du nom pour trouver l'indicateur.")
-        return
-    _form(indicator, context.card, context.actor)
-    _recent_values(indicator)
+CYCLE = EditCycle("saisie_mesure")
 
 
 def describe(row) -> str:
@@ -58,56 +37,39 @@ def describe(row) -> str:
     return f"{row['code']} — {row['name']} ({row['unit']} ; {last} ; {frequency})"
 
 
-def _choose(choices: pd.DataFrame):
-    codes = list(choices["code"])
-    labels = {row["code"]: describe(row) for _, row in choices.iterrows()}
-    wanted = st.query_params.get(PARAM)
-    code = st.selectbox("Indicateur", codes, index=codes.index(wanted) if wanted in codes else None,
-                        format_func=labels.get, placeholder="Rechercher un indicateur (code ou nom)…",
-                        key=labelled_key("saisie_mesure_indicateur", labels.values()))
-    if code is None:
-        st.query_params.pop(PARAM, None)
-        return None
-    st.query_params[PARAM] = code
-    return choices[choices["code"] == code].iloc[0]
-
-
-def _form(indicator: pd.Series, card: dict, actor: Actor) -> None:
+def _form(indicator: pd.Series, context: ConventionContext) -> None:
+    card = context.card
     bounds = [f"minimum {value_text(indicator['min_value'])}" if not pd.isna(indicator["min_value"]) else "",
               f"maximum {value_text(indicator['max_value'])}" if not pd.isna(indicator["max_value"]) else ""]
-    bounds = " et ".join(b for b in bounds if b)
-    st.caption(f"Unité : {escape_markdown(indicator['unit'])}" + (f" · bornes : {bounds}" if bounds else "")
+    limits = " et ".join(b for b in bounds if b)
+    st.caption(f"Unité : {escape_markdown(indicator['unit'])}" + (f" · bornes : {limits}" if limits else "")
                + f" · convention du {fmt.short_date(card['starts_on'])} au {fmt.short_date(card['ends_on'])}.")
-    n = counter(FORM)
-    with st.form(f"{FORM}_{indicator['code']}_{n}"):
+    key = CYCLE.key(indicator["code"])
+    with st.form(key):
         left, middle, right = st.columns([1, 1, 1])
-        measured_on = left.date_input("Date de la mesure", value=today(), format="DD/MM/YYYY",
+        measured_on = left.date_input("Date de la mesure", value=context.today, format="DD/MM/YYYY",
                                       min_value=pd.Timestamp("1990-01-01").date(),
-                                      max_value=pd.Timestamp("2100-12-31").date(), key=f"{FORM}_date_{n}")
+                                      max_value=pd.Timestamp("2100-12-31").date(), key=f"{key}_date")
         value = middle.text_input(f"Valeur ({escape_markdown(indicator['unit'])})", placeholder="ex. 12,5",
-                                  key=f"{FORM}_value_{n}")
-        kind = right.selectbox("Type", list(MEASUREMENT_TYPE_LABELS), format_func=MEASUREMENT_TYPE_LABELS.get,
-                               key=f"{FORM}_type_{n}")
+                                  key=f"{key}_value")
+        kind = right.selectbox("Type", list(MEASUREMENT_TYPE_LABELS), key=f"{key}_type",
+                               format_func=lambda kind: MEASUREMENT_TYPE_LABELS[kind])
         source = st.text_input("Source", value=indicator["current_source"] if isinstance(
-            indicator["current_source"], str) else "", max_chars=300, key=f"{FORM}_source_{n}")
-        comment = st.text_area("Commentaire", height=68, key=f"{FORM}_comment_{n}")
+            indicator["current_source"], str) else "", max_chars=300, key=f"{key}_source")
+        comment = st.text_area("Commentaire", height=68, key=f"{key}_comment")
         override = st.text_input(f"{Field.OVERRIDE} (seulement pour une date hors de la convention)",
-                                 key=f"{FORM}_override_{n}")
+                                 key=f"{key}_override")
         submitted = st.form_submit_button("Enregistrer la mesure", type="primary")
-    if not submitted:
-        return
-    result = attempt(lambda: record_measurement(
-        engine(), actor, indicator_id=int(indicator["id"]), measured_on=measured_on,
-        value=value, type=kind, source=source, comment=comment, override_reason=override))
-    if result is not None:
-        flash(RESULT, result)
-        bump(FORM)
-        st.rerun()
+    if submitted:
+        CYCLE.save(lambda: record_measurement(
+            engine(), context.actor, indicator_id=int(indicator["id"]), measured_on=measured_on,
+            value=value, type=kind, source=source, comment=comment, override_reason=override),
+            outcome=lambda result: result)  # the result itself: the next run shows the new status
 
 
 def _last_result(indicators: pd.DataFrame) -> None:
     """The outcome of the save just made, with the indicator's status as of now."""
-    result = st.session_state.pop(RESULT, None)
+    result = CYCLE.outcome()
     if result is None:
         return
     st.success(escape_markdown(result.message), icon=":material/check_circle:")
@@ -149,4 +111,22 @@ def _recent_values(indicator: pd.Series) -> None:
     history_link("indicateur", indicator["code"])
 
 
-run_page(main)
+@page("Nouvelle mesure", filters=())
+def render(context: ConventionContext) -> None:
+    indicators = load_indicators(Filters(convention_id=context.convention_id), context.today)
+    writable = load_writable(context.actor, context.convention_id)
+    _last_result(indicators)
+    choices = writable_rows(indicators, writable, (
+        "Aucun indicateur de cette convention ne vous est ouvert en saisie : seuls le pilote et les "
+        "partenaires de l'action liée à un indicateur (ou un conseiller CAF) peuvent y saisir des valeurs."))
+    if choices is None:
+        return
+    labels = {row["code"]: describe(row) for _, row in choices.iterrows()}
+    indicator = kept_row("Indicateur", choices, PARAM, labels=labels,
+                         key=labelled_key("saisie_mesure_indicateur", labels.values()),
+                         placeholder="Rechercher un indicateur (code ou nom)…")
+    if indicator is None:
+        st.caption("Tapez quelques lettres du code ou du nom pour trouver l'indicateur.")
+        return
+    _form(indicator, context)
+    _recent_values(indicator)

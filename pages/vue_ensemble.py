@@ -4,11 +4,10 @@ import streamlit as st
 
 from ctg_data import formats as fmt
 from ctg_data.queries import overview as q
-from ctg_data.queries.filters import today
 from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus
 from ctg_data.ui import overview_charts as charts
 from ctg_data.ui.data import cached_query
-from ctg_data.ui.page import run_page, start
+from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.text import escape_markdown
 
 steering_summary = cached_query(q.steering_summary)
@@ -45,7 +44,7 @@ def indicator_tiles(indicators) -> None:
         column.metric(f"{STATUS_SYMBOLS[status]} {STATUS_LABELS[status]}", fmt.number(int(counts.get(status, 0))))
 
 
-def funding_tiles(context) -> None:
+def funding_tiles(context: ConventionContext) -> None:
     year = context.filters.year
     st.subheader(f"Financements {year}" if year else "Financements (toutes années)")
     totals = lever_totals(context.filters)
@@ -70,12 +69,12 @@ def watch_list(indicators) -> None:
                      label=f"{STATUS_SYMBOLS[row.status]} {row.status_label} — {escape_markdown(row.name)}")
 
 
-def main() -> None:
-    context = start("Vue d'ensemble")
+@page("Vue d'ensemble")
+def render(context: ConventionContext) -> None:
     card = context.card
     st.text(f"{card['name']} — signée le {fmt.long_date(card['signed_on'])}, "
             f"du {fmt.long_date(card['starts_on'])} au {fmt.long_date(card['ends_on'])}")
-    now = today()
+    now = context.today
     summary = steering_summary(context.filters, now)
     action_tiles(summary["actions"])
     indicator_tiles(summary["indicators"])
@@ -98,6 +97,3 @@ def main() -> None:
         st.dataframe(changes.assign(date=changes["date"].map(fmt.short_date))[["date", "kind", "what"]],
                      column_config={"date": "Date", "kind": "Type", "what": "Évolution"},
                      hide_index=True, width="stretch")
-
-
-run_page(main)

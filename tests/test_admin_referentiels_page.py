@@ -3,6 +3,7 @@ a form creates and edits a record, a bad or stale save is refused with its Frenc
 writes nothing, and the page is closed to those who may not write referentials."""
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,15 @@ def errors(at: AppTest) -> str:
     return "\n".join(element.value for element in at.error)
 
 
+def as_read(markdown: str) -> str:
+    """Markdown as a person reads it: backslash escapes resolved, invisible word joiners dropped."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+def successes(at: AppTest) -> list[str]:
+    return [as_read(element.value) for element in at.success]
+
+
 def test_an_admin_sees_every_referential_tab_with_its_form(demo_app):
     at = run_page(ADMIN)
     assert [t.label for t in at.tabs] == TAB_TITLES
@@ -86,7 +96,7 @@ def test_an_orientation_created_through_the_form_is_stored(demo_app, demo_engine
     assert set(after) - set(before) == {"PAR3"}
     created = after["PAR3"]
     assert (created.domain_code, created.title, created.version) == ("parentalite", "Soutenir les pères", 1)
-    assert "Enregistrement créé." in [s.value for s in at.success]
+    assert "Enregistrement créé." in successes(at)
     selector = by_label(tab(at, "Orientations").selectbox, "Enregistrement à modifier (tapez pour chercher)")
     assert selector.value == created.id  # the new record is open for editing
     with Session(demo_engine) as session:
@@ -125,7 +135,7 @@ def test_an_orientation_is_edited_through_the_form(demo_app, demo_engine):
     assert not at.exception, at.exception
     stored = orientations(demo_engine)["PE2"]
     assert (stored.title, stored.version) == ("Soutenir l'accueil individuel", target.version + 1)
-    assert "Enregistré : Intitulé." in [s.value for s in at.success]
+    assert "Enregistré : Intitulé." in successes(at)
 
 
 def test_a_stale_form_is_refused_with_what_the_other_person_changed(demo_app, demo_engine):
@@ -140,7 +150,8 @@ def test_a_stale_form_is_refused_with_what_the_other_person_changed(demo_app, de
     at.button(key="ref_orientations_submit").click().run()
 
     assert not at.exception, at.exception
-    shown = errors(at).replace("\\", "").replace("\u2060", "")  # as read: escapes and word joiners gone
+    # Refused like every form's stale save (ctg_data.ui.forms.refusal): a warning, the input kept.
+    shown = as_read("\n".join(w.value for w in at.warning))
     assert "a été modifié par collegue@test" in shown and "rien n'a été enregistré" in shown
     assert "Intitulé" in shown and "Version du collègue" in shown
     assert orientations(demo_engine)["PE3"].title == "Version du collègue"

@@ -4,7 +4,9 @@ locks wrong passwords, says the same thing for unknown addresses; sessions end o
 inactivity, when the account is disabled and when its password changes elsewhere; roles see only
 their pages and conventions."""
 
+import csv
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from ctg_data import accounts
 from ctg_data import models as m
 from ctg_data.actors import COMMAND_LINE, Actor, Role
 from ctg_data.ui import auth
-from tests.conftest import sign_in
+from tests.conftest import DEMO_SEED, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(path.name for path in (ROOT / "pages").glob("*.py"))
@@ -57,6 +59,20 @@ def entrypoint(**params) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.query_params.update(params)
     return at
+
+
+def planned_on_leviers() -> dict[str, str]:
+    """The Leviers page's « Prévu » tile for the demo convention, from the seed's CSV: every
+    funding line's planned amount, in French (narrow no-break space between thousands)."""
+    with open(DEMO_SEED / "financements.csv", encoding="utf-8", newline="") as handle:
+        total = sum(Decimal(row["montant_prevu"]) for row in csv.DictReader(handle)
+                    if row["convention"] == "ctg-lourdes-2023" and row["montant_prevu"])
+    whole, cents = f"{total:,.2f}".split(".")
+    return {"Prévu": whole.replace(",", "\u202f") + "," + cents + "\u00a0€"}
+
+
+def tiles(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric if metric.label == "Prévu"}
 
 
 def actor_of(engine, email: str) -> Actor:
@@ -174,7 +190,7 @@ def test_a_disabled_account_cannot_sign_in(demo):
 
 def test_signing_out_forgets_the_session(demo):
     at = fill_sign_in(page("leviers.py").run(), "admin@demo.ctg", DEMO["admin"].password)
-    assert at.metric
+    assert tiles(at) == planned_on_leviers()
     at.sidebar.button(key="ctg_sign_out").click().run()
     assert shows_sign_in(at)
     assert auth.ACTOR_KEY not in at.session_state
@@ -200,7 +216,7 @@ def test_an_active_session_stays_open(demo):
 def test_disabling_an_account_ends_its_open_session_at_the_next_click(demo):
     engine, _ = demo
     at = fill_sign_in(page("leviers.py").run(), "lecteur@demo.ctg", DEMO["lecteur"].password)
-    assert at.metric
+    assert tiles(at) == planned_on_leviers()
     accounts.disable_user(engine, actor=COMMAND_LINE, email="lecteur@demo.ctg")
     at.run()
     assert shows_sign_in(at)
@@ -286,7 +302,7 @@ def test_a_partner_sees_the_conventions_its_organisation_takes_part_in(demo):
     engine, _ = demo
     partner = actor_of(engine, "partenaire@demo.ctg")
     at = sign_in(page("leviers.py"), partner).run()
-    assert [t.value for t in at.title] == ["Leviers de financement"] and at.metric
+    assert [t.value for t in at.title] == ["Leviers de financement"] and tiles(at) == planned_on_leviers()
     accounts.set_restricted(engine, actor=COMMAND_LINE, convention_code="ctg-lourdes-2023", restricted=True)
     at.run()
     assert any("Aucune convention ne vous est ouverte" in i.value for i in at.info)
@@ -294,7 +310,7 @@ def test_a_partner_sees_the_conventions_its_organisation_takes_part_in(demo):
     accounts.set_member(engine, actor=COMMAND_LINE, convention_code="ctg-lourdes-2023", email=partner.email,
                         member=True)
     at.run()
-    assert at.metric
+    assert tiles(at) == planned_on_leviers()
 
 
 def test_a_convention_in_the_link_that_the_person_may_not_see_is_not_shown(demo):

@@ -2,6 +2,7 @@
 long import — gives one French sentence at sign-in and on every page, never Streamlit's English
 error nor anything technical; when the database comes back the next run works."""
 
+import ast
 import re
 import shutil
 import sqlite3
@@ -217,5 +218,13 @@ def test_no_page_catches_database_errors_itself(name):
     source = (ROOT / "pages" / f"{name}.py").read_text(encoding="utf-8")
     assert "SQLAlchemyError" not in source
     assert "OperationalError" not in source
-    # The page's setup and body run inside the boundary, also when a deep link runs the file alone.
-    assert source.rstrip().endswith("run_page(main)")
+    assert "except Exception" not in source
+    # The page's setup and body run inside the boundary, also when a deep link runs the file alone:
+    # the page is declared to the framework (ctg_data.ui.page), which runs its rendering last.
+    tree = ast.parse(source)
+    last = tree.body[-1]
+    assert isinstance(last, ast.FunctionDef) and len(last.decorator_list) == 1
+    decorator = last.decorator_list[0]
+    assert isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Name)
+    assert decorator.func.id in {"page", "general_page"}
+    assert not [node for node in tree.body if isinstance(node, ast.Expr)][1:]  # no other top-level call

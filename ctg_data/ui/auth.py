@@ -14,10 +14,7 @@ here sleeps, and a new session or another server process gets the same answer.
 
 import importlib.util
 import logging
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import streamlit as st
@@ -26,7 +23,6 @@ from streamlit.errors import StreamlitAPIException
 from ctg_data import accounts
 from ctg_data.actors import ROLE_LABELS, Actor
 from ctg_data.permissions import may_open_page
-from ctg_data.settings import PROJECT_ROOT
 from ctg_data.ui.data import engine
 from ctg_data.ui.text import escape_markdown
 
@@ -37,7 +33,6 @@ LAST_SEEN_KEY = "ctg_last_activity"
 NOTICE_KEY = "ctg_auth_notice"
 SSO_REFUSED_KEY = "ctg_sso_refused"
 
-PAGES_DIR = PROJECT_ROOT / "pages"
 POLICY_HELP = ("Au moins 12 caractères, pas uniquement des lettres ni uniquement des chiffres, "
                "sans la partie de votre adresse e-mail placée avant « @ », ni mot courant ou suite "
                "de touches du clavier (« azerty », « Password1234 ») : plusieurs mots sans rapport "
@@ -95,24 +90,12 @@ def require_actor() -> Actor:
     return actor
 
 
-def require_page(actor: Actor, title: str) -> None:
-    """Refuse a page the actor's role may not open, even when reached by a direct link."""
-    name = calling_page()
-    if name is not None and not may_open_page(actor, name):
-        st.title(title)
-        st.error(f"Cette page n'est pas ouverte à votre rôle ({ROLE_LABELS[actor.role].lower()}).")
-        st.stop()
-
-
-def calling_page() -> str | None:
-    """The file name (without .py) of the page under pages/ that is running, if any."""
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None:
-        path = Path(frame.f_code.co_filename)
-        if path.suffix == ".py" and path.parent.name == PAGES_DIR.name and path.resolve().parent == PAGES_DIR:
-            return path.stem
-        frame = frame.f_back
-    return None
+def page_refusal(actor: Actor, page_name: str) -> str | None:
+    """Why `actor` may not open the page `page_name` (its file name under pages/), even when
+    reached by a direct link: the rule of the menu (permissions.PAGE_ROLES). None: allowed."""
+    if may_open_page(actor, page_name):
+        return None
+    return f"Cette page n'est pas ouverte à votre rôle ({ROLE_LABELS[actor.role].lower()})."
 
 
 def _idle_too_long() -> bool:
@@ -236,13 +219,7 @@ def _directory_sign_in() -> Actor | None:
 
 # ------------------------------------------------------------------ forms
 
-# A deep link on a fresh server runs the page in Streamlit's folder mode, whose menu lists every
-# file of pages/: nobody needs it before signing in. Static CSS, no user text in it.
-_HIDE_MENU = "<style>[data-testid='stSidebarNav'], [data-testid='stSidebarNavSeparator'] {display: none;}</style>"
-
-
 def sign_in_form() -> None:
-    st.html(_HIDE_MENU)
     st.title("Connexion")
     st.caption("Tableau de bord CTG : connectez-vous avec le compte que vous a remis un administrateur.")
     notice = st.session_state.pop(NOTICE_KEY, None)

@@ -1,6 +1,8 @@
 """One look for every chart: French titles, a palette readable by colour-blind readers
 (Okabe–Ito), and status symbols so that nothing is told by colour alone."""
 
+from typing import TypeVar
+
 import altair as alt
 
 from ctg_data.rules.indicators import STATUS_LABELS, IndicatorStatus
@@ -32,7 +34,10 @@ FRENCH_TIME = {
 }
 
 
-def themed(chart: alt.Chart) -> alt.Chart:
+ChartT = TypeVar("ChartT", alt.Chart, alt.LayerChart)
+
+
+def themed(chart: ChartT) -> ChartT:
     return (chart.configure(locale={"number": FRENCH_NUMBERS, "time": FRENCH_TIME})
             .configure_range(category=OKABE_ITO)
             .configure_axis(labelFontSize=12, titleFontSize=12)

@@ -1,15 +1,20 @@
-"""What the data-entry pages (Saisie) share: showing refusals in French, links that survive a
-page opened on its own, the snapshot a form was opened from, and numbers as a person edits them."""
+"""What every form shares: the one way to show a refused save, the edit cycle (snapshot → form →
+attempt → outcome → rerun), links that survive a page opened on its own, and numbers as a
+person edits them."""
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Hashable
 from contextlib import suppress
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from ctg_data import formats as fmt
+from ctg_data.accounts import AccountError
 from ctg_data.permissions import PermissionDenied
 from ctg_data.queries.history import conflict_lines
 from ctg_data.services.base import ConflictError, ValidationError
@@ -17,6 +22,9 @@ from ctg_data.ui.data import engine
 from ctg_data.ui.text import escape_markdown
 
 NOTHING_WRITTEN = "Rien n'a été enregistré."
+R = TypeVar("R")
+Describe = Callable[[list[tuple[str, object, object]]], list[str]]  # a conflict's changes, in French
+S = TypeVar("S")
 
 
 def link(page: str, label: str, query_params: dict | None = None, icon: str | None = None) -> None:
@@ -31,48 +39,150 @@ def history_link(kind: str, key: str) -> None:
          icon=":material/history:")
 
 
-def refusal(error: Exception, table: str | None = None) -> None:
-    """Show why a save was refused, in French, naming each field."""
+def refusal(error: Exception, table: str | None = None,
+            describe: Describe | None = None) -> None:
+    """The one way a refused save is shown, in French: a ValidationError names each field, a
+    ConflictError says what changed (labelled by `table`'s fields, or by `describe`), a refusal
+    of rights or of an account operation says why. Anything else is not a refusal: raised."""
     if isinstance(error, ValidationError):
         lines = "\n".join(f"- **{escape_markdown(name)}** : {escape_markdown(message)}"
                           for name, message in error.errors.items())
         st.error(f"{NOTHING_WRITTEN} Corrigez :\n\n{lines}")
     elif isinstance(error, ConflictError):
-        changes = conflict_lines(engine(), table, error.changes) if table else []
+        if describe is not None:
+            changes = describe(error.changes)
+        else:
+            changes = conflict_lines(engine(), table, error.changes) if table else []
         details = "\n".join(f"- {escape_markdown(line)}" for line in changes)
         st.warning(escape_markdown(str(error))
                    + (f"\n\nCe qui a changé (à l'ouverture → maintenant) :\n\n{details}" if details else "")
                    + "\n\nVotre saisie est conservée : vérifiez-la, puis enregistrez à nouveau pour l'appliquer.")
-    elif isinstance(error, PermissionDenied):
+    elif isinstance(error, PermissionDenied | AccountError):
         st.error(f"{escape_markdown(str(error))} {NOTHING_WRITTEN}")
     else:
         raise error
 
 
-def attempt(save: Callable, table: str | None = None, on_conflict: Callable[[], None] | None = None):
+REFUSALS = (ValidationError, ConflictError, PermissionDenied, AccountError)
+
+
+def attempt(save: Callable[[], R], table: str | None = None, on_conflict: Callable[[], None] | None = None,
+            describe: Describe | None = None) -> R | None:
     """Run a service call; on a refusal show it and return None. `on_conflict` runs after a
     ConflictError is shown (typically: the form now compares with what is saved, so that saving
     again applies the person's input knowingly). A database failure is not a refusal: it goes
     up to the page's boundary (ctg_data.ui.boundary), the form and its input staying on screen."""
     try:
         return save()
-    except (ValidationError, ConflictError, PermissionDenied) as error:
-        refusal(error, table)
-        if isinstance(error, ConflictError) and on_conflict is not None:
-            on_conflict()
+    except REFUSALS as error:
+        _refused(error, table, describe, on_conflict)
         return None
 
 
-def opened(key: str, record_key, load: Callable[[], dict | None]) -> dict | None:
+def _refused(error: Exception, table: str | None, describe: Describe | None,
+             on_conflict: Callable[[], None] | None) -> None:
+    refusal(error, table, describe)
+    if isinstance(error, ConflictError) and on_conflict is not None:
+        on_conflict()
+
+
+@dataclass(frozen=True)
+class EditCycle:
+    """The edit cycle of a form, for one page (or tab): the snapshot the form was opened from,
+    widget keys that start afresh after a save, the save attempted (refusals shown), then the
+    outcome kept for the next run and the page run again. Session keys start with `name`."""
+
+    name: str
+
+    @property
+    def generation(self) -> int:
+        """Bumped after each save: widget keys carrying it give fresh widgets."""
+        return counter(f"{self.name}_generation")
+
+    def key(self, *parts: object) -> str:
+        return "_".join([f"{self.name}_form", *map(str, parts), str(self.generation)])
+
+    def snapshot(self, record: Hashable, load: Callable[[], S]) -> S:
+        """The record as read when its form was opened (or after its last save here): a save
+        sends it back, so that the service can tell what someone else changed meanwhile."""
+        return opened(f"{self.name}_opened", record, load)
+
+    def open(self, record: Hashable, load: Callable[[], S | None], gone: str) -> S | None:
+        """The snapshot of an existing record; None, with `gone` said, when it no longer exists."""
+        snapshot = self.snapshot(record, load)
+        if snapshot is None:
+            st.warning(gone)
+        return snapshot
+
+    def forget(self, record: Hashable) -> None:
+        st.session_state.get(f"{self.name}_opened", {}).pop(record, None)
+
+    def restart(self, record: Hashable) -> None:
+        """Start the form again from the record as stored now, the person's input dropped."""
+        self.forget(record)
+        bump(f"{self.name}_generation")
+
+    def outcome(self) -> Any:
+        """What the last save left for this run: a sentence is shown as a success."""
+        done = st.session_state.pop(f"{self.name}_done", None)
+        if isinstance(done, str):
+            st.success(escape_markdown(done), icon=":material/check_circle:")
+        return done
+
+    def save(self, call: Callable[[], R], *, table: str | None = None, record: Hashable = None,
+             load: Callable[[], Any] | None = None,
+             outcome: Callable[[R], Any] = lambda result: getattr(result, "message", None),
+             then: Callable[[R], None] | None = None, on_conflict: Callable[[], None] | None = None,
+             describe: Describe | None = None) -> None:
+        """Attempt `call`. Refused: the refusal is shown and, after a conflict, the snapshot is
+        read again (`load`) so that saving again applies the input knowingly. Saved: the new
+        snapshot is kept (the result's `opened`, else read again at the next run), `outcome(result)`
+        is kept for the next run, `then(result)` runs, and the page runs again with fresh widgets."""
+
+        def conflicted() -> None:
+            if load is not None:
+                reopen(f"{self.name}_opened", record, load())
+            if on_conflict is not None:
+                on_conflict()
+
+        try:
+            result = call()  # may be None (an operation with nothing to return): saved all the same
+        except REFUSALS as error:
+            _refused(error, table, describe, conflicted)
+            return
+        if record is not None:
+            snapshot = getattr(result, "opened", None)
+            if snapshot is None:
+                self.forget(record)
+            else:
+                reopen(f"{self.name}_opened", record, snapshot)
+        flash(f"{self.name}_done", outcome(result))
+        if then is not None:
+            then(result)
+        bump(f"{self.name}_generation")
+        st.rerun()
+
+
+def writable_rows(frame: pd.DataFrame, ids: Collection[int], nothing: str) -> pd.DataFrame | None:
+    """The rows of `frame` the person may edit (by id); none: `nothing` is said and None returned."""
+    rows = frame[frame["id"].isin(ids)]
+    if rows.empty:
+        st.info(nothing)
+        return None
+    return rows
+
+
+def opened(key: str, record_key: Hashable, load: Callable[[], S]) -> S:
     """The snapshot a form was opened from, kept for the session so that a save compares it with
     the database (optimistic locking) instead of re-reading it on every run."""
     held = st.session_state.setdefault(key, {})
     if record_key not in held:
         held[record_key] = load()
-    return held[record_key]
+    result: S = held[record_key]
+    return result
 
 
-def reopen(key: str, record_key, snapshot: dict | None) -> None:
+def reopen(key: str, record_key: Hashable, snapshot: object) -> None:
     st.session_state.setdefault(key, {})[record_key] = snapshot
 
 

@@ -7,6 +7,7 @@ through formats.money). Each chart is followed by a sentence saying what it show
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from decimal import Decimal
 
 import altair as alt
@@ -47,6 +48,22 @@ def table_with_downloads(frame: pd.DataFrame, headers: dict[str, str], *, basena
         # of one per page view that anyone holding it could fetch without a session.
         column.download_button(file.label, functools.partial(bytes, file.data), file_name=file.file_name,
                                mime=file.mime, key=f"{key}-{file.file_name}", on_click="ignore")
+
+
+def section(title: str, caption: str, frame: pd.DataFrame, empty: str) -> bool:
+    """A report section's heading and what it shows; False (and `empty` said) when it has no rows."""
+    st.subheader(title)
+    st.caption(caption)
+    if frame.empty:
+        st.info(empty)
+        return False
+    return True
+
+
+def stage_metrics(totals: Mapping[str, Decimal | None]) -> None:
+    """Planned, notified and paid side by side, in euros."""
+    for column, (stage, label) in zip(st.columns(len(STAGES)), STAGES.items(), strict=True):
+        column.metric(label, fmt.money(totals[stage]))
 
 
 def _euros(value) -> float:

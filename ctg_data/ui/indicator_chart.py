@@ -116,7 +116,7 @@ def indicator_chart(indicator: Mapping, measurements: pd.DataFrame, today: date,
     layers.append(alt.Chart(now, name="aujourdhui-texte")
                   .mark_text(align="left", baseline="top", dx=4, dy=4, color="#444444")
                   .encode(x="date:T", y=alt.value(0), text="label:N"))
-    return themed(alt.layer(*layers).properties(height=340))
+    return themed(alt.LayerChart(layer=layers, height=340))
 
 
 def _colour(series: list[str]) -> alt.Color:

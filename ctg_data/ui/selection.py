@@ -1,7 +1,74 @@
-"""One item of a list opened from the URL (`?action=CODE`, `?indicateur=CODE`), chosen by a
-selectbox or a click on a table row, so that a link in an email opens the same item."""
+"""Choices kept in the URL (`?action=CODE`, `?annee=2025`, `?ligne=12`), so that a copied link
+or a link in an email opens the same view: one select box helper for every page and the
+sidebar filters, and a table whose clicked row opens an item."""
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import pandas as pd
 import streamlit as st
+
+from ctg_data.ui.text import escape_markdown
+
+T = TypeVar("T")
+
+
+def kept_choice(label: str, options: Sequence[T], param: str, *, format_func: Callable[[T], str],
+                default: int | None = None, placeholder: str | None = None, key: str | None = None,
+                keep_unknown: bool = False, clears: tuple[str, ...] = (), rerun: bool = False,
+                where: Any = st) -> T | None:
+    """A select box read from and written to the URL parameter `param`.
+
+    The URL's value picks the option whose text is the same (numbers too); otherwise the box
+    opens on `default` (an index, or None for an empty box with `placeholder`). Choosing ""
+    (an « all » option) or nothing removes the parameter and returns None. `keep_unknown`: a URL value not among
+    the options is offered all the same (a link to an item the filters hide), shown as it is.
+    `clears`: parameters that depend on this one, dropped when the choice changes. `rerun`: run
+    the page again after a change, for widgets drawn earlier that follow the URL (a table's row).
+    """
+    wanted = st.query_params.get(param)
+    choices = list(options)
+    texts = [None if option is None else str(option) for option in choices]
+    if keep_unknown and wanted is not None and wanted not in texts:
+        choices.append(wanted)  # type: ignore[arg-type]  # the URL's text stands for itself
+        texts.append(wanted)
+    index = texts.index(wanted) if wanted in texts else default
+    chosen: T | None = where.selectbox(label, choices, index=index, format_func=format_func,
+                                       placeholder=placeholder, key=key)
+    if chosen == "":
+        chosen = None  # the « all » option: "" rather than None, a plain value widgets round-trip
+    now = None if chosen is None else str(chosen)
+    if now != wanted:
+        if now is None:
+            st.query_params.pop(param, None)
+        else:
+            st.query_params[param] = now
+        for other in clears:
+            st.query_params.pop(other, None)
+        if rerun:
+            st.rerun()
+    return chosen
+
+
+def kept_row(label: str, frame: pd.DataFrame, param: str, *, labels: Mapping[Any, str], column: str = "code",
+             visible: Sequence[Any] | None = None, missing: str | None = None, placeholder: str | None = None,
+             key: str | None = None, rerun: bool = False) -> pd.Series | None:
+    """The row of `frame` whose `column` is chosen in a select box kept in the URL. `visible`:
+    the values offered (default: every row's). `missing` (« Aucune action « {} »… ») makes a
+    URL value that is no row of `frame` shown and answered with that warning."""
+    values = list(frame[column]) if visible is None else list(visible)
+    if not values and param not in st.query_params:
+        return None  # nothing to choose from: no empty box
+    chosen = kept_choice(label, values, param, format_func=lambda value: labels.get(value, str(value)),
+                         placeholder=placeholder, key=key, keep_unknown=missing is not None, rerun=rerun)
+    if chosen is None:
+        return None
+    rows = frame[frame[column].astype(str) == str(chosen)]
+    if rows.empty:
+        if missing is not None:
+            st.warning(missing.format(escape_markdown(str(chosen))))
+        return None
+    return rows.iloc[0]
 
 
 def open_item(param: str, code: str | None) -> None:
@@ -12,7 +79,7 @@ def open_item(param: str, code: str | None) -> None:
     st.rerun()
 
 
-def table_choice(event, codes: list[str], default: list[int], param: str) -> None:
+def table_choice(event: Any, codes: list[str], default: list[int], param: str) -> None:
     """Follow a click on a row of a `st.dataframe(on_select="rerun")` table. Unkeyed, the table
     is a new widget whenever the URL's item changes, so its highlighted row follows the URL;
     a selection that differs from that row is the user's choice."""
@@ -23,20 +90,3 @@ def table_choice(event, codes: list[str], default: list[int], param: str) -> Non
 
 def default_rows(codes: list[str], wanted: str | None) -> list[int]:
     return [codes.index(wanted)] if wanted in codes else []
-
-
-def choose_item(label: str, param: str, visible: list[str], titles: dict[str, str], *,
-                placeholder: str) -> str | None:
-    """A selectbox over the visible codes; the URL's item is offered even when filters hide it."""
-    wanted = st.query_params.get(param)
-    options = list(visible)
-    if wanted in titles and wanted not in options:
-        options.append(wanted)
-    if not options:
-        return wanted
-    index = options.index(wanted) if wanted in options else None
-    chosen = st.selectbox(label, options, index=index, placeholder=placeholder,
-                          format_func=lambda code: f"{code} — {titles[code]}")
-    if chosen != (wanted if wanted in options else None):
-        open_item(param, chosen)
-    return chosen if chosen is not None else wanted

@@ -2,7 +2,7 @@
 indicator statuses and values shared by the Actions and Indicateurs pages."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -21,6 +21,7 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&])")
 _WORD_JOINER = "\u2060"
 _LINK_STARTS = re.compile(r"(?<=:)(?=[A-Za-z/])|(?<=@)(?=[-\w])|(?<=(?i:www))(?=\.)")
 
+_LOCAL: tzinfo
 try:
     _LOCAL = ZoneInfo("Europe/Paris")
 except ZoneInfoNotFoundError:  # a system without a time zone database: dates stay in UTC
