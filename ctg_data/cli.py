@@ -4,14 +4,13 @@ Exit codes: 0 success, 1 the data was refused or breaks a rule, 2 wrong usage.
 """
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
 from sqlmodel import Session
 
 import ctg_data.models  # noqa: F401  (registers the tables)
-from ctg_data import db
+from ctg_data import cli_exchange, cli_users, db
 from ctg_data.errors import DatabaseUnavailable
 from ctg_data.settings import DEMO_SEED
 
@@ -138,13 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="table (lecture, libellés français) ou csv (scripts : codes d'alerte, "
                             "séparateur virgule, décimales avec point)")
     bonus.set_defaults(func=cmd_bonus)
-    for name in EXTENSIONS:
-        importlib.import_module(name).register(commands)
+    cli_exchange.register(commands)  # import, export, template
+    cli_users.register(commands)  # user …, convention access
     return parser
-
-
-# Command groups that live in their own modules: each exposes `register(commands)`.
-EXTENSIONS = ("ctg_data.cli_exchange", "ctg_data.cli_users")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,25 +23,69 @@ Which conventions a person sees (`visible_convention_ids`):
 """
 
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CompoundSelect, Engine, false, or_, union
+from sqlalchemy import ColumnElement, CompoundSelect, Engine, exists, false, or_, true, union
 from sqlmodel import Session, col, select
 
 from ctg_data import models as m
 from ctg_data.actors import ROLE_LABELS, Actor, Role
+from ctg_data.errors import PermissionDenied  # re-exported: pages and tests import it from here
 
 
-class PermissionDenied(Exception):
-    """Raised with a French message a page can show as it is."""
+class Capability(StrEnum):
+    """What a role may do, named once; the value completes « Votre rôle … ne permet pas de ».
+    Whether a partner may write a given row (its organisation's) is a further, per-row rule."""
+
+    WRITE_FOLLOW_UP = "saisir le suivi des actions"
+    WRITE_MEASUREMENTS = "saisir des mesures"
+    WRITE_ACTIVITY = "saisir l'activité des équipements"
+    VALIDATE_MEASUREMENTS = "valider des mesures"
+    WRITE_FUNDING = "modifier les financements"
+    WRITE_RATES = "modifier le barème"
+    IMPORT = "importer des données"
+    WRITE_REFERENTIALS = "modifier les référentiels"
+    WRITE_PLAN = ("modifier le plan de la convention (actions, indicateurs, équipements, orientations, "
+                  "signataires, périmètre, postes)")
+    MANAGE_ACCOUNTS = "gérer les comptes"
+    MANAGE_ACCESS = "gérer l'accès aux conventions"
+    READ_AUDIT = "consulter le journal des événements"
+    RUN_CHECKS = "lancer les contrôles de cohérence"
 
 
-WRITERS_OF_FUNDING = {Role.CONSEILLER, Role.ADMIN}
-WRITERS_OF_FOLLOW_UP = {Role.PARTENAIRE, Role.CONSEILLER, Role.ADMIN}
-VALIDATORS = {Role.CONSEILLER, Role.ADMIN}
+ADVISORS = frozenset({Role.CONSEILLER, Role.ADMIN})  # write anywhere they see, no per-row rule
+FIELD_WRITERS = frozenset({Role.PARTENAIRE, *ADVISORS})  # partners: for their organisation only
+ADMINS = frozenset({Role.ADMIN})
+# The one place that says which roles hold each capability.
+ROLES: dict[Capability, frozenset[Role]] = {
+    Capability.WRITE_FOLLOW_UP: FIELD_WRITERS,
+    Capability.WRITE_MEASUREMENTS: FIELD_WRITERS,
+    Capability.WRITE_ACTIVITY: FIELD_WRITERS,
+    Capability.VALIDATE_MEASUREMENTS: ADVISORS,
+    Capability.WRITE_FUNDING: ADVISORS,
+    Capability.WRITE_RATES: ADVISORS,
+    Capability.IMPORT: ADVISORS,
+    Capability.WRITE_REFERENTIALS: ADMINS,
+    Capability.WRITE_PLAN: ADMINS,
+    Capability.MANAGE_ACCOUNTS: ADMINS,
+    Capability.MANAGE_ACCESS: ADMINS,
+    Capability.READ_AUDIT: ADMINS,
+    Capability.RUN_CHECKS: ADMINS,
+}
 
 
-def require_role(actor: Actor, roles: set[Role], what: str) -> None:
+def can(actor: Actor, capability: Capability) -> bool:
+    """Whether `actor`'s role holds `capability` (before any per-row rule)."""
+    return actor.role in ROLES[capability]
+
+
+def require(actor: Actor, capability: Capability) -> None:
+    if not can(actor, capability):
+        raise PermissionDenied(f"Votre rôle ({ROLE_LABELS[actor.role].lower()}) ne permet pas de {capability}.")
+
+
+def require_role(actor: Actor, roles: set[Role] | frozenset[Role], what: str) -> None:
     if actor.role not in roles:
         raise PermissionDenied(f"Votre rôle ({ROLE_LABELS[actor.role].lower()}) ne permet pas de {what}.")
 
@@ -116,87 +160,127 @@ def require_read_convention(session: Session, actor: Actor, convention_id: int) 
         raise PermissionDenied("Vous n'avez pas accès à cette convention.")
 
 
-# ------------------------------------------------------------------ writing
+# ------------------------------------------------------------------ writing, one record
 
 def _organisation_takes_part(session: Session, organisation_id: int | None, action_id: int | None) -> bool:
     if organisation_id is None or action_id is None:
         return False
-    action = session.get(m.Action, action_id)
-    if action is not None and action.pilot_id == organisation_id:
-        return True
-    return session.exec(select(m.ActionPartner).where(
-        col(m.ActionPartner.action_id) == action_id,
-        col(m.ActionPartner.organisation_id) == organisation_id)).first() is not None
+    query = select(col(m.Action.id)).where(col(m.Action.id) == action_id, _takes_part(organisation_id))
+    return session.exec(query).first() is not None
+
+
+def _require_field_write(session: Session, actor: Actor, capability: Capability, convention_id: int,
+                         own: Callable[[], bool], refusal: str) -> None:
+    """A follow-up write: the convention seen, the role, and for a partner its organisation's row."""
+    require_read_convention(session, actor, convention_id)
+    require(actor, capability)
+    if actor.role in ADVISORS or own():
+        return
+    raise PermissionDenied(refusal)
 
 
 def require_write_action(session: Session, actor: Actor, action: m.Action) -> None:
     """Action follow-up (status, avancement, notes, dates)."""
-    require_read_convention(session, actor, action.convention_id)
-    require_role(actor, WRITERS_OF_FOLLOW_UP, "saisir le suivi des actions")
-    if actor.role in {Role.CONSEILLER, Role.ADMIN}:
-        return
-    if _organisation_takes_part(session, actor.organisation_id, action.id):
-        return
-    raise PermissionDenied("Seuls le pilote et les partenaires de cette action peuvent en saisir le suivi.")
+    _require_field_write(session, actor, Capability.WRITE_FOLLOW_UP, action.convention_id,
+                         lambda: _organisation_takes_part(session, actor.organisation_id, action.id),
+                         "Seuls le pilote et les partenaires de cette action peuvent en saisir le suivi.")
 
 
 def require_write_measurement(session: Session, actor: Actor, indicator: m.Indicator) -> None:
-    require_read_convention(session, actor, indicator.convention_id)
-    require_role(actor, WRITERS_OF_FOLLOW_UP, "saisir des mesures")
-    if actor.role in {Role.CONSEILLER, Role.ADMIN}:
-        return
-    if _organisation_takes_part(session, actor.organisation_id, indicator.action_id):
-        return
-    raise PermissionDenied("Seuls le pilote et les partenaires de l'action liée peuvent saisir cet indicateur.")
+    _require_field_write(session, actor, Capability.WRITE_MEASUREMENTS, indicator.convention_id,
+                         lambda: _organisation_takes_part(session, actor.organisation_id, indicator.action_id),
+                         "Seuls le pilote et les partenaires de l'action liée peuvent saisir cet indicateur.")
 
 
 def require_write_activity(session: Session, actor: Actor, facility: m.Facility) -> None:
-    require_read_convention(session, actor, facility.convention_id)
-    require_role(actor, WRITERS_OF_FOLLOW_UP, "saisir l'activité des équipements")
-    if actor.role in {Role.CONSEILLER, Role.ADMIN}:
-        return
-    if actor.organisation_id is not None and actor.organisation_id == facility.manager_id:
-        return
-    raise PermissionDenied("Seul le gestionnaire de cet équipement peut en saisir l'activité.")
+    _require_field_write(session, actor, Capability.WRITE_ACTIVITY, facility.convention_id,
+                         lambda: actor.organisation_id is not None and actor.organisation_id == facility.manager_id,
+                         "Seul le gestionnaire de cet équipement peut en saisir l'activité.")
 
 
 def require_write_funding(session: Session, actor: Actor, convention_id: int) -> None:
     require_read_convention(session, actor, convention_id)
-    require_role(actor, WRITERS_OF_FUNDING, "modifier les financements")
+    require(actor, Capability.WRITE_FUNDING)
 
 
 def require_write_rates(actor: Actor) -> None:
-    require_role(actor, WRITERS_OF_FUNDING, "modifier le barème")
+    require(actor, Capability.WRITE_RATES)
 
 
 def require_validate_measurement(session: Session, actor: Actor, indicator: m.Indicator) -> None:
     require_read_convention(session, actor, indicator.convention_id)
-    require_role(actor, VALIDATORS, "valider des mesures")
+    require(actor, Capability.VALIDATE_MEASUREMENTS)
 
 
 def require_admin(actor: Actor, what: str = "administrer l'application") -> None:
-    require_role(actor, {Role.ADMIN}, what)
+    require_role(actor, ADMINS, what)
 
 
 def require_write_referentials(actor: Actor) -> None:
     """Organisations, communes, conventions themselves, imports of whole folders."""
-    require_admin(actor, "modifier les référentiels")
+    require(actor, Capability.WRITE_REFERENTIALS)
 
 
 def require_write_plan(session: Session, actor: Actor, convention_id: int) -> None:
     """The plan of a convention (actions, indicators, facilities, orientations, signatories,
     perimeter, coordination posts): what the Référentiels page lets administrators edit."""
     require_read_convention(session, actor, convention_id)
-    require_admin(actor, "modifier le plan de la convention (actions, indicateurs, équipements, "
-                         "orientations, signataires, périmètre, postes)")
+    require(actor, Capability.WRITE_PLAN)
 
 
 def require_manage_accounts(actor: Actor) -> None:
-    require_admin(actor, "gérer les comptes")
+    require(actor, Capability.MANAGE_ACCOUNTS)
 
 
 def require_read_audit(actor: Actor) -> None:
-    require_admin(actor, "consulter le journal des événements")
+    require(actor, Capability.READ_AUDIT)
+
+
+# ------------------------------------------------------------------ writing, lists (one query)
+
+def _takes_part(organisation_id: int) -> ColumnElement[bool]:
+    """On actions: piloted by the organisation, or with it as a partner."""
+    partner = exists().where(col(m.ActionPartner.action_id) == m.Action.id,
+                             col(m.ActionPartner.organisation_id) == organisation_id)
+    return or_(col(m.Action.pilot_id) == organisation_id, partner)
+
+
+def _seen(convention_id: Any, actor: Actor) -> ColumnElement[bool]:
+    clause = _visibility(actor)
+    return true() if clause is None else convention_id.in_(select(col(m.Convention.id)).where(clause))
+
+
+def writable_clause(actor: Actor, capability: Capability, model: type[m.Action | m.Indicator | m.Facility]
+                    ) -> ColumnElement[bool]:
+    """The WHERE clause on `model` (actions, indicators or facilities) of the rows `actor` may
+    write with `capability`: the same rule as require_write_action / _measurement / _activity,
+    for a whole list in one query."""
+    if not can(actor, capability):
+        return false()
+    seen = _seen(col(model.convention_id), actor)
+    if actor.role in ADVISORS:
+        return seen
+    organisation = actor.organisation_id
+    if organisation is None:
+        return false()
+    if model is m.Facility:
+        return seen & (col(m.Facility.manager_id) == organisation)
+    if model is m.Indicator:
+        return seen & col(m.Indicator.action_id).in_(select(col(m.Action.id)).where(_takes_part(organisation)))
+    return seen & _takes_part(organisation)
+
+
+def writable_ids(session: Session, actor: Actor, capability: Capability,
+                 model: type[m.Action | m.Indicator | m.Facility], convention_id: int) -> frozenset[int]:
+    """The ids of the rows of a convention `actor` may write with `capability` (one query; none
+    at all for a role without the capability). Deleted actions are left out."""
+    if not can(actor, capability):
+        return frozenset()
+    query = select(col(model.id)).where(col(model.convention_id) == convention_id,
+                                        writable_clause(actor, capability, model))
+    if model is m.Action:
+        query = query.where(col(m.Action.deleted_at).is_(None))
+    return frozenset(cast("Sequence[int]", session.exec(query).all()))
 
 
 # ------------------------------------------------------------------ pages
@@ -205,13 +289,13 @@ def require_read_audit(actor: Actor) -> None:
 # open; every other page is open to every signed-in role. The navigation shows only what a role
 # may open, and `ctg_data.ui.page.start` refuses the rest even when reached by a direct link.
 PAGE_ROLES: dict[str, frozenset[Role]] = {
-    "controles": frozenset({Role.ADMIN}),
-    "admin_referentiels": frozenset({Role.CONSEILLER, Role.ADMIN}),  # conseillers: the barème only
-    "comptes": frozenset({Role.ADMIN}),
-    "journal": frozenset({Role.ADMIN}),
+    "controles": ROLES[Capability.RUN_CHECKS],
+    "admin_referentiels": ROLES[Capability.WRITE_RATES],  # conseillers: the barème only
+    "comptes": ROLES[Capability.MANAGE_ACCOUNTS],
+    "journal": ROLES[Capability.READ_AUDIT],
 }
 # Data-entry pages (`saisie*.py`) are for the roles that write something.
-SAISIE_ROLES = frozenset(WRITERS_OF_FOLLOW_UP)
+SAISIE_ROLES = FIELD_WRITERS
 
 
 def page_roles(page_name: str) -> frozenset[Role]:

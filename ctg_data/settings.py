@@ -1,12 +1,38 @@
-"""Settings read from the environment, with defaults that work on a fresh clone."""
+"""Settings read from the environment, with defaults that work on a fresh clone.
+
+One policy for every variable: absent or blank, its default; a value that cannot be used, a
+SettingError whose French message names the variable, what was read and what is expected (a
+wrong setting is said at once, never silently replaced by the default). Each reader is read
+when called, so that a test or a restart sees a new value.
+
+| variable | type | default | meaning |
+| --- | --- | --- | --- |
+| CTG_DATABASE_URL | SQLAlchemy URL | SQLite file var/ctg.sqlite3 | the database |
+| CTG_TODAY | date AAAA-MM-JJ | the real date | the reference date (demos, tests) |
+| CTG_LOCK_AFTER | whole number ≥ 1 | 5 | failed sign-ins in a row before an account is locked |
+| CTG_LOCK_MINUTES | whole number ≥ 1 | 15 | how long the lock lasts |
+| CTG_SESSION_MINUTES | whole number ≥ 1 | 30 | inactivity after which a session ends |
+| CTG_PASSWORD_CHECKS | whole number ≥ 1 | 4 | password verifications run at the same time |
+| CTG_MAX_UPLOAD_MB | number > 0 | 20 | size limit of an imported file, in megabytes |
+| CTG_TOLERANCE_ABS | number ≥ 0 | 1 | "écart notifié" tolerance in euros |
+| CTG_TOLERANCE_REL | number ≥ 0 | 0.01 | "écart notifié" tolerance as a share of what is due |
+"""
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TypeVar
+
+from ctg_data.errors import SettingError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
 DEMO_SEED = PROJECT_ROOT / "seeds" / "lourdes-2023"
+
+Value = TypeVar("Value")
 
 
 @dataclass(frozen=True)
@@ -23,4 +49,83 @@ def default_database_url() -> str:
 
 
 def load_settings() -> Settings:
-    return Settings(database_url=os.environ.get("CTG_DATABASE_URL") or default_database_url())
+    return Settings(database_url=text("CTG_DATABASE_URL", default_database_url()))
+
+
+# ------------------------------------------------------------------ the one policy
+
+def read(name: str, default: Value, parse: Callable[[str], Value | None], expected: str) -> Value:
+    """The variable `name` parsed, `default` when absent or blank; SettingError when `parse`
+    refuses it (raises ValueError or returns None)."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = parse(raw)
+    except (ValueError, ArithmeticError):
+        value = None
+    if value is None:
+        raise SettingError(f"Le réglage {name} vaut « {raw} » : {expected} est attendu.")
+    return value
+
+
+def text(name: str, default: str) -> str:
+    return read(name, default, str, "un texte")
+
+
+def whole(name: str, default: int, *, least: int = 1) -> int:
+    def parse(raw: str) -> int | None:
+        value = int(raw)
+        return value if value >= least else None
+    return read(name, default, parse, f"un nombre entier supérieur ou égal à {least}")
+
+
+def decimal(name: str, default: Decimal, *, positive: bool = False) -> Decimal:
+    """A decimal number (French comma accepted), ≥ 0, or > 0 when `positive`."""
+    def parse(raw: str) -> Decimal | None:
+        try:
+            value = Decimal(raw.replace(",", "."))
+        except InvalidOperation:
+            return None
+        ok = value.is_finite() and (value > 0 if positive else value >= 0)
+        return value if ok else None
+    return read(name, default, parse, "un nombre strictement positif" if positive else "un nombre positif ou nul")
+
+
+def day(name: str) -> date | None:
+    return read(name, None, date.fromisoformat, "une date au format AAAA-MM-JJ (par exemple 2026-11-26)")
+
+
+# ------------------------------------------------------------------ the settings, typed
+
+def pinned_today() -> date | None:
+    """CTG_TODAY: the date that stands for today (None: the real date)."""
+    return day("CTG_TODAY")
+
+
+def lock_after() -> int:
+    return whole("CTG_LOCK_AFTER", 5)
+
+
+def lock_minutes() -> int:
+    return whole("CTG_LOCK_MINUTES", 15)
+
+
+def session_minutes() -> int:
+    return whole("CTG_SESSION_MINUTES", 30)
+
+
+def password_checks() -> int:
+    return whole("CTG_PASSWORD_CHECKS", 4)
+
+
+def max_upload_mb() -> Decimal:
+    return decimal("CTG_MAX_UPLOAD_MB", Decimal(20), positive=True)
+
+
+def tolerance_abs() -> Decimal:
+    return decimal("CTG_TOLERANCE_ABS", Decimal(1))
+
+
+def tolerance_rel() -> Decimal:
+    return decimal("CTG_TOLERANCE_REL", Decimal("0.01"))

@@ -21,9 +21,10 @@ from sqlalchemy import Numeric
 from sqlalchemy.types import TypeEngine
 
 from ctg_data import formats as fmt
+from ctg_data.errors import ValidationError
 from ctg_data.interchange import parsing
-from ctg_data.services.base import ValidationError
-from ctg_data.vocabulary import ACTION_STATUS_LABELS, ActionStatus, MeasurementType
+from ctg_data.rules import conventions
+from ctg_data.vocabulary import ActionStatus, MeasurementType
 
 REQUIRED = "champ obligatoire"
 TEXT_LIMIT = 300  # source columns are VARCHAR(300)
@@ -42,7 +43,8 @@ _Code = TypeVar("_Code", bound=str)  # a vocabulary member (StrEnum) or a plain 
 _Ordered = TypeVar("_Ordered", date, float, Decimal)
 Bound = float | Decimal  # an int is accepted where a float is
 
-MEASUREMENT_TYPE_LABELS = {MeasurementType.RESULTAT: "Résultat", MeasurementType.ESTIMATION: "Estimation"}
+# Former names of the vocabulary's labels, kept for their importers.
+MEASUREMENT_TYPE_LABELS = MeasurementType.labels()
 
 
 class Field:
@@ -75,11 +77,8 @@ class Field:
 # ------------------------------------------------------------------ parsers (raise ValueError)
 
 def blank(raw: object) -> bool:
-    if raw is None:
-        return True
-    if isinstance(raw, float) and math.isnan(raw):
-        return True
-    return isinstance(raw, str) and raw.strip() == ""
+    """Nothing typed: the one "missing value" test (formats.missing)."""
+    return fmt.missing(raw)
 
 
 def number(raw: object) -> float:
@@ -104,10 +103,7 @@ def decimal(raw: object, *, decimals: int = 2, limit: Decimal = HOURS_LIMIT) -> 
     value = parsing.parse_decimal(raw)
     if abs(value) > limit:
         raise parsing.too_large(raw)
-    step = Decimal(1).scaleb(-decimals)
-    if value != value.quantize(step):
-        raise ValueError(f"« {parsing.shown(raw)} » : {decimals} décimales au plus")
-    return value.quantize(step)  # as the NUMERIC column gives it back
+    return fmt.at_most_decimals(value, decimals, raw)  # rounded as the NUMERIC column gives it back
 
 
 def money(raw: object) -> Decimal:
@@ -119,7 +115,7 @@ def money(raw: object) -> Decimal:
 
 
 def day(raw: object) -> date:
-    return parsing.parse_date(raw)
+    return fmt.parse_iso_date(raw)
 
 
 def text(raw: object, *, limit: int = LONG_TEXT_LIMIT) -> str:
@@ -201,7 +197,7 @@ def date_in_convention(when: date, starts_on: date, ends_on: date, override_reas
 
 
 def year_in_convention(year: int, starts_on: date, ends_on: date, override_reason: str | None) -> str | None:
-    if starts_on.year <= year <= ends_on.year or not blank(override_reason):
+    if conventions.year_in_convention(year, starts_on, ends_on) or not blank(override_reason):
         return None
     return (f"l'année {year} est hors de la convention ({starts_on.year} à {ends_on.year}) : "
             "indiquez un motif de dérogation pour l'enregistrer quand même")
@@ -226,8 +222,17 @@ def fits(column_type: TypeEngine[Any], value: object) -> str | None:
         scale = column_type.scale or 0
         if abs(value) >= Decimal(10) ** (column_type.precision - scale):
             return str(parsing.too_large(value))
-        if value != value.quantize(Decimal(1).scaleb(-scale)):
-            return f"« {parsing.shown(value)} » : {scale} décimales au plus"
+        if not fmt.has_at_most(value, scale):
+            return _message(lambda: fmt.at_most_decimals(value, scale))
+    return None
+
+
+def _message(parse: Callable[[], object]) -> str | None:
+    """The French message of a parser's refusal, or None when it accepts."""
+    try:
+        parse()
+    except ValueError as error:
+        return str(error)
     return None
 
 
@@ -307,7 +312,7 @@ def measurement_input(indicator: IndicatorLimits | None, *, measured_on: object,
         check.add(Field.INDICATOR, REQUIRED)
     when = check.parse(Field.DATE, measured_on, day, required=True)
     amount = check.parse(Field.VALUE, value, number, required=True)
-    kind = check.parse(Field.TYPE, type, lambda raw: choice(raw, MEASUREMENT_TYPE_LABELS)) \
+    kind = check.parse(Field.TYPE, type, lambda raw: choice(raw, MeasurementType.labels())) \
         or MeasurementType.RESULTAT
     source_text = check.parse(Field.SOURCE, source, optional_text(TEXT_LIMIT)) or None
     comment_text = check.parse(Field.COMMENT, comment, text) or None
@@ -338,7 +343,7 @@ class FollowupInput:
 def followup_input(*, status: object, progress: object, note: object = None,
                    noted_on: object = None) -> FollowupInput:
     check = Check()
-    status_code = check.parse(Field.STATUS, status, lambda raw: choice(raw, ACTION_STATUS_LABELS), required=True)
+    status_code = check.parse(Field.STATUS, status, lambda raw: choice(raw, ActionStatus.labels()), required=True)
     percent = check.parse(Field.PROGRESS, progress, integer)
     check.add(Field.PROGRESS, between(percent, 0, 100))
     note_text = check.parse(Field.NOTE, note, text) or None

@@ -20,9 +20,10 @@ from sqlmodel import Session, select
 from ctg_data import models as m
 from ctg_data.audit import snapshot
 from ctg_data.db import session_scope
+from ctg_data.errors import ConflictError
 from ctg_data.services import actions, activity, funding, measurements
 from ctg_data.services import referentials as ref
-from ctg_data.services.base import ConflictError, save
+from ctg_data.store import save
 from tests.saisie_data import ADMIN, ADVISOR, load_small
 
 PAIRS = 40

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from ctg_data import models as m
 from ctg_data import permissions as p
 from ctg_data.actors import Actor, Role
-from ctg_data.permissions import PermissionDenied
+from ctg_data.errors import PermissionDenied
 
 
 @pytest.fixture

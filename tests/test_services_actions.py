@@ -9,9 +9,8 @@ import pytest
 from sqlmodel import Session, select
 
 from ctg_data import models as m
-from ctg_data.permissions import PermissionDenied
+from ctg_data.errors import ConflictError, PermissionDenied, ValidationError
 from ctg_data.services import actions as svc
-from ctg_data.services.base import ConflictError, ValidationError
 from tests.saisie_data import ADMIN, ADVISOR, READER, audit_events, fingerprint, load_small, partner
 
 

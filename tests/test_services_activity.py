@@ -8,9 +8,8 @@ import pytest
 from sqlmodel import Session, select
 
 from ctg_data import models as m
-from ctg_data.permissions import PermissionDenied
+from ctg_data.errors import ConflictError, PermissionDenied, ValidationError
 from ctg_data.services import activity as svc
-from ctg_data.services.base import ConflictError, ValidationError
 from tests.saisie_data import ADMIN, ADVISOR, READER, audit_events, fingerprint, load_small, partner
 
 
@@ -65,7 +64,7 @@ def test_the_same_figures_write_nothing(engine, small):
 BAD = [
     ({"places": "-1"}, "Places", "positive ou nulle"),
     ({"hours_delivered": "beaucoup"}, "Heures réalisées", "nombre attendu"),
-    ({"fte": "1,234"}, "ETP", "2 décimales au plus"),
+    ({"fte": "1,234"}, "ETP", "deux décimales au plus"),
     ({"hours_billed": "-3"}, "Heures facturées", "positive ou nulle"),
     ({"year": 2030, "places": 10}, "Année", "hors de la convention"),
     ({"year": None}, "Année", "champ obligatoire"),

@@ -11,11 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ctg_data import models as m
-from ctg_data.permissions import PermissionDenied
+from ctg_data.errors import ConflictError, PermissionDenied, ValidationError
 from ctg_data.queries.filters import Filters
 from ctg_data.queries.indicators import indicators_frame
 from ctg_data.services import measurements as svc
-from ctg_data.services.base import ConflictError, ValidationError
 from tests.saisie_data import ADMIN, ADVISOR, READER, audit_events, fingerprint, load_small, partner
 
 

@@ -12,11 +12,10 @@ from sqlmodel import Session, select
 
 from ctg_data import models as m
 from ctg_data.actors import Actor, Role
+from ctg_data.errors import ConflictError, PermissionDenied, ValidationError
 from ctg_data.interchange import load_folder
-from ctg_data.permissions import PermissionDenied
 from ctg_data.queries.conventions import data_version
 from ctg_data.services import referentials as ref
-from ctg_data.services.base import ConflictError, ValidationError
 from tests.csv_folder import minimal_convention, write_folder
 
 ADMIN = Actor(email="admin@test", role=Role.ADMIN)
@@ -247,7 +246,7 @@ def test_a_bad_referential_record_is_refused_naming_the_field(ctg, sheet, overri
 
 
 def test_an_unknown_convention_is_refused(ctg):
-    refused(ctg, lambda: ref.create_orientation(ctg["engine"], ADMIN, convention_id=999_999,
+    refused(ctg, lambda: ref.create(ctg["engine"], ADMIN, "orientations", convention_id=999_999,
                                                 values=VALID["orientations"]), "Convention", "introuvable")
 
 
@@ -259,7 +258,7 @@ def test_an_admin_edits_an_action_and_the_audit_keeps_before_and_after(ctg):
     opened = ref.open_record(engine, "actions", action_id)
     assert opened.values["partenaires"] == ["asso", "caf65"] and opened.values["pilote"] == "ville"
 
-    changed = ref.update_action(engine, ADMIN, action_id, expected_version=opened.version, opened=opened.values,
+    changed = ref.update(engine, ADMIN, "actions", action_id, expected_version=opened.version, opened=opened.values,
                                 values={"intitule": "Ouvrir deux crèches", "partenaires": ["caf65"]})
 
     assert changed == ["Intitulé", "Partenaires"]
@@ -279,7 +278,7 @@ def test_an_edit_that_changes_nothing_writes_nothing(ctg):
     action_id = record_id(engine, m.Action, code="PE-1")
     opened = ref.open_record(engine, "actions", action_id)
     before = counts(engine)
-    assert ref.update_action(engine, ADMIN, action_id, expected_version=opened.version, opened=opened.values,
+    assert ref.update(engine, ADMIN, "actions", action_id, expected_version=opened.version, opened=opened.values,
                              values=opened.values | {"budget_prevu": "1 234,560", "poids": "2"}) == []
     assert counts(engine) == before
     assert fetch(engine, m.Action, action_id).version == opened.version
@@ -289,7 +288,7 @@ def test_a_bad_edit_is_refused_and_the_record_is_unchanged(ctg):
     engine = ctg["engine"]
     action_id = record_id(engine, m.Action, code="PE-1")
     opened = ref.open_record(engine, "actions", action_id)
-    refused(ctg, lambda: ref.update_action(engine, ADMIN, action_id, expected_version=opened.version,
+    refused(ctg, lambda: ref.update(engine, ADMIN, "actions", action_id, expected_version=opened.version,
                                            values={"avancement": 120, "intitule": "Autre"}),
             "Avancement", "hors bornes")
     assert ref.open_record(engine, "actions", action_id) == opened
@@ -299,9 +298,9 @@ def test_an_edit_keeps_a_date_already_outside_the_convention_without_a_new_reaso
     engine = ctg["engine"]
     action_id = create(ctg, "actions", action_values(date_fin=date(2028, 6, 30)), override_reason="Chantier")
     opened = ref.open_record(engine, "actions", action_id)
-    assert ref.update_action(engine, ADMIN, action_id, expected_version=opened.version,
+    assert ref.update(engine, ADMIN, "actions", action_id, expected_version=opened.version,
                              values={"avancement": 50}) == ["Avancement"]
-    refused(ctg, lambda: ref.update_action(engine, ADMIN, action_id, expected_version=opened.version + 1,
+    refused(ctg, lambda: ref.update(engine, ADMIN, "actions", action_id, expected_version=opened.version + 1,
                                            values={"date_fin": date(2028, 7, 31)}),
             "Date de fin", "motif de dérogation")
 
@@ -340,7 +339,7 @@ def test_deleting_an_action_marks_it_deleted_keeps_its_code_and_is_audited(ctg):
     action_id = record_id(engine, m.Action, code="PE-1")
     opened = ref.open_record(engine, "actions", action_id)
     before = counts(engine)
-    ref.delete_action(engine, ADMIN, action_id, expected_version=opened.version, reason="Doublon")
+    ref.delete(engine, ADMIN, "actions", action_id, expected_version=opened.version, reason="Doublon")
 
     action = fetch(engine, m.Action, action_id)
     assert action.deleted_at is not None and action.version == opened.version + 1
@@ -350,7 +349,7 @@ def test_deleting_an_action_marks_it_deleted_keeps_its_code_and_is_audited(ctg):
     assert ref.open_record(engine, "actions", action_id) is None
     assert all(r["id"] != action_id for r in ref.list_records(engine, "actions", ctg["convention_id"]))
     refused(ctg, lambda: create(ctg, "actions", action_values(code="PE-1")), "Code", "(action supprimée)")
-    refused(ctg, lambda: ref.update_action(engine, ADMIN, action_id, expected_version=action.version,
+    refused(ctg, lambda: ref.update(engine, ADMIN, "actions", action_id, expected_version=action.version,
                                            values={"intitule": "Retour"}), "Enregistrement", "supprimé")
 
 
@@ -382,9 +381,9 @@ def test_an_unused_record_is_deleted_and_the_audit_keeps_what_it_was(ctg, sheet)
 def test_a_stale_delete_is_refused(ctg):
     engine = ctg["engine"]
     id_ = record_id(engine, m.Orientation, code="PE1")
-    ref.update_orientation(engine, OTHER_ADMIN, id_, expected_version=1, values={"intitule": "Autre"})
+    ref.update(engine, OTHER_ADMIN, "orientations", id_, expected_version=1, values={"intitule": "Autre"})
     with pytest.raises(ConflictError):
-        ref.delete_orientation(engine, ADMIN, id_, expected_version=1)
+        ref.delete(engine, ADMIN, "orientations", id_, expected_version=1)
     assert fetch(engine, m.Orientation, id_).title == "Autre"
 
 

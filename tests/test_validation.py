@@ -48,7 +48,7 @@ def test_money_reuses_the_import_parser_two_decimals_at_most_never_negative():
 
 def test_decimals_are_given_back_as_the_column_stores_them():
     assert v.decimal("40 420") == Decimal("40420.00")
-    with pytest.raises(ValueError, match="2 décimales au plus"):
+    with pytest.raises(ValueError, match="deux décimales au plus"):
         v.decimal("1,234")
 
 
@@ -211,5 +211,5 @@ def test_a_value_fits_its_database_column_or_says_why():
     assert v.fits(Integer(), v.INT_LIMIT + 1) == f"nombre « {v.INT_LIMIT + 1} » trop grand"
     assert v.fits(Numeric(6, 2), Decimal("9999.99")) is None
     assert v.fits(Numeric(6, 2), Decimal("10000")) == "nombre « 10000 » trop grand"
-    assert v.fits(Numeric(8, 2), Decimal("1.234")) == "« 1.234 » : 2 décimales au plus"
+    assert v.fits(Numeric(8, 2), Decimal("1.234")) == "« 1.234 » : deux décimales au plus"
     assert v.fits(Float(), 1e19) is None and v.fits(Integer(), True) is None

@@ -3,6 +3,7 @@ change the role, disable and enable, reset a password, unlock, and who sees a re
 convention. Each command checks that the actor is an administrator, does one transaction and
 leaves an audit event; a password or its hash is never written to the audit trail."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,7 +15,6 @@ from ctg_data import models as m
 from ctg_data.accounts import passwords
 from ctg_data.accounts.records import (
     AccountError,
-    audit_user,
     aware,
     end_sessions_of,
     normalise_email,
@@ -24,9 +24,10 @@ from ctg_data.accounts.records import (
     user_snapshot,
 )
 from ctg_data.actors import Actor, Role
-from ctg_data.audit import audit, snapshot
+from ctg_data.audit import snapshot
 from ctg_data.db import session_scope
 from ctg_data.permissions import require_admin
+from ctg_data.store import remove, save
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,16 @@ def _unlock(user: m.User) -> None:
     user.not_before = None
 
 
-def _touch(user: m.User) -> None:
-    user.version += 1
-    user.updated_at = m.utcnow()
+def _change_user(engine: Engine, actor: Actor, email: str, operation: str,
+                 change: Callable[[Session, m.User], bool]) -> None:
+    """One audited change of an account: `change` edits the user and says whether anything
+    needs saving (False: the account already is as asked, nothing is written)."""
+    require_admin(actor, "gérer les comptes")
+    with session_scope(engine) as session:
+        user = require_user(session, email)
+        before = user_snapshot(user)
+        if change(session, user):
+            save(session, actor, user, before=before, operation=operation, view=user_snapshot)
 
 
 def create_user(engine: Engine, *, actor: Actor, email: str, role: str, organisation_code: str | None = None,
@@ -78,110 +86,84 @@ def create_user(engine: Engine, *, actor: Actor, email: str, role: str, organisa
                       organisation_id=_placement(session, chosen, organisation_code),
                       password_hash=None if temporary is None else passwords.hash_password(temporary),
                       must_change_password=temporary is not None)
-        session.add(user)
-        audit_user(session, actor.label, "compte:création", user, None)
+        save(session, actor, user, before=None, operation="compte:création", view=user_snapshot)
         return Issued(email=address, user_id=m.stored_id(user), temporary_password=temporary)
 
 
 def set_role(engine: Engine, *, actor: Actor, email: str, role: str, organisation_code: str | None = None) -> None:
-    require_admin(actor, "gérer les comptes")
     chosen = _role(role)
-    with session_scope(engine) as session:
-        user = require_user(session, email)
-        before = user_snapshot(user)
+
+    def change(session: Session, user: m.User) -> bool:
         user.role = chosen.value
         user.organisation_id = _placement(session, chosen, organisation_code)
         end_sessions_of(user)
-        _touch(user)
-        session.add(user)
-        audit_user(session, actor.label, "compte:rôle", user, before)
+        return True
+    _change_user(engine, actor, email, "compte:rôle", change)
 
 
 def disable_user(engine: Engine, *, actor: Actor, email: str) -> None:
-    require_admin(actor, "gérer les comptes")
-    with session_scope(engine) as session:
-        user = require_user(session, email)
+    def change(_session: Session, user: m.User) -> bool:
         if actor.user_id is not None and user.id == actor.user_id:
             raise AccountError("Vous ne pouvez pas désactiver votre propre compte.")
         if user.disabled_at is not None:
-            return
-        before = user_snapshot(user)
+            return False
         user.disabled_at = m.utcnow()
         end_sessions_of(user)
-        _touch(user)
-        session.add(user)
-        audit_user(session, actor.label, "compte:désactivation", user, before)
+        return True
+    _change_user(engine, actor, email, "compte:désactivation", change)
 
 
 def enable_user(engine: Engine, *, actor: Actor, email: str) -> None:
-    require_admin(actor, "gérer les comptes")
-    with session_scope(engine) as session:
-        user = require_user(session, email)
+    def change(_session: Session, user: m.User) -> bool:
         if user.disabled_at is None:
-            return
-        before = user_snapshot(user)
+            return False
         user.disabled_at = None
         _unlock(user)
-        _touch(user)
-        session.add(user)
-        audit_user(session, actor.label, "compte:réactivation", user, before)
+        return True
+    _change_user(engine, actor, email, "compte:réactivation", change)
 
 
 def reset_password(engine: Engine, *, actor: Actor, email: str) -> str:
     """A new temporary password (returned once, to hand over), to change at the next sign-in.
     The account is unlocked too."""
-    require_admin(actor, "gérer les comptes")
-    with session_scope(engine) as session:
-        user = require_user(session, email)
-        before = user_snapshot(user)
-        temporary = passwords.generate_password(user.email)
-        user.password_hash = passwords.hash_password(temporary)
+    issued: list[str] = []
+
+    def change(_session: Session, user: m.User) -> bool:
+        issued.append(passwords.generate_password(user.email))
+        user.password_hash = passwords.hash_password(issued[0])
         user.must_change_password = True
         _unlock(user)
         end_sessions_of(user)
-        _touch(user)
-        session.add(user)
-        audit_user(session, actor.label, "compte:mot-de-passe-réinitialisé", user, before)
-        return temporary
+        return True
+    _change_user(engine, actor, email, "compte:mot-de-passe-réinitialisé", change)
+    return issued[0]
 
 
 def unlock_user(engine: Engine, *, actor: Actor, email: str) -> None:
-    require_admin(actor, "gérer les comptes")
-    with session_scope(engine) as session:
-        user = require_user(session, email)
-        before = user_snapshot(user)
+    def change(_session: Session, user: m.User) -> bool:
         _unlock(user)
-        _touch(user)
-        session.add(user)
-        audit_user(session, actor.label, "compte:déverrouillage", user, before)
+        return True
+    _change_user(engine, actor, email, "compte:déverrouillage", change)
 
 
 def set_directory_sign_in(engine: Engine, *, actor: Actor, email: str, allowed: bool) -> None:
     """Open (or close) a local-password account to the directory sign-in."""
-    require_admin(actor, "gérer les comptes")
-    with session_scope(engine) as session:
-        user = require_user(session, email)
+    def change(_session: Session, user: m.User) -> bool:
         if user.directory_sign_in == allowed:
-            return
-        before = user_snapshot(user)
+            return False
         user.directory_sign_in = allowed
         if not allowed:
             end_sessions_of(user)
-        _touch(user)
-        session.add(user)
-        audit_user(session, actor.label, "compte:annuaire", user, before)
+        return True
+    _change_user(engine, actor, email, "compte:annuaire", change)
 
 
 def end_sessions(engine: Engine, *, actor: Actor, email: str) -> None:
     """Close every open session of an account (a lost laptop, a doubt): at their next click."""
-    require_admin(actor, "gérer les comptes")
-    with session_scope(engine) as session:
-        user = require_user(session, email)
-        before = user_snapshot(user)
+    def change(_session: Session, user: m.User) -> bool:
         end_sessions_of(user)
-        _touch(user)
-        session.add(user)
-        audit_user(session, actor.label, "compte:sessions-fermées", user, before)
+        return True
+    _change_user(engine, actor, email, "compte:sessions-fermées", change)
 
 
 # ------------------------------------------------------------------ restricted conventions
@@ -202,11 +184,7 @@ def set_restricted(engine: Engine, *, actor: Actor, convention_code: str, restri
             return
         before = snapshot(convention)
         convention.restricted = restricted
-        convention.updated_at = m.utcnow()
-        session.add(convention)
-        session.flush()
-        audit(session, actor=actor.label, operation="convention:accès", record=convention, before=before,
-              after=snapshot(convention))
+        save(session, actor, convention, before=before, operation="convention:accès")
 
 
 def set_member(engine: Engine, *, actor: Actor, convention_code: str, email: str, member: bool) -> None:
@@ -221,12 +199,9 @@ def set_member(engine: Engine, *, actor: Actor, convention_code: str, email: str
         record = row or m.ConventionMember(convention_id=m.stored_id(convention), user_id=m.stored_id(user))
         state = {"convention": convention.code, "email": user.email}
         if member:
-            session.add(record)
+            save(session, actor, record, before=None, operation="convention:membre", view=lambda _: state)
         else:
-            session.delete(record)
-        session.flush()
-        audit(session, actor=actor.label, operation="convention:membre" if member else "convention:retrait",
-              record=record, before=None if member else state, after=state if member else None)
+            remove(session, actor, record, operation="convention:retrait", before=state)
 
 
 # ------------------------------------------------------------------ reading

@@ -5,7 +5,6 @@ parameters in the hash and compares in constant time. Its defaults follow RFC 91
 recommended low-memory profile; a hash made with older parameters is upgraded at sign-in.
 """
 
-import os
 import secrets
 import string
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from argon2 import PasswordHasher, Type, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from zxcvbn import zxcvbn
 
+from ctg_data import settings
 from ctg_data.accounts.records import AccountError
 
 MIN_LENGTH = 12
@@ -119,11 +119,7 @@ class VerificationSlots:
 
 
 def _slots_from_env() -> VerificationSlots:
-    try:
-        size = max(1, int(os.environ.get("CTG_PASSWORD_CHECKS") or 4))
-    except ValueError:
-        size = 4
-    return VerificationSlots(size, wait=1.0)
+    return VerificationSlots(settings.password_checks(), wait=1.0)
 
 
 SLOTS = _slots_from_env()

@@ -1,7 +1,6 @@
 """What the account modules share: e-mail normalisation, the lookup, the Actor of an account,
 its audit snapshot (never the password hash) and the settings read from the environment."""
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ctg_data import models as m
+from ctg_data import settings
 from ctg_data.actors import Actor, Role
 from ctg_data.audit import audit, snapshot
 
@@ -28,14 +28,8 @@ class AuthSettings:
 
     @classmethod
     def from_env(cls) -> "AuthSettings":
-        def number(name: str, default: int) -> int:
-            try:
-                return max(1, int(os.environ.get(name) or default))
-            except ValueError:
-                return default
-        return cls(lock_after=number("CTG_LOCK_AFTER", cls.lock_after),
-                   lock_minutes=number("CTG_LOCK_MINUTES", cls.lock_minutes),
-                   session_minutes=number("CTG_SESSION_MINUTES", cls.session_minutes))
+        return cls(lock_after=settings.lock_after(), lock_minutes=settings.lock_minutes(),
+                   session_minutes=settings.session_minutes())
 
 
 # A plain address, checked strictly: letters, digits and . _ % + - before « @ », then domain

@@ -10,23 +10,33 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, select
 
 from ctg_data import models as m
 from ctg_data.actors import Actor
-from ctg_data.audit import audit, snapshot
+from ctg_data.audit import snapshot
+from ctg_data.errors import ConflictError
 from ctg_data.interchange import form_rules
 from ctg_data.interchange.parsing import shown
-from ctg_data.interchange.resolver import LABELS, Key, Resolver
+from ctg_data.interchange.resolver import LABELS, Resolver
 from ctg_data.interchange.rights import Rights
 from ctg_data.interchange.sheets import SHEETS, SHEETS_BY_NAME
 from ctg_data.interchange.tables import LoadError, Table
 from ctg_data.interchange.targets import TARGETS
 from ctg_data.interchange.typing import Row, type_rows
-from ctg_data.services.measurements import limits
+from ctg_data.store import (
+    ACTION_LINKS,
+    Links,
+    current_links,
+    current_measurement,
+    measurement_limits,
+    save,
+    save_action,
+    supersede,
+)
 from ctg_data.validation import IndicatorLimits
 
 # Columns stored as '' rather than NULL when blank (part of a key, see models.RateRow).
@@ -35,11 +45,10 @@ EMPTY_AS_BLANK = {"type_equipement", "classe_territoire"}
 REMEMBERED = {"conventions": "convention", "organisations": "organisation", "communes": "commune",
               "orientations": "orientation", "actions": "action", "indicateurs": "indicator",
               "equipements": "facility", "postes": "post"}
-ACTION_LINKS: dict[str, tuple[type[m.ActionPartner | m.ActionCommune], str]] = {
-    "partenaires": (m.ActionPartner, "organisation_id"),
-    "communes": (m.ActionCommune, "insee_code"),
-}
-Links: TypeAlias = dict[str, list[Key]]  # an action's partners (ids) and communes (INSEE codes), sorted
+CONFLICT = ("cette ligne a été enregistrée par quelqu'un d'autre pendant l'import : rien n'a été "
+            "enregistré, relancez l'import")
+ORIGIN = "import"  # the audit operations of an import: "import:création", "import:modification"…
+__all__ = ["ACTION_LINKS", "EMPTY_AS_BLANK", "TARGETS", "LoadReport", "load_folder", "load_tables"]
 
 
 @dataclass
@@ -76,7 +85,12 @@ def load_tables(session: Session, tables: list[Table], *, actor: str, rights: Ac
         if sheet.name in typed:
             table, rows = typed[sheet.name]
             for line, row in rows:
-                loader.apply(table, line, row)
+                try:
+                    loader.apply(table, line, row)
+                except ConflictError:
+                    # Someone saved the same record meanwhile: the unit of work is spent.
+                    loader.error(table, line, None, CONFLICT)
+                    return report
     session.flush()
     return report
 
@@ -129,31 +143,24 @@ class _Loader:
         record = self.find(table, values)
         links = self.action_links(row) if table.sheet == "actions" else {}
         # Only actions have links: any other record has none to compare.
-        current_links: Links = self.current_links(record, links) if isinstance(record, m.Action) \
-            else {n: [] for n in links}
+        links_before = current_links(self.session, record.id if isinstance(record, m.Action) else None, links)
         changed: dict[str, Any] = {} if record is None else {
             name: value for name, value in values.items() if getattr(record, name) != value}
-        if record is not None and not changed and current_links == links:
+        if record is not None and not changed and links_before == links:
             self.report.count(table.sheet, "unchanged")
             return
-        moved_links = {name for name in links if links[name] != current_links[name]}
+        moved_links = {name for name in links if links[name] != links_before[name]}
         if self.refused(table, line, record, values, set(changed) | moved_links):
             return
         passes, reason = self.form_reason(table, line, row, values)
         if not passes:
             return
+        before = None if record is None else snapshot(record)
         if record is None:
             record = TARGETS[table.sheet][0](**values)
-            self.write(table, record, None, links, current_links, reason)
-        else:
-            before = snapshot(record) | current_links
-            for name, value in changed.items():
-                setattr(record, name, value)
-            if hasattr(record, "version"):
-                record.version += 1
-            if hasattr(record, "updated_at"):
-                record.updated_at = self.now
-            self.write(table, record, before, links, current_links, reason)
+        for name, value in changed.items():
+            setattr(record, name, value)
+        self.write(table, record, before, links, links_before, reason)
         if table.sheet in REMEMBERED:
             kind = REMEMBERED[table.sheet]
             code: str = row["code"] if table.sheet != "communes" else row["code_insee"]  # required
@@ -161,14 +168,13 @@ class _Loader:
             self.resolver.remember(kind, code, value, getattr(record, "convention_id", None))
 
     def write(self, table: Table, record: SQLModel, before: dict[str, Any] | None, links: Links,
-              current_links: Links, reason: str | None) -> None:
-        self.session.add(record)
-        self.session.flush()
+              links_before: Links, reason: str | None) -> None:
+        operation = f"{ORIGIN}:création" if before is None else f"{ORIGIN}:modification"
         if isinstance(record, m.Action):  # only actions have links
-            self.set_links(record, links, current_links)
-        self.session.flush()
-        audit(self.session, actor=self.actor, operation="import:création" if before is None else
-              "import:modification", record=record, before=before, after=snapshot(record) | links, reason=reason)
+            save_action(self.session, self.actor, record, before=before, links=links, links_before=links_before,
+                        operation=operation, reason=reason, at=self.now)
+        else:
+            save(self.session, self.actor, record, before=before, operation=operation, reason=reason, at=self.now)
         self.report.count(table.sheet, "created" if before is None else "updated")
 
     def resolve(self, table: Table, line: int, row: Row) -> dict[str, Any] | None:
@@ -220,35 +226,12 @@ class _Loader:
                 links[name] = sorted(set(ids))
         return links
 
-    def current_links(self, action: m.Action, wanted: Links) -> Links:
-        current: Links = {}
-        for name in wanted:
-            model, attribute = ACTION_LINKS[name]
-            column = col(getattr(model, attribute))
-            current[name] = sorted(self.session.exec(
-                select(column).where(col(model.action_id) == action.id)).all())
-        return current
-
-    def set_links(self, action: m.Action, wanted: Links, current: Links) -> None:
-        for name, ids in wanted.items():
-            model, attribute = ACTION_LINKS[name]
-            for gone in set(current[name]) - set(ids):
-                self.session.delete(self.session.get(model, (action.id, gone)))
-            for new in set(ids) - set(current[name]):
-                link: dict[str, Any] = {"action_id": action.id, attribute: new}
-                self.session.add(model(**link))
-
     # ------------------------------------------------------------ measurements
 
     def apply_measurement(self, table: Table, line: int, row: Row, values: dict[str, Any]) -> None:
         """As the measurement form records a value: the same value writes nothing, a different
         one supersedes the current one (kept); what is written passes the form's rules."""
-        current = self.session.exec(select(m.Measurement).where(
-            col(m.Measurement.indicator_id) == values["indicator_id"],
-            col(m.Measurement.measured_on) == values["measured_on"],
-            col(m.Measurement.type) == values["type"],
-            col(m.Measurement.superseded_at).is_(None),
-        )).first()
+        current = current_measurement(self.session, values["indicator_id"], values["measured_on"], values["type"])
         if current is not None and current.value == values["value"]:
             self.report.count(table.sheet, "unchanged")
             return
@@ -259,25 +242,15 @@ class _Loader:
             self.error(table, line, column, message)
         if data is None:
             return
-        if current is not None:
-            current.superseded_at = self.now
-            self.session.flush()  # frees the "one current value" slot before the new row
-        new = m.Measurement(**values, recorded_by=self.actor, recorded_at=self.now)
-        self.session.add(new)
-        self.session.flush()
-        if current is not None:
-            before = snapshot(current)
-            current.superseded_by_id = new.id
-            audit(self.session, actor=self.actor, operation="import:correction", record=current,
-                  before=before, after=snapshot(current), reason=data.override_reason)
-        audit(self.session, actor=self.actor, operation="import:création", record=new,
-              before=None, after=snapshot(new), reason=data.override_reason)
+        new = m.Measurement(**values, recorded_by=self.actor)
+        supersede(self.session, self.actor, current, new, origin=ORIGIN, reason=data.override_reason,
+                  what=f"La mesure de la ligne {line}", at=self.now)
         self.report.count(table.sheet, "corrected" if current is not None else "created")
 
     def limits(self, indicator_id: int) -> IndicatorLimits:
         if indicator_id not in self.indicator_limits:
             indicator = self.session.get_one(m.Indicator, indicator_id)  # resolved: it exists
-            self.indicator_limits[indicator_id] = limits(self.session, indicator)
+            self.indicator_limits[indicator_id] = measurement_limits(self.session, indicator)
         return self.indicator_limits[indicator_id]
 
 

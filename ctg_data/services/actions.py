@@ -9,17 +9,18 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from ctg_data import formats as fmt
 from ctg_data import models as m
 from ctg_data.actors import Actor
-from ctg_data.audit import audit, snapshot
+from ctg_data.audit import snapshot
 from ctg_data.db import session_scope
-from ctg_data.permissions import PermissionDenied, require_write_action
+from ctg_data.errors import ValidationError
+from ctg_data.permissions import Capability, require_write_action, writable_ids
 from ctg_data.queries.filters import today
-from ctg_data.services.base import ValidationError, save
-from ctg_data.services.common import DATES, NOTE, UPDATED, load_for_update, opened_snapshot, refuse_if_stale
+from ctg_data.services.common import DATES, NOTE, UPDATED
+from ctg_data.store import load_for_update, opened_snapshot, refuse_if_stale, save
 from ctg_data.validation import dates_input, followup_input
 
 
@@ -44,17 +45,9 @@ def action_for_edit(engine: Engine, action_id: int) -> dict[str, Any] | None:
 
 
 def writable_action_ids(engine: Engine, actor: Actor, convention_id: int) -> frozenset[int]:
+    """The (not deleted) actions of a convention whose follow-up `actor` may write."""
     with Session(engine) as session:
-        actions = session.exec(select(m.Action).where(col(m.Action.convention_id) == convention_id,
-                                                      col(m.Action.deleted_at).is_(None))).all()
-        allowed: set[int] = set()
-        for action in actions:
-            try:
-                require_write_action(session, actor, action)
-            except PermissionDenied:
-                continue
-            allowed.add(m.stored_id(action))
-    return frozenset(allowed)
+        return writable_ids(session, actor, Capability.WRITE_FOLLOW_UP, m.Action, convention_id)
 
 
 def _action(session: Session, action_id: int) -> m.Action:
@@ -118,8 +111,5 @@ def change_dates(engine: Engine, actor: Actor, *, action_id: int, expected_versi
 def _add_note(session: Session, actor: Actor, action: m.Action, noted_on: date, text: str,
               reason: str | None = None) -> int:
     note = m.ActionNote(action_id=m.stored_id(action), noted_on=noted_on, text=text, author=actor.label)
-    session.add(note)
-    session.flush()
-    audit(session, actor=actor.label, operation=NOTE, record=note, before=None, after=snapshot(note),
-          reason=reason)
+    save(session, actor, note, before=None, operation=NOTE, reason=reason)
     return m.stored_id(note)

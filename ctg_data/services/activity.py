@@ -17,12 +17,11 @@ from ctg_data import models as m
 from ctg_data.actors import Actor
 from ctg_data.audit import snapshot
 from ctg_data.db import session_scope
-from ctg_data.permissions import PermissionDenied, require_write_activity
-from ctg_data.services.base import ConflictError, ValidationError, save
-from ctg_data.services.common import CREATED, UPDATED, load_for_update, opened_snapshot, refuse_if_stale
+from ctg_data.errors import ConflictError, ValidationError
+from ctg_data.permissions import Capability, require_write_activity, writable_ids
+from ctg_data.services.common import CREATED, UPDATED
+from ctg_data.store import load_for_update, opened_snapshot, refuse_if_stale, save
 from ctg_data.validation import activity_input
-
-FIELDS = ("places", "hours_delivered", "hours_billed", "fte")
 
 
 @dataclass(frozen=True)
@@ -67,16 +66,9 @@ def activity_for_edit(engine: Engine, facility_id: int, year: int) -> dict[str, 
 
 
 def writable_facility_ids(engine: Engine, actor: Actor, convention_id: int) -> frozenset[int]:
+    """The facilities of a convention whose activity `actor` may write."""
     with Session(engine) as session:
-        facilities = session.exec(select(m.Facility).where(col(m.Facility.convention_id) == convention_id)).all()
-        allowed: set[int] = set()
-        for facility in facilities:
-            try:
-                require_write_activity(session, actor, facility)
-            except PermissionDenied:
-                continue
-            allowed.add(m.stored_id(facility))
-    return frozenset(allowed)
+        return writable_ids(session, actor, Capability.WRITE_ACTIVITY, m.Facility, convention_id)
 
 
 def upsert_activity(engine: Engine, actor: Actor, *, facility_id: int, year, places=None, hours_delivered=None,

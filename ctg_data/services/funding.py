@@ -17,9 +17,9 @@ from ctg_data import models as m
 from ctg_data.actors import Actor
 from ctg_data.audit import snapshot
 from ctg_data.db import session_scope
-from ctg_data.permissions import PermissionDenied, require_write_funding
-from ctg_data.services.base import save
-from ctg_data.services.common import UPDATED, load_for_update, opened_snapshot, refuse_if_stale
+from ctg_data.permissions import allowed, require_write_funding
+from ctg_data.services.common import UPDATED
+from ctg_data.store import load_for_update, opened_snapshot, refuse_if_stale, save
 from ctg_data.validation import funding_input
 
 KEEP = object()  # the comment argument left out: the line keeps its comment
@@ -65,11 +65,7 @@ def funding_for_edit(engine: Engine, funding_line_id: int) -> dict[str, Any] | N
 
 def may_write_funding(engine: Engine, actor: Actor, convention_id: int) -> bool:
     with Session(engine) as session:
-        try:
-            require_write_funding(session, actor, convention_id)
-        except PermissionDenied:
-            return False
-    return True
+        return allowed(require_write_funding, session, actor, convention_id)
 
 
 def update_funding(engine: Engine, actor: Actor, *, funding_line_id: int, expected_version: int,

@@ -11,18 +11,25 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ctg_data import formats as fmt
 from ctg_data import models as m
 from ctg_data.actors import Actor
-from ctg_data.audit import audit, snapshot
+from ctg_data.audit import snapshot
 from ctg_data.db import session_scope
-from ctg_data.permissions import PermissionDenied, require_validate_measurement, require_write_measurement
-from ctg_data.services.base import ConflictError, ValidationError
-from ctg_data.services.common import CORRECTED, CREATED, VALIDATED, load_for_update
-from ctg_data.validation import Field, IndicatorLimits, MeasurementInput, blank, measurement_input
+from ctg_data.errors import ConflictError, ValidationError
+from ctg_data.permissions import (
+    Capability,
+    PermissionDenied,
+    require_validate_measurement,
+    require_write_measurement,
+    writable_ids,
+)
+from ctg_data.services.common import ORIGIN, VALIDATED
+from ctg_data.store import current_measurement, load_for_update, save, supersede
+from ctg_data.store import measurement_limits as limits
+from ctg_data.validation import Field, MeasurementInput, blank, measurement_input
 from ctg_data.vocabulary import MeasurementType
 
 NEW, REPLACED, SAME = "créée", "corrigée", "inchangée"
@@ -49,12 +56,6 @@ class MeasurementResult:
             return (f"Valeur corrigée pour {where} : {fmt.smart_number(self.previous_value)} → "
                     f"{fmt.smart_number(self.value)}. L'ancienne valeur reste dans l'historique.")
         return f"Valeur {fmt.smart_number(self.value)} enregistrée pour {where}."
-
-
-def limits(session: Session, indicator: m.Indicator) -> IndicatorLimits:
-    convention = session.get_one(m.Convention, indicator.convention_id)
-    return IndicatorLimits(m.stored_id(indicator), indicator.code, indicator.unit, indicator.min_value,
-                           indicator.max_value, convention.starts_on, convention.ends_on)
 
 
 def _indicator(session: Session, indicator_id) -> m.Indicator:
@@ -99,36 +100,15 @@ def correct_measurement(engine: Engine, actor: Actor, *, measurement_id: int, va
 
 
 def _record(session: Session, actor: Actor, indicator: m.Indicator, data: MeasurementInput) -> MeasurementResult:
-    current = session.exec(select(m.Measurement).where(
-        col(m.Measurement.indicator_id) == indicator.id, col(m.Measurement.measured_on) == data.measured_on,
-        col(m.Measurement.type) == data.type, col(m.Measurement.superseded_at).is_(None)).with_for_update()).first()
+    current = current_measurement(session, m.stored_id(indicator), data.measured_on, data.type)
     if current is not None and current.value == data.value:
         return MeasurementResult(SAME, m.stored_id(current), m.stored_id(indicator), indicator.code,
                                  current.measured_on, current.value, current.type, current.value)
-    now = m.utcnow()
-    before = None
     # Named before writing: after a failed flush the session may no longer load attributes.
     what = f"Le relevé du {fmt.short_date(data.measured_on)} de {indicator.code}"
-    try:
-        if current is not None:
-            before = snapshot(current)
-            current.superseded_at = now
-            session.flush()  # frees the "one current value" slot (partial unique index) first
-        new = m.Measurement(indicator_id=m.stored_id(indicator), measured_on=data.measured_on, value=data.value,
-                            type=data.type, source=data.source, comment=data.comment, recorded_by=actor.label,
-                            recorded_at=now)
-        session.add(new)
-        session.flush()
-    except IntegrityError:
-        # Another save of the same indicator, date and type won the race: never two current values.
-        raise ConflictError(record=what, changed_by=None) from None
-    if current is not None:
-        current.superseded_by_id = new.id
-        audit(session, actor=actor.label, operation=CORRECTED, record=current, before=before,
-              after=snapshot(current), reason=data.override_reason)
-    audit(session, actor=actor.label, operation=CREATED, record=new, before=None, after=snapshot(new),
-          reason=data.override_reason)
-    session.flush()
+    new = m.Measurement(indicator_id=m.stored_id(indicator), measured_on=data.measured_on, value=data.value,
+                        type=data.type, source=data.source, comment=data.comment, recorded_by=actor.label)
+    supersede(session, actor, current, new, origin=ORIGIN, reason=data.override_reason, what=what)
     return MeasurementResult(REPLACED if current is not None else NEW, m.stored_id(new), m.stored_id(indicator),
                              indicator.code, new.measured_on, new.value, new.type,
                              current.value if current is not None else None,
@@ -148,24 +128,14 @@ def validate_measurement(engine: Engine, actor: Actor, *, measurement_id: int) -
             return False
         before = snapshot(measurement)
         measurement.validated_by, measurement.validated_at = actor.label, m.utcnow()
-        session.flush()
-        audit(session, actor=actor.label, operation=VALIDATED, record=measurement, before=before,
-              after=snapshot(measurement))
+        save(session, actor, measurement, before=before, operation=VALIDATED)
         return True
 
 
 def writable_indicator_ids(engine: Engine, actor: Actor, convention_id: int) -> frozenset[int]:
     """The indicators of a convention `actor` may record values for (ctg_data.permissions)."""
     with Session(engine) as session:
-        indicators = session.exec(select(m.Indicator).where(col(m.Indicator.convention_id) == convention_id)).all()
-        allowed: set[int] = set()
-        for indicator in indicators:
-            try:
-                require_write_measurement(session, actor, indicator)
-            except PermissionDenied:
-                continue
-            allowed.add(m.stored_id(indicator))
-    return frozenset(allowed)
+        return writable_ids(session, actor, Capability.WRITE_MEASUREMENTS, m.Indicator, convention_id)
 
 
 # ------------------------------------------------------------------ the bulk grid

@@ -13,11 +13,10 @@ someone saved the record meanwhile, ConflictError lists what they changed and no
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Protocol, TypeAlias, cast
 
 from sqlalchemy import Column as TableColumn
-from sqlalchemy import Engine, Numeric, func, inspect
+from sqlalchemy import Engine, func, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
@@ -27,17 +26,18 @@ from sqlmodel.sql.expression import Select
 from ctg_data import models as m
 from ctg_data import validation as v
 from ctg_data.actors import Actor
-from ctg_data.audit import audit, snapshot
+from ctg_data.audit import snapshot
 from ctg_data.db import session_scope
-from ctg_data.interchange.loader import ACTION_LINKS, EMPTY_AS_BLANK, TARGETS
+from ctg_data.errors import ValidationError
+from ctg_data.interchange.loader import EMPTY_AS_BLANK, TARGETS
 from ctg_data.interchange.resolver import LABELS as REFERENCE_LABELS
 from ctg_data.interchange.resolver import Resolver
 from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column
 from ctg_data.interchange.typing import DEFAULTS, ROW_RULES, parse_cell
 from ctg_data.models import utcnow
 from ctg_data.permissions import require_write_rates, require_write_referentials
-from ctg_data.services.base import ConflictError, ValidationError, check_version, conflict_if_stale, save
-from ctg_data.services.common import CREATED, UPDATED, last_writer, load_for_update
+from ctg_data.services.common import CREATED, DELETED, UPDATED
+from ctg_data.store import ACTION_LINKS, current_links, load_for_update, refuse_if_stale, remove, save, save_action
 from ctg_data.vocabulary import FACILITY_TYPE_LABELS, LEVERS
 
 FIELD_LABELS = {
@@ -57,7 +57,6 @@ FIELD_LABELS = {
     "plancher": "Plancher (€)", "plafond": "Plafond (€)", "source": "Source",
 }
 RECORD = "Enregistrement"  # the error key of what concerns the record as a whole
-DELETED = "saisie:suppression"  # beside services.common's CREATED and UPDATED
 # The models edited here (Kind.model).
 Referential: TypeAlias = m.Action | m.Indicator | m.Facility | m.Orientation | m.RateRow
 
@@ -267,16 +266,7 @@ def _fits(kind: Kind, values: dict[str, Any], check: v.Check) -> None:
     columns = {kind.attribute(c.name): c.name for c in kind.columns if c.kind != "list"}
     table_columns = _columns(kind.model)
     for attribute, value in values.items():
-        sql_type, name = table_columns[attribute].type, label(columns[attribute])
-        length = getattr(sql_type, "length", None)  # AutoString is a TypeDecorator, not a String
-        if isinstance(value, str) and length and len(value) > length:
-            check.add(name, f"{length} caractères au plus ({len(value)} saisis)")
-        elif (isinstance(value, Decimal) and isinstance(sql_type, Numeric) and sql_type.precision
-              and sql_type.scale is not None):
-            if abs(value) >= Decimal(10) ** (sql_type.precision - sql_type.scale):
-                check.add(name, f"nombre « {value} » trop grand")
-            elif value != value.quantize(Decimal(1).scaleb(-sql_type.scale)):
-                check.add(name, f"« {value} » : {sql_type.scale} décimales au plus")
+        check.add(label(columns[attribute]), v.fits(table_columns[attribute].type, value))
 
 
 def _duplicate(session: Session, kind: Kind, values: dict[str, Any], convention_id: int | None,
@@ -359,54 +349,18 @@ def _link_ids(session: Session, row: dict[str, Any]) -> dict[str, list[Any]]:
             "communes": sorted(row["communes"])}
 
 
-def _current_link_ids(session: Session, action_id: int) -> dict[str, list[Any]]:
-    current: dict[str, list[Any]] = {}
-    for name, (link, attribute) in ACTION_LINKS.items():
-        columns = _columns(link)
-        current[name] = sorted(session.exec(select(columns[attribute]).where(columns["action_id"] == action_id)).all())
-    return current
-
-
-def _save_action(session: Session, actor: Actor, action: m.Action, *, before: dict[str, Any] | None,
-                 links_before: dict[str, list[Any]], links: dict[str, list[Any]], operation: str,
-                 reason: str | None) -> None:
-    """base.save for an action, with its partners and communes in the same audit event (as the
-    import records them), so that one event tells the whole fiche before and after."""
-    if before is not None:
-        action.version += 1
-    action.updated_at = utcnow()
-    session.add(action)
-    with conflict_if_stale(_what(ACTIONS)):
-        session.flush()
-    for name, wanted in links.items():
-        link, attribute = ACTION_LINKS[name]
-        for gone in set(links_before[name]) - set(wanted):
-            session.delete(session.get(link, (action.id, gone)))
-        for new in set(wanted) - set(links_before[name]):
-            session.add(link(action_id=m.stored_id(action), **{attribute: new}))
-    session.flush()
-    audit(session, actor=actor.label, operation=operation, record=action,
-          before=None if before is None else before | links_before, after=snapshot(action) | links,
-          reason=reason)
-
-
 def _what(kind: Kind) -> str:
     return f"L'enregistrement {kind.noun}"  # ConflictError says "a été modifié"
 
 
 def _refuse_stale(session: Session, kind: Kind, record: Referential, expected_version: int,
                   opened: dict[str, Any] | None) -> None:
-    """check_version, with the changes told in the form's own terms (fields, codes)."""
+    """refuse_if_stale, with the changes told in the form's own terms (fields, codes)."""
     if record.version == expected_version:
         return
-    try:
-        check_version(record, expected_version, changed_by=last_writer(session, record))
-    except ConflictError as conflict:
-        current = _current_row(session, kind, record)
-        conflict.record = f"{_what(kind)} « {_display_key(kind, current)} »"
-        conflict.changes = [(label(name), opened.get(name), value) for name, value in current.items()
-                            if opened is not None and name in opened and opened[name] != value]
-        raise
+    current = _current_row(session, kind, record)
+    refuse_if_stale(session, record, expected_version, opened, f"{_what(kind)} « {_display_key(kind, current)} »",
+                    shown=current, label=label)
 
 
 def _display_key(kind: Kind, row: dict[str, Any]) -> str:
@@ -440,9 +394,8 @@ def create(engine: Engine, actor: Actor, sheet: str, *, convention_id: int | Non
             scope: dict[str, Any] = {} if convention is None else {"convention_id": convention.id}
             record = kind.model(**attributes, **scope)
             if isinstance(record, m.Action):
-                empty: dict[str, list[Any]] = {name: [] for name in ACTION_LINKS}
-                _save_action(session, actor, record, before=None, links_before=empty,
-                             links=_link_ids(session, row), operation=CREATED, reason=reason)
+                save_action(session, actor, record, before=None, links_before=current_links(session, None),
+                            links=_link_ids(session, row), operation=CREATED, reason=reason)
             else:
                 save(session, actor, record, before=None, operation=CREATED, reason=reason)
             return m.stored_id(record)
@@ -473,9 +426,8 @@ def update(engine: Engine, actor: Actor, sheet: str, record_id: int, *, expected
             for attribute, value in attributes.items():
                 setattr(record, attribute, value)
             if isinstance(record, m.Action):
-                _save_action(session, actor, record, before=before,
-                             links_before=_current_link_ids(session, m.stored_id(record)),
-                             links=_link_ids(session, row), operation=UPDATED, reason=reason)
+                save_action(session, actor, record, before=before, links_before=current_links(session, record.id),
+                            links=_link_ids(session, row), operation=UPDATED, reason=reason, what=_what(kind))
             else:
                 save(session, actor, record, before=before, operation=UPDATED, reason=reason, what=_what(kind))
             return changed
@@ -505,78 +457,21 @@ def delete(engine: Engine, actor: Actor, sheet: str, record_id: int, *, expected
         if used:
             raise ValidationError({RECORD: "suppression impossible, des données y sont rattachées : "
                                            + ", ".join(used)})
-        audit(session, actor=actor.label, operation=DELETED, record=record, before=before,
-              after=None, reason=reason)
-        session.delete(record)
-        with conflict_if_stale(_what(kind)):
-            session.flush()  # the DELETE carries the version read: a stale one deletes nothing
+        remove(session, actor, record, operation=DELETED, reason=reason, what=_what(kind), before=before)
 
 
-# ------------------------------------------------------------------ one name per command
+# ------------------------------------------------------------------ former names
 
-def create_action(engine, actor, *, convention_id, values, override_reason=None) -> int:
-    return create(engine, actor, "actions", convention_id=convention_id, values=values,
-                  override_reason=override_reason)
-
-
-def update_action(engine, actor, action_id, *, expected_version, opened=None, values,
-                  override_reason=None) -> list[str]:
+def update_action(engine: Engine, actor: Actor, action_id: int, *, expected_version: int,
+                  opened: dict[str, Any] | None = None, values: dict[str, Any],
+                  override_reason: str | None = None) -> list[str]:
+    """update(…, "actions", …): kept while tests/test_import_rules.py calls it."""
     return update(engine, actor, "actions", action_id, expected_version=expected_version, opened=opened,
                   values=values, override_reason=override_reason)
 
 
-def delete_action(engine, actor, action_id, *, expected_version, opened=None, reason=None) -> None:
-    delete(engine, actor, "actions", action_id, expected_version=expected_version, opened=opened,
-           reason=reason)
-
-
-def create_indicator(engine, actor, *, convention_id, values) -> int:
-    return create(engine, actor, "indicateurs", convention_id=convention_id, values=values)
-
-
-def update_indicator(engine, actor, indicator_id, *, expected_version, opened=None, values) -> list[str]:
-    return update(engine, actor, "indicateurs", indicator_id, expected_version=expected_version,
-                  opened=opened, values=values)
-
-
-def delete_indicator(engine, actor, indicator_id, *, expected_version, opened=None) -> None:
-    delete(engine, actor, "indicateurs", indicator_id, expected_version=expected_version, opened=opened)
-
-
-def create_facility(engine, actor, *, convention_id, values) -> int:
-    return create(engine, actor, "equipements", convention_id=convention_id, values=values)
-
-
-def update_facility(engine, actor, facility_id, *, expected_version, opened=None, values) -> list[str]:
-    return update(engine, actor, "equipements", facility_id, expected_version=expected_version,
-                  opened=opened, values=values)
-
-
-def delete_facility(engine, actor, facility_id, *, expected_version, opened=None) -> None:
-    delete(engine, actor, "equipements", facility_id, expected_version=expected_version, opened=opened)
-
-
-def create_orientation(engine, actor, *, convention_id, values) -> int:
-    return create(engine, actor, "orientations", convention_id=convention_id, values=values)
-
-
-def update_orientation(engine, actor, orientation_id, *, expected_version, opened=None, values) -> list[str]:
+def update_orientation(engine: Engine, actor: Actor, orientation_id: int, *, expected_version: int,
+                       opened: dict[str, Any] | None = None, values: dict[str, Any]) -> list[str]:
+    """update(…, "orientations", …): kept while tests/test_admin_referentiels_page.py calls it."""
     return update(engine, actor, "orientations", orientation_id, expected_version=expected_version,
                   opened=opened, values=values)
-
-
-def delete_orientation(engine, actor, orientation_id, *, expected_version, opened=None) -> None:
-    delete(engine, actor, "orientations", orientation_id, expected_version=expected_version, opened=opened)
-
-
-def create_rate_row(engine, actor, *, values) -> int:
-    return create(engine, actor, "bareme", values=values)
-
-
-def update_rate_row(engine, actor, rate_row_id, *, expected_version, opened=None, values) -> list[str]:
-    return update(engine, actor, "bareme", rate_row_id, expected_version=expected_version, opened=opened,
-                  values=values)
-
-
-def delete_rate_row(engine, actor, rate_row_id, *, expected_version, opened=None) -> None:
-    delete(engine, actor, "bareme", rate_row_id, expected_version=expected_version, opened=opened)

@@ -1,0 +1,220 @@
+"""The write core: every writer (the services behind the forms, the referential editor, the
+accounts, the import) changes the database through these functions, inside the caller's
+transaction, so that the version check, the superseding of a measurement, an action's links and
+the audit event are written one way only.
+
+Optimistic locking: a record read for an edit is locked (`load_for_update`: FOR UPDATE on
+PostgreSQL; on SQLite the write lock every `db.session_scope`/`db.for_writing` unit of work
+takes as it begins), its version compared with the one the form read (`refuse_if_stale`), and
+the UPDATE or DELETE itself carries the version read (models.versioned), turned into a
+ConflictError when it matches no row (`conflict_if_stale`).
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, TypeAlias, TypeVar
+
+from sqlalchemy import Table, inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, SQLModel, col, select
+
+from ctg_data import models as m
+from ctg_data.actors import Actor
+from ctg_data.audit import audit, record_key, snapshot
+from ctg_data.errors import ConflictError, ValidationError
+from ctg_data.validation import IndicatorLimits
+
+Record = TypeVar("Record", bound=SQLModel)
+# How the audit trail shows a record (accounts leave their password hash out).
+View: TypeAlias = Callable[[Any], dict[str, Any]]
+# An action's partners (organisation ids) and communes (INSEE codes), sorted, by FORMAT.md column.
+Links: TypeAlias = dict[str, list[Any]]
+ACTION_LINKS: dict[str, tuple[type[m.ActionPartner | m.ActionCommune], str]] = {
+    "partenaires": (m.ActionPartner, "organisation_id"),
+    "communes": (m.ActionCommune, "insee_code"),
+}
+ACTOR_LIMIT = 200  # AuditEvent.actor
+
+
+def _who(actor: Actor | str) -> str:
+    """The audit trail's name of whoever writes: an Actor, or the loader's label."""
+    return (actor.label if isinstance(actor, Actor) else actor)[:ACTOR_LIMIT]
+
+
+# ------------------------------------------------------------------ reading for an edit
+
+def load_for_update(session: Session, model: type[Record], record_id: object, field: str, what: str) -> Record:
+    """The record, locked until the transaction ends (FOR UPDATE on PostgreSQL; on SQLite the
+    unit of work already holds the write lock), or a ValidationError naming `field` when it
+    does not exist."""
+    record = None
+    if record_id is not None:
+        table: Table = inspect(model).local_table
+        primary = next(iter(table.primary_key.columns))
+        record = session.exec(select(model).where(primary == record_id).with_for_update()).first()
+    if record is None:
+        raise ValidationError({field: f"{what} n° {record_id} inconnu(e)" if record_id is not None
+                               else "champ obligatoire"})
+    return record
+
+
+def opened_snapshot(record: m.Versioned) -> dict[str, Any]:
+    """What a form is built from: the audit snapshot plus the version it read."""
+    return snapshot(record) | {"version": record.version}
+
+
+def last_writer(session: Session, record: SQLModel) -> str | None:
+    """Who wrote `record` last, from the audit trail."""
+    return session.exec(
+        select(col(m.AuditEvent.actor))
+        .where(col(m.AuditEvent.table_name) == record.__tablename__,
+               col(m.AuditEvent.record_key) == record_key(record))
+        .order_by(col(m.AuditEvent.id).desc())).first()
+
+
+def refuse_if_stale(session: Session, record: m.Versioned, expected_version: int | None,
+                    opened: dict[str, Any] | None, what: str, *, shown: dict[str, Any] | None = None,
+                    label: Callable[[str], str] = str) -> None:
+    """ConflictError (who saved, and what changed) when someone saved `record` since the form
+    read `expected_version`; a form that saw no record (None) conflicts with any record.
+    `shown` is the record as the form shows it (default: its audit snapshot) and `label` names
+    its fields, so that the changes are told in the form's own terms."""
+    if expected_version is not None and record.version == expected_version:
+        return
+    current = snapshot(record) if shown is None else shown
+    if expected_version is None:
+        changes = [(name, None, value) for name, value in current.items() if value is not None and name != "id"]
+    else:
+        changes = [(name, opened.get(name), value) for name, value in current.items()
+                   if opened is not None and name in opened and opened[name] != value]
+    raise ConflictError(record=what, changed_by=last_writer(session, record),
+                        changes=[(label(name), was, now) for name, was, now in changes])
+
+
+@contextmanager
+def conflict_if_stale(what: str | None = None) -> Iterator[None]:
+    """Turn the database's refusal of a stale write into the ConflictError forms show: the
+    UPDATE or DELETE of a versioned record (models.versioned) matched no row because someone
+    saved it since it was read. `what` names the record ("Le financement n° 3")."""
+    try:
+        yield
+    except StaleDataError:
+        raise ConflictError(record=what or "L'enregistrement", changed_by=None) from None
+
+
+# ------------------------------------------------------------------ writing
+
+def _store(session: Session, record: SQLModel, *, updating: bool, what: str | None, at: datetime | None) -> None:
+    """INSERT or UPDATE `record` now, bumping its version on an update (the UPDATE carries the
+    version read: a stale one is a ConflictError naming `what`)."""
+    if updating and hasattr(record, "version"):
+        record.version += 1
+    if hasattr(record, "updated_at"):
+        record.updated_at = at or m.utcnow()
+    session.add(record)
+    with conflict_if_stale(what):
+        session.flush()
+
+
+def save(session: Session, actor: Actor | str, record: SQLModel, *, before: dict[str, Any] | None, operation: str,
+         reason: str | None = None, what: str | None = None, view: View = snapshot,
+         at: datetime | None = None) -> None:
+    """Write `record` (`before` None: a creation) and its audit event in the caller's
+    transaction. `view` is how the audit shows the record after the write (as `before` showed
+    it before); `at` the time of the change (default: now)."""
+    _store(session, record, updating=before is not None, what=what, at=at)
+    audit(session, actor=_who(actor), operation=operation, record=record, before=before, after=view(record),
+          reason=reason)
+
+
+def remove(session: Session, actor: Actor | str, record: SQLModel, *, operation: str, reason: str | None = None,
+           what: str | None = None, before: dict[str, Any] | None = None) -> None:
+    """Delete `record` with its audit event (`before`: how it is shown, default its snapshot).
+    The DELETE of a versioned record carries the version read: a stale one deletes nothing."""
+    audit(session, actor=_who(actor), operation=operation, record=record,
+          before=snapshot(record) if before is None else before, after=None, reason=reason)
+    session.delete(record)
+    with conflict_if_stale(what):
+        session.flush()
+
+
+# ------------------------------------------------------------------ an action and its links
+
+def current_links(session: Session, action_id: int | None, names: Iterable[str] = tuple(ACTION_LINKS)) -> Links:
+    """The stored partners and communes of an action (none for an action not yet created), for
+    the link columns `names`."""
+    links: Links = {}
+    for name in names:
+        model, attribute = ACTION_LINKS[name]
+        links[name] = [] if action_id is None else sorted(session.exec(
+            select(col(getattr(model, attribute))).where(col(model.action_id) == action_id)).all())
+    return links
+
+
+def set_links(session: Session, action: m.Action, wanted: Links, current: Links) -> None:
+    """Make the stored links of `action` those of `wanted` (only the names it holds)."""
+    for name, ids in wanted.items():
+        model, attribute = ACTION_LINKS[name]
+        for gone in set(current[name]) - set(ids):
+            session.delete(session.get_one(model, (action.id, gone)))
+        for new in set(ids) - set(current[name]):
+            link: dict[str, Any] = {"action_id": m.stored_id(action), attribute: new}
+            session.add(model(**link))
+    session.flush()
+
+
+def save_action(session: Session, actor: Actor | str, action: m.Action, *, before: dict[str, Any] | None,
+                links: Links, links_before: Links, operation: str, reason: str | None = None,
+                what: str | None = None, at: datetime | None = None) -> None:
+    """`save` for an action with its partners and communes, in one audit event (the whole fiche
+    before and after, as the import and the referential editor both record it)."""
+    _store(session, action, updating=before is not None, what=what, at=at)
+    set_links(session, action, links, links_before)
+    audit(session, actor=_who(actor), operation=operation, record=action,
+          before=None if before is None else before | links_before, after=snapshot(action) | links,
+          reason=reason)
+
+
+# ------------------------------------------------------------------ measurements
+
+def measurement_limits(session: Session, indicator: m.Indicator) -> IndicatorLimits:
+    """What a new value of `indicator` is checked against (form, grid and import alike)."""
+    convention = session.get_one(m.Convention, indicator.convention_id)
+    return IndicatorLimits(m.stored_id(indicator), indicator.code, indicator.unit, indicator.min_value,
+                           indicator.max_value, convention.starts_on, convention.ends_on)
+
+
+def current_measurement(session: Session, indicator_id: int, measured_on: date, type: str) -> m.Measurement | None:
+    """The current (not superseded) value of an indicator at a date, locked for the change."""
+    return session.exec(select(m.Measurement).where(
+        col(m.Measurement.indicator_id) == indicator_id, col(m.Measurement.measured_on) == measured_on,
+        col(m.Measurement.type) == type, col(m.Measurement.superseded_at).is_(None)).with_for_update()).first()
+
+
+def supersede(session: Session, actor: Actor | str, current: m.Measurement | None, new: m.Measurement, *,
+              origin: str, reason: str | None = None, what: str | None = None,
+              at: datetime | None = None) -> None:
+    """Record `new`; the `current` value of the same indicator, date and type (if any) is
+    stamped superseded by it and kept, never overwritten. Audited as `<origin>:correction` (the
+    old row) and `<origin>:création` (the new one). Another save of the same value at the same
+    moment is a ConflictError naming `what`: never two current values."""
+    now = at or m.utcnow()
+    before = None if current is None else snapshot(current)  # as it was, before being superseded
+    try:
+        if current is not None:
+            current.superseded_at = now
+            session.flush()  # frees the "one current value" slot (partial unique index) first
+        new.recorded_at = now
+        session.add(new)
+        session.flush()
+    except IntegrityError:
+        raise ConflictError(record=what or "La mesure", changed_by=None) from None
+    if current is not None:
+        current.superseded_by_id = new.id
+        audit(session, actor=_who(actor), operation=f"{origin}:correction", record=current, before=before,
+              after=snapshot(current), reason=reason)
+    audit(session, actor=_who(actor), operation=f"{origin}:création", record=new, before=None,
+          after=snapshot(new), reason=reason)
+    session.flush()
