@@ -45,7 +45,7 @@ def test_bench_lever_totals_for_a_year(benchmark, national_engine):
 
 
 def test_bench_bonus_reconciliation_of_one_convention_over_three_years(benchmark, national_engine):
-    from ctg_data.bonus_report import bonus_reconciliation
+    from ctg_data.reports.bonus_report import bonus_reconciliation
 
     convention_id = convention_filters(national_engine).convention_id
     frame = benchmark(bonus_reconciliation, national_engine, convention_id, (2023, 2024, 2025))

@@ -17,7 +17,7 @@ from ctg_data.ui.forms import history_link
 from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.selection import default_rows, kept_row, table_choice
 from ctg_data.ui.text import escape_markdown, indicator_rows
-from ctg_data.vocabulary import ACTION_STATUS_LABELS
+from ctg_data.vocabulary import ActionStatus
 
 load_actions = cached_query(actions_frame)
 load_fiche = cached_query(action_fiche)
@@ -33,8 +33,8 @@ EMPTY = "Aucune action ne correspond à ces filtres."
 def _page_filters(frame: pd.DataFrame) -> pd.DataFrame:
     """The body's filters, combined with AND; an empty choice keeps everything."""
     columns = st.columns(5, vertical_alignment="bottom")
-    labels = list(ACTION_STATUS_LABELS.values())
-    statuses = columns[0].multiselect("Statut", labels, key="actions_status", placeholder="Tous")
+    statuses = columns[0].multiselect("Statut", list(ActionStatus.labels()), key="actions_status",
+                                      format_func=ActionStatus.label_of, placeholder="Tous")
     orientations = sorted(
         {(c, t) for c, t in zip(frame["orientation_code"], frame["orientation"], strict=True) if c is not None})
     orientation_titles = dict(orientations)
@@ -49,7 +49,7 @@ def _page_filters(frame: pd.DataFrame) -> pd.DataFrame:
 
     keep = pd.Series(True, index=frame.index)
     if statuses:
-        keep &= frame["status_label"].isin(statuses)
+        keep &= frame["status"].isin(statuses)
     if chosen_orientations:
         keep &= frame["orientation_code"].isin(chosen_orientations)
     if pilots:
@@ -110,7 +110,7 @@ def _fiche(action: pd.Series, filters: Filters, on: date) -> None:
         state += f" · **{LATE}** : échéance dépassée depuis le {fmt.short_date(action['ends_on'])}"
     st.markdown(state)
     progress = action["progress"]
-    if pd.isna(progress):
+    if fmt.missing(progress):
         st.markdown(f"**Avancement** : {fmt.DASH}")
     else:
         st.progress(int(progress) / 100, text=f"Avancement : {fmt.percent(int(progress) / 100)}")

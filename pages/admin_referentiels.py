@@ -16,14 +16,23 @@ import streamlit as st
 
 from ctg_data import formats as fmt
 from ctg_data.actors import Actor, Role
+from ctg_data.errors import PermissionDenied
 from ctg_data.interchange.sheets import SHEETS_BY_NAME
-from ctg_data.permissions import PermissionDenied
 from ctg_data.queries.filters import today
 from ctg_data.services import referentials as ref
 from ctg_data.ui.data import cached_query, engine
 from ctg_data.ui.forms import EditCycle
 from ctg_data.ui.page import ConventionContext, page
-from ctg_data.vocabulary import ACTION_STATUS_LABELS, DOMAINS, FACILITY_TYPE_LABELS, LEVERS
+from ctg_data.vocabulary import (
+    DOMAINS,
+    LEVERS,
+    ActionStatus,
+    Direction,
+    FacilityType,
+    Frequency,
+    RateBasis,
+    choice_labels,
+)
 
 load_records = cached_query(ref.list_records)
 load_choices = cached_query(ref.form_choices)
@@ -36,16 +45,14 @@ REFUSED = ("L'accès aux référentiels est réservé aux administrateurs ; les 
 
 FIXED_CHOICES = {
     "domain": {code: label for code, label, *_ in DOMAINS},
-    "status": {str(code): label for code, label in ACTION_STATUS_LABELS.items()},
+    "status": ActionStatus.labels(),
     "priority": {1: "1 (haute)", 2: "2 (moyenne)", 3: "3 (basse)"},
-    "direction": {"hausse": "Hausse (plus c'est haut, mieux c'est)", "baisse": "Baisse (plus c'est bas, mieux c'est)"},
-    "frequency": {"mensuelle": "Mensuelle", "trimestrielle": "Trimestrielle", "semestrielle": "Semestrielle",
-                  "annuelle": "Annuelle"},
-    "facility_type": {str(code): label for code, label in FACILITY_TYPE_LABELS.items()},
+    "direction": choice_labels(Direction),
+    "frequency": choice_labels(Frequency),
+    "facility_type": FacilityType.labels(),
     "yes_no": {True: "Oui", False: "Non"},
     "lever": {code: label for code, label, _ in LEVERS},
-    "basis": {"par_place": "Par place", "par_heure": "Par heure réalisée", "forfait": "Forfait",
-              "par_etp": "Par ETP", "taux_cout": "Taux du coût annuel (%)"},
+    "basis": choice_labels(RateBasis),
 }
 
 # (column, widget, choices): text, area, number (typed as text, French "1 234,56" accepted),

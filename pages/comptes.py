@@ -16,7 +16,7 @@ from ctg_data.permissions import require_manage_accounts
 from ctg_data.ui.data import engine
 from ctg_data.ui.forms import EditCycle
 from ctg_data.ui.page import PageContext, general_page
-from ctg_data.ui.text import escape_markdown, local_day
+from ctg_data.ui.text import escape_markdown
 
 ISSUED = "comptes_issued_password"  # shown once, then forgotten
 CYCLE = EditCycle("comptes")
@@ -54,8 +54,7 @@ def _table(users: pd.DataFrame) -> None:
         "État": users["state"].map(STATE_LABELS),
         "Mot de passe à changer": users["must_change_password"].map({True: "oui", False: ""}),
         "Connexion": [_sign_in_ways(row) for row in users.itertuples(index=False)],
-        "Dernière connexion": [fmt.short_date(local_day(moment)) if moment is not None and not pd.isna(moment)
-                               else fmt.DASH for moment in users["last_login_at"]],
+        "Dernière connexion": [fmt.short_date(fmt.local_day(moment)) for moment in users["last_login_at"]],
         "Conventions réservées": users["conventions"],
     }), hide_index=True, width="stretch", alt="Comptes de l'application")
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from ctg_data.integrity import integrity_report
+from ctg_data.reports.integrity import integrity_report
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.page import PageContext, general_page
 

@@ -4,7 +4,7 @@ the diagnostic / engineering co-funding of the convention."""
 import streamlit as st
 
 from ctg_data import formats as fmt
-from ctg_data import funding
+from ctg_data.reports import funding
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.funding_charts import due_paid_chart, section, stage_metrics, table_with_downloads
 from ctg_data.ui.page import YEAR, ConventionContext, page

@@ -13,11 +13,11 @@ from ctg_data.queries.indicators import as_of, indicators_frame, measurements_fr
 from ctg_data.rules.indicators import STATUS_LABELS, clip
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.forms import history_link
-from ctg_data.ui.indicator_chart import MEASUREMENT_TYPE_LABELS, describe, indicator_chart
+from ctg_data.ui.indicator_chart import describe, indicator_chart
 from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.selection import default_rows, kept_row, table_choice
-from ctg_data.ui.text import escape_markdown, indicator_rows, local_day, status_text, value_text
-from ctg_data.vocabulary import MeasurementType
+from ctg_data.ui.text import escape_markdown, indicator_rows, status_text, value_text
+from ctg_data.vocabulary import Direction, Frequency, MeasurementType
 
 load_indicators = cached_query(indicators_frame)
 load_measurements = cached_query(measurements_frame)
@@ -25,7 +25,6 @@ load_measurements = cached_query(measurements_frame)
 PARAM = "indicateur"
 EMPTY = "Aucun indicateur ne correspond à ces filtres."
 NO_MEASUREMENT = "Aucune mesure enregistrée pour cet indicateur."
-DIRECTIONS = {"hausse": "à la hausse", "baisse": "à la baisse"}
 
 
 # ------------------------------------------------------------------ the list
@@ -61,8 +60,8 @@ def _detail(indicator: pd.Series, when, on) -> None:
     st.subheader(escape_markdown(f"{indicator['code']} — {indicator['name']}"))
     facts = [f"**Statut** : {status_text(indicator['status'])}",
              f"**Domaine** : {escape_markdown(indicator['domain'])}",
-             f"**Sens** : {DIRECTIONS.get(indicator['direction'], indicator['direction'])}",
-             f"**Fréquence** : {escape_markdown(indicator['frequency'] or fmt.DASH)}"]
+             f"**Sens** : {escape_markdown(Direction.label_of(indicator['direction']).lower())}",
+             f"**Fréquence** : {_frequency(indicator['frequency'])}"]
     if isinstance(indicator["action_code"], str):
         facts.append(f"**Action** : {escape_markdown(indicator['action_code'])}")
     st.markdown(" · ".join(facts))
@@ -73,7 +72,7 @@ def _detail(indicator: pd.Series, when, on) -> None:
     columns[1].metric("Référence", value_text(indicator["baseline_value"]))
     columns[2].metric("Cible", value_text(indicator["target_value"]))
     attainment = indicator["attainment"]
-    columns[3].metric("Atteinte", fmt.percent(None if pd.isna(attainment) else clip(attainment)))
+    columns[3].metric("Atteinte", fmt.percent(None if fmt.missing(attainment) else clip(attainment)))
 
     values = load_measurements(int(indicator["id"]), include_superseded=True)
     current = values[values["superseded_at"].isna()]
@@ -99,18 +98,22 @@ def _detail(indicator: pd.Series, when, on) -> None:
     history_link("indicateur", indicator["code"])
 
 
+def _frequency(code) -> str:
+    return fmt.DASH if fmt.missing(code) else escape_markdown(Frequency.label_of(code).lower())
+
+
 def _values_table(values: pd.DataFrame, show_replaced: bool) -> pd.DataFrame:
     rows = values if show_replaced else values[values["superseded_at"].isna()]
     rows = rows.sort_values(["measured_on", "recorded_at"], ascending=False)
     table = pd.DataFrame({
         "Date": list(rows["measured_on"]),
         "Valeur": [value_text(v) for v in rows["value"]],
-        "Type": [MEASUREMENT_TYPE_LABELS[MeasurementType(t)] for t in rows["type"]],
+        "Type": [MeasurementType.label_of(t) for t in rows["type"]],
         "Source": list(rows["source"].fillna("")),
         "Commentaire": list(rows["comment"].fillna("")),
     })
     if show_replaced:
-        table["État"] = ["" if pd.isna(moment) else f"remplacée le {fmt.short_date(local_day(moment))}"
+        table["État"] = ["" if fmt.missing(moment) else f"remplacée le {fmt.short_date(fmt.local_day(moment))}"
                          for moment in rows["superseded_at"]]
     return table
 

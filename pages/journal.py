@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from ctg_data import accounts
+from ctg_data import formats as fmt
 from ctg_data.permissions import require_read_audit
 from ctg_data.ui.data import cached_query, engine
 from ctg_data.ui.page import PageContext, general_page
@@ -55,7 +56,7 @@ def render(context: PageContext) -> None:
     st.caption(f"{len(events)} événement(s), les {LIMIT} plus récents au plus. Les mots de passe et "
                "leurs empreintes ne sont jamais enregistrés ici.")
     st.dataframe(pd.DataFrame({
-        "Date (UTC)": events["at"].dt.strftime("%d/%m/%Y %H:%M:%S"),
+        "Date": [fmt.format_time(moment) for moment in events["at"]],  # shown in Paris time, as everywhere
         "Par": events["actor"],
         "Opération": events["operation"].map(lambda op: OPERATIONS.get(op, op)),
         "Table": events["table_name"],

@@ -4,7 +4,7 @@ beneficiary, planned vs notified vs paid. Every view regroups the same rows, so 
 import streamlit as st
 
 from ctg_data import formats as fmt
-from ctg_data import funding
+from ctg_data.reports import funding
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.funding_charts import stage_metrics, stages_chart, table_with_downloads
 from ctg_data.ui.page import ConventionContext, page

@@ -20,7 +20,7 @@ from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.selection import kept_row
 from ctg_data.ui.text import escape_markdown
 from ctg_data.validation import Field
-from ctg_data.vocabulary import ACTION_STATUS_LABELS, ActionStatus
+from ctg_data.vocabulary import ActionStatus
 
 load_actions = cached_query(actions_frame)
 load_fiche = cached_query(action_fiche)
@@ -31,7 +31,7 @@ CYCLE = EditCycle("saisie_action")
 
 
 def _state(action: pd.Series) -> None:
-    progress = "—" if pd.isna(action["progress"]) else fmt.percent(int(action["progress"]) / 100)
+    progress = fmt.DASH if fmt.missing(action["progress"]) else fmt.percent(int(action["progress"]) / 100)
     late = " · **en retard**" if action["late"] else ""
     st.markdown(f"**Statut** : {escape_markdown(action['status_label'])} · **Avancement** : {progress} · "
                 f"**Début** : {fmt.short_date(action['starts_on'])} · "
@@ -40,13 +40,13 @@ def _state(action: pd.Series) -> None:
 
 
 def _followup_form(context: ConventionContext, action: pd.Series, snapshot: dict) -> None:
-    statuses = list(ACTION_STATUS_LABELS)
+    statuses = list(ActionStatus.labels())
     key = CYCLE.key(int(action["id"]))
     with st.form(f"{key}_suivi"):
         st.markdown("#### Suivi")
         left, right = st.columns(2)
         status = left.selectbox(Field.STATUS, statuses, index=statuses.index(ActionStatus(snapshot["status"])),
-                                format_func=lambda status: ACTION_STATUS_LABELS[status], key=f"{key}_status")
+                                format_func=ActionStatus.label_of, key=f"{key}_status")
         progress = right.number_input(f"{Field.PROGRESS} (%)", min_value=0, max_value=100, step=5,
                                       value=snapshot["progress"], placeholder="non renseigné",
                                       key=f"{key}_progress")

@@ -22,7 +22,7 @@ from ctg_data.ui.forms import EditCycle, editable, history_link, link, writable_
 from ctg_data.ui.page import YEAR, ConventionContext, page
 from ctg_data.ui.selection import kept_row
 from ctg_data.validation import Field
-from ctg_data.vocabulary import FACILITY_TYPE_LABELS, FacilityType
+from ctg_data.vocabulary import FacilityType
 
 load_facilities = cached_query(facilities_frame)
 load_activity = cached_query(activity_frame)
@@ -82,7 +82,7 @@ def render(context: ConventionContext) -> None:
         "(ou un conseiller CAF) peut en saisir l'activité."))
     if choices is None:
         return
-    labels = {row.code: f"{row.code} — {row.name} ({FACILITY_TYPE_LABELS.get(FacilityType(row.type), row.type)}, "
+    labels = {row.code: f"{row.code} — {row.name} ({FacilityType.label_of(row.type)}, "
                         f"{row.manager})" for row in choices.itertuples()}
     facility = kept_row("Équipement", choices, PARAM, labels=labels, key="saisie_activite_choix",
                         placeholder="Rechercher un équipement (code ou nom)…")

@@ -18,7 +18,8 @@ from ctg_data.ui.data import cached_query, engine
 from ctg_data.ui.forms import EditCycle, attempt, link
 from ctg_data.ui.page import DOMAIN, ConventionContext, page
 from ctg_data.ui.text import value_text
-from ctg_data.validation import MEASUREMENT_TYPE_LABELS, Field
+from ctg_data.validation import Field
+from ctg_data.vocabulary import MeasurementType
 
 load_indicators = cached_query(indicators_frame)
 load_writable = cached_query(svc.writable_indicator_ids)
@@ -86,8 +87,8 @@ def render(context: ConventionContext) -> None:
     columns = st.columns([1, 1, 2])
     measured_on = columns[0].date_input("Date des valeurs (fin de période)", value=context.today, format="DD/MM/YYYY",
                                         key=f"{GRID}_date")
-    kind = columns[1].selectbox("Type", list(MEASUREMENT_TYPE_LABELS), key=f"{GRID}_type",
-                                format_func=lambda kind: MEASUREMENT_TYPE_LABELS[kind])
+    kind = columns[1].selectbox("Type", list(MeasurementType.labels()), key=f"{GRID}_type",
+                                format_func=MeasurementType.label_of)
     override = columns[2].text_input(f"{Field.OVERRIDE} (date hors de la convention)", key=f"{GRID}_override")
     st.caption(f"{fmt.number(len(base))} indicateur(s). Remplissez la colonne « Nouvelle valeur » (ex. 12,5) ; "
                "les lignes laissées vides ne sont pas touchées.")

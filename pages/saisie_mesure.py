@@ -18,7 +18,7 @@ from ctg_data.ui.forms import EditCycle, history_link, labelled_key, link, writa
 from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.selection import kept_row
 from ctg_data.ui.text import escape_markdown, status_text, value_text
-from ctg_data.validation import MEASUREMENT_TYPE_LABELS, Field
+from ctg_data.validation import Field
 from ctg_data.vocabulary import MeasurementType
 
 load_indicators = cached_query(indicators_frame)
@@ -31,7 +31,7 @@ CYCLE = EditCycle("saisie_mesure")
 
 def describe(row) -> str:
     """code — name (unit, last value, frequency): what the selector shows of each indicator."""
-    last = "aucune valeur" if pd.isna(row["current_value"]) else \
+    last = "aucune valeur" if fmt.missing(row["current_value"]) else \
         f"dernière valeur {value_text(row['current_value'])} au {fmt.short_date(row['current_date'])}"
     frequency = row["frequency"] if isinstance(row["frequency"], str) else "fréquence non précisée"
     return f"{row['code']} — {row['name']} ({row['unit']} ; {last} ; {frequency})"
@@ -39,8 +39,8 @@ def describe(row) -> str:
 
 def _form(indicator: pd.Series, context: ConventionContext) -> None:
     card = context.card
-    bounds = [f"minimum {value_text(indicator['min_value'])}" if not pd.isna(indicator["min_value"]) else "",
-              f"maximum {value_text(indicator['max_value'])}" if not pd.isna(indicator["max_value"]) else ""]
+    bounds = [f"minimum {value_text(indicator['min_value'])}" if not fmt.missing(indicator["min_value"]) else "",
+              f"maximum {value_text(indicator['max_value'])}" if not fmt.missing(indicator["max_value"]) else ""]
     limits = " et ".join(b for b in bounds if b)
     st.caption(f"Unité : {escape_markdown(indicator['unit'])}" + (f" · bornes : {limits}" if limits else "")
                + f" · convention du {fmt.short_date(card['starts_on'])} au {fmt.short_date(card['ends_on'])}.")
@@ -52,8 +52,8 @@ def _form(indicator: pd.Series, context: ConventionContext) -> None:
                                       max_value=pd.Timestamp("2100-12-31").date(), key=f"{key}_date")
         value = middle.text_input(f"Valeur ({escape_markdown(indicator['unit'])})", placeholder="ex. 12,5",
                                   key=f"{key}_value")
-        kind = right.selectbox("Type", list(MEASUREMENT_TYPE_LABELS), key=f"{key}_type",
-                               format_func=lambda kind: MEASUREMENT_TYPE_LABELS[kind])
+        kind = right.selectbox("Type", list(MeasurementType.labels()), key=f"{key}_type",
+                               format_func=MeasurementType.label_of)
         source = st.text_input("Source", value=indicator["current_source"] if isinstance(
             indicator["current_source"], str) else "", max_chars=300, key=f"{key}_source")
         comment = st.text_area("Commentaire", height=68, key=f"{key}_comment")
@@ -76,9 +76,9 @@ def _last_result(indicators: pd.DataFrame) -> None:
     row = indicators[indicators["id"] == result.indicator_id]
     if not row.empty:
         row = row.iloc[0]
-        attainment = None if pd.isna(row["attainment"]) else clip(row["attainment"])
+        attainment = None if fmt.missing(row["attainment"]) else clip(row["attainment"])
         current = value_text(row["current_value"])
-        when = "" if pd.isna(row["current_date"]) else f" au {fmt.short_date(row['current_date'])}"
+        when = "" if fmt.missing(row["current_date"]) else f" au {fmt.short_date(row['current_date'])}"
         st.markdown(f"**Statut de {escape_markdown(row['code'])}** : {status_text(row['status'])} · "
                     f"valeur actuelle {current}{when} · atteinte {fmt.percent(attainment)}")
         if result.type != MeasurementType.RESULTAT:
@@ -103,7 +103,7 @@ def _recent_values(indicator: pd.Series) -> None:
     st.dataframe(pd.DataFrame({
         "Date": list(recent["measured_on"]),
         "Valeur": [value_text(v) for v in recent["value"]],
-        "Type": [MEASUREMENT_TYPE_LABELS.get(t, t) for t in recent["type"]],
+        "Type": [MeasurementType.label_of(t) for t in recent["type"]],
         "Source": list(recent["source"].fillna("")),
         "Saisie par": list(recent["recorded_by"]),
     }), hide_index=True, alt="Dernières valeurs de l'indicateur",

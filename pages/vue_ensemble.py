@@ -24,14 +24,12 @@ def action_tiles(actions) -> None:
         st.info("Aucune action pour cette sélection.")
         return
     counts = q.action_status_counts(actions)
-    counted = len(actions) - counts["Abandonnée"]
-    done_share = counts["Réalisée"] / counted if counted else None
     columns = st.columns(len(counts) + 1)
     for column, (label, count) in zip(columns, counts.items(), strict=False):
         column.metric(label, fmt.number(count))
     columns[-1].metric("En retard", fmt.number(int(actions["late"].sum())),
                        help="Date de fin dépassée et action ni réalisée ni abandonnée.")
-    st.caption(f"Part réalisée : {fmt.percent(done_share)} des actions non abandonnées.")
+    st.caption(f"Part réalisée : {fmt.percent(q.done_share(actions))} des actions non abandonnées.")
 
 
 def indicator_tiles(indicators) -> None:

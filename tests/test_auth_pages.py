@@ -5,7 +5,7 @@ inactivity, when the account is disabled and when its password changes elsewhere
 their pages and conventions."""
 
 import csv
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -421,6 +421,24 @@ def test_the_journal_shows_sign_ins_failures_and_account_changes_to_admins(demo)
     operations = set(at.dataframe[0].value["Opération"])
     assert {"Connexion", "Échec de connexion", "Rôle changé", "Compte créé"} <= operations
     assert not any("$argon2" in str(value) for value in at.dataframe[0].value.to_numpy().ravel())
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    (datetime(2026, 7, 1, 10, 5), "01/07/2026 12:05"),   # summer: UTC+2
+    (datetime(2026, 1, 15, 23, 30), "16/01/2026 00:30"),  # winter: UTC+1, the next day in Paris
+])
+def test_the_journal_shows_times_in_paris(demo, stored, shown):
+    engine, _ = demo
+    accounts.set_role(engine, actor=COMMAND_LINE, email="lecteur@demo.ctg", role="conseiller")
+    with Session(engine) as session:  # the role change, moved to a known moment (stored in UTC)
+        event = session.exec(select(m.AuditEvent).where(m.AuditEvent.operation == "compte:rôle")).one()
+        event.at = stored
+        session.add(event)
+        session.commit()
+    at = sign_in(page("journal.py"), actor_of(engine, "admin@demo.ctg")).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table.loc[table["Opération"] == "Rôle changé", "Date"]) == [shown]
 
 
 def test_an_admin_resets_a_password_disables_an_account_and_restricts_a_convention(demo):

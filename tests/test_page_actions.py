@@ -118,7 +118,7 @@ def test_late_toggle_shows_exactly_the_late_actions(demo_engine):
 
 def test_status_filter_keeps_only_the_chosen_statuses(demo_engine):
     at = run_page()
-    at.multiselect(key="actions_status").select("Réalisée").run()
+    at.multiselect(key="actions_status").select("realisee").run()
     assert set(actions_table(at)["Code"]) == {row["code"] for row in ACTIONS if row["statut"] == "realisee"}
 
 
@@ -141,7 +141,7 @@ def test_sidebar_commune_filter_applies_to_the_table(demo_engine):
 def test_filters_matching_nothing_show_the_empty_state(demo_engine):
     at = run_page()
     at.toggle(key="actions_late_only").set_value(True)
-    at.multiselect(key="actions_status").select("Réalisée").run()
+    at.multiselect(key="actions_status").select("realisee").run()
     assert not at.exception
     assert not at.main.dataframe
     assert [info.value for info in at.main.info] == [EMPTY]

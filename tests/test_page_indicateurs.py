@@ -207,6 +207,15 @@ def test_deep_link_shows_the_chart_its_description_and_the_values(demo_engine):
     assert list(values["Type"]) == ["Estimation" if r["type"] == "estimation" else "Résultat" for r in rows]
 
 
+def test_the_detail_names_the_direction_and_the_frequency_in_french(demo_engine):
+    directions = {"hausse": "à la hausse", "baisse": "à la baisse"}
+    code = "TX-COUV-PE"
+    indicator = INDICATORS[code]
+    facts = plain(run_page(indicateur=code).main.markdown[0].value)
+    assert f"**Sens** : {directions[indicator['sens']]}" in facts
+    assert f"**Fréquence** : {indicator['frequence'] or '—'}" in facts  # the seed's codes are the words
+
+
 def test_indicator_without_measurements_says_so_and_still_draws_baseline_and_target(demo_engine):
     code = "JEU-BAFA"
     assert not [r for r in MEASURES if r["indicateur"] == code]

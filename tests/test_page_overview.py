@@ -25,7 +25,7 @@ ACTIONS = rows("actions")
 
 
 def late(row) -> bool:
-    return bool(row["date_fin"]) and TODAY > date.fromisoformat(row["date_fin"]) \
+    return bool(row["date_fin"]) and date.fromisoformat(row["date_fin"]) < TODAY \
         and row["statut"] not in ("realisee", "abandonnee")
 
 

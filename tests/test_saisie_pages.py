@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from ctg_data import models as m
 from ctg_data.actors import Actor, Role
-from ctg_data.integrity import table_counts
+from ctg_data.reports.integrity import table_counts
 from ctg_data.services import actions as action_service
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,9 +15,8 @@ from streamlit.errors import StreamlitAPIException
 
 from ctg_data import formats as fmt
 from ctg_data.accounts import AccountError
-from ctg_data.permissions import PermissionDenied
+from ctg_data.errors import ConflictError, PermissionDenied, ValidationError
 from ctg_data.queries.history import conflict_lines
-from ctg_data.services.base import ConflictError, ValidationError
 from ctg_data.ui.data import engine
 from ctg_data.ui.text import escape_markdown
 

@@ -12,8 +12,6 @@ from ctg_data.rules.indicators import IndicatorStatus, clip
 from ctg_data.ui.charts import themed
 from ctg_data.vocabulary import MeasurementType
 
-MEASUREMENT_TYPE_LABELS = {MeasurementType.RESULTAT: "Résultat", MeasurementType.ESTIMATION: "Estimation"}
-
 # Every series has its own colour (Okabe–Ito) and its own mark shape or dash, so that the
 # legend reads without colour.
 MEASURE, ESTIMATE, BASELINE, TARGET, TRAJECTORY = (
@@ -52,7 +50,7 @@ def _measurement_points(measurements: pd.DataFrame) -> pd.DataFrame:
         "date": [_timestamp(d) for d in measurements["measured_on"]],
         "value": measurements["value"].astype(float),
         "series": [kinds[MeasurementType(t)] for t in measurements["type"]],
-        "type": [MEASUREMENT_TYPE_LABELS[MeasurementType(t)] for t in measurements["type"]],
+        "type": [MeasurementType.label_of(t) for t in measurements["type"]],
         "source": measurements["source"].fillna(""),
         "comment": measurements["comment"].fillna(""),
     })

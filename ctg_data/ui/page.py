@@ -29,7 +29,7 @@ import streamlit as st
 from ctg_data import permissions
 from ctg_data.actors import Actor, Role
 from ctg_data.demo import DEMO_CONVENTION_CODES
-from ctg_data.permissions import PermissionDenied
+from ctg_data.errors import PermissionDenied
 from ctg_data.queries import conventions as q
 from ctg_data.queries.filters import Filters, today
 from ctg_data.ui.auth import ACTOR_KEY, page_refusal, require_actor
@@ -83,8 +83,8 @@ class ConventionContext(PageContext):
 
     @property
     def years(self) -> tuple[int, ...]:
-        """The convention's calendar years, first to last."""
-        return tuple(range(self.card["starts_on"].year, self.card["ends_on"].year + 1))
+        """The convention's calendar years, first to last (derived once, in rules.conventions)."""
+        return tuple(self.card["years"])
 
     @property
     def chosen_years(self) -> tuple[int, ...]:
@@ -197,8 +197,7 @@ def _convention(title: str, actor: Actor, shown: tuple[str, ...]) -> tuple[Filte
     card = convention_card(convention_id)
     if card is None:  # deleted between the two reads: the next run lists what is left
         stop_with(title, "Cette convention n'existe plus. Rechargez la page.", error=False)
-    years = list(range(card["starts_on"].year, card["ends_on"].year + 1))
-    year = _filter(YEAR in shown, "Année", years, YEAR, ALL_YEARS, str)
+    year = _filter(YEAR in shown, "Année", list(card["years"]), YEAR, ALL_YEARS, str)
     labels = {domain: label for domain, label, *_ in DOMAINS}
     domain = _filter(DOMAIN in shown, "Domaine", list(labels), DOMAIN, ALL_DOMAINS, labels.__getitem__)
     communes = {c["insee_code"]: c["name"] for c in card["communes"]}

@@ -2,12 +2,11 @@
 indicator statuses and values shared by the Actions and Indicateurs pages."""
 
 import re
-from datetime import UTC, date, datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
 from ctg_data import formats as fmt
+from ctg_data.formats import local_day  # noqa: F401  # former home, kept for tests/test_ui_text.py
 from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus
 
 # CommonMark lets a backslash escape any ASCII punctuation; these are the characters that can
@@ -20,12 +19,6 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&])")
 # before a name, between "www" and "." — breaks it while the text reads the same.
 _WORD_JOINER = "\u2060"
 _LINK_STARTS = re.compile(r"(?<=:)(?=[A-Za-z/])|(?<=@)(?=[-\w])|(?<=(?i:www))(?=\.)")
-
-_LOCAL: tzinfo
-try:
-    _LOCAL = ZoneInfo("Europe/Paris")
-except ZoneInfoNotFoundError:  # a system without a time zone database: dates stay in UTC
-    _LOCAL = UTC
 
 
 def escape_markdown(text) -> str:
@@ -49,20 +42,10 @@ def value_text(value) -> str:
     return fmt.smart_number(value)
 
 
-def local_day(moment: datetime | None) -> date | None:
-    """The French calendar day of a stored timestamp (naive ones are UTC, as SQLite returns them)."""
-    if fmt.missing(moment):
-        return None
-    moment = pd.Timestamp(moment).to_pydatetime()
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(_LOCAL).date()
-
-
 def indicator_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """The indicator list as read on screen: French values, attainment 0–100, status with symbol.
     Dates stay dates so that the table sorts them by time."""
-    attainment = [None if pd.isna(a) else round(100 * a) for a in frame["attainment_clipped"]]
+    attainment = [None if fmt.missing(a) else round(100 * a) for a in frame["attainment_clipped"]]
     return pd.DataFrame({
         "Code": frame["code"],
         "Indicateur": frame["name"],
@@ -70,9 +53,9 @@ def indicator_rows(frame: pd.DataFrame) -> pd.DataFrame:
         "Atteinte": pd.array(attainment, dtype="Int64"),
         "Valeur actuelle": [value_text(v) for v in frame["current_value"]],
         "Unité": frame["unit"],
-        "Mesurée le": [None if pd.isna(d) else d for d in frame["current_date"]],
+        "Mesurée le": [None if fmt.missing(d) else d for d in frame["current_date"]],
         "Référence": [value_text(v) for v in frame["baseline_value"]],
         "Cible": [value_text(v) for v in frame["target_value"]],
-        "Échéance": [None if pd.isna(d) else d for d in frame["target_date"]],
+        "Échéance": [None if fmt.missing(d) else d for d in frame["target_date"]],
         "Domaine": frame["domain"],
     })
