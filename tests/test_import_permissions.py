@@ -1,19 +1,16 @@
 """An import changes the plan only for those the Référentiels page lets change it, row by row,
 and a convention a person may not see reads « inconnue » exactly like one that does not exist."""
 
-import csv
-import io
-
 import pytest
 from sqlmodel import Session, select
 
 from ctg_data import models as m
 from ctg_data.actors import Actor, Role
-from ctg_data.integrity import table_counts
 from ctg_data.interchange import load_folder
 from ctg_data.interchange.importer import import_upload
 from ctg_data.permissions import can_read_convention
 from tests.csv_folder import minimal_convention, write_folder
+from tests.test_import_rules import as_csv, counts
 
 ADMIN = Actor(email="admin@test", role=Role.ADMIN)
 ADVISOR = Actor(email="conseiller@test", role=Role.CONSEILLER)
@@ -38,19 +35,6 @@ def loaded(engine, tmp_path):
         secret.restricted = True
         session.commit()
     return engine
-
-
-def as_csv(rows: list[dict]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
-
-
-def counts(engine) -> dict[str, int]:
-    with Session(engine) as session:
-        return table_counts(session)
 
 
 def first(sheet: str, **changes) -> dict:

@@ -10,14 +10,15 @@ from sqlmodel import Session, select
 
 from ctg_data import models as m
 from ctg_data.actors import Actor, Role
+from ctg_data.errors import ValidationError
 from ctg_data.integrity import table_counts
 from ctg_data.interchange import load_folder
 from ctg_data.interchange.importer import import_upload
+from ctg_data.services import referentials
 from ctg_data.services.actions import update_followup
 from ctg_data.services.activity import upsert_activity
-from ctg_data.services.base import ValidationError
-from ctg_data.services.common import opened_snapshot
 from ctg_data.services.measurements import record_measurement
+from ctg_data.store import opened_snapshot
 from tests.csv_folder import minimal_convention, write_folder
 
 ADMIN = Actor(email="admin@test", role=Role.ADMIN)
@@ -158,12 +159,10 @@ def _form_followup(engine):
 
 
 def _referential_editor(engine):
-    from ctg_data.services.referentials import update_action
-
     with Session(engine) as session:
         action = session.exec(select(m.Action)).one()
-    update_action(engine, ADMIN, action.id, expected_version=action.version,
-                  values={"statut": "realisee", "avancement": 80})
+    referentials.update(engine, ADMIN, "actions", action.id, expected_version=action.version,
+                        values={"statut": "realisee", "avancement": 80})
 
 
 SAME_ROW = [  # (the form's call, its field label, the sheet, the same row, its column)

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from ctg_data import models as m
 from ctg_data.integrity import table_counts
 from ctg_data.interchange import FormatError, load_folder
+from ctg_data.interchange.loader import LoadReport
 from tests.csv_folder import minimal_convention, write_folder
 
 
@@ -17,9 +18,14 @@ def counts(engine) -> dict[str, int]:
         return table_counts(session)
 
 
+def load(engine, folder, sheets: dict[str, list[dict]], actor: str = "test") -> LoadReport:
+    """`sheets` written as CSV files into `folder`, then loaded into `engine`."""
+    return load_folder(write_folder(folder, sheets), actor=actor, engine=engine)
+
+
 def test_a_valid_folder_creates_every_row(engine, tmp_path):
     sheets = minimal_convention()
-    report = load_folder(write_folder(tmp_path / "f", sheets), actor="test", engine=engine)
+    report = load(engine, tmp_path / "f", sheets)
     assert report.ok, report.errors
     for sheet, rows in sheets.items():
         assert report.counts[sheet]["created"] == len(rows), sheet
@@ -47,9 +53,9 @@ def test_loading_the_same_folder_twice_changes_nothing(engine, tmp_path):
 
 def test_a_changed_row_updates_it_and_records_before_and_after(engine, tmp_path):
     sheets = minimal_convention()
-    assert load_folder(write_folder(tmp_path / "a", sheets), actor="test", engine=engine).ok
+    assert load(engine, tmp_path / "a", sheets).ok
     sheets["actions"][0] |= {"statut": "realisee", "avancement": "100"}  # réalisée ⇒ 100 %
-    report = load_folder(write_folder(tmp_path / "b", sheets), actor="second", engine=engine)
+    report = load(engine, tmp_path / "b", sheets, actor="second")
     assert report.counts["actions"]["updated"] == 1
     with Session(engine) as session:
         action = session.exec(select(m.Action)).one()
@@ -60,9 +66,9 @@ def test_a_changed_row_updates_it_and_records_before_and_after(engine, tmp_path)
 
 def test_a_different_measurement_value_supersedes_the_old_one_and_keeps_it(engine, tmp_path):
     sheets = minimal_convention()
-    assert load_folder(write_folder(tmp_path / "a", sheets), actor="test", engine=engine).ok
+    assert load(engine, tmp_path / "a", sheets).ok
     sheets["mesures"][1]["valeur"] = "55"
-    report = load_folder(write_folder(tmp_path / "b", sheets), actor="test", engine=engine)
+    report = load(engine, tmp_path / "b", sheets)
     assert report.counts["mesures"]["corrected"] == 1
     assert report.counts["mesures"]["unchanged"] == 1
     with Session(engine) as session:
@@ -76,7 +82,7 @@ def test_a_different_measurement_value_supersedes_the_old_one_and_keeps_it(engin
 
 def test_a_reference_to_a_row_already_in_the_database_resolves(engine, tmp_path):
     sheets = minimal_convention()
-    assert load_folder(write_folder(tmp_path / "a", sheets), actor="test", engine=engine).ok
+    assert load(engine, tmp_path / "a", sheets).ok
     only_measures = {"mesures": [dict(sheets["mesures"][0], date="2025-12-31", valeur="57")]}
     report = load_folder(write_folder(tmp_path / "b", only_measures), actor="test", engine=engine)
     assert report.ok and report.counts["mesures"]["created"] == 1
@@ -102,7 +108,7 @@ def test_a_bad_cell_is_refused_with_its_place_and_nothing_is_written(engine, tmp
     before = counts(engine)
     sheets = minimal_convention()
     sheets[sheet][0][column] = value
-    report = load_folder(write_folder(tmp_path / "f", sheets), actor="test", engine=engine)
+    report = load(engine, tmp_path / "f", sheets)
     assert not report.ok
     assert any(message in str(error) for error in report.errors), [str(e) for e in report.errors]
     assert counts(engine) == before
@@ -111,7 +117,7 @@ def test_a_bad_cell_is_refused_with_its_place_and_nothing_is_written(engine, tmp
 def test_a_duplicate_key_in_one_file_is_refused(engine, tmp_path):
     sheets = minimal_convention()
     sheets["organisations"].append(dict(sheets["organisations"][0]))
-    report = load_folder(write_folder(tmp_path / "f", sheets), actor="test", engine=engine)
+    report = load(engine, tmp_path / "f", sheets)
     assert [str(e) for e in report.errors] == [
         "fichier organisations.csv, ligne 5 : doublon de la ligne 2 (même clé : code)"]
     assert counts(engine)["organisations"] == 0
@@ -122,7 +128,7 @@ def test_an_extra_or_missing_column_refuses_the_whole_folder(engine, tmp_path):
     sheets["actions"][0]["commentaire"] = "colonne en trop"
     del sheets["communes"][0]["nom"]
     with pytest.raises(FormatError) as refused:
-        load_folder(write_folder(tmp_path / "f", sheets), actor="test", engine=engine)
+        load(engine, tmp_path / "f", sheets)
     messages = [str(e) for e in refused.value.errors]
     assert "fichier actions.csv, ligne 1, colonne « commentaire » : colonne inconnue" in messages[0]
     assert "fichier communes.csv, ligne 1, colonne « nom » : colonne obligatoire absente" in messages
@@ -138,15 +144,15 @@ def test_an_unknown_sheet_file_is_refused(engine, tmp_path):
 
 def test_changing_an_actions_partners_updates_it_and_the_same_list_changes_nothing(engine, tmp_path):
     sheets = minimal_convention()
-    assert load_folder(write_folder(tmp_path / "a", sheets), actor="test", engine=engine).ok
+    assert load(engine, tmp_path / "a", sheets).ok
     sheets["actions"][0]["partenaires"] = "asso"
-    report = load_folder(write_folder(tmp_path / "b", sheets), actor="test", engine=engine)
+    report = load(engine, tmp_path / "b", sheets)
     assert report.counts["actions"]["updated"] == 1
     with Session(engine) as session:
         codes = session.exec(select(m.Organisation.code).join(
             m.ActionPartner, m.ActionPartner.organisation_id == m.Organisation.id)).all()
     assert codes == ["asso"]
-    again = load_folder(write_folder(tmp_path / "c", sheets), actor="test", engine=engine)
+    again = load(engine, tmp_path / "c", sheets)
     assert again.counts["actions"]["unchanged"] == 1 and not again.changed
 
 
@@ -155,10 +161,10 @@ def test_every_load_that_writes_moves_the_data_version_so_views_refresh(engine, 
 
     before = data_version(engine)
     sheets = minimal_convention()
-    assert load_folder(write_folder(tmp_path / "a", sheets), actor="test", engine=engine).ok
+    assert load(engine, tmp_path / "a", sheets).ok
     after_load = data_version(engine)
     assert after_load > before
-    assert load_folder(write_folder(tmp_path / "a", sheets), actor="test", engine=engine).ok
+    assert load(engine, tmp_path / "a", sheets).ok
     assert data_version(engine) == after_load  # nothing changed, caches stay valid
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from ctg_data import validation as v
-from ctg_data.services.base import ValidationError
+from ctg_data.errors import ValidationError
 
 CONVENTION = (date(2023, 6, 1), date(2027, 5, 31))
 PERCENT = v.IndicatorLimits(1, "TX", "%", None, None, *CONVENTION)

@@ -11,15 +11,16 @@ from sqlmodel import Session, select
 
 from ctg_data import models as m
 from ctg_data.actors import Actor, Role
+from ctg_data.errors import PermissionDenied, SettingError
 from ctg_data.integrity import table_counts
 from ctg_data.interchange.guide import FORMAT_ORDER, GUIDE_SHEET
 from ctg_data.interchange.importer import import_upload, import_workbook
-from ctg_data.interchange.limits import NOT_XLSX, check_upload, max_upload_mb
+from ctg_data.interchange.limits import NOT_XLSX, check_upload
 from ctg_data.interchange.sheets import SHEETS_BY_NAME
 from ctg_data.interchange.tables import FormatError, read_csv_folder
 from ctg_data.interchange.typing import type_rows
 from ctg_data.interchange.workbook import neutralise, read_workbook, restore, write_template
-from ctg_data.permissions import PermissionDenied
+from ctg_data.settings import max_upload_mb
 from tests.csv_folder import minimal_convention, write_folder
 
 ADMIN = Actor(email="admin@test", role=Role.ADMIN)
@@ -363,8 +364,16 @@ def test_the_size_limit_is_20_mb_unless_set(monkeypatch):
     assert max_upload_mb() == 20
     monkeypatch.setenv("CTG_MAX_UPLOAD_MB", "5")
     assert max_upload_mb() == 5
+
+
+def test_an_unusable_size_limit_is_said_in_french_naming_the_setting(monkeypatch):
     monkeypatch.setenv("CTG_MAX_UPLOAD_MB", "beaucoup")
-    assert max_upload_mb() == 20
+    with pytest.raises(SettingError) as wrong:
+        max_upload_mb()
+    assert str(wrong.value) == ("Le réglage CTG_MAX_UPLOAD_MB vaut « beaucoup » : un nombre strictement "
+                                "positif est attendu.")
+    with pytest.raises(SettingError):
+        check_upload("import.xlsx", build(minimal_convention()))  # never the default instead
 
 
 def test_a_size_refusal_reaches_the_import_report_and_writes_nothing(engine, monkeypatch):

@@ -4,7 +4,7 @@ Errors name the sheet's column where the form names its field."""
 
 from ctg_data import models as m
 from ctg_data import validation
-from ctg_data.services.base import ValidationError
+from ctg_data.errors import ValidationError
 from ctg_data.validation import Field
 
 OVERRIDE_COLUMN = "motif_derogation"

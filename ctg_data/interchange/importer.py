@@ -1,12 +1,15 @@
 """Importing a workbook, a CSV file or a folder of CSV files: everything is checked, then
 applied in one transaction; a dry run, or any error, rolls everything back.
 
-Only administrators and CAF advisors import, and each row that changes something must be one
-the person may write through the forms or the Référentiels page (interchange.rights): only
-administrators change the referentials and the plan. The rows are applied by `load_tables` in lots,
-in the order of sheets.py, inside the same session, so that a caller can show progress on a
-large file: the lots of one import see each other's rows exactly as one call would, and every
-row was typed and checked for duplicate keys over the whole file before the first lot.
+Only the roles holding Capability.IMPORT (administrators and CAF advisors) import, and each
+row that changes something must be one the person may write through the forms or the
+Référentiels page (interchange.rights): only administrators change the referentials and the
+plan. The rows are applied by `load_tables` in lots, in the order of sheets.py, inside the same
+session, so that a caller can show progress on a large file: the lots of one import see each
+other's rows exactly as one call would, and every row was typed and checked for duplicate keys
+over the whole file before the first lot. Any error rolls the whole import back; the lots go
+on after an error so that every sheet's errors are reported, except after a row someone else
+saved meanwhile (loader.CONFLICT): that error spends the unit of work and ends the import.
 """
 
 import tempfile
@@ -19,29 +22,25 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from ctg_data.actors import Actor, Role
+from ctg_data.actors import Actor
 from ctg_data.db import for_writing
 from ctg_data.interchange.limits import check_upload
-from ctg_data.interchange.loader import LoadReport, load_tables
+from ctg_data.interchange.loader import CONFLICT, LoadReport, load_tables
 from ctg_data.interchange.sheets import SHEETS, SHEETS_BY_NAME
 from ctg_data.interchange.tables import FormatError, LoadError, Table, read_csv_folder
 from ctg_data.interchange.typing import type_rows
 from ctg_data.interchange.workbook import read_workbook, restore
-from ctg_data.permissions import require_role
+from ctg_data.permissions import ROLES, Capability, require
 
 Progress = Callable[[str, int, int], None]  # (sheet, rows done, rows in the file)
-IMPORTERS = {Role.ADMIN, Role.CONSEILLER}
+IMPORTERS = ROLES[Capability.IMPORT]  # former name, kept while pages/import_export.py reads it
 LOT = 200
-
-
-def require_import(actor: Actor) -> None:
-    require_role(actor, IMPORTERS, "importer des données")
 
 
 def import_upload(engine: Engine, actor: Actor, name: str, data: bytes, *, dry_run: bool,
                   progress: Progress | None = None, size_limit: bool = True) -> LoadReport:
     """An uploaded .xlsx workbook, or one .csv file named after its sheet (mesures.csv)."""
-    require_import(actor)
+    require(actor, Capability.IMPORT)
     try:
         tables = read_upload(name, data, size_limit=size_limit)
     except FormatError as error:
@@ -56,14 +55,14 @@ def import_workbook(engine: Engine, actor: Actor, source: bytes | Path, *, dry_r
         return import_upload(engine, actor, "classeur.xlsx", source, dry_run=dry_run, progress=progress)
     path = Path(source)
     if path.is_dir():
-        require_import(actor)
+        require(actor, Capability.IMPORT)
         try:
             tables = restored(read_csv_folder(path))
         except FormatError as error:
             return LoadReport(errors=list(error.errors))
         return import_tables(engine, actor, tables, dry_run=dry_run, progress=progress)
     if not path.is_file():
-        require_import(actor)
+        require(actor, Capability.IMPORT)
         return LoadReport(errors=[LoadError(str(path), None, None, "fichier ou dossier introuvable")])
     return import_upload(engine, actor, path.name, path.read_bytes(), dry_run=dry_run,
                          progress=progress, size_limit=False)
@@ -98,7 +97,7 @@ def restored(tables: list[Table]) -> list[Table]:
 
 def import_tables(engine: Engine, actor: Actor, tables: list[Table], *, dry_run: bool,
                   progress: Progress | None = None) -> LoadReport:
-    require_import(actor)
+    require(actor, Capability.IMPORT)
     # A write unit of work even for a dry run: the rows are written, then rolled back.
     with Session(for_writing(engine)) as session:
         report = _load(session, actor, tables, progress)
@@ -136,6 +135,8 @@ def _load(session: Session, actor: Actor, tables: list[Table], progress: Progres
                                                f"la base de données a refusé une ligne ({lines}) : {detail}"))
                 return report
             report.errors += part.errors
+            if CONFLICT in (error.message for error in part.errors):
+                return report  # the unit of work is spent: a later lot would only add a technical error
             for name, counts in part.counts.items():
                 report.counts.setdefault(name, Counter()).update(counts)
             done += len(lot.rows)
@@ -168,6 +169,5 @@ __all__ = [
     "import_upload",
     "import_workbook",
     "read_upload",
-    "require_import",
     "summary_rows",
 ]

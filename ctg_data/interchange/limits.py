@@ -13,13 +13,12 @@ smallest cap.
 
 import io
 import math
-import os
 import zipfile
 from pathlib import PurePath
 
 from ctg_data.interchange.tables import FormatError, LoadError
+from ctg_data.settings import max_upload_mb  # CTG_MAX_UPLOAD_MB; re-exported for pages/import_export.py
 
-DEFAULT_MAX_UPLOAD_MB = 20
 # Inflated size limits, as multiples of the upload limit (20 MB: 200 MB in all, 100 MB for one
 # sheet, 40 MB of shared strings).
 TOTAL_INFLATION = 10
@@ -35,17 +34,8 @@ NOT_CSV = "Le fichier n'est pas un fichier CSV valide : du texte en UTF-8 est at
 WRONG_KIND = "Format de fichier non pris en charge : un classeur .xlsx ou un fichier .csv est attendu."
 
 
-def max_upload_mb() -> float:
-    """The size limit in megabytes: the CTG_MAX_UPLOAD_MB setting, 20 by default."""
-    raw = os.environ.get("CTG_MAX_UPLOAD_MB", "").strip()
-    try:
-        value = float(raw.replace(",", ".")) if raw else DEFAULT_MAX_UPLOAD_MB
-    except ValueError:
-        return DEFAULT_MAX_UPLOAD_MB
-    return value if value > 0 else DEFAULT_MAX_UPLOAD_MB
-
-
 def max_upload_bytes() -> int:
+    """The upload size limit (settings.max_upload_mb: SettingError when set to something unusable)."""
     return int(max_upload_mb() * 1024 * 1024)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from ctg_data import models as m
-from ctg_data.actors import Actor, Role
+from ctg_data.actors import Actor
 from ctg_data.permissions import (
     PermissionDenied,
     require_write_action,
@@ -29,10 +29,11 @@ FOLLOW_UP = {"status", "progress"}  # what an action's follow-up form changes
 class Rights:
     def __init__(self, session: Session, actor: Actor):
         self.session, self.actor = session, actor
-        self.visible: set[int] | None = None if actor.role == Role.ADMIN else visible_convention_ids(session, actor)
+        # Who sees which convention is said once, by permissions (everyone's, for an administrator).
+        self.visible: set[int] = visible_convention_ids(session, actor)
 
     def sees(self, convention_id: int) -> bool:
-        return self.visible is None or convention_id in self.visible
+        return convention_id in self.visible
 
     def refusal(self, sheet: str, record: SQLModel | None, values: dict[str, Any], changed: set[str]) -> str | None:
         """The French refusal of writing this row (`record` None: creating it; `changed`: the

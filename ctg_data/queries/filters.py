@@ -1,8 +1,9 @@
 """The filters every view shares: convention, year, domain, commune."""
 
-import os
 from dataclasses import dataclass
 from datetime import date
+
+from ctg_data.settings import pinned_today
 
 
 @dataclass(frozen=True)
@@ -15,5 +16,4 @@ class Filters:
 
 def today() -> date:
     """The reference date of lateness and staleness. CTG_TODAY pins it (demos, tests)."""
-    pinned = os.environ.get("CTG_TODAY")
-    return date.fromisoformat(pinned) if pinned else date.today()
+    return pinned_today() or date.today()

@@ -462,14 +462,6 @@ def delete(engine: Engine, actor: Actor, sheet: str, record_id: int, *, expected
 
 # ------------------------------------------------------------------ former names
 
-def update_action(engine: Engine, actor: Actor, action_id: int, *, expected_version: int,
-                  opened: dict[str, Any] | None = None, values: dict[str, Any],
-                  override_reason: str | None = None) -> list[str]:
-    """update(…, "actions", …): kept while tests/test_import_rules.py calls it."""
-    return update(engine, actor, "actions", action_id, expected_version=expected_version, opened=opened,
-                  values=values, override_reason=override_reason)
-
-
 def update_orientation(engine: Engine, actor: Actor, orientation_id: int, *, expected_version: int,
                        opened: dict[str, Any] | None = None, values: dict[str, Any]) -> list[str]:
     """update(…, "orientations", …): kept while tests/test_admin_referentiels_page.py calls it."""
