@@ -1,6 +1,8 @@
 """Databases for the tests: every test that takes `engine` runs on SQLite and on a real
 PostgreSQL server started for the session. Each test gets its own freshly migrated database,
-copied from a template migrated once, so tests stay independent and quick."""
+copied from a template migrated once, so tests stay independent and quick. Data that many tests
+load (the small convention of tests/saisie_data.py, the demo seed) is loaded once into a template
+too, and copied."""
 
 import itertools
 import os
@@ -12,9 +14,15 @@ from sqlalchemy import text
 
 from ctg_data.db import engine_for, make_engine, upgrade
 from ctg_data.interchange import load_folder
+from tests.helpers import databases as dbs
 from tests.postgres_server import PostgresServer
+from tests.saisie_data import PRELOADED, database_key, load_small
 
 _counter = itertools.count()
+_DATABASES: dict[str, dbs.Databases] = {}  # the session's clone maker, by server URL
+
+DEMO_SEED = Path(__file__).resolve().parent.parent / "seeds" / "lourdes-2023"
+DEMO_TODAY = "2026-11-26"
 
 
 @pytest.fixture(scope="session")
@@ -31,12 +39,22 @@ def postgres_base_url():
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_base_url):
+    """Clones of template databases (tests/helpers/databases.py), for the whole session."""
+    databases = dbs.Databases(postgres_base_url)
+    _DATABASES[postgres_base_url] = databases
+    yield databases
+    del _DATABASES[postgres_base_url]
+    databases.close()
+
+
 def _admin(base_url):
-    return make_engine(f"{base_url}/postgres").execution_options(isolation_level="AUTOCOMMIT")
+    return dbs.admin_engine(base_url)
 
 
 @pytest.fixture(scope="session")
-def postgres_template(postgres_base_url):
+def postgres_template(postgres_base_url, postgres_databases):
     admin = _admin(postgres_base_url)
     with admin.connect() as connection:
         connection.execute(text("DROP DATABASE IF EXISTS ctg_template"))
@@ -60,36 +78,127 @@ def fresh_sqlite_url(sqlite_template, tmp_path) -> str:
 
 
 def fresh_postgres_url(base_url, template) -> str:
+    """A new database copied from `template`; dropped at the end of the session at the latest."""
+    databases = _DATABASES.get(base_url)
+    if databases is not None:
+        return databases.clone(template)
     name = f"ctg_test_{os.getpid()}_{next(_counter)}"
     admin = _admin(base_url)
     with admin.connect() as connection:
-        # FILE_COPY: for a small template, copying its files beats PostgreSQL 15's default of
-        # writing every block through the WAL.
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY'))
+        dbs.create_database(connection, name, template)
     admin.dispose()
     return f"{base_url}/{name}"
 
 
 def drop_postgres_database(url: str) -> None:
-    """Drop a test database at once (FORCE ends connections a test left open), so that hundreds
-    of them don't pile up until the server stops."""
+    """Drop a test database (in the background during the session), so that hundreds of them
+    don't pile up until the server stops."""
     base, _, name = url.rpartition("/")
+    databases = _DATABASES.get(base)
+    if databases is not None:
+        databases.release(url)
+        return
     admin = _admin(base)
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        dbs.drop_database(connection, name)
     admin.dispose()
+
+
+# ---------------------------------------------------------------- templates with data loaded
+
+def _load_into_copy(template: Path, path: Path, load) -> object:
+    shutil.copy(template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        return load(engine)
+    finally:
+        engine.dispose()
+
+
+def _load_into_postgres_clone(base_url: str, template: str, load) -> tuple[str, object]:
+    url = fresh_postgres_url(base_url, template)
+    engine = make_engine(url)
+    try:
+        loaded = load(engine)
+    finally:
+        engine.dispose()  # a template must have no connection left to be copied
+    return url.rpartition("/")[2], loaded
+
+
+def _load_demo(engine) -> None:
+    report = load_folder(DEMO_SEED, actor="test", engine=engine)
+    assert report.ok, [str(e) for e in report.errors]
+
+
+@pytest.fixture(scope="session")
+def small_sqlite_template(sqlite_template, tmp_path_factory):
+    """(path, Small): the migrated SQLite template with tests/saisie_data.py's small convention."""
+    folder = tmp_path_factory.mktemp("small")
+    path = folder / "small.sqlite3"
+    return path, _load_into_copy(sqlite_template, path, lambda engine: load_small(engine, folder))
+
+
+@pytest.fixture(scope="session")
+def small_postgres_template(postgres_base_url, postgres_template, tmp_path_factory):
+    """(name, Small): a PostgreSQL template database holding the small convention."""
+    folder = tmp_path_factory.mktemp("small-pg")
+    return _load_into_postgres_clone(postgres_base_url, postgres_template, lambda engine: load_small(engine, folder))
+
+
+@pytest.fixture(scope="session")
+def demo_postgres_database_template(postgres_base_url, postgres_template):
+    """The name of a PostgreSQL template database holding the demo seed."""
+    return _load_into_postgres_clone(postgres_base_url, postgres_template, _load_demo)[0]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path, sqlite_template):
+    """A freshly migrated database of its own for the test, SQLite then PostgreSQL.
+
+    When the test also requests a fixture named `small` (the data-entry tests: it calls
+    tests/saisie_data.load_small on `engine`), the database is copied from a template where the
+    small convention is already loaded, and load_small only returns its ids."""
+    preload = "small" in request.fixturenames
     if request.param == "sqlite":
-        yield fresh_sqlite_url(sqlite_template, tmp_path)
+        if preload:
+            template, small = request.getfixturevalue("small_sqlite_template")
+            url = fresh_sqlite_url(template, tmp_path)
+            PRELOADED[database_key(url)] = small
+        else:
+            url = fresh_sqlite_url(sqlite_template, tmp_path)
+        yield url
+        _check_preload_taken(url)
         return
     base = request.getfixturevalue("postgres_base_url")
-    template = request.getfixturevalue("postgres_template")
-    url = fresh_postgres_url(base, template)
+    if preload:
+        template, small = request.getfixturevalue("small_postgres_template")
+        url = fresh_postgres_url(base, template)
+        PRELOADED[database_key(url)] = small
+    else:
+        url = fresh_postgres_url(base, request.getfixturevalue("postgres_template"))
     yield url
     engine_for.cache_clear()  # engines of this database cached by the code under test
+    drop_postgres_database(url)
+    _check_preload_taken(url)
+
+
+def _check_preload_taken(url: str) -> None:
+    if PRELOADED.pop(database_key(url), None) is not None:
+        pytest.fail("La fixture `small` de ce test n'appelle pas load_small : la base préchargée "
+                    "(tests/conftest.py, database_url) ne lui convient pas.")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def demo_database_url(request, tmp_path, demo_sqlite_template):
+    """A database of its own holding the demo seed, SQLite then PostgreSQL (copied from a
+    template loaded once per session)."""
+    if request.param == "sqlite":
+        yield fresh_sqlite_url(demo_sqlite_template, tmp_path)
+        return
+    base = request.getfixturevalue("postgres_base_url")
+    url = fresh_postgres_url(base, request.getfixturevalue("demo_postgres_database_template"))
+    yield url
+    engine_for.cache_clear()
     drop_postgres_database(url)
 
 
@@ -120,19 +229,11 @@ def pytest_terminal_summary(terminalreporter):
     )
 
 
-DEMO_SEED = Path(__file__).resolve().parent.parent / "seeds" / "lourdes-2023"
-DEMO_TODAY = "2026-11-26"
-
-
 @pytest.fixture(scope="session")
 def demo_sqlite_template(sqlite_template, tmp_path_factory):
     """The migrated template with the demo convention loaded, built once."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    report = load_folder(DEMO_SEED, actor="test", engine=engine)
-    engine.dispose()
-    assert report.ok, [str(e) for e in report.errors]
+    _load_into_copy(sqlite_template, path, _load_demo)
     return path
 
 
@@ -193,3 +294,12 @@ def cheap_argon2(monkeypatch):
     from ctg_data.accounts import passwords
 
     monkeypatch.setattr(passwords, "HASHING", passwords.Hashing(PasswordHasher.from_parameters(profiles.CHEAPEST)))
+
+
+@pytest.fixture
+def ctg_command(monkeypatch, capsys):
+    """`ctg_command(url, *args)`: the `ctg` command run in this process, returning its exit code,
+    stdout and stderr (tests/helpers/cli.py; `run_installed` there runs the installed program)."""
+    from tests.helpers.cli import in_process
+
+    return in_process(monkeypatch, capsys)

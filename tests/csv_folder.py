@@ -23,7 +23,8 @@ def minimal_convention() -> dict[str, list[dict]]:
             {"code": "ville", "nom": "Ville de Lourdes", "type": "commune"},
             {"code": "asso", "nom": "Association", "type": "association"},
         ],
-        "communes": [{"code_insee": "65286", "nom": "Lourdes", "population": "13 509", "enfants_moins_3_ans": "390", "qpv": "oui"}],
+        "communes": [{"code_insee": "65286", "nom": "Lourdes", "population": "13 509", "enfants_moins_3_ans": "390",
+                      "qpv": "oui"}],
         "conventions": [{"code": "ctg-t", "nom": "CTG test", "territoire": "", "date_signature": "2023-05-30",
                          "date_debut": "2023-06-01", "date_fin": "2027-05-31"}],
         "signataires": [{"convention": "ctg-t", "organisation": "caf65", "representant": "A", "qualite": "Directeur"},
@@ -44,8 +45,10 @@ def minimal_convention() -> dict[str, list[dict]]:
              "min": "0", "max": "100"},
         ],
         "mesures": [
-            {"convention": "ctg-t", "indicateur": "TX", "date": "2023-12-31", "valeur": "52", "type": "", "source": "CAF", "commentaire": ""},
-            {"convention": "ctg-t", "indicateur": "TX", "date": "2024-12-31", "valeur": "54,5", "type": "resultat", "source": "CAF", "commentaire": ""},
+            {"convention": "ctg-t", "indicateur": "TX", "date": "2023-12-31", "valeur": "52", "type": "",
+             "source": "CAF", "commentaire": ""},
+            {"convention": "ctg-t", "indicateur": "TX", "date": "2024-12-31", "valeur": "54,5", "type": "resultat",
+             "source": "CAF", "commentaire": ""},
         ],
         "equipements": [
             {"convention": "ctg-t", "code": "EAJE1", "nom": "La Souris verte", "type": "eaje", "code_insee": "65286",

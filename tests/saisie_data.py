@@ -4,6 +4,7 @@ fingerprint of the database to prove that a refused save changed nothing."""
 import json
 from dataclasses import dataclass
 
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, select
 
 from ctg_data import models as m
@@ -24,9 +25,15 @@ class Small:
 
 
 def load_small(engine, tmp_path) -> Small:
-    """minimal_convention() (tests/csv_folder.py) plus an organisation that takes part in nothing."""
-    sheets = minimal_convention()
-    sheets["organisations"].append({"code": "autre", "nom": "Autre organisation", "type": "association"})
+    """minimal_convention() (tests/csv_folder.py) plus an organisation that takes part in nothing.
+
+    A test that also requests a fixture named `small` gets its database cloned from a template
+    where this very function loaded the convention once (tests/conftest.py, `database_url`):
+    the load is then already done and only its ids are returned."""
+    preloaded = PRELOADED.pop(database_key(engine.url), None)
+    if preloaded is not None:
+        return preloaded
+    sheets = small_convention()
     report = load_folder(write_folder(tmp_path / "small", sheets), actor="test", engine=engine)
     assert report.ok, [str(e) for e in report.errors]
     with Session(engine) as session:
@@ -35,6 +42,21 @@ def load_small(engine, tmp_path) -> Small:
         organisations = dict(session.exec(select(m.Organisation.code, m.Organisation.id)).all())
         return Small(one(m.Convention), one(m.Indicator), one(m.Action), one(m.Facility), one(m.FundingLine),
                      organisations)
+
+
+def small_convention() -> dict[str, list[dict]]:
+    sheets = minimal_convention()
+    sheets["organisations"].append({"code": "autre", "nom": "Autre organisation", "type": "association"})
+    return sheets
+
+
+# Databases cloned from a template already holding the small convention, by database name (or
+# SQLite path), with the ids load_small found when it loaded the template; taken by load_small.
+PRELOADED: dict[str, Small] = {}
+
+
+def database_key(url) -> str:
+    return str(make_url(url).database)
 
 
 ADMIN = Actor(email="admin@test", role=Role.ADMIN)

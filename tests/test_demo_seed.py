@@ -10,8 +10,10 @@ import pytest
 from sqlmodel import Session, select
 
 from ctg_data import models as m
+from ctg_data.db import make_engine
 from ctg_data.integrity import violations
 from ctg_data.interchange import load_folder
+from tests.conftest import drop_postgres_database, fresh_postgres_url, fresh_sqlite_url
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "lourdes-2023"
 # The public facts of the signing, in the project's own words: nothing outside the repository is read.
@@ -24,11 +26,21 @@ def rows(sheet: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-@pytest.fixture
-def demo(engine):
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def demo(request, tmp_path_factory):
+    """The demo loaded once per database for this module, which only reads it."""
+    if request.param == "sqlite":
+        url = fresh_sqlite_url(request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("demo-seed"))
+    else:
+        url = fresh_postgres_url(request.getfixturevalue("postgres_base_url"),
+                                 request.getfixturevalue("postgres_template"))
+    engine = make_engine(url)
     report = load_folder(SEED, actor="test", engine=engine)
     assert report.ok, [str(e) for e in report.errors]
-    return engine
+    yield engine
+    engine.dispose()
+    if request.param == "postgresql":
+        drop_postgres_database(url)
 
 
 def test_the_demo_loads_without_breaking_any_integrity_rule(demo):

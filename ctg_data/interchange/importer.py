@@ -12,6 +12,7 @@ on after an error so that every sheet's errors are reported, except after a row 
 saved meanwhile (loader.CONFLICT): that error spends the unit of work and ends the import.
 """
 
+import logging
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from ctg_data.permissions import ROLES, Capability, require
 
 Progress = Callable[[str, int, int], None]  # (sheet, rows done, rows in the file)
 IMPORTERS = ROLES[Capability.IMPORT]  # former name, kept while pages/import_export.py reads it
+log = logging.getLogger(__name__)
 LOT = 200
 
 
@@ -128,11 +130,13 @@ def _load(session: Session, actor: Actor, tables: list[Table], progress: Progres
             lot = Table(table.sheet, table.where, table.header, table.rows[start:start + LOT])
             try:
                 part = load_tables(session, [lot], actor=actor.label, rights=actor)
-            except SQLAlchemyError as error:
+            except SQLAlchemyError:
+                # The database's own words are technical and English: they go to the log only.
                 lines = f"lignes {lot.rows[0][0]} à {lot.rows[-1][0]}"
-                detail = str(getattr(error, "orig", error)).splitlines()[0]
+                log.exception("import refused by the database (%s, %s)", table.where, lines)
                 report.errors.append(LoadError(table.where, None, None,
-                                               f"la base de données a refusé une ligne ({lines}) : {detail}"))
+                                               f"la base de données a refusé une ligne ({lines}) : "
+                                               "rien n'a été importé"))
                 return report
             report.errors += part.errors
             if CONFLICT in (error.message for error in part.errors):

@@ -1,0 +1,1 @@
+"""Helpers shared by the test files: test databases (`databases`) and the `ctg` command (`cli`)."""
