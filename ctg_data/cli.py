@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 the data was refused or breaks a rule, 2 wrong usage.
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from sqlmodel import Session
 
@@ -104,7 +105,7 @@ def cmd_bonus(args: argparse.Namespace) -> int:
         # Only the conventions running that year: a facility's bonus belongs to one of them.
         conventions = [c for c in all_conventions(engine)
                        if c["starts_on"].year <= args.year <= c["ends_on"].year]
-    rows = script_rows(engine, conventions, args.year)
+    rows = script_rows(engine, conventions, args.year, today=args.today)
     if args.format == "csv":
         script_csv(rows, sys.stdout)
     else:
@@ -136,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     bonus.add_argument("--format", choices=("table", "csv"), default="table",
                        help="table (lecture, libellés français) ou csv (scripts : codes d'alerte, "
                             "séparateur virgule, décimales avec point)")
+    bonus.add_argument("--today", type=date.fromisoformat, default=None,
+                       help="date de référence AAAA-MM-JJ : une année dont la déclaration n'est pas "
+                            "échue est « prévisionnelle » (par défaut : CTG_TODAY ou la date du jour)")
     bonus.set_defaults(func=cmd_bonus)
     cli_exchange.register(commands)  # import, export, template
     cli_users.register(commands)  # user …, convention access

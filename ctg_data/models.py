@@ -115,6 +115,8 @@ class Convention(SQLModel, table=True):
     signed_on: date | None = None
     starts_on: date
     ends_on: date
+    # The CAF whose barème rows apply (portée); when empty, the signatory of type caf.
+    caf_id: int | None = fk("organisations.id", nullable=True, index=False)
     # A restricted convention is visible only to admins and to the accounts given access to it.
     restricted: bool = False
     created_at: datetime = timestamp()
@@ -313,6 +315,7 @@ class Facility(SQLModel, table=True):
         UniqueConstraint("convention_id", "code"),
         CheckConstraint(f"type IN {sql_in(FacilityType)}", name="type"),
         CheckConstraint("places >= 0", name="places"),
+        CheckConstraint("new_places >= 0", name="new_places"),
         CheckConstraint("closes_on >= opens_on", name="closes_after_opening"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -323,6 +326,9 @@ class Facility(SQLModel, table=True):
     insee_code: str = fk("communes.insee_code")
     manager_id: int = fk("organisations.id")
     places: int | None = None
+    # Places created since the convention began (bonus v2), counted from new_places_from.
+    new_places: int | None = None
+    new_places_from: date | None = None
     psu: bool | None = None
     territory_class: str = Field(default="", max_length=20)
     opens_on: date | None = None
@@ -338,6 +344,7 @@ class FacilityActivity(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("facility_id", "year"),
         CheckConstraint("places >= 0", name="places"),
+        CheckConstraint("new_places >= 0", name="new_places"),
         CheckConstraint("hours_delivered >= 0", name="hours_delivered"),
         CheckConstraint("hours_billed >= 0", name="hours_billed"),
         CheckConstraint("fte >= 0", name="fte"),
@@ -346,6 +353,7 @@ class FacilityActivity(SQLModel, table=True):
     facility_id: int = fk("facilities.id", index=False, ondelete="CASCADE")
     year: int
     places: int | None = None
+    new_places: int | None = None
     hours_delivered: Decimal | None = Field(default=None, sa_type=Numeric(12, 2, asdecimal=True))
     hours_billed: Decimal | None = Field(default=None, sa_type=Numeric(12, 2, asdecimal=True))
     fte: Decimal | None = Field(default=None, sa_type=Numeric(6, 2, asdecimal=True))
@@ -354,13 +362,16 @@ class FacilityActivity(SQLModel, table=True):
 
 
 class RateRow(SQLModel, table=True):
-    """A barème row. Empty facility_type / territory_class mean "any" (stored as '' so that
-    the uniqueness of the key holds on every database, where NULLs would be distinct)."""
+    """A barème row. Empty facility_type / territory_class / place_category / scope mean "any"
+    (scope: national) and are stored as '' so that the uniqueness of the key holds on every
+    database, where NULLs would be distinct."""
 
     __tablename__ = "rate_rows"
     __mapper_args__ = versioned
     __table_args__ = (
-        UniqueConstraint("year", "lever_code", "facility_type", "territory_class"),
+        UniqueConstraint("year", "lever_code", "facility_type", "territory_class", "place_category", "scope"),
+        CheckConstraint("place_category IN ('', 'existante', 'nouvelle')", name="place_category"),
+        CheckConstraint("rate_floor >= 0", name="rate_floor"),
         CheckConstraint(f"basis IN {sql_in(RateBasis)}", name="basis"),
         CheckConstraint(f"facility_type IN {sql_in(['', *FacilityType])}", name="facility_type"),
         CheckConstraint("amount >= 0", name="amount"),
@@ -373,8 +384,12 @@ class RateRow(SQLModel, table=True):
     lever_code: str = fk("funding_levers.code", index=False)
     facility_type: str = Field(default="", max_length=20)
     territory_class: str = Field(default="", max_length=20)
+    # existante / nouvelle places (bonus v2), and a convention's or a CAF's code (portée).
+    place_category: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
+    scope: str = Field(default="", max_length=60, sa_column_kwargs={"server_default": ""})
     basis: str = Field(max_length=20)
     amount: Decimal = rate(nullable=False)
+    rate_floor: Decimal | None = rate()  # taux_plancher: a floor on the rate itself
     floor: Decimal | None = money()
     cap: Decimal | None = money()
     source: str | None = Field(default=None, max_length=300)

@@ -29,7 +29,7 @@ from ctg_data.validation import IndicatorLimits
 Record = TypeVar("Record", bound=SQLModel)
 # How the audit trail shows a record (accounts leave their password hash out).
 View: TypeAlias = Callable[[Any], dict[str, Any]]
-# An action's partners (organisation ids) and communes (INSEE codes), sorted, by FORMAT.md column.
+# An action's partners (organisation ids) and communes (INSEE codes), sorted, by docs/format.md column.
 Links: TypeAlias = dict[str, list[Any]]
 ACTION_LINKS: dict[str, tuple[type[m.ActionPartner | m.ActionCommune], str]] = {
     "partenaires": (m.ActionPartner, "organisation_id"),

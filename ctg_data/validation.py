@@ -204,7 +204,7 @@ def year_in_convention(year: int, starts_on: date, ends_on: date, override_reaso
 
 
 def done_means_complete(status: str | None, progress: int | None) -> str | None:
-    """RULES.md: a réalisée action is always at 100 %."""
+    """docs/rules.md: a réalisée action is always at 100 %."""
     if status == ActionStatus.REALISEE and progress is not None and progress != 100:
         return "une action réalisée est à 100 % : indiquez 100 ou laissez vide"
     return None

@@ -74,6 +74,23 @@ class FacilityType(Labelled):
     EVS = "evs", "EVS (espace de vie sociale)"
 
 
+# Bonus territoire eligibility, a fact of each facility type (RULES.md, "Eligibility"): centres
+# sociaux and EVS are funded by their own prestations. The other codes are types of format v2
+# not yet in the enumeration, listed so that they are ineligible the day they arrive.
+NOT_BONUS_ELIGIBLE = frozenset({FacilityType.CENTRE_SOCIAL, FacilityType.EVS, "mam", "micro_creche",
+                                "france_services"})
+
+
+def bonus_eligible(facility_type: str) -> bool:
+    """Whether a facility of this type may receive the bonus territoire CTG."""
+    return facility_type not in NOT_BONUS_ELIGIBLE
+
+
+# A barème row for existing places (formerly funded by the CEJ) or places created since the
+# convention began; an empty category applies to any place.
+PLACE_CATEGORIES = {"existante": "places existantes", "nouvelle": "places nouvelles"}
+
+
 class RateBasis(Labelled):
     """Labels read inside a sentence or a table cell: « 12 € par place »."""
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ctg_data import bonus_report as report
 from ctg_data import formats as fmt
-from ctg_data.funding import FLAG_MARK, total
+from ctg_data.reports.funding import FLAG_MARK, line_totals
 from ctg_data.rules.reconciliation import Flag
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.funding_charts import display_frame, table_with_downloads
@@ -43,18 +43,21 @@ def _page_filters(rows):
 
 
 def _summary(rows) -> None:
+    """Totals that add up: due, notified, paid and gaps over the lines whose due is known; the
+    lines whose due is unknown are totalled apart (docs/rules.md, "Totaux")."""
+    sums = line_totals(rows)
     # Two rows of three: French amounts in the millions don't fit five to a row.
     first, second = st.columns(3), st.columns(3)
-    first[0].metric("Dû", fmt.money(total(rows["due"])))
-    first[1].metric("Notifié", fmt.money(total(rows["notified"])))
-    first[2].metric("Versé", fmt.money(total(rows["paid"])))
-    second[0].metric("Écart notifié − dû", fmt.money(total(rows["gap_notified"])))
-    second[1].metric("Écart versé − notifié", fmt.money(total(rows["gap_paid"])))
+    first[0].metric("Dû", fmt.money(sums.due))
+    first[1].metric("Notifié", fmt.money(sums.notified))
+    first[2].metric("Versé", fmt.money(sums.paid))
+    second[0].metric("Écart notifié − dû", fmt.money(sums.gap_notified))
+    second[1].metric("Écart versé − notifié", fmt.money(sums.gap_paid))
     second[2].metric("Lignes en alerte", fmt.number(int(rows["flag_codes"].map(bool).sum())))
-    unknown = int(rows["due"].isna().sum())
-    if unknown:
-        st.caption(f"{FLAG_MARK} {unknown} montant(s) dû(s) inconnu(s) (sans barème, activité ou "
-                   "places manquantes) ne sont pas comptés dans « Dû ».")
+    st.caption(f"Totaux des {sums.lines} ligne(s) dont le dû est connu.")
+    if sums.unknown_lines:
+        st.caption(f"{FLAG_MARK} {sums.unknown_fr().capitalize()} (prévisionnel, barème à publier, sans "
+                   "barème ou activité manquante) : comptés à part, jamais dans les totaux ci-dessus.")
 
 
 def _reasons(rows) -> None:

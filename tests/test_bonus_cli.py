@@ -2,15 +2,12 @@
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 
 from ctg_data import cli, db
-from ctg_data.interchange import load_folder
-from tests.test_funding_queries import DUE_ALSH_K, DUE_EAJE_N, load
+from tests.test_funding_queries import DUE_ALSH_K, load
 
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "lourdes-2023"
 HEADER = ["convention", "equipement", "type", "annee", "base", "taux", "du", "notifie", "verse",
           "ecart", "alertes"]
 
@@ -46,7 +43,8 @@ def test_csv_output_gives_one_row_per_facility_with_due_paid_and_flag_codes(data
     assert eaje == {"convention": "ctg-f", "equipement": "EAJE-A", "type": "eaje", "annee": "2024",
                     "base": "30", "taux": "3100.00", "du": "93000.00", "notifie": "90000.00",
                     "verse": "95000.00", "ecart": "-3000.00", "alertes": "ecart_notifie;trop_verse"}
-    assert (rows["EAJE-N"]["du"], rows["EAJE-N"]["alertes"]) == (str(DUE_EAJE_N), "hors_psu")
+    # Rules v2: an EAJE outside PSU is owed 0.00 (not unknown), and "hors PSU" replaces "écart notifié".
+    assert (rows["EAJE-N"]["du"], rows["EAJE-N"]["alertes"]) == ("0.00", "hors_psu")
     assert (rows["ALSH-K"]["base"], rows["ALSH-K"]["taux"], rows["ALSH-K"]["du"]) == (
         "50500", "0.45", str(DUE_ALSH_K) + ".00")
     # Unknown stays empty, never 0.
@@ -85,8 +83,10 @@ def test_a_year_outside_every_convention_prints_only_the_header(database, tmp_pa
     assert code == 0 and out.splitlines() == [",".join(HEADER)]
 
 
-def test_the_demo_discrepancies_of_2024_appear_in_ctg_bonus(database, capsys):
-    assert load_folder(SEED, actor="test", engine=database).ok
+def test_the_demo_discrepancies_of_2024_appear_in_ctg_bonus(demo_database_url, monkeypatch, capsys):
+    """On a copy of the demo seed loaded once per session (conftest `demo_database_url`)."""
+    monkeypatch.setenv("CTG_DATABASE_URL", demo_database_url)
+    db.engine_for.cache_clear()
     code, out, _ = run(capsys, "--year", "2024", "--convention", "ctg-lourdes-2023", "--format", "csv")
     assert code == 0
     rows = parse(out)

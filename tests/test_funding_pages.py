@@ -19,7 +19,7 @@ from ctg_data.interchange import load_folder
 from ctg_data.settings import DEMO_SEED, PROJECT_ROOT
 from tests.conftest import sign_in
 from tests.csv_folder import write_folder
-from tests.test_funding_queries import DUE_EAJE_N, LINES, funding_convention
+from tests.test_funding_queries import LINES, funding_convention
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 PAGES = PROJECT_ROOT / "pages"
@@ -76,7 +76,8 @@ def test_bonus_page_shows_each_facility_with_its_due_and_flags(seeded):
     rows = at.dataframe[0].value.set_index("Code équipement")
     assert rows.loc["EAJE-A", "Dû"] == f"93{NNBSP}000,00{NBSP}€"  # 30 places × 3 100 €
     assert rows.loc["EAJE-A", "Alertes"] == "⚠ écart notifié ; trop versé"
-    assert rows.loc["EAJE-N", "Dû"] == fmt.money(DUE_EAJE_N)
+    assert rows.loc["EAJE-N", "Dû"] == f"0,00{NBSP}€"  # rules v2: outside PSU, owed nothing
+    assert rows.loc["EAJE-N", "Information"] == "hors PSU"
     assert rows.loc["RPE", "Dû"] == "—" and rows.loc["RPE", "Alertes"] == "⚠ sans barème"
     managers = at.dataframe[1].value.set_index("Gestionnaire")
     assert managers.loc["Syndicat test", "Dû"] == f"115{NNBSP}000,00{NBSP}€"  # 93 000 + 22 000
@@ -89,7 +90,8 @@ def test_bonus_page_filters_rows_by_flag(seeded):
     at = page("bonus_territoire", annee="2024")
     at.multiselect(key="bonus_flags").set_value(["hors_psu"]).run()
     assert list(at.dataframe[0].value["Code équipement"]) == ["EAJE-N"]
-    assert metrics(at)["Dû"] == fmt.money(DUE_EAJE_N)
+    assert metrics(at)["Dû"] == f"0,00{NBSP}€"
+    assert metrics(at)["Écart notifié − dû"] == f"21{NNBSP}737,70{NBSP}€"  # the whole notification
     at.multiselect(key="bonus_flags").set_value(["aucune"]).run()
     assert list(at.dataframe[0].value["Code équipement"]) == ["ALSH-K"]
 
@@ -97,7 +99,7 @@ def test_bonus_page_filters_rows_by_flag(seeded):
 def test_a_facility_page_opens_from_the_url_and_explains_the_computation(seeded):
     at = page("bonus_territoire", annee="2024", equipement="EAJE-N")
     text = markdown_text(at)
-    assert f"10 places × 2{NNBSP}600,00{NBSP}€ × 306/366 jours = 21{NNBSP}737,70{NBSP}€" in text
+    assert "EAJE hors PSU (micro-crèche PAJE) : pas de bonus territoire" in text  # rules v2
     assert "hors PSU" in text
     assert at.selectbox(key="bonus_facility").value == "EAJE-N"
     at.selectbox(key="bonus_facility").set_value("EAJE-A").run()

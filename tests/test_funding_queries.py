@@ -141,11 +141,12 @@ def test_each_facility_gets_its_hand_computed_due_and_the_flags_planted_for_it(e
     rows = by_facility(bonus_report.bonus_reconciliation(engine, convention, (YEAR,)))
     expected = {  # facility: (due, notified, paid, flags)
         "EAJE-A": (D("93000.00"), D("90000.00"), D("95000.00"), ("ecart_notifie", "trop_verse")),
-        "EAJE-N": (DUE_EAJE_N, D("21737.70"), D("10000.00"), ("hors_psu",)),
+        # Rules v2: an EAJE outside PSU is owed 0,00 €; "hors PSU" replaces "écart notifié".
+        "EAJE-N": (D("0.00"), D("21737.70"), D("10000.00"), ("hors_psu",)),
         "ALSH-J": (None, None, D("5000.00"),
                    ("verse_sans_notification", "activite_manquante", "gestionnaire_non_signataire")),
         "ALSH-K": (DUE_ALSH_K, D("22000.00"), D("22000.00"), ()),
-        "LUDO": (D("0.00"), D("5000.00"), None, ("ecart_notifie", "equipement_ferme")),
+        "LUDO": (D("0.00"), D("5000.00"), None, ("equipement_ferme",)),  # v2: one flag says why
         "RPE": (None, None, None, ("sans_bareme",)),
     }
     assert set(rows) == set(expected)  # LAEP-Z: closed all year and unfunded, so not listed
@@ -157,7 +158,8 @@ def test_each_facility_gets_its_hand_computed_due_and_the_flags_planted_for_it(e
     assert rows["EAJE-A"]["gap_paid"] == D("95000") - D("90000")
     assert rows["ALSH-J"]["reasons"].endswith("ni gestionnaire : asso")
     assert rows["EAJE-A"]["comments"] == "=HYPERLINK(\"http://x\")"
-    assert rows["EAJE-N"]["explanation"].endswith("306/366 jours = 21\u202f737,70\u00a0€")
+    assert rows["EAJE-N"]["explanation"] == "EAJE hors PSU (micro-crèche PAJE) : pas de bonus territoire"
+    assert rows["EAJE-N"]["information"] == "hors PSU"
 
 
 def test_a_facility_is_listed_for_every_requested_year_with_that_years_barème(engine, convention):
@@ -185,9 +187,13 @@ def test_manager_totals_are_the_sums_of_their_facility_rows(engine, convention):
     assert (synd["gap_notified"], synd["gap_paid"]) == (D("-3000.00"), D("5000.00"))
     assert (synd["facilities"], synd["flagged"], synd["unknown_due"]) == (2, 1, 0)
     ville = totals["ville"]  # ALSH-J (unknown), LUDO (0,00 closed), RPE (sans barème)
-    assert (ville["due"], ville["unknown_due"]) == (D("0.00"), 2)
-    assert (ville["notified"], ville["paid"], ville["flagged"]) == (D("5000.00"), D("5000.00"), 3)
-    assert totals["priv"]["due"] == DUE_EAJE_N
+    # Rules v2 totals: due, notified and paid over the one line whose due is known (LUDO); the
+    # two unknown lines apart (ALSH-J: 5 000,00 paid, nothing notified; RPE: no money).
+    assert (ville["due"], ville["notified"], ville["paid"]) == (D("0.00"), D("5000.00"), D("0.00"))
+    assert (ville["gap_notified"], ville["gap_paid"]) == (D("5000.00"), D("-5000.00"))
+    assert (ville["facilities"], ville["unknown_due"], ville["flagged"]) == (1, 2, 3)
+    assert (ville["unknown_notified"], ville["unknown_paid"]) == (D("0.00"), D("5000.00"))
+    assert totals["priv"]["due"] == D("0.00")
 
 
 def test_the_tolerance_is_read_from_the_environment(engine, convention, monkeypatch):
@@ -300,7 +306,7 @@ def test_the_demo_yields_each_deliberate_discrepancy_of_its_readme_as_its_flag(e
     rows = {(row["facility"], row["year"]): row for row in report.to_dict("records")}
     expected = readme_discrepancies()
     assert len(expected) == 7 and all(case["flags"] for case in expected)
-    assert {"equipement_ferme", "ecart_notifie"} == expected[3]["flags"]  # "(+ écart notifié)"
+    assert {"equipement_ferme"} == expected[3]["flags"]  # rules v2: replaces "écart notifié"
     for case in expected:
         row = rows[(case["facility"], case["year"])]
         where = (case["facility"], case["year"])

@@ -1,4 +1,4 @@
-"""The interchange format of FORMAT.md: seeds, the Excel workbook, import and export.
+"""The interchange format of docs/format.md: seeds, the Excel workbook, import and export.
 
 The package's names are loaded on first use, so that importing one of its light modules (the
 cell parsers, which ctg_data.validation uses) does not import the loader, which itself uses

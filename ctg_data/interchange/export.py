@@ -141,7 +141,7 @@ class _Export:
     # ------------------------------------------------------------ one method per sheet
 
     def conventions_sheet(self) -> list[Row]:
-        return [{"code": c.code, "nom": c.name, "territoire": _empty(c.territory),
+        return [{"code": c.code, "nom": c.name, "territoire": _empty(c.territory), "caf": self.org(c.caf_id),
                  "date_signature": c.signed_on, "date_debut": c.starts_on, "date_fin": c.ends_on}
                 for c in self.conventions]
 
@@ -214,7 +214,9 @@ class _Export:
             self.cited_communes.add(f.insee_code)
             rows.append({"convention": self.convention[f.convention_id], "code": f.code, "nom": f.name,
                          "type": f.type, "code_insee": f.insee_code, "gestionnaire": self.org(f.manager_id),
-                         "places": f.places, "psu": _flag(f.psu), "classe_territoire": _empty(f.territory_class),
+                         "places": f.places, "places_nouvelles": f.new_places,
+                         "date_places_nouvelles": f.new_places_from, "psu": _flag(f.psu),
+                         "classe_territoire": _empty(f.territory_class),
                          "date_ouverture": f.opens_on, "date_fermeture": f.closes_on})
         return rows
 
@@ -223,7 +225,8 @@ class _Export:
                  .join(m.Facility, col(m.Facility.id) == m.FacilityActivity.facility_id)
                  .where(col(m.Facility.convention_id).in_(self.ids)))
         return [{"convention": self.convention[convention_id], "equipement": self.facility[a.facility_id],
-                 "annee": a.year, "places": a.places, "heures_realisees": a.hours_delivered,
+                 "annee": a.year, "places": a.places, "places_nouvelles": a.new_places,
+                 "heures_realisees": a.hours_delivered,
                  "heures_facturees": a.hours_billed, "etp": a.fte, "motif_derogation": None}
                 for a, convention_id in self.session.exec(query)]
 
@@ -236,7 +239,8 @@ class _Export:
             last = max(c.ends_on for c in self.conventions).year
             query = query.where(col(m.RateRow.year).between(first, last))
         return [{"annee": r.year, "levier": r.lever_code, "type_equipement": _empty(r.facility_type),
-                 "classe_territoire": _empty(r.territory_class), "base": r.basis, "montant": r.amount,
+                 "categorie_place": _empty(r.place_category), "classe_territoire": _empty(r.territory_class),
+                 "portee": _empty(r.scope), "base": r.basis, "montant": r.amount, "taux_plancher": r.rate_floor,
                  "plancher": r.floor, "plafond": r.cap, "source": _empty(r.source)}
                 for r in self.session.exec(query)]
 

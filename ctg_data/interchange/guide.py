@@ -44,7 +44,17 @@ KIND_HINTS = {
 }
 DEFAULT_NOTES = {("mesures", "type"): "vide = resultat", ("actions", "poids"): "vide = 1",
                  ("mesures", "motif_derogation"): "obligatoire pour une date hors de la convention",
-                 ("activite", "motif_derogation"): "obligatoire pour une année hors de la convention"}
+                 ("activite", "motif_derogation"): "obligatoire pour une année hors de la convention",
+                 # Bonus territoire (règles version 2)
+                 ("conventions", "caf"): "la CAF dont le barème s'applique ; vide = la CAF signataire",
+                 ("equipements", "places_nouvelles"): "places créées depuis le début de la convention",
+                 ("equipements", "date_places_nouvelles"): "date de création des places nouvelles",
+                 ("activite", "places_nouvelles"): "vide = celles de l'équipement",
+                 ("bareme", "categorie_place"): "existante ou nouvelle ; vide = toute place",
+                 ("bareme", "portee"): "code d'une convention ou d'une CAF ; vide = national",
+                 ("bareme", "taux_plancher"): "plancher du taux lui-même, ex. 0,15 € par heure",
+                 ("bareme", "plancher"): "montant annuel minimum",
+                 ("bareme", "plafond"): "montant annuel maximum"}
 
 
 def column_note(sheet: Sheet, column: Column) -> str:

@@ -1,7 +1,7 @@
 """Loading interchange tables into the store: validate everything, then write in one
 transaction, or write nothing.
 
-Rows are matched on their FORMAT.md key: a new key creates, a known key updates only what
+Rows are matched on their docs/format.md key: a new key creates, a known key updates only what
 differs, an identical row changes nothing (so loading the same file twice is a no-op).
 Measurements are never overwritten: a different value for the same key supersedes the old one.
 """
@@ -255,7 +255,7 @@ class _Loader:
 
 
 def load_folder(folder: Path | str, *, actor: str, engine: Engine | None = None, dry_run: bool = False) -> LoadReport:
-    """Load a FORMAT.md folder of CSV files in one transaction (rolled back on any error, or
+    """Load a docs/format.md folder of CSV files in one transaction (rolled back on any error, or
     always with dry_run). Raises FormatError when the files themselves are malformed."""
     from ctg_data.db import for_writing, get_engine
     from ctg_data.interchange.tables import read_csv_folder

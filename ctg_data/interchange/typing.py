@@ -78,9 +78,12 @@ def _positive(name: str, *, strict: bool = False) -> RowRule:
 
 
 # Values a blank cell stands for, where the format gives one.
-DEFAULTS: dict[str, dict[str, object]] = {"mesures": {"type": "resultat"}, "actions": {"poids": Decimal(1)}}
+# The barème's v2 key columns are stored as '' when blank (any place, national), as the model says.
+DEFAULTS: dict[str, dict[str, object]] = {"mesures": {"type": "resultat"}, "actions": {"poids": Decimal(1)},
+                                          "bareme": {"categorie_place": "", "portee": ""}}
 
 END_AFTER_START = "la date de fin précède la date de début"
+NEW_WITHIN_PLACES = "les places nouvelles dépassent le nombre de places"
 ROW_RULES: dict[str, list[RowRule]] = {
     "conventions": [_ordered("date_debut", "date_fin", END_AFTER_START)],
     "communes": [_positive("population"), _positive("enfants_moins_3_ans")],
@@ -97,11 +100,15 @@ ROW_RULES: dict[str, list[RowRule]] = {
     ],
     "equipements": [
         _positive("places"),
+        _positive("places_nouvelles"),
+        _ordered("places_nouvelles", "places", NEW_WITHIN_PLACES),
         _ordered("date_ouverture", "date_fermeture", "la fermeture précède l'ouverture"),
     ],
     "activite": [
         _between("annee", 1900, 2100),
         _positive("places"),
+        _positive("places_nouvelles"),
+        _ordered("places_nouvelles", "places", NEW_WITHIN_PLACES),
         _positive("heures_realisees"),
         _positive("heures_facturees"),
         _positive("etp"),
@@ -109,6 +116,7 @@ ROW_RULES: dict[str, list[RowRule]] = {
     "bareme": [
         _between("annee", 1900, 2100),
         _ordered("plancher", "plafond", "le plafond est inférieur au plancher"),
+        _positive("taux_plancher"),
     ],
     "postes": [_positive("etp", strict=True), _ordered("date_debut", "date_fin", END_AFTER_START)],
     "financements": [_between("annee", 1900, 2100)],

@@ -35,6 +35,7 @@ from ctg_data.interchange.tables import FormatError, LoadError, Table, check_hea
 from ctg_data.vocabulary import (
     DOMAIN_CODES,
     LEVER_CODES,
+    PLACE_CATEGORIES,
     ActionStatus,
     Direction,
     FacilityType,
@@ -60,6 +61,7 @@ LISTS: dict[str, tuple[str, ...]] = {
     "type_organisation": tuple(OrganisationType),
     "type_equipement": tuple(FacilityType),
     "base": tuple(RateBasis),
+    "categorie_place": tuple(PLACE_CATEGORIES),
     "sens": tuple(Direction),
     "frequence": tuple(Frequency),
     "type_mesure": tuple(MeasurementType),
@@ -194,7 +196,7 @@ def _plain(value: object) -> object:
 
 
 def write_workbook(rows: Mapping[str, Sequence[Sequence[object]]] | None = None) -> bytes:
-    """The exchange workbook: the guide, one tab per sheet (FORMAT.md order) holding `rows`
+    """The exchange workbook: the guide, one tab per sheet (docs/format.md order) holding `rows`
     (values in the sheet's column order), and the hidden drop-down lists. With no rows it is
     the empty template."""
     rows = rows or {}

@@ -30,6 +30,23 @@ def signatory_codes(engine: Engine, convention_id: int) -> frozenset[str]:
         return frozenset(connection.execute(query).scalars())
 
 
+def convention_scopes(engine: Engine, convention_id: int) -> tuple[str, ...]:
+    """The barème scopes of a convention, most specific first: its own code, then its CAF's
+    organisation code (the convention's `caf`, else its signatory of type caf)."""
+    C = m.Convention
+    with engine.connect() as connection:
+        code, caf_id = connection.execute(select(col(C.code), col(C.caf_id)).where(col(C.id) == convention_id)).one()
+        query = select(col(Org.code))
+        if caf_id is not None:
+            query = query.where(col(Org.id) == caf_id)
+        else:
+            query = (query.join(m.Signatory, col(m.Signatory.organisation_id) == Org.id)
+                     .where(col(m.Signatory.convention_id) == convention_id, col(Org.type) == "caf")
+                     .order_by(col(Org.code)))
+        caf = connection.execute(query.limit(1)).scalar()
+    return (code, caf) if caf else (code,)
+
+
 def facilities_with_activity(engine: Engine, convention_id: int, years: Iterable[int],
                              insee_code: str | None = None, facility_code: str | None = None
                              ) -> list[dict[str, Any]]:
@@ -40,8 +57,9 @@ def facilities_with_activity(engine: Engine, convention_id: int, years: Iterable
         select(label("facility_id", col(F.id)), col(F.code), col(F.name), col(F.type), col(F.insee_code),
                label("commune", col(m.Commune.name)), label("manager", col(Org.code)),
                label("manager_name", col(Org.name)), col(F.places), col(F.psu), col(F.territory_class),
-               col(F.opens_on), col(F.closes_on), label("activity_year", col(A.year)),
-               label("activity_places", col(A.places)), col(A.hours_delivered), col(A.hours_billed),
+               col(F.new_places), col(F.new_places_from), col(F.opens_on), col(F.closes_on),
+               label("activity_year", col(A.year)), label("activity_places", col(A.places)),
+               label("activity_new_places", col(A.new_places)), col(A.hours_delivered), col(A.hours_billed),
                col(A.fte))
         .join(Org, col(Org.id) == F.manager_id)
         .join(m.Commune, col(m.Commune.insee_code) == F.insee_code)
@@ -60,7 +78,8 @@ def rate_rows(engine: Engine, years: Iterable[int] | None = None, lever: str | N
               facility_type: str | None = None) -> list[RateRow]:
     """Barème rows (a small national table) as the engine's frozen RateRow."""
     R = m.RateRow
-    query = select(R).order_by(col(R.year), col(R.lever_code), col(R.facility_type), col(R.territory_class))
+    query = select(R).order_by(col(R.year), col(R.lever_code), col(R.facility_type), col(R.territory_class),
+                               col(R.place_category), col(R.scope))
     if years is not None:
         query = query.where(col(R.year).in_(tuple(years)))
     if lever:
@@ -70,7 +89,7 @@ def rate_rows(engine: Engine, years: Iterable[int] | None = None, lever: str | N
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     return [RateRow(r.year, r.lever_code, r.facility_type, r.territory_class, r.basis, r.amount,
-                    r.floor, r.cap, r.source or "") for r in rows]
+                    r.floor, r.cap, r.source or "", r.place_category, r.scope, r.rate_floor) for r in rows]
 
 
 def funding_sums(engine: Engine, convention_id: int, years: Iterable[int], *, link: str,

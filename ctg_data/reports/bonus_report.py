@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -20,24 +21,36 @@ from ctg_data import formats as fmt
 from ctg_data.queries import funding as q
 from ctg_data.reports.funding import (
     LEVER_LABELS,
+    LineTotals,
     Sums,
-    add,
     fold_sums,
     frame,
+    line_totals,
     reconciliation_columns,
     tolerance_settings,
+    year_clock,
 )
-from ctg_data.rules.bonus import ActivityFacts, FacilityFacts, RateRow, days_open, facility_due, find_rate
-from ctg_data.rules.reconciliation import BONUS_LEVER, Flag, reconcile
-from ctg_data.vocabulary import FacilityType, RateBasis
+from ctg_data.rules.bonus import (
+    EXISTING,
+    NEW,
+    ActivityFacts,
+    FacilityFacts,
+    RateRow,
+    days_open,
+    facility_due,
+    find_rate,
+)
+from ctg_data.rules.reconciliation import BONUS_LEVER, Flag, information_fr, reconcile
+from ctg_data.vocabulary import PLACE_CATEGORIES, FacilityType, RateBasis
 
 COLUMNS = ["facility_id", "facility", "facility_name", "type", "type_label", "insee_code", "commune",
            "manager", "manager_name", "year", "basis", "quantity", "base_label", "rate_amount",
            "rate_label", "status", "due", "planned", "notified", "paid", "gap_notified", "gap_paid",
-           "flag_codes", "flag_labels", "reasons", "explanation", "comments"]
+           "flag_codes", "flag_labels", "information", "reasons", "explanation", "comments"]
 
 # The figures an advisor compares come first; identity and the long texts follow.
-HEADERS = {"facility_name": "Équipement", "year": "Année", "flag_labels": "Alertes", "due": "Dû",
+HEADERS = {"facility_name": "Équipement", "year": "Année", "flag_labels": "Alertes",
+           "information": "Information", "due": "Dû",
            "notified": "Notifié", "paid": "Versé", "gap_notified": "Écart notifié − dû",
            "gap_paid": "Écart versé − notifié", "type_label": "Type", "commune": "Commune",
            "manager_name": "Gestionnaire", "base_label": "Base", "rate_label": "Taux appliqué",
@@ -47,13 +60,16 @@ HEADERS = {"facility_name": "Équipement", "year": "Année", "flag_labels": "Ale
 MANAGER_HEADERS = {"manager_name": "Gestionnaire", "due": "Dû", "notified": "Notifié",
                    "paid": "Versé", "gap_notified": "Écart notifié − dû",
                    "gap_paid": "Écart versé − notifié", "flagged": "Lignes en alerte",
-                   "unknown_due": "Montants dus inconnus", "facilities": "Lignes équipement × année"}
+                   "facilities": "Lignes au dû connu", "unknown_due": "Lignes au dû inconnu",
+                   "unknown_notified": "Notifié (dû inconnu)", "unknown_paid": "Versé (dû inconnu)"}
+MANAGER_MONEY = ("due", "notified", "paid", "gap_notified", "gap_paid", "unknown_notified", "unknown_paid")
 
 
 def bonus_reconciliation(engine: Engine, convention_id: int, years: tuple[int, ...],
-                         insee_code: str | None = None, facility_code: str | None = None
-                         ) -> pd.DataFrame:
-    """Due vs notified vs paid for each facility and year of `years`, with flags and reasons."""
+                         insee_code: str | None = None, facility_code: str | None = None,
+                         today: date | None = None) -> pd.DataFrame:
+    """Due vs notified vs paid for each facility and year of `years`, with flags and reasons;
+    `today` (default: the reference date) decides which years are not over."""
     facts_rows = q.facilities_with_activity(engine, convention_id, years, insee_code, facility_code)
     rates = q.rate_rows(engine, years, lever=BONUS_LEVER)
     sums = fold_sums(q.funding_sums(engine, convention_id, years, link="facility",
@@ -63,11 +79,14 @@ def bonus_reconciliation(engine: Engine, convention_id: int, years: tuple[int, .
         comments[(row["facility_id"], row["year"])].append(row["comment"])
     signatories = q.signatory_codes(engine, convention_id)
     settings = tolerance_settings()
+    clock = year_clock(today)
+    scopes = q.convention_scopes(engine, convention_id)
 
     rows = []
     for facility, activities in _by_facility(facts_rows):
         facts = FacilityFacts(facility["code"], facility["type"], facility["territory_class"],
-                              facility["places"], facility["opens_on"], facility["closes_on"])
+                              facility["places"], facility["opens_on"], facility["closes_on"],
+                              facility["psu"], facility["new_places"], facility["new_places_from"], scopes)
         for year in years:
             line = sums.get((facility["facility_id"], BONUS_LEVER, year))
             closed = days_open(facts.opens_on, facts.closes_on, year) == 0
@@ -75,7 +94,7 @@ def bonus_reconciliation(engine: Engine, convention_id: int, years: tuple[int, .
                 continue  # not open and not funded: not part of that year's allocation
             line = line or Sums()
             activity = activities.get(year)
-            due = facility_due(facts, activity, rates, year=year, lever=BONUS_LEVER)
+            due = facility_due(facts, activity, rates, year=year, lever=BONUS_LEVER, clock=clock)
             rec = reconcile(
                 due, line.totals(), is_closed_all_year=closed,
                 is_eaje_outside_psu=facts.type == FacilityType.EAJE and facility["psu"] is False,
@@ -89,28 +108,27 @@ def bonus_reconciliation(engine: Engine, convention_id: int, years: tuple[int, .
                 "year": year, "basis": due.rate.basis if due.rate else None, "quantity": quantity,
                 "base_label": _base_label(due.rate, quantity),
                 "rate_amount": due.rate.amount if due.rate else None,
-                "rate_label": _rate_label(due.rate), **reconciliation_columns(rec, line),
+                "rate_label": _rate_label(due.rate) if due.rate else information_fr(due) or "sans barème",
+                **reconciliation_columns(rec, line),
                 "comments": " | ".join(comments.get((facility["facility_id"], year), [])),
             })
     return frame(rows, COLUMNS, integers=("facility_id", "year"))
 
 
 def manager_totals(report: pd.DataFrame) -> pd.DataFrame:
-    """Per manager (the one the bonus is paid to): the sums of its facility rows. A due amount
-    that cannot be computed is counted apart, never summed as zero."""
-    totals: dict[str, dict[str, Any]] = {}
-    for row in report.itertuples(index=False):
-        entry = totals.setdefault(row.manager, {
-            "manager": row.manager, "manager_name": row.manager_name, "facilities": 0, "due": None,
-            "unknown_due": 0, "notified": None, "paid": None, "gap_notified": None,
-            "gap_paid": None, "flagged": 0})
-        entry["facilities"] += 1
-        entry["unknown_due"] += row.due is None
-        entry["flagged"] += bool(row.flag_codes)
-        for column in ("due", "notified", "paid", "gap_notified", "gap_paid"):
-            entry[column] = add(entry[column], getattr(row, column))
-    return frame(sorted(totals.values(), key=lambda entry: entry["manager_name"]),
-                 ["manager", *MANAGER_HEADERS], integers=("facilities", "unknown_due", "flagged"))
+    """Per manager (the one the bonus is paid to): the totals of its facility rows, which add
+    up as the page's (line_totals): a due that cannot be computed is counted apart."""
+    entries = []
+    for manager, rows in report.groupby("manager", sort=False):
+        sums: LineTotals = line_totals(rows)
+        entries.append({
+            "manager": manager, "manager_name": rows["manager_name"].iloc[0], "due": sums.due,
+            "notified": sums.notified, "paid": sums.paid, "gap_notified": sums.gap_notified,
+            "gap_paid": sums.gap_paid, "flagged": int(rows["flag_codes"].map(bool).sum()),
+            "facilities": sums.lines, "unknown_due": sums.unknown_lines,
+            "unknown_notified": sums.unknown_notified, "unknown_paid": sums.unknown_paid})
+    return frame(sorted(entries, key=lambda entry: entry["manager_name"]), ["manager", *MANAGER_HEADERS],
+                 integers=("facilities", "unknown_due", "flagged"))
 
 
 def facility_detail(engine: Engine, convention_id: int, facility_code: str,
@@ -127,13 +145,17 @@ def facility_detail(engine: Engine, convention_id: int, facility_code: str,
           "ETP": r["fte"]} for r in facts_rows if r["activity_year"] is not None],
         ACTIVITY_COLUMNS, integers=("Année",))
     rates = q.rate_rows(engine, None, lever=BONUS_LEVER, facility_type=facility["type"])
+    scopes = q.convention_scopes(engine, convention_id)
     applied = {find_rate(rates, year=r.year, lever=BONUS_LEVER, facility_type=facility["type"],
-                         territory_class=facility["territory_class"]) for r in rates}
+                         territory_class=facility["territory_class"], scopes=scopes, place_category=category)
+               for r in rates for category in (EXISTING, NEW)}
     rate_table = frame(
-        [{"Année": r.year, "Classe de territoire": r.territory_class or "toutes (taux de repli)",
-          "Base": RateBasis.label_of(r.basis), "Montant": r.amount, "Plancher": r.floor,
-          "Plafond": r.cap, "Appliqué": "oui" if r in applied else "non", "Source": r.source}
-         for r in rates if r.territory_class in ("", facility["territory_class"])],
+        [{"Année": r.year, "Portée": r.scope or "nationale",
+          "Places": PLACE_CATEGORIES.get(r.place_category, "toutes"),
+          "Classe de territoire": r.territory_class or "toutes (taux de repli)",
+          "Base": RateBasis.label_of(r.basis), "Montant": r.amount, "Taux plancher": r.rate_floor,
+          "Plancher": r.floor, "Plafond": r.cap, "Appliqué": "oui" if r in applied else "non", "Source": r.source}
+         for r in rates if r.territory_class in ("", facility["territory_class"]) and r.scope in ("", *scopes)],
         RATE_COLUMNS, integers=("Année",))
     lines = frame(
         [{"Levier": LEVER_LABELS.get(r["lever"], r["lever"]), "Année": r["year"],
@@ -144,8 +166,8 @@ def facility_detail(engine: Engine, convention_id: int, facility_code: str,
         LINE_COLUMNS, integers=("Année",))
     return {
         "facility": {key: facility[key] for key in (
-            "code", "name", "type", "commune", "manager", "manager_name", "places", "psu",
-            "territory_class", "opens_on", "closes_on")},
+            "code", "name", "type", "commune", "manager", "manager_name", "places", "new_places",
+            "new_places_from", "psu", "territory_class", "opens_on", "closes_on")},
         "type_label": FacilityType.label_of(facility["type"]),
         "activity": activity, "rates": rate_table, "lines": lines,
         "years": bonus_reconciliation(engine, convention_id, years, facility_code=facility_code),
@@ -153,8 +175,8 @@ def facility_detail(engine: Engine, convention_id: int, facility_code: str,
 
 
 ACTIVITY_COLUMNS = ["Année", "Places", "Heures réalisées", "Heures facturées", "ETP"]
-RATE_COLUMNS = ["Année", "Classe de territoire", "Base", "Montant", "Plancher", "Plafond", "Appliqué",
-                "Source"]
+RATE_COLUMNS = ["Année", "Portée", "Places", "Classe de territoire", "Base", "Montant", "Taux plancher",
+                "Plancher", "Plafond", "Appliqué", "Source"]
 LINE_COLUMNS = ["Levier", "Année", "Prévu", "Notifié", "Versé", "Financeur", "Bénéficiaire",
                 "Commentaire"]
 BASIS_LABELS = RateBasis.labels()  # former name: read RateBasis.label_of
@@ -167,7 +189,8 @@ def _by_facility(rows: list[dict[str, Any]]) -> Iterable[tuple[dict[str, Any], d
         _, activities = grouped.setdefault(row["facility_id"], (row, {}))
         if row["activity_year"] is not None:
             activities[row["activity_year"]] = ActivityFacts(
-                row["activity_places"], row["hours_delivered"], row["hours_billed"], row["fte"])
+                row["activity_places"], row["hours_delivered"], row["hours_billed"], row["fte"],
+                row["activity_new_places"])
     return grouped.values()
 
 
@@ -195,14 +218,13 @@ def _base_label(rate: RateRow | None, quantity: Decimal | int | None) -> str:
     return f"{fmt.smart_number(quantity)} {unit.get(rate.basis, '')}".strip()
 
 
-def _rate_label(rate: RateRow | None) -> str:
-    if rate is None:
-        return "sans barème"
+def _rate_label(rate: RateRow) -> str:
     suffixes: dict[str, str] = {RateBasis.PAR_PLACE: " / place", RateBasis.PAR_HEURE: " / heure",
                                 RateBasis.PAR_ETP: " / ETP", RateBasis.FORFAIT: " (forfait)"}
     per = suffixes.get(rate.basis, "")
     text = fmt.exact_money(rate.amount) + per
-    bounds = [f"plancher {fmt.money(rate.floor)}" if rate.floor is not None else "",
+    bounds = [f"taux plancher {fmt.exact_money(rate.rate_floor)}" if rate.rate_floor is not None else "",
+              f"plancher {fmt.money(rate.floor)}" if rate.floor is not None else "",
               f"plafond {fmt.money(rate.cap)}" if rate.cap is not None else ""]
     bounds = [b for b in bounds if b]
     return text + (f", {', '.join(bounds)}" if bounds else "")
@@ -214,11 +236,13 @@ SCRIPT_COLUMNS = ["convention", "equipement", "type", "annee", "base", "taux", "
                   "verse", "ecart", "alertes"]
 
 
-def script_rows(engine: Engine, conventions: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
-    """One row per facility of each convention for `year`, raw values (Decimal, codes)."""
+def script_rows(engine: Engine, conventions: list[dict[str, Any]], year: int,
+                today: date | None = None) -> list[dict[str, Any]]:
+    """One row per facility of each convention for `year`, raw values (Decimal, codes); `du` is
+    0.00 for a facility outside the bonus and empty only when unknown."""
     rows = []
     for convention in conventions:
-        report = bonus_reconciliation(engine, convention["id"], (year,))
+        report = bonus_reconciliation(engine, convention["id"], (year,), today=today)
         for row in report.itertuples(index=False):
             rows.append({"convention": convention["code"], "equipement": row.facility,
                          "type": row.type, "annee": row.year, "base": row.quantity,
@@ -246,7 +270,18 @@ def script_table(rows: list[dict[str, Any]]) -> str:
     for line in cells:
         lines.append([cell.rjust(width) if key in money or key in ("base", "taux") else cell.ljust(width)
                       for key, cell, width in zip(SCRIPT_COLUMNS, line, widths, strict=True)])
-    return "\n".join("  ".join(line).rstrip() for line in lines)
+    table = "\n".join("  ".join(line).rstrip() for line in lines)
+    return table + "\n\n" + script_totals(rows)
+
+
+def script_totals(rows: list[dict[str, Any]]) -> str:
+    """The totals that add up (rules v2): over the lines whose due is known, the rest apart."""
+    sums = line_totals(pd.DataFrame([{"due": r["du"], "notified": r["notifie"], "paid": r["verse"]} for r in rows],
+                                    columns=["due", "notified", "paid"], dtype=object))
+    text = (f"Total ({sums.lines} lignes au dû connu) : dû {fmt.money(sums.due)}, notifié "
+            f"{fmt.money(sums.notified)}, versé {fmt.money(sums.paid)}, écart notifié − dû "
+            f"{fmt.money(sums.gap_notified)}")
+    return text + (f"\n{sums.unknown_fr().capitalize()}" if sums.unknown_lines else "")
 
 
 def _plain(key: str, value: Any) -> str:

@@ -10,20 +10,25 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeGuard
 
 import pandas as pd
 from sqlalchemy import Engine
 
+from ctg_data import formats as fmt
+from ctg_data import settings
 from ctg_data.queries import funding as q
-from ctg_data.rules.bonus import PostFacts, days_open, post_due
+from ctg_data.queries.filters import today as reference_today
+from ctg_data.rules.bonus import PostFacts, YearClock, days_open, post_due
 from ctg_data.rules.reconciliation import (
     Flag,
     FundingTotals,
     Reconciliation,
     ReconciliationSettings,
     explain_flags_fr,
+    information_fr,
     reconcile,
 )
 from ctg_data.vocabulary import DOMAINS, LEVERS
@@ -49,6 +54,20 @@ def tolerance_settings() -> ReconciliationSettings:
             raise ValueError(f"{name} doit être un nombre positif ou nul (reçu : {raw!r}).")
         values[name] = value
     return ReconciliationSettings(values["CTG_TOLERANCE_ABS"], values["CTG_TOLERANCE_REL"])
+
+
+def _month_day(raw: str) -> tuple[int, int] | None:
+    month, day = (int(part) for part in raw.split("-"))
+    date(2023, month, day)  # a day every year has (29 February is refused): raises ValueError
+    return month, day
+
+
+def year_clock(today: date | None = None) -> YearClock:
+    """Which years are not over, at `today` (default: CTG_TODAY or the real date). The day a
+    year's activity is due, in the next year, is CTG_DECLARATION_DATE (MM-JJ, default 03-31)."""
+    month, day = settings.read("CTG_DECLARATION_DATE", (3, 31), _month_day,
+                               "une date de l'année suivante au format MM-JJ (par exemple 03-31)")
+    return YearClock(today or reference_today(), month, day)
 
 
 @dataclass(frozen=True)
@@ -115,8 +134,50 @@ def reconciliation_columns(rec: Reconciliation, sums: Sums) -> dict[str, Any]:
         "notified": rec.notified, "paid": rec.paid, "gap_notified": rec.gap_notified,
         "gap_paid": rec.gap_paid, "flag_codes": tuple(flag.value for flag in rec.flags),
         "flag_labels": flag_text(rec.flags), "reasons": " | ".join(explain_flags_fr(rec)),
+        "information": information_fr(rec.due) or "",
         "explanation": rec.due.explain_fr(),
     }
+
+
+@dataclass(frozen=True)
+class LineTotals:
+    """Totals that add up (rules v2, "Totals"): due, notified, paid and both gaps summed over the
+    lines whose due is known (the gaps are the differences of those sums, so Dû − Notifié is
+    the gap shown); the lines whose due is unknown are totalled apart, never mixed in."""
+
+    lines: int
+    due: Decimal
+    notified: Decimal
+    paid: Decimal
+    unknown_lines: int
+    unknown_notified: Decimal
+    unknown_paid: Decimal
+
+    @property
+    def gap_notified(self) -> Decimal:
+        return self.notified - self.due
+
+    @property
+    def gap_paid(self) -> Decimal:
+        return self.paid - self.notified
+
+    def unknown_fr(self) -> str:
+        """« dû inconnu : N lignes, X € notifiés, Y € versés »."""
+        lines = "1 ligne" if self.unknown_lines == 1 else f"{self.unknown_lines} lignes"
+        return (f"dû inconnu : {lines}, {fmt.money(self.unknown_notified)} notifiés, "
+                f"{fmt.money(self.unknown_paid)} versés")
+
+
+def line_totals(rows: pd.DataFrame) -> LineTotals:
+    known = rows[rows["due"].map(_present)]
+    unknown = rows[~rows["due"].map(_present)]
+    return LineTotals(
+        lines=len(known), due=_sum(known["due"]), notified=_sum(known["notified"]), paid=_sum(known["paid"]),
+        unknown_lines=len(unknown), unknown_notified=_sum(unknown["notified"]), unknown_paid=_sum(unknown["paid"]))
+
+
+def _sum(values: Iterable[Decimal | None]) -> Decimal:
+    return total(values) or Decimal("0.00")
 
 
 # ---------------------------------------------------------------- coordination posts

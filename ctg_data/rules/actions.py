@@ -1,4 +1,4 @@
-"""Rules for actions (RULES.md, "Actions"): progress, lateness, weighted roll-up."""
+"""Rules for actions (docs/rules.md, "Actions"): progress, lateness, weighted roll-up."""
 
 from collections.abc import Iterable
 from datetime import date

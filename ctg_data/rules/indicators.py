@@ -1,4 +1,4 @@
-"""Rules for indicators (RULES.md, "Indicators"): attainment, expected trajectory, status."""
+"""Rules for indicators (docs/rules.md, "Indicators"): attainment, expected trajectory, status."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -99,7 +99,7 @@ class Assessment:
 
 
 def assess(facts: IndicatorFacts, today: date, settings: StatusSettings = StatusSettings()) -> Assessment:
-    """The status of RULES.md, evaluated at the current value's date."""
+    """The status of docs/rules.md, evaluated at the current value's date."""
     if facts.baseline_value is None or facts.target_value is None:
         return Assessment(IndicatorStatus.INCOMPLET, None, None)
     if facts.current_value is None or facts.current_date is None:

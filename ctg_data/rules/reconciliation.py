@@ -11,10 +11,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from ctg_data.formats import NBSP, exact_money, exact_number
-from ctg_data.rules.bonus import Due, DueStatus
+from ctg_data.rules.bonus import BONUS_LEVER, Due, DueStatus
 from ctg_data.vocabulary import RateBasis
 
-BONUS_LEVER = "bonus_territoire"
+__all__ = ["BONUS_LEVER", "Flag", "FundingTotals", "Reconciliation", "ReconciliationSettings",
+           "explain_flag_fr", "explain_flags_fr", "information_fr", "reconcile"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Flag(StrEnum):
     EQUIPEMENT_FERME = "equipement_ferme"
     ACTIVITE_MANQUANTE = "activite_manquante"
     HORS_PSU = "hors_psu"
+    HORS_BONUS = "hors_bonus"
     GESTIONNAIRE_NON_SIGNATAIRE = "gestionnaire_non_signataire"
     SANS_BAREME = "sans_bareme"
     COUT_MANQUANT = "cout_manquant"  # not in RULES.md: a taux_cout post without its cost
@@ -53,10 +55,28 @@ FLAG_LABELS = {
     Flag.EQUIPEMENT_FERME: "équipement fermé",
     Flag.ACTIVITE_MANQUANTE: "activité manquante",
     Flag.HORS_PSU: "hors PSU",
+    Flag.HORS_BONUS: "hors bonus",
     Flag.GESTIONNAIRE_NON_SIGNATAIRE: "gestionnaire non signataire",
     Flag.SANS_BAREME: "sans barème",
     Flag.COUT_MANQUANT: "coût manquant",
 }
+
+
+# What a line says without being a fault (rules v2): shown as information, never as an alert.
+INFORMATION_LABELS = {
+    DueStatus.HORS_BONUS: "hors bonus",
+    DueStatus.HORS_PSU: "hors PSU",
+    DueStatus.FERME: "fermé",
+    DueStatus.PREVISIONNEL: "prévisionnel",
+    DueStatus.BAREME_A_PUBLIER: "barème à publier",
+}
+# Flags that say why an ineligible facility got money: each replaces "écart notifié".
+INELIGIBLE_FLAGS = (Flag.EQUIPEMENT_FERME, Flag.HORS_PSU, Flag.HORS_BONUS)
+
+
+def information_fr(due: Due) -> str | None:
+    """The information label of a due (hors bonus, prévisionnel…), None for a plain amount."""
+    return INFORMATION_LABELS.get(due.status)
 
 
 @dataclass(frozen=True)
@@ -98,12 +118,17 @@ def reconcile(
         Flag.VERSE_SANS_NOTIFICATION: nothing_notified and _positive(paid),
         Flag.EQUIPEMENT_FERME: is_closed_all_year and money_moved,
         Flag.ACTIVITE_MANQUANTE: due.status == DueStatus.ACTIVITE_MANQUANTE,
-        # RULES.md speaks of *bonus* money: other levers may legitimately fund such an EAJE.
-        Flag.HORS_PSU: is_eaje_outside_psu and due.lever == BONUS_LEVER and money_moved,
+        # The rules speak of *bonus* money: other levers may legitimately fund such an EAJE.
+        Flag.HORS_PSU: (is_eaje_outside_psu or due.status == DueStatus.HORS_PSU)
+        and due.lever == BONUS_LEVER and money_moved,
+        Flag.HORS_BONUS: due.status == DueStatus.HORS_BONUS and money_moved,
         Flag.GESTIONNAIRE_NON_SIGNATAIRE: bool(unexpected),
         Flag.SANS_BAREME: due.status == DueStatus.SANS_BAREME,
         Flag.COUT_MANQUANT: due.status == DueStatus.COUT_MANQUANT,
     }
+    if any(raised[flag] for flag in INELIGIBLE_FLAGS):
+        # The whole amount is the gap, and one flag says why (rules v2, "Reconciliation").
+        raised[Flag.ECART_NOTIFIE] = False
     return Reconciliation(
         due=due, notified=notified, paid=paid, gap_notified=gap_notified, gap_paid=gap_paid,
         tolerance=tolerance, unexpected_beneficiaries=unexpected,
@@ -132,6 +157,8 @@ def explain_flag_fr(rec: Reconciliation, flag: Flag) -> str:
         return f"activité {due.year} manquante pour un barème {_basis_fr(due)} : montant dû inconnu"
     if flag == Flag.HORS_PSU:
         return f"EAJE hors PSU ayant reçu du bonus territoire : {_money_moved_fr(rec)}"
+    if flag == Flag.HORS_BONUS:
+        return f"type d'équipement hors bonus territoire ayant reçu du bonus : {_money_moved_fr(rec)}"
     if flag == Flag.GESTIONNAIRE_NON_SIGNATAIRE:
         names = ", ".join(sorted(rec.unexpected_beneficiaries))
         return f"bénéficiaire ni signataire de la convention ni gestionnaire : {names}"

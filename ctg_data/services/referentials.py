@@ -1,7 +1,7 @@
 """Referentials (Administration > Référentiels): the plan's actions, indicators, facilities,
 orientations and barème rows, created, edited and deleted one record at a time.
 
-Values are named as the interchange format names its columns (FORMAT.md: `intitule`, `pilote`,
+Values are named as the interchange format names its columns (docs/format.md: `intitule`, `pilote`,
 `budget_prevu`…) and point at other items by their codes, so that a record typed in a form obeys
 exactly the rules of one row of an imported file: the same cell parsers and row rules
 (ctg_data.interchange), the same code lookups. Values may be typed Python values or text
@@ -72,7 +72,7 @@ REFERENCE_MODELS: dict[str, type[_Coded]] = {
 
 @dataclass(frozen=True)
 class Kind:
-    sheet: str  # FORMAT.md sheet, whose columns name the values
+    sheet: str  # docs/format.md sheet, whose columns name the values
     noun: str  # "de l'action": how messages name one record
     permission: Callable[[Actor], None]
     scoped: bool = True  # belongs to a convention, its code unique there
@@ -128,7 +128,7 @@ class Opened:
 # ------------------------------------------------------------------ reading for the forms
 
 def open_record(engine: Engine, sheet: str, record_id: int) -> Opened | None:
-    """The record's current values (FORMAT.md names, codes for references) and version."""
+    """The record's current values (docs/format.md names, codes for references) and version."""
     kind = KINDS[sheet]
     with Session(engine) as session:
         # Session.get types a record of a union of models as SQLModel.

@@ -1,4 +1,4 @@
-"""Action rules (RULES.md, "Actions"): progress, lateness, weighted roll-up.
+"""Action rules (docs/rules.md, "Actions"): progress, lateness, weighted roll-up.
 
 Every expected figure is recomputed here from the rule's definition, never copied from the
 code's output.

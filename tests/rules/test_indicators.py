@@ -1,9 +1,9 @@
-"""Indicator rules (RULES.md, "Indicators"): attainment, expected trajectory, status.
+"""Indicator rules (docs/rules.md, "Indicators"): attainment, expected trajectory, status.
 
 Most status tests use one 100-day trajectory (2024-01-01 → 2024-04-10, from 0 to 100) so that
 a day on the calendar is one hundredth of the expected attainment and one unit of value is one
 hundredth of the attainment: every boundary below is exact in decimal arithmetic.
-Expected figures are recomputed from RULES.md, never copied from the code's output.
+Expected figures are recomputed from docs/rules.md, never copied from the code's output.
 """
 
 from datetime import date, timedelta
@@ -176,21 +176,21 @@ def test_indicator_just_over_twenty_five_points_behind_halfway_is_decroche():
 
 
 def test_indicator_exactly_ten_points_behind_at_forty_percent_of_the_way_is_en_bonne_voie():
-    # Day 40: e = 40/100 = 0.40; a = 30/100 = 0.30 = e − 0.10 exactly, so RULES says en bonne voie.
+    # Day 40: e = 40/100 = 0.40; a = 30/100 = 0.30 = e − 0.10 exactly, so the rules say en bonne voie.
     # In binary floating point 0.4 − 0.1 is 0.30000000000000004 > 0.3.
     status = status_of(facts(30, day(40)))
     assert status == IndicatorStatus.EN_BONNE_VOIE, (
-        "BUG: a = e − 0.10 exactly (0.30 = 0.40 − 0.10) must be 'en bonne voie' (RULES: a ≥ e − 0.10), "
+        "BUG: a = e − 0.10 exactly (0.30 = 0.40 − 0.10) must be 'en bonne voie' (docs/rules.md: a ≥ e − 0.10), "
         f"got {status!r}: the comparison in assess() is done in binary floats"
     )
 
 
 def test_indicator_exactly_twenty_five_points_behind_at_forty_percent_of_the_way_is_a_surveiller():
-    # Day 40: e = 0.40; a = 15/100 = 0.15 = e − 0.25 exactly, so RULES says à surveiller.
+    # Day 40: e = 0.40; a = 15/100 = 0.15 = e − 0.25 exactly, so the rules say à surveiller.
     # In binary floating point 0.4 − 0.25 is 0.15000000000000002 > 0.15.
     status = status_of(facts(15, day(40)))
     assert status == IndicatorStatus.A_SURVEILLER, (
-        "BUG: a = e − 0.25 exactly (0.15 = 0.40 − 0.25) must be 'à surveiller' (RULES: a ≥ e − 0.25), "
+        "BUG: a = e − 0.25 exactly (0.15 = 0.40 − 0.25) must be 'à surveiller' (docs/rules.md: a ≥ e − 0.25), "
         f"got {status!r}: the comparison in assess() is done in binary floats"
     )
 

@@ -44,6 +44,7 @@ def test_flag_codes_and_french_labels_are_those_of_the_rules():
         "equipement_ferme": "équipement fermé",
         "activite_manquante": "activité manquante",
         "hors_psu": "hors PSU",
+        "hors_bonus": "hors bonus",  # rules v2
         "gestionnaire_non_signataire": "gestionnaire non signataire",
         "sans_bareme": "sans barème",
         "cout_manquant": "coût manquant",
