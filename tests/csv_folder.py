@@ -1,4 +1,4 @@
-"""Writing small FORMAT.md folders for tests."""
+"""Writing small docs/format.md folders for tests."""
 
 import csv
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Loading a FORMAT.md folder: all or nothing, idempotent, errors that say where."""
+"""Loading a docs/format.md folder: all or nothing, idempotent, errors that say where."""
 
 from datetime import date
 from decimal import Decimal

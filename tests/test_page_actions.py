@@ -1,5 +1,5 @@
 """The Actions page on the demo convention, run by AppTest. Expected figures are recomputed
-here from the seed CSV files and RULES.md, never read from the code under test."""
+here from the seed CSV files and docs/rules.md, never read from the code under test."""
 
 import csv
 import re
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "lourdes-2023"
 PAGE = ROOT / "pages" / "actions.py"
 TODAY = date(2026, 11, 26)
-CLOSED = {"realisee", "abandonnee"}  # RULES.md: these are never late
+CLOSED = {"realisee", "abandonnee"}  # docs/rules.md: these are never late
 EMPTY = "Aucune action ne correspond à ces filtres."
 
 
@@ -32,12 +32,12 @@ ORGANISATIONS = {row["code"]: row["nom"] for row in seed_rows("organisations")}
 
 
 def is_late(row: dict) -> bool:
-    """RULES.md: late when today > date_fin and the status is neither realisee nor abandonnee."""
+    """docs/rules.md: late when today > date_fin and the status is neither realisee nor abandonnee."""
     return bool(row["date_fin"]) and date.fromisoformat(row["date_fin"]) < TODAY and row["statut"] not in CLOSED
 
 
 def expected_progress(row: dict) -> int | None:
-    """RULES.md: avancement when given, else by status; a realisee action is always 100."""
+    """docs/rules.md: avancement when given, else by status; a realisee action is always 100."""
     if row["statut"] == "realisee":
         return 100
     if row["avancement"]:
@@ -167,7 +167,7 @@ def test_fiche_lists_linked_indicators_with_their_status(demo_engine):
     at = run_page(action="PE-1.1")
     indicators = at.main.dataframe[1].value
     assert set(indicators["Code"]) == linked
-    # PE-PLACES-EAJE: latest result 115 on 2026-09-30 = its target → atteint (RULES.md, a ≥ 1).
+    # PE-PLACES-EAJE: latest result 115 on 2026-09-30 = its target → atteint (docs/rules.md, a ≥ 1).
     assert indicators.set_index("Code").loc["PE-PLACES-EAJE", "Statut"] == "✔ Atteint"
 
 

@@ -1,6 +1,6 @@
 """The Indicateurs page on the demo convention, run by AppTest. Statuses, values and the
 chart's description are recomputed here from the seed CSV files with the definitions of
-RULES.md written out again, never read from the code under test."""
+docs/rules.md written out again, never read from the code under test."""
 
 import csv
 import json
@@ -42,14 +42,14 @@ MEASURES = seed_rows("mesures")
 
 
 def latest_result(code: str, on: date) -> dict | None:
-    """RULES.md: the current value is the latest `resultat` by date (none is superseded in the seed)."""
+    """docs/rules.md: the current value is the latest `resultat` by date (none is superseded in the seed)."""
     results = [r for r in MEASURES if r["indicateur"] == code and r["type"] in ("", "resultat")
                and date.fromisoformat(r["date"]) <= on]
     return max(results, key=lambda r: r["date"]) if results else None
 
 
 def by_hand(code: str, on: date = TODAY) -> dict:
-    """RULES.md, "Indicators", written out: attainment a, expected e at the current value's
+    """docs/rules.md, "Indicators", written out: attainment a, expected e at the current value's
     date, then the status thresholds (margins 0.10 and 0.25, staleness 1.5 × frequency)."""
     row = INDICATORS[code]
     if not row["valeur_reference"] or not row["valeur_cible"]:

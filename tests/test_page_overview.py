@@ -1,5 +1,5 @@
 """Vue d'ensemble, Domaines and Contrôles on the demo convention, through the entrypoint as a
-person navigates. Expected figures are recomputed here from the seed CSV files and RULES.md."""
+person navigates. Expected figures are recomputed here from the seed CSV files and docs/rules.md."""
 
 import csv
 from datetime import date

@@ -26,53 +26,105 @@ def world(engine):
         s.add(m.Commune(insee_code="65286", name="Lourdes"))
         orgs = {code: m.Organisation(code=code, name=f"Organisation {code}", type="commune") for code in "ABC"}
         s.add_all(orgs.values())
-        conventions = {code: m.Convention(code=code, name=code, starts_on=date(2023, 6, 1), ends_on=date(2027, 5, 31),
-                                          restricted=code == "reservee")
-                       for code in ("ouverte", "reservee", "ailleurs")}
+        conventions = {
+            code: m.Convention(
+                code=code,
+                name=code,
+                starts_on=date(2023, 6, 1),
+                ends_on=date(2027, 5, 31),
+                restricted=code == "reservee",
+            )
+            for code in ("ouverte", "reservee", "ailleurs")
+        }
         s.add_all(conventions.values())
         s.flush()
         ids = {"org": {c: o.id for c, o in orgs.items()}, "conv": {c: v.id for c, v in conventions.items()}}
         actions = {}
-        for code, conv, pilot, partners in (("A1", "ouverte", "A", []), ("B1", "ouverte", "B", ["C"]),
-                                            ("B2", "ouverte", "B", ["A"]), ("R1", "reservee", "A", []),
-                                            ("X1", "ailleurs", "B", [])):
-            action = m.Action(convention_id=ids["conv"][conv], code=code, title=f"Action {code}",
-                              domain_code="petite_enfance", pilot_id=ids["org"][pilot], status="en_cours")
+        for code, conv, pilot, partners in (
+            ("A1", "ouverte", "A", []),
+            ("B1", "ouverte", "B", ["C"]),
+            ("B2", "ouverte", "B", ["A"]),
+            ("R1", "reservee", "A", []),
+            ("X1", "ailleurs", "B", []),
+        ):
+            action = m.Action(
+                convention_id=ids["conv"][conv],
+                code=code,
+                title=f"Action {code}",
+                domain_code="petite_enfance",
+                pilot_id=ids["org"][pilot],
+                status="en_cours",
+            )
             s.add(action)
             s.flush()
             s.add_all(m.ActionPartner(action_id=action.id, organisation_id=ids["org"][o]) for o in partners)
             actions[code] = action
         indicators = {}
-        for code, conv, action in (("IA1", "ouverte", "A1"), ("IB1", "ouverte", "B1"), ("IB2", "ouverte", "B2"),
-                                   ("ISANS", "ouverte", None), ("IR1", "reservee", "R1")):
-            indicator = m.Indicator(convention_id=ids["conv"][conv], code=code, name=f"Indicateur {code}",
-                                    domain_code="petite_enfance", unit="places", direction="hausse",
-                                    action_id=actions[action].id if action else None)
+        for code, conv, action in (
+            ("IA1", "ouverte", "A1"),
+            ("IB1", "ouverte", "B1"),
+            ("IB2", "ouverte", "B2"),
+            ("ISANS", "ouverte", None),
+            ("IR1", "reservee", "R1"),
+        ):
+            indicator = m.Indicator(
+                convention_id=ids["conv"][conv],
+                code=code,
+                name=f"Indicateur {code}",
+                domain_code="petite_enfance",
+                unit="places",
+                direction="hausse",
+                action_id=actions[action].id if action else None,
+            )
             s.add(indicator)
             indicators[code] = indicator
         facilities = {}
         for code, conv, manager in (("FA", "ouverte", "A"), ("FB", "ouverte", "B"), ("FR", "reservee", "A")):
-            facility = m.Facility(convention_id=ids["conv"][conv], code=code, name=f"Équipement {code}", type="eaje",
-                                  insee_code="65286", manager_id=ids["org"][manager], places=20)
+            facility = m.Facility(
+                convention_id=ids["conv"][conv],
+                code=code,
+                name=f"Équipement {code}",
+                type="eaje",
+                insee_code="65286",
+                manager_id=ids["org"][manager],
+                places=20,
+            )
             s.add(facility)
             facilities[code] = facility
         s.flush()
         for indicator in indicators.values():
-            s.add(m.Measurement(indicator_id=indicator.id, measured_on=date(2024, 12, 31), value=10,
-                                recorded_by="test"))
-        s.add(m.FundingLine(convention_id=ids["conv"]["ouverte"], lever_code="bonus_territoire", year=2024,
-                            funder_id=ids["org"]["C"], beneficiary_id=ids["org"]["A"], planned=Decimal("100.00")))
+            s.add(
+                m.Measurement(indicator_id=indicator.id, measured_on=date(2024, 12, 31), value=10, recorded_by="test")
+            )
+        s.add(
+            m.FundingLine(
+                convention_id=ids["conv"]["ouverte"],
+                lever_code="bonus_territoire",
+                year=2024,
+                funder_id=ids["org"]["C"],
+                beneficiary_id=ids["org"]["A"],
+                planned=Decimal("100.00"),
+            )
+        )
         users = {}
         for role in Role:
-            user = m.User(email=f"{role.value}@test.ctg", role=role.value,
-                          organisation_id=ids["org"]["A"] if role == Role.PARTENAIRE else None)
+            user = m.User(
+                email=f"{role.value}@test.ctg",
+                role=role.value,
+                organisation_id=ids["org"]["A"] if role == Role.PARTENAIRE else None,
+            )
             s.add(user)
             users[role] = user
         s.commit()
-        ids |= {"action": {c: a.id for c, a in actions.items()}, "indicator": {c: i.id for c, i in indicators.items()},
-                "facility": {c: f.id for c, f in facilities.items()},
-                "actor": {role: Actor(email=u.email, role=role, user_id=u.id, organisation_id=u.organisation_id)
-                          for role, u in users.items()}}
+        ids |= {
+            "action": {c: a.id for c, a in actions.items()},
+            "indicator": {c: i.id for c, i in indicators.items()},
+            "facility": {c: f.id for c, f in facilities.items()},
+            "actor": {
+                role: Actor(email=u.email, role=role, user_id=u.id, organisation_id=u.organisation_id)
+                for role, u in users.items()
+            },
+        }
     return engine, ids
 
 
@@ -90,13 +142,20 @@ def check(engine, ids, operation: str, actor: Actor) -> None:
             "lire la convention réservée": lambda: p.require_read_convention(s, actor, conv["reservee"]),
             "lire une convention sans son organisation": lambda: p.require_read_convention(s, actor, conv["ailleurs"]),
             "mesure, action pilotée": lambda: p.require_write_measurement(s, actor, get(m.Indicator, indicator["IA1"])),
-            "mesure, action partenaire": lambda: p.require_write_measurement(s, actor, get(m.Indicator, indicator["IB2"])),
-            "mesure, action d'une autre organisation":
-                lambda: p.require_write_measurement(s, actor, get(m.Indicator, indicator["IB1"])),
-            "mesure, indicateur sans action": lambda: p.require_write_measurement(s, actor, get(m.Indicator, indicator["ISANS"])),
+            "mesure, action partenaire": lambda: p.require_write_measurement(
+                s, actor, get(m.Indicator, indicator["IB2"])
+            ),
+            "mesure, action d'une autre organisation": lambda: p.require_write_measurement(
+                s, actor, get(m.Indicator, indicator["IB1"])
+            ),
+            "mesure, indicateur sans action": lambda: p.require_write_measurement(
+                s, actor, get(m.Indicator, indicator["ISANS"])
+            ),
             "suivi, action pilotée": lambda: p.require_write_action(s, actor, get(m.Action, action["A1"])),
             "suivi, action partenaire": lambda: p.require_write_action(s, actor, get(m.Action, action["B2"])),
-            "suivi, action d'une autre organisation": lambda: p.require_write_action(s, actor, get(m.Action, action["B1"])),
+            "suivi, action d'une autre organisation": lambda: p.require_write_action(
+                s, actor, get(m.Action, action["B1"])
+            ),
             "activité, équipement géré": lambda: p.require_write_activity(s, actor, get(m.Facility, facility["FA"])),
             "activité, autre équipement": lambda: p.require_write_activity(s, actor, get(m.Facility, facility["FB"])),
             "financements": lambda: p.require_write_funding(s, actor, conv["ouverte"]),
@@ -105,8 +164,9 @@ def check(engine, ids, operation: str, actor: Actor) -> None:
             "comptes": lambda: p.require_manage_accounts(actor),
             "référentiels": lambda: p.require_write_referentials(actor),
             "journal": lambda: p.require_read_audit(actor),
-            "écrire dans la convention réservée":
-                lambda: p.require_write_measurement(s, actor, get(m.Indicator, indicator["IR1"])),
+            "écrire dans la convention réservée": lambda: p.require_write_measurement(
+                s, actor, get(m.Indicator, indicator["IR1"])
+            ),
         }
         operations[operation]()
 
@@ -151,7 +211,9 @@ def test_refusals_are_explained_in_french(world):
     engine, ids = world
     with pytest.raises(PermissionDenied, match="Seuls le pilote et les partenaires"):
         check(engine, ids, "mesure, action d'une autre organisation", ids["actor"][P])
-    with pytest.raises(PermissionDenied, match=r"Votre rôle \(lecteur \(comité de pilotage\)\) ne permet pas de saisir"):
+    with pytest.raises(
+        PermissionDenied, match=r"Votre rôle \(lecteur \(comité de pilotage\)\) ne permet pas de saisir"
+    ):
         check(engine, ids, "suivi, action pilotée", ids["actor"][L])
     with pytest.raises(PermissionDenied, match="Vous n'avez pas accès à cette convention"):
         check(engine, ids, "lire la convention réservée", ids["actor"][C])
@@ -202,8 +264,16 @@ def test_a_partner_sees_a_convention_it_signed_or_where_it_manages_a_facility(wo
         s.commit()
         assert ids["conv"]["ailleurs"] in p.visible_convention_ids(s, partner)
         s.delete(s.exec(select(m.Signatory)).one())
-        s.add(m.Facility(convention_id=ids["conv"]["ailleurs"], code="FX", name="X", type="rpe", insee_code="65286",
-                         manager_id=partner.organisation_id))
+        s.add(
+            m.Facility(
+                convention_id=ids["conv"]["ailleurs"],
+                code="FX",
+                name="X",
+                type="rpe",
+                insee_code="65286",
+                manager_id=partner.organisation_id,
+            )
+        )
         s.commit()
         assert ids["conv"]["ailleurs"] in p.visible_convention_ids(s, partner)
 
@@ -231,6 +301,7 @@ def test_pages_each_role_may_open():
 
 # ------------------------------------------------------------------ the same rules in the services
 
+
 def service_call(engine, ids, operation: str, actor: Actor):
     from ctg_data.services import activity, funding, measurements
     from ctg_data.services.actions import update_followup
@@ -238,38 +309,72 @@ def service_call(engine, ids, operation: str, actor: Actor):
     indicator, action, facility = ids["indicator"], ids["action"], ids["facility"]
     with Session(engine) as s:
         line = s.exec(select(m.FundingLine)).one()
-        measurement = s.exec(select(m.Measurement).where(m.Measurement.indicator_id == indicator["IA1"],
-                                                         m.Measurement.measured_on == date(2024, 12, 31))).one()
+        measurement = s.exec(
+            select(m.Measurement).where(
+                m.Measurement.indicator_id == indicator["IA1"], m.Measurement.measured_on == date(2024, 12, 31)
+            )
+        ).one()
         versions = {code: s.get(m.Action, i).version for code, i in action.items()}
     calls = {
         "mesure, action pilotée": lambda: measurements.record_measurement(
-            engine, actor, indicator_id=indicator["IA1"], measured_on=date(2025, 6, 30), value=12),
+            engine, actor, indicator_id=indicator["IA1"], measured_on=date(2025, 6, 30), value=12
+        ),
         "mesure, action d'une autre organisation": lambda: measurements.record_measurement(
-            engine, actor, indicator_id=indicator["IB1"], measured_on=date(2025, 6, 30), value=12),
+            engine, actor, indicator_id=indicator["IB1"], measured_on=date(2025, 6, 30), value=12
+        ),
         "écrire dans la convention réservée": lambda: measurements.record_measurement(
-            engine, actor, indicator_id=indicator["IR1"], measured_on=date(2025, 6, 30), value=12),
+            engine, actor, indicator_id=indicator["IR1"], measured_on=date(2025, 6, 30), value=12
+        ),
         "suivi, action partenaire": lambda: update_followup(
-            engine, actor, action_id=action["B2"], expected_version=versions["B2"], opened=None,
-            status="en_cours", progress=40),
+            engine,
+            actor,
+            action_id=action["B2"],
+            expected_version=versions["B2"],
+            opened=None,
+            status="en_cours",
+            progress=40,
+        ),
         "suivi, action d'une autre organisation": lambda: update_followup(
-            engine, actor, action_id=action["B1"], expected_version=versions["B1"], opened=None,
-            status="en_cours", progress=40),
+            engine,
+            actor,
+            action_id=action["B1"],
+            expected_version=versions["B1"],
+            opened=None,
+            status="en_cours",
+            progress=40,
+        ),
         "activité, équipement géré": lambda: activity.upsert_activity(
-            engine, actor, facility_id=facility["FA"], year=2024, places=20),
+            engine, actor, facility_id=facility["FA"], year=2024, places=20
+        ),
         "activité, autre équipement": lambda: activity.upsert_activity(
-            engine, actor, facility_id=facility["FB"], year=2024, places=20),
+            engine, actor, facility_id=facility["FB"], year=2024, places=20
+        ),
         "financements": lambda: funding.update_funding(
-            engine, actor, funding_line_id=line.id, expected_version=line.version, opened=None,
-            planned=Decimal("120.00"), notified=None, paid=None),
+            engine,
+            actor,
+            funding_line_id=line.id,
+            expected_version=line.version,
+            opened=None,
+            planned=Decimal("120.00"),
+            notified=None,
+            paid=None,
+        ),
         "valider une mesure": lambda: measurements.validate_measurement(engine, actor, measurement_id=measurement.id),
     }
     return calls[operation]()
 
 
-SERVICE_OPERATIONS = ["mesure, action pilotée", "mesure, action d'une autre organisation",
-                      "écrire dans la convention réservée", "suivi, action partenaire",
-                      "suivi, action d'une autre organisation", "activité, équipement géré",
-                      "activité, autre équipement", "financements", "valider une mesure"]
+SERVICE_OPERATIONS = [
+    "mesure, action pilotée",
+    "mesure, action d'une autre organisation",
+    "écrire dans la convention réservée",
+    "suivi, action partenaire",
+    "suivi, action d'une autre organisation",
+    "activité, équipement géré",
+    "activité, autre équipement",
+    "financements",
+    "valider une mesure",
+]
 
 
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])

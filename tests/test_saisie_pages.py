@@ -1,7 +1,7 @@
 """The Saisie pages on a private copy of the demo database, run by AppTest: a valid form is
 saved (rows counted before and after), bad input is refused with its French message and
 nothing written, a stale edit is refused with what changed and the person's input kept.
-Expected figures are recomputed here from the seed CSV files and RULES.md."""
+Expected figures are recomputed here from the seed CSV files and docs/rules.md."""
 
 import csv
 import re
@@ -78,7 +78,7 @@ def followed_indicators(organisation: str) -> set[str]:
 
 
 def expected_status(code: str, value: float, on: date) -> tuple[str, int]:
-    """RULES.md for an indicator whose current value is `value` measured `on` (fresh)."""
+    """docs/rules.md for an indicator whose current value is `value` measured `on` (fresh)."""
     row = next(r for r in seed_rows("indicateurs") if r["code"] == code)
     reference, target = float(row["valeur_reference"]), float(row["valeur_cible"])
     a = (value - reference) / (target - reference)

@@ -107,7 +107,7 @@ def test_the_template_offers_a_drop_down_for_each_referential_column():
     lists = book["listes"]
     columns = {lists.cell(1, c).value: [lists.cell(r, c).value for r in range(2, lists.max_row + 1)
                                         if lists.cell(r, c).value] for c in range(1, lists.max_column + 1)}
-    expected = {  # FORMAT.md, Referentials
+    expected = {  # docs/format.md, Referentials
         ("actions", "domaine"): "petite_enfance enfance jeunesse parentalite acces_aux_droits inclusion_numerique "
                                 "animation_vie_sociale logement handicap accompagnement_social",
         ("actions", "statut"): "a_venir en_cours en_pause realisee abandonnee",
