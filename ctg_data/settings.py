@@ -16,6 +16,7 @@ when called, so that a test or a restart sees a new value.
 | CTG_MAX_UPLOAD_MB | number > 0 | 20 | size limit of an imported file, in megabytes |
 | CTG_TOLERANCE_ABS | number ≥ 0 | 1 | "écart notifié" tolerance in euros |
 | CTG_TOLERANCE_REL | number ≥ 0 | 0.01 | "écart notifié" tolerance as a share of what is due |
+| CTG_DECLARATION_DATE | MM-JJ | 03-31 | the day of year Y+1 by which year Y's activity is declared |
 """
 
 import os
@@ -129,3 +130,16 @@ def tolerance_abs() -> Decimal:
 
 def tolerance_rel() -> Decimal:
     return decimal("CTG_TOLERANCE_REL", Decimal("0.01"))
+
+
+def _month_day(raw: str) -> tuple[int, int] | None:
+    month, day_ = (int(part) for part in raw.split("-"))
+    date(2023, month, day_)  # a day every year has (29 February is refused): raises ValueError
+    return month, day_
+
+
+def declaration_date() -> tuple[int, int]:
+    """CTG_DECLARATION_DATE: (month, day) of year Y+1 by which year Y's activity is declared;
+    before it, missing activity of Y is expected, not a fault."""
+    return read("CTG_DECLARATION_DATE", (3, 31), _month_day,
+                "une date de l'année suivante au format MM-JJ (par exemple 03-31)")

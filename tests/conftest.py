@@ -303,3 +303,13 @@ def ctg_command(monkeypatch, capsys):
     from tests.helpers.cli import in_process
 
     return in_process(monkeypatch, capsys)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of the session (tests/helpers/browser.py);
+    each test opens its own context (`page` in tests/test_browser.py)."""
+    from tests.helpers.browser import chromium
+
+    with chromium() as launched:
+        yield launched

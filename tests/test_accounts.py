@@ -5,7 +5,6 @@ Concurrent attempts and client addresses: tests/test_signin_throttle.py."""
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -351,76 +350,51 @@ def test_demo_accounts_are_one_per_role_and_only_in_a_database_without_accounts(
     assert partner.organisation_id is not None and not partner.must_change_password
 
 
-@dataclass
-class Ran:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def ctg(monkeypatch, capsys):
-    """`ctg(url, *args)`: the `ctg` command run in this process (quicker than a subprocess;
-    tests/test_cli.py runs the installed command)."""
-    from ctg_data import cli
-
-    def run(url: str, *args: str) -> Ran:
-        monkeypatch.setenv("CTG_DATABASE_URL", url)
-        capsys.readouterr()
-        try:
-            code = cli.main(list(args))
-        except SystemExit as exit_:
-            code = exit_.code
-        out = capsys.readouterr()
-        return Ran(code, out.out, out.err)
-    return run
-
-
-def test_seeding_the_demo_creates_the_demo_accounts_and_another_folder_none(ctg, sqlite_url, tmp_path):
+def test_seeding_the_demo_creates_the_demo_accounts_and_another_folder_none(ctg_command, sqlite_url, tmp_path):
     other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
-    assert ctg(other, "db", "upgrade").returncode == 0
+    assert ctg_command(other, "db", "upgrade").returncode == 0
     folder = tmp_path / "orgs"
     folder.mkdir()
     (folder / "organisations.csv").write_text("code,nom,type\nsimaje,SIMAJE,syndicat\n", encoding="utf-8")
-    seeded = ctg(other, "seed", str(folder))
+    seeded = ctg_command(other, "seed", str(folder))
     assert seeded.returncode == 0 and "ctg user add" in seeded.stdout
     assert accounts.user_count(make_engine(other)) == 0
 
-    demo = ctg(sqlite_url, "seed")
+    demo = ctg_command(sqlite_url, "seed")
     assert demo.returncode == 0, demo.stderr
     assert "admin@demo.ctg" in demo.stdout
     engine = make_engine(sqlite_url)
     assert sorted(accounts.list_users(engine)["email"]) == sorted(a.email for a in accounts.DEMO_ACCOUNTS)
-    again = ctg(sqlite_url, "seed", "--if-empty")
+    again = ctg_command(sqlite_url, "seed", "--if-empty")
     assert again.returncode == 0 and "demo.ctg" not in again.stdout
 
 
-def test_the_demo_seeded_into_a_database_with_data_brings_no_known_password(ctg, sqlite_url, tmp_path):
+def test_the_demo_seeded_into_a_database_with_data_brings_no_known_password(ctg_command, sqlite_url, tmp_path):
     folder = tmp_path / "orgs"
     folder.mkdir()
     (folder / "organisations.csv").write_text("code,nom,type\nsimaje,SIMAJE,syndicat\n", encoding="utf-8")
-    assert ctg(sqlite_url, "seed", str(folder)).returncode == 0
-    demo = ctg(sqlite_url, "seed")
+    assert ctg_command(sqlite_url, "seed", str(folder)).returncode == 0
+    demo = ctg_command(sqlite_url, "seed")
     assert demo.returncode == 0, demo.stderr
     assert "demo.ctg" not in demo.stdout and "ctg user add" in demo.stdout
     assert accounts.user_count(make_engine(sqlite_url)) == 0
 
 
-def test_ctg_user_creates_the_first_admin_with_a_password_printed_once(ctg, sqlite_url):
-    added = ctg(sqlite_url, "user", "add", "Chef@Ville.fr", "--role", "admin", "--name", "Cheffe")
+def test_ctg_user_creates_the_first_admin_with_a_password_printed_once(ctg_command, sqlite_url):
+    added = ctg_command(sqlite_url, "user", "add", "Chef@Ville.fr", "--role", "admin", "--name", "Cheffe")
     assert added.returncode == 0, added.stderr
     password = re.search(r"^\s{4}(\S+)$", added.stdout, re.MULTILINE).group(1)
     engine = make_engine(sqlite_url)
     actor = accounts.verify_credentials(engine, "chef@ville.fr", password, NOW)
     assert actor.role == Role.ADMIN and accounts.session_account(engine, actor.user_id).must_change_password
 
-    assert ctg(sqlite_url, "user", "add", "p@ville.fr", "--role", "partenaire").returncode == 1
-    assert ctg(sqlite_url, "user", "add", "p@ville.fr", "--role", "chef").returncode == 2
-    reset = ctg(sqlite_url, "user", "reset-password", "chef@ville.fr")
+    assert ctg_command(sqlite_url, "user", "add", "p@ville.fr", "--role", "partenaire").returncode == 1
+    assert ctg_command(sqlite_url, "user", "add", "p@ville.fr", "--role", "chef").returncode == 2
+    reset = ctg_command(sqlite_url, "user", "reset-password", "chef@ville.fr")
     assert reset.returncode == 0 and password not in reset.stdout
-    assert ctg(sqlite_url, "user", "disable", "chef@ville.fr").returncode == 0
-    assert "désactivé" in ctg(sqlite_url, "user", "list").stdout
-    assert ctg(sqlite_url, "user", "disable", "nobody@ville.fr").returncode == 1
+    assert ctg_command(sqlite_url, "user", "disable", "chef@ville.fr").returncode == 0
+    assert "désactivé" in ctg_command(sqlite_url, "user", "list").stdout
+    assert ctg_command(sqlite_url, "user", "disable", "nobody@ville.fr").returncode == 1
 
 
 # ------------------------------------------------------------------ secrets and sessions

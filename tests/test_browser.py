@@ -11,14 +11,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from ctg_data.accounts import DEMO_ACCOUNTS, create_demo_accounts
 from ctg_data.db import make_engine
 from ctg_data.interchange import load_folder
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 
 
@@ -74,23 +73,9 @@ def server(tmp_path_factory, sqlite_template):
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), "Chromium manquant : make test installe le paquet Debian « chromium »"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  # A page answered through page.route() counts as public: its websocket to
-                  # 127.0.0.1 would be refused as a request into the local network.
-                  "--disable-features=LocalNetworkAccessChecks"])
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser):
+    """A fresh context of the session's Chromium (tests/conftest.py, `browser`) for each test."""
     context = browser.new_context(locale="fr-FR", viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(60_000)

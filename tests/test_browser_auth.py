@@ -15,7 +15,7 @@ from ctg_data.interchange import load_folder
 from tests import test_browser as shared
 from tests.test_browser import ROOT, streamlit_server
 
-browser, page = shared.browser, shared.page  # the same headless Chromium fixtures
+page = shared.page  # a fresh context per test of the session's Chromium (tests/conftest.py)
 
 pytestmark = pytest.mark.browser
 PAYLOAD = "<img src=x onerror=alert(1)> <script>alert(1)</script> [lien](javascript:alert(1)) **gras**"

@@ -4,6 +4,7 @@ back exactly."""
 
 import csv
 import io
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -22,59 +23,58 @@ from ctg_data.interchange.importer import import_upload, import_workbook
 from ctg_data.interchange.sheets import SHEETS_BY_NAME
 from ctg_data.interchange.workbook import read_values
 from ctg_data.permissions import PermissionDenied
-from tests.conftest import DEMO_SEED, fresh_postgres_url, fresh_sqlite_url
+from tests.conftest import DEMO_SEED, drop_postgres_database, fresh_postgres_url, fresh_sqlite_url
 from tests.csv_folder import minimal_convention, write_folder
 
 ADMIN = Actor(email="admin@test", role=Role.ADMIN)
 DEMO = "ctg-lourdes-2023"
 
 
-@pytest.fixture(scope="module")
-def demo_postgres_template(request):
-    """A PostgreSQL database with the demo loaded, built once for this module and copied per test."""
-    base = request.getfixturevalue("postgres_base_url")
-    url = fresh_postgres_url(base, request.getfixturevalue("postgres_template"))
+def _empty_like(url: str, request, tmp_path):
+    """An engine on a freshly migrated, empty database of the same kind as `url`, and its URL."""
+    if url.startswith("sqlite"):
+        new = fresh_sqlite_url(request.getfixturevalue("sqlite_template"), tmp_path)
+    else:
+        new = fresh_postgres_url(request.getfixturevalue("postgres_base_url"),
+                                 request.getfixturevalue("postgres_template"))
+    return make_engine(new), new
+
+
+@contextmanager
+def _opened(url: str):
     engine = make_engine(url)
-    assert load_folder(DEMO_SEED, actor="test", engine=engine).ok
-    engine.dispose()
-    return url.rsplit("/", 1)[1]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def backend(request):
-    return request.param
-
-
-def _engine_on(backend, request, tmp_path, *, demo: bool):
-    if backend == "sqlite":
-        template = request.getfixturevalue("demo_sqlite_template" if demo else "sqlite_template")
-        return make_engine(fresh_sqlite_url(template, tmp_path))
-    template = request.getfixturevalue("demo_postgres_template" if demo else "postgres_template")
-    return make_engine(fresh_postgres_url(request.getfixturevalue("postgres_base_url"), template))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
-def demo(backend, request, tmp_path):
-    """A database holding the demo seed, on SQLite and on PostgreSQL."""
-    engine = _engine_on(backend, request, tmp_path, demo=True)
-    yield engine
-    engine.dispose()
+def demo(demo_database_url):
+    """A database holding the demo seed, on SQLite and on PostgreSQL (tests/conftest.py)."""
+    with _opened(demo_database_url) as engine:
+        yield engine
 
 
 @pytest.fixture
-def empty_engine(backend, request, tmp_path):
-    """A freshly migrated, empty database of the same kind."""
-    engine = _engine_on(backend, request, tmp_path, demo=False)
+def empty_engine(demo_database_url, request, tmp_path):
+    """A freshly migrated, empty database of the demo's kind."""
+    engine, url = _empty_like(demo_database_url, request, tmp_path)
     yield engine
     engine.dispose()
+    if not url.startswith("sqlite"):
+        drop_postgres_database(url)
 
 
 @pytest.fixture
-def source_engine(backend, request, tmp_path):
-    """Another empty database of the same kind, for tests that write their own data."""
-    engine = _engine_on(backend, request, tmp_path, demo=False)
+def other_engine(database_url, request, tmp_path):
+    """Another freshly migrated, empty database of the same kind as `engine`, for tests that
+    write their own data into `engine`."""
+    engine, url = _empty_like(database_url, request, tmp_path)
     yield engine
     engine.dispose()
+    if not url.startswith("sqlite"):
+        drop_postgres_database(url)
 
 
 def counts(engine) -> dict[str, int]:
@@ -207,9 +207,8 @@ TRICKY = {"description": "=SOMME(A1)", "public_cible": "+33 6 12 34 56 78", "int
           "commentaire": "@cmd|' /C calc'!A0", "source": "'=HYPERLINK(\"http://x\")"}
 
 
-def test_text_a_spreadsheet_would_execute_is_neutralised_and_comes_back_exactly(source_engine, empty_engine,
+def test_text_a_spreadsheet_would_execute_is_neutralised_and_comes_back_exactly(engine, other_engine,
                                                                                  tmp_path):
-    engine = source_engine
     sheets = minimal_convention()
     action = sheets["actions"][0]
     action.update(description=TRICKY["description"], public_cible=TRICKY["public_cible"],
@@ -226,31 +225,30 @@ def test_text_a_spreadsheet_would_execute_is_neutralised_and_comes_back_exactly(
         assert cell.data_type == "s", text  # a plain string, never a formula
     assert not any(cell.data_type == "f" for cell in cells.values())
 
-    assert import_workbook(empty_engine, ADMIN, exported, dry_run=False).ok
-    with Session(empty_engine) as session:
+    assert import_workbook(other_engine, ADMIN, exported, dry_run=False).ok
+    with Session(other_engine) as session:
         stored = session.exec(select(m.Action)).one()
         measurement = session.exec(select(m.Measurement).where(m.Measurement.measured_on == date(2023, 12, 31))).one()
     assert (stored.description, stored.target_public, stored.title) == (
         TRICKY["description"], TRICKY["public_cible"], TRICKY["intitule"])
     assert (measurement.comment, measurement.source) == (TRICKY["commentaire"], TRICKY["source"])
-    assert_same_workbooks(exported, export_workbook(empty_engine))
+    assert_same_workbooks(exported, export_workbook(other_engine))
 
 
-def test_money_keeps_its_cents_through_the_workbook(source_engine, empty_engine, tmp_path):
-    engine = source_engine
+def test_money_keeps_its_cents_through_the_workbook(engine, other_engine, tmp_path):
     sheets = minimal_convention()
     sheets["financements"][0].update(montant_prevu="12345678.91", montant_notifie="0.10", montant_verse="")
     sheets["bareme"][0]["montant"] = "0.1525"
     assert load_folder(write_folder(tmp_path / "f", sheets), actor="test", engine=engine).ok
-    assert import_workbook(empty_engine, ADMIN, export_workbook(engine), dry_run=False).ok
-    with Session(empty_engine) as session:
+    assert import_workbook(other_engine, ADMIN, export_workbook(engine), dry_run=False).ok
+    with Session(other_engine) as session:
         line = session.exec(select(m.FundingLine)).one()
         rate = session.exec(select(m.RateRow)).one()
     assert (line.planned, line.notified, line.paid) == (Decimal("12345678.91"), Decimal("0.10"), None)
     assert rate.amount == Decimal("0.1525")
 
 
-def test_the_largest_values_an_import_accepts_export_and_come_back(source_engine, empty_engine, tmp_path):
+def test_the_largest_values_an_import_accepts_export_and_come_back(engine, other_engine, tmp_path):
     # The validation layer's limits (fewer than 20 digits, what each column holds) make every
     # accepted value one the export writes and the import reads back (∞ once was neither).
     sheets = minimal_convention()
@@ -259,12 +257,12 @@ def test_the_largest_values_an_import_accepts_export_and_come_back(source_engine
     sheets["mesures"][1]["valeur"] = "0,000001"
     sheets["activite"][0].update(places=str(2**31 - 1), heures_realisees="9999999999,99", etp="9999.99")
     sheets["financements"][0]["montant_prevu"] = "999999999999.99"
-    assert load_folder(write_folder(tmp_path / "f", sheets), actor="test", engine=source_engine).ok
-    exported = export_workbook(source_engine)
-    report = import_workbook(empty_engine, ADMIN, exported, dry_run=False)
+    assert load_folder(write_folder(tmp_path / "f", sheets), actor="test", engine=engine).ok
+    exported = export_workbook(engine)
+    report = import_workbook(other_engine, ADMIN, exported, dry_run=False)
     assert report.ok, report.errors
-    assert_same_workbooks(exported, export_workbook(empty_engine))
-    with Session(empty_engine) as session:
+    assert_same_workbooks(exported, export_workbook(other_engine))
+    with Session(other_engine) as session:
         values = sorted(x.value for x in session.exec(select(m.Measurement)).all())
         activity = session.exec(select(m.FacilityActivity)).one()
     assert values == [0.000001, float("9" * 19)]
@@ -272,9 +270,9 @@ def test_the_largest_values_an_import_accepts_export_and_come_back(source_engine
         2**31 - 1, Decimal("9999999999.99"), Decimal("9999.99"))
 
 
-def test_a_value_rounded_up_to_twenty_digits_is_refused_rather_than_exported_unreadable(empty_engine, tmp_path):
+def test_a_value_rounded_up_to_twenty_digits_is_refused_rather_than_exported_unreadable(engine, tmp_path):
     sheets = minimal_convention()
     sheets["indicateurs"][0].update(unite="familles", min="", max="")
     sheets["mesures"][0]["valeur"] = "9" * 20  # below 10^20 as written, 10^20 once a float
-    report = load_folder(write_folder(tmp_path / "f", sheets), actor="test", engine=empty_engine)
+    report = load_folder(write_folder(tmp_path / "f", sheets), actor="test", engine=engine)
     assert [(e.column, e.message) for e in report.errors] == [("valeur", f"nombre « {'9' * 20} » trop grand")]

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import browser, page, streamlit_server  # noqa: F401 - fixtures
+from tests.test_browser import page, streamlit_server  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 

@@ -13,10 +13,9 @@ from sqlmodel import Session, select
 from ctg_data import models as m
 from ctg_data.actors import Actor, Role
 from ctg_data.errors import ConflictError, PermissionDenied, ValidationError
-from ctg_data.interchange import load_folder
 from ctg_data.queries.conventions import data_version
 from ctg_data.services import referentials as ref
-from tests.csv_folder import minimal_convention, write_folder
+from tests.saisie_data import load_small
 
 ADMIN = Actor(email="admin@test", role=Role.ADMIN)
 OTHER_ADMIN = Actor(email="autre-admin@test", role=Role.ADMIN)
@@ -27,14 +26,15 @@ TABLES = (m.Action, m.ActionPartner, m.ActionCommune, m.Indicator, m.Measurement
 
 
 @pytest.fixture
-def ctg(engine, tmp_path):
-    """The small convention of tests/csv_folder.py (1 June 2023 – 31 May 2027), loaded."""
-    report = load_folder(write_folder(tmp_path / "seed", minimal_convention()), actor="test", engine=engine)
-    assert report.ok, [str(e) for e in report.errors]
-    with Session(engine) as session:
-        convention = session.exec(select(m.Convention).where(m.Convention.code == "ctg-t")).one()
-        organisations = dict(session.exec(select(m.Organisation.code, m.Organisation.id)).all())
-    return {"engine": engine, "convention_id": convention.id, "org": organisations}
+def small(engine, tmp_path):
+    """The small convention of tests/saisie_data.py (1 June 2023 – 31 May 2027), copied from a
+    template where it is already loaded (tests/conftest.py, `database_url`)."""
+    return load_small(engine, tmp_path)
+
+
+@pytest.fixture
+def ctg(engine, small):
+    return {"engine": engine, "convention_id": small.convention_id, "org": small.organisations}
 
 
 def counts(engine) -> dict[str, int]:

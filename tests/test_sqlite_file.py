@@ -14,18 +14,20 @@ from ctg_data import models as m
 from ctg_data.db import make_engine, session_scope
 from ctg_data.errors import DatabaseUnavailable
 from ctg_data.services import funding
-from tests.saisie_data import ADVISOR, load_small
-from tests.test_cli import ctg, make_run_commands
+from tests.conftest import fresh_sqlite_url
+from tests.helpers.cli import make_run_commands
+from tests.saisie_data import ADVISOR
 
 FRENCH = "La base de données est indisponible"
 
 
 @pytest.fixture
-def app(sqlite_url, tmp_path):
-    """A running app's engine on a small convention, and the path of its file."""
-    engine = make_engine(sqlite_url)
-    small = load_small(engine, tmp_path)
-    yield engine, small, sqlite_url.removeprefix("sqlite:///")
+def app(small_sqlite_template, tmp_path):
+    """A running app's engine on a copy of the small convention's template, and the path of its file."""
+    template, small = small_sqlite_template
+    url = fresh_sqlite_url(template, tmp_path)
+    engine = make_engine(url)
+    yield engine, small, url.removeprefix("sqlite:///")
     engine.dispose()
 
 
@@ -52,20 +54,21 @@ def test_the_app_never_creates_a_missing_database(tmp_path):
     assert not path.exists() and not path.parent.exists()
 
 
-def test_a_command_on_a_missing_database_says_so_in_french_and_creates_nothing(tmp_path):
+def test_a_command_on_a_missing_database_says_so_in_french_and_creates_nothing(ctg_command, tmp_path):
     path = tmp_path / "var" / "ctg.sqlite3"
-    result = ctg(f"sqlite:///{path}", "seed", "--if-empty")
+    result = ctg_command(f"sqlite:///{path}", "seed", "--if-empty")
     assert result.returncode == 1
     assert result.stderr.startswith(FRENCH) and "ctg db upgrade" in result.stderr
     assert "Traceback" not in result.stderr
     assert not path.exists()
 
 
-def test_make_run_creates_and_seeds_a_new_database_on_a_fresh_clone(tmp_path):
+def test_make_run_creates_and_seeds_a_new_database_on_a_fresh_clone(ctg_command, tmp_path):
+    # The same steps by the installed program: tests/test_cli.py.
     path = tmp_path / "var" / "ctg.sqlite3"
     url = f"sqlite:///{path}"
     for step in make_run_commands():  # ctg db upgrade, then ctg seed --if-empty
-        result = ctg(url, *step)
+        result = ctg_command(url, *step)
         assert result.returncode == 0, result.stderr
     engine = make_engine(url)
     with Session(engine) as session:
