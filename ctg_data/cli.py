@@ -71,7 +71,7 @@ def _refused(errors: Sequence[object]) -> int:
 
 
 def cmd_check(_args: argparse.Namespace) -> int:
-    from ctg_data.integrity import table_counts, violations
+    from ctg_data.reports.integrity import table_counts, violations
 
     with Session(db.get_engine()) as session:
         counts = table_counts(session)
@@ -89,8 +89,8 @@ def cmd_check(_args: argparse.Namespace) -> int:
 
 
 def cmd_bonus(args: argparse.Namespace) -> int:
-    from ctg_data.bonus_report import script_csv, script_rows, script_table
     from ctg_data.queries.funding import all_conventions, convention_by_code
+    from ctg_data.reports.bonus_report import script_csv, script_rows, script_table
 
     engine = db.get_engine()
     if args.convention:

@@ -77,7 +77,7 @@ def versioned(cls: Any) -> dict[str, Any]:
     """Mapper arguments of a record edited through forms (optimistic locking): every UPDATE and
     DELETE carries `WHERE version = <version read>`, so that a save from a stale read changes
     no row and fails (StaleDataError) instead of overwriting someone else's edit. The writers
-    bump `version` themselves (services.base.save, the loader)."""
+    bump `version` themselves (ctg_data.store.save, the loader)."""
     # `cls` is Any: SQLModel's typing has no `__table__`, and the mapper inspect() reads is not built yet.
     return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
 

@@ -287,7 +287,7 @@ def writable_ids(session: Session, actor: Actor, capability: Capability,
 
 # Pages (by file name under pages/, which is also their URL path) that only some roles may
 # open; every other page is open to every signed-in role. The navigation shows only what a role
-# may open, and `ctg_data.ui.page.start` refuses the rest even when reached by a direct link.
+# may open, and the page framework (`ctg_data.ui.page`) refuses the rest even when reached by a direct link.
 PAGE_ROLES: dict[str, frozenset[Role]] = {
     "controles": ROLES[Capability.RUN_CHECKS],
     "admin_referentiels": ROLES[Capability.WRITE_RATES],  # conseillers: the barème only

@@ -44,7 +44,6 @@ _Ordered = TypeVar("_Ordered", date, float, Decimal)
 Bound = float | Decimal  # an int is accepted where a float is
 
 # Former names of the vocabulary's labels, kept for their importers.
-MEASUREMENT_TYPE_LABELS = MeasurementType.labels()
 
 
 class Field:

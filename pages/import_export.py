@@ -11,9 +11,10 @@ import streamlit as st
 from ctg_data.actors import ROLE_LABELS, Actor
 from ctg_data.interchange import LoadReport
 from ctg_data.interchange.export import export_workbook, exportable_conventions
-from ctg_data.interchange.importer import IMPORTERS, error_rows, import_upload, summary_rows
-from ctg_data.interchange.limits import max_upload_mb
+from ctg_data.interchange.importer import error_rows, import_upload, summary_rows
 from ctg_data.interchange.workbook import write_template
+from ctg_data.permissions import Capability, can
+from ctg_data.settings import max_upload_mb
 from ctg_data.ui.data import cached_query, engine
 from ctg_data.ui.page import CONVENTION, PageContext, general_page
 from ctg_data.ui.selection import kept_choice
@@ -51,7 +52,7 @@ def export_section(actor: Actor) -> None:
 
 def import_section(actor: Actor) -> None:
     st.subheader("Importer")
-    if actor.role not in IMPORTERS:
+    if not can(actor, Capability.IMPORT):
         st.info("L'import est réservé aux administrateurs et aux conseillers CAF "
                 f"(votre rôle : {ROLE_LABELS[actor.role]}).")
         return

@@ -9,8 +9,8 @@ from sqlmodel import Session, SQLModel, select
 
 from ctg_data import models as m
 from ctg_data.actors import Actor, Role
-from ctg_data.integrity import table_counts
 from ctg_data.interchange import load_folder
+from ctg_data.reports.integrity import table_counts
 from tests.csv_folder import minimal_convention, write_folder
 
 

@@ -144,8 +144,8 @@ def test_a_stale_form_is_refused_with_what_the_other_person_changed(demo_app, de
     by_label(tab(at, "Orientations").selectbox, "Enregistrement à modifier (tapez pour chercher)") \
         .set_value(target.id).run()
     # Someone else saves the same orientation while the form is open.
-    ref.update_orientation(demo_engine, Actor(email="collegue@test", role=Role.ADMIN), target.id,
-                           expected_version=target.version, values={"intitule": "Version du collègue"})
+    ref.update(demo_engine, Actor(email="collegue@test", role=Role.ADMIN), "orientations", target.id,
+               expected_version=target.version, values={"intitule": "Version du collègue"})
     by_label(tab(at, "Orientations").text_input, "Intitulé *").input("Ma version")
     at.button(key="ref_orientations_submit").click().run()
 

@@ -9,10 +9,10 @@ from sqlmodel import Session, select
 
 from ctg_data import models as m
 from ctg_data.db import make_engine
-from ctg_data.integrity import table_counts
 from ctg_data.interchange.export import export_workbook
 from ctg_data.interchange.guide import FORMAT_ORDER, GUIDE_SHEET
 from ctg_data.interchange.workbook import read_values
+from ctg_data.reports.integrity import table_counts
 from tests.conftest import DEMO_SEED, fresh_sqlite_url
 from tests.helpers.cli import run_installed
 

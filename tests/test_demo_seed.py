@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 
 from ctg_data import models as m
 from ctg_data.db import make_engine
-from ctg_data.integrity import violations
 from ctg_data.interchange import load_folder
+from ctg_data.reports.integrity import violations
 from tests.conftest import drop_postgres_database, fresh_postgres_url, fresh_sqlite_url
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "lourdes-2023"

@@ -15,7 +15,6 @@ from sqlmodel import Session, select
 from ctg_data import models as m
 from ctg_data.actors import Actor, Role
 from ctg_data.db import make_engine
-from ctg_data.integrity import table_counts
 from ctg_data.interchange import load_folder
 from ctg_data.interchange.export import UnknownConvention, export_rows, export_workbook
 from ctg_data.interchange.guide import FORMAT_ORDER
@@ -23,6 +22,7 @@ from ctg_data.interchange.importer import import_upload, import_workbook
 from ctg_data.interchange.sheets import SHEETS_BY_NAME
 from ctg_data.interchange.workbook import read_values
 from ctg_data.permissions import PermissionDenied
+from ctg_data.reports.integrity import table_counts
 from tests.conftest import DEMO_SEED, drop_postgres_database, fresh_postgres_url, fresh_sqlite_url
 from tests.csv_folder import minimal_convention, write_folder
 

@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 from ctg_data import models as m
 from ctg_data.actors import Actor, Role
 from ctg_data.db import engine_for, make_engine
-from ctg_data.integrity import table_counts
 from ctg_data.interchange.export import export_workbook
 from ctg_data.interchange.importer import error_rows, import_upload, summary_rows
+from ctg_data.reports.integrity import table_counts
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "import_export.py"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

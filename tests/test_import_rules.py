@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 from ctg_data import models as m
 from ctg_data.actors import Actor, Role
 from ctg_data.errors import ValidationError
-from ctg_data.integrity import table_counts
 from ctg_data.interchange import load_folder
 from ctg_data.interchange.importer import import_upload
+from ctg_data.reports.integrity import table_counts
 from ctg_data.services import referentials
 from ctg_data.services.actions import update_followup
 from ctg_data.services.activity import upsert_activity

@@ -5,8 +5,8 @@ from datetime import date
 from sqlmodel import Session
 
 from ctg_data import models as m
-from ctg_data.integrity import violations
 from ctg_data.interchange import load_folder
+from ctg_data.reports.integrity import violations
 from tests.csv_folder import minimal_convention, write_folder
 
 

@@ -7,9 +7,9 @@ import pytest
 from sqlmodel import Session, select
 
 from ctg_data import models as m
-from ctg_data.integrity import table_counts
 from ctg_data.interchange import FormatError, load_folder
 from ctg_data.interchange.loader import LoadReport
+from ctg_data.reports.integrity import table_counts
 from tests.csv_folder import minimal_convention, write_folder
 
 

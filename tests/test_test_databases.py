@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ctg_data.db import make_engine
-from ctg_data.integrity import table_counts
+from ctg_data.reports.integrity import table_counts
 from tests.conftest import drop_postgres_database, fresh_postgres_url, fresh_sqlite_url
 from tests.saisie_data import load_small
 

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from ctg_data.ui.text import escape_markdown, local_day, status_text, value_text
+from ctg_data.formats import local_day
+from ctg_data.ui.text import escape_markdown, status_text, value_text
 
 # Characters that start Markdown (CommonMark, GFM) or Streamlit syntax (:emoji:, :red[...], $LaTeX$).
 ACTIVE = set("\\`*_{}[]()<>#+-.!|~:$=&")

@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 from ctg_data import models as m
 from ctg_data.actors import Actor, Role
 from ctg_data.errors import PermissionDenied, SettingError
-from ctg_data.integrity import table_counts
 from ctg_data.interchange.guide import FORMAT_ORDER, GUIDE_SHEET
 from ctg_data.interchange.importer import import_upload, import_workbook
 from ctg_data.interchange.limits import NOT_XLSX, check_upload
@@ -20,6 +19,7 @@ from ctg_data.interchange.sheets import SHEETS_BY_NAME
 from ctg_data.interchange.tables import FormatError, read_csv_folder
 from ctg_data.interchange.typing import type_rows
 from ctg_data.interchange.workbook import neutralise, read_workbook, restore, write_template
+from ctg_data.reports.integrity import table_counts
 from ctg_data.settings import max_upload_mb
 from tests.csv_folder import minimal_convention, write_folder
 
@@ -468,7 +468,7 @@ def test_neutralising_text_is_undone_exactly_by_the_import(text):
 def test_the_workbook_and_the_downloads_neutralise_alike(text):
     import pandas as pd
 
-    from ctg_data import exports
+    from ctg_data.reports import exports
 
     assert neutralise(text).startswith("'")
     assert restore(neutralise(text)) == text

@@ -31,10 +31,9 @@ from ctg_data.interchange.sheets import SHEETS, SHEETS_BY_NAME
 from ctg_data.interchange.tables import FormatError, LoadError, Table, read_csv_folder
 from ctg_data.interchange.typing import type_rows
 from ctg_data.interchange.workbook import read_workbook, restore
-from ctg_data.permissions import ROLES, Capability, require
+from ctg_data.permissions import Capability, require
 
 Progress = Callable[[str, int, int], None]  # (sheet, rows done, rows in the file)
-IMPORTERS = ROLES[Capability.IMPORT]  # former name, kept while pages/import_export.py reads it
 log = logging.getLogger(__name__)
 LOT = 200
 
@@ -166,7 +165,6 @@ def error_rows(report: LoadReport) -> list[dict[str, Any]]:
 
 
 __all__ = [
-    "IMPORTERS",
     "Progress",
     "error_rows",
     "import_tables",

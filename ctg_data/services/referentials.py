@@ -458,12 +458,3 @@ def delete(engine: Engine, actor: Actor, sheet: str, record_id: int, *, expected
             raise ValidationError({RECORD: "suppression impossible, des données y sont rattachées : "
                                            + ", ".join(used)})
         remove(session, actor, record, operation=DELETED, reason=reason, what=_what(kind), before=before)
-
-
-# ------------------------------------------------------------------ former names
-
-def update_orientation(engine: Engine, actor: Actor, orientation_id: int, *, expected_version: int,
-                       opened: dict[str, Any] | None = None, values: dict[str, Any]) -> list[str]:
-    """update(…, "orientations", …): kept while tests/test_admin_referentiels_page.py calls it."""
-    return update(engine, actor, "orientations", orientation_id, expected_version=expected_version,
-                  opened=opened, values=values)

@@ -6,7 +6,6 @@ import re
 import pandas as pd
 
 from ctg_data import formats as fmt
-from ctg_data.formats import local_day  # noqa: F401  # former home, kept for tests/test_ui_text.py
 from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus
 
 # CommonMark lets a backslash escape any ASCII punctuation; these are the characters that can
