@@ -5,9 +5,9 @@ is due, what was notified and paid, and why they differ; totals per manager; a f
 import pandas as pd
 import streamlit as st
 
-from ctg_data import bonus_report as report
 from ctg_data import formats as fmt
-from ctg_data.reports.funding import FLAG_MARK, line_totals
+from ctg_data.reports import bonus_report as report
+from ctg_data.reports.funding import FLAG_MARK, line_totals, year_clock
 from ctg_data.rules.reconciliation import Flag
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.funding_charts import display_frame, table_with_downloads
@@ -19,8 +19,48 @@ bonus_reconciliation = cached_query(report.bonus_reconciliation)
 facility_detail = cached_query(report.facility_detail)
 
 DETAIL_PARAM = "equipement"
+VIEW_PARAM = "lignes"
+ALL_YEARS = "toutes"  # kept in the URL as annee=toutes: no parameter means the default year
 NO_FLAG = "aucune"
-MONEY = ("due", "notified", "paid", "gap_notified", "gap_paid")
+VIEWS = {"alertes": "Alertes à traiter", "informations": "Alertes et informations",
+         "toutes": "Toutes les lignes"}
+# Pixels that fit the main column at 1440 px beside the menu (about 950 px): "Pourquoi" takes
+# what is left and wraps (row height above 64 px).
+WIDTHS = {"Équipement": 160, "Année": 50, "Alerte ou information": 140, "Dû": 100, "Notifié": 100,
+          "Versé": 100, "Écart notifié − dû": 105, "Pourquoi": 240}
+
+
+def _year(context: ConventionContext) -> tuple[int, ...]:
+    """The year, at the top of the page (within sight): by default the last year that is over,
+    the one whose alerts are to be acted on."""
+    years = list(context.years)
+    clock = year_clock(context.today)
+    over = [index for index, year in enumerate(years) if not clock.is_pending(year)]
+    default = over[-1] if over else len(years) - 1
+    chosen = kept_choice("Année", [*years, ALL_YEARS], YEAR, key="bonus_year", default=default,
+                         format_func=lambda y: "Toutes les années" if y == ALL_YEARS else str(y))
+    return context.years if chosen in (None, ALL_YEARS) else (int(chosen),)
+
+
+def _view(where) -> str:
+    """Which lines the table shows, kept in the URL (?lignes=toutes); alerts by default."""
+    wanted = st.query_params.get(VIEW_PARAM)
+    view = where.radio("Lignes affichées", list(VIEWS), format_func=VIEWS.__getitem__, horizontal=True,
+                       index=list(VIEWS).index(wanted) if wanted in VIEWS else 0, key="bonus_view")
+    if view == "alertes":
+        st.query_params.pop(VIEW_PARAM, None)
+    elif view != wanted:
+        st.query_params[VIEW_PARAM] = view
+    return view
+
+
+def _in_view(rows, view: str):
+    flagged = rows["flag_codes"].map(bool)
+    if view == "alertes":
+        return rows[flagged].reset_index(drop=True)
+    if view == "informations":
+        return rows[flagged | rows["information"].map(bool)].reset_index(drop=True)
+    return rows
 
 
 def _page_filters(rows):
@@ -54,25 +94,33 @@ def _summary(rows) -> None:
     second[0].metric("Écart notifié − dû", fmt.money(sums.gap_notified))
     second[1].metric("Écart versé − notifié", fmt.money(sums.gap_paid))
     second[2].metric("Lignes en alerte", fmt.number(int(rows["flag_codes"].map(bool).sum())))
-    st.caption(f"Totaux des {sums.lines} ligne(s) dont le dû est connu.")
+    st.caption(f"Totaux des {sums.lines} ligne(s) de la sélection dont le dû est connu, quelles que "
+               "soient les lignes affichées dans le tableau.")
     if sums.unknown_lines:
         st.caption(f"{FLAG_MARK} {sums.unknown_fr().capitalize()} (prévisionnel, barème à publier, sans "
                    "barème ou activité manquante) : comptés à part, jamais dans les totaux ci-dessus.")
 
 
-def _reasons(rows) -> None:
-    flagged = rows[rows["flag_codes"].map(bool)]
-    if flagged.empty:
-        st.success("Aucune alerte pour cette sélection.")
+def _lines(selected, view: str, one_year: bool) -> None:
+    shown = _in_view(selected, view)
+    st.subheader(VIEWS[view] if view != "toutes" else "Équipements")
+    if shown.empty:
+        st.success("Aucune alerte pour cette sélection." if view == "alertes"
+                   else "Aucune ligne à afficher pour cette sélection.")
         return
-    with st.expander(f"Pourquoi ces écarts ? ({len(flagged)} ligne(s) en alerte)",
-                     expanded=len(flagged) <= 10):
-        for row in flagged.itertuples(index=False):
-            st.markdown(f"**{escape_markdown(row.facility_name)} — {row.year}** : {escape_markdown(row.flag_labels)}")
-            for reason in row.reasons.split(" | "):
-                st.markdown(f"- {escape_markdown(reason)}")
-            if row.comments:
-                st.caption(f"Commentaire : {escape_markdown(row.comments)}")
+    more = st.toggle("Toutes les colonnes", key="bonus_columns",
+                     help="Type, commune, gestionnaire, base, taux, commentaires, code…")
+    screen = report.SCREEN_HEADERS | (report.MORE_HEADERS if more else {})
+    if one_year:
+        screen = {column: header for column, header in screen.items() if column != "year"}
+    table_with_downloads(report.with_totals(shown), report.HEADERS, basename="bonus-territoire",
+                         key="bonus-rows", money=report.MONEY, shown=screen,
+                         formatters={"year": lambda year: "" if year is None else str(year)},
+                         column_config={header: st.column_config.Column(width=width)
+                                        for header, width in WIDTHS.items()},
+                         row_height=None if more else 120)
+    st.caption("Les deux dernières lignes du tableau et des fichiers sont les totaux des lignes "
+               "affichées : le dû inconnu est compté à part.")
 
 
 def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None:
@@ -130,12 +178,16 @@ def _detail_table(frame: pd.DataFrame, empty: str, *, basename: str, key: str, m
                          money=money, formatters=formatters)
 
 
-@page("Bonus territoire CTG", filters=(YEAR, COMMUNE))
+@page("Bonus territoire CTG", filters=(COMMUNE,))
 def render(context: ConventionContext) -> None:
     filters = context.filters
+    top = st.columns([1, 3])
+    with top[0]:
+        years = _year(context)
+    view = _view(top[1])
     st.caption("Pour chaque équipement et chaque année : le montant dû selon le barème, le montant "
                "notifié et le montant versé, les écarts et les alertes avec leur motif.")
-    rows = bonus_reconciliation(filters.convention_id, context.chosen_years, filters.insee_code)
+    rows = bonus_reconciliation(filters.convention_id, years, filters.insee_code)
     if rows.empty:
         st.info("Aucun équipement pour cette sélection.")
     else:
@@ -144,15 +196,12 @@ def render(context: ConventionContext) -> None:
             st.info("Aucun équipement ne correspond à ces filtres.")
         else:
             _summary(selected)
-            _reasons(selected)
-            st.subheader("Équipements")
-            table_with_downloads(selected, report.HEADERS, basename="bonus-territoire",
-                                 key="bonus-rows", money=MONEY)
+            _lines(selected, view, one_year=len(years) == 1)
             st.subheader("Totaux par gestionnaire")
             st.caption("Le bonus est versé au gestionnaire de chaque équipement : ces totaux sont "
-                       "les sommes des lignes ci-dessus. Un montant dû inconnu (sans barème, "
-                       "activité manquante) est compté à part, jamais comme 0.")
+                       "les sommes de toutes les lignes de la sélection. Un montant dû inconnu "
+                       "(sans barème, activité manquante) est compté à part, jamais comme 0.")
             table_with_downloads(report.manager_totals(selected), report.MANAGER_HEADERS,
                                  basename="bonus-territoire-gestionnaires", key="bonus-managers",
-                                 money=MONEY)
+                                 money=report.MANAGER_MONEY)
     _facility_page(filters.convention_id, context.years, rows)

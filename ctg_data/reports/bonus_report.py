@@ -23,6 +23,7 @@ from ctg_data.reports.funding import (
     LEVER_LABELS,
     LineTotals,
     Sums,
+    flag_text,
     fold_sums,
     frame,
     line_totals,
@@ -40,13 +41,21 @@ from ctg_data.rules.bonus import (
     facility_due,
     find_rate,
 )
-from ctg_data.rules.reconciliation import BONUS_LEVER, Flag, information_fr, reconcile
+from ctg_data.rules.reconciliation import (
+    BONUS_LEVER,
+    Flag,
+    Reconciliation,
+    explain_flag_fr,
+    information_fr,
+    reconcile,
+)
 from ctg_data.vocabulary import PLACE_CATEGORIES, FacilityType, RateBasis
 
 COLUMNS = ["facility_id", "facility", "facility_name", "type", "type_label", "insee_code", "commune",
            "manager", "manager_name", "year", "basis", "quantity", "base_label", "rate_amount",
            "rate_label", "status", "due", "planned", "notified", "paid", "gap_notified", "gap_paid",
-           "flag_codes", "flag_labels", "information", "reasons", "explanation", "comments"]
+           "flag_codes", "flag_labels", "information", "reasons", "explanation", "comments",
+           "situation", "why"]
 
 # The figures an advisor compares come first; identity and the long texts follow.
 HEADERS = {"facility_name": "Équipement", "year": "Année", "flag_labels": "Alertes",
@@ -56,6 +65,16 @@ HEADERS = {"facility_name": "Équipement", "year": "Année", "flag_labels": "Ale
            "manager_name": "Gestionnaire", "base_label": "Base", "rate_label": "Taux appliqué",
            "explanation": "Calcul", "reasons": "Motifs des alertes", "comments": "Commentaires",
            "facility": "Code équipement"}
+
+# What the page shows by default: few columns that fit 1440 px, the computation in words last.
+SCREEN_HEADERS = {"facility_name": "Équipement", "year": "Année", "situation": "Alerte ou information",
+                  "due": "Dû", "notified": "Notifié", "paid": "Versé",
+                  "gap_notified": "Écart notifié − dû", "why": "Pourquoi"}
+# The rest, shown on demand (the downloads always carry HEADERS).
+MORE_HEADERS = {"gap_paid": "Écart versé − notifié", "type_label": "Type", "commune": "Commune",
+                "manager_name": "Gestionnaire", "base_label": "Base", "rate_label": "Taux appliqué",
+                "comments": "Commentaires", "facility": "Code équipement"}
+MONEY = ("due", "notified", "paid", "gap_notified", "gap_paid")
 
 MANAGER_HEADERS = {"manager_name": "Gestionnaire", "due": "Dû", "notified": "Notifié",
                    "paid": "Versé", "gap_notified": "Écart notifié − dû",
@@ -111,8 +130,32 @@ def bonus_reconciliation(engine: Engine, convention_id: int, years: tuple[int, .
                 "rate_label": _rate_label(due.rate) if due.rate else information_fr(due) or "sans barème",
                 **reconciliation_columns(rec, line),
                 "comments": " | ".join(comments.get((facility["facility_id"], year), [])),
+                "situation": flag_text(rec.flags) or information_fr(due) or "",
+                "why": _why(rec),
             })
     return frame(rows, COLUMNS, integers=("facility_id", "year"))
+
+
+def _why(rec: Reconciliation) -> str:
+    """The line in words: the computation, then each alert's reason with its figures."""
+    sentences = [rec.due.explain_fr(), *(explain_flag_fr(rec, flag) for flag in rec.flags)]
+    return " ".join(f"{text[:1].upper()}{text[1:]}." for text in sentences if text)
+
+
+def with_totals(rows: pd.DataFrame) -> pd.DataFrame:
+    """`rows` followed by their totals (line_totals): one row over the lines whose due is known,
+    one for the lines whose due is unknown (when there are some), as on the page."""
+    sums = line_totals(rows)
+    lines = "1 ligne" if sums.lines == 1 else f"{sums.lines} lignes"
+    extra = [{"facility_name": f"Total ({lines} au dû connu)", "due": sums.due, "notified": sums.notified,
+              "paid": sums.paid, "gap_notified": sums.gap_notified, "gap_paid": sums.gap_paid}]
+    if sums.unknown_lines:
+        unknown = "1 ligne" if sums.unknown_lines == 1 else f"{sums.unknown_lines} lignes"
+        extra.append({"facility_name": f"Dû inconnu ({unknown}, hors total)",
+                      "notified": sums.unknown_notified, "paid": sums.unknown_paid})
+    blank = dict.fromkeys(rows.columns)  # None, not NaN: a missing value stays missing in the files
+    totals = pd.DataFrame([blank | entry for entry in extra], columns=rows.columns, dtype=object)
+    return pd.concat([rows.astype(object), totals], ignore_index=True)
 
 
 def manager_totals(report: pd.DataFrame) -> pd.DataFrame:

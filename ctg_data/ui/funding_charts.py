@@ -30,15 +30,20 @@ def display_frame(frame: pd.DataFrame, headers: dict[str, str], money: tuple[str
         if column in shown:
             shown[column] = shown[column].map(fmt.money).astype(object)
     for column, formatter in (formatters or {}).items():
-        shown[column] = shown[column].map(formatter).astype(object)
+        if column in shown:  # a column kept for the files only
+            shown[column] = shown[column].map(formatter).astype(object)
     return shown.rename(columns=headers).reset_index(drop=True)
 
 
 def table_with_downloads(frame: pd.DataFrame, headers: dict[str, str], *, basename: str, key: str,
-                         money: tuple[str, ...] = (), formatters: dict | None = None) -> None:
-    """The table on screen and the same rows as .xlsx and .csv, with the same French headers."""
-    st.dataframe(display_frame(frame, headers, money, formatters), hide_index=True,
-                 width="stretch")
+                         money: tuple[str, ...] = (), formatters: dict | None = None,
+                         shown: dict[str, str] | None = None, column_config: dict | None = None,
+                         row_height: int | None = None) -> None:
+    """The table on screen and the same rows as .xlsx and .csv, with the same French headers.
+    `shown`: fewer columns on screen (the files keep every column of `headers`); `column_config`
+    (by French header) and `row_height` (above 64 px, long texts wrap) fit it to the width."""
+    st.dataframe(display_frame(frame, shown or headers, money, formatters), hide_index=True,
+                 width="stretch", column_config=column_config, row_height=row_height)
     exported = export_frame(frame, headers)
     money_headers = tuple(headers[column] for column in money if column in headers)
     columns = st.columns(2)
