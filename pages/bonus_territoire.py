@@ -39,19 +39,14 @@ def _year(context: ConventionContext) -> tuple[int, ...]:
     default = over[-1] if over else len(years) - 1
     chosen = kept_choice("Année", [*years, ALL_YEARS], YEAR, key="bonus_year", default=default,
                          format_func=lambda y: "Toutes les années" if y == ALL_YEARS else str(y))
-    return context.years if chosen in (None, ALL_YEARS) else (int(chosen),)
+    return context.years if chosen is None or chosen == ALL_YEARS else (int(str(chosen)),)
 
 
 def _view(where) -> str:
-    """Which lines the table shows, kept in the URL (?lignes=toutes); alerts by default."""
-    wanted = st.query_params.get(VIEW_PARAM)
-    view = where.radio("Lignes affichées", list(VIEWS), format_func=VIEWS.__getitem__, horizontal=True,
-                       index=list(VIEWS).index(wanted) if wanted in VIEWS else 0, key="bonus_view")
-    if view == "alertes":
-        st.query_params.pop(VIEW_PARAM, None)
-    elif view != wanted:
-        st.query_params[VIEW_PARAM] = view
-    return view
+    """Which lines the table shows, kept in the URL (?lignes=toutes); the alerts by default."""
+    chosen = kept_choice("Lignes affichées", list(VIEWS), VIEW_PARAM, key="bonus_view", format_func=VIEWS.__getitem__,
+                         default=0, where=where, radio=True)
+    return chosen or "alertes"
 
 
 def _in_view(rows, view: str):

@@ -13,11 +13,10 @@ from streamlit.testing.v1 import AppTest
 
 from ctg_data import db
 from ctg_data.db import make_engine
-from ctg_data.exports import export_files, to_csv_bytes, to_xlsx_bytes
 from ctg_data.interchange import load_folder
 from ctg_data.queries import funding as q
 from ctg_data.reports import bonus_report as report
-from ctg_data.reports.exports import export_frame
+from ctg_data.reports.exports import export_files, export_frame, to_csv_bytes, to_xlsx_bytes
 from ctg_data.settings import DEMO_SEED, PROJECT_ROOT
 from tests.conftest import sign_in
 from tests.csv_folder import write_folder

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ctg_data import bonus_report, funding
+from ctg_data.errors import SettingError
 from ctg_data.interchange import load_folder
 from ctg_data.queries import funding as q
+from ctg_data.reports import bonus_report, funding
 from ctg_data.rules.reconciliation import Flag
 from tests.csv_folder import write_folder
 
@@ -153,7 +154,7 @@ def test_each_facility_gets_its_hand_computed_due_and_the_flags_planted_for_it(e
     for code, (due, notified, paid, flags) in expected.items():
         row = rows[code]
         assert (row["due"], row["notified"], row["paid"], row["flag_codes"]) == (due, notified, paid, flags), code
-    assert DUE_EAJE_A == rows["EAJE-A"]["due"]
+    assert rows["EAJE-A"]["due"] == DUE_EAJE_A
     assert rows["EAJE-A"]["gap_notified"] == D("90000") - DUE_EAJE_A
     assert rows["EAJE-A"]["gap_paid"] == D("95000") - D("90000")
     assert rows["ALSH-J"]["reasons"].endswith("ni gestionnaire : asso")
@@ -206,7 +207,8 @@ def test_the_tolerance_is_read_from_the_environment(engine, convention, monkeypa
 def test_a_tolerance_that_is_not_a_number_is_refused_in_french(monkeypatch):
     for wrong in ("un pour cent", "nan", "-1"):
         monkeypatch.setenv("CTG_TOLERANCE_REL", wrong)
-        with pytest.raises(ValueError, match="CTG_TOLERANCE_REL doit être un nombre positif"):
+        with pytest.raises(SettingError, match=f"Le réglage CTG_TOLERANCE_REL vaut « {wrong} » : "
+                                               "un nombre positif ou nul est attendu"):
             funding.tolerance_settings()
     monkeypatch.setenv("CTG_TOLERANCE_REL", "0,02")
     assert funding.tolerance_settings().tolerance_rel == D("0.02")

@@ -56,10 +56,8 @@ def test_reconciliation_names_every_rate_basis_by_its_label(basis):
     assert _basis_fr(due) == basis.label
 
 
-def test_the_history_and_the_bonus_report_read_the_vocabulary_labels():
-    from ctg_data import bonus_report
+def test_the_history_reads_the_vocabulary_labels():
     from ctg_data.queries import history
 
     assert history.VALUE_LABELS["direction"] == Direction.labels()
     assert {k: history.VALUE_LABELS["type"][k] for k in MeasurementType.labels()} == MeasurementType.labels()
-    assert RateBasis.labels() == bonus_report.BASIS_LABELS

@@ -222,7 +222,6 @@ RATE_COLUMNS = ["Année", "Portée", "Places", "Classe de territoire", "Base", "
                 "Plancher", "Plafond", "Appliqué", "Source"]
 LINE_COLUMNS = ["Levier", "Année", "Prévu", "Notifié", "Versé", "Financeur", "Bénéficiaire",
                 "Commentaire"]
-BASIS_LABELS = RateBasis.labels()  # former name: read RateBasis.label_of
 
 
 def _by_facility(rows: list[dict[str, Any]]) -> Iterable[tuple[dict[str, Any], dict[int, ActivityFacts]]]:

@@ -7,11 +7,10 @@ Money stays Decimal from the database to the DataFrame; only the pure engine rou
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeGuard
 
 import pandas as pd
@@ -43,30 +42,13 @@ FLAG_MARK = "⚠"  # flags are read as words; the symbol only helps the eye find
 
 def tolerance_settings() -> ReconciliationSettings:
     """The "écart notifié" tolerance: max(CTG_TOLERANCE_ABS €, CTG_TOLERANCE_REL × due)."""
-    values = {}
-    for name, default in (("CTG_TOLERANCE_ABS", "1"), ("CTG_TOLERANCE_REL", "0.01")):
-        raw = os.environ.get(name) or default
-        try:
-            value = Decimal(raw.replace(",", "."))
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite() or value < 0:
-            raise ValueError(f"{name} doit être un nombre positif ou nul (reçu : {raw!r}).")
-        values[name] = value
-    return ReconciliationSettings(values["CTG_TOLERANCE_ABS"], values["CTG_TOLERANCE_REL"])
-
-
-def _month_day(raw: str) -> tuple[int, int] | None:
-    month, day = (int(part) for part in raw.split("-"))
-    date(2023, month, day)  # a day every year has (29 February is refused): raises ValueError
-    return month, day
+    return ReconciliationSettings(settings.tolerance_abs(), settings.tolerance_rel())
 
 
 def year_clock(today: date | None = None) -> YearClock:
-    """Which years are not over, at `today` (default: CTG_TODAY or the real date). The day a
-    year's activity is due, in the next year, is CTG_DECLARATION_DATE (MM-JJ, default 03-31)."""
-    month, day = settings.read("CTG_DECLARATION_DATE", (3, 31), _month_day,
-                               "une date de l'année suivante au format MM-JJ (par exemple 03-31)")
+    """Which years are not over, at `today` (default: CTG_TODAY or the real date); a year's
+    activity is due by CTG_DECLARATION_DATE of the next year."""
+    month, day = settings.declaration_date()
     return YearClock(today or reference_today(), month, day)
 
 

@@ -15,8 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from ctg_data import formats as fmt
-from ctg_data.exports import export_files, export_frame
-from ctg_data.funding import STAGES
+from ctg_data.reports.exports import export_files, export_frame
+from ctg_data.reports.funding import STAGES
 from ctg_data.ui.charts import OKABE_ITO, themed
 
 OTHERS = "Autres"

@@ -16,7 +16,7 @@ T = TypeVar("T")
 def kept_choice(label: str, options: Sequence[T], param: str, *, format_func: Callable[[T], str],
                 default: int | None = None, placeholder: str | None = None, key: str | None = None,
                 keep_unknown: bool = False, clears: tuple[str, ...] = (), rerun: bool = False,
-                where: Any = st) -> T | None:
+                where: Any = st, radio: bool = False) -> T | None:
     """A select box read from and written to the URL parameter `param`.
 
     The URL's value picks the option whose text is the same (numbers too); otherwise the box
@@ -25,6 +25,7 @@ def kept_choice(label: str, options: Sequence[T], param: str, *, format_func: Ca
     the options is offered all the same (a link to an item the filters hide), shown as it is.
     `clears`: parameters that depend on this one, dropped when the choice changes. `rerun`: run
     the page again after a change, for widgets drawn earlier that follow the URL (a table's row).
+    `radio`: horizontal radio buttons instead of a select box, for a few options seen at once.
     """
     wanted = st.query_params.get(param)
     choices = list(options)
@@ -33,8 +34,12 @@ def kept_choice(label: str, options: Sequence[T], param: str, *, format_func: Ca
         choices.append(wanted)  # type: ignore[arg-type]  # the URL's text stands for itself
         texts.append(wanted)
     index = texts.index(wanted) if wanted in texts else default
-    chosen: T | None = where.selectbox(label, choices, index=index, format_func=format_func,
-                                       placeholder=placeholder, key=key)
+    chosen: T | None
+    if radio:
+        chosen = where.radio(label, choices, index=index or 0, format_func=format_func, horizontal=True, key=key)
+    else:
+        chosen = where.selectbox(label, choices, index=index, format_func=format_func, placeholder=placeholder,
+                                 key=key)
     if chosen == "":
         chosen = None  # the « all » option: "" rather than None, a plain value widgets round-trip
     now = None if chosen is None else str(chosen)
