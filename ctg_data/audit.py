@@ -23,11 +23,7 @@ def _plain(value: object) -> object:
 
 
 def snapshot(record: SQLModel) -> dict[str, Any]:
-    return {
-        name: _plain(getattr(record, name))
-        for name in record.__class__.model_fields
-        if name not in IGNORED
-    }
+    return {name: _plain(getattr(record, name)) for name in record.__class__.model_fields if name not in IGNORED}
 
 
 def _table(record: SQLModel) -> Table:
@@ -41,14 +37,24 @@ def record_key(record: SQLModel) -> str:
     return "/".join(keys)
 
 
-def audit(session: Session, *, actor: str, operation: str, record: SQLModel,
-          before: dict[str, Any] | None, after: dict[str, Any] | None, reason: str | None = None) -> None:
-    session.add(AuditEvent(
-        actor=actor,
-        operation=operation,
-        table_name=_table(record).name,
-        record_key=record_key(record),
-        before=None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
-        after=None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True),
-        reason=reason,
-    ))
+def audit(
+    session: Session,
+    *,
+    actor: str,
+    operation: str,
+    record: SQLModel,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    reason: str | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            actor=actor,
+            operation=operation,
+            table_name=_table(record).name,
+            record_key=record_key(record),
+            before=None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
+            after=None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True),
+            reason=reason,
+        )
+    )

@@ -31,22 +31,31 @@ def _run(action: Callable[[], int | None]) -> int:
 
 
 def _print_password(email: str, password: str) -> None:
-    print(f"Mot de passe provisoire de {email} (affiché une seule fois, à changer à la première "
-          f"connexion) :\n\n    {password}\n")
+    print(
+        f"Mot de passe provisoire de {email} (affiché une seule fois, à changer à la première "
+        f"connexion) :\n\n    {password}\n"
+    )
 
 
 def cmd_add(args: argparse.Namespace) -> int:
     from ctg_data.accounts import create_user
 
     def action() -> None:
-        issued = create_user(db.get_engine(), actor=COMMAND_LINE, email=args.email, role=args.role,
-                             organisation_code=args.organisation, display_name=args.name,
-                             sso_only=args.sso_only)
+        issued = create_user(
+            db.get_engine(),
+            actor=COMMAND_LINE,
+            email=args.email,
+            role=args.role,
+            organisation_code=args.organisation,
+            display_name=args.name,
+            sso_only=args.sso_only,
+        )
         print(f"Compte créé : {issued.email} ({ROLE_LABELS[Role(args.role)]}).")
         if issued.temporary_password:
             _print_password(issued.email, issued.temporary_password)
         else:
             print("Connexion par l'annuaire seulement (aucun mot de passe).")
+
     return _run(action)
 
 
@@ -56,6 +65,7 @@ def cmd_disable(args: argparse.Namespace) -> int:
     def action() -> None:
         disable_user(db.get_engine(), actor=COMMAND_LINE, email=args.email)
         print(f"Compte désactivé : {args.email}. Ses sessions ouvertes se ferment au prochain clic.")
+
     return _run(action)
 
 
@@ -65,6 +75,7 @@ def cmd_enable(args: argparse.Namespace) -> int:
     def action() -> None:
         enable_user(db.get_engine(), actor=COMMAND_LINE, email=args.email)
         print(f"Compte réactivé : {args.email}.")
+
     return _run(action)
 
 
@@ -75,6 +86,7 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
         password = reset_password(db.get_engine(), actor=COMMAND_LINE, email=args.email)
         print(f"Mot de passe réinitialisé et compte déverrouillé : {args.email}.")
         _print_password(args.email, password)
+
     return _run(action)
 
 
@@ -84,6 +96,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     def action() -> None:
         unlock_user(db.get_engine(), actor=COMMAND_LINE, email=args.email)
         print(f"Compte déverrouillé : {args.email}.")
+
     return _run(action)
 
 
@@ -91,9 +104,11 @@ def cmd_set_role(args: argparse.Namespace) -> int:
     from ctg_data.accounts import set_role
 
     def action() -> None:
-        set_role(db.get_engine(), actor=COMMAND_LINE, email=args.email, role=args.role,
-                 organisation_code=args.organisation)
+        set_role(
+            db.get_engine(), actor=COMMAND_LINE, email=args.email, role=args.role, organisation_code=args.organisation
+        )
         print(f"Rôle de {args.email} : {ROLE_LABELS[Role(args.role)]}.")
+
     return _run(action)
 
 
@@ -104,6 +119,7 @@ def cmd_directory(args: argparse.Namespace) -> int:
         set_directory_sign_in(db.get_engine(), actor=COMMAND_LINE, email=args.email, allowed=not args.off)
         state = "n'est plus ouvert" if args.off else "est ouvert"
         print(f"Le compte {args.email} {state} à la connexion par l'annuaire.")
+
     return _run(action)
 
 
@@ -113,6 +129,7 @@ def cmd_sign_out(args: argparse.Namespace) -> int:
     def action() -> None:
         end_sessions(db.get_engine(), actor=COMMAND_LINE, email=args.email)
         print(f"Sessions ouvertes de {args.email} fermées (au prochain clic de chacune).")
+
     return _run(action)
 
 
@@ -135,10 +152,16 @@ def cmd_grant(args: argparse.Namespace) -> int:
     from ctg_data.accounts import set_member
 
     def action() -> None:
-        set_member(db.get_engine(), actor=COMMAND_LINE, convention_code=args.convention, email=args.email,
-                   member=not args.revoke)
+        set_member(
+            db.get_engine(),
+            actor=COMMAND_LINE,
+            convention_code=args.convention,
+            email=args.email,
+            member=not args.revoke,
+        )
         verb = "retiré à" if args.revoke else "donné à"
         print(f"Accès à la convention {args.convention} {verb} {args.email}.")
+
     return _run(action)
 
 
@@ -146,11 +169,12 @@ def cmd_restrict(args: argparse.Namespace) -> int:
     from ctg_data.accounts import set_restricted
 
     def action() -> None:
-        set_restricted(db.get_engine(), actor=COMMAND_LINE, convention_code=args.convention,
-                       restricted=not args.off)
-        state = "ouverte à tous les comptes" if args.off else \
-            "réservée aux administrateurs et aux comptes qui y ont accès"
+        set_restricted(db.get_engine(), actor=COMMAND_LINE, convention_code=args.convention, restricted=not args.off)
+        state = (
+            "ouverte à tous les comptes" if args.off else "réservée aux administrateurs et aux comptes qui y ont accès"
+        )
         print(f"Convention {args.convention} : {state}.")
+
     return _run(action)
 
 
@@ -164,16 +188,16 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--organisation", help="code de l'organisation (obligatoire pour un partenaire)")
     add.add_argument("--name", help="nom affiché")
-    add.add_argument("--sso-only", action="store_true",
-                     help="connexion par l'annuaire seulement : aucun mot de passe")
+    add.add_argument("--sso-only", action="store_true", help="connexion par l'annuaire seulement : aucun mot de passe")
     add.set_defaults(func=cmd_add)
 
-    for name, func, text in (("disable", cmd_disable, "désactiver un compte"),
-                             ("enable", cmd_enable, "réactiver un compte"),
-                             ("reset-password", cmd_reset_password,
-                              "nouveau mot de passe provisoire (affiché une fois) et déverrouillage"),
-                             ("unlock", cmd_unlock, "déverrouiller un compte après trop d'échecs"),
-                             ("sign-out", cmd_sign_out, "fermer toutes les sessions ouvertes d'un compte")):
+    for name, func, text in (
+        ("disable", cmd_disable, "désactiver un compte"),
+        ("enable", cmd_enable, "réactiver un compte"),
+        ("reset-password", cmd_reset_password, "nouveau mot de passe provisoire (affiché une fois) et déverrouillage"),
+        ("unlock", cmd_unlock, "déverrouiller un compte après trop d'échecs"),
+        ("sign-out", cmd_sign_out, "fermer toutes les sessions ouvertes d'un compte"),
+    ):
         command = sub.add_parser(name, help=text)
         command.add_argument("email")
         command.set_defaults(func=func)

@@ -73,19 +73,23 @@ class SqliteFile:
     def check(self, *_args: object) -> None:
         current = self._current()
         if current is None:
-            raise DatabaseUnavailable(f"le fichier {self.path} a été supprimé pendant que l'application s'en "
-                                      "servait : restaurez-le, ou recréez la base avec « ctg db upgrade », "
-                                      "puis redémarrez l'application")
+            raise DatabaseUnavailable(
+                f"le fichier {self.path} a été supprimé pendant que l'application s'en "
+                "servait : restaurez-le, ou recréez la base avec « ctg db upgrade », "
+                "puis redémarrez l'application"
+            )
         if current != self.identity:
-            raise DatabaseUnavailable(f"le fichier {self.path} a été remplacé depuis son ouverture : "
-                                      "redémarrez l'application pour utiliser le nouveau fichier")
+            raise DatabaseUnavailable(
+                f"le fichier {self.path} a été remplacé depuis son ouverture : "
+                "redémarrez l'application pour utiliser le nouveau fichier"
+            )
 
 
 def _file_path(url: URL) -> Path | None:
     """The file of a SQLite URL (plain path or `file:` URI), None for an in-memory database."""
     database = url.database or ""
     if url.query.get("uri") == "true" and database.startswith("file:"):
-        database = database[len("file:"):].split("?", 1)[0]
+        database = database[len("file:") :].split("?", 1)[0]
     if not database or database == ":memory:" or database.startswith(":memory:"):
         return None
     return Path(database).resolve()
@@ -93,10 +97,12 @@ def _file_path(url: URL) -> Path | None:
 
 def _existing_file(path: Path) -> Callable[[], sqlite3.Connection]:
     """A DBAPI connect function that opens `path` only if it exists (SQLite would create it)."""
+
     def connect() -> sqlite3.Connection:
         if not path.exists():
             raise DatabaseUnavailable(f"le fichier {path} n'existe pas : créez la base avec « ctg db upgrade »")
         return sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, check_same_thread=False)
+
     return connect
 
 

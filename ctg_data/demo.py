@@ -14,6 +14,4 @@ USER_TABLES = (Convention, Organisation, Commune, RateRow)
 
 def database_has_data(engine: Engine) -> bool:
     with Session(engine) as session:
-        return any(
-            session.exec(select(func.count()).select_from(table)).one() > 0 for table in USER_TABLES
-        )
+        return any(session.exec(select(func.count()).select_from(table)).one() > 0 for table in USER_TABLES)

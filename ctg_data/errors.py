@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
 
-UNAVAILABLE = ("La base de données est indisponible : rien n'a été enregistré. "
-               "Réessayez dans quelques instants ; si le problème persiste, prévenez l'administrateur.")
+UNAVAILABLE = (
+    "La base de données est indisponible : rien n'a été enregistré. "
+    "Réessayez dans quelques instants ; si le problème persiste, prévenez l'administrateur."
+)
 
 
 class DatabaseUnavailable(SQLAlchemyError):

@@ -544,8 +544,9 @@ class SignInEvent(SQLModel, table=True):
 # ---------------------------------------------------------------- typing helpers
 
 # The records edited through forms: each carries the `version` of optimistic locking (`versioned`).
-Versioned: TypeAlias = (Orientation | Action | Indicator | Facility | FacilityActivity | RateRow | CoordinationPost
-                        | FundingLine)
+Versioned: TypeAlias = (
+    Orientation | Action | Indicator | Facility | FacilityActivity | RateRow | CoordinationPost | FundingLine
+)
 
 
 class _WithId(Protocol):

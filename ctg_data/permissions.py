@@ -46,8 +46,10 @@ class Capability(StrEnum):
     WRITE_RATES = "modifier le barème"
     IMPORT = "importer des données"
     WRITE_REFERENTIALS = "modifier les référentiels"
-    WRITE_PLAN = ("modifier le plan de la convention (actions, indicateurs, équipements, orientations, "
-                  "signataires, périmètre, postes)")
+    WRITE_PLAN = (
+        "modifier le plan de la convention (actions, indicateurs, équipements, orientations, "
+        "signataires, périmètre, postes)"
+    )
     MANAGE_ACCOUNTS = "gérer les comptes"
     MANAGE_ACCESS = "gérer l'accès aux conventions"
     READ_AUDIT = "consulter le journal des événements"
@@ -101,12 +103,15 @@ def allowed(check: Callable[..., None], *args: Any, **kwargs: Any) -> bool:
 
 # ------------------------------------------------------------------ reading conventions
 
+
 def _involved(organisation_id: int) -> CompoundSelect[int]:
     """Conventions an organisation takes part in, as one SELECT of convention ids."""
     live = col(m.Action.deleted_at).is_(None)
-    partner_of = (select(col(m.Action.convention_id))
-                  .join(m.ActionPartner, col(m.ActionPartner.action_id) == m.Action.id)
-                  .where(col(m.ActionPartner.organisation_id) == organisation_id, live))
+    partner_of = (
+        select(col(m.Action.convention_id))
+        .join(m.ActionPartner, col(m.ActionPartner.action_id) == m.Action.id)
+        .where(col(m.ActionPartner.organisation_id) == organisation_id, live)
+    )
     return union(
         select(col(m.Signatory.convention_id)).where(col(m.Signatory.organisation_id) == organisation_id),
         select(col(m.Action.convention_id)).where(col(m.Action.pilot_id) == organisation_id, live),
@@ -128,7 +133,8 @@ def _visibility(actor: Actor) -> ColumnElement[bool] | None:
     if actor.user_id is None:
         return open_to_role
     member = col(m.Convention.id).in_(
-        select(col(m.ConventionMember.convention_id)).where(col(m.ConventionMember.user_id) == actor.user_id))
+        select(col(m.ConventionMember.convention_id)).where(col(m.ConventionMember.user_id) == actor.user_id)
+    )
     return or_(open_to_role, member)
 
 
@@ -162,6 +168,7 @@ def require_read_convention(session: Session, actor: Actor, convention_id: int) 
 
 # ------------------------------------------------------------------ writing, one record
 
+
 def _organisation_takes_part(session: Session, organisation_id: int | None, action_id: int | None) -> bool:
     if organisation_id is None or action_id is None:
         return False
@@ -169,8 +176,9 @@ def _organisation_takes_part(session: Session, organisation_id: int | None, acti
     return session.exec(query).first() is not None
 
 
-def _require_field_write(session: Session, actor: Actor, capability: Capability, convention_id: int,
-                         own: Callable[[], bool], refusal: str) -> None:
+def _require_field_write(
+    session: Session, actor: Actor, capability: Capability, convention_id: int, own: Callable[[], bool], refusal: str
+) -> None:
     """A follow-up write: the convention seen, the role, and for a partner its organisation's row."""
     require_read_convention(session, actor, convention_id)
     require(actor, capability)
@@ -181,21 +189,36 @@ def _require_field_write(session: Session, actor: Actor, capability: Capability,
 
 def require_write_action(session: Session, actor: Actor, action: m.Action) -> None:
     """Action follow-up (status, avancement, notes, dates)."""
-    _require_field_write(session, actor, Capability.WRITE_FOLLOW_UP, action.convention_id,
-                         lambda: _organisation_takes_part(session, actor.organisation_id, action.id),
-                         "Seuls le pilote et les partenaires de cette action peuvent en saisir le suivi.")
+    _require_field_write(
+        session,
+        actor,
+        Capability.WRITE_FOLLOW_UP,
+        action.convention_id,
+        lambda: _organisation_takes_part(session, actor.organisation_id, action.id),
+        "Seuls le pilote et les partenaires de cette action peuvent en saisir le suivi.",
+    )
 
 
 def require_write_measurement(session: Session, actor: Actor, indicator: m.Indicator) -> None:
-    _require_field_write(session, actor, Capability.WRITE_MEASUREMENTS, indicator.convention_id,
-                         lambda: _organisation_takes_part(session, actor.organisation_id, indicator.action_id),
-                         "Seuls le pilote et les partenaires de l'action liée peuvent saisir cet indicateur.")
+    _require_field_write(
+        session,
+        actor,
+        Capability.WRITE_MEASUREMENTS,
+        indicator.convention_id,
+        lambda: _organisation_takes_part(session, actor.organisation_id, indicator.action_id),
+        "Seuls le pilote et les partenaires de l'action liée peuvent saisir cet indicateur.",
+    )
 
 
 def require_write_activity(session: Session, actor: Actor, facility: m.Facility) -> None:
-    _require_field_write(session, actor, Capability.WRITE_ACTIVITY, facility.convention_id,
-                         lambda: actor.organisation_id is not None and actor.organisation_id == facility.manager_id,
-                         "Seul le gestionnaire de cet équipement peut en saisir l'activité.")
+    _require_field_write(
+        session,
+        actor,
+        Capability.WRITE_ACTIVITY,
+        facility.convention_id,
+        lambda: actor.organisation_id is not None and actor.organisation_id == facility.manager_id,
+        "Seul le gestionnaire de cet équipement peut en saisir l'activité.",
+    )
 
 
 def require_write_funding(session: Session, actor: Actor, convention_id: int) -> None:
@@ -238,10 +261,12 @@ def require_read_audit(actor: Actor) -> None:
 
 # ------------------------------------------------------------------ writing, lists (one query)
 
+
 def _takes_part(organisation_id: int) -> ColumnElement[bool]:
     """On actions: piloted by the organisation, or with it as a partner."""
-    partner = exists().where(col(m.ActionPartner.action_id) == m.Action.id,
-                             col(m.ActionPartner.organisation_id) == organisation_id)
+    partner = exists().where(
+        col(m.ActionPartner.action_id) == m.Action.id, col(m.ActionPartner.organisation_id) == organisation_id
+    )
     return or_(col(m.Action.pilot_id) == organisation_id, partner)
 
 
@@ -250,8 +275,9 @@ def _seen(convention_id: Any, actor: Actor) -> ColumnElement[bool]:
     return true() if clause is None else convention_id.in_(select(col(m.Convention.id)).where(clause))
 
 
-def writable_clause(actor: Actor, capability: Capability, model: type[m.Action | m.Indicator | m.Facility]
-                    ) -> ColumnElement[bool]:
+def writable_clause(
+    actor: Actor, capability: Capability, model: type[m.Action | m.Indicator | m.Facility]
+) -> ColumnElement[bool]:
     """The WHERE clause on `model` (actions, indicators or facilities) of the rows `actor` may
     write with `capability`: the same rule as require_write_action / _measurement / _activity,
     for a whole list in one query."""
@@ -270,14 +296,20 @@ def writable_clause(actor: Actor, capability: Capability, model: type[m.Action |
     return seen & _takes_part(organisation)
 
 
-def writable_ids(session: Session, actor: Actor, capability: Capability,
-                 model: type[m.Action | m.Indicator | m.Facility], convention_id: int) -> frozenset[int]:
+def writable_ids(
+    session: Session,
+    actor: Actor,
+    capability: Capability,
+    model: type[m.Action | m.Indicator | m.Facility],
+    convention_id: int,
+) -> frozenset[int]:
     """The ids of the rows of a convention `actor` may write with `capability` (one query; none
     at all for a role without the capability). Deleted actions are left out."""
     if not can(actor, capability):
         return frozenset()
-    query = select(col(model.id)).where(col(model.convention_id) == convention_id,
-                                        writable_clause(actor, capability, model))
+    query = select(col(model.id)).where(
+        col(model.convention_id) == convention_id, writable_clause(actor, capability, model)
+    )
     if model is m.Action:
         query = query.where(col(m.Action.deleted_at).is_(None))
     return frozenset(cast("Sequence[int]", session.exec(query).all()))

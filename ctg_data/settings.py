@@ -55,6 +55,7 @@ def load_settings() -> Settings:
 
 # ------------------------------------------------------------------ the one policy
 
+
 def read(name: str, default: Value, parse: Callable[[str], Value | None], expected: str) -> Value:
     """The variable `name` parsed, `default` when absent or blank; SettingError when `parse`
     refuses it (raises ValueError or returns None)."""
@@ -78,11 +79,13 @@ def whole(name: str, default: int, *, least: int = 1) -> int:
     def parse(raw: str) -> int | None:
         value = int(raw)
         return value if value >= least else None
+
     return read(name, default, parse, f"un nombre entier supérieur ou égal à {least}")
 
 
 def decimal(name: str, default: Decimal, *, positive: bool = False) -> Decimal:
     """A decimal number (French comma accepted), ≥ 0, or > 0 when `positive`."""
+
     def parse(raw: str) -> Decimal | None:
         try:
             value = Decimal(raw.replace(",", "."))
@@ -90,6 +93,7 @@ def decimal(name: str, default: Decimal, *, positive: bool = False) -> Decimal:
             return None
         ok = value.is_finite() and (value > 0 if positive else value >= 0)
         return value if ok else None
+
     return read(name, default, parse, "un nombre strictement positif" if positive else "un nombre positif ou nul")
 
 
@@ -98,6 +102,7 @@ def day(name: str) -> date | None:
 
 
 # ------------------------------------------------------------------ the settings, typed
+
 
 def pinned_today() -> date | None:
     """CTG_TODAY: the date that stands for today (None: the real date)."""
@@ -141,5 +146,6 @@ def _month_day(raw: str) -> tuple[int, int] | None:
 def declaration_date() -> tuple[int, int]:
     """CTG_DECLARATION_DATE: (month, day) of year Y+1 by which year Y's activity is declared;
     before it, missing activity of Y is expected, not a fault."""
-    return read("CTG_DECLARATION_DATE", (3, 31), _month_day,
-                "une date de l'année suivante au format MM-JJ (par exemple 03-31)")
+    return read(
+        "CTG_DECLARATION_DATE", (3, 31), _month_day, "une date de l'année suivante au format MM-JJ (par exemple 03-31)"
+    )

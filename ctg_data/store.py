@@ -45,6 +45,7 @@ def _who(actor: Actor | str) -> str:
 
 # ------------------------------------------------------------------ reading for an edit
 
+
 def load_for_update(session: Session, model: type[Record], record_id: object, field: str, what: str) -> Record:
     """The record, locked until the transaction ends (FOR UPDATE on PostgreSQL; on SQLite the
     unit of work already holds the write lock), or a ValidationError naming `field` when it
@@ -55,8 +56,9 @@ def load_for_update(session: Session, model: type[Record], record_id: object, fi
         primary = next(iter(table.primary_key.columns))
         record = session.exec(select(model).where(primary == record_id).with_for_update()).first()
     if record is None:
-        raise ValidationError({field: f"{what} n° {record_id} inconnu(e)" if record_id is not None
-                               else "champ obligatoire"})
+        raise ValidationError(
+            {field: f"{what} n° {record_id} inconnu(e)" if record_id is not None else "champ obligatoire"}
+        )
     return record
 
 
@@ -69,14 +71,21 @@ def last_writer(session: Session, record: SQLModel) -> str | None:
     """Who wrote `record` last, from the audit trail."""
     return session.exec(
         select(col(m.AuditEvent.actor))
-        .where(col(m.AuditEvent.table_name) == record.__tablename__,
-               col(m.AuditEvent.record_key) == record_key(record))
-        .order_by(col(m.AuditEvent.id).desc())).first()
+        .where(col(m.AuditEvent.table_name) == record.__tablename__, col(m.AuditEvent.record_key) == record_key(record))
+        .order_by(col(m.AuditEvent.id).desc())
+    ).first()
 
 
-def refuse_if_stale(session: Session, record: m.Versioned, expected_version: int | None,
-                    opened: dict[str, Any] | None, what: str, *, shown: dict[str, Any] | None = None,
-                    label: Callable[[str], str] = str) -> None:
+def refuse_if_stale(
+    session: Session,
+    record: m.Versioned,
+    expected_version: int | None,
+    opened: dict[str, Any] | None,
+    what: str,
+    *,
+    shown: dict[str, Any] | None = None,
+    label: Callable[[str], str] = str,
+) -> None:
     """ConflictError (who saved, and what changed) when someone saved `record` since the form
     read `expected_version`; a form that saw no record (None) conflicts with any record.
     `shown` is the record as the form shows it (default: its audit snapshot) and `label` names
@@ -87,10 +96,16 @@ def refuse_if_stale(session: Session, record: m.Versioned, expected_version: int
     if expected_version is None:
         changes = [(name, None, value) for name, value in current.items() if value is not None and name != "id"]
     else:
-        changes = [(name, opened.get(name), value) for name, value in current.items()
-                   if opened is not None and name in opened and opened[name] != value]
-    raise ConflictError(record=what, changed_by=last_writer(session, record),
-                        changes=[(label(name), was, now) for name, was, now in changes])
+        changes = [
+            (name, opened.get(name), value)
+            for name, value in current.items()
+            if opened is not None and name in opened and opened[name] != value
+        ]
+    raise ConflictError(
+        record=what,
+        changed_by=last_writer(session, record),
+        changes=[(label(name), was, now) for name, was, now in changes],
+    )
 
 
 @contextmanager
@@ -106,6 +121,7 @@ def conflict_if_stale(what: str | None = None) -> Iterator[None]:
 
 # ------------------------------------------------------------------ writing
 
+
 def _store(session: Session, record: SQLModel, *, updating: bool, what: str | None, at: datetime | None) -> None:
     """INSERT or UPDATE `record` now, bumping its version on an update (the UPDATE carries the
     version read: a stale one is a ConflictError naming `what`)."""
@@ -118,23 +134,48 @@ def _store(session: Session, record: SQLModel, *, updating: bool, what: str | No
         session.flush()
 
 
-def save(session: Session, actor: Actor | str, record: SQLModel, *, before: dict[str, Any] | None, operation: str,
-         reason: str | None = None, what: str | None = None, view: View = snapshot,
-         at: datetime | None = None) -> None:
+def save(
+    session: Session,
+    actor: Actor | str,
+    record: SQLModel,
+    *,
+    before: dict[str, Any] | None,
+    operation: str,
+    reason: str | None = None,
+    what: str | None = None,
+    view: View = snapshot,
+    at: datetime | None = None,
+) -> None:
     """Write `record` (`before` None: a creation) and its audit event in the caller's
     transaction. `view` is how the audit shows the record after the write (as `before` showed
     it before); `at` the time of the change (default: now)."""
     _store(session, record, updating=before is not None, what=what, at=at)
-    audit(session, actor=_who(actor), operation=operation, record=record, before=before, after=view(record),
-          reason=reason)
+    audit(
+        session, actor=_who(actor), operation=operation, record=record, before=before, after=view(record), reason=reason
+    )
 
 
-def remove(session: Session, actor: Actor | str, record: SQLModel, *, operation: str, reason: str | None = None,
-           what: str | None = None, before: dict[str, Any] | None = None) -> None:
+def remove(
+    session: Session,
+    actor: Actor | str,
+    record: SQLModel,
+    *,
+    operation: str,
+    reason: str | None = None,
+    what: str | None = None,
+    before: dict[str, Any] | None = None,
+) -> None:
     """Delete `record` with its audit event (`before`: how it is shown, default its snapshot).
     The DELETE of a versioned record carries the version read: a stale one deletes nothing."""
-    audit(session, actor=_who(actor), operation=operation, record=record,
-          before=snapshot(record) if before is None else before, after=None, reason=reason)
+    audit(
+        session,
+        actor=_who(actor),
+        operation=operation,
+        record=record,
+        before=snapshot(record) if before is None else before,
+        after=None,
+        reason=reason,
+    )
     session.delete(record)
     with conflict_if_stale(what):
         session.flush()
@@ -142,14 +183,20 @@ def remove(session: Session, actor: Actor | str, record: SQLModel, *, operation:
 
 # ------------------------------------------------------------------ an action and its links
 
+
 def current_links(session: Session, action_id: int | None, names: Iterable[str] = tuple(ACTION_LINKS)) -> Links:
     """The stored partners and communes of an action (none for an action not yet created), for
     the link columns `names`."""
     links: Links = {}
     for name in names:
         model, attribute = ACTION_LINKS[name]
-        links[name] = [] if action_id is None else sorted(session.exec(
-            select(col(getattr(model, attribute))).where(col(model.action_id) == action_id)).all())
+        links[name] = (
+            []
+            if action_id is None
+            else sorted(
+                session.exec(select(col(getattr(model, attribute))).where(col(model.action_id) == action_id)).all()
+            )
+        )
     return links
 
 
@@ -165,37 +212,76 @@ def set_links(session: Session, action: m.Action, wanted: Links, current: Links)
     session.flush()
 
 
-def save_action(session: Session, actor: Actor | str, action: m.Action, *, before: dict[str, Any] | None,
-                links: Links, links_before: Links, operation: str, reason: str | None = None,
-                what: str | None = None, at: datetime | None = None) -> None:
+def save_action(
+    session: Session,
+    actor: Actor | str,
+    action: m.Action,
+    *,
+    before: dict[str, Any] | None,
+    links: Links,
+    links_before: Links,
+    operation: str,
+    reason: str | None = None,
+    what: str | None = None,
+    at: datetime | None = None,
+) -> None:
     """`save` for an action with its partners and communes, in one audit event (the whole fiche
     before and after, as the import and the referential editor both record it)."""
     _store(session, action, updating=before is not None, what=what, at=at)
     set_links(session, action, links, links_before)
-    audit(session, actor=_who(actor), operation=operation, record=action,
-          before=None if before is None else before | links_before, after=snapshot(action) | links,
-          reason=reason)
+    audit(
+        session,
+        actor=_who(actor),
+        operation=operation,
+        record=action,
+        before=None if before is None else before | links_before,
+        after=snapshot(action) | links,
+        reason=reason,
+    )
 
 
 # ------------------------------------------------------------------ measurements
 
+
 def measurement_limits(session: Session, indicator: m.Indicator) -> IndicatorLimits:
     """What a new value of `indicator` is checked against (form, grid and import alike)."""
     convention = session.get_one(m.Convention, indicator.convention_id)
-    return IndicatorLimits(m.stored_id(indicator), indicator.code, indicator.unit, indicator.min_value,
-                           indicator.max_value, convention.starts_on, convention.ends_on)
+    return IndicatorLimits(
+        m.stored_id(indicator),
+        indicator.code,
+        indicator.unit,
+        indicator.min_value,
+        indicator.max_value,
+        convention.starts_on,
+        convention.ends_on,
+    )
 
 
 def current_measurement(session: Session, indicator_id: int, measured_on: date, type: str) -> m.Measurement | None:
     """The current (not superseded) value of an indicator at a date, locked for the change."""
-    return session.exec(select(m.Measurement).where(
-        col(m.Measurement.indicator_id) == indicator_id, col(m.Measurement.measured_on) == measured_on,
-        col(m.Measurement.type) == type, col(m.Measurement.superseded_at).is_(None)).with_for_update()).first()
+    return session.exec(
+        select(m.Measurement)
+        .where(
+            col(m.Measurement.indicator_id) == indicator_id,
+            col(m.Measurement.measured_on) == measured_on,
+            col(m.Measurement.type) == type,
+            col(m.Measurement.superseded_at).is_(None),
+        )
+        .with_for_update()
+    ).first()
 
 
-def supersede(session: Session, actor: Actor | str, current: m.Measurement | None, new: m.Measurement, *,
-              origin: str, reason: str | None = None, what: str | None = None,
-              at: datetime | None = None) -> None:
+def supersede(
+    session: Session,
+    actor: Actor | str,
+    current: m.Measurement | None,
+    new: m.Measurement,
+    *,
+    origin: str,
+    reason: str | None = None,
+    what: str | None = None,
+    at: datetime | None = None,
+) -> None:
     """Record `new`; the `current` value of the same indicator, date and type (if any) is
     stamped superseded by it and kept, never overwritten. Audited as `<origin>:correction` (the
     old row) and `<origin>:création` (the new one). Another save of the same value at the same
@@ -213,8 +299,22 @@ def supersede(session: Session, actor: Actor | str, current: m.Measurement | Non
         raise ConflictError(record=what or "La mesure", changed_by=None) from None
     if current is not None:
         current.superseded_by_id = new.id
-        audit(session, actor=_who(actor), operation=f"{origin}:correction", record=current, before=before,
-              after=snapshot(current), reason=reason)
-    audit(session, actor=_who(actor), operation=f"{origin}:création", record=new, before=None,
-          after=snapshot(new), reason=reason)
+        audit(
+            session,
+            actor=_who(actor),
+            operation=f"{origin}:correction",
+            record=current,
+            before=before,
+            after=snapshot(current),
+            reason=reason,
+        )
+    audit(
+        session,
+        actor=_who(actor),
+        operation=f"{origin}:création",
+        record=new,
+        before=None,
+        after=snapshot(new),
+        reason=reason,
+    )
     session.flush()

@@ -75,6 +75,7 @@ class Field:
 
 # ------------------------------------------------------------------ parsers (raise ValueError)
 
+
 def blank(raw: object) -> bool:
     """Nothing typed: the one "missing value" test (formats.missing)."""
     return fmt.missing(raw)
@@ -144,6 +145,7 @@ def choice(raw: object, labels: Mapping[_Code, str]) -> str:
 
 # ------------------------------------------------------------------ rules (return a message or None)
 
+
 def _n(value: Bound) -> str:
     return fmt.smart_number(value)
 
@@ -169,8 +171,9 @@ def not_negative(value: Bound | None, *, strict: bool = False) -> str | None:
     return None
 
 
-def ordered(start: _Ordered | None, end: _Ordered | None,
-            message: str = "la date de fin précède la date de début") -> str | None:
+def ordered(
+    start: _Ordered | None, end: _Ordered | None, message: str = "la date de fin précède la date de début"
+) -> str | None:
     if start is not None and end is not None and end < start:
         return message
     return None
@@ -191,15 +194,19 @@ def date_in_convention(when: date, starts_on: date, ends_on: date, override_reas
     """Inside the convention, unless the person gives the reason why not."""
     if starts_on <= when <= ends_on or not blank(override_reason):
         return None
-    return (f"le {fmt.short_date(when)} est hors de la convention (du {fmt.short_date(starts_on)} au "
-            f"{fmt.short_date(ends_on)}) : indiquez un motif de dérogation pour l'enregistrer quand même")
+    return (
+        f"le {fmt.short_date(when)} est hors de la convention (du {fmt.short_date(starts_on)} au "
+        f"{fmt.short_date(ends_on)}) : indiquez un motif de dérogation pour l'enregistrer quand même"
+    )
 
 
 def year_in_convention(year: int, starts_on: date, ends_on: date, override_reason: str | None) -> str | None:
     if conventions.year_in_convention(year, starts_on, ends_on) or not blank(override_reason):
         return None
-    return (f"l'année {year} est hors de la convention ({starts_on.year} à {ends_on.year}) : "
-            "indiquez un motif de dérogation pour l'enregistrer quand même")
+    return (
+        f"l'année {year} est hors de la convention ({starts_on.year} à {ends_on.year}) : "
+        "indiquez un motif de dérogation pour l'enregistrer quand même"
+    )
 
 
 def done_means_complete(status: str | None, progress: int | None) -> str | None:
@@ -243,6 +250,7 @@ def known_code(code: str, known: Container[str], what: str) -> str | None:
 
 # ------------------------------------------------------------------ collecting the problems of one input
 
+
 class Check:
     """The problems of one input, by French field label; `done()` refuses it all at once."""
 
@@ -278,6 +286,7 @@ def optional_text(limit: int = LONG_TEXT_LIMIT) -> Callable[[object], str]:
 
 # ------------------------------------------------------------------ measurements
 
+
 @dataclass(frozen=True)
 class IndicatorLimits:
     """What the rules need to know of an indicator and its convention."""
@@ -302,27 +311,37 @@ class MeasurementInput:
     override_reason: str | None
 
 
-def measurement_input(indicator: IndicatorLimits | None, *, measured_on: object, value: object,
-                      type: object = MeasurementType.RESULTAT, source: object = None, comment: object = None,
-                      override_reason: object = None) -> MeasurementInput:
+def measurement_input(
+    indicator: IndicatorLimits | None,
+    *,
+    measured_on: object,
+    value: object,
+    type: object = MeasurementType.RESULTAT,
+    source: object = None,
+    comment: object = None,
+    override_reason: object = None,
+) -> MeasurementInput:
     """Validate a measurement as typed; raise ValidationError naming every bad field."""
     check = Check()
     if indicator is None:
         check.add(Field.INDICATOR, REQUIRED)
     when = check.parse(Field.DATE, measured_on, day, required=True)
     amount = check.parse(Field.VALUE, value, number, required=True)
-    kind = check.parse(Field.TYPE, type, lambda raw: choice(raw, MeasurementType.labels())) \
-        or MeasurementType.RESULTAT
+    kind = check.parse(Field.TYPE, type, lambda raw: choice(raw, MeasurementType.labels())) or MeasurementType.RESULTAT
     source_text = check.parse(Field.SOURCE, source, optional_text(TEXT_LIMIT)) or None
     comment_text = check.parse(Field.COMMENT, comment, text) or None
     reason = check.parse(Field.OVERRIDE, override_reason, text) or None
     if indicator is not None:
         if amount is not None:
-            check.add(Field.VALUE, indicator_value(amount, low=indicator.min_value, high=indicator.max_value,
-                                                   unit=indicator.unit))
+            check.add(
+                Field.VALUE,
+                indicator_value(amount, low=indicator.min_value, high=indicator.max_value, unit=indicator.unit),
+            )
         if when is not None:
-            check.add(Field.DATE, date_in_convention(when, indicator.convention_starts_on,
-                                                     indicator.convention_ends_on, reason))
+            check.add(
+                Field.DATE,
+                date_in_convention(when, indicator.convention_starts_on, indicator.convention_ends_on, reason),
+            )
     check.done()
     # done() has refused the input if any of these required values is missing.
     assert indicator is not None and when is not None and amount is not None
@@ -330,6 +349,7 @@ def measurement_input(indicator: IndicatorLimits | None, *, measured_on: object,
 
 
 # ------------------------------------------------------------------ actions
+
 
 @dataclass(frozen=True)
 class FollowupInput:
@@ -339,8 +359,7 @@ class FollowupInput:
     noted_on: date | None
 
 
-def followup_input(*, status: object, progress: object, note: object = None,
-                   noted_on: object = None) -> FollowupInput:
+def followup_input(*, status: object, progress: object, note: object = None, noted_on: object = None) -> FollowupInput:
     check = Check()
     status_code = check.parse(Field.STATUS, status, lambda raw: choice(raw, ActionStatus.labels()), required=True)
     percent = check.parse(Field.PROGRESS, progress, integer)
@@ -362,9 +381,16 @@ class DatesInput:
     reason: str
 
 
-def dates_input(*, starts_on: object, ends_on: object, reason: object, convention_starts_on: date,
-                convention_ends_on: date, outside_convention: bool = False,
-                unchanged: tuple[date, ...] = ()) -> DatesInput:
+def dates_input(
+    *,
+    starts_on: object,
+    ends_on: object,
+    reason: object,
+    convention_starts_on: date,
+    convention_ends_on: date,
+    outside_convention: bool = False,
+    unchanged: tuple[date, ...] = (),
+) -> DatesInput:
     """New dates of an action: a reason is always required; a date outside the convention only
     with `outside_convention` ticked (the reason then covers it). Dates in `unchanged` are
     not held to the convention: only what the person changes is."""
@@ -378,14 +404,19 @@ def dates_input(*, starts_on: object, ends_on: object, reason: object, conventio
         if value is not None and value not in unchanged:
             message = date_in_convention(value, convention_starts_on, convention_ends_on, override)
             if message:
-                check.add(field, message.replace("indiquez un motif de dérogation",
-                                                 "cochez « hors de la convention » et indiquez le motif"))
+                check.add(
+                    field,
+                    message.replace(
+                        "indiquez un motif de dérogation", "cochez « hors de la convention » et indiquez le motif"
+                    ),
+                )
     check.done()
     assert reason_text is not None  # required: done() has refused the input without it
     return DatesInput(start, end, reason_text)
 
 
 # ------------------------------------------------------------------ facility activity
+
 
 @dataclass(frozen=True)
 class ActivityInput:
@@ -397,9 +428,17 @@ class ActivityInput:
     override_reason: str | None
 
 
-def activity_input(*, year: object, places: object, hours_delivered: object, hours_billed: object, fte: object,
-                   convention_starts_on: date, convention_ends_on: date,
-                   override_reason: object = None) -> ActivityInput:
+def activity_input(
+    *,
+    year: object,
+    places: object,
+    hours_delivered: object,
+    hours_billed: object,
+    fte: object,
+    convention_starts_on: date,
+    convention_ends_on: date,
+    override_reason: object = None,
+) -> ActivityInput:
     check = Check()
     year_value = check.parse(Field.YEAR, year, integer, required=True)
     check.add(Field.YEAR, between(year_value, 1900, 2100))
@@ -410,8 +449,12 @@ def activity_input(*, year: object, places: object, hours_delivered: object, hou
     delivered = check.parse(Field.HOURS_DELIVERED, hours_delivered, decimal)
     billed = check.parse(Field.HOURS_BILLED, hours_billed, decimal)
     fte_value = check.parse(Field.FTE, fte, lambda raw: decimal(raw, limit=FTE_LIMIT))
-    for field, value in ((Field.PLACES, places_value), (Field.HOURS_DELIVERED, delivered),
-                         (Field.HOURS_BILLED, billed), (Field.FTE, fte_value)):
+    for field, value in (
+        (Field.PLACES, places_value),
+        (Field.HOURS_DELIVERED, delivered),
+        (Field.HOURS_BILLED, billed),
+        (Field.FTE, fte_value),
+    ):
         check.add(field, not_negative(value))
     if all(blank(raw) for raw in (places_value, hours_delivered, hours_billed, fte_value)) and not check.errors:
         check.add(Field.PLACES, "indiquez au moins une valeur (places, heures ou ETP)")
@@ -421,6 +464,7 @@ def activity_input(*, year: object, places: object, hours_delivered: object, hou
 
 
 # ------------------------------------------------------------------ funding
+
 
 @dataclass(frozen=True)
 class FundingInput:

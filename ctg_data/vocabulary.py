@@ -77,8 +77,7 @@ class FacilityType(Labelled):
 # Bonus territoire eligibility, a fact of each facility type (RULES.md, "Eligibility"): centres
 # sociaux and EVS are funded by their own prestations. The other codes are types of format v2
 # not yet in the enumeration, listed so that they are ineligible the day they arrive.
-NOT_BONUS_ELIGIBLE = frozenset({FacilityType.CENTRE_SOCIAL, FacilityType.EVS, "mam", "micro_creche",
-                                "france_services"})
+NOT_BONUS_ELIGIBLE = frozenset({FacilityType.CENTRE_SOCIAL, FacilityType.EVS, "mam", "micro_creche", "france_services"})
 
 
 def bonus_eligible(facility_type: str) -> bool:
@@ -137,8 +136,10 @@ HINTS: dict[str, str] = {
 
 def choice_labels(vocabulary: type[Labelled]) -> dict[str, str]:
     """Code → label as a choice list shows it: capitalised, with its hint when it has one."""
-    return {member.value: _capitalised(member.label) + (f" ({HINTS[member]})" if member in HINTS else "")
-            for member in vocabulary}
+    return {
+        member.value: _capitalised(member.label) + (f" ({HINTS[member]})" if member in HINTS else "")
+        for member in vocabulary
+    }
 
 
 def _capitalised(label: str) -> str:

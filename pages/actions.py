@@ -30,19 +30,29 @@ EMPTY = "Aucune action ne correspond à ces filtres."
 
 # ------------------------------------------------------------------ table and page filters
 
+
 def _page_filters(frame: pd.DataFrame) -> pd.DataFrame:
     """The body's filters, combined with AND; an empty choice keeps everything."""
     columns = st.columns(5, vertical_alignment="bottom")
-    statuses = columns[0].multiselect("Statut", list(ActionStatus.labels()), key="actions_status",
-                                      format_func=ActionStatus.label_of, placeholder="Tous")
+    statuses = columns[0].multiselect(
+        "Statut",
+        list(ActionStatus.labels()),
+        key="actions_status",
+        format_func=ActionStatus.label_of,
+        placeholder="Tous",
+    )
     orientations = sorted(
-        {(c, t) for c, t in zip(frame["orientation_code"], frame["orientation"], strict=True) if c is not None})
+        {(c, t) for c, t in zip(frame["orientation_code"], frame["orientation"], strict=True) if c is not None}
+    )
     orientation_titles = dict(orientations)
     chosen_orientations = columns[1].multiselect(
-        "Orientation", [c for c, _ in orientations], key="actions_orientation", placeholder="Toutes",
-        format_func=lambda c: f"{c} — {orientation_titles[c]}")
-    pilots = columns[2].multiselect("Pilote", sorted(set(frame["pilot"])), key="actions_pilot",
-                                    placeholder="Tous")
+        "Orientation",
+        [c for c, _ in orientations],
+        key="actions_orientation",
+        placeholder="Toutes",
+        format_func=lambda c: f"{c} — {orientation_titles[c]}",
+    )
+    pilots = columns[2].multiselect("Pilote", sorted(set(frame["pilot"])), key="actions_pilot", placeholder="Tous")
     all_partners = sorted({name for partners in frame["partners"] for name in partners})
     partners = columns[3].multiselect("Partenaire", all_partners, key="actions_partner", placeholder="Tous")
     late_only = columns[4].toggle("En retard seulement", key="actions_late_only")
@@ -62,36 +72,43 @@ def _page_filters(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _table(shown: pd.DataFrame, wanted: str | None) -> None:
-    table = pd.DataFrame({
-        "Code": shown["code"],
-        "Intitulé": shown["title"],
-        "Domaine": shown["domain"],
-        "Orientation": shown["orientation_code"],
-        "Statut": shown["status_label"],
-        "Retard": [LATE if late else "" for late in shown["late"]],
-        "Échéance": shown["ends_on"],
-        "Avancement": shown["progress"],
-        "Pilote": shown["pilot"],
-        "Partenaires": shown["partners"].map(", ".join),
-        "Communes": shown["communes"].map(lambda names: ", ".join(names) or "Tout le territoire"),
-    })
+    table = pd.DataFrame(
+        {
+            "Code": shown["code"],
+            "Intitulé": shown["title"],
+            "Domaine": shown["domain"],
+            "Orientation": shown["orientation_code"],
+            "Statut": shown["status_label"],
+            "Retard": [LATE if late else "" for late in shown["late"]],
+            "Échéance": shown["ends_on"],
+            "Avancement": shown["progress"],
+            "Pilote": shown["pilot"],
+            "Partenaires": shown["partners"].map(", ".join),
+            "Communes": shown["communes"].map(lambda names: ", ".join(names) or "Tout le territoire"),
+        }
+    )
     codes = list(shown["code"])
     default = default_rows(codes, wanted)
     event = st.dataframe(
-        table, hide_index=True, on_select="rerun", selection_mode="single-row",
-        selection_default={"selection": {"rows": default}}, placeholder=fmt.DASH,
+        table,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        selection_default={"selection": {"rows": default}},
+        placeholder=fmt.DASH,
         alt="Actions du plan correspondant aux filtres",
         column_config={
-            "Avancement": st.column_config.ProgressColumn("Avancement", min_value=0, max_value=100,
-                                                          format="%d %%"),
+            "Avancement": st.column_config.ProgressColumn("Avancement", min_value=0, max_value=100, format="%d %%"),
             "Échéance": st.column_config.DateColumn("Échéance", format="DD/MM/YYYY"),
             "Intitulé": st.column_config.TextColumn("Intitulé", width="medium"),
             "Retard": st.column_config.TextColumn("Retard", width=90),
-        })
+        },
+    )
     table_choice(event, codes, default, PARAM)
 
 
 # ------------------------------------------------------------------ the selected action
+
 
 def _field(label: str, value) -> None:
     text = fmt.DASH if fmt.missing(value) or value == "" else escape_markdown(value)
@@ -118,8 +135,9 @@ def _fiche(action: pd.Series, filters: Filters, on: date) -> None:
     left, right = st.columns(2)
     with left:
         _field("Domaine", fiche["domain"])
-        orientation = None if fiche["orientation_code"] is None else \
-            f"{fiche['orientation_code']} — {fiche['orientation']}"
+        orientation = (
+            None if fiche["orientation_code"] is None else f"{fiche['orientation_code']} — {fiche['orientation']}"
+        )
         _field("Orientation", orientation)
         _field("Pilote", fiche["pilot"])
         _field("Public cible", fiche["target_public"])
@@ -168,26 +186,33 @@ def _linked_indicators(code: str, filters: Filters, on: date) -> None:
     if linked.empty:
         st.caption("Aucun indicateur lié à cette action.")
         return
-    table = indicator_rows(linked)[["Code", "Indicateur", "Statut", "Atteinte", "Valeur actuelle", "Unité",
-                                    "Cible"]]
-    st.dataframe(table, hide_index=True, placeholder=fmt.DASH, alt="Indicateurs liés à l'action",
-                 column_config={"Atteinte": st.column_config.ProgressColumn(
-                     "Atteinte", min_value=0, max_value=100, format="%d %%")})
+    table = indicator_rows(linked)[["Code", "Indicateur", "Statut", "Atteinte", "Valeur actuelle", "Unité", "Cible"]]
+    st.dataframe(
+        table,
+        hide_index=True,
+        placeholder=fmt.DASH,
+        alt="Indicateurs liés à l'action",
+        column_config={
+            "Atteinte": st.column_config.ProgressColumn("Atteinte", min_value=0, max_value=100, format="%d %%")
+        },
+    )
 
 
 def _funding(funding: pd.DataFrame) -> None:
     if funding.empty:
         st.caption("Aucune ligne de financement liée à cette action.")
         return
-    table = pd.DataFrame({
-        "Levier": funding["lever"],
-        "Année": funding["year"].astype(str),
-        "Financeur": funding["funder"],
-        "Bénéficiaire": funding["beneficiary"],
-        "Prévu": [fmt.money(v) for v in funding["planned"]],
-        "Notifié": [fmt.money(v) for v in funding["notified"]],
-        "Versé": [fmt.money(v) for v in funding["paid"]],
-    })
+    table = pd.DataFrame(
+        {
+            "Levier": funding["lever"],
+            "Année": funding["year"].astype(str),
+            "Financeur": funding["funder"],
+            "Bénéficiaire": funding["beneficiary"],
+            "Prévu": [fmt.money(v) for v in funding["planned"]],
+            "Notifié": [fmt.money(v) for v in funding["notified"]],
+            "Versé": [fmt.money(v) for v in funding["paid"]],
+        }
+    )
     st.dataframe(table, hide_index=True, alt="Lignes de financement de l'action")
 
 
@@ -199,8 +224,10 @@ def render(context: ConventionContext) -> None:
 
     shown = _page_filters(frame)
     late = int(shown["late"].sum())
-    st.caption(f"{fmt.number(len(shown))} action(s) affichée(s) sur {fmt.number(len(frame))}, "
-               f"dont {fmt.number(late)} en retard au {fmt.short_date(on)}.")
+    st.caption(
+        f"{fmt.number(len(shown))} action(s) affichée(s) sur {fmt.number(len(frame))}, "
+        f"dont {fmt.number(late)} en retard au {fmt.short_date(on)}."
+    )
     wanted = st.query_params.get(PARAM)
     if shown.empty:
         st.info(EMPTY)
@@ -208,7 +235,15 @@ def render(context: ConventionContext) -> None:
         _table(shown, wanted)
 
     titles = {code: f"{code} — {title}" for code, title in zip(everything["code"], everything["title"], strict=True)}
-    action = kept_row("Fiche action", everything, PARAM, labels=titles, visible=list(shown["code"]), rerun=True,
-                      missing="Aucune action « {} » dans cette convention.", placeholder="Choisir une action")
+    action = kept_row(
+        "Fiche action",
+        everything,
+        PARAM,
+        labels=titles,
+        visible=list(shown["code"]),
+        rerun=True,
+        missing="Aucune action « {} » dans cette convention.",
+        placeholder="Choisir une action",
+    )
     if action is not None:
         _fiche(action, filters, on)

@@ -14,20 +14,26 @@ cofunding_report = cached_query(funding.cofunding_report)
 
 POST_MONEY = ("annual_cost", "due", "notified", "paid", "gap_notified", "gap_paid")
 COFUNDING_MONEY = ("planned", "notified", "paid", "gap_paid")
-POSTS_CAPTION = ("Montant dû selon le barème du cofinancement de la coordination (taux du coût du "
-                 "poste ou montant par ETP, plafonné, au prorata des jours d'existence du poste), "
-                 "comparé aux montants notifiés et versés.")
-COFUNDING_CAPTION = ("Cofinancements du diagnostic partagé et de l'ingénierie : aucun barème ne fixe "
-                     "de montant dû ; les alertes portent sur les versements au-delà du notifié, "
-                     "sans notification, ou à un bénéficiaire non signataire.")
+POSTS_CAPTION = (
+    "Montant dû selon le barème du cofinancement de la coordination (taux du coût du "
+    "poste ou montant par ETP, plafonné, au prorata des jours d'existence du poste), "
+    "comparé aux montants notifiés et versés."
+)
+COFUNDING_CAPTION = (
+    "Cofinancements du diagnostic partagé et de l'ingénierie : aucun barème ne fixe "
+    "de montant dû ; les alertes portent sur les versements au-delà du notifié, "
+    "sans notification, ou à un bénéficiaire non signataire."
+)
 
 
 def _posts_sentence(posts) -> str:
     due, paid = funding.total(posts["due"]), funding.total(posts["paid"])
     flagged = int(posts["flag_codes"].map(bool).sum())
-    return (f"Barres groupées par année : dû, notifié et versé pour l'ensemble des postes. "
-            f"Sur la sélection : {fmt.money(due)} dus, {fmt.money(paid)} versés ; "
-            f"{flagged} ligne(s) poste × année en alerte.")
+    return (
+        f"Barres groupées par année : dû, notifié et versé pour l'ensemble des postes. "
+        f"Sur la sélection : {fmt.money(due)} dus, {fmt.money(paid)} versés ; "
+        f"{flagged} ligne(s) poste × année en alerte."
+    )
 
 
 @page("Coordination et ingénierie", filters=(YEAR,))
@@ -35,15 +41,23 @@ def render(context: ConventionContext) -> None:
     years = context.chosen_years
     posts = post_reconciliation(context.convention_id, years)
     if section("Postes de coordination", POSTS_CAPTION, posts, "Aucun poste de coordination pour cette sélection."):
-        due_paid_chart(funding.sum_by(posts, "year", ("due", "notified", "paid")), by="year",
-                       title="Année")
+        due_paid_chart(funding.sum_by(posts, "year", ("due", "notified", "paid")), by="year", title="Année")
         st.caption(_posts_sentence(posts))
-        table_with_downloads(posts, funding.POST_HEADERS, basename="postes-coordination",
-                             key="coordination-posts", money=POST_MONEY,
-                             formatters={"fte": fmt.smart_number})
+        table_with_downloads(
+            posts,
+            funding.POST_HEADERS,
+            basename="postes-coordination",
+            key="coordination-posts",
+            money=POST_MONEY,
+            formatters={"fte": fmt.smart_number},
+        )
     cofunding = cofunding_report(context.convention_id, years)
     if section("Diagnostic et ingénierie", COFUNDING_CAPTION, cofunding, "Aucun financement pour cette sélection."):
         stage_metrics(funding.stage_totals(cofunding))
-        table_with_downloads(cofunding, funding.COFUNDING_HEADERS,
-                             basename="diagnostic-ingenierie", key="coordination-cofunding",
-                             money=COFUNDING_MONEY)
+        table_with_downloads(
+            cofunding,
+            funding.COFUNDING_HEADERS,
+            basename="diagnostic-ingenierie",
+            key="coordination-cofunding",
+            money=COFUNDING_MONEY,
+        )

@@ -16,8 +16,11 @@ orientations_frame = cached_query(q.orientations_frame)
 
 
 def status_line(domain) -> str:
-    parts = [f"{STATUS_SYMBOLS[s]} {STATUS_LABELS[s]} : {getattr(domain, f'status_{s}')}"
-             for s in IndicatorStatus if getattr(domain, f"status_{s}")]
+    parts = [
+        f"{STATUS_SYMBOLS[s]} {STATUS_LABELS[s]} : {getattr(domain, f'status_{s}')}"
+        for s in IndicatorStatus
+        if getattr(domain, f"status_{s}")
+    ]
     return " · ".join(parts) or "aucun indicateur"
 
 
@@ -32,8 +35,9 @@ def domain_block(domain) -> None:
             st.caption(f"{domain.actions} action(s), dont {domain.done} réalisée(s) et {domain.late} en retard")
         st.text(f"Atteinte des indicateurs : {fmt.percent(domain.attainment)} ({domain.indicators} indicateur(s))")
         st.caption(status_line(domain))
-        st.page_link("pages/domaines.py", label="Voir le détail du domaine",
-                     query_params={"domaine": domain.domain_code})
+        st.page_link(
+            "pages/domaines.py", label="Voir le détail du domaine", query_params={"domaine": domain.domain_code}
+        )
 
 
 def domain_detail(card, summary, domain) -> None:
@@ -50,38 +54,56 @@ def domain_detail(card, summary, domain) -> None:
     progress = rollup_by(actions, "orientation_code") if not actions.empty else {}
     counts = actions["orientation_code"].value_counts()
     st.dataframe(
-        pd.DataFrame({
-            "Code": orientations["code"],
-            "Orientation": orientations["title"],
-            "Actions": [int(counts.get(code, 0)) for code in orientations["code"]],
-            "Avancement": [fmt.percent(fmt.share(progress[code])) if code in progress else "aucune action"
-                           for code in orientations["code"]],
-        }),
-        hide_index=True, width="stretch")
+        pd.DataFrame(
+            {
+                "Code": orientations["code"],
+                "Orientation": orientations["title"],
+                "Actions": [int(counts.get(code, 0)) for code in orientations["code"]],
+                "Avancement": [
+                    fmt.percent(fmt.share(progress[code])) if code in progress else "aucune action"
+                    for code in orientations["code"]
+                ],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     if actions.empty:
         st.info("Aucune action dans ce domaine.")
     else:
         st.subheader("Actions")
         st.dataframe(
-            actions.assign(late=actions["late"].map({True: "En retard", False: ""}),
-                           ends_on=actions["ends_on"].map(fmt.short_date))
-            [["code", "title", "status_label", "progress", "late", "ends_on", "pilot"]],
-            column_config={"code": "Code", "title": "Intitulé", "status_label": "Statut",
-                           "progress": st.column_config.ProgressColumn("Avancement", format="%d %%",
-                                                                       min_value=0, max_value=100),
-                           "late": "Retard", "ends_on": "Échéance", "pilot": "Pilote"},
-            hide_index=True, width="stretch")
+            actions.assign(
+                late=actions["late"].map({True: "En retard", False: ""}), ends_on=actions["ends_on"].map(fmt.short_date)
+            )[["code", "title", "status_label", "progress", "late", "ends_on", "pilot"]],
+            column_config={
+                "code": "Code",
+                "title": "Intitulé",
+                "status_label": "Statut",
+                "progress": st.column_config.ProgressColumn("Avancement", format="%d %%", min_value=0, max_value=100),
+                "late": "Retard",
+                "ends_on": "Échéance",
+                "pilot": "Pilote",
+            },
+            hide_index=True,
+            width="stretch",
+        )
     st.subheader("Indicateurs")
     if indicators.empty:
         st.info("Aucun indicateur dans ce domaine.")
         return
     st.dataframe(
-        indicators.assign(status_label=[f"{STATUS_SYMBOLS[s]} {label}" for s, label in
-                                        zip(indicators["status"], indicators["status_label"], strict=True)],
-                          attainment=indicators["attainment_clipped"].map(fmt.percent))
-        [["code", "name", "status_label", "attainment"]],
+        indicators.assign(
+            status_label=[
+                f"{STATUS_SYMBOLS[s]} {label}"
+                for s, label in zip(indicators["status"], indicators["status_label"], strict=True)
+            ],
+            attainment=indicators["attainment_clipped"].map(fmt.percent),
+        )[["code", "name", "status_label", "attainment"]],
         column_config={"code": "Code", "name": "Indicateur", "status_label": "Statut", "attainment": "Atteinte"},
-        hide_index=True, width="stretch")
+        hide_index=True,
+        width="stretch",
+    )
 
 
 @page("Domaines")
@@ -94,6 +116,6 @@ def render(context: ConventionContext) -> None:
         return
     for start_index in range(0, len(domains), 2):
         columns = st.columns(2)
-        for column, domain in zip(columns, list(domains.itertuples())[start_index:start_index + 2], strict=False):
+        for column, domain in zip(columns, list(domains.itertuples())[start_index : start_index + 2], strict=False):
             with column:
                 domain_block(domain)

@@ -28,8 +28,12 @@ load_indicators = cached_query(indicators_frame)
 load_facilities = cached_query(facilities_frame)
 load_lines = cached_query(funding_lines_frame)
 
-KINDS = {"action": "Action", "indicateur": "Indicateur", "equipement": "Équipement",
-         "financement": "Ligne de financement"}
+KINDS = {
+    "action": "Action",
+    "indicateur": "Indicateur",
+    "equipement": "Équipement",
+    "financement": "Ligne de financement",
+}
 
 
 def _options(kind: str, convention_id: int, on: date) -> dict[str, str]:
@@ -44,18 +48,38 @@ def _options(kind: str, convention_id: int, on: date) -> dict[str, str]:
         frame = load_facilities(convention_id)
         return {c: f"{c} — {t}" for c, t in zip(frame["code"], frame["name"], strict=True)}
     frame = load_lines(convention_id)
-    return {str(int(row.id)): f"n° {int(row.id)} · {row.year} · {row.lever} · {row.funder} → {row.beneficiary}"
-            + ("" if pd.isna(row.facility) else f" · {row.facility}") for row in frame.itertuples()}
+    return {
+        str(int(row.id)): f"n° {int(row.id)} · {row.year} · {row.lever} · {row.funder} → {row.beneficiary}"
+        + ("" if pd.isna(row.facility) else f" · {row.facility}")
+        for row in frame.itertuples()
+    }
 
 
 @page("Historique", filters=())
 def render(context: ConventionContext) -> None:
     convention_id = context.convention_id
-    kind = kept_choice("Type d'élément", list(KINDS), "objet", format_func=KINDS.__getitem__, default=0,
-                       key="historique_objet", clears=("id",)) or "action"
+    kind = (
+        kept_choice(
+            "Type d'élément",
+            list(KINDS),
+            "objet",
+            format_func=KINDS.__getitem__,
+            default=0,
+            key="historique_objet",
+            clears=("id",),
+        )
+        or "action"
+    )
     options = _options(kind, convention_id, context.today)
-    key = kept_choice(KINDS[kind], list(options), "id", format_func=lambda code: options.get(code, code),
-                      key=f"historique_id_{kind}", placeholder="Rechercher…", keep_unknown=True)
+    key = kept_choice(
+        KINDS[kind],
+        list(options),
+        "id",
+        format_func=lambda code: options.get(code, code),
+        key=f"historique_id_{kind}",
+        placeholder="Rechercher…",
+        keep_unknown=True,
+    )
     if key is None:
         st.caption("Choisissez un élément pour voir ses modifications.")
         return
@@ -70,6 +94,12 @@ def render(context: ConventionContext) -> None:
         st.info("Aucune modification enregistrée pour cet élément.")
         return
     st.caption(f"{len(history)} événement(s), du plus récent au plus ancien. Heures de Paris.")
-    st.dataframe(history, hide_index=True, alt="Historique des modifications",
-                 column_config={"Modifications": st.column_config.TextColumn("Modifications", width="large"),
-                                "Élément": st.column_config.TextColumn("Élément", width="medium")})
+    st.dataframe(
+        history,
+        hide_index=True,
+        alt="Historique des modifications",
+        column_config={
+            "Modifications": st.column_config.TextColumn("Modifications", width="large"),
+            "Élément": st.column_config.TextColumn("Élément", width="medium"),
+        },
+    )

@@ -29,10 +29,10 @@ NO_MEASUREMENT = "Aucune mesure enregistrée pour cet indicateur."
 
 # ------------------------------------------------------------------ the list
 
+
 def _summary(frame: pd.DataFrame) -> str:
     counts = frame["status"].value_counts()
-    parts = [f"{fmt.number(counts[status])} {status_text(status)}" for status in STATUS_LABELS
-             if counts.get(status, 0)]
+    parts = [f"{fmt.number(counts[status])} {status_text(status)}" for status in STATUS_LABELS if counts.get(status, 0)]
     return f"{fmt.number(len(frame))} indicateur(s) : " + " · ".join(parts) + "."
 
 
@@ -40,28 +40,41 @@ def _table(frame: pd.DataFrame, wanted: str | None) -> None:
     codes = list(frame["code"])
     default = default_rows(codes, wanted)
     event = st.dataframe(
-        indicator_rows(frame), hide_index=True, on_select="rerun", selection_mode="single-row",
-        selection_default={"selection": {"rows": default}}, placeholder=fmt.DASH,
+        indicator_rows(frame),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        selection_default={"selection": {"rows": default}},
+        placeholder=fmt.DASH,
         alt="Indicateurs correspondant aux filtres",
         column_config={
             "Indicateur": st.column_config.TextColumn("Indicateur", width="medium"),
             "Mesurée le": st.column_config.DateColumn("Mesurée le", format="DD/MM/YYYY"),
             "Échéance": st.column_config.DateColumn("Échéance", format="DD/MM/YYYY"),
-            "Atteinte": st.column_config.ProgressColumn("Atteinte", min_value=0, max_value=100, format="%d %%",
-                                                        help="Part du chemin parcouru de la référence à la cible"),
-        })
+            "Atteinte": st.column_config.ProgressColumn(
+                "Atteinte",
+                min_value=0,
+                max_value=100,
+                format="%d %%",
+                help="Part du chemin parcouru de la référence à la cible",
+            ),
+        },
+    )
     table_choice(event, codes, default, PARAM)
 
 
 # ------------------------------------------------------------------ one indicator
 
+
 def _detail(indicator: pd.Series, when, on) -> None:
     st.divider()
     st.subheader(escape_markdown(f"{indicator['code']} — {indicator['name']}"))
-    facts = [f"**Statut** : {status_text(indicator['status'])}",
-             f"**Domaine** : {escape_markdown(indicator['domain'])}",
-             f"**Sens** : {escape_markdown(Direction.label_of(indicator['direction']).lower())}",
-             f"**Fréquence** : {_frequency(indicator['frequency'])}"]
+    facts = [
+        f"**Statut** : {status_text(indicator['status'])}",
+        f"**Domaine** : {escape_markdown(indicator['domain'])}",
+        f"**Sens** : {escape_markdown(Direction.label_of(indicator['direction']).lower())}",
+        f"**Fréquence** : {_frequency(indicator['frequency'])}",
+    ]
     if isinstance(indicator["action_code"], str):
         facts.append(f"**Action** : {escape_markdown(indicator['action_code'])}")
     st.markdown(" · ".join(facts))
@@ -93,8 +106,12 @@ def _detail(indicator: pd.Series, when, on) -> None:
     show_replaced = st.toggle("Afficher les valeurs corrigées", key="indicators_show_replaced")
     if show_replaced and values["superseded_at"].notna().sum() == 0:
         st.caption("Aucune valeur de cet indicateur n'a été corrigée.")
-    st.dataframe(_values_table(values, show_replaced), hide_index=True, alt="Valeurs de l'indicateur",
-                 column_config={"Date": st.column_config.DateColumn("Date", format="DD/MM/YYYY")})
+    st.dataframe(
+        _values_table(values, show_replaced),
+        hide_index=True,
+        alt="Valeurs de l'indicateur",
+        column_config={"Date": st.column_config.DateColumn("Date", format="DD/MM/YYYY")},
+    )
     history_link("indicateur", indicator["code"])
 
 
@@ -105,16 +122,20 @@ def _frequency(code) -> str:
 def _values_table(values: pd.DataFrame, show_replaced: bool) -> pd.DataFrame:
     rows = values if show_replaced else values[values["superseded_at"].isna()]
     rows = rows.sort_values(["measured_on", "recorded_at"], ascending=False)
-    table = pd.DataFrame({
-        "Date": list(rows["measured_on"]),
-        "Valeur": [value_text(v) for v in rows["value"]],
-        "Type": [MeasurementType.label_of(t) for t in rows["type"]],
-        "Source": list(rows["source"].fillna("")),
-        "Commentaire": list(rows["comment"].fillna("")),
-    })
+    table = pd.DataFrame(
+        {
+            "Date": list(rows["measured_on"]),
+            "Valeur": [value_text(v) for v in rows["value"]],
+            "Type": [MeasurementType.label_of(t) for t in rows["type"]],
+            "Source": list(rows["source"].fillna("")),
+            "Commentaire": list(rows["comment"].fillna("")),
+        }
+    )
     if show_replaced:
-        table["État"] = ["" if fmt.missing(moment) else f"remplacée le {fmt.short_date(fmt.local_day(moment))}"
-                         for moment in rows["superseded_at"]]
+        table["État"] = [
+            "" if fmt.missing(moment) else f"remplacée le {fmt.short_date(fmt.local_day(moment))}"
+            for moment in rows["superseded_at"]
+        ]
     return table
 
 
@@ -135,8 +156,15 @@ def render(context: ConventionContext) -> None:
         _table(frame, wanted)
 
     names = {code: f"{code} — {name}" for code, name in zip(everything["code"], everything["name"], strict=True)}
-    indicator = kept_row("Détail de l'indicateur", everything, PARAM, labels=names, visible=list(frame["code"]),
-                         rerun=True, missing="Aucun indicateur « {} » dans cette convention.",
-                         placeholder="Choisir un indicateur")
+    indicator = kept_row(
+        "Détail de l'indicateur",
+        everything,
+        PARAM,
+        labels=names,
+        visible=list(frame["code"]),
+        rerun=True,
+        missing="Aucun indicateur « {} » dans cette convention.",
+        placeholder="Choisir un indicateur",
+    )
     if indicator is not None:
         _detail(indicator, when, on)

@@ -38,30 +38,46 @@ OPERATIONS = {
 
 @general_page("Journal des événements", guard=require_read_audit)
 def render(context: PageContext) -> None:
-    everything = st.toggle("Toutes les modifications de données (pas seulement les comptes et les accès)",
-                           key="journal_everything")
+    everything = st.toggle(
+        "Toutes les modifications de données (pas seulement les comptes et les accès)", key="journal_everything"
+    )
     # Sign-in events are read fresh: they do not move the data version that keys the cache.
-    events = accounts.journal(audit_events(access_only=not everything, limit=LIMIT),
-                              accounts.sign_in_events(engine(), limit=LIMIT), LIMIT)
+    events = accounts.journal(
+        audit_events(access_only=not everything, limit=LIMIT), accounts.sign_in_events(engine(), limit=LIMIT), LIMIT
+    )
     if events.empty:
         st.info("Aucun événement enregistré.")
         return
-    chosen = st.multiselect("Opérations", sorted(set(events["operation"])), key="journal_operations",
-                            format_func=lambda op: OPERATIONS.get(op, op), placeholder="Toutes")
+    chosen = st.multiselect(
+        "Opérations",
+        sorted(set(events["operation"])),
+        key="journal_operations",
+        format_func=lambda op: OPERATIONS.get(op, op),
+        placeholder="Toutes",
+    )
     who = st.text_input("Personne (adresse e-mail contenant…)", key="journal_actor")
     if chosen:
         events = events[events["operation"].isin(chosen)]
     if who:
         events = events[events["actor"].str.contains(who, case=False, regex=False)]
-    st.caption(f"{len(events)} événement(s), les {LIMIT} plus récents au plus. Les mots de passe et "
-               "leurs empreintes ne sont jamais enregistrés ici.")
-    st.dataframe(pd.DataFrame({
-        "Date": [fmt.format_time(moment) for moment in events["at"]],  # shown in Paris time, as everywhere
-        "Par": events["actor"],
-        "Opération": events["operation"].map(lambda op: OPERATIONS.get(op, op)),
-        "Table": events["table_name"],
-        "Enregistrement": events["record_key"],
-        "Avant": events["before"].fillna(""),
-        "Après": events["after"].fillna(""),
-        "Motif": events["reason"].fillna(""),
-    }), hide_index=True, width="stretch", alt="Journal des événements")
+    st.caption(
+        f"{len(events)} événement(s), les {LIMIT} plus récents au plus. Les mots de passe et "
+        "leurs empreintes ne sont jamais enregistrés ici."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Date": [fmt.format_time(moment) for moment in events["at"]],  # shown in Paris time, as everywhere
+                "Par": events["actor"],
+                "Opération": events["operation"].map(lambda op: OPERATIONS.get(op, op)),
+                "Table": events["table_name"],
+                "Enregistrement": events["record_key"],
+                "Avant": events["before"].fillna(""),
+                "Après": events["after"].fillna(""),
+                "Motif": events["reason"].fillna(""),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        alt="Journal des événements",
+    )

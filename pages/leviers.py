@@ -13,9 +13,15 @@ from ctg_data.ui.text import escape_markdown
 lever_breakdown = cached_query(funding.lever_breakdown)
 
 STAGE_MONEY = tuple(funding.STAGES)
-DETAIL_HEADERS = {"lever_label": "Levier", "year": "Année", "domain_label": "Domaine",
-                  **funding.STAGES, "funder_name": "Financeur", "beneficiary_name": "Bénéficiaire",
-                  "lines": "Lignes"}
+DETAIL_HEADERS = {
+    "lever_label": "Levier",
+    "year": "Année",
+    "domain_label": "Domaine",
+    **funding.STAGES,
+    "funder_name": "Financeur",
+    "beneficiary_name": "Bénéficiaire",
+    "lines": "Lignes",
+}
 
 
 def _with_total_row(per_value, dimension, totals):
@@ -26,12 +32,13 @@ def _with_total_row(per_value, dimension, totals):
 
 
 def _chart_sentence(per_value, dimension, title, totals) -> str:
-    first = max(per_value.itertuples(index=False),
-                key=lambda row: row.planned or row.notified or row.paid or 0)
-    return (f"Trois barres empilées (prévu, notifié, versé) réparties par {title.lower()} ; "
-            f"chacune fait le total de l'étape. {len(per_value)} valeur(s) ; la plus importante "
-            f"est « {escape_markdown(getattr(first, dimension))} » ({fmt.money(first.planned)} prévus, "
-            f"{fmt.money(first.paid)} versés) sur {fmt.money(totals['planned'])} prévus au total.")
+    first = max(per_value.itertuples(index=False), key=lambda row: row.planned or row.notified or row.paid or 0)
+    return (
+        f"Trois barres empilées (prévu, notifié, versé) réparties par {title.lower()} ; "
+        f"chacune fait le total de l'étape. {len(per_value)} valeur(s) ; la plus importante "
+        f"est « {escape_markdown(getattr(first, dimension))} » ({fmt.money(first.planned)} prévus, "
+        f"{fmt.money(first.paid)} versés) sur {fmt.money(totals['planned'])} prévus au total."
+    )
 
 
 def _ratio(part, whole) -> str:
@@ -41,42 +48,62 @@ def _ratio(part, whole) -> str:
 
 
 def _slug(text: str) -> str:
-    return {"Levier": "levier", "Année": "annee", "Domaine": "domaine", "Financeur": "financeur",
-            "Bénéficiaire": "beneficiaire"}.get(text, "valeur")
+    return {
+        "Levier": "levier",
+        "Année": "annee",
+        "Domaine": "domaine",
+        "Financeur": "financeur",
+        "Bénéficiaire": "beneficiaire",
+    }.get(text, "valeur")
 
 
 @page("Leviers de financement")
 def render(context: ConventionContext) -> None:
     filters = context.filters
-    st.caption("Les montants prévus, notifiés et versés de la convention, par levier, année, "
-               "domaine, financeur et bénéficiaire.")
+    st.caption(
+        "Les montants prévus, notifiés et versés de la convention, par levier, année, "
+        "domaine, financeur et bénéficiaire."
+    )
     if filters.insee_code:
-        st.caption("Avec une commune choisie, seuls les financements rattachés à un équipement "
-                   "de la commune ou à une action qui la concerne sont comptés (les postes et "
-                   "financements de toute la convention sont exclus).")
-    breakdown = lever_breakdown(filters.convention_id, filters.year, filters.domain_code,
-                                filters.insee_code)
+        st.caption(
+            "Avec une commune choisie, seuls les financements rattachés à un équipement "
+            "de la commune ou à une action qui la concerne sont comptés (les postes et "
+            "financements de toute la convention sont exclus)."
+        )
+    breakdown = lever_breakdown(filters.convention_id, filters.year, filters.domain_code, filters.insee_code)
     if breakdown.empty:
         st.info("Aucun financement pour cette sélection.")
         return
 
     totals = funding.stage_totals(breakdown)
     stage_metrics(totals)
-    st.caption(f"Versé / notifié : {_ratio(totals['paid'], totals['notified'])} · "
-               f"notifié / prévu : {_ratio(totals['notified'], totals['planned'])}.")
+    st.caption(
+        f"Versé / notifié : {_ratio(totals['paid'], totals['notified'])} · "
+        f"notifié / prévu : {_ratio(totals['notified'], totals['planned'])}."
+    )
 
-    dimension = st.radio("Répartir par", list(funding.BREAKDOWN_DIMENSIONS), horizontal=True,
-                         format_func=funding.BREAKDOWN_DIMENSIONS.get, key="leviers_dimension")
+    dimension = st.radio(
+        "Répartir par",
+        list(funding.BREAKDOWN_DIMENSIONS),
+        horizontal=True,
+        format_func=funding.BREAKDOWN_DIMENSIONS.get,
+        key="leviers_dimension",
+    )
     title = funding.BREAKDOWN_DIMENSIONS[dimension]
     per_value = funding.breakdown_by(breakdown, dimension)
     stages_chart(per_value, dimension, title)
     st.caption(_chart_sentence(per_value, dimension, title, totals))
 
     st.subheader(f"Par {title.lower()}")
-    table_with_downloads(_with_total_row(per_value, dimension, totals), {dimension: title,
-                         **funding.STAGES}, basename=f"financements-par-{_slug(title)}",
-                         key="leviers-per-value", money=STAGE_MONEY)
+    table_with_downloads(
+        _with_total_row(per_value, dimension, totals),
+        {dimension: title, **funding.STAGES},
+        basename=f"financements-par-{_slug(title)}",
+        key="leviers-per-value",
+        money=STAGE_MONEY,
+    )
     st.subheader("Détail")
     st.caption("Une ligne par levier, année, domaine, financeur et bénéficiaire.")
-    table_with_downloads(breakdown, DETAIL_HEADERS, basename="financements-detail",
-                         key="leviers-detail", money=STAGE_MONEY)
+    table_with_downloads(
+        breakdown, DETAIL_HEADERS, basename="financements-detail", key="leviers-detail", money=STAGE_MONEY
+    )

@@ -33,9 +33,11 @@ CYCLE = EditCycle("saisie_action")
 def _state(action: pd.Series) -> None:
     progress = fmt.DASH if fmt.missing(action["progress"]) else fmt.percent(int(action["progress"]) / 100)
     late = " · **en retard**" if action["late"] else ""
-    st.markdown(f"**Statut** : {escape_markdown(action['status_label'])} · **Avancement** : {progress} · "
-                f"**Début** : {fmt.short_date(action['starts_on'])} · "
-                f"**Échéance** : {fmt.short_date(action['ends_on'])}{late}")
+    st.markdown(
+        f"**Statut** : {escape_markdown(action['status_label'])} · **Avancement** : {progress} · "
+        f"**Début** : {fmt.short_date(action['starts_on'])} · "
+        f"**Échéance** : {fmt.short_date(action['ends_on'])}{late}"
+    )
     link("pages/actions.py", "Voir la fiche de l'action", {"action": action["code"]}, icon=":material/checklist:")
 
 
@@ -45,19 +47,45 @@ def _followup_form(context: ConventionContext, action: pd.Series, snapshot: dict
     with st.form(f"{key}_suivi"):
         st.markdown("#### Suivi")
         left, right = st.columns(2)
-        status = left.selectbox(Field.STATUS, statuses, index=statuses.index(ActionStatus(snapshot["status"])),
-                                format_func=ActionStatus.label_of, key=f"{key}_status")
-        progress = right.number_input(f"{Field.PROGRESS} (%)", min_value=0, max_value=100, step=5,
-                                      value=snapshot["progress"], placeholder="non renseigné",
-                                      key=f"{key}_progress")
+        status = left.selectbox(
+            Field.STATUS,
+            statuses,
+            index=statuses.index(ActionStatus(snapshot["status"])),
+            format_func=ActionStatus.label_of,
+            key=f"{key}_status",
+        )
+        progress = right.number_input(
+            f"{Field.PROGRESS} (%)",
+            min_value=0,
+            max_value=100,
+            step=5,
+            value=snapshot["progress"],
+            placeholder="non renseigné",
+            key=f"{key}_progress",
+        )
         noted_on = left.date_input(Field.NOTE_DATE, value=context.today, format="DD/MM/YYYY", key=f"{key}_noted_on")
-        note = st.text_area(f"{Field.NOTE} (facultative)", height=90, key=f"{key}_note",
-                            placeholder="Ce qui s'est passé, ce qui bloque, la prochaine étape…")
+        note = st.text_area(
+            f"{Field.NOTE} (facultative)",
+            height=90,
+            key=f"{key}_note",
+            placeholder="Ce qui s'est passé, ce qui bloque, la prochaine étape…",
+        )
         submitted = st.form_submit_button("Enregistrer le suivi", type="primary")
     if submitted:
-        _save(int(action["id"]), lambda: update_followup(
-            engine(), context.actor, action_id=int(action["id"]), expected_version=snapshot["version"],
-            opened=snapshot, status=status, progress=progress, note=note, noted_on=noted_on))
+        _save(
+            int(action["id"]),
+            lambda: update_followup(
+                engine(),
+                context.actor,
+                action_id=int(action["id"]),
+                expected_version=snapshot["version"],
+                opened=snapshot,
+                status=status,
+                progress=progress,
+                note=note,
+                noted_on=noted_on,
+            ),
+        )
 
 
 def _dates_form(context: ConventionContext, action: pd.Series, snapshot: dict) -> None:
@@ -67,8 +95,10 @@ def _dates_form(context: ConventionContext, action: pd.Series, snapshot: dict) -
     ends = None if snapshot["ends_on"] is None else pd.Timestamp(snapshot["ends_on"]).date()
     with st.form(f"{key}_dates"):
         st.markdown("#### Changer les dates")
-        st.caption(f"Convention du {fmt.short_date(card['starts_on'])} au {fmt.short_date(card['ends_on'])}. "
-                   "Le motif est obligatoire : il est gardé dans l'historique et ajouté au suivi de l'action.")
+        st.caption(
+            f"Convention du {fmt.short_date(card['starts_on'])} au {fmt.short_date(card['ends_on'])}. "
+            "Le motif est obligatoire : il est gardé dans l'historique et ajouté au suivi de l'action."
+        )
         left, right = st.columns(2)
         starts_on = left.date_input(Field.STARTS_ON, value=starts, format="DD/MM/YYYY", key=f"{key}_starts")
         ends_on = right.date_input(Field.ENDS_ON, value=ends, format="DD/MM/YYYY", key=f"{key}_ends")
@@ -76,9 +106,20 @@ def _dates_form(context: ConventionContext, action: pd.Series, snapshot: dict) -
         outside = st.checkbox("Dates hors de la convention (justifiées par le motif)", key=f"{key}_outside")
         submitted = st.form_submit_button("Modifier les dates")
     if submitted:
-        _save(int(action["id"]), lambda: change_dates(
-            engine(), context.actor, action_id=int(action["id"]), expected_version=snapshot["version"],
-            opened=snapshot, starts_on=starts_on, ends_on=ends_on, reason=reason, outside_convention=outside))
+        _save(
+            int(action["id"]),
+            lambda: change_dates(
+                engine(),
+                context.actor,
+                action_id=int(action["id"]),
+                expected_version=snapshot["version"],
+                opened=snapshot,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                reason=reason,
+                outside_convention=outside,
+            ),
+        )
 
 
 def _save(action_id: int, call: Callable[[], object]) -> None:
@@ -92,24 +133,39 @@ def _notes(action_id: int) -> None:
     if notes.empty:
         st.caption("Aucune note de suivi.")
         return
-    st.dataframe(pd.DataFrame({"Date": list(notes["noted_on"]), "Note": list(notes["text"]),
-                               "Auteur": list(notes["author"].fillna(""))}),
-                 hide_index=True, alt="Notes de suivi de l'action",
-                 column_config={"Date": st.column_config.DateColumn("Date", format="DD/MM/YYYY")})
+    st.dataframe(
+        pd.DataFrame(
+            {"Date": list(notes["noted_on"]), "Note": list(notes["text"]), "Auteur": list(notes["author"].fillna(""))}
+        ),
+        hide_index=True,
+        alt="Notes de suivi de l'action",
+        column_config={"Date": st.column_config.DateColumn("Date", format="DD/MM/YYYY")},
+    )
 
 
 @page("Suivi d'une action", filters=())
 def render(context: ConventionContext) -> None:
     CYCLE.outcome()
     actions = load_actions(Filters(convention_id=context.convention_id), context.today)
-    choices = writable_rows(actions, load_writable(context.actor, context.convention_id), (
-        "Aucune action de cette convention ne vous est ouverte en saisie : seuls son pilote et ses "
-        "partenaires (ou un conseiller CAF) peuvent en saisir le suivi."))
+    choices = writable_rows(
+        actions,
+        load_writable(context.actor, context.convention_id),
+        (
+            "Aucune action de cette convention ne vous est ouverte en saisie : seuls son pilote et ses "
+            "partenaires (ou un conseiller CAF) peuvent en saisir le suivi."
+        ),
+    )
     if choices is None:
         return
     titles = {code: f"{code} — {title}" for code, title in zip(choices["code"], choices["title"], strict=True)}
-    action = kept_row("Action", choices, PARAM, labels=titles, key="saisie_action_choix",
-                      placeholder="Rechercher une action (code ou intitulé)…")
+    action = kept_row(
+        "Action",
+        choices,
+        PARAM,
+        labels=titles,
+        key="saisie_action_choix",
+        placeholder="Rechercher une action (code ou intitulé)…",
+    )
     if action is None:
         return
     action_id = int(action["id"])

@@ -41,22 +41,42 @@ def _form(actor: Actor, facility: pd.Series, year: int, snapshot: dict | None) -
     with st.form(key):
         columns = st.columns(4)
         places = columns[0].text_input(Field.PLACES, value=editable(current.get("places")), key=f"{key}_places")
-        delivered = columns[1].text_input(Field.HOURS_DELIVERED, value=editable(current.get("hours_delivered")),
-                                          key=f"{key}_delivered", placeholder="ex. 40 420")
-        billed = columns[2].text_input(Field.HOURS_BILLED, value=editable(current.get("hours_billed")),
-                                       key=f"{key}_billed")
-        fte = columns[3].text_input(Field.FTE, value=editable(current.get("fte")), key=f"{key}_fte",
-                                    placeholder="ex. 1,5")
-        override = st.text_input(f"{Field.OVERRIDE} (seulement pour une année hors de la convention)",
-                                 key=f"{key}_override")
+        delivered = columns[1].text_input(
+            Field.HOURS_DELIVERED,
+            value=editable(current.get("hours_delivered")),
+            key=f"{key}_delivered",
+            placeholder="ex. 40 420",
+        )
+        billed = columns[2].text_input(
+            Field.HOURS_BILLED, value=editable(current.get("hours_billed")), key=f"{key}_billed"
+        )
+        fte = columns[3].text_input(
+            Field.FTE, value=editable(current.get("fte")), key=f"{key}_fte", placeholder="ex. 1,5"
+        )
+        override = st.text_input(
+            f"{Field.OVERRIDE} (seulement pour une année hors de la convention)", key=f"{key}_override"
+        )
         submitted = st.form_submit_button("Enregistrer l'activité", type="primary")
     if submitted:
-        CYCLE.save(lambda: upsert_activity(
-            engine(), actor, facility_id=facility_id, year=year, places=places, hours_delivered=delivered,
-            hours_billed=billed, fte=fte, expected_version=None if snapshot is None else snapshot["version"],
-            opened=snapshot, override_reason=override), table="facility_activity", record=(facility_id, year),
+        CYCLE.save(
+            lambda: upsert_activity(
+                engine(),
+                actor,
+                facility_id=facility_id,
+                year=year,
+                places=places,
+                hours_delivered=delivered,
+                hours_billed=billed,
+                fte=fte,
+                expected_version=None if snapshot is None else snapshot["version"],
+                opened=snapshot,
+                override_reason=override,
+            ),
+            table="facility_activity",
+            record=(facility_id, year),
             load=lambda: activity_for_edit(engine(), facility_id, year),
-            outcome=lambda result: f"{result.message} ({facility['code']}, {year})")
+            outcome=lambda result: f"{result.message} ({facility['code']}, {year})",
+        )
 
 
 def _years(facility_id: int) -> None:
@@ -64,34 +84,58 @@ def _years(facility_id: int) -> None:
     if rows.empty:
         return
     st.markdown("#### Activité enregistrée")
-    st.dataframe(pd.DataFrame({
-        "Année": rows["year"].astype(str),
-        "Places": [fmt.number(v) for v in rows["places"]],
-        "Heures réalisées": [fmt.number(v) for v in rows["hours_delivered"]],
-        "Heures facturées": [fmt.number(v) for v in rows["hours_billed"]],
-        "ETP": [fmt.number(v, 2) for v in rows["fte"]],
-    }), hide_index=True, alt="Activité de l'équipement par année")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Année": rows["year"].astype(str),
+                "Places": [fmt.number(v) for v in rows["places"]],
+                "Heures réalisées": [fmt.number(v) for v in rows["hours_delivered"]],
+                "Heures facturées": [fmt.number(v) for v in rows["hours_billed"]],
+                "ETP": [fmt.number(v, 2) for v in rows["fte"]],
+            }
+        ),
+        hide_index=True,
+        alt="Activité de l'équipement par année",
+    )
 
 
 @page("Activité d'un équipement", filters=(YEAR,))
 def render(context: ConventionContext) -> None:
     CYCLE.outcome()
     facilities = load_facilities(context.convention_id)
-    choices = writable_rows(facilities, load_writable(context.actor, context.convention_id), (
-        "Aucun équipement de cette convention ne vous est ouvert en saisie : seul son gestionnaire "
-        "(ou un conseiller CAF) peut en saisir l'activité."))
+    choices = writable_rows(
+        facilities,
+        load_writable(context.actor, context.convention_id),
+        (
+            "Aucun équipement de cette convention ne vous est ouvert en saisie : seul son gestionnaire "
+            "(ou un conseiller CAF) peut en saisir l'activité."
+        ),
+    )
     if choices is None:
         return
-    labels = {row.code: f"{row.code} — {row.name} ({FacilityType.label_of(row.type)}, "
-                        f"{row.manager})" for row in choices.itertuples()}
-    facility = kept_row("Équipement", choices, PARAM, labels=labels, key="saisie_activite_choix",
-                        placeholder="Rechercher un équipement (code ou nom)…")
+    labels = {
+        row.code: f"{row.code} — {row.name} ({FacilityType.label_of(row.type)}, {row.manager})"
+        for row in choices.itertuples()
+    }
+    facility = kept_row(
+        "Équipement",
+        choices,
+        PARAM,
+        labels=labels,
+        key="saisie_activite_choix",
+        placeholder="Rechercher un équipement (code ou nom)…",
+    )
     if facility is None:
         return
     years = [context.years[0] - 1, *context.years]  # the year before: the reference, by derogation
     default = context.filters.year or min(max(context.today.year, years[0]), years[-1])
-    year = st.selectbox(Field.YEAR, years, index=years.index(default), key="saisie_activite_annee",
-                        help="L'année précédant la convention (référence) demande un motif de dérogation.")
+    year = st.selectbox(
+        Field.YEAR,
+        years,
+        index=years.index(default),
+        key="saisie_activite_annee",
+        help="L'année précédant la convention (référence) demande un motif de dérogation.",
+    )
     facility_id = int(facility["id"])
     snapshot = CYCLE.snapshot((facility_id, year), lambda: activity_for_edit(engine(), facility_id, year))
     _form(context.actor, facility, year, snapshot)

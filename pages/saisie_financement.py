@@ -27,29 +27,47 @@ NOT_OPEN = "Votre rôle ne permet pas de modifier les financements : seuls les c
 
 def describe(row) -> str:
     linked = next((str(v) for v in (row.facility, row.action, row.post) if isinstance(v, str)), "")
-    return (f"{row.year} · {row.lever} · {row.funder} → {row.beneficiary}" + (f" · {linked}" if linked else "")
-            + f" (notifié {fmt.money(row.notified)})")
+    return (
+        f"{row.year} · {row.lever} · {row.funder} → {row.beneficiary}"
+        + (f" · {linked}" if linked else "")
+        + f" (notifié {fmt.money(row.notified)})"
+    )
 
 
 def _form(actor: Actor, line: pd.Series, snapshot: dict) -> None:
     line_id = int(line["id"])
     key = CYCLE.key(line_id)
     with st.form(key):
-        st.caption("Montants en euros, deux décimales au plus (ex. 77 500 ou 54 250,50) ; laissez vide ce qui "
-                   "n'est pas connu.")
+        st.caption(
+            "Montants en euros, deux décimales au plus (ex. 77 500 ou 54 250,50) ; laissez vide ce qui n'est pas connu."
+        )
         columns = st.columns(3)
-        planned = columns[0].text_input(f"{Field.PLANNED} (€)", value=editable(snapshot["planned"]),
-                                        key=f"{key}_planned")
-        notified = columns[1].text_input(f"{Field.NOTIFIED} (€)", value=editable(snapshot["notified"]),
-                                         key=f"{key}_notified")
+        planned = columns[0].text_input(
+            f"{Field.PLANNED} (€)", value=editable(snapshot["planned"]), key=f"{key}_planned"
+        )
+        notified = columns[1].text_input(
+            f"{Field.NOTIFIED} (€)", value=editable(snapshot["notified"]), key=f"{key}_notified"
+        )
         paid = columns[2].text_input(f"{Field.PAID} (€)", value=editable(snapshot["paid"]), key=f"{key}_paid")
         comment = st.text_area(Field.COMMENT, value=snapshot["comment"] or "", height=68, key=f"{key}_comment")
         submitted = st.form_submit_button("Enregistrer les montants", type="primary")
     if submitted:
-        CYCLE.save(lambda: update_funding(
-            engine(), actor, funding_line_id=line_id, expected_version=snapshot["version"], opened=snapshot,
-            planned=planned, notified=notified, paid=paid, comment=comment), table="funding_lines",
-            record=line_id, load=lambda: funding_for_edit(engine(), line_id))
+        CYCLE.save(
+            lambda: update_funding(
+                engine(),
+                actor,
+                funding_line_id=line_id,
+                expected_version=snapshot["version"],
+                opened=snapshot,
+                planned=planned,
+                notified=notified,
+                paid=paid,
+                comment=comment,
+            ),
+            table="funding_lines",
+            record=line_id,
+            load=lambda: funding_for_edit(engine(), line_id),
+        )
 
 
 @page("Financement", filters=(YEAR,))
@@ -65,14 +83,21 @@ def render(context: ConventionContext) -> None:
         st.info("Aucune ligne de financement pour ces filtres.")
         return
     labels = {int(row.id): describe(row) for row in lines.itertuples()}
-    line = kept_row("Ligne de financement", lines, PARAM, column="id", labels=labels,
-                    key=labelled_key("saisie_financement_choix", labels.values()),
-                    placeholder="Rechercher une ligne (année, levier, financeur, bénéficiaire)…")
+    line = kept_row(
+        "Ligne de financement",
+        lines,
+        PARAM,
+        column="id",
+        labels=labels,
+        key=labelled_key("saisie_financement_choix", labels.values()),
+        placeholder="Rechercher une ligne (année, levier, financeur, bénéficiaire)…",
+    )
     if line is None:
         return
     line_id = int(line["id"])
-    snapshot = CYCLE.open(line_id, lambda: funding_for_edit(engine(), line_id),
-                          "Cette ligne de financement n'existe plus.")
+    snapshot = CYCLE.open(
+        line_id, lambda: funding_for_edit(engine(), line_id), "Cette ligne de financement n'existe plus."
+    )
     if snapshot is None:
         return
     _form(context.actor, line, snapshot)

@@ -34,41 +34,68 @@ OUTCOMES = {svc.NEW: "Nouvelle valeur", svc.REPLACED: "Correction"}
 def _show(check: svc.GridCheck, actor: Actor, n: int) -> None:
     if check.rejected:
         st.markdown(f"#### {fmt.number(len(check.rejected))} ligne(s) refusée(s)")
-        st.dataframe(pd.DataFrame({"Code": [r.code for r in check.rejected],
-                                   "Valeur saisie": ["" if r.value is None else str(r.value) for r in check.rejected],
-                                   "Pourquoi": [" ; ".join(r.reasons) for r in check.rejected]}),
-                     hide_index=True, alt="Lignes refusées et leurs motifs")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Code": [r.code for r in check.rejected],
+                    "Valeur saisie": ["" if r.value is None else str(r.value) for r in check.rejected],
+                    "Pourquoi": [" ; ".join(r.reasons) for r in check.rejected],
+                }
+            ),
+            hide_index=True,
+            alt="Lignes refusées et leurs motifs",
+        )
     if check.unchanged:
-        st.caption(f"{fmt.number(len(check.unchanged))} valeur(s) identique(s) à celles déjà enregistrées : "
-                   "rien ne changera pour elles.")
+        st.caption(
+            f"{fmt.number(len(check.unchanged))} valeur(s) identique(s) à celles déjà enregistrées : "
+            "rien ne changera pour elles."
+        )
     if not check.valid:
         st.warning("Aucune valeur valide à enregistrer.")
         return
     st.markdown(f"#### {fmt.number(len(check.valid))} valeur(s) valide(s)")
-    st.dataframe(pd.DataFrame({
-        "Code": [e.code for e in check.valid],
-        "Valeur": [value_text(e.data.value) for e in check.valid],
-        "Opération": [OUTCOMES[e.outcome] + ("" if e.previous_value is None else
-                                             f" (remplace {value_text(e.previous_value)})") for e in check.valid],
-    }), hide_index=True, alt="Valeurs valides à enregistrer")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Code": [e.code for e in check.valid],
+                "Valeur": [value_text(e.data.value) for e in check.valid],
+                "Opération": [
+                    OUTCOMES[e.outcome]
+                    + ("" if e.previous_value is None else f" (remplace {value_text(e.previous_value)})")
+                    for e in check.valid
+                ],
+            }
+        ),
+        hide_index=True,
+        alt="Valeurs valides à enregistrer",
+    )
     if check.rejected:
-        st.caption("Les lignes refusées ne seront pas enregistrées ; corrigez-les dans la grille puis vérifiez "
-                   "à nouveau, ou enregistrez seulement les valeurs valides.")
-    label = f"Enregistrer les {len(check.valid)} valeurs valides" if len(check.valid) > 1 \
+        st.caption(
+            "Les lignes refusées ne seront pas enregistrées ; corrigez-les dans la grille puis vérifiez "
+            "à nouveau, ou enregistrez seulement les valeurs valides."
+        )
+    label = (
+        f"Enregistrer les {len(check.valid)} valeurs valides"
+        if len(check.valid) > 1
         else "Enregistrer la valeur valide"
+    )
     if st.button(label, type="primary", key=f"{GRID}_enregistrer_{n}"):
         measured_on = fmt.short_date(check.valid[0].data.measured_on)
-        CYCLE.save(lambda: svc.save_grid(engine(), actor, check.valid),
-                   outcome=lambda results: f"{sum(1 for r in results if r.outcome != svc.SAME)} valeur(s) "
-                                           f"enregistrée(s) au {measured_on}.",
-                   then=lambda _: st.session_state.pop(CHECK, None))
+        CYCLE.save(
+            lambda: svc.save_grid(engine(), actor, check.valid),
+            outcome=lambda results: (
+                f"{sum(1 for r in results if r.outcome != svc.SAME)} valeur(s) enregistrée(s) au {measured_on}."
+            ),
+            then=lambda _: st.session_state.pop(CHECK, None),
+        )
 
 
 @page("Saisie groupée", filters=(DOMAIN,))
 def render(context: ConventionContext) -> None:
     filters = context.filters
-    indicators = load_indicators(Filters(convention_id=filters.convention_id, domain_code=filters.domain_code),
-                                 context.today)
+    indicators = load_indicators(
+        Filters(convention_id=filters.convention_id, domain_code=filters.domain_code), context.today
+    )
     writable = load_writable(context.actor, filters.convention_id)
     if CYCLE.outcome():
         link("pages/indicateurs.py", "Voir les indicateurs", icon=":material/monitoring:")
@@ -85,25 +112,44 @@ def render(context: ConventionContext) -> None:
         return
 
     columns = st.columns([1, 1, 2])
-    measured_on = columns[0].date_input("Date des valeurs (fin de période)", value=context.today, format="DD/MM/YYYY",
-                                        key=f"{GRID}_date")
-    kind = columns[1].selectbox("Type", list(MeasurementType.labels()), key=f"{GRID}_type",
-                                format_func=MeasurementType.label_of)
+    measured_on = columns[0].date_input(
+        "Date des valeurs (fin de période)", value=context.today, format="DD/MM/YYYY", key=f"{GRID}_date"
+    )
+    kind = columns[1].selectbox(
+        "Type", list(MeasurementType.labels()), key=f"{GRID}_type", format_func=MeasurementType.label_of
+    )
     override = columns[2].text_input(f"{Field.OVERRIDE} (date hors de la convention)", key=f"{GRID}_override")
-    st.caption(f"{fmt.number(len(base))} indicateur(s). Remplissez la colonne « Nouvelle valeur » (ex. 12,5) ; "
-               "les lignes laissées vides ne sont pas touchées.")
+    st.caption(
+        f"{fmt.number(len(base))} indicateur(s). Remplissez la colonne « Nouvelle valeur » (ex. 12,5) ; "
+        "les lignes laissées vides ne sont pas touchées."
+    )
     edited = st.data_editor(
-        base, key=f"{GRID}_{n}", hide_index=True, width="stretch", disabled=[svc.CODE, svc.NAME, svc.UNIT, svc.LAST],
-        column_config={svc.NEW_VALUE: st.column_config.TextColumn(svc.NEW_VALUE, help="Nombre : 12,5 ou 1 234"),
-                       svc.NAME: st.column_config.TextColumn(svc.NAME, width="medium"),
-                       svc.SOURCE: st.column_config.TextColumn(svc.SOURCE, max_chars=300)})
+        base,
+        key=f"{GRID}_{n}",
+        hide_index=True,
+        width="stretch",
+        disabled=[svc.CODE, svc.NAME, svc.UNIT, svc.LAST],
+        column_config={
+            svc.NEW_VALUE: st.column_config.TextColumn(svc.NEW_VALUE, help="Nombre : 12,5 ou 1 234"),
+            svc.NAME: st.column_config.TextColumn(svc.NAME, width="medium"),
+            svc.SOURCE: st.column_config.TextColumn(svc.SOURCE, max_chars=300),
+        },
+    )
     rows = svc.rows_from_editor(edited)
     # The check holds for this grid, these values, until the next save (a new generation).
     signature = (n, tuple(rows), measured_on, str(kind), override)
     if st.button("Vérifier", key=f"{GRID}_verifier", disabled=not rows):
-        check = attempt(lambda: svc.validate_grid(engine(), context.actor, convention_id=filters.convention_id,
-                                                  measured_on=measured_on, rows=rows, type=kind,
-                                                  override_reason=override))
+        check = attempt(
+            lambda: svc.validate_grid(
+                engine(),
+                context.actor,
+                convention_id=filters.convention_id,
+                measured_on=measured_on,
+                rows=rows,
+                type=kind,
+                override_reason=override,
+            )
+        )
         st.session_state[CHECK] = (signature, check) if check is not None else None
     if not rows:
         st.caption("Aucune valeur saisie pour l'instant.")

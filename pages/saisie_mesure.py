@@ -31,40 +31,70 @@ CYCLE = EditCycle("saisie_mesure")
 
 def describe(row) -> str:
     """code — name (unit, last value, frequency): what the selector shows of each indicator."""
-    last = "aucune valeur" if fmt.missing(row["current_value"]) else \
-        f"dernière valeur {value_text(row['current_value'])} au {fmt.short_date(row['current_date'])}"
+    last = (
+        "aucune valeur"
+        if fmt.missing(row["current_value"])
+        else f"dernière valeur {value_text(row['current_value'])} au {fmt.short_date(row['current_date'])}"
+    )
     frequency = row["frequency"] if isinstance(row["frequency"], str) else "fréquence non précisée"
     return f"{row['code']} — {row['name']} ({row['unit']} ; {last} ; {frequency})"
 
 
 def _form(indicator: pd.Series, context: ConventionContext) -> None:
     card = context.card
-    bounds = [f"minimum {value_text(indicator['min_value'])}" if not fmt.missing(indicator["min_value"]) else "",
-              f"maximum {value_text(indicator['max_value'])}" if not fmt.missing(indicator["max_value"]) else ""]
+    bounds = [
+        f"minimum {value_text(indicator['min_value'])}" if not fmt.missing(indicator["min_value"]) else "",
+        f"maximum {value_text(indicator['max_value'])}" if not fmt.missing(indicator["max_value"]) else "",
+    ]
     limits = " et ".join(b for b in bounds if b)
-    st.caption(f"Unité : {escape_markdown(indicator['unit'])}" + (f" · bornes : {limits}" if limits else "")
-               + f" · convention du {fmt.short_date(card['starts_on'])} au {fmt.short_date(card['ends_on'])}.")
+    st.caption(
+        f"Unité : {escape_markdown(indicator['unit'])}"
+        + (f" · bornes : {limits}" if limits else "")
+        + f" · convention du {fmt.short_date(card['starts_on'])} au {fmt.short_date(card['ends_on'])}."
+    )
     key = CYCLE.key(indicator["code"])
     with st.form(key):
         left, middle, right = st.columns([1, 1, 1])
-        measured_on = left.date_input("Date de la mesure", value=context.today, format="DD/MM/YYYY",
-                                      min_value=pd.Timestamp("1990-01-01").date(),
-                                      max_value=pd.Timestamp("2100-12-31").date(), key=f"{key}_date")
-        value = middle.text_input(f"Valeur ({escape_markdown(indicator['unit'])})", placeholder="ex. 12,5",
-                                  key=f"{key}_value")
-        kind = right.selectbox("Type", list(MeasurementType.labels()), key=f"{key}_type",
-                               format_func=MeasurementType.label_of)
-        source = st.text_input("Source", value=indicator["current_source"] if isinstance(
-            indicator["current_source"], str) else "", max_chars=300, key=f"{key}_source")
+        measured_on = left.date_input(
+            "Date de la mesure",
+            value=context.today,
+            format="DD/MM/YYYY",
+            min_value=pd.Timestamp("1990-01-01").date(),
+            max_value=pd.Timestamp("2100-12-31").date(),
+            key=f"{key}_date",
+        )
+        value = middle.text_input(
+            f"Valeur ({escape_markdown(indicator['unit'])})", placeholder="ex. 12,5", key=f"{key}_value"
+        )
+        kind = right.selectbox(
+            "Type", list(MeasurementType.labels()), key=f"{key}_type", format_func=MeasurementType.label_of
+        )
+        source = st.text_input(
+            "Source",
+            value=indicator["current_source"] if isinstance(indicator["current_source"], str) else "",
+            max_chars=300,
+            key=f"{key}_source",
+        )
         comment = st.text_area("Commentaire", height=68, key=f"{key}_comment")
-        override = st.text_input(f"{Field.OVERRIDE} (seulement pour une date hors de la convention)",
-                                 key=f"{key}_override")
+        override = st.text_input(
+            f"{Field.OVERRIDE} (seulement pour une date hors de la convention)", key=f"{key}_override"
+        )
         submitted = st.form_submit_button("Enregistrer la mesure", type="primary")
     if submitted:
-        CYCLE.save(lambda: record_measurement(
-            engine(), context.actor, indicator_id=int(indicator["id"]), measured_on=measured_on,
-            value=value, type=kind, source=source, comment=comment, override_reason=override),
-            outcome=lambda result: result)  # the result itself: the next run shows the new status
+        CYCLE.save(
+            lambda: record_measurement(
+                engine(),
+                context.actor,
+                indicator_id=int(indicator["id"]),
+                measured_on=measured_on,
+                value=value,
+                type=kind,
+                source=source,
+                comment=comment,
+                override_reason=override,
+            ),
+            outcome=lambda result: result,
+        )  # the result itself: the next run shows the new status
 
 
 def _last_result(indicators: pd.DataFrame) -> None:
@@ -79,14 +109,20 @@ def _last_result(indicators: pd.DataFrame) -> None:
         attainment = None if fmt.missing(row["attainment"]) else clip(row["attainment"])
         current = value_text(row["current_value"])
         when = "" if fmt.missing(row["current_date"]) else f" au {fmt.short_date(row['current_date'])}"
-        st.markdown(f"**Statut de {escape_markdown(row['code'])}** : {status_text(row['status'])} · "
-                    f"valeur actuelle {current}{when} · atteinte {fmt.percent(attainment)}")
+        st.markdown(
+            f"**Statut de {escape_markdown(row['code'])}** : {status_text(row['status'])} · "
+            f"valeur actuelle {current}{when} · atteinte {fmt.percent(attainment)}"
+        )
         if result.type != MeasurementType.RESULTAT:
             st.caption("Une estimation ne change pas la valeur actuelle : seuls les résultats comptent.")
     columns = st.columns(2)
     with columns[0]:
-        link("pages/indicateurs.py", f"Voir le graphique de {escape_markdown(result.indicator_code)}",
-             {"indicateur": result.indicator_code}, icon=":material/monitoring:")
+        link(
+            "pages/indicateurs.py",
+            f"Voir le graphique de {escape_markdown(result.indicator_code)}",
+            {"indicateur": result.indicator_code},
+            icon=":material/monitoring:",
+        )
     with columns[1]:
         history_link("indicateur", result.indicator_code)
 
@@ -97,17 +133,25 @@ def _recent_values(indicator: pd.Series) -> None:
         st.caption("Aucune valeur enregistrée pour cet indicateur.")
         return
     st.markdown("#### Dernières valeurs")
-    st.caption("Pour corriger une valeur, saisissez la même date et le même type : l'ancienne valeur est "
-               "conservée dans l'historique.")
+    st.caption(
+        "Pour corriger une valeur, saisissez la même date et le même type : l'ancienne valeur est "
+        "conservée dans l'historique."
+    )
     recent = values.sort_values("measured_on", ascending=False).head(6)
-    st.dataframe(pd.DataFrame({
-        "Date": list(recent["measured_on"]),
-        "Valeur": [value_text(v) for v in recent["value"]],
-        "Type": [MeasurementType.label_of(t) for t in recent["type"]],
-        "Source": list(recent["source"].fillna("")),
-        "Saisie par": list(recent["recorded_by"]),
-    }), hide_index=True, alt="Dernières valeurs de l'indicateur",
-        column_config={"Date": st.column_config.DateColumn("Date", format="DD/MM/YYYY")})
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Date": list(recent["measured_on"]),
+                "Valeur": [value_text(v) for v in recent["value"]],
+                "Type": [MeasurementType.label_of(t) for t in recent["type"]],
+                "Source": list(recent["source"].fillna("")),
+                "Saisie par": list(recent["recorded_by"]),
+            }
+        ),
+        hide_index=True,
+        alt="Dernières valeurs de l'indicateur",
+        column_config={"Date": st.column_config.DateColumn("Date", format="DD/MM/YYYY")},
+    )
     history_link("indicateur", indicator["code"])
 
 
@@ -116,15 +160,25 @@ def render(context: ConventionContext) -> None:
     indicators = load_indicators(Filters(convention_id=context.convention_id), context.today)
     writable = load_writable(context.actor, context.convention_id)
     _last_result(indicators)
-    choices = writable_rows(indicators, writable, (
-        "Aucun indicateur de cette convention ne vous est ouvert en saisie : seuls le pilote et les "
-        "partenaires de l'action liée à un indicateur (ou un conseiller CAF) peuvent y saisir des valeurs."))
+    choices = writable_rows(
+        indicators,
+        writable,
+        (
+            "Aucun indicateur de cette convention ne vous est ouvert en saisie : seuls le pilote et les "
+            "partenaires de l'action liée à un indicateur (ou un conseiller CAF) peuvent y saisir des valeurs."
+        ),
+    )
     if choices is None:
         return
     labels = {row["code"]: describe(row) for _, row in choices.iterrows()}
-    indicator = kept_row("Indicateur", choices, PARAM, labels=labels,
-                         key=labelled_key("saisie_mesure_indicateur", labels.values()),
-                         placeholder="Rechercher un indicateur (code ou nom)…")
+    indicator = kept_row(
+        "Indicateur",
+        choices,
+        PARAM,
+        labels=labels,
+        key=labelled_key("saisie_mesure_indicateur", labels.values()),
+        placeholder="Rechercher un indicateur (code ou nom)…",
+    )
     if indicator is None:
         st.caption("Tapez quelques lettres du code ou du nom pour trouver l'indicateur.")
         return

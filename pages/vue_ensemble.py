@@ -14,8 +14,13 @@ steering_summary = cached_query(q.steering_summary)
 lever_totals = cached_query(q.lever_totals)
 recent_changes = cached_query(q.recent_changes)
 
-TILE_STATUSES = [IndicatorStatus.ATTEINT, IndicatorStatus.EN_BONNE_VOIE, IndicatorStatus.A_SURVEILLER,
-                 IndicatorStatus.DECROCHE, IndicatorStatus.A_RENSEIGNER]
+TILE_STATUSES = [
+    IndicatorStatus.ATTEINT,
+    IndicatorStatus.EN_BONNE_VOIE,
+    IndicatorStatus.A_SURVEILLER,
+    IndicatorStatus.DECROCHE,
+    IndicatorStatus.A_RENSEIGNER,
+]
 
 
 def action_tiles(actions) -> None:
@@ -27,8 +32,11 @@ def action_tiles(actions) -> None:
     columns = st.columns(len(counts) + 1)
     for column, (label, count) in zip(columns, counts.items(), strict=False):
         column.metric(label, fmt.number(count))
-    columns[-1].metric("En retard", fmt.number(int(actions["late"].sum())),
-                       help="Date de fin dépassée et action ni réalisée ni abandonnée.")
+    columns[-1].metric(
+        "En retard",
+        fmt.number(int(actions["late"].sum())),
+        help="Date de fin dépassée et action ni réalisée ni abandonnée.",
+    )
     st.caption(f"Part réalisée : {fmt.percent(q.done_share(actions))} des actions non abandonnées.")
 
 
@@ -50,10 +58,15 @@ def funding_tiles(context: ConventionContext) -> None:
         st.info("Aucun financement enregistré pour cette sélection.")
         return
     st.dataframe(
-        totals.assign(planned=totals["planned"].map(fmt.money), notified=totals["notified"].map(fmt.money),
-                      paid=totals["paid"].map(fmt.money)),
+        totals.assign(
+            planned=totals["planned"].map(fmt.money),
+            notified=totals["notified"].map(fmt.money),
+            paid=totals["paid"].map(fmt.money),
+        ),
         column_config={"lever": "Levier", "planned": "Prévu", "notified": "Notifié", "paid": "Versé"},
-        hide_index=True, width="stretch")
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def watch_list(indicators) -> None:
@@ -63,15 +76,20 @@ def watch_list(indicators) -> None:
         return
     st.subheader("Indicateurs à regarder")
     for row in worrying.itertuples():
-        st.page_link("pages/indicateurs.py", query_params={"indicateur": row.code},
-                     label=f"{STATUS_SYMBOLS[row.status]} {row.status_label} — {escape_markdown(row.name)}")
+        st.page_link(
+            "pages/indicateurs.py",
+            query_params={"indicateur": row.code},
+            label=f"{STATUS_SYMBOLS[row.status]} {row.status_label} — {escape_markdown(row.name)}",
+        )
 
 
 @page("Vue d'ensemble")
 def render(context: ConventionContext) -> None:
     card = context.card
-    st.text(f"{card['name']} — signée le {fmt.long_date(card['signed_on'])}, "
-            f"du {fmt.long_date(card['starts_on'])} au {fmt.long_date(card['ends_on'])}")
+    st.text(
+        f"{card['name']} — signée le {fmt.long_date(card['signed_on'])}, "
+        f"du {fmt.long_date(card['starts_on'])} au {fmt.long_date(card['ends_on'])}"
+    )
     now = context.today
     summary = steering_summary(context.filters, now)
     action_tiles(summary["actions"])
@@ -92,6 +110,9 @@ def render(context: ConventionContext) -> None:
     if changes.empty:
         st.info("Aucune évolution enregistrée.")
     else:
-        st.dataframe(changes.assign(date=changes["date"].map(fmt.short_date))[["date", "kind", "what"]],
-                     column_config={"date": "Date", "kind": "Type", "what": "Évolution"},
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            changes.assign(date=changes["date"].map(fmt.short_date))[["date", "kind", "what"]],
+            column_config={"date": "Date", "kind": "Type", "what": "Évolution"},
+            hide_index=True,
+            width="stretch",
+        )

@@ -106,6 +106,7 @@ def drop_postgres_database(url: str) -> None:
 
 # ---------------------------------------------------------------- templates with data loaded
 
+
 def _load_into_copy(template: Path, path: Path, load) -> object:
     shutil.copy(template, path)
     engine = make_engine(f"sqlite:///{path}")
@@ -184,8 +185,10 @@ def database_url(request, tmp_path, sqlite_template):
 
 def _check_preload_taken(url: str) -> None:
     if PRELOADED.pop(database_key(url), None) is not None:
-        pytest.fail("La fixture `small` de ce test n'appelle pas load_small : la base préchargée "
-                    "(tests/conftest.py, database_url) ne lui convient pas.")
+        pytest.fail(
+            "La fixture `small` de ce test n'appelle pas load_small : la base préchargée "
+            "(tests/conftest.py, database_url) ne lui convient pas."
+        )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -224,9 +227,7 @@ def sqlite_engine(sqlite_url):
 def pytest_terminal_summary(terminalreporter):
     passed = [r for r in terminalreporter.stats.get("passed", []) if "postgres" in r.keywords]
     failed = [r for r in terminalreporter.stats.get("failed", []) if "postgres" in r.keywords]
-    terminalreporter.write_line(
-        f"Tests sur PostgreSQL : {len(passed)} réussis, {len(failed)} en échec."
-    )
+    terminalreporter.write_line(f"Tests sur PostgreSQL : {len(passed)} réussis, {len(failed)} en échec.")
 
 
 @pytest.fixture(scope="session")
@@ -263,6 +264,7 @@ def demo_engine(demo_app):
 
 
 # ---------------------------------------------------------------- signed-in AppTests
+
 
 def _test_admin():
     from ctg_data.actors import Actor, Role

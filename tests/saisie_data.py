@@ -37,11 +37,14 @@ def load_small(engine, tmp_path) -> Small:
     report = load_folder(write_folder(tmp_path / "small", sheets), actor="test", engine=engine)
     assert report.ok, [str(e) for e in report.errors]
     with Session(engine) as session:
+
         def one(model):
             return session.exec(select(model.id)).one()
+
         organisations = dict(session.exec(select(m.Organisation.code, m.Organisation.id)).all())
-        return Small(one(m.Convention), one(m.Indicator), one(m.Action), one(m.Facility), one(m.FundingLine),
-                     organisations)
+        return Small(
+            one(m.Convention), one(m.Indicator), one(m.Action), one(m.Facility), one(m.FundingLine), organisations
+        )
 
 
 def small_convention() -> dict[str, list[dict]]:

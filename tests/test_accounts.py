@@ -88,6 +88,7 @@ def fail_in_turn(engine, email, count, start=NOW, password="mauvais-mot-2026"):
 
 # ------------------------------------------------------------------ passwords
 
+
 def test_passwords_are_stored_as_argon2id_hashes_never_in_clear(db):
     stored = user(db, "agent@ville.fr").password_hash
     assert stored.startswith("$argon2id$") and GOOD not in stored
@@ -111,12 +112,15 @@ def test_a_hash_made_with_weaker_parameters_is_upgraded_at_sign_in(db, monkeypat
     assert after != before and ",t=2," in after
 
 
-@pytest.mark.parametrize(("password", "expected"), [
-    ("court-1", "au moins 12 caractères"),
-    ("seulementdeslettres", "que de lettres ou que de chiffres"),
-    ("123456789012345", "que de lettres ou que de chiffres"),
-    ("Agent-du-simaje-2026", "partie de l'adresse e-mail"),
-])
+@pytest.mark.parametrize(
+    ("password", "expected"),
+    [
+        ("court-1", "au moins 12 caractères"),
+        ("seulementdeslettres", "que de lettres ou que de chiffres"),
+        ("123456789012345", "que de lettres ou que de chiffres"),
+        ("Agent-du-simaje-2026", "partie de l'adresse e-mail"),
+    ],
+)
 def test_the_password_policy_refuses_weak_passwords_in_french(password, expected):
     with pytest.raises(accounts.PasswordPolicyError, match=expected):
         accounts.check_policy(password, "agent@ville.fr")
@@ -134,11 +138,13 @@ def test_generated_temporary_passwords_pass_the_policy_and_differ():
 
 # ------------------------------------------------------------------ signing in
 
+
 def test_the_right_password_gives_the_accounts_actor_and_records_the_sign_in(db):
     actor = accounts.verify_credentials(db, "  Agent@Ville.FR ", GOOD, NOW)
     account = user(db, "agent@ville.fr")
-    assert actor == Actor(email="agent@ville.fr", role=Role.PARTENAIRE, user_id=account.id,
-                          organisation_id=account.organisation_id)
+    assert actor == Actor(
+        email="agent@ville.fr", role=Role.PARTENAIRE, user_id=account.id, organisation_id=account.organisation_id
+    )
     assert aware(account.last_login_at) == NOW
     assert [e.operation for e in sign_ins(db, "connexion")] == ["connexion"]
 
@@ -238,6 +244,7 @@ def test_the_directory_gives_no_access_to_an_address_without_an_account(db):
 
 # ------------------------------------------------------------------ forced change
 
+
 def test_an_account_created_by_an_admin_must_change_its_generated_password(db):
     issued = accounts.create_user(db, actor=COMMAND_LINE, email="new@ville.fr", role="lecteur")
     actor = accounts.verify_credentials(db, "new@ville.fr", issued.temporary_password, NOW)
@@ -272,13 +279,16 @@ def test_a_reset_password_is_temporary_and_unlocks_the_account(db):
 
 # ------------------------------------------------------------------ administration
 
+
 def test_only_an_admin_manages_accounts(db):
     advisor = Actor(email="c@caf.fr", role=Role.CONSEILLER)
-    for call in (lambda: accounts.create_user(db, actor=advisor, email="x@y.fr", role="admin"),
-                 lambda: accounts.set_role(db, actor=advisor, email="agent@ville.fr", role="admin"),
-                 lambda: accounts.disable_user(db, actor=advisor, email="agent@ville.fr"),
-                 lambda: accounts.reset_password(db, actor=advisor, email="agent@ville.fr"),
-                 lambda: accounts.set_restricted(db, actor=advisor, convention_code="x", restricted=True)):
+    for call in (
+        lambda: accounts.create_user(db, actor=advisor, email="x@y.fr", role="admin"),
+        lambda: accounts.set_role(db, actor=advisor, email="agent@ville.fr", role="admin"),
+        lambda: accounts.disable_user(db, actor=advisor, email="agent@ville.fr"),
+        lambda: accounts.reset_password(db, actor=advisor, email="agent@ville.fr"),
+        lambda: accounts.set_restricted(db, actor=advisor, convention_code="x", restricted=True),
+    ):
         with pytest.raises(PermissionDenied, match="ne permet pas de gérer"):
             call()
 
@@ -287,8 +297,9 @@ def test_a_partner_account_needs_an_organisation_and_emails_are_unique(db):
     with pytest.raises(accounts.AccountError, match="organisation"):
         accounts.create_user(db, actor=COMMAND_LINE, email="p@ville.fr", role="partenaire")
     with pytest.raises(accounts.AccountError, match="Organisation inconnue"):
-        accounts.create_user(db, actor=COMMAND_LINE, email="p@ville.fr", role="partenaire",
-                             organisation_code="nulle-part")
+        accounts.create_user(
+            db, actor=COMMAND_LINE, email="p@ville.fr", role="partenaire", organisation_code="nulle-part"
+        )
     with pytest.raises(accounts.AccountError, match="existe déjà"):
         accounts.create_user(db, actor=COMMAND_LINE, email="AGENT@ville.fr", role="lecteur")
     with pytest.raises(accounts.AccountError, match="adresse e-mail valable"):
@@ -320,8 +331,9 @@ def test_the_audit_trail_never_holds_a_password_or_its_hash(db):
     written += " ".join(f"{e.email} {e.detail}" for e in sign_ins(db))
     for secret in (issued.temporary_password, temporary, GOOD, "mot-de-passe-tapé-2026", "$argon2"):
         assert secret not in written
-    assert {"compte:création", "compte:mot-de-passe-réinitialisé", "compte:mot-de-passe-changé"} <= \
-        {e.operation for e in events(db)}
+    assert {"compte:création", "compte:mot-de-passe-réinitialisé", "compte:mot-de-passe-changé"} <= {
+        e.operation for e in events(db)
+    }
     assert {"connexion", "connexion:échec", "connexion:confirmation"} <= {e.operation for e in sign_ins(db)}
     created = json.loads(events(db, "compte:création")[-1].after)
     assert "password_hash" not in created and created["password_set"] is True
@@ -336,6 +348,7 @@ def test_list_users_tells_each_accounts_state(db):
 
 
 # ------------------------------------------------------------------ demo accounts and `ctg user`
+
 
 def test_demo_accounts_are_one_per_role_and_only_in_a_database_without_accounts(engine):
     with Session(engine) as session:
@@ -399,6 +412,7 @@ def test_ctg_user_creates_the_first_admin_with_a_password_printed_once(ctg_comma
 
 # ------------------------------------------------------------------ secrets and sessions
 
+
 def test_a_password_typed_into_the_address_field_is_never_stored(db):
     typed = "Secret-Tapé-Ici-2026"
     fail(db, typed, "n'importe-quoi-2026")
@@ -409,7 +423,9 @@ def test_a_password_typed_into_the_address_field_is_never_stored(db):
         stored += [f"{e.actor} {e.before} {e.after}" for e in session.exec(select(m.AuditEvent)).all()]
     assert not any(typed.lower() in text.lower() for text in stored)
     assert [e.email for e in sign_ins(db, "connexion:échec")] == [
-        "(saisie qui n'est pas une adresse)", "inconnu@ville.fr"]
+        "(saisie qui n'est pas une adresse)",
+        "inconnu@ville.fr",
+    ]
     journal = accounts.journal(accounts.audit_events(db), accounts.sign_in_events(db))
     assert not journal.astype(str).apply(lambda column: column.str.contains(typed, case=False)).any().any()
 
@@ -422,13 +438,17 @@ def test_the_journal_merges_account_changes_and_sign_ins_newest_first(db):
     assert {"compte:rôle", "connexion:échec"} <= set(merged["operation"])
 
 
-@pytest.mark.parametrize("change", [
-    lambda db, actor: accounts.change_own_password(db, actor, GOOD, "Autre-phrase-2027", "Autre-phrase-2027", NOW),
-    lambda db, actor: accounts.set_role(db, actor=COMMAND_LINE, email=actor.email, role="lecteur"),
-    lambda db, actor: accounts.reset_password(db, actor=COMMAND_LINE, email=actor.email),
-    lambda db, actor: accounts.end_sessions(db, actor=COMMAND_LINE, email=actor.email),
-    lambda db, actor: accounts.sign_out_everywhere(db, actor),
-], ids=["own password", "role", "reset", "admin closes sessions", "sign out everywhere"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda db, actor: accounts.change_own_password(db, actor, GOOD, "Autre-phrase-2027", "Autre-phrase-2027", NOW),
+        lambda db, actor: accounts.set_role(db, actor=COMMAND_LINE, email=actor.email, role="lecteur"),
+        lambda db, actor: accounts.reset_password(db, actor=COMMAND_LINE, email=actor.email),
+        lambda db, actor: accounts.end_sessions(db, actor=COMMAND_LINE, email=actor.email),
+        lambda db, actor: accounts.sign_out_everywhere(db, actor),
+    ],
+    ids=["own password", "role", "reset", "admin closes sessions", "sign out everywhere"],
+)
 def test_what_must_end_open_sessions_moves_the_accounts_session_epoch(db, change):
     actor = accounts.verify_credentials(db, "agent@ville.fr", GOOD, NOW)
     before = accounts.session_account(db, actor.user_id).session_epoch
@@ -453,10 +473,14 @@ def test_accounts_made_before_throttling_migrate_in_place_and_still_sign_in(data
     command.downgrade(alembic_config(database_url), "0002")
     engine = make_engine(database_url)
     with engine.begin() as connection:  # an account written by the previous release
-        connection.execute(text(
-            "INSERT INTO users (email, role, password_hash, must_change_password, failed_attempts, version, "
-            "created_at, updated_at) VALUES ('ancien@ville.fr', 'admin', :hash, false, 2, 1, "
-            "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"), {"hash": passwords.hash_password(GOOD)})
+        connection.execute(
+            text(
+                "INSERT INTO users (email, role, password_hash, must_change_password, failed_attempts, version, "
+                "created_at, updated_at) VALUES ('ancien@ville.fr', 'admin', :hash, false, 2, 1, "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            ),
+            {"hash": passwords.hash_password(GOOD)},
+        )
     upgrade(database_url)
     migrated = user(engine, "ancien@ville.fr")
     assert (migrated.session_epoch, migrated.directory_sign_in, migrated.not_before) == (0, False, None)

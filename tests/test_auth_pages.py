@@ -65,8 +65,11 @@ def planned_on_leviers() -> dict[str, str]:
     """The Leviers page's « Prévu » tile for the demo convention, from the seed's CSV: every
     funding line's planned amount, in French (narrow no-break space between thousands)."""
     with open(DEMO_SEED / "financements.csv", encoding="utf-8", newline="") as handle:
-        total = sum(Decimal(row["montant_prevu"]) for row in csv.DictReader(handle)
-                    if row["convention"] == "ctg-lourdes-2023" and row["montant_prevu"])
+        total = sum(
+            Decimal(row["montant_prevu"])
+            for row in csv.DictReader(handle)
+            if row["convention"] == "ctg-lourdes-2023" and row["montant_prevu"]
+        )
     whole, cents = f"{total:,.2f}".split(".")
     return {"Prévu": whole.replace(",", "\u202f") + "," + cents + "\u00a0€"}
 
@@ -85,8 +88,20 @@ def texts(at) -> list[str]:
     """Every piece of text the run rendered under `at` (an AppTest, or `at.main` for the page
     without its sidebar)."""
     found = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info", "warning", "error",
-                 "success", "code", "metric"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "text",
+        "info",
+        "warning",
+        "error",
+        "success",
+        "code",
+        "metric",
+    ):
         for element in at.get(kind):
             found.append(str(getattr(element, "value", "")) + " " + str(getattr(element, "label", "")))
     return found
@@ -99,8 +114,10 @@ def fill_sign_in(at: AppTest, email: str, password: str) -> AppTest:
 
 
 def shows_sign_in(at: AppTest) -> bool:
-    return [t.value for t in at.title] == ["Connexion"] and \
-        [w.label for w in at.text_input] == ["Adresse e-mail", "Mot de passe"]
+    return [t.value for t in at.title] == ["Connexion"] and [w.label for w in at.text_input] == [
+        "Adresse e-mail",
+        "Mot de passe",
+    ]
 
 
 def assert_no_data(at: AppTest) -> None:
@@ -112,6 +129,7 @@ def assert_no_data(at: AppTest) -> None:
 
 
 # ------------------------------------------------------------------ deep links, no session
+
 
 @pytest.mark.parametrize("name", PAGES)
 def test_a_page_opened_directly_without_a_session_shows_the_sign_in_and_no_data(demo, name):
@@ -141,6 +159,7 @@ def test_signing_in_on_a_deep_link_opens_the_linked_view(demo):
 
 
 # ------------------------------------------------------------------ the form under attack
+
 
 def test_a_wrong_password_gets_the_generic_french_error_then_a_wait_kept_by_the_database(demo):
     _, clock = demo
@@ -188,6 +207,7 @@ def test_a_disabled_account_cannot_sign_in(demo):
 
 # ------------------------------------------------------------------ the session
 
+
 def test_signing_out_forgets_the_session(demo):
     at = fill_sign_in(page("leviers.py").run(), "admin@demo.ctg", DEMO["admin"].password)
     assert tiles(at) == planned_on_leviers()
@@ -229,8 +249,7 @@ def test_changing_ones_password_ends_the_other_open_sessions(demo):
     phone = fill_sign_in(page("leviers.py").run(), "lecteur@demo.ctg", DEMO["lecteur"].password)
     assert laptop.metric and phone.metric
     actor = actor_of(engine, "lecteur@demo.ctg")
-    accounts.change_own_password(engine, actor, DEMO["lecteur"].password, "Rapprochement-2026",
-                                 "Rapprochement-2026")
+    accounts.change_own_password(engine, actor, DEMO["lecteur"].password, "Rapprochement-2026", "Rapprochement-2026")
     phone.run()
     assert shows_sign_in(phone)
     assert_no_data(phone)
@@ -271,6 +290,7 @@ def test_a_password_set_by_an_admin_must_be_changed_before_anything_else(demo):
 
 # ------------------------------------------------------------------ roles: pages and conventions
 
+
 @pytest.mark.parametrize("name", ["controles.py", "comptes.py", "journal.py"])
 @pytest.mark.parametrize("role", ["lecteur", "partenaire", "conseiller"])
 def test_administration_pages_refuse_other_roles_even_by_direct_link(demo, name, role):
@@ -284,9 +304,11 @@ def test_administration_pages_refuse_other_roles_even_by_direct_link(demo, name,
 def test_the_navigation_shows_each_role_only_its_pages():
     from types import SimpleNamespace as Page  # st.Page's url_path: the file name, "" for the default
 
-    pages = {"Pilotage": [Page(url_path=""), Page(url_path="indicateurs")],
-             "Saisie": [Page(url_path="saisie_mesure")],
-             "Administration": [Page(url_path="comptes"), Page(url_path="journal"), Page(url_path="controles")]}
+    pages = {
+        "Pilotage": [Page(url_path=""), Page(url_path="indicateurs")],
+        "Saisie": [Page(url_path="saisie_mesure")],
+        "Administration": [Page(url_path="comptes"), Page(url_path="journal"), Page(url_path="controles")],
+    }
 
     def shown(role):
         return {p.url_path for items in auth.pages_for(pages, Actor("x", role)).values() for p in items}
@@ -307,8 +329,9 @@ def test_a_partner_sees_the_conventions_its_organisation_takes_part_in(demo):
     at.run()
     assert any("Aucune convention ne vous est ouverte" in i.value for i in at.info)
     assert_no_data(at)
-    accounts.set_member(engine, actor=COMMAND_LINE, convention_code="ctg-lourdes-2023", email=partner.email,
-                        member=True)
+    accounts.set_member(
+        engine, actor=COMMAND_LINE, convention_code="ctg-lourdes-2023", email=partner.email, member=True
+    )
     at.run()
     assert tiles(at) == planned_on_leviers()
 
@@ -316,8 +339,15 @@ def test_a_partner_sees_the_conventions_its_organisation_takes_part_in(demo):
 def test_a_convention_in_the_link_that_the_person_may_not_see_is_not_shown(demo):
     engine, _ = demo
     with Session(engine) as session:
-        session.add(m.Convention(code="secrete", name="Convention secrète", starts_on=date(2024, 1, 1),
-                                 ends_on=date(2027, 12, 31), restricted=True))
+        session.add(
+            m.Convention(
+                code="secrete",
+                name="Convention secrète",
+                starts_on=date(2024, 1, 1),
+                ends_on=date(2027, 12, 31),
+                restricted=True,
+            )
+        )
         session.commit()
     # Through the entrypoint, as a link opens the overview (it links to other pages).
     at = sign_in(entrypoint(convention="secrete"), actor_of(engine, "lecteur@demo.ctg")).run()
@@ -330,10 +360,15 @@ def test_a_convention_in_the_link_that_the_person_may_not_see_is_not_shown(demo)
 
 # ------------------------------------------------------------------ single sign-on (OIDC)
 
-SECRETS = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
-                    "cookie_secret": "Zq3vN8pL1wR6tY0uK4sD7fH2jM5cB9xE",
-                    "client_id": "ctg", "client_secret": "s",
-                    "server_metadata_url": "https://annuaire.example/.well-known/openid-configuration"}}
+SECRETS = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "Zq3vN8pL1wR6tY0uK4sD7fH2jM5cB9xE",
+        "client_id": "ctg",
+        "client_secret": "s",
+        "server_metadata_url": "https://annuaire.example/.well-known/openid-configuration",
+    }
+}
 
 
 def test_the_directory_identity_signs_in_the_account_with_that_email(demo):
@@ -381,6 +416,7 @@ def test_a_directory_configured_without_authlib_says_so_instead_of_failing(demo,
 
 # ------------------------------------------------------------------ administration pages
 
+
 def test_an_admin_creates_an_account_and_sees_its_temporary_password_once(demo):
     engine, _ = demo
     at = sign_in(page("comptes.py"), actor_of(engine, "admin@demo.ctg")).run()
@@ -423,10 +459,13 @@ def test_the_journal_shows_sign_ins_failures_and_account_changes_to_admins(demo)
     assert not any("$argon2" in str(value) for value in at.dataframe[0].value.to_numpy().ravel())
 
 
-@pytest.mark.parametrize(("stored", "shown"), [
-    (datetime(2026, 7, 1, 10, 5), "01/07/2026 12:05"),   # summer: UTC+2
-    (datetime(2026, 1, 15, 23, 30), "16/01/2026 00:30"),  # winter: UTC+1, the next day in Paris
-])
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        (datetime(2026, 7, 1, 10, 5), "01/07/2026 12:05"),  # summer: UTC+2
+        (datetime(2026, 1, 15, 23, 30), "16/01/2026 00:30"),  # winter: UTC+1, the next day in Paris
+    ],
+)
 def test_the_journal_shows_times_in_paris(demo, stored, shown):
     engine, _ = demo
     accounts.set_role(engine, actor=COMMAND_LINE, email="lecteur@demo.ctg", role="conseiller")

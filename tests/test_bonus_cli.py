@@ -8,8 +8,7 @@ import pytest
 from ctg_data import cli, db
 from tests.test_funding_queries import DUE_ALSH_K, load
 
-HEADER = ["convention", "equipement", "type", "annee", "base", "taux", "du", "notifie", "verse",
-          "ecart", "alertes"]
+HEADER = ["convention", "equipement", "type", "annee", "base", "taux", "du", "notifie", "verse", "ecart", "alertes"]
 
 
 @pytest.fixture
@@ -40,13 +39,26 @@ def test_csv_output_gives_one_row_per_facility_with_due_paid_and_flag_codes(data
     rows = parse(out)
     assert set(rows) == {"EAJE-A", "EAJE-N", "ALSH-J", "ALSH-K", "LUDO", "RPE"}
     eaje = rows["EAJE-A"]
-    assert eaje == {"convention": "ctg-f", "equipement": "EAJE-A", "type": "eaje", "annee": "2024",
-                    "base": "30", "taux": "3100.00", "du": "93000.00", "notifie": "90000.00",
-                    "verse": "95000.00", "ecart": "-3000.00", "alertes": "ecart_notifie;trop_verse"}
+    assert eaje == {
+        "convention": "ctg-f",
+        "equipement": "EAJE-A",
+        "type": "eaje",
+        "annee": "2024",
+        "base": "30",
+        "taux": "3100.00",
+        "du": "93000.00",
+        "notifie": "90000.00",
+        "verse": "95000.00",
+        "ecart": "-3000.00",
+        "alertes": "ecart_notifie;trop_verse",
+    }
     # Rules v2: an EAJE outside PSU is owed 0.00 (not unknown), and "hors PSU" replaces "écart notifié".
     assert (rows["EAJE-N"]["du"], rows["EAJE-N"]["alertes"]) == ("0.00", "hors_psu")
     assert (rows["ALSH-K"]["base"], rows["ALSH-K"]["taux"], rows["ALSH-K"]["du"]) == (
-        "50500", "0.45", str(DUE_ALSH_K) + ".00")
+        "50500",
+        "0.45",
+        str(DUE_ALSH_K) + ".00",
+    )
     # Unknown stays empty, never 0.
     assert (rows["RPE"]["du"], rows["RPE"]["taux"], rows["RPE"]["alertes"]) == ("", "", "sans_bareme")
     assert rows["ALSH-J"]["alertes"] == "verse_sans_notification;activite_manquante;gestionnaire_non_signataire"
@@ -90,8 +102,11 @@ def test_the_demo_discrepancies_of_2024_appear_in_ctg_bonus(demo_database_url, m
     code, out, _ = run(capsys, "--year", "2024", "--convention", "ctg-lourdes-2023", "--format", "csv")
     assert code == 0
     rows = parse(out)
-    assert (rows["eaje-saint-vincent"]["du"], rows["eaje-saint-vincent"]["notifie"],
-            rows["eaje-saint-vincent"]["alertes"]) == ("186000.00", "176700.00", "ecart_notifie")
+    assert (
+        rows["eaje-saint-vincent"]["du"],
+        rows["eaje-saint-vincent"]["notifie"],
+        rows["eaje-saint-vincent"]["alertes"],
+    ) == ("186000.00", "176700.00", "ecart_notifie")
     assert rows["alsh-lorda"]["alertes"] == "activite_manquante" and rows["alsh-lorda"]["du"] == ""
     assert rows["mc-ptits-bergers"]["alertes"] == "hors_psu"
     assert rows["alsh-biscaye"]["du"] == "22000.00" and rows["alsh-biscaye"]["alertes"] == ""

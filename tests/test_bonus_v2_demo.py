@@ -29,7 +29,10 @@ def test_the_demo_2024_totals_add_up_and_unknown_due_is_apart(demo_app):
     assert (due, notified, paid) == (D("323419.35"), D("350119.35"), D("332119.35"))
     shown = metrics(at)
     assert (shown["Dû"], shown["Notifié"], shown["Versé"]) == (
-        euros("323 419,35"), euros("350 119,35"), euros("332 119,35"))
+        euros("323 419,35"),
+        euros("350 119,35"),
+        euros("332 119,35"),
+    )
     assert shown["Écart notifié − dû"] == euros("26 700,00")  # 350 119,35 − 323 419,35
     captions = "\n".join(caption.value for caption in at.caption)
     # alsh-lorda 2024: activity missing, 9 720,00 notified and 6 804,00 paid, counted apart.
@@ -41,16 +44,23 @@ def test_the_demo_2024_alerts_are_the_three_real_discrepancies(demo_app):
     assert metrics(at)["Lignes en alerte"] == "3"
     rows = table(at)
     # In the order of the facility codes: alsh-lorda, eaje-saint-vincent, mc-ptits-bergers.
-    assert list(rows.index) == ["Accueil de loisirs du centre socio-culturel Lorda",
-                                "Multi-accueil Saint-Vincent-de-Paul", "Micro-crèche Les P'tits Bergers (Ophite)",
-                                "Total (2 lignes au dû connu)", "Dû inconnu (1 ligne, hors total)"]
+    assert list(rows.index) == [
+        "Accueil de loisirs du centre socio-culturel Lorda",
+        "Multi-accueil Saint-Vincent-de-Paul",
+        "Micro-crèche Les P'tits Bergers (Ophite)",
+        "Total (2 lignes au dû connu)",
+        "Dû inconnu (1 ligne, hors total)",
+    ]
     assert rows.loc["Micro-crèche Les P'tits Bergers (Ophite)", "Alerte ou information"] == "⚠ hors PSU"
     # Saint-Vincent: 57 existing places at the CAF's smoothed rate + 3 new ones at the national rate.
     why = rows.loc["Multi-accueil Saint-Vincent-de-Paul", "Pourquoi"].replace(NNBSP, " ").replace(NBSP, " ")
     assert why.startswith("57 places existantes × 3 100,00 € + 3 places nouvelles × 3 100,00 € = 186 000,00 €")
     total = rows.loc["Total (2 lignes au dû connu)"]
     assert (total["Dû"], total["Notifié"], total["Versé"]) == (
-        euros("186 000,00"), euros("212 700,00"), euros("194 700,00"))  # saint-vincent + ptits-bergers
+        euros("186 000,00"),
+        euros("212 700,00"),
+        euros("194 700,00"),
+    )  # saint-vincent + ptits-bergers
     at.radio(key="bonus_view").set_value("informations").run()
     rows = table(at)
     assert rows.loc["Centre socio-culturel Lorda", "Alerte ou information"] == "hors bonus"

@@ -26,14 +26,36 @@ NNBSP, NBSP = "\u202f", "\u00a0"
 SCOPES = ("ctg-x", "caf65")  # the convention's code, then its CAF's
 
 
-def row(amount, *, year=2024, type_="eaje", klass="", category="", scope="", basis="par_place",
-        rate_floor=None, floor=None, cap=None):
-    return RateRow(year, BONUS, type_, klass, basis, Decimal(amount), floor and Decimal(floor),
-                   cap and Decimal(cap), "", category, scope, rate_floor and Decimal(rate_floor))
+def row(
+    amount,
+    *,
+    year=2024,
+    type_="eaje",
+    klass="",
+    category="",
+    scope="",
+    basis="par_place",
+    rate_floor=None,
+    floor=None,
+    cap=None,
+):
+    return RateRow(
+        year,
+        BONUS,
+        type_,
+        klass,
+        basis,
+        Decimal(amount),
+        floor and Decimal(floor),
+        cap and Decimal(cap),
+        "",
+        category,
+        scope,
+        rate_floor and Decimal(rate_floor),
+    )
 
 
-def facility(type_="eaje", places=30, *, psu=True, new=None, new_from=None, klass="B", opens_on=None,
-             closes_on=None):
+def facility(type_="eaje", places=30, *, psu=True, new=None, new_from=None, klass="B", opens_on=None, closes_on=None):
     return FacilityFacts("F", type_, klass, places, opens_on, closes_on, psu, new, new_from, SCOPES)
 
 
@@ -46,6 +68,7 @@ def cents(value):
 
 
 # --- step 0: eligibility ------------------------------------------------------------------------
+
 
 def test_a_type_outside_the_bonus_is_due_zero_not_unknown_even_with_a_bareme_row():
     for type_ in ("centre_social", "evs"):
@@ -72,15 +95,20 @@ def test_eligibility_concerns_the_bonus_lever_only():
 
 # --- steps 1 and 2: scopes, categories, existing and new places ---------------------------------
 
+
 def test_existing_places_take_the_caf_row_and_new_places_the_national_row():
-    rates = [row("3600", klass="B", category="nouvelle"), row("2850.40", category="existante", scope="caf65"),
-             row("3100", klass="B")]
+    rates = [
+        row("3600", klass="B", category="nouvelle"),
+        row("2850.40", category="existante", scope="caf65"),
+        row("3100", klass="B"),
+    ]
     due = due_of(facility(new=5), rates)
     # 25 existing × 2 850,40 = 71 260,00 ; 5 new × 3 600,00 = 18 000,00 ; total 89 260,00.
     assert due.amount == Decimal("89260.00")
     assert explain_fr(due) == (
         f"25 places existantes × 2{NNBSP}850,40{NBSP}€ + 5 places nouvelles × 3{NNBSP}600,00{NBSP}€"
-        f" = 89{NNBSP}260,00{NBSP}€ — barème de la CAF caf65 — taux de repli (classe vide)")
+        f" = 89{NNBSP}260,00{NBSP}€ — barème de la CAF caf65 — taux de repli (classe vide)"
+    )
 
 
 def test_without_new_places_a_national_class_row_no_longer_pays_existing_places_the_qpv_maximum():
@@ -93,23 +121,48 @@ def test_without_new_places_a_national_class_row_no_longer_pays_existing_places_
 def test_scopes_are_searched_convention_then_caf_then_national_in_any_order():
     national, caf, own = row("3100"), row("2000", scope="caf65"), row("1500", scope="ctg-x")
     for rates in ([national, caf, own], [own, caf, national], [caf, national, own]):
-        assert find_rate(rates, year=2024, lever=BONUS, facility_type="eaje", territory_class="B",
-                         scopes=SCOPES) == own
-    assert find_rate([national, caf], year=2024, lever=BONUS, facility_type="eaje", territory_class="B",
-                     scopes=SCOPES) == caf
+        assert find_rate(rates, year=2024, lever=BONUS, facility_type="eaje", territory_class="B", scopes=SCOPES) == own
+    assert (
+        find_rate([national, caf], year=2024, lever=BONUS, facility_type="eaje", territory_class="B", scopes=SCOPES)
+        == caf
+    )
     other_caf = row("999", scope="caf31")
-    assert find_rate([national, other_caf], year=2024, lever=BONUS, facility_type="eaje",
-                     territory_class="B", scopes=SCOPES) == national
+    assert (
+        find_rate(
+            [national, other_caf], year=2024, lever=BONUS, facility_type="eaje", territory_class="B", scopes=SCOPES
+        )
+        == national
+    )
 
 
 def test_within_a_scope_the_class_row_wins_over_the_empty_class_and_the_category_over_the_empty_one():
     empty, klass = row("2600", scope="caf65"), row("3100", klass="B", scope="caf65")
     category = row("2900", category="existante", scope="caf65")
     for rates in ([empty, klass], [klass, empty]):
-        assert find_rate(rates, year=2024, lever=BONUS, facility_type="eaje", territory_class="B",
-                         scopes=SCOPES, place_category="existante") == klass
-    assert find_rate([klass, category], year=2024, lever=BONUS, facility_type="eaje", territory_class="B",
-                     scopes=SCOPES, place_category="existante") == category
+        assert (
+            find_rate(
+                rates,
+                year=2024,
+                lever=BONUS,
+                facility_type="eaje",
+                territory_class="B",
+                scopes=SCOPES,
+                place_category="existante",
+            )
+            == klass
+        )
+    assert (
+        find_rate(
+            [klass, category],
+            year=2024,
+            lever=BONUS,
+            facility_type="eaje",
+            territory_class="B",
+            scopes=SCOPES,
+            place_category="existante",
+        )
+        == category
+    )
 
 
 def test_new_places_fall_back_to_the_row_of_empty_category():
@@ -155,14 +208,16 @@ def test_new_places_without_any_row_for_them_is_sans_bareme():
 
 # --- step 3: the rate floor ---------------------------------------------------------------------
 
+
 def test_the_rate_floor_raises_the_hourly_rate_before_multiplying():
     rates = [row("0.12", type_="alsh", basis="par_heure", rate_floor="0.15")]
     due = due_of(facility("alsh", None), rates, ActivityFacts(hours_delivered=Decimal("1000")))
     assert due.amount == Decimal("150.00")  # 1 000 h × 0,15 (0,12 raised), not 1 000 × 0,12 = 120
     assert "porté au taux plancher de 0,15" in explain_fr(due)
     above = [row("0.45", type_="alsh", basis="par_heure", rate_floor="0.15")]
-    assert due_of(facility("alsh", None), above, ActivityFacts(hours_delivered=Decimal("1000"))).amount \
-        == Decimal("450.00")
+    assert due_of(facility("alsh", None), above, ActivityFacts(hours_delivered=Decimal("1000"))).amount == Decimal(
+        "450.00"
+    )
 
 
 def test_the_yearly_floor_still_bounds_the_amount_after_the_rate_floor():
@@ -173,11 +228,14 @@ def test_the_yearly_floor_still_bounds_the_amount_after_the_rate_floor():
 
 # --- years not over -----------------------------------------------------------------------------
 
+
 def test_missing_activity_of_a_year_not_over_is_previsionnel_until_the_declaration_date():
     rates = [row("0.45", type_="alsh", basis="par_heure", year=2025)]
-    for today, status in ((date(2025, 11, 26), DueStatus.PREVISIONNEL),
-                          (date(2026, 3, 31), DueStatus.PREVISIONNEL),
-                          (date(2026, 4, 1), DueStatus.ACTIVITE_MANQUANTE)):
+    for today, status in (
+        (date(2025, 11, 26), DueStatus.PREVISIONNEL),
+        (date(2026, 3, 31), DueStatus.PREVISIONNEL),
+        (date(2026, 4, 1), DueStatus.ACTIVITE_MANQUANTE),
+    ):
         due = due_of(facility("alsh", None), rates, year=2025, clock=YearClock(today))
         assert (due.status, due.amount) == (status, None)
     pending = due_of(facility("alsh", None), rates, year=2025, clock=YearClock(date(2025, 11, 26)))
@@ -201,17 +259,20 @@ def test_a_missing_bareme_of_a_year_not_over_is_bareme_a_publier():
 
 
 def test_a_computable_year_not_over_is_computed():
-    due = due_of(facility(places=25), [row("3100", klass="B", year=2026)], year=2026,
-                 clock=YearClock(date(2026, 11, 26)))
+    due = due_of(
+        facility(places=25), [row("3100", klass="B", year=2026)], year=2026, clock=YearClock(date(2026, 11, 26))
+    )
     assert (due.status, due.amount) == (DueStatus.CALCULE, Decimal("77500.00"))
 
 
 # --- reconciliation -----------------------------------------------------------------------------
 
+
 def rec(due, notified, paid=None, closed=False):
     totals = FundingTotals(notified and Decimal(notified), paid and Decimal(paid), frozenset({"M"}))
-    return reconcile(due, totals, is_closed_all_year=closed, is_eaje_outside_psu=False,
-                     allowed_beneficiaries=frozenset({"M"}))
+    return reconcile(
+        due, totals, is_closed_all_year=closed, is_eaje_outside_psu=False, allowed_beneficiaries=frozenset({"M"})
+    )
 
 
 def test_bonus_money_to_an_ineligible_type_is_hors_bonus_and_replaces_ecart_notifie():

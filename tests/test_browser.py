@@ -47,9 +47,25 @@ def streamlit_server(database_url: str, script: str = "dashboard.py", env: dict 
     port = _free_port()
     env = os.environ | {"CTG_DATABASE_URL": database_url, "CTG_TODAY": "2026-11-26"} | (env or {})
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-         "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            script,
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, process)
@@ -92,8 +108,10 @@ def sign_in(page, role: str = "lecteur") -> None:
 
 
 def sidebar_links(page) -> list[str]:
-    return [" ".join(text.split()) for text in
-            page.locator("[data-testid='stSidebar'] a [data-testid='stMarkdownContainer']").all_inner_texts()]
+    return [
+        " ".join(text.split())
+        for text in page.locator("[data-testid='stSidebar'] a [data-testid='stMarkdownContainer']").all_inner_texts()
+    ]
 
 
 def test_a_deep_link_to_an_indicator_opens_its_chart_on_a_fresh_server(server, page):
@@ -108,9 +126,17 @@ def test_a_deep_link_to_an_indicator_opens_its_chart_on_a_fresh_server(server, p
     # The menu is the reader's: no data entry, no administration, no file names.
     expect(page.locator("[data-testid='stSidebar'] a", has_text="Vue d'ensemble")).to_be_visible()
     assert page.locator("[data-testid='stSidebarNav']").count() == 0
-    assert sidebar_links(page) == ["Vue d'ensemble", "Domaines", "Actions", "Indicateurs", "Leviers",
-                                   "Bonus territoire", "Coordination et ingénierie", "Import / export",
-                                   "Historique"]
+    assert sidebar_links(page) == [
+        "Vue d'ensemble",
+        "Domaines",
+        "Actions",
+        "Indicateurs",
+        "Leviers",
+        "Bonus territoire",
+        "Coordination et ingénierie",
+        "Import / export",
+        "Historique",
+    ]
 
 
 def test_the_overview_shows_the_demo_convention_and_its_tiles(server, page):
@@ -142,8 +168,11 @@ def proxy_headers() -> dict[str, str]:
 
 def test_the_proxy_sends_the_security_headers_and_answers_only_its_host_names():
     headers = proxy_headers()
-    policy = {directive.split()[0]: directive.split()[1:]
-              for directive in headers["Content-Security-Policy"].split(";") if directive.strip()}
+    policy = {
+        directive.split()[0]: directive.split()[1:]
+        for directive in headers["Content-Security-Policy"].split(";")
+        if directive.strip()
+    }
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["object-src"] == ["'none'"]
     assert "'unsafe-inline'" not in policy["script-src"] and "'unsafe-eval'" not in policy["script-src"]
@@ -167,14 +196,17 @@ def test_the_app_works_under_the_proxy_content_security_policy(server, page):
         route.fulfill(response=response, headers=response.headers | headers)
 
     violations = []
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     page.route(f"{server}/**", with_headers)
     page.goto(f"{server}/indicateurs?indicateur=TX-COUV-PE")
     sign_in(page)
     expect(page.get_by_text("Taux de couverture d'accueil du jeune enfant").first).to_be_visible()
-    expect(page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg")
-           .first).to_be_visible()
+    expect(
+        page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first
+    ).to_be_visible()
     page.locator("[data-testid='stSidebar'] a", has_text="Vue d'ensemble").click()  # our own menu
     expect(page.get_by_role("heading", name="Vue d'ensemble")).to_be_visible()
     expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible()

@@ -35,8 +35,11 @@ def server(tmp_path_factory, sqlite_template):
     with Session(engine) as session:
         action = session.exec(select(m.Action).where(m.Action.code == "PE-1.2")).one()
         action.title, action.description = f"Titre {PAYLOAD}", f"Description {PAYLOAD}"
-        session.add(m.ActionNote(action_id=action.id, noted_on=date(2026, 1, 5), text=f"Note {PAYLOAD}",
-                                 author=f"Auteur {PAYLOAD}"))
+        session.add(
+            m.ActionNote(
+                action_id=action.id, noted_on=date(2026, 1, 5), text=f"Note {PAYLOAD}", author=f"Auteur {PAYLOAD}"
+            )
+        )
         indicator = session.exec(select(m.Indicator).where(m.Indicator.code == "TX-COUV-PE")).one()
         indicator.name, indicator.unit = f"Taux {PAYLOAD}", "places pour 100 enfants"
         session.add_all([action, indicator])
@@ -92,9 +95,14 @@ def test_signing_out_returns_to_the_sign_in(server, page):
     expect(page.get_by_text("Vous êtes déconnecté")).to_be_visible(timeout=WAIT)
 
 
-@pytest.mark.parametrize(("path", "heading"), [("/actions?action=PE-1.2", "Actions"),
-                                              ("/indicateurs?indicateur=TX-COUV-PE", "Indicateurs"),
-                                              ("/", "Vue d'ensemble")])
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/actions?action=PE-1.2", "Actions"),
+        ("/indicateurs?indicateur=TX-COUV-PE", "Indicateurs"),
+        ("/", "Vue d'ensemble"),
+    ],
+)
 def test_typed_payloads_stay_inert_in_the_browser(server, page, path, heading):
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

@@ -110,6 +110,7 @@ def assert_nothing_lost(results: Counter, what: str) -> None:
 
 # ------------------------------------------------------------------ one test per kind of record
 
+
 def test_action_follow_up(engine, small):
     def progress():
         with Session(engine) as session:
@@ -118,8 +119,15 @@ def test_action_follow_up(engine, small):
     def make_pair(_index):
         opened = actions.action_for_edit(engine, small.action_id)
         mine, theirs = (opened["progress"] + 1) % 100, (opened["progress"] + 2) % 100
-        save = partial(actions.update_followup, engine, ADMIN, action_id=small.action_id,
-                       expected_version=opened["version"], opened=opened, status="en_cours")
+        save = partial(
+            actions.update_followup,
+            engine,
+            ADMIN,
+            action_id=small.action_id,
+            expected_version=opened["version"],
+            opened=opened,
+            status="en_cours",
+        )
         return Pair(partial(save, progress=mine), mine, partial(save, progress=theirs), theirs)
 
     assert_nothing_lost(tally(engine, make_pair, progress, "actions", small.action_id), "suivi d'action")
@@ -133,14 +141,23 @@ def test_funding_line(engine, small):
     def make_pair(_index):
         opened = funding.funding_for_edit(engine, small.funding_line_id)
         current = Decimal(opened["planned"])
-        save = partial(funding.update_funding, engine, ADVISOR, funding_line_id=small.funding_line_id,
-                       expected_version=opened["version"], opened=opened,
-                       notified=opened["notified"], paid=opened["paid"])
-        return Pair(partial(save, planned=str(current + 1)), current + 1,
-                    partial(save, planned=str(current + 2)), current + 2)
+        save = partial(
+            funding.update_funding,
+            engine,
+            ADVISOR,
+            funding_line_id=small.funding_line_id,
+            expected_version=opened["version"],
+            opened=opened,
+            notified=opened["notified"],
+            paid=opened["paid"],
+        )
+        return Pair(
+            partial(save, planned=str(current + 1)), current + 1, partial(save, planned=str(current + 2)), current + 2
+        )
 
-    assert_nothing_lost(tally(engine, make_pair, planned, "funding_lines", small.funding_line_id),
-                        "ligne de financement")
+    assert_nothing_lost(
+        tally(engine, make_pair, planned, "funding_lines", small.funding_line_id), "ligne de financement"
+    )
 
 
 def test_activity_row(engine, small):
@@ -153,19 +170,35 @@ def test_activity_row(engine, small):
 
     def make_pair(_index):
         opened = activity.activity_for_edit(engine, small.facility_id, 2024)
-        save = partial(activity.upsert_activity, engine, ADVISOR, facility_id=small.facility_id, year=2024,
-                       hours_delivered=opened["hours_delivered"], hours_billed=opened["hours_billed"],
-                       fte=opened["fte"], expected_version=opened["version"], opened=opened)
-        return Pair(partial(save, places=opened["places"] + 1), opened["places"] + 1,
-                    partial(save, places=opened["places"] + 2), opened["places"] + 2)
+        save = partial(
+            activity.upsert_activity,
+            engine,
+            ADVISOR,
+            facility_id=small.facility_id,
+            year=2024,
+            hours_delivered=opened["hours_delivered"],
+            hours_billed=opened["hours_billed"],
+            fte=opened["fte"],
+            expected_version=opened["version"],
+            opened=opened,
+        )
+        return Pair(
+            partial(save, places=opened["places"] + 1),
+            opened["places"] + 1,
+            partial(save, places=opened["places"] + 2),
+            opened["places"] + 2,
+        )
 
     assert_nothing_lost(tally(engine, make_pair, places, "facility_activity", row_id), "activité")
 
 
-@pytest.mark.parametrize(("sheet", "model", "column"), [
-    ("equipements", m.Facility, "places"),
-    ("bareme", m.RateRow, "montant"),
-])
+@pytest.mark.parametrize(
+    ("sheet", "model", "column"),
+    [
+        ("equipements", m.Facility, "places"),
+        ("bareme", m.RateRow, "montant"),
+    ],
+)
 def test_referential_row(engine, small, sheet, model, column):
     with Session(engine) as session:
         record_id = session.exec(select(model.id)).first()
@@ -176,10 +209,15 @@ def test_referential_row(engine, small, sheet, model, column):
     def make_pair(_index):
         opened = ref.open_record(engine, sheet, record_id)
         current = Decimal(str(opened.values[column]))
-        save = partial(ref.update, engine, ADMIN, sheet, record_id, expected_version=opened.version,
-                       opened=opened.values)
-        return Pair(partial(save, values={column: str(current + 1)}), current + 1,
-                    partial(save, values={column: str(current + 2)}), current + 2)
+        save = partial(
+            ref.update, engine, ADMIN, sheet, record_id, expected_version=opened.version, opened=opened.values
+        )
+        return Pair(
+            partial(save, values={column: str(current + 1)}),
+            current + 1,
+            partial(save, values={column: str(current + 2)}),
+            current + 2,
+        )
 
     assert_nothing_lost(tally(engine, make_pair, stored, model.__tablename__, record_id), f"référentiel {sheet}")
 
@@ -190,9 +228,13 @@ def test_measurement_correction(engine, small):
 
     def current() -> m.Measurement:
         with Session(engine) as session:
-            return session.exec(select(m.Measurement).where(
-                m.Measurement.indicator_id == small.indicator_id, m.Measurement.measured_on == day,
-                m.Measurement.superseded_at.is_(None))).one()
+            return session.exec(
+                select(m.Measurement).where(
+                    m.Measurement.indicator_id == small.indicator_id,
+                    m.Measurement.measured_on == day,
+                    m.Measurement.superseded_at.is_(None),
+                )
+            ).one()
 
     def make_pair(_index):
         shown = current()
@@ -201,22 +243,25 @@ def test_measurement_correction(engine, small):
         return Pair(partial(save, value=mine), mine, partial(save, value=theirs), theirs)
 
     # A correction writes two events: the old value superseded and the new one created.
-    assert_nothing_lost(tally(engine, make_pair, lambda: current().value, "measurements", events_per_save=2),
-                        "mesure")
+    assert_nothing_lost(tally(engine, make_pair, lambda: current().value, "measurements", events_per_save=2), "mesure")
 
 
 # ------------------------------------------------------------------ the version in the UPDATE itself
 
-@pytest.mark.parametrize(("model", "column", "value"), [
-    (m.Action, "progress", 77),
-    (m.FundingLine, "planned", Decimal("1.00")),
-    (m.FacilityActivity, "places", 99),
-    (m.Facility, "places", 98),
-    (m.RateRow, "amount", Decimal("1.0000")),
-    (m.Indicator, "target_value", 12.0),
-    (m.Orientation, "title", "Autre intitulé"),
-    (m.CoordinationPost, "title", "Autre poste"),
-])
+
+@pytest.mark.parametrize(
+    ("model", "column", "value"),
+    [
+        (m.Action, "progress", 77),
+        (m.FundingLine, "planned", Decimal("1.00")),
+        (m.FacilityActivity, "places", 99),
+        (m.Facility, "places", 98),
+        (m.RateRow, "amount", Decimal("1.0000")),
+        (m.Indicator, "target_value", 12.0),
+        (m.Orientation, "title", "Autre intitulé"),
+        (m.CoordinationPost, "title", "Autre poste"),
+    ],
+)
 def test_an_update_from_a_stale_read_is_refused_by_the_database(engine, small, model, column, value):
     """Even a save that read the record before another one wrote it (no lock taken) cannot
     overwrite it: the UPDATE carries `WHERE version = <version read>`."""
@@ -225,8 +270,12 @@ def test_an_update_from_a_stale_read_is_refused_by_the_database(engine, small, m
     with pytest.raises(ConflictError) as conflict, session_scope(engine) as session:
         record = session.get(model, original.id)
         # Another writer's save, unseen by `record` (the identity map is left as it was).
-        session.exec(update(model).where(model.id == record.id).values(version=record.version + 1)
-                     .execution_options(synchronize_session=False))
+        session.exec(
+            update(model)
+            .where(model.id == record.id)
+            .values(version=record.version + 1)
+            .execution_options(synchronize_session=False)
+        )
         before = snapshot(record)
         setattr(record, column, value)
         save(session, ADMIN, record, before=before, operation="test")
@@ -243,12 +292,16 @@ def test_two_first_values_for_the_same_date(engine, small):
     results = Counter()
     for index in range(PAIRS):
         day = date(2025, 1, 1) + timedelta(days=index)
-        save = partial(measurements.record_measurement, engine, ADVISOR, indicator_id=small.indicator_id,
-                       measured_on=day)
+        save = partial(
+            measurements.record_measurement, engine, ADVISOR, indicator_id=small.indicator_id, measured_on=day
+        )
         outcomes = race(partial(save, value=30.0), partial(save, value=40.0))
         with Session(engine) as session:
-            history = session.exec(select(m.Measurement.value).where(
-                m.Measurement.indicator_id == small.indicator_id, m.Measurement.measured_on == day)).all()
+            history = session.exec(
+                select(m.Measurement.value).where(
+                    m.Measurement.indicator_id == small.indicator_id, m.Measurement.measured_on == day
+                )
+            ).all()
         saved = sorted(result.value for kind, result in outcomes if kind == "saved")
         kinds = sorted(kind for kind, _ in outcomes)
         if "error" in kinds or not saved or sorted(history) != saved:

@@ -23,8 +23,14 @@ def base(engine):
 
 
 def action(base, **overrides):
-    values = dict(convention_id=base["convention_id"], code="A1", title="Action", domain_code="jeunesse",
-                  pilot_id=base["organisation_id"], status="en_cours")
+    values = dict(
+        convention_id=base["convention_id"],
+        code="A1",
+        title="Action",
+        domain_code="jeunesse",
+        pilot_id=base["organisation_id"],
+        status="en_cours",
+    )
     return m.Action(**(values | overrides))
 
 
@@ -42,17 +48,21 @@ def test_a_valid_action_is_stored(engine, base):
     assert not refused(engine, action(base))
 
 
-@pytest.mark.parametrize("overrides", [
-    {"domain_code": "sport"},
-    {"status": "terminee"},
-    {"progress": 101},
-    {"progress": -1},
-    {"weight": Decimal(0)},
-    {"priority": 4},
-    {"planned_budget": Decimal("-1.00")},
-    {"starts_on": date(2024, 5, 1), "ends_on": date(2024, 4, 30)},
-    {"pilot_id": 999_999},
-], ids=lambda o: ",".join(o))
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"domain_code": "sport"},
+        {"status": "terminee"},
+        {"progress": 101},
+        {"progress": -1},
+        {"weight": Decimal(0)},
+        {"priority": 4},
+        {"planned_budget": Decimal("-1.00")},
+        {"starts_on": date(2024, 5, 1), "ends_on": date(2024, 4, 30)},
+        {"pilot_id": 999_999},
+    ],
+    ids=lambda o: ",".join(o),
+)
 def test_the_database_refuses_an_action_breaking_a_rule(engine, base, overrides):
     assert refused(engine, action(base, **overrides))
 
@@ -72,9 +82,14 @@ def test_the_same_action_code_may_exist_in_two_conventions(engine, base):
 
 
 def test_money_cannot_be_negative(engine, base):
-    line = m.FundingLine(convention_id=base["convention_id"], lever_code="bonus_territoire", year=2024,
-                         funder_id=base["organisation_id"], beneficiary_id=base["organisation_id"],
-                         paid=Decimal("-0.01"))
+    line = m.FundingLine(
+        convention_id=base["convention_id"],
+        lever_code="bonus_territoire",
+        year=2024,
+        funder_id=base["organisation_id"],
+        beneficiary_id=base["organisation_id"],
+        paid=Decimal("-0.01"),
+    )
     assert refused(engine, line)
 
 
@@ -83,14 +98,20 @@ def test_a_convention_cannot_end_before_it_starts(engine):
 
 
 def test_an_unknown_lever_is_refused(engine, base):
-    line = m.FundingLine(convention_id=base["convention_id"], lever_code="loterie", year=2024,
-                         funder_id=base["organisation_id"], beneficiary_id=base["organisation_id"])
+    line = m.FundingLine(
+        convention_id=base["convention_id"],
+        lever_code="loterie",
+        year=2024,
+        funder_id=base["organisation_id"],
+        beneficiary_id=base["organisation_id"],
+    )
     assert refused(engine, line)
 
 
 def test_only_one_current_measurement_per_indicator_date_and_type(engine, base):
-    indicator = m.Indicator(convention_id=base["convention_id"], code="I1", name="I", domain_code="jeunesse",
-                            unit="u", direction="hausse")
+    indicator = m.Indicator(
+        convention_id=base["convention_id"], code="I1", name="I", domain_code="jeunesse", unit="u", direction="hausse"
+    )
     assert not refused(engine, indicator)
     point = dict(indicator_id=indicator.id, measured_on=date(2024, 1, 31), type="resultat", recorded_by="t")
     assert not refused(engine, m.Measurement(value=1.0, **point))
@@ -100,7 +121,13 @@ def test_only_one_current_measurement_per_indicator_date_and_type(engine, base):
 
 
 def test_barème_keys_are_unique_even_with_an_empty_class(engine):
-    row = dict(year=2024, lever_code="bonus_territoire", facility_type="eaje", territory_class="",
-               basis="par_place", amount=Decimal("2600"))
+    row = dict(
+        year=2024,
+        lever_code="bonus_territoire",
+        facility_type="eaje",
+        territory_class="",
+        basis="par_place",
+        amount=Decimal("2600"),
+    )
     assert not refused(engine, m.RateRow(**row))
     assert refused(engine, m.RateRow(**row))

@@ -24,8 +24,11 @@ PAGES = sorted(path.stem for path in (ROOT / "pages").glob("*.py"))
 ADMIN = Actor(email="admin@test.ctg", role=Role.ADMIN)
 # The boundary's sentence, and words that would betray a technical message.
 FRENCH = re.compile(r"base de données est momentanément indisponible|base de données est indisponible")
-TECHNICAL = re.compile(r"sqlalchemy|psycopg|sqlite3?\b|OperationalError|Traceback|Error\b|exception|"
-                       r"connection|refused|locked|readonly", re.IGNORECASE)
+TECHNICAL = re.compile(
+    r"sqlalchemy|psycopg|sqlite3?\b|OperationalError|Traceback|Error\b|exception|"
+    r"connection|refused|locked|readonly",
+    re.IGNORECASE,
+)
 
 
 def shown(at: AppTest) -> list[str]:
@@ -88,6 +91,7 @@ def postgres_down(monkeypatch):
 
 # ---------------------------------------------------------------- PostgreSQL stopped
 
+
 def test_sign_in_with_postgres_stopped_is_a_french_sentence(postgres_down):
     assert_french_failure(dashboard())
     assert_french_failure(page("vue_ensemble", actor=None))
@@ -98,8 +102,19 @@ def test_every_page_with_postgres_stopped_is_a_french_sentence(postgres_down, na
     assert_french_failure(dashboard(ADMIN, name))
 
 
-@pytest.mark.parametrize("name", ["actions", "indicateurs", "saisie_mesure", "saisie_financement",
-                                  "bonus_territoire", "admin_referentiels", "controles", "historique"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "actions",
+        "indicateurs",
+        "saisie_mesure",
+        "saisie_financement",
+        "bonus_territoire",
+        "admin_referentiels",
+        "controles",
+        "historique",
+    ],
+)
 def test_a_page_opened_on_its_own_with_postgres_stopped_is_a_french_sentence(postgres_down, name):
     # A deep link on a fresh server runs the page file without dashboard.py.
     assert_french_failure(page(name))
@@ -145,6 +160,7 @@ def test_the_app_recovers_when_postgresql_comes_back(monkeypatch):
 
 # ---------------------------------------------------------------- SQLite read-only or locked
 
+
 @pytest.fixture
 def demo_copy(demo_sqlite_template, tmp_path) -> Path:
     path = tmp_path / "app.sqlite3"
@@ -154,8 +170,9 @@ def demo_copy(demo_sqlite_template, tmp_path) -> Path:
 
 def funding_row(path: Path) -> tuple:
     with sqlite3.connect(path) as connection:
-        return connection.execute("SELECT id, planned, notified, paid, comment, version FROM funding_lines "
-                                  "ORDER BY id LIMIT 1").fetchone()
+        return connection.execute(
+            "SELECT id, planned, notified, paid, comment, version FROM funding_lines ORDER BY id LIMIT 1"
+        ).fetchone()
 
 
 def test_a_save_on_a_read_only_sqlite_file_is_a_french_sentence(demo_copy, monkeypatch):
@@ -212,6 +229,7 @@ def test_sign_in_while_an_import_holds_the_write_lock_then_after(demo_copy, monk
 
 
 # ---------------------------------------------------------------- one boundary, no page-level catch
+
 
 @pytest.mark.parametrize("name", PAGES)
 def test_no_page_catches_database_errors_itself(name):

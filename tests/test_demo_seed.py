@@ -32,8 +32,9 @@ def demo(request, tmp_path_factory):
     if request.param == "sqlite":
         url = fresh_sqlite_url(request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("demo-seed"))
     else:
-        url = fresh_postgres_url(request.getfixturevalue("postgres_base_url"),
-                                 request.getfixturevalue("postgres_template"))
+        url = fresh_postgres_url(
+            request.getfixturevalue("postgres_base_url"), request.getfixturevalue("postgres_template")
+        )
     engine = make_engine(url)
     report = load_folder(SEED, actor="test", engine=engine)
     assert report.ok, [str(e) for e in report.errors]

@@ -35,8 +35,9 @@ def _empty_like(url: str, request, tmp_path):
     if url.startswith("sqlite"):
         new = fresh_sqlite_url(request.getfixturevalue("sqlite_template"), tmp_path)
     else:
-        new = fresh_postgres_url(request.getfixturevalue("postgres_base_url"),
-                                 request.getfixturevalue("postgres_template"))
+        new = fresh_postgres_url(
+            request.getfixturevalue("postgres_base_url"), request.getfixturevalue("postgres_template")
+        )
     return make_engine(new), new
 
 
@@ -100,9 +101,24 @@ def test_export_then_import_into_an_empty_database_then_export_gives_the_same_wo
     assert report.ok, [str(e) for e in report.errors]
     assert_same_workbooks(first, export_workbook(empty_engine))
     before, after = counts(demo), counts(empty_engine)
-    for table in ("organisations", "communes", "conventions", "signatories", "perimeter", "orientations",
-                  "actions", "action_partners", "action_communes", "indicators", "measurements",
-                  "facilities", "facility_activity", "rate_rows", "coordination_posts", "funding_lines"):
+    for table in (
+        "organisations",
+        "communes",
+        "conventions",
+        "signatories",
+        "perimeter",
+        "orientations",
+        "actions",
+        "action_partners",
+        "action_communes",
+        "indicators",
+        "measurements",
+        "facilities",
+        "facility_activity",
+        "rate_rows",
+        "coordination_posts",
+        "funding_lines",
+    ):
         assert after[table] == before[table], table
     # Re-importing the same file changes nothing.
     again = import_workbook(empty_engine, ADMIN, first, dry_run=False)
@@ -167,7 +183,8 @@ def test_a_restricted_convention_is_exported_only_to_those_who_may_read_it(demo)
     with pytest.raises(PermissionDenied):
         export_workbook(demo, convention_code=DEMO, actor=reader)
     assert read_values(export_workbook(demo, actor=reader))["conventions"] == [
-        SHEETS_BY_NAME["conventions"].column_names]
+        SHEETS_BY_NAME["conventions"].column_names
+    ]
 
 
 def test_the_export_writes_dates_numbers_money_booleans_and_lists_as_format_md_says(demo):
@@ -188,38 +205,51 @@ def test_the_export_writes_dates_numbers_money_booleans_and_lists_as_format_md_s
 
 def test_only_the_current_value_of_a_corrected_measurement_is_exported(demo, tmp_path):
     with Session(demo) as session:
-        first = session.exec(select(m.Measurement, m.Indicator.code)
-                             .join(m.Indicator, m.Indicator.id == m.Measurement.indicator_id)
-                             .order_by(m.Measurement.id)).first()
+        first = session.exec(
+            select(m.Measurement, m.Indicator.code)
+            .join(m.Indicator, m.Indicator.id == m.Measurement.indicator_id)
+            .order_by(m.Measurement.id)
+        ).first()
     measurement, indicator = first
-    line = (f"{DEMO},{indicator},{measurement.measured_on},{measurement.value + 1},{measurement.type},,\n")
+    line = f"{DEMO},{indicator},{measurement.measured_on},{measurement.value + 1},{measurement.type},,\n"
     data = ("convention,indicateur,date,valeur,type,source,commentaire\n" + line).encode()
     report = import_upload(demo, ADMIN, "mesures.csv", data, dry_run=False)
     assert report.counts["mesures"]["corrected"] == 1
     values = read_values(export_workbook(demo))["mesures"]
-    same_key = [row for row in values[1:] if row[1] == indicator and row[2].date() == measurement.measured_on
-                and row[4] == measurement.type]
+    same_key = [
+        row
+        for row in values[1:]
+        if row[1] == indicator and row[2].date() == measurement.measured_on and row[4] == measurement.type
+    ]
     assert [row[3] for row in same_key] == [measurement.value + 1]
     assert len(values) - 1 == seed_row_count("mesures")
 
 
-TRICKY = {"description": "=SOMME(A1)", "public_cible": "+33 6 12 34 56 78", "intitule": "-5 % de délais",
-          "commentaire": "@cmd|' /C calc'!A0", "source": "'=HYPERLINK(\"http://x\")"}
+TRICKY = {
+    "description": "=SOMME(A1)",
+    "public_cible": "+33 6 12 34 56 78",
+    "intitule": "-5 % de délais",
+    "commentaire": "@cmd|' /C calc'!A0",
+    "source": '\'=HYPERLINK("http://x")',
+}
 
 
-def test_text_a_spreadsheet_would_execute_is_neutralised_and_comes_back_exactly(engine, other_engine,
-                                                                                 tmp_path):
+def test_text_a_spreadsheet_would_execute_is_neutralised_and_comes_back_exactly(engine, other_engine, tmp_path):
     sheets = minimal_convention()
     action = sheets["actions"][0]
-    action.update(description=TRICKY["description"], public_cible=TRICKY["public_cible"],
-                  intitule=TRICKY["intitule"])
+    action.update(description=TRICKY["description"], public_cible=TRICKY["public_cible"], intitule=TRICKY["intitule"])
     sheets["mesures"][0].update(commentaire=TRICKY["commentaire"], source=TRICKY["source"])
     assert load_folder(write_folder(tmp_path / "f", sheets), actor="test", engine=engine).ok
 
     exported = export_workbook(engine)
     book = load_workbook(io.BytesIO(exported))
-    cells = {cell.value: cell for worksheet in book.worksheets for row in worksheet.iter_rows()
-             for cell in row if isinstance(cell.value, str)}
+    cells = {
+        cell.value: cell
+        for worksheet in book.worksheets
+        for row in worksheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str)
+    }
     for text in TRICKY.values():
         cell = cells["'" + text]
         assert cell.data_type == "s", text  # a plain string, never a formula
@@ -230,7 +260,10 @@ def test_text_a_spreadsheet_would_execute_is_neutralised_and_comes_back_exactly(
         stored = session.exec(select(m.Action)).one()
         measurement = session.exec(select(m.Measurement).where(m.Measurement.measured_on == date(2023, 12, 31))).one()
     assert (stored.description, stored.target_public, stored.title) == (
-        TRICKY["description"], TRICKY["public_cible"], TRICKY["intitule"])
+        TRICKY["description"],
+        TRICKY["public_cible"],
+        TRICKY["intitule"],
+    )
     assert (measurement.comment, measurement.source) == (TRICKY["commentaire"], TRICKY["source"])
     assert_same_workbooks(exported, export_workbook(other_engine))
 
@@ -267,7 +300,10 @@ def test_the_largest_values_an_import_accepts_export_and_come_back(engine, other
         activity = session.exec(select(m.FacilityActivity)).one()
     assert values == [0.000001, float("9" * 19)]
     assert (activity.places, activity.hours_delivered, activity.fte) == (
-        2**31 - 1, Decimal("9999999999.99"), Decimal("9999.99"))
+        2**31 - 1,
+        Decimal("9999999999.99"),
+        Decimal("9999.99"),
+    )
 
 
 def test_a_value_rounded_up_to_twenty_digits_is_refused_rather_than_exported_unreadable(engine, tmp_path):

@@ -94,11 +94,16 @@ def test_bonus_page_shows_the_years_alerts_by_default_with_totals_that_add_up(se
     at = page("bonus_territoire", annee="2024")
     assert at.radio(key="bonus_view").value == "alertes"
     rows = table(at)
-    assert list(rows.index) == ["Équipement ALSH-J", "Équipement EAJE-A", "Équipement EAJE-N",
-                                "Équipement LUDO", "Équipement RPE", "Total (3 lignes au dû connu)",
-                                "Dû inconnu (2 lignes, hors total)"]
-    assert list(rows.columns) == ["Alerte ou information", "Dû", "Notifié", "Versé",
-                                  "Écart notifié − dû", "Pourquoi"]
+    assert list(rows.index) == [
+        "Équipement ALSH-J",
+        "Équipement EAJE-A",
+        "Équipement EAJE-N",
+        "Équipement LUDO",
+        "Équipement RPE",
+        "Total (3 lignes au dû connu)",
+        "Dû inconnu (2 lignes, hors total)",
+    ]
+    assert list(rows.columns) == ["Alerte ou information", "Dû", "Notifié", "Versé", "Écart notifié − dû", "Pourquoi"]
     assert rows.loc["Équipement EAJE-A", "Dû"] == euros("93 000,00")
     assert rows.loc["Équipement EAJE-A", "Alerte ou information"] == "⚠ écart notifié ; trop versé"
     assert rows.loc["Équipement EAJE-N", "Dû"] == euros("0,00")  # rules v2: outside PSU, owed nothing
@@ -111,13 +116,20 @@ def test_bonus_page_shows_the_years_alerts_by_default_with_totals_that_add_up(se
     # Totals of the shown lines: EAJE-A + EAJE-N + LUDO known, ALSH-J and RPE apart.
     total = rows.loc["Total (3 lignes au dû connu)"]
     assert (total["Dû"], total["Notifié"], total["Versé"], total["Écart notifié − dû"]) == (
-        euros("93 000,00"), euros("116 737,70"), euros("105 000,00"), euros("23 737,70"))
+        euros("93 000,00"),
+        euros("116 737,70"),
+        euros("105 000,00"),
+        euros("23 737,70"),
+    )
     unknown = rows.loc["Dû inconnu (2 lignes, hors total)"]
     assert (unknown["Dû"], unknown["Notifié"], unknown["Versé"]) == ("—", euros("0,00"), euros("5 000,00"))
     # The metrics: every line of the year (ALSH-K too), the same rule.
     shown = metrics(at)
     assert (shown["Dû"], shown["Notifié"], shown["Versé"]) == (
-        euros("115 000,00"), euros("138 737,70"), euros("127 000,00"))
+        euros("115 000,00"),
+        euros("138 737,70"),
+        euros("127 000,00"),
+    )
     assert shown["Écart notifié − dû"] == euros("23 737,70")  # 138 737,70 − 115 000,00
     assert shown["Écart versé − notifié"] == euros("-11 737,70")
     assert shown["Lignes en alerte"] == "5"
@@ -169,19 +181,29 @@ def test_bonus_downloads_carry_the_lines_and_the_totals(seeded):
     finally:
         engine.dispose()
     shown = rows[rows["flag_codes"].map(bool)]
-    files = export_files(export_frame(report.with_totals(shown), report.HEADERS), "bonus-territoire",
-                         money_columns=("Dû", "Notifié", "Versé"))
+    files = export_files(
+        export_frame(report.with_totals(shown), report.HEADERS),
+        "bonus-territoire",
+        money_columns=("Dû", "Notifié", "Versé"),
+    )
     lines = files[1].data.decode("utf-8").lstrip("\ufeff").splitlines()
     header = lines[0].split(";")
     cells = [dict(zip(header, line.split(";"), strict=False)) for line in lines[-2:]]
     assert len(lines) == 1 + 5 + 2
     assert (cells[0]["Équipement"], cells[0]["Dû"], cells[0]["Notifié"], cells[0]["Versé"]) == (
-        "Total (3 lignes au dû connu)", "93000,00", "116737,70", "105000,00")
+        "Total (3 lignes au dû connu)",
+        "93000,00",
+        "116737,70",
+        "105000,00",
+    )
     assert (cells[1]["Équipement"], cells[1]["Dû"], cells[1]["Notifié"], cells[1]["Versé"]) == (
-        "Dû inconnu (2 lignes, hors total)", "", "0,00", "5000,00")
+        "Dû inconnu (2 lignes, hors total)",
+        "",
+        "0,00",
+        "5000,00",
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(files[0].data)).active
-    assert [sheet.cell(sheet.max_row - 1, column).value for column in (1, 5)] == [
-        "Total (3 lignes au dû connu)", 93000]
+    assert [sheet.cell(sheet.max_row - 1, column).value for column in (1, 5)] == ["Total (3 lignes au dû connu)", 93000]
 
 
 def test_a_facility_page_opens_from_the_url_and_explains_the_computation(seeded):
@@ -247,16 +269,21 @@ def test_the_demo_answers_the_simaje_2024_question_on_one_page(app_url):
 
 
 def sample() -> pd.DataFrame:
-    return pd.DataFrame({"Équipement": ["=HYPERLINK(\"x\")", "-abc", "Crèche"],
-                         "Dû": [Decimal("93000.00"), None, Decimal("-3000.50")],
-                         "Année": [2024, 2024, 2025]}, dtype=object)
+    return pd.DataFrame(
+        {
+            "Équipement": ['=HYPERLINK("x")', "-abc", "Crèche"],
+            "Dû": [Decimal("93000.00"), None, Decimal("-3000.50")],
+            "Année": [2024, 2024, 2025],
+        },
+        dtype=object,
+    )
 
 
 def test_csv_download_is_excel_french_and_never_a_formula():
     text = to_csv_bytes(sample()).decode("utf-8")
     assert text.startswith("\ufeffÉquipement;Dû;Année\r\n")
     lines = text.lstrip("\ufeff").splitlines()
-    assert lines[1] == "\"'=HYPERLINK(\"\"x\"\")\";93000,00;2024"
+    assert lines[1] == '"\'=HYPERLINK(""x"")";93000,00;2024'
     assert lines[2] == "'-abc;;2024"  # text starting with "-" is neutralised, empty stays empty
     assert lines[3] == "Crèche;-3000,50;2025"  # a negative number is a number, not text
 
@@ -265,7 +292,7 @@ def test_xlsx_download_keeps_numbers_and_neutralises_formulas():
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(sample(), "Bonus", money_columns=("Dû",))))
     sheet = book["Bonus"]
     assert [cell.value for cell in sheet[1]] == ["Équipement", "Dû", "Année"]
-    assert sheet["A2"].value == "'=HYPERLINK(\"x\")" and sheet["A2"].data_type == "s"
+    assert sheet["A2"].value == '\'=HYPERLINK("x")' and sheet["A2"].data_type == "s"
     assert sheet["B2"].value == 93000 and sheet["B2"].number_format == '#,##0.00 "€"'
     assert sheet["B3"].value is None and sheet["C4"].value == 2025
 
@@ -274,7 +301,8 @@ def test_every_table_downloads_as_xlsx_and_csv():
     files = export_files(sample(), "bonus-territoire")
     assert [(f.file_name, f.mime) for f in files] == [
         ("bonus-territoire.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        ("bonus-territoire.csv", "text/csv")]
+        ("bonus-territoire.csv", "text/csv"),
+    ]
 
 
 @pytest.mark.parametrize("page", ["leviers", "bonus_territoire", "coordination"])

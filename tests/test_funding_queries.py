@@ -35,64 +35,172 @@ def org(code, name, kind):
 
 
 def facility(code, kind, insee, manager, *, places="", psu="", territory="B", opens="2010-01-04", closes=""):
-    return {"convention": "ctg-f", "code": code, "nom": f"Équipement {code}", "type": kind,
-            "code_insee": insee, "gestionnaire": manager, "places": places, "psu": psu,
-            "classe_territoire": territory, "date_ouverture": opens, "date_fermeture": closes}
+    return {
+        "convention": "ctg-f",
+        "code": code,
+        "nom": f"Équipement {code}",
+        "type": kind,
+        "code_insee": insee,
+        "gestionnaire": manager,
+        "places": places,
+        "psu": psu,
+        "classe_territoire": territory,
+        "date_ouverture": opens,
+        "date_fermeture": closes,
+    }
 
 
 def rate(year, lever, kind, territory, basis, amount, floor="", cap=""):
-    return {"annee": year, "levier": lever, "type_equipement": kind, "classe_territoire": territory,
-            "base": basis, "montant": amount, "plancher": floor, "plafond": cap, "source": "test"}
+    return {
+        "annee": year,
+        "levier": lever,
+        "type_equipement": kind,
+        "classe_territoire": territory,
+        "base": basis,
+        "montant": amount,
+        "plancher": floor,
+        "plafond": cap,
+        "source": "test",
+    }
 
 
-def line(lever, year, funder, beneficiary, *, equipement="", action="", poste="", domaine="",
-         planned="", notified="", paid="", comment=""):
-    return {"convention": "ctg-f", "levier": lever, "annee": year, "financeur": funder,
-            "beneficiaire": beneficiary, "equipement": equipement, "action": action, "poste": poste,
-            "domaine": domaine, "montant_prevu": planned, "montant_notifie": notified,
-            "montant_verse": paid, "commentaire": comment}
+def line(
+    lever,
+    year,
+    funder,
+    beneficiary,
+    *,
+    equipement="",
+    action="",
+    poste="",
+    domaine="",
+    planned="",
+    notified="",
+    paid="",
+    comment="",
+):
+    return {
+        "convention": "ctg-f",
+        "levier": lever,
+        "annee": year,
+        "financeur": funder,
+        "beneficiaire": beneficiary,
+        "equipement": equipement,
+        "action": action,
+        "poste": poste,
+        "domaine": domaine,
+        "montant_prevu": planned,
+        "montant_notifie": notified,
+        "montant_verse": paid,
+        "commentaire": comment,
+    }
 
 
 BONUS, COORD = "bonus_territoire", "cofinancement_coordination"
 LINES = [
-    line(BONUS, 2023, "caf", "synd", equipement="EAJE-A", domaine="petite_enfance", planned="75000",
-         notified="75000", paid="75000"),
-    line(BONUS, 2024, "caf", "synd", equipement="EAJE-A", domaine="petite_enfance", planned="93000",
-         notified="90000", paid="95000", comment="=HYPERLINK(\"http://x\")"),
-    line(BONUS, 2024, "caf", "priv", equipement="EAJE-N", domaine="petite_enfance",
-         notified="21737.70", paid="10000"),
+    line(
+        BONUS,
+        2023,
+        "caf",
+        "synd",
+        equipement="EAJE-A",
+        domaine="petite_enfance",
+        planned="75000",
+        notified="75000",
+        paid="75000",
+    ),
+    line(
+        BONUS,
+        2024,
+        "caf",
+        "synd",
+        equipement="EAJE-A",
+        domaine="petite_enfance",
+        planned="93000",
+        notified="90000",
+        paid="95000",
+        comment='=HYPERLINK("http://x")',
+    ),
+    line(BONUS, 2024, "caf", "priv", equipement="EAJE-N", domaine="petite_enfance", notified="21737.70", paid="10000"),
     line(BONUS, 2024, "caf", "asso", equipement="ALSH-J", domaine="enfance", paid="5000"),
-    line(BONUS, 2024, "caf", "synd", equipement="ALSH-K", domaine="enfance", notified="22 000,00",
-         paid="22000"),
+    line(BONUS, 2024, "caf", "synd", equipement="ALSH-K", domaine="enfance", notified="22 000,00", paid="22000"),
     line(BONUS, 2024, "caf", "ville", equipement="LUDO", domaine="parentalite", notified="5000"),
     line(COORD, 2024, "caf", "ville", poste="COORD", planned="32463.60", notified="30000", paid="30000"),
-    line("cofinancement_diagnostic", 2024, "caf", "ville", action="PE-1", planned="7500",
-         notified="7500", paid="8000"),
-    line("cofinancement_ingenierie", 2024, "caf", "asso", action="PE-1", domaine="petite_enfance",
-         planned="3000", paid="1000"),
+    line("cofinancement_diagnostic", 2024, "caf", "ville", action="PE-1", planned="7500", notified="7500", paid="8000"),
+    line(
+        "cofinancement_ingenierie",
+        2024,
+        "caf",
+        "asso",
+        action="PE-1",
+        domaine="petite_enfance",
+        planned="3000",
+        paid="1000",
+    ),
     line("subvention", 2024, "ville", "asso", action="PE-1", domaine="parentalite", planned="1000"),
-    line("prestation_service", 2023, "caf", "synd", equipement="EAJE-A", domaine="petite_enfance",
-         planned="50000", notified="50000", paid="40000"),
+    line(
+        "prestation_service",
+        2023,
+        "caf",
+        "synd",
+        equipement="EAJE-A",
+        domaine="petite_enfance",
+        planned="50000",
+        notified="50000",
+        paid="40000",
+    ),
 ]
 
 
 def funding_convention() -> dict[str, list[dict]]:
     return {
-        "organisations": [org("caf", "CAF test", "caf"), org("ville", "Ville test", "commune"),
-                          org("synd", "Syndicat test", "syndicat"), org("asso", "Association test", "association"),
-                          org("priv", "Micro-crèche privée", "association")],
-        "communes": [{"code_insee": "65286", "nom": "Lourdes", "population": "", "enfants_moins_3_ans": "", "qpv": ""},
-                     {"code_insee": "65233", "nom": "Jarret", "population": "", "enfants_moins_3_ans": "", "qpv": ""}],
-        "conventions": [{"code": "ctg-f", "nom": "CTG financements", "territoire": "", "date_signature": "",
-                         "date_debut": "2023-01-01", "date_fin": "2026-12-31"}],
-        "signataires": [{"convention": "ctg-f", "organisation": code, "representant": "", "qualite": ""}
-                        for code in ("caf", "ville", "synd")],
+        "organisations": [
+            org("caf", "CAF test", "caf"),
+            org("ville", "Ville test", "commune"),
+            org("synd", "Syndicat test", "syndicat"),
+            org("asso", "Association test", "association"),
+            org("priv", "Micro-crèche privée", "association"),
+        ],
+        "communes": [
+            {"code_insee": "65286", "nom": "Lourdes", "population": "", "enfants_moins_3_ans": "", "qpv": ""},
+            {"code_insee": "65233", "nom": "Jarret", "population": "", "enfants_moins_3_ans": "", "qpv": ""},
+        ],
+        "conventions": [
+            {
+                "code": "ctg-f",
+                "nom": "CTG financements",
+                "territoire": "",
+                "date_signature": "",
+                "date_debut": "2023-01-01",
+                "date_fin": "2026-12-31",
+            }
+        ],
+        "signataires": [
+            {"convention": "ctg-f", "organisation": code, "representant": "", "qualite": ""}
+            for code in ("caf", "ville", "synd")
+        ],
         "perimetre": [{"convention": "ctg-f", "code_insee": "65286"}, {"convention": "ctg-f", "code_insee": "65233"}],
-        "actions": [{"convention": "ctg-f", "code": "PE-1", "intitule": "Étude petite enfance",
-                     "domaine": "petite_enfance", "orientation": "", "pilote": "ville", "partenaires": "",
-                     "public_cible": "", "communes": "65286", "statut": "en_cours", "priorite": "",
-                     "date_debut": "", "date_fin": "", "avancement": "", "poids": "", "budget_prevu": "",
-                     "description": ""}],
+        "actions": [
+            {
+                "convention": "ctg-f",
+                "code": "PE-1",
+                "intitule": "Étude petite enfance",
+                "domaine": "petite_enfance",
+                "orientation": "",
+                "pilote": "ville",
+                "partenaires": "",
+                "public_cible": "",
+                "communes": "65286",
+                "statut": "en_cours",
+                "priorite": "",
+                "date_debut": "",
+                "date_fin": "",
+                "avancement": "",
+                "poids": "",
+                "budget_prevu": "",
+                "description": "",
+            }
+        ],
         "equipements": [
             facility("EAJE-A", "eaje", "65286", "synd", places="25", psu="oui", opens="2020-01-06"),
             facility("EAJE-N", "eaje", "65286", "priv", places="10", psu="non", territory="", opens="2024-03-01"),
@@ -103,10 +211,24 @@ def funding_convention() -> dict[str, list[dict]]:
             facility("LAEP-Z", "laep", "65286", "ville", closes="2022-12-31"),
         ],
         "activite": [
-            {"convention": "ctg-f", "equipement": "EAJE-A", "annee": "2024", "places": "30",
-             "heures_realisees": "", "heures_facturees": "", "etp": ""},
-            {"convention": "ctg-f", "equipement": "ALSH-K", "annee": "2024", "places": "",
-             "heures_realisees": "50500", "heures_facturees": "", "etp": ""},
+            {
+                "convention": "ctg-f",
+                "equipement": "EAJE-A",
+                "annee": "2024",
+                "places": "30",
+                "heures_realisees": "",
+                "heures_facturees": "",
+                "etp": "",
+            },
+            {
+                "convention": "ctg-f",
+                "equipement": "ALSH-K",
+                "annee": "2024",
+                "places": "",
+                "heures_realisees": "50500",
+                "heures_facturees": "",
+                "etp": "",
+            },
         ],
         "bareme": [
             rate(2023, BONUS, "eaje", "B", "par_place", "3000"),
@@ -116,15 +238,24 @@ def funding_convention() -> dict[str, list[dict]]:
             rate(2024, BONUS, "ludotheque", "", "forfait", "5000"),
             rate(2024, COORD, "", "", "taux_cout", "62.43", cap="48000"),
         ],
-        "postes": [{"convention": "ctg-f", "code": "COORD", "intitule": "Coordination", "employeur": "ville",
-                    "etp": "0.8", "date_debut": "2023-09-01", "date_fin": "", "cout_annuel": "52000"}],
+        "postes": [
+            {
+                "convention": "ctg-f",
+                "code": "COORD",
+                "intitule": "Coordination",
+                "employeur": "ville",
+                "etp": "0.8",
+                "date_debut": "2023-09-01",
+                "date_fin": "",
+                "cout_annuel": "52000",
+            }
+        ],
         "financements": LINES,
     }
 
 
 def load(engine, tmp_path, sheets=None) -> int:
-    report = load_folder(write_folder(tmp_path / "ctg-f", sheets or funding_convention()),
-                         actor="test", engine=engine)
+    report = load_folder(write_folder(tmp_path / "ctg-f", sheets or funding_convention()), actor="test", engine=engine)
     assert report.ok, [str(e) for e in report.errors]
     return q.convention_by_code(engine, "ctg-f")["id"]
 
@@ -144,8 +275,12 @@ def test_each_facility_gets_its_hand_computed_due_and_the_flags_planted_for_it(e
         "EAJE-A": (D("93000.00"), D("90000.00"), D("95000.00"), ("ecart_notifie", "trop_verse")),
         # Rules v2: an EAJE outside PSU is owed 0,00 €; "hors PSU" replaces "écart notifié".
         "EAJE-N": (D("0.00"), D("21737.70"), D("10000.00"), ("hors_psu",)),
-        "ALSH-J": (None, None, D("5000.00"),
-                   ("verse_sans_notification", "activite_manquante", "gestionnaire_non_signataire")),
+        "ALSH-J": (
+            None,
+            None,
+            D("5000.00"),
+            ("verse_sans_notification", "activite_manquante", "gestionnaire_non_signataire"),
+        ),
         "ALSH-K": (DUE_ALSH_K, D("22000.00"), D("22000.00"), ()),
         "LUDO": (D("0.00"), D("5000.00"), None, ("equipement_ferme",)),  # v2: one flag says why
         "RPE": (None, None, None, ("sans_bareme",)),
@@ -158,7 +293,7 @@ def test_each_facility_gets_its_hand_computed_due_and_the_flags_planted_for_it(e
     assert rows["EAJE-A"]["gap_notified"] == D("90000") - DUE_EAJE_A
     assert rows["EAJE-A"]["gap_paid"] == D("95000") - D("90000")
     assert rows["ALSH-J"]["reasons"].endswith("ni gestionnaire : asso")
-    assert rows["EAJE-A"]["comments"] == "=HYPERLINK(\"http://x\")"
+    assert rows["EAJE-A"]["comments"] == '=HYPERLINK("http://x")'
     assert rows["EAJE-N"]["explanation"] == "EAJE hors PSU (micro-crèche PAJE) : pas de bonus territoire"
     assert rows["EAJE-N"]["information"] == "hors PSU"
 
@@ -207,8 +342,9 @@ def test_the_tolerance_is_read_from_the_environment(engine, convention, monkeypa
 def test_a_tolerance_that_is_not_a_number_is_refused_in_french(monkeypatch):
     for wrong in ("un pour cent", "nan", "-1"):
         monkeypatch.setenv("CTG_TOLERANCE_REL", wrong)
-        with pytest.raises(SettingError, match=f"Le réglage CTG_TOLERANCE_REL vaut « {wrong} » : "
-                                               "un nombre positif ou nul est attendu"):
+        with pytest.raises(
+            SettingError, match=f"Le réglage CTG_TOLERANCE_REL vaut « {wrong} » : un nombre positif ou nul est attendu"
+        ):
             funding.tolerance_settings()
     monkeypatch.setenv("CTG_TOLERANCE_REL", "0,02")
     assert funding.tolerance_settings().tolerance_rel == D("0.02")
@@ -218,12 +354,18 @@ def test_a_facility_page_shows_its_barème_rows_activity_and_funding_lines(engin
     detail = bonus_report.facility_detail(engine, convention, "EAJE-A", (2023, 2024, 2025, 2026))
     rates = detail["rates"].to_dict("records")
     assert [(r["Année"], r["Classe de territoire"], r["Montant"], r["Appliqué"]) for r in rates] == [
-        (2023, "B", D("3000"), "oui"), (2024, "toutes (taux de repli)", D("2600"), "non"),
-        (2024, "B", D("3100"), "oui")]
+        (2023, "B", D("3000"), "oui"),
+        (2024, "toutes (taux de repli)", D("2600"), "non"),
+        (2024, "B", D("3100"), "oui"),
+    ]
     assert detail["activity"].to_dict("records") == [
-        {"Année": 2024, "Places": 30, "Heures réalisées": None, "Heures facturées": None, "ETP": None}]
+        {"Année": 2024, "Places": 30, "Heures réalisées": None, "Heures facturées": None, "ETP": None}
+    ]
     assert sorted(zip(detail["lines"]["Année"], detail["lines"]["Levier"], strict=True)) == [
-        (2023, "Bonus territoire CTG"), (2023, "Prestation de service"), (2024, "Bonus territoire CTG")]
+        (2023, "Bonus territoire CTG"),
+        (2023, "Prestation de service"),
+        (2024, "Bonus territoire CTG"),
+    ]
     assert list(detail["years"]["year"]) == [2023, 2024, 2025, 2026]
     assert bonus_report.facility_detail(engine, convention, "NOPE", (2024,)) is None
 
@@ -242,13 +384,15 @@ def test_diagnostic_and_engineering_lines_flag_overpayment_and_non_signatories(e
     assert rows["cofinancement_diagnostic"]["flag_labels"] == "⚠ trop versé"
     assert rows["cofinancement_diagnostic"]["gap_paid"] == D("500.00")
     assert rows["cofinancement_ingenierie"]["flag_labels"] == (
-        "⚠ versé sans notification ; bénéficiaire non signataire")
+        "⚠ versé sans notification ; bénéficiaire non signataire"
+    )
 
 
 def _line_total(lines, stage, keep=lambda line: True):
     column = {"planned": "montant_prevu", "notified": "montant_notifie", "paid": "montant_verse"}[stage]
-    return sum((D(line[column].replace(" ", "").replace(",", ".")) for line in lines
-                if line[column] and keep(line)), D(0))
+    return sum(
+        (D(line[column].replace(" ", "").replace(",", ".")) for line in lines if line[column] and keep(line)), D(0)
+    )
 
 
 def test_every_lever_view_adds_up_to_the_sum_of_all_lines(engine, convention):
@@ -289,10 +433,18 @@ def readme_discrepancies() -> list[dict]:
         if not cells[0].isdigit():
             continue
         _, code, year, lever, beneficiary, due, notified, paid, alert = cells
-        found.append({"facility": code.strip("`"), "year": int(year), "lever": lever,
-                      "beneficiary": beneficiary, "due": _readme_amount(due),
-                      "notified": _readme_amount(notified), "paid": _readme_amount(paid),
-                      "flags": {LABEL_TO_FLAG[label] for label in LABEL_TO_FLAG if label in alert}})
+        found.append(
+            {
+                "facility": code.strip("`"),
+                "year": int(year),
+                "lever": lever,
+                "beneficiary": beneficiary,
+                "due": _readme_amount(due),
+                "notified": _readme_amount(notified),
+                "paid": _readme_amount(paid),
+                "flags": {LABEL_TO_FLAG[label] for label in LABEL_TO_FLAG if label in alert},
+            }
+        )
     return found
 
 
@@ -322,6 +474,5 @@ def test_the_demo_yields_each_deliberate_discrepancy_of_its_readme_as_its_flag(e
     assert "lorda" in rows[("alsh-biscaye", 2025)]["reasons"]
 
     simaje = bonus_report.manager_totals(report[report["year"] == 2024]).set_index("manager").loc["simaje"]
-    assert (simaje["due"], simaje["notified"], simaje["paid"]) == (
-        D("311990.00"), D("302690.00"), D("302690.00"))
+    assert (simaje["due"], simaje["notified"], simaje["paid"]) == (D("311990.00"), D("302690.00"), D("302690.00"))
     assert simaje["gap_notified"] == D("-9300.00") and simaje["flagged"] == 1

@@ -25,19 +25,27 @@ ADVISOR = Actor(email="conseiller@test", role=Role.CONSEILLER)
 
 def _save_by_someone_else(engine) -> None:
     """The follow-up form's save of the only action, committed by another thread."""
+
     def save() -> None:
         with Session(engine) as session:
             action = session.exec(select(m.Action)).one()
             opened = opened_snapshot(action)
-        update_followup(engine, ADVISOR, action_id=action.id, expected_version=opened["version"], opened=opened,
-                        status="en_cours", progress=50)
+        update_followup(
+            engine,
+            ADVISOR,
+            action_id=action.id,
+            expected_version=opened["version"],
+            opened=opened,
+            status="en_cours",
+            progress=50,
+        )
+
     other = threading.Thread(target=save)
     other.start()
     other.join()
 
 
-@pytest.mark.parametrize("database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)],
-                         indirect=True)
+@pytest.mark.parametrize("database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 def test_a_save_by_someone_else_during_an_import_is_one_french_error_and_nothing_is_written(engine, tmp_path):
     seed = minimal_convention()
     assert load_folder(write_folder(tmp_path / "seed", seed), actor="seed", engine=engine).ok
@@ -67,4 +75,3 @@ def test_a_save_by_someone_else_during_an_import_is_one_french_error_and_nothing
         assert (stored.title, stored.progress) == ("Ouvrir une crèche", 50)  # the other save only
         assert session.exec(select(m.Measurement).where(m.Measurement.measured_on == date(2025, 12, 31))).all() == []
         assert session.exec(select(m.AuditEvent).where(m.AuditEvent.actor == ADMIN.label)).all() == []
-

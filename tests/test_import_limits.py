@@ -39,6 +39,7 @@ def bomb(inflated_mb: int, member: str = "xl/sharedStrings.xml") -> bytes:
 def openpyxl_never_called(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("openpyxl must not read a refused file")
+
     monkeypatch.setattr(workbook, "load_workbook", refuse)
 
 

@@ -19,10 +19,19 @@ ADVISOR = Actor(email="conseiller@test", role=Role.CONSEILLER)
 def seed() -> dict[str, list[dict]]:
     """The minimal convention, a commune outside its perimeter, and a restricted convention."""
     sheets = minimal_convention()
-    sheets["communes"].append({"code_insee": "65100", "nom": "Argelès", "population": "", "enfants_moins_3_ans": "",
-                               "qpv": ""})
-    sheets["conventions"].append({"code": "ctg-secret", "nom": "CTG réservée", "territoire": "",
-                                  "date_signature": "", "date_debut": "2023-01-01", "date_fin": "2026-12-31"})
+    sheets["communes"].append(
+        {"code_insee": "65100", "nom": "Argelès", "population": "", "enfants_moins_3_ans": "", "qpv": ""}
+    )
+    sheets["conventions"].append(
+        {
+            "code": "ctg-secret",
+            "nom": "CTG réservée",
+            "territoire": "",
+            "date_signature": "",
+            "date_debut": "2023-01-01",
+            "date_fin": "2026-12-31",
+        }
+    )
     sheets["indicateurs"].append(sheets["indicateurs"][0] | {"convention": "ctg-secret", "action": ""})
     return sheets
 
@@ -62,8 +71,9 @@ PLAN_CHANGES = [
 ]
 
 
-@pytest.mark.parametrize(("sheet", "row"), PLAN_CHANGES,
-                         ids=[f"{sheet}-{i}" for i, (sheet, _) in enumerate(PLAN_CHANGES)])
+@pytest.mark.parametrize(
+    ("sheet", "row"), PLAN_CHANGES, ids=[f"{sheet}-{i}" for i, (sheet, _) in enumerate(PLAN_CHANGES)]
+)
 def test_an_advisor_may_not_change_the_plan_through_an_import(loaded, sheet, row):
     before = counts(loaded)
     report = import_upload(loaded, ADVISOR, f"{sheet}.csv", as_csv([row]), dry_run=False)
@@ -124,8 +134,7 @@ def _messages(report, code: str) -> list[tuple]:
 def test_a_restricted_convention_reads_exactly_like_an_unknown_one(loaded, sheet):
     row = first(sheet, convention="ctg-secret") | ({"equipement": ""} if sheet == "financements" else {})
     hidden = import_upload(loaded, ADVISOR, f"{sheet}.csv", as_csv([row]), dry_run=True)
-    absent = import_upload(loaded, ADVISOR, f"{sheet}.csv", as_csv([row | {"convention": "ctg-nulle"}]),
-                           dry_run=True)
+    absent = import_upload(loaded, ADVISOR, f"{sheet}.csv", as_csv([row | {"convention": "ctg-nulle"}]), dry_run=True)
     assert _messages(hidden, "ctg-secret") == _messages(absent, "ctg-nulle")
     assert hidden.errors[0].message == "convention « ctg-secret » inconnue"
     assert import_upload(loaded, ADMIN, f"{sheet}.csv", as_csv([row]), dry_run=True).errors == []
@@ -134,9 +143,9 @@ def test_a_restricted_convention_reads_exactly_like_an_unknown_one(loaded, sheet
 def test_the_conventions_sheet_does_not_tell_whether_a_restricted_convention_exists(loaded):
     same = seed()["conventions"][1]
     hidden = import_upload(loaded, ADVISOR, "conventions.csv", as_csv([same]), dry_run=True)
-    absent = import_upload(loaded, ADVISOR, "conventions.csv", as_csv([same | {"code": "ctg-nulle"}]),
-                           dry_run=True)
+    absent = import_upload(loaded, ADVISOR, "conventions.csv", as_csv([same | {"code": "ctg-nulle"}]), dry_run=True)
     assert not hidden.ok and hidden.counts == absent.counts
     assert _messages(hidden, "ctg-secret") == _messages(absent, "ctg-nulle")
     assert import_upload(loaded, ADMIN, "conventions.csv", as_csv([same]), dry_run=True).counts == {
-        "conventions": {"unchanged": 1}}
+        "conventions": {"unchanged": 1}
+    }

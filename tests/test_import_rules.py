@@ -61,13 +61,27 @@ def refused(engine, actor, sheet: str, rows: list[dict]) -> list[tuple]:
 
 
 def measure(**changes) -> dict:
-    return {"convention": "ctg-t", "indicateur": "TX", "date": "2025-12-31", "valeur": "55", "type": "resultat",
-            "source": "CAF", "commentaire": ""} | changes
+    return {
+        "convention": "ctg-t",
+        "indicateur": "TX",
+        "date": "2025-12-31",
+        "valeur": "55",
+        "type": "resultat",
+        "source": "CAF",
+        "commentaire": "",
+    } | changes
 
 
 def activity(**changes) -> dict:
-    return {"convention": "ctg-t", "equipement": "EAJE1", "annee": "2025", "places": "25",
-            "heures_realisees": "12000", "heures_facturees": "", "etp": ""} | changes
+    return {
+        "convention": "ctg-t",
+        "equipement": "EAJE1",
+        "annee": "2025",
+        "places": "25",
+        "heures_realisees": "12000",
+        "heures_facturees": "",
+        "etp": "",
+    } | changes
 
 
 def action_row(**changes) -> dict:
@@ -96,9 +110,11 @@ def test_a_measurement_dated_1901_needs_an_exemption_reason_as_in_the_form(loade
     report = import_upload(loaded, ADVISOR, "mesures.csv", with_reason, dry_run=False)
     assert report.ok, report.errors
     with Session(loaded) as session:
-        event = session.exec(select(m.AuditEvent).where(m.AuditEvent.operation == "import:création",
-                                                        m.AuditEvent.table_name == "measurements")
-                             .order_by(m.AuditEvent.id.desc())).first()
+        event = session.exec(
+            select(m.AuditEvent)
+            .where(m.AuditEvent.operation == "import:création", m.AuditEvent.table_name == "measurements")
+            .order_by(m.AuditEvent.id.desc())
+        ).first()
     assert event.reason == "Reprise d'un historique" and '"measured_on": "1901-01-01"' in event.after
 
 
@@ -123,8 +139,9 @@ def test_an_endless_comment_is_refused_by_the_form_and_by_the_import(loaded):
     with Session(loaded) as session:
         indicator = session.exec(select(m.Indicator).where(m.Indicator.code == "TX")).one()
     with pytest.raises(ValidationError) as form:
-        record_measurement(loaded, ADVISOR, indicator_id=indicator.id, measured_on=date(2025, 12, 31), value=55,
-                           comment="x" * 100_000)
+        record_measurement(
+            loaded, ADVISOR, indicator_id=indicator.id, measured_on=date(2025, 12, 31), value=55, comment="x" * 100_000
+        )
     ((_, column, message),) = refused(loaded, ADVISOR, "mesures", [measure(commentaire="x" * 100_000)])
     assert column == "commentaire" and message == form.value.errors["Commentaire"]
 
@@ -133,8 +150,9 @@ def test_an_action_imported_as_realisee_must_be_at_100_percent(loaded):
     ((line, column, message),) = refused(loaded, ADMIN, "actions", [action_row(statut="realisee", avancement="80")])
     assert (line, column) == (2, "avancement")
     assert message == "une action réalisée est à 100 % : indiquez 100 ou laissez vide"
-    report = import_upload(loaded, ADMIN, "actions.csv", as_csv([action_row(statut="realisee", avancement="100")]),
-                           dry_run=False)
+    report = import_upload(
+        loaded, ADMIN, "actions.csv", as_csv([action_row(statut="realisee", avancement="100")]), dry_run=False
+    )
     assert report.ok, report.errors
 
 
@@ -154,15 +172,28 @@ def _form_followup(engine):
     with Session(engine) as session:
         action = session.exec(select(m.Action)).one()
         opened = opened_snapshot(action)
-    update_followup(engine, ADVISOR, action_id=action.id, expected_version=opened["version"], opened=opened,
-                    status="realisee", progress=80)
+    update_followup(
+        engine,
+        ADVISOR,
+        action_id=action.id,
+        expected_version=opened["version"],
+        opened=opened,
+        status="realisee",
+        progress=80,
+    )
 
 
 def _referential_editor(engine):
     with Session(engine) as session:
         action = session.exec(select(m.Action)).one()
-    referentials.update(engine, ADMIN, "actions", action.id, expected_version=action.version,
-                        values={"statut": "realisee", "avancement": 80})
+    referentials.update(
+        engine,
+        ADMIN,
+        "actions",
+        action.id,
+        expected_version=action.version,
+        values={"statut": "realisee", "avancement": 80},
+    )
 
 
 SAME_ROW = [  # (the form's call, its field label, the sheet, the same row, its column)
@@ -173,10 +204,14 @@ SAME_ROW = [  # (the form's call, its field label, the sheet, the same row, its 
 ]
 
 
-@pytest.mark.parametrize(("form", "field", "sheet", "row", "column"), SAME_ROW,
-                         ids=["mesure-1901", "activite-vide", "realisee-80", "referentiel-realisee-80"])
-def test_the_same_bad_row_gets_the_same_refusal_from_the_form_and_from_the_import(loaded, form, field, sheet,
-                                                                                  row, column):
+@pytest.mark.parametrize(
+    ("form", "field", "sheet", "row", "column"),
+    SAME_ROW,
+    ids=["mesure-1901", "activite-vide", "realisee-80", "referentiel-realisee-80"],
+)
+def test_the_same_bad_row_gets_the_same_refusal_from_the_form_and_from_the_import(
+    loaded, form, field, sheet, row, column
+):
     with pytest.raises(ValidationError) as by_form:
         form(loaded)
     actor = ADMIN if sheet == "actions" else ADVISOR

@@ -11,16 +11,21 @@ NNBSP = "\u202f"
 TODAY = date(2026, 11, 26)
 INDICATOR = {
     "unit": "places pour 100 enfants de moins de 3 ans",
-    "baseline_value": 58.4, "baseline_date": date(2022, 12, 31), "baseline_source": "Cnaf",
-    "target_value": 66.0, "target_date": date(2027, 5, 31),
+    "baseline_value": 58.4,
+    "baseline_date": date(2022, 12, 31),
+    "baseline_source": "Cnaf",
+    "target_value": 66.0,
+    "target_date": date(2027, 5, 31),
 }
-MEASUREMENTS = pd.DataFrame({
-    "measured_on": [date(2023, 12, 31), date(2024, 12, 31), date(2025, 12, 31), date(2026, 9, 30)],
-    "value": [59.6, 60.9, 62.0, 66.5],
-    "type": ["resultat", "resultat", "resultat", "estimation"],
-    "source": ["Cnaf", "Cnaf", "Cnaf", None],
-    "comment": [None, None, None, "Après l'ouverture de La Coustète."],
-})
+MEASUREMENTS = pd.DataFrame(
+    {
+        "measured_on": [date(2023, 12, 31), date(2024, 12, 31), date(2025, 12, 31), date(2026, 9, 30)],
+        "value": [59.6, 60.9, 62.0, 66.5],
+        "type": ["resultat", "resultat", "resultat", "estimation"],
+        "source": ["Cnaf", "Cnaf", "Cnaf", None],
+        "comment": [None, None, None, "Après l'ouverture de La Coustète."],
+    }
+)
 
 
 def spec(indicator=INDICATOR, measurements=MEASUREMENTS, today=TODAY, **kwargs) -> dict:
@@ -74,10 +79,17 @@ def test_axes_and_tooltips_are_titled_in_french():
     assert encoding["x"]["title"] == "Date"
     assert encoding["y"]["title"] == INDICATOR["unit"]
     tooltips = {tip["field"]: tip["title"] for tip in encoding["tooltip"]}
-    assert tooltips == {"date": "Date", "value": INDICATOR["unit"], "type": "Type", "source": "Source",
-                        "comment": "Commentaire"}
-    assert {tip["field"]: tip["title"] for tip in found["aujourdhui"]["encoding"]["tooltip"]} == \
-        {"label": "Repère", "date": "Date"}
+    assert tooltips == {
+        "date": "Date",
+        "value": INDICATOR["unit"],
+        "type": "Type",
+        "source": "Source",
+        "comment": "Commentaire",
+    }
+    assert {tip["field"]: tip["title"] for tip in found["aujourdhui"]["encoding"]["tooltip"]} == {
+        "label": "Repère",
+        "date": "Date",
+    }
 
 
 def test_dates_and_numbers_are_written_the_french_way():
@@ -92,13 +104,15 @@ def test_every_series_has_its_own_colour_and_shape_in_one_legend():
     found = layers(spec())
     colours = found["cible"]["encoding"]["color"]["scale"]
     shapes = found["cible"]["encoding"]["shape"]["scale"]
-    assert colours["domain"] == shapes["domain"] == ["Mesure", "Estimation", "Trajectoire attendue",
-                                                     "Référence", "Cible"]
+    assert (
+        colours["domain"] == shapes["domain"] == ["Mesure", "Estimation", "Trajectoire attendue", "Référence", "Cible"]
+    )
     assert len(set(colours["range"])) == len(colours["range"])
     assert len(set(shapes["range"])) == len(shapes["range"])
     # Same scale on every layer, or Vega-Lite would draw several legends.
-    assert all(layer["encoding"]["color"]["scale"] == colours
-               for name, layer in found.items() if "color" in layer["encoding"])
+    assert all(
+        layer["encoding"]["color"]["scale"] == colours for name, layer in found.items() if "color" in layer["encoding"]
+    )
 
 
 def test_today_label_can_name_a_past_date():
@@ -131,13 +145,21 @@ def test_missing_values_from_a_dataframe_row_count_as_absent():
 
 # --- the sentence under the chart -------------------------------------------------------------
 
-ROW = dict(INDICATOR, current_value=62.0, current_date=date(2025, 12, 31), attainment=3.6 / 7.6,
-           expected=1096 / 1612, status="a_surveiller")
+ROW = dict(
+    INDICATOR,
+    current_value=62.0,
+    current_date=date(2025, 12, 31),
+    attainment=3.6 / 7.6,
+    expected=1096 / 1612,
+    status="a_surveiller",
+)
 
 
 def test_description_gives_value_target_progress_and_what_was_expected():
-    assert describe(ROW) == (f"Valeur actuelle 62 (31 décembre 2025), cible 66 au 31 mai 2027 : "
-                             f"47{NNBSP}% du chemin parcouru, 68{NNBSP}% attendu à cette date.")
+    assert describe(ROW) == (
+        f"Valeur actuelle 62 (31 décembre 2025), cible 66 au 31 mai 2027 : "
+        f"47{NNBSP}% du chemin parcouru, 68{NNBSP}% attendu à cette date."
+    )
 
 
 def test_description_clips_progress_and_says_when_the_value_went_backwards():
@@ -147,20 +169,23 @@ def test_description_clips_progress_and_says_when_the_value_went_backwards():
 
 
 def test_description_of_an_indicator_without_measurement():
-    sentence = describe(dict(ROW, current_value=None, current_date=None, attainment=None, expected=None,
-                             status="a_renseigner"))
+    sentence = describe(
+        dict(ROW, current_value=None, current_date=None, attainment=None, expected=None, status="a_renseigner")
+    )
     assert sentence == "Aucune valeur mesurée. Référence 58,4 au 31 décembre 2022, cible 66 au 31 mai 2027."
 
 
 def test_description_of_an_incomplete_indicator():
-    sentence = describe(dict(ROW, target_value=None, target_date=None, attainment=None, expected=None,
-                             status="incomplet"))
+    sentence = describe(
+        dict(ROW, target_value=None, target_date=None, attainment=None, expected=None, status="incomplet")
+    )
     assert sentence == "Valeur actuelle 62 (31 décembre 2025), pas de cible fixée."
 
 
 def test_description_warns_when_the_value_is_too_old():
-    assert describe(dict(ROW, status="a_renseigner")).endswith("trop ancienne pour la fréquence de "
-                                                               "l'indicateur : à renseigner.")
+    assert describe(dict(ROW, status="a_renseigner")).endswith(
+        "trop ancienne pour la fréquence de l'indicateur : à renseigner."
+    )
 
 
 @pytest.mark.parametrize("missing", [None, float("nan")])

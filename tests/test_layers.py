@@ -37,8 +37,11 @@ def test_imported_modules_sees_both_import_forms(tmp_path):
     assert {"streamlit", "ctg_data", "ctg_data.models"} <= imported_modules(sample)
 
 
-@pytest.mark.parametrize("path", sorted(p for p in PACKAGE.rglob("*.py") if "ui" not in p.relative_to(PACKAGE).parts),
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in PACKAGE.rglob("*.py") if "ui" not in p.relative_to(PACKAGE).parts),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_only_the_ui_package_imports_streamlit(path):
     assert not [name for name in imported_modules(path) if _is_under(name, "streamlit")]
 

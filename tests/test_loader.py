@@ -102,8 +102,9 @@ BAD_CELLS = [
 ]
 
 
-@pytest.mark.parametrize(("sheet", "column", "value", "message"), BAD_CELLS,
-                         ids=[f"{s}.{c}={v}" for s, c, v, _ in BAD_CELLS])
+@pytest.mark.parametrize(
+    ("sheet", "column", "value", "message"), BAD_CELLS, ids=[f"{s}.{c}={v}" for s, c, v, _ in BAD_CELLS]
+)
 def test_a_bad_cell_is_refused_with_its_place_and_nothing_is_written(engine, tmp_path, sheet, column, value, message):
     before = counts(engine)
     sheets = minimal_convention()
@@ -119,7 +120,8 @@ def test_a_duplicate_key_in_one_file_is_refused(engine, tmp_path):
     sheets["organisations"].append(dict(sheets["organisations"][0]))
     report = load(engine, tmp_path / "f", sheets)
     assert [str(e) for e in report.errors] == [
-        "fichier organisations.csv, ligne 5 : doublon de la ligne 2 (même clé : code)"]
+        "fichier organisations.csv, ligne 5 : doublon de la ligne 2 (même clé : code)"
+    ]
     assert counts(engine)["organisations"] == 0
 
 
@@ -149,8 +151,9 @@ def test_changing_an_actions_partners_updates_it_and_the_same_list_changes_nothi
     report = load(engine, tmp_path / "b", sheets)
     assert report.counts["actions"]["updated"] == 1
     with Session(engine) as session:
-        codes = session.exec(select(m.Organisation.code).join(
-            m.ActionPartner, m.ActionPartner.organisation_id == m.Organisation.id)).all()
+        codes = session.exec(
+            select(m.Organisation.code).join(m.ActionPartner, m.ActionPartner.organisation_id == m.Organisation.id)
+        ).all()
     assert codes == ["asso"]
     again = load(engine, tmp_path / "c", sheets)
     assert again.counts["actions"]["unchanged"] == 1 and not again.changed
@@ -169,7 +172,6 @@ def test_every_load_that_writes_moves_the_data_version_so_views_refresh(engine, 
 
 
 def test_a_dry_run_reports_what_would_change_and_writes_nothing(engine, tmp_path):
-    report = load_folder(write_folder(tmp_path / "a", minimal_convention()), actor="test", engine=engine,
-                         dry_run=True)
+    report = load_folder(write_folder(tmp_path / "a", minimal_convention()), actor="test", engine=engine, dry_run=True)
     assert report.ok and report.counts["actions"]["created"] == 1
     assert counts(engine)["actions"] == 0

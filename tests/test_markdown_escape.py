@@ -41,8 +41,9 @@ def visible(text: str) -> str:
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory):
     database = tmp_path_factory.mktemp("probe") / "unused.sqlite3"
-    with streamlit_server(f"sqlite:///{database}", script="tests/markdown_probe_app.py",
-                          env={"CTG_PROBE": json.dumps(TYPED)}) as base:
+    with streamlit_server(
+        f"sqlite:///{database}", script="tests/markdown_probe_app.py", env={"CTG_PROBE": json.dumps(TYPED)}
+    ) as base:
         yield base
 
 
@@ -85,4 +86,3 @@ def test_the_probe_is_not_vacuous_unescaped_text_does_become_links_and_images(pr
     assert box.locator("[data-testid='stMarkdownContainer'] a").count() >= 3
     assert page.locator(".st-key-probe_0 [data-testid='stMarkdown'] img").count() >= 1
     assert page.locator(".st-key-probe_3 .katex").count() >= 1
-

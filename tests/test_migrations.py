@@ -25,10 +25,23 @@ def test_the_ten_domains_and_the_levers_are_part_of_the_schema(engine):
         levers = {row[0] for row in connection.exec_driver_sql("SELECT code FROM funding_levers")}
     # The codes of docs/format.md, written out here rather than read from the code under test.
     assert domains == [
-        "petite_enfance", "enfance", "jeunesse", "parentalite", "acces_aux_droits",
-        "inclusion_numerique", "animation_vie_sociale", "logement", "handicap", "accompagnement_social",
+        "petite_enfance",
+        "enfance",
+        "jeunesse",
+        "parentalite",
+        "acces_aux_droits",
+        "inclusion_numerique",
+        "animation_vie_sociale",
+        "logement",
+        "handicap",
+        "accompagnement_social",
     ]
     assert levers == {
-        "bonus_territoire", "cofinancement_diagnostic", "cofinancement_ingenierie",
-        "cofinancement_coordination", "prestation_service", "subvention", "autre",
+        "bonus_territoire",
+        "cofinancement_diagnostic",
+        "cofinancement_ingenierie",
+        "cofinancement_coordination",
+        "prestation_service",
+        "subvention",
+        "autre",
     }

@@ -12,8 +12,17 @@ from ctg_data.actors import Actor, Role
 from ctg_data.ui.navigation import MENU
 
 ROOT = Path(__file__).resolve().parent.parent
-PILOTAGE = {"Vue d'ensemble", "Domaines", "Actions", "Indicateurs", "Leviers", "Bonus territoire",
-            "Coordination et ingénierie", "Import / export", "Historique"}
+PILOTAGE = {
+    "Vue d'ensemble",
+    "Domaines",
+    "Actions",
+    "Indicateurs",
+    "Leviers",
+    "Bonus territoire",
+    "Coordination et ingénierie",
+    "Import / export",
+    "Historique",
+}
 SAISIE = {"Nouvelle mesure", "Saisie groupée", "Suivi d'une action", "Activité d'un équipement", "Financement"}
 ADMINISTRATION = {"Comptes et accès", "Journal des événements", "Contrôles des données"}
 # Written out from the access rules (README, "Comptes et rôles"), not computed by the code under test.

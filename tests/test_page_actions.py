@@ -51,7 +51,7 @@ def plain(markdown: str) -> str:
 
 
 def french_money(amount: str) -> str:
-    """"12000.00" → "12 000,00 €" with the narrow no-break space between thousands and the
+    """ "12000.00" → "12 000,00 €" with the narrow no-break space between thousands and the
     no-break space before the euro sign, written out by hand."""
     cents = Decimal(amount).quantize(Decimal("0.01"))
     units, decimals = f"{cents:.2f}".split(".")
@@ -84,6 +84,7 @@ def markdown_texts(at: AppTest) -> list[str]:
 
 
 # --- the table ----------------------------------------------------------------------------
+
 
 def test_table_lists_every_action_of_the_demo_convention(demo_engine):
     table = actions_table(run_page())
@@ -149,6 +150,7 @@ def test_filters_matching_nothing_show_the_empty_state(demo_engine):
 
 # --- the fiche ------------------------------------------------------------------------------
 
+
 def test_deep_link_opens_the_action_fiche_with_its_partners(demo_engine):
     row = next(r for r in ACTIONS if r["code"] == "PE-1.1")
     at = run_page(action="PE-1.1")
@@ -184,24 +186,33 @@ def test_late_action_fiche_says_so_in_words(demo_engine):
     row = next(r for r in ACTIONS if is_late(r))
     at = run_page(action=row["code"])
     day, month, year = row["date_fin"][8:10], row["date_fin"][5:7], row["date_fin"][:4]
-    assert any(f"En retard : échéance dépassée depuis le {day}/{month}/{year}" in t.replace("**", "")
-               for t in markdown_texts(at))
+    assert any(
+        f"En retard : échéance dépassée depuis le {day}/{month}/{year}" in t.replace("**", "")
+        for t in markdown_texts(at)
+    )
 
 
 def test_notes_read_as_a_timeline_most_recent_first_and_are_never_interpreted(demo_engine):
     with Session(demo_engine) as session:
         action_id = session.exec(select(m.Action.id).where(m.Action.code == "PE-1.1")).one()
-        session.add(m.ActionNote(action_id=action_id, noted_on=date(2025, 3, 4), text="Permis de construire déposé.",
-                                 author="SIMAJE"))
-        session.add(m.ActionNote(action_id=action_id, noted_on=date(2026, 9, 1),
-                                 text="**Ouverture** [ici](javascript:alert(1)) <b>ok</b> :red[rouge]",
-                                 author="Chargée de coopération"))
+        session.add(
+            m.ActionNote(
+                action_id=action_id, noted_on=date(2025, 3, 4), text="Permis de construire déposé.", author="SIMAJE"
+            )
+        )
+        session.add(
+            m.ActionNote(
+                action_id=action_id,
+                noted_on=date(2026, 9, 1),
+                text="**Ouverture** [ici](javascript:alert(1)) <b>ok</b> :red[rouge]",
+                author="Chargée de coopération",
+            )
+        )
         session.commit()
     at = run_page(action="PE-1.1")
     raw = [block.value for block in at.main.markdown]
     dates = [text for text in raw if text.startswith("**") and re.match(r"\*\*\d\d/\d\d/\d{4}\*\*", text)]
-    assert [plain(d).replace("**", "") for d in dates] == ["01/09/2026 — Chargée de coopération",
-                                                           "04/03/2025 — SIMAJE"]
+    assert [plain(d).replace("**", "") for d in dates] == ["01/09/2026 — Chargée de coopération", "04/03/2025 — SIMAJE"]
     note = next(text for text in raw if "alert" in text)
     assert plain(note) == "**Ouverture** [ici](javascript:alert(1)) <b>ok</b> :red[rouge]"
     for special in "*[]()<>:":

@@ -24,10 +24,28 @@ PAGE = ROOT / "pages" / "indicateurs.py"
 TODAY = date(2026, 11, 26)
 NNBSP = "\u202f"
 NO_MEASUREMENT = "Aucune mesure enregistrée pour cet indicateur."
-SHOWN_STATUS = {"atteint": "✔ Atteint", "en bonne voie": "↗ En bonne voie", "à surveiller": "⚠ À surveiller",
-                "décroché": "✖ Décroché", "à renseigner": "? À renseigner", "incomplet": "… Incomplet"}
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre"]
+SHOWN_STATUS = {
+    "atteint": "✔ Atteint",
+    "en bonne voie": "↗ En bonne voie",
+    "à surveiller": "⚠ À surveiller",
+    "décroché": "✖ Décroché",
+    "à renseigner": "? À renseigner",
+    "incomplet": "… Incomplet",
+}
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 FREQUENCY_MONTHS = {"mensuelle": 1, "trimestrielle": 3, "semestrielle": 6, "annuelle": 12}
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -43,8 +61,11 @@ MEASURES = seed_rows("mesures")
 
 def latest_result(code: str, on: date) -> dict | None:
     """docs/rules.md: the current value is the latest `resultat` by date (none is superseded in the seed)."""
-    results = [r for r in MEASURES if r["indicateur"] == code and r["type"] in ("", "resultat")
-               and date.fromisoformat(r["date"]) <= on]
+    results = [
+        r
+        for r in MEASURES
+        if r["indicateur"] == code and r["type"] in ("", "resultat") and date.fromisoformat(r["date"]) <= on
+    ]
     return max(results, key=lambda r: r["date"]) if results else None
 
 
@@ -116,17 +137,21 @@ def detail_selectbox(at: AppTest):
 
 # --- the list ------------------------------------------------------------------------------------
 
+
 def test_list_shows_every_indicator_of_the_demo_convention(demo_engine):
     assert sorted(indicator_list(run_page()).index) == sorted(INDICATORS)
 
 
-@pytest.mark.parametrize(("code", "status"), [
-    ("PE-PLACES-EAJE", "atteint"),       # 115 places on 2026-09-30, the target itself
-    ("PE-NB-AM", "décroché"),            # 43 childminders, below the baseline of 48
-    ("AD-NON-RECOURS", "à renseigner"),  # yearly, last measured 2024-12-31: older than 18 months
-    ("JEU-BAFA", "à renseigner"),        # no measurement at all
-    ("TX-COUV-PE", "à surveiller"),
-])
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("PE-PLACES-EAJE", "atteint"),  # 115 places on 2026-09-30, the target itself
+        ("PE-NB-AM", "décroché"),  # 43 childminders, below the baseline of 48
+        ("AD-NON-RECOURS", "à renseigner"),  # yearly, last measured 2024-12-31: older than 18 months
+        ("JEU-BAFA", "à renseigner"),  # no measurement at all
+        ("TX-COUV-PE", "à surveiller"),
+    ],
+)
 def test_list_shows_the_status_computed_by_the_rules_with_its_symbol(demo_engine, code, status):
     assert by_hand(code)["status"] == status  # the hand computation agrees with the comment above
     assert indicator_list(run_page()).loc[code, "Statut"] == SHOWN_STATUS[status]
@@ -134,8 +159,9 @@ def test_list_shows_the_status_computed_by_the_rules_with_its_symbol(demo_engine
 
 def test_every_status_in_the_list_matches_the_rules_recomputed_by_hand(demo_engine):
     shown = indicator_list(run_page())["Statut"]
-    assert {code: shown[code] for code in INDICATORS} == \
-        {code: SHOWN_STATUS[by_hand(code)["status"]] for code in INDICATORS}
+    assert {code: shown[code] for code in INDICATORS} == {
+        code: SHOWN_STATUS[by_hand(code)["status"]] for code in INDICATORS
+    }
 
 
 def test_list_shows_current_value_target_and_attainment_in_french(demo_engine):
@@ -163,6 +189,7 @@ def test_a_past_year_shows_the_values_known_at_its_end(demo_engine):
 
 # --- one indicator -------------------------------------------------------------------------------
 
+
 def chart_of(at: AppTest) -> tuple[dict, dict]:
     charts = at.main.get("vega_lite_chart")
     assert len(charts) == 1
@@ -189,12 +216,16 @@ def test_deep_link_shows_the_chart_its_description_and_the_values(demo_engine):
     assert list(trajectory["value"]) == [float(indicator["valeur_reference"]), float(indicator["valeur_cible"])]
 
     current = expected["current"]
-    sentence = (f"Valeur actuelle {french_value(current['valeur'])} ({french_long_date(current['date'])}), "
-                f"cible {french_value(indicator['valeur_cible'])} au {french_long_date(indicator['date_cible'])} : "
-                f"{round(100 * expected['a'])}{NNBSP}% du chemin parcouru, "
-                f"{round(100 * expected['e'])}{NNBSP}% attendu à cette date.")
-    assert sentence == f"Valeur actuelle 62 (31 décembre 2025), cible 66 au 31 mai 2027 : 47{NNBSP}% du chemin " \
-                       f"parcouru, 68{NNBSP}% attendu à cette date."
+    sentence = (
+        f"Valeur actuelle {french_value(current['valeur'])} ({french_long_date(current['date'])}), "
+        f"cible {french_value(indicator['valeur_cible'])} au {french_long_date(indicator['date_cible'])} : "
+        f"{round(100 * expected['a'])}{NNBSP}% du chemin parcouru, "
+        f"{round(100 * expected['e'])}{NNBSP}% attendu à cette date."
+    )
+    assert (
+        sentence == f"Valeur actuelle 62 (31 décembre 2025), cible 66 au 31 mai 2027 : 47{NNBSP}% du chemin "
+        f"parcouru, 68{NNBSP}% attendu à cette date."
+    )
     assert sentence in [plain(c.value) for c in at.main.caption]
     assert at.main.get("vega_lite_chart")[0].proto.alt == sentence
 
@@ -250,13 +281,16 @@ def test_unknown_indicator_in_the_link_is_a_warning_not_an_error(demo_engine):
 def test_corrected_values_are_shown_only_on_demand_and_marked_replaced(demo_engine, tmp_path):
     code, day = "TX-COUV-PE", "2025-12-31"
     original = next(r for r in MEASURES if r["indicateur"] == code and r["date"] == day)
-    correction = write_folder(tmp_path / "correction", {"mesures": [
-        dict(original, valeur="62.4", commentaire="Valeur consolidée par la Cnaf.")]})
+    correction = write_folder(
+        tmp_path / "correction",
+        {"mesures": [dict(original, valeur="62.4", commentaire="Valeur consolidée par la Cnaf.")]},
+    )
     report = load_folder(correction, actor="test", engine=demo_engine)
     assert report.ok and report.counts["mesures"]["corrected"] == 1
     with demo_engine.connect() as connection:
-        replaced_at = connection.execute(text(
-            "SELECT superseded_at FROM measurements WHERE value = 62 AND superseded_at IS NOT NULL")).scalar_one()
+        replaced_at = connection.execute(
+            text("SELECT superseded_at FROM measurements WHERE value = 62 AND superseded_at IS NOT NULL")
+        ).scalar_one()
     replaced_at = datetime.fromisoformat(str(replaced_at))
     replaced_at = replaced_at if replaced_at.tzinfo else replaced_at.replace(tzinfo=UTC)
     replaced_on = replaced_at.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y")
@@ -273,5 +307,7 @@ def test_corrected_values_are_shown_only_on_demand_and_marked_replaced(demo_engi
     values = values_table(at)
     that_day = values[[str(d)[:10] == day for d in values["Date"]]]
     assert list(zip(that_day["Valeur"], that_day["État"], strict=True)) == [
-        ("62,4", ""), ("62", f"remplacée le {replaced_on}")]
+        ("62,4", ""),
+        ("62", f"remplacée le {replaced_on}"),
+    ]
     assert len(values) == len([r for r in MEASURES if r["indicateur"] == code]) + 1

@@ -25,8 +25,11 @@ ACTIONS = rows("actions")
 
 
 def late(row) -> bool:
-    return bool(row["date_fin"]) and date.fromisoformat(row["date_fin"]) < TODAY \
+    return (
+        bool(row["date_fin"])
+        and date.fromisoformat(row["date_fin"]) < TODAY
         and row["statut"] not in ("realisee", "abandonnee")
+    )
 
 
 def progress(row) -> int:
@@ -63,8 +66,13 @@ def test_the_overview_counts_actions_by_status_and_the_late_ones(demo_app):
     at.run()
     assert not at.exception
     shown = metrics(at)
-    labels = {"a_venir": "À venir", "en_cours": "En cours", "en_pause": "En pause", "realisee": "Réalisée",
-              "abandonnee": "Abandonnée"}
+    labels = {
+        "a_venir": "À venir",
+        "en_cours": "En cours",
+        "en_pause": "En pause",
+        "realisee": "Réalisée",
+        "abandonnee": "Abandonnée",
+    }
     for status, label in labels.items():
         assert shown[label] == str(sum(r["statut"] == status for r in ACTIONS)), label
     assert shown["En retard"] == str(sum(late(r) for r in ACTIONS))

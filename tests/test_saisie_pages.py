@@ -65,15 +65,21 @@ def ids(engine, model, **codes) -> int:
 
 
 def partner_of(engine, organisation: str) -> Actor:
-    return Actor(email=f"{organisation}@test", role=Role.PARTENAIRE,
-                 organisation_id=ids(engine, m.Organisation, code=organisation))
+    return Actor(
+        email=f"{organisation}@test",
+        role=Role.PARTENAIRE,
+        organisation_id=ids(engine, m.Organisation, code=organisation),
+    )
 
 
 def followed_indicators(organisation: str) -> set[str]:
     """Indicators linked to an action the organisation pilots or is a partner of (the rule of
     ctg_data.permissions, written out from the seed)."""
-    actions = {row["code"] for row in seed_rows("actions")
-               if row["pilote"] == organisation or organisation in row["partenaires"].split(";")}
+    actions = {
+        row["code"]
+        for row in seed_rows("actions")
+        if row["pilote"] == organisation or organisation in row["partenaires"].split(";")
+    }
     return {row["code"] for row in seed_rows("indicateurs") if row["action"] in actions}
 
 
@@ -84,12 +90,20 @@ def expected_status(code: str, value: float, on: date) -> tuple[str, int]:
     a = (value - reference) / (target - reference)
     start, end = date.fromisoformat(row["date_reference"]), date.fromisoformat(row["date_cible"])
     e = min(1, max(0, (on - start).days / (end - start).days))
-    status = ("✔ Atteint" if a >= 1 else "↗ En bonne voie" if a >= e - 0.10 else
-              "⚠ À surveiller" if a >= e - 0.25 else "✖ Décroché")
+    status = (
+        "✔ Atteint"
+        if a >= 1
+        else "↗ En bonne voie"
+        if a >= e - 0.10
+        else "⚠ À surveiller"
+        if a >= e - 0.25
+        else "✖ Décroché"
+    )
     return status, round(100 * min(1, max(0, a)))
 
 
 # --- Nouvelle mesure ---------------------------------------------------------------------
+
 
 def fill_measurement(at: AppTest, code: str, value: str, on: date) -> AppTest:
     widget(at.main.selectbox, "Indicateur").set_value(code).run()
@@ -108,8 +122,9 @@ def test_a_measurement_is_saved_and_its_new_status_shown_at_once(demo_engine):
     assert [plain(s.value) for s in at.main.success] == ["Valeur 63,5 enregistrée pour TX-COUV-PE au 31/10/2026."]
     status, attainment = expected_status("TX-COUV-PE", 63.5, date(2026, 10, 31))
     shown = next(plain(block.value) for block in at.main.markdown if "Statut de" in block.value)
-    assert shown == (f"**Statut de TX-COUV-PE** : {status} · valeur actuelle 63,5 au 31/10/2026 · "
-                     f"atteinte {attainment}\u202f%")
+    assert shown == (
+        f"**Statut de TX-COUV-PE** : {status} · valeur actuelle 63,5 au 31/10/2026 · atteinte {attainment}\u202f%"
+    )
     # a fresh, empty form for the next value
     assert widget(at.main.text_input, "Valeur").value == ""
 
@@ -122,11 +137,15 @@ def test_the_saved_value_is_on_the_indicators_chart_right_after(demo_engine):
     assert str(values.iloc[0]["Date"])[:10] == "2026-10-31"
 
 
-@pytest.mark.parametrize(("value", "on", "message"), [
-    ("beaucoup", date(2026, 10, 31), "Valeur : nombre attendu, « beaucoup » reçu"),
-    ("150", date(2026, 10, 31), "Valeur : valeur 150 hors des bornes de l'indicateur (0 à 100)"),
-    ("60", date(2022, 12, 31), "Date : le 31/12/2022 est hors de la convention"),
-], ids=["pas un nombre", "hors bornes", "hors convention"])
+@pytest.mark.parametrize(
+    ("value", "on", "message"),
+    [
+        ("beaucoup", date(2026, 10, 31), "Valeur : nombre attendu, « beaucoup » reçu"),
+        ("150", date(2026, 10, 31), "Valeur : valeur 150 hors des bornes de l'indicateur (0 à 100)"),
+        ("60", date(2022, 12, 31), "Date : le 31/12/2022 est hors de la convention"),
+    ],
+    ids=["pas un nombre", "hors bornes", "hors convention"],
+)
 def test_a_bad_measurement_is_refused_in_french_and_nothing_is_written(demo_engine, value, on, message):
     before = counts(demo_engine)
     at = fill_measurement(run_page("saisie_mesure"), "TX-COUV-PE", value, on)
@@ -143,13 +162,16 @@ def test_a_value_for_a_date_that_has_one_corrects_it_and_keeps_the_old_one(demo_
     at = fill_measurement(run_page("saisie_mesure"), "TX-COUV-PE", "62,5", date(2025, 12, 31))
     assert plain(at.main.success[0].value) == (
         f"Valeur corrigée pour TX-COUV-PE au 31/12/2025 : {old['valeur'].replace('.', ',')} → 62,5. "
-        "L'ancienne valeur reste dans l'historique.")
+        "L'ancienne valeur reste dans l'historique."
+    )
     assert counts(demo_engine)["measurements"] == before["measurements"] + 1
     indicator_id = ids(demo_engine, m.Indicator, code="TX-COUV-PE")
     with Session(demo_engine) as session:
-        rows = session.exec(select(m.Measurement).where(m.Measurement.indicator_id == indicator_id,
-                                                        m.Measurement.measured_on == date(2025, 12, 31))
-                            .order_by(m.Measurement.id)).all()
+        rows = session.exec(
+            select(m.Measurement)
+            .where(m.Measurement.indicator_id == indicator_id, m.Measurement.measured_on == date(2025, 12, 31))
+            .order_by(m.Measurement.id)
+        ).all()
     # by id: the old value, now superseded, then the correction, now current
     assert [(r.value, r.superseded_at is None) for r in rows] == [(float(old["valeur"]), False), (62.5, True)]
     assert rows[0].superseded_by_id == rows[1].id
@@ -164,9 +186,11 @@ def test_a_partner_chooses_only_among_the_indicators_of_its_actions(demo_engine)
 
 
 def test_a_partner_following_no_indicator_is_told_so_and_sees_no_form(demo_engine):
-    organisation = next(code for code in (row["code"] for row in seed_rows("organisations"))
-                        if not followed_indicators(code) and any(
-                            code in row["partenaires"].split(";") for row in seed_rows("actions")))
+    organisation = next(
+        code
+        for code in (row["code"] for row in seed_rows("organisations"))
+        if not followed_indicators(code) and any(code in row["partenaires"].split(";") for row in seed_rows("actions"))
+    )
     at = run_page("saisie_mesure", partner_of(demo_engine, organisation))
     assert "ne vous est ouvert en saisie" in at.main.info[0].value
     assert not [b for b in at.main.button if b.label == "Enregistrer la mesure"]
@@ -179,6 +203,7 @@ def test_a_reader_gets_no_form(demo_engine):
 
 
 # --- Suivi d'une action --------------------------------------------------------------------
+
 
 def test_an_actions_status_and_note_are_saved(demo_engine):
     before = counts(demo_engine)
@@ -202,8 +227,15 @@ def test_an_edit_made_meanwhile_is_refused_with_what_changed_and_the_input_kept(
     at = run_page("saisie_action", action="PE-1.2")  # the form opens on version 1
     action_id = ids(demo_engine, m.Action, code="PE-1.2")
     form = action_service.action_for_edit(demo_engine, action_id)
-    action_service.update_followup(demo_engine, ADVISOR, action_id=action_id, expected_version=form["version"],
-                                   opened=form, status="en_pause", progress=form["progress"])
+    action_service.update_followup(
+        demo_engine,
+        ADVISOR,
+        action_id=action_id,
+        expected_version=form["version"],
+        opened=form,
+        status="en_pause",
+        progress=form["progress"],
+    )
     before = counts(demo_engine)
     widget(at.main.selectbox, "Statut").set_value("realisee")
     widget(at.main.number_input, "Avancement").set_value(100)
@@ -238,6 +270,7 @@ def test_a_change_of_dates_without_a_reason_is_refused(demo_engine):
 
 # --- Activité d'un équipement --------------------------------------------------------------
 
+
 def test_a_facilitys_activity_for_a_new_year_is_saved(demo_engine):
     facility = "eaje-souris-verte"
     years = {int(r["annee"]) for r in seed_rows("activite") if r["equipement"] == facility}
@@ -251,8 +284,11 @@ def test_a_facilitys_activity_for_a_new_year_is_saved(demo_engine):
     assert counts(demo_engine)["facility_activity"] == before["facility_activity"] + 1
     facility_id = ids(demo_engine, m.Facility, code=facility)
     with Session(demo_engine) as session:
-        row = session.exec(select(m.FacilityActivity).where(m.FacilityActivity.facility_id == facility_id,
-                                                            m.FacilityActivity.year == year)).one()
+        row = session.exec(
+            select(m.FacilityActivity).where(
+                m.FacilityActivity.facility_id == facility_id, m.FacilityActivity.year == year
+            )
+        ).one()
     assert (row.places, row.hours_delivered, row.hours_billed) == (25, Decimal("41250.50"), None)
     assert plain(at.main.success[0].value) == f"Activité enregistrée. ({facility}, {year})"
 
@@ -267,6 +303,7 @@ def test_negative_hours_are_refused(demo_engine):
 
 
 # --- Financement ---------------------------------------------------------------------------
+
 
 def first_line_id(engine) -> int:
     with Session(engine) as session:
@@ -289,8 +326,9 @@ def test_an_amount_with_three_decimals_is_refused(demo_engine):
     at = run_page("saisie_financement", ADVISOR, ligne=str(line_id))
     widget(at.main.text_input, "Montant notifié").set_value("10,123")
     at = click(at, "Enregistrer les montants")
-    assert "Montant notifié : montant « 10,123 » : deux décimales au plus" in \
-        plain(at.main.error[0].value).replace("**", "")
+    assert "Montant notifié : montant « 10,123 » : deux décimales au plus" in plain(at.main.error[0].value).replace(
+        "**", ""
+    )
     assert counts(demo_engine) == before
 
 
@@ -302,12 +340,20 @@ def test_a_partner_may_not_edit_funding(demo_engine):
 
 # --- Saisie groupée and Historique --------------------------------------------------------
 
+
 def test_the_grid_lists_the_indicators_the_person_follows(demo_engine):
     at = run_page("saisie_groupee", partner_of(demo_engine, "jarret"))
     grid = at.main.dataframe[0].value
     assert set(grid["Code"]) == followed_indicators("jarret")
-    assert list(grid.columns) == ["Code", "Indicateur", "Unité", "Dernière valeur", "Nouvelle valeur", "Source",
-                                  "Commentaire"]
+    assert list(grid.columns) == [
+        "Code",
+        "Indicateur",
+        "Unité",
+        "Dernière valeur",
+        "Nouvelle valeur",
+        "Source",
+        "Commentaire",
+    ]
     assert set(grid["Nouvelle valeur"]) == {""}
 
 

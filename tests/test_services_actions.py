@@ -26,27 +26,41 @@ def action(engine, small) -> m.Action:
 
 def notes(engine, small) -> list[m.ActionNote]:
     with Session(engine) as session:
-        return list(session.exec(select(m.ActionNote).where(m.ActionNote.action_id == small.action_id)
-                                 .order_by(m.ActionNote.id)).all())
+        return list(
+            session.exec(
+                select(m.ActionNote).where(m.ActionNote.action_id == small.action_id).order_by(m.ActionNote.id)
+            ).all()
+        )
 
 
 def followup(engine, small, actor=ADMIN, opened=None, **values):
     opened = opened or svc.action_for_edit(engine, small.action_id)
     arguments = {"status": "en_cours", "progress": 40} | values
-    return svc.update_followup(engine, actor, action_id=small.action_id, expected_version=opened["version"],
-                               opened=opened, **arguments)
+    return svc.update_followup(
+        engine, actor, action_id=small.action_id, expected_version=opened["version"], opened=opened, **arguments
+    )
 
 
 def test_status_avancement_and_a_dated_note_are_saved_and_audited(engine, small):
     before = fingerprint(engine)[0]
-    result = followup(engine, small, partner(small, "ville"), status="en_pause", progress="45",
-                      note="Chantier arrêté par les intempéries.", noted_on=date(2025, 2, 3))
+    result = followup(
+        engine,
+        small,
+        partner(small, "ville"),
+        status="en_pause",
+        progress="45",
+        note="Chantier arrêté par les intempéries.",
+        noted_on=date(2025, 2, 3),
+    )
     assert result.changed and result.note_id is not None and result.opened["version"] == 2
     saved = action(engine, small)
     assert (saved.status, saved.progress, saved.version) == ("en_pause", 45, 2)
     [note] = notes(engine, small)
-    assert (note.noted_on, note.text, note.author) == (date(2025, 2, 3), "Chantier arrêté par les intempéries.",
-                                                       "ville@test")
+    assert (note.noted_on, note.text, note.author) == (
+        date(2025, 2, 3),
+        "Chantier arrêté par les intempéries.",
+        "ville@test",
+    )
     after = fingerprint(engine)[0]
     assert after["action_notes"] == before["action_notes"] + 1
     assert after["audit_events"] == before["audit_events"] + 2
@@ -114,19 +128,28 @@ def test_two_edits_from_the_same_version_give_one_conflict_and_keep_the_first(en
 def test_a_note_alone_is_added_even_if_the_action_moved_meanwhile(engine, small):
     stale = svc.action_for_edit(engine, small.action_id)
     followup(engine, small, ADVISOR, progress=60)
-    result = followup(engine, small, partner(small, "ville"), opened=stale, progress=60, note="Point d'étape",
-                      noted_on=date(2025, 3, 1))
+    result = followup(
+        engine,
+        small,
+        partner(small, "ville"),
+        opened=stale,
+        progress=60,
+        note="Point d'étape",
+        noted_on=date(2025, 3, 1),
+    )
     assert not result.changed and result.note_id is not None
     assert action(engine, small).progress == 60
 
 
 # --- dates ------------------------------------------------------------------------------------
 
+
 def move(engine, small, actor=ADMIN, opened=None, **values):
     opened = opened or svc.action_for_edit(engine, small.action_id)
     arguments = {"starts_on": date(2023, 6, 1), "ends_on": date(2027, 3, 31), "reason": "Retard du chantier"} | values
-    return svc.change_dates(engine, actor, action_id=small.action_id, expected_version=opened["version"],
-                            opened=opened, **arguments)
+    return svc.change_dates(
+        engine, actor, action_id=small.action_id, expected_version=opened["version"], opened=opened, **arguments
+    )
 
 
 def test_new_dates_are_saved_with_their_reason_in_the_audit_and_a_note(engine, small):

@@ -20,26 +20,47 @@ def small(engine, tmp_path):
 
 def year_row(engine, small, year) -> m.FacilityActivity | None:
     with Session(engine) as session:
-        return session.exec(select(m.FacilityActivity).where(m.FacilityActivity.facility_id == small.facility_id,
-                                                              m.FacilityActivity.year == year)).first()
+        return session.exec(
+            select(m.FacilityActivity).where(
+                m.FacilityActivity.facility_id == small.facility_id, m.FacilityActivity.year == year
+            )
+        ).first()
 
 
 def save(engine, small, actor=ADMIN, year=2024, opened="read", **values):
     if opened == "read":
         opened = svc.activity_for_edit(engine, small.facility_id, year)
-    return svc.upsert_activity(engine, actor, facility_id=small.facility_id, year=year,
-                               expected_version=None if opened is None else opened["version"], opened=opened,
-                               **values)
+    return svc.upsert_activity(
+        engine,
+        actor,
+        facility_id=small.facility_id,
+        year=year,
+        expected_version=None if opened is None else opened["version"],
+        opened=opened,
+        **values,
+    )
 
 
 def test_a_new_year_is_created_and_audited(engine, small):
     before = fingerprint(engine)[0]
-    result = save(engine, small, partner(small, "ville"), year=2025, places="25", hours_delivered="41 000,5",
-                  hours_billed="43000", fte="1,5")
+    result = save(
+        engine,
+        small,
+        partner(small, "ville"),
+        year=2025,
+        places="25",
+        hours_delivered="41 000,5",
+        hours_billed="43000",
+        fte="1,5",
+    )
     assert result.outcome == "créée"
     row = year_row(engine, small, 2025)
     assert (row.places, row.hours_delivered, row.hours_billed, row.fte) == (
-        25, Decimal("41000.50"), Decimal("43000.00"), Decimal("1.50"))
+        25,
+        Decimal("41000.50"),
+        Decimal("43000.00"),
+        Decimal("1.50"),
+    )
     after = fingerprint(engine)[0]
     assert after["facility_activity"] == before["facility_activity"] + 1
     event = audit_events(engine, "facility_activity")[-1]
@@ -91,8 +112,11 @@ def test_a_year_before_the_convention_is_accepted_with_a_reason(engine, small):
 
 @pytest.mark.parametrize("who", ["lecteur", "autre organisation", "partenaire de l'action, pas gestionnaire"])
 def test_only_the_manager_or_an_advisor_may_write(engine, small, who):
-    actor = {"lecteur": READER, "autre organisation": partner(small, "autre"),
-             "partenaire de l'action, pas gestionnaire": partner(small, "asso")}[who]
+    actor = {
+        "lecteur": READER,
+        "autre organisation": partner(small, "autre"),
+        "partenaire de l'action, pas gestionnaire": partner(small, "asso"),
+    }[who]
     before = fingerprint(engine)
     with pytest.raises(PermissionDenied):
         save(engine, small, actor, places="30")
@@ -105,8 +129,15 @@ def test_two_edits_from_the_same_version_give_one_conflict_and_keep_the_first(en
     save(engine, small, ADVISOR, opened=form, places="27", hours_delivered="12000", hours_billed="13000")
     before = fingerprint(engine)
     with pytest.raises(ConflictError) as conflict:
-        save(engine, small, partner(small, "ville"), opened=form, places="28", hours_delivered="12000",
-             hours_billed="13000")
+        save(
+            engine,
+            small,
+            partner(small, "ville"),
+            opened=form,
+            places="28",
+            hours_delivered="12000",
+            hours_billed="13000",
+        )
     assert conflict.value.changes == [("places", 25, 27)]
     assert conflict.value.changed_by == "conseillere@caf.test"
     assert fingerprint(engine) == before

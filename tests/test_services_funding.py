@@ -26,8 +26,14 @@ def line(engine, small) -> m.FundingLine:
 def save(engine, small, actor=ADVISOR, opened=None, **values):
     opened = opened or svc.funding_for_edit(engine, small.funding_line_id)
     arguments = {"planned": "30000", "notified": "30000", "paid": "15000"} | values
-    return svc.update_funding(engine, actor, funding_line_id=small.funding_line_id,
-                              expected_version=opened["version"], opened=opened, **arguments)
+    return svc.update_funding(
+        engine,
+        actor,
+        funding_line_id=small.funding_line_id,
+        expected_version=opened["version"],
+        opened=opened,
+        **arguments,
+    )
 
 
 def test_amounts_typed_in_french_are_saved_to_the_cent_and_audited(engine, small):
@@ -35,7 +41,12 @@ def test_amounts_typed_in_french_are_saved_to_the_cent_and_audited(engine, small
     assert result.changed
     saved = line(engine, small)
     assert (saved.planned, saved.notified, saved.paid, saved.comment, saved.version) == (
-        Decimal("30000.00"), Decimal("30000.00"), Decimal("22500.50"), "Acompte versé", 2)
+        Decimal("30000.00"),
+        Decimal("30000.00"),
+        Decimal("22500.50"),
+        "Acompte versé",
+        2,
+    )
     event = audit_events(engine, "funding_lines")[-1]
     assert (event.operation, event.actor) == ("saisie:modification", "conseillere@caf.test")
     assert (json.loads(event.before)["paid"], json.loads(event.after)["paid"]) == ("15000.00", "22500.50")
@@ -73,8 +84,11 @@ def test_bad_amounts_are_refused_naming_the_field_and_nothing_is_written(engine,
 
 @pytest.mark.parametrize("who", ["lecteur", "partenaire bénéficiaire", "partenaire d'une autre organisation"])
 def test_only_advisors_and_admins_write_funding(engine, small, who):
-    actor = {"lecteur": READER, "partenaire bénéficiaire": partner(small, "ville"),
-             "partenaire d'une autre organisation": partner(small, "autre")}[who]
+    actor = {
+        "lecteur": READER,
+        "partenaire bénéficiaire": partner(small, "ville"),
+        "partenaire d'une autre organisation": partner(small, "autre"),
+    }[who]
     before = fingerprint(engine, (m.FundingLine, small.funding_line_id))
     with pytest.raises(PermissionDenied):
         save(engine, small, actor, paid="30000")

@@ -25,24 +25,44 @@ def small(engine, tmp_path):
 
 def measurements(engine, indicator_id) -> list[m.Measurement]:
     with Session(engine) as session:
-        return list(session.exec(select(m.Measurement).where(m.Measurement.indicator_id == indicator_id)
-                                 .order_by(m.Measurement.id)).all())
+        return list(
+            session.exec(
+                select(m.Measurement).where(m.Measurement.indicator_id == indicator_id).order_by(m.Measurement.id)
+            ).all()
+        )
 
 
 def test_a_valid_value_is_saved_and_audited(engine, small):
     before = fingerprint(engine)[0]
-    result = svc.record_measurement(engine, partner(small, "ville"), indicator_id=small.indicator_id,
-                                    measured_on=date(2025, 12, 31), value="57,25", source="CAF", comment="ok")
+    result = svc.record_measurement(
+        engine,
+        partner(small, "ville"),
+        indicator_id=small.indicator_id,
+        measured_on=date(2025, 12, 31),
+        value="57,25",
+        source="CAF",
+        comment="ok",
+    )
     assert result.outcome == svc.NEW
     after = fingerprint(engine)[0]
     assert after["measurements"] == before["measurements"] + 1
     assert after["audit_events"] == before["audit_events"] + 1
     saved = measurements(engine, small.indicator_id)[-1]
-    assert (saved.measured_on, saved.value, saved.type, saved.source, saved.comment, saved.recorded_by) == \
-        (date(2025, 12, 31), 57.25, "resultat", "CAF", "ok", "ville@test")
+    assert (saved.measured_on, saved.value, saved.type, saved.source, saved.comment, saved.recorded_by) == (
+        date(2025, 12, 31),
+        57.25,
+        "resultat",
+        "CAF",
+        "ok",
+        "ville@test",
+    )
     event = audit_events(engine, "measurements")[-1]
-    assert (event.actor, event.operation, event.record_key, event.before) == \
-        ("ville@test", "saisie:création", str(saved.id), None)
+    assert (event.actor, event.operation, event.record_key, event.before) == (
+        "ville@test",
+        "saisie:création",
+        str(saved.id),
+        None,
+    )
     assert json.loads(event.after)["value"] == 57.25
 
 
@@ -69,8 +89,14 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(engine, sm
 
 
 def test_a_date_outside_the_convention_is_saved_with_a_reason_kept_in_the_audit(engine, small):
-    result = svc.record_measurement(engine, ADMIN, indicator_id=small.indicator_id, measured_on=date(2022, 12, 31),
-                                    value="50", override_reason="Valeur de référence mesurée avant la CTG")
+    result = svc.record_measurement(
+        engine,
+        ADMIN,
+        indicator_id=small.indicator_id,
+        measured_on=date(2022, 12, 31),
+        value="50",
+        override_reason="Valeur de référence mesurée avant la CTG",
+    )
     assert result.outcome == svc.NEW
     assert audit_events(engine, "measurements")[-1].reason == "Valeur de référence mesurée avant la CTG"
 
@@ -80,15 +106,17 @@ def test_who_may_not_write_is_refused_and_nothing_is_written(engine, small, who)
     actor = READER if who == "lecteur" else partner(small, "autre")
     before = fingerprint(engine)
     with pytest.raises(PermissionDenied):
-        svc.record_measurement(engine, actor, indicator_id=small.indicator_id, measured_on=date(2025, 12, 31),
-                               value="57")
+        svc.record_measurement(
+            engine, actor, indicator_id=small.indicator_id, measured_on=date(2025, 12, 31), value="57"
+        )
     assert fingerprint(engine) == before
 
 
 def test_the_same_value_again_writes_nothing(engine, small):
     before = fingerprint(engine)
-    result = svc.record_measurement(engine, ADMIN, indicator_id=small.indicator_id, measured_on=date(2024, 12, 31),
-                                    value="54,5")
+    result = svc.record_measurement(
+        engine, ADMIN, indicator_id=small.indicator_id, measured_on=date(2024, 12, 31), value="54,5"
+    )
     assert result.outcome == svc.SAME
     assert "rien n'a été modifié" in result.message
     assert fingerprint(engine) == before
@@ -96,8 +124,9 @@ def test_the_same_value_again_writes_nothing(engine, small):
 
 def test_a_different_value_for_the_same_date_supersedes_and_keeps_the_old_one(engine, small):
     old = next(x for x in measurements(engine, small.indicator_id) if x.measured_on == date(2024, 12, 31))
-    result = svc.record_measurement(engine, ADMIN, indicator_id=small.indicator_id, measured_on=date(2024, 12, 31),
-                                    value="55")
+    result = svc.record_measurement(
+        engine, ADMIN, indicator_id=small.indicator_id, measured_on=date(2024, 12, 31), value="55"
+    )
     assert (result.outcome, result.previous_value, result.superseded_id) == (svc.REPLACED, 54.5, old.id)
     rows = [x for x in measurements(engine, small.indicator_id) if x.measured_on == date(2024, 12, 31)]
     assert [(x.value, x.superseded_at is not None) for x in rows] == [(54.5, True), (55.0, False)]
@@ -117,8 +146,11 @@ def test_two_corrections_of_the_value_a_form_showed_give_one_conflict_and_keep_t
     assert conflict.value.changed_by == "admin@test"
     assert conflict.value.changes == [("value", 54.5, 56.0)]
     assert fingerprint(engine) == before
-    current = [x.value for x in measurements(engine, small.indicator_id)
-               if x.measured_on == date(2024, 12, 31) and x.superseded_at is None]
+    current = [
+        x.value
+        for x in measurements(engine, small.indicator_id)
+        if x.measured_on == date(2024, 12, 31) and x.superseded_at is None
+    ]
     assert current == [56.0]
 
 
@@ -150,11 +182,20 @@ def test_writable_indicators_follow_the_permissions(engine, small):
 
 # --- the bulk grid ------------------------------------------------------------------------------
 
+
 def add_indicator(engine, small, code: str, unit: str = "places", low=0.0, high=None, action=True) -> int:
     with Session(engine) as session:
-        indicator = m.Indicator(convention_id=small.convention_id, code=code, name=f"Indicateur {code}",
-                                domain_code="petite_enfance", action_id=small.action_id if action else None,
-                                unit=unit, direction="hausse", min_value=low, max_value=high)
+        indicator = m.Indicator(
+            convention_id=small.convention_id,
+            code=code,
+            name=f"Indicateur {code}",
+            domain_code="petite_enfance",
+            action_id=small.action_id if action else None,
+            unit=unit,
+            direction="hausse",
+            min_value=low,
+            max_value=high,
+        )
         session.add(indicator)
         session.commit()
         return indicator.id
@@ -172,8 +213,14 @@ def test_the_grid_lists_the_indicators_a_person_follows_with_their_last_value(en
 
 
 def test_only_rows_with_a_new_value_are_taken_from_the_edited_grid():
-    edited = pd.DataFrame({"Code": ["A", "B", "C", "D"], "Nouvelle valeur": ["12,5", "", None, float("nan")],
-                           "Source": [" CAF ", "", None, None], "Commentaire": [None, "x", None, None]})
+    edited = pd.DataFrame(
+        {
+            "Code": ["A", "B", "C", "D"],
+            "Nouvelle valeur": ["12,5", "", None, float("nan")],
+            "Source": [" CAF ", "", None, None],
+            "Commentaire": [None, "x", None, None],
+        }
+    )
     assert svc.rows_from_editor(edited) == [svc.GridRow("A", "12,5", "CAF", None)]
 
 
@@ -182,21 +229,22 @@ def mixed_rows(engine, small):
     add_indicator(engine, small, "FAMILLES")
     add_indicator(engine, small, "AUTRE-SANS-DROIT", action=False)
     return [
-        svc.GridRow("TX", "58,5", "CAF"),              # valid
-        svc.GridRow("PLACES", "250"),                  # above its maximum
-        svc.GridRow("FAMILLES", "douze"),              # not a number
-        svc.GridRow("INCONNU", "3"),                   # no such code
-        svc.GridRow("AUTRE-SANS-DROIT", "4"),          # the partner may not write it
-        svc.GridRow("TX", "59"),                       # twice in the grid
-        svc.GridRow("FAMILLES", "12"),                 # twice too
+        svc.GridRow("TX", "58,5", "CAF"),  # valid
+        svc.GridRow("PLACES", "250"),  # above its maximum
+        svc.GridRow("FAMILLES", "douze"),  # not a number
+        svc.GridRow("INCONNU", "3"),  # no such code
+        svc.GridRow("AUTRE-SANS-DROIT", "4"),  # the partner may not write it
+        svc.GridRow("TX", "59"),  # twice in the grid
+        svc.GridRow("FAMILLES", "12"),  # twice too
     ]
 
 
 def test_checking_the_grid_sorts_valid_rows_from_rejected_ones_with_their_reasons(engine, small):
     rows = mixed_rows(engine, small)
     before = fingerprint(engine)
-    check = svc.validate_grid(engine, partner(small, "ville"), convention_id=small.convention_id,
-                              measured_on=date(2025, 12, 31), rows=rows)
+    check = svc.validate_grid(
+        engine, partner(small, "ville"), convention_id=small.convention_id, measured_on=date(2025, 12, 31), rows=rows
+    )
     assert fingerprint(engine) == before  # checking writes nothing
     assert [(e.code, e.data.value, e.outcome) for e in check.valid] == [("TX", 58.5, svc.NEW)]
     reasons = {(r.code, r.value): r.reasons for r in check.rejected}
@@ -204,20 +252,28 @@ def test_checking_the_grid_sorts_valid_rows_from_rejected_ones_with_their_reason
     assert reasons[("FAMILLES", "douze")][0].startswith("Valeur : nombre attendu")
     assert "inconnu" in reasons[("INCONNU", "3")][0]
     assert reasons[("AUTRE-SANS-DROIT", "4")] == (
-        "Seuls le pilote et les partenaires de l'action liée peuvent saisir cet indicateur.",)
+        "Seuls le pilote et les partenaires de l'action liée peuvent saisir cet indicateur.",
+    )
     assert "deux fois" in reasons[("TX", "59")][0]
     assert "deux fois" in reasons[("FAMILLES", "12")][0]
 
 
 def test_saving_the_grid_writes_only_the_valid_rows(engine, small):
     add_indicator(engine, small, "PLACES", high=200.0)
-    rows = [svc.GridRow("TX", "58,5", "CAF"), svc.GridRow("PLACES", "120"), svc.GridRow("PLACES", "x"),
-            svc.GridRow("TX", "54,5")]
+    rows = [
+        svc.GridRow("TX", "58,5", "CAF"),
+        svc.GridRow("PLACES", "120"),
+        svc.GridRow("PLACES", "x"),
+        svc.GridRow("TX", "54,5"),
+    ]
     actor = partner(small, "ville")
-    check = svc.validate_grid(engine, actor, convention_id=small.convention_id, measured_on=date(2024, 12, 31),
-                              rows=rows)
-    assert [(e.code, e.outcome, e.previous_value) for e in check.valid] == [("TX", svc.REPLACED, 54.5),
-                                                                           ("PLACES", svc.NEW, None)]
+    check = svc.validate_grid(
+        engine, actor, convention_id=small.convention_id, measured_on=date(2024, 12, 31), rows=rows
+    )
+    assert [(e.code, e.outcome, e.previous_value) for e in check.valid] == [
+        ("TX", svc.REPLACED, 54.5),
+        ("PLACES", svc.NEW, None),
+    ]
     before = fingerprint(engine)[0]
     results = svc.save_grid(engine, actor, check.valid)
     assert [r.outcome for r in results] == [svc.REPLACED, svc.NEW]
@@ -228,8 +284,13 @@ def test_saving_the_grid_writes_only_the_valid_rows(engine, small):
 
 def test_the_grid_is_saved_all_or_nothing_on_a_database_error(engine, small, monkeypatch):
     add_indicator(engine, small, "PLACES", high=200.0)
-    check = svc.validate_grid(engine, ADMIN, convention_id=small.convention_id, measured_on=date(2025, 12, 31),
-                              rows=[svc.GridRow("TX", "58"), svc.GridRow("PLACES", "120")])
+    check = svc.validate_grid(
+        engine,
+        ADMIN,
+        convention_id=small.convention_id,
+        measured_on=date(2025, 12, 31),
+        rows=[svc.GridRow("TX", "58"), svc.GridRow("PLACES", "120")],
+    )
     assert len(check.valid) == 2
     real = svc._record
     calls = []
@@ -237,9 +298,16 @@ def test_the_grid_is_saved_all_or_nothing_on_a_database_error(engine, small, mon
     def fails_on_the_second_row(session, actor, indicator, data):
         calls.append(indicator.code)
         if len(calls) == 2:
-            session.execute(m.Measurement.__table__.insert().values(
-                indicator_id=indicator.id, measured_on=data.measured_on, value=data.value, type="inconnu",
-                recorded_by="x", recorded_at=m.utcnow()))  # refused by the CHECK on type
+            session.execute(
+                m.Measurement.__table__.insert().values(
+                    indicator_id=indicator.id,
+                    measured_on=data.measured_on,
+                    value=data.value,
+                    type="inconnu",
+                    recorded_by="x",
+                    recorded_at=m.utcnow(),
+                )
+            )  # refused by the CHECK on type
         return real(session, actor, indicator, data)
 
     monkeypatch.setattr(svc, "_record", fails_on_the_second_row)
@@ -251,8 +319,13 @@ def test_the_grid_is_saved_all_or_nothing_on_a_database_error(engine, small, mon
 
 
 def test_the_grid_is_checked_again_when_saved(engine, small):
-    check = svc.validate_grid(engine, partner(small, "ville"), convention_id=small.convention_id,
-                              measured_on=date(2025, 12, 31), rows=[svc.GridRow("TX", "58")])
+    check = svc.validate_grid(
+        engine,
+        partner(small, "ville"),
+        convention_id=small.convention_id,
+        measured_on=date(2025, 12, 31),
+        rows=[svc.GridRow("TX", "58")],
+    )
     before = fingerprint(engine)
     with pytest.raises(PermissionDenied):  # e.g. the account lost its rights meanwhile
         svc.save_grid(engine, partner(small, "autre"), check.valid)

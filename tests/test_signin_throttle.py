@@ -45,7 +45,7 @@ def operations(engine) -> list[str]:
 
 
 def attempt(engine, email, password, now, client=None) -> str:
-    """"signed in", the refusal's message, or the exception's name (a crash is an answer too)."""
+    """ "signed in", the refusal's message, or the exception's name (a crash is an answer too)."""
     try:
         accounts.verify_credentials(engine, email, password, now, client=client)
     except accounts.AuthError as error:
@@ -78,6 +78,7 @@ def refused(answer: str) -> bool:
 
 # ------------------------------------------------------------------ one account, many sessions
 
+
 def test_twelve_simultaneous_sessions_check_no_more_than_one_patient_session_could(db):
     answers = burst(db, [(EMAIL, password) for password in WRONG] + [(EMAIL, GOOD)], NOW)
     assert all(a in ("signed in", accounts.GENERIC_FAILURE) or refused(a) for a in answers), answers
@@ -87,10 +88,10 @@ def test_twelve_simultaneous_sessions_check_no_more_than_one_patient_session_cou
     # At one instant the rules let through one failure without a wait, then a second that
     # starts a one-second wait: never more, however many sessions try.
     assert failures <= 2
-    after_success = checked[checked.index("connexion") + 1:] if "connexion" in checked else checked
+    after_success = checked[checked.index("connexion") + 1 :] if "connexion" in checked else checked
     assert account(db).failed_attempts == after_success.count("connexion:échec")
     if answers[-1] == "signed in":  # only if it came before the wait began, as it would alone
-        assert checked[:checked.index("connexion")].count("connexion:échec") <= 1
+        assert checked[: checked.index("connexion")].count("connexion:échec") <= 1
     else:
         assert refused(answers[-1])
 
@@ -129,15 +130,18 @@ def test_parallel_failures_are_all_counted(db, monkeypatch):
 
 # ------------------------------------------------------------------ client addresses
 
+
 def test_one_client_trying_many_addresses_is_slowed_down_but_not_others(db):
     attacker, colleague = "203.0.113.7", "198.51.100.2"
     assert attempt(db, "a@ville.fr", "essai-un-2026", NOW, attacker) == accounts.GENERIC_FAILURE
     assert attempt(db, "b@ville.fr", "essai-deux-2026", NOW, attacker) == accounts.GENERIC_FAILURE
-    assert attempt(db, "c@ville.fr", "essai-trois-2026", NOW, attacker) == \
-        "Trop de tentatives : réessayez dans 1 seconde."
+    assert (
+        attempt(db, "c@ville.fr", "essai-trois-2026", NOW, attacker) == "Trop de tentatives : réessayez dans 1 seconde."
+    )
     assert attempt(db, EMAIL, GOOD, NOW, colleague) == "signed in"
-    assert attempt(db, "c@ville.fr", "essai-trois-2026", NOW + timedelta(seconds=1), attacker) == \
-        accounts.GENERIC_FAILURE
+    assert (
+        attempt(db, "c@ville.fr", "essai-trois-2026", NOW + timedelta(seconds=1), attacker) == accounts.GENERIC_FAILURE
+    )
 
 
 def test_a_client_is_slowed_down_but_never_locked_out(db):
@@ -149,6 +153,7 @@ def test_a_client_is_slowed_down_but_never_locked_out(db):
 
 
 # ------------------------------------------------------------------ argon2 checks per process
+
 
 def test_when_every_check_slot_is_taken_an_attempt_is_refused_at_once_and_nothing_is_written(db, monkeypatch):
     monkeypatch.setattr(passwords, "SLOTS", passwords.VerificationSlots(1, wait=0))
@@ -197,6 +202,7 @@ def test_parallel_sign_ins_never_run_more_argon2_checks_than_the_cap(db, monkeyp
 
 
 # ------------------------------------------------------------------ read caches
+
 
 def test_failed_sign_ins_leave_the_data_version_alone(db):
     before = data_version(db)

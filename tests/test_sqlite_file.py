@@ -38,9 +38,16 @@ def planned(path) -> str | None:
 
 def save_planned(engine, small, amount: str):
     opened = funding.funding_for_edit(engine, small.funding_line_id)
-    return funding.update_funding(engine, ADVISOR, funding_line_id=small.funding_line_id,
-                                  expected_version=opened["version"], opened=opened, planned=amount,
-                                  notified=opened["notified"], paid=opened["paid"])
+    return funding.update_funding(
+        engine,
+        ADVISOR,
+        funding_line_id=small.funding_line_id,
+        expected_version=opened["version"],
+        opened=opened,
+        planned=amount,
+        notified=opened["notified"],
+        paid=opened["paid"],
+    )
 
 
 def test_the_app_never_creates_a_missing_database(tmp_path):

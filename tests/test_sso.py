@@ -21,13 +21,18 @@ from ctg_data.ui import auth
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 GOOD_SECRET = "Zq3vN8pL1wR6tY0uK4sD7fH2jM5cB9xE"
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": GOOD_SECRET,
-        "client_id": "ctg", "client_secret": "k8Jd0Qp2Lw9Xz4Rt7Vn1",
-        "server_metadata_url": "https://annuaire.example/.well-known/openid-configuration"}
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": GOOD_SECRET,
+    "client_id": "ctg",
+    "client_secret": "k8Jd0Qp2Lw9Xz4Rt7Vn1",
+    "server_metadata_url": "https://annuaire.example/.well-known/openid-configuration",
+}
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
 
 
 # ------------------------------------------------------------------ the configuration
+
 
 def test_the_example_secrets_file_cannot_turn_the_directory_on():
     example = tomllib.loads((ROOT / ".streamlit" / "secrets.toml.example").read_text(encoding="utf-8"))
@@ -36,13 +41,16 @@ def test_the_example_secrets_file_cannot_turn_the_directory_on():
     assert example["auth"]["cookie_secret"] == ""  # nothing there that could sign a cookie
 
 
-@pytest.mark.parametrize("secret", [
-    "remplacez-moi-par-un-secret-aleatoire",   # the former example
-    "x" * 40,                                   # long, but one character
-    "change-me-change-me-change-me-change-me",
-    "court-mais-aleatoire-9f3K",                # under 32 characters
-    "",
-])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "remplacez-moi-par-un-secret-aleatoire",  # the former example
+        "x" * 40,  # long, but one character
+        "change-me-change-me-change-me-change-me",
+        "court-mais-aleatoire-9f3K",  # under 32 characters
+        "",
+    ],
+)
 def test_a_placeholder_or_short_cookie_secret_is_refused(secret):
     problems = directory.config_problems({**AUTH, "cookie_secret": secret})
     assert problems and all(isinstance(p, str) for p in problems)
@@ -55,9 +63,15 @@ def test_a_random_secret_and_complete_settings_are_accepted():
 
 # ------------------------------------------------------------------ whom it may open
 
+
 def account(password_hash="$argon2id$…", directory_sign_in=False, disabled=False) -> m.User:
-    return m.User(email="a@caf.fr", role="admin", password_hash=password_hash,
-                  directory_sign_in=directory_sign_in, disabled_at=NOW if disabled else None)
+    return m.User(
+        email="a@caf.fr",
+        role="admin",
+        password_hash=password_hash,
+        directory_sign_in=directory_sign_in,
+        disabled_at=NOW if disabled else None,
+    )
 
 
 @pytest.mark.parametrize("verified", [None, False, "true", 1])
@@ -98,6 +112,7 @@ def test_the_directory_needs_email_verified_to_be_true(db):
 
 
 # ------------------------------------------------------------------ the pages
+
 
 @pytest.fixture
 def demo(demo_engine):

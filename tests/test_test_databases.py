@@ -38,8 +38,9 @@ def test_a_copy_of_the_small_template_equals_the_small_convention_loaded_here(en
 
 def _test_databases(admin) -> set[str]:
     with admin.connect() as connection:
-        return set(connection.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'ctg_test_%'"))
-                   .scalars())
+        return set(
+            connection.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'ctg_test_%'")).scalars()
+        )
 
 
 def test_a_released_database_is_dropped_and_clones_are_independent(postgres_databases, postgres_template):

@@ -85,7 +85,8 @@ def test_every_active_character_is_escaped():
 def test_word_joiners_go_only_where_an_address_or_icon_would_start():
     assert JOINER not in escape_markdown("Bilan : 12:30, 3 € ; a @ b")
     assert escape_markdown("http://x www.y :red[") == (
-        "http\\:" + JOINER + "//x www" + JOINER + "\\.y \\:" + JOINER + "red\\[")
+        "http\\:" + JOINER + "//x www" + JOINER + "\\.y \\:" + JOINER + "red\\["
+    )
     assert escape_markdown("contact@caf.fr") == "contact@" + JOINER + "caf\\.fr"
 
 

@@ -22,8 +22,11 @@ def refused(call) -> dict[str, str]:
 
 # --- parsers -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "expected"), [("12,5", 12.5), ("1 234,5", 1234.5), ("1\u202f234", 1234.0),
-                                               ("7", 7.0), (3, 3.0), (2.25, 2.25)])
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("12,5", 12.5), ("1 234,5", 1234.5), ("1\u202f234", 1234.0), ("7", 7.0), (3, 3.0), (2.25, 2.25)],
+)
 def test_numbers_are_read_in_french_or_plain_form(raw, expected):
     assert v.number(raw) == expected
 
@@ -62,6 +65,7 @@ def test_a_choice_accepts_the_code_or_its_french_label():
 
 # --- rules ---------------------------------------------------------------------------------
 
+
 def test_indicator_bounds_and_percentages():
     assert v.indicator_value(200, low=0, high=200) is None
     assert v.indicator_value(201, low=0, high=200) == "valeur 201 hors des bornes de l'indicateur (0 à 200)"
@@ -72,8 +76,10 @@ def test_indicator_bounds_and_percentages():
 
 def test_a_date_outside_the_convention_needs_a_reason():
     message = v.date_in_convention(date(2022, 12, 31), *CONVENTION, None)
-    assert message == ("le 31/12/2022 est hors de la convention (du 01/06/2023 au 31/05/2027) : indiquez un "
-                       "motif de dérogation pour l'enregistrer quand même")
+    assert message == (
+        "le 31/12/2022 est hors de la convention (du 01/06/2023 au 31/05/2027) : indiquez un "
+        "motif de dérogation pour l'enregistrer quand même"
+    )
     assert v.date_in_convention(date(2022, 12, 31), *CONVENTION, "  ") == message
     assert v.date_in_convention(date(2022, 12, 31), *CONVENTION, "valeur de référence") is None
     assert v.date_in_convention(date(2023, 6, 1), *CONVENTION, None) is None
@@ -92,16 +98,27 @@ def test_ranges_order_and_signs():
 
 # --- whole inputs --------------------------------------------------------------------------
 
+
 def test_a_valid_measurement_comes_back_typed():
-    data = v.measurement_input(PLACES, measured_on=date(2024, 12, 31), value="112,5", type="",
-                               source=" CAF ", comment="")
-    assert (data.indicator_id, data.measured_on, data.value, data.type, data.source, data.comment) == \
-        (2, date(2024, 12, 31), 112.5, "resultat", "CAF", None)
+    data = v.measurement_input(
+        PLACES, measured_on=date(2024, 12, 31), value="112,5", type="", source=" CAF ", comment=""
+    )
+    assert (data.indicator_id, data.measured_on, data.value, data.type, data.source, data.comment) == (
+        2,
+        date(2024, 12, 31),
+        112.5,
+        "resultat",
+        "CAF",
+        None,
+    )
 
 
 def test_every_bad_field_of_a_measurement_is_named_at_once():
-    errors = refused(lambda: v.measurement_input(PLACES, measured_on=date(2020, 1, 1), value="250", type="prévision",
-                                                 source="x" * 301))
+    errors = refused(
+        lambda: v.measurement_input(
+            PLACES, measured_on=date(2020, 1, 1), value="250", type="prévision", source="x" * 301
+        )
+    )
     assert set(errors) == {"Date", "Valeur", "Type", "Source"}
     assert errors["Valeur"].startswith("valeur 250 hors des bornes")
     assert errors["Source"] == "300 caractères au plus (301 saisis)"
@@ -116,44 +133,90 @@ def test_follow_up_rules():
     assert v.followup_input(status="En cours", progress=40).status == "en_cours"
     assert refused(lambda: v.followup_input(status="fini", progress=None)).keys() == {"Statut"}
     assert refused(lambda: v.followup_input(status="en_cours", progress=120)) == {
-        "Avancement": "valeur 120 hors bornes : entre 0 et 100"}
+        "Avancement": "valeur 120 hors bornes : entre 0 et 100"
+    }
     assert "réalisée est à 100" in refused(lambda: v.followup_input(status="realisee", progress=40))["Avancement"]
     assert refused(lambda: v.followup_input(status="en_cours", progress=40, note="x")) == {
-        "Date de la note": "la note doit être datée"}
+        "Date de la note": "la note doit être datée"
+    }
 
 
 def test_new_dates_need_a_reason_and_an_explicit_override_outside_the_convention():
-    assert refused(lambda: v.dates_input(starts_on=None, ends_on=date(2025, 1, 1), reason="",
-                                         convention_starts_on=CONVENTION[0],
-                                         convention_ends_on=CONVENTION[1])) == {"Motif": "champ obligatoire"}
-    errors = refused(lambda: v.dates_input(starts_on=date(2024, 1, 1), ends_on=date(2028, 1, 1), reason="retard",
-                                           convention_starts_on=CONVENTION[0], convention_ends_on=CONVENTION[1]))
+    assert refused(
+        lambda: v.dates_input(
+            starts_on=None,
+            ends_on=date(2025, 1, 1),
+            reason="",
+            convention_starts_on=CONVENTION[0],
+            convention_ends_on=CONVENTION[1],
+        )
+    ) == {"Motif": "champ obligatoire"}
+    errors = refused(
+        lambda: v.dates_input(
+            starts_on=date(2024, 1, 1),
+            ends_on=date(2028, 1, 1),
+            reason="retard",
+            convention_starts_on=CONVENTION[0],
+            convention_ends_on=CONVENTION[1],
+        )
+    )
     assert "hors de la convention" in errors["Date de fin"] and "cochez" in errors["Date de fin"]
-    data = v.dates_input(starts_on=date(2024, 1, 1), ends_on=date(2028, 1, 1), reason="retard",
-                         convention_starts_on=CONVENTION[0], convention_ends_on=CONVENTION[1],
-                         outside_convention=True)
+    data = v.dates_input(
+        starts_on=date(2024, 1, 1),
+        ends_on=date(2028, 1, 1),
+        reason="retard",
+        convention_starts_on=CONVENTION[0],
+        convention_ends_on=CONVENTION[1],
+        outside_convention=True,
+    )
     assert data.ends_on == date(2028, 1, 1)
 
 
 def test_an_unchanged_date_outside_the_convention_is_not_held_against_the_new_one():
-    data = v.dates_input(starts_on=date(2023, 1, 1), ends_on=date(2026, 1, 1), reason="report",
-                         convention_starts_on=CONVENTION[0], convention_ends_on=CONVENTION[1],
-                         unchanged=(date(2023, 1, 1),))
+    data = v.dates_input(
+        starts_on=date(2023, 1, 1),
+        ends_on=date(2026, 1, 1),
+        reason="report",
+        convention_starts_on=CONVENTION[0],
+        convention_ends_on=CONVENTION[1],
+        unchanged=(date(2023, 1, 1),),
+    )
     assert data.starts_on == date(2023, 1, 1)
 
 
 def test_activity_and_funding_inputs():
-    data = v.activity_input(year="2024", places="25", hours_delivered="40 420", hours_billed=None, fte="1,5",
-                            convention_starts_on=CONVENTION[0], convention_ends_on=CONVENTION[1])
-    assert (data.year, data.places, data.hours_delivered, data.fte) == (2024, 25, Decimal("40420.00"),
-                                                                       Decimal("1.50"))
-    assert refused(lambda: v.activity_input(year=2024, places="-1", hours_delivered=None, hours_billed=None,
-                                            fte=None, convention_starts_on=CONVENTION[0],
-                                            convention_ends_on=CONVENTION[1])) == {
-        "Places": "valeur positive ou nulle attendue"}
-    assert "Année" in refused(lambda: v.activity_input(
-        year=2030, places=1, hours_delivered=None, hours_billed=None, fte=None,
-        convention_starts_on=CONVENTION[0], convention_ends_on=CONVENTION[1]))
+    data = v.activity_input(
+        year="2024",
+        places="25",
+        hours_delivered="40 420",
+        hours_billed=None,
+        fte="1,5",
+        convention_starts_on=CONVENTION[0],
+        convention_ends_on=CONVENTION[1],
+    )
+    assert (data.year, data.places, data.hours_delivered, data.fte) == (2024, 25, Decimal("40420.00"), Decimal("1.50"))
+    assert refused(
+        lambda: v.activity_input(
+            year=2024,
+            places="-1",
+            hours_delivered=None,
+            hours_billed=None,
+            fte=None,
+            convention_starts_on=CONVENTION[0],
+            convention_ends_on=CONVENTION[1],
+        )
+    ) == {"Places": "valeur positive ou nulle attendue"}
+    assert "Année" in refused(
+        lambda: v.activity_input(
+            year=2030,
+            places=1,
+            hours_delivered=None,
+            hours_billed=None,
+            fte=None,
+            convention_starts_on=CONVENTION[0],
+            convention_ends_on=CONVENTION[1],
+        )
+    )
     funding = v.funding_input(planned="30 000", notified=None, paid="15000,5")
     assert (funding.planned, funding.notified, funding.paid) == (Decimal("30000.00"), None, Decimal("15000.50"))
 
@@ -165,10 +228,13 @@ def test_the_import_row_rules_are_the_validation_rules():
     assert ("avancement", v.between(120, 0, 100)) in messages
     assert ("priorite", v.between(4, 1, 3)) in messages
     assert ROW_RULES["actions"][-1]({"statut": "realisee", "avancement": 80}) == (
-        "avancement", v.done_means_complete("realisee", 80))
+        "avancement",
+        v.done_means_complete("realisee", 80),
+    )
 
 
 # --- bounds no column can exceed -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("raw", ["9" * 400, "1" + "0" * 39, "1" * 25 + ",5", 1e300, Decimal("1E+30")])
 def test_numbers_of_twenty_digits_or_more_are_too_large_and_quoted_short(raw):
@@ -195,11 +261,15 @@ def test_free_text_is_bounded_in_every_form():
     long = "x" * (v.LONG_TEXT_LIMIT + 1)
     expected = f"{v.LONG_TEXT_LIMIT} caractères au plus ({v.LONG_TEXT_LIMIT + 1} saisis)"
     assert refused(lambda: v.measurement_input(PLACES, measured_on="2024-01-01", value=1, comment=long)) == {
-        "Commentaire": expected}
+        "Commentaire": expected
+    }
     assert refused(lambda: v.funding_input(planned=1, notified=None, paid=None, comment=long)) == {
-        "Commentaire": expected}
-    assert refused(lambda: v.followup_input(status="en_cours", progress=10, note=long,
-                                            noted_on="2024-01-01"))["Note"] == expected
+        "Commentaire": expected
+    }
+    assert (
+        refused(lambda: v.followup_input(status="en_cours", progress=10, note=long, noted_on="2024-01-01"))["Note"]
+        == expected
+    )
 
 
 def test_a_value_fits_its_database_column_or_says_why():

@@ -28,6 +28,7 @@ def _corrections(engine, operation: str) -> list[dict]:
 
 # ------------------------------------------------------------------ superseding, one way
 
+
 def test_an_import_correction_audits_the_old_value_as_it_was_before(engine, tmp_path):
     """The audit's "before" of a superseded measurement is the current value it was: not yet
     superseded (the import used to record it already stamped)."""
@@ -46,8 +47,9 @@ def test_the_form_and_the_import_audit_a_correction_alike(engine, tmp_path):
     row = sheets["mesures"][1]
     with Session(engine) as session:
         indicator_id = session.exec(select(m.Indicator.id).where(m.Indicator.code == row["indicateur"])).one()
-    measurements.record_measurement(engine, ADMIN, indicator_id=indicator_id,
-                                    measured_on=date.fromisoformat(row["date"]), value="56")
+    measurements.record_measurement(
+        engine, ADMIN, indicator_id=indicator_id, measured_on=date.fromisoformat(row["date"]), value="56"
+    )
     sheets["mesures"][1]["valeur"] = "57"
     assert load_folder(write_folder(tmp_path / "b", sheets), actor="test", engine=engine).ok
     [by_form] = _corrections(engine, "saisie:correction")
@@ -59,6 +61,7 @@ def test_the_form_and_the_import_audit_a_correction_alike(engine, tmp_path):
 
 
 # ------------------------------------------------------------------ writable lists, one query
+
 
 class Statements:
     """Counts the queries an engine runs while the block runs (not the BEGIN that ctg_data.db
@@ -105,9 +108,15 @@ def _per_row(engine, actor, model, check, convention_id) -> frozenset[int]:
 def test_a_writable_list_is_one_query_and_agrees_with_the_per_row_check(world, listing, model, check):  # noqa: F811
     engine, ids = world
     with Session(engine) as session:  # a deleted action the partner pilots: never offered
-        deleted = m.Action(convention_id=ids["conv"]["ouverte"], code="A9", title="Supprimée",
-                           domain_code="petite_enfance", pilot_id=ids["org"]["A"], status="en_cours",
-                           deleted_at=m.utcnow())
+        deleted = m.Action(
+            convention_id=ids["conv"]["ouverte"],
+            code="A9",
+            title="Supprimée",
+            domain_code="petite_enfance",
+            pilot_id=ids["org"]["A"],
+            status="en_cours",
+            deleted_at=m.utcnow(),
+        )
         session.add(deleted)
         session.commit()
     checked = 0
@@ -129,6 +138,7 @@ def test_a_partner_without_organisation_may_write_no_row(world):  # noqa: F811
 
 
 # ------------------------------------------------------------------ errors in one module
+
 
 def test_the_errors_have_one_home_and_permissions_still_names_its_own():
     from ctg_data.permissions import PermissionDenied as from_permissions

@@ -19,16 +19,30 @@ PAYLOAD = "<script>alert(1)</script> <img src=x onerror=alert(1)> [lien](javascr
 # Markdown that fetches, links, colours or typesets: an image, bare addresses, a colour, LaTeX.
 LINKS = "![i](http://127.0.0.1:9/i.png) www.x.test a@b.test :red[r] $x$"
 # Each token, found in a Markdown-rendered string without a backslash before it, would be live.
-LIVE = [re.compile(r"(?<!\\)" + re.escape(token))
-        for token in ("<script>", "<img src=x", "[lien](javascript:", "**gras**", "![i]", ":red[", "$x$")]
+LIVE = [
+    re.compile(r"(?<!\\)" + re.escape(token))
+    for token in ("<script>", "<img src=x", "[lien](javascript:", "**gras**", "![i]", ":red[", "$x$")
+]
 # Bare addresses are found once escapes are resolved (GFM autolink literals): a backslash can't stop them.
 AUTOLINK = re.compile(r"https?://|www(?=\.)|[-.\w+]+@[-\w]+(?:\.[-\w]+)+", re.IGNORECASE)
 # Elements that never interpret their text, and widget fields that are shown as plain text (a
 # text input's label is Markdown: only its value and placeholder are plain).
-INERT_ELEMENTS = {"text", "code", "arrow_data_frame", "arrow_vega_lite_chart", "vega_lite_chart", "json",
-                  "arrow_table"}
-PLAIN_FIELDS = {"options", "default", "value", "raw_value", "raw_values", "id", "form_id", "key", "page", "url",
-                "icon", "placeholder", "data"}
+INERT_ELEMENTS = {"text", "code", "arrow_data_frame", "arrow_vega_lite_chart", "vega_lite_chart", "json", "arrow_table"}
+PLAIN_FIELDS = {
+    "options",
+    "default",
+    "value",
+    "raw_value",
+    "raw_values",
+    "id",
+    "form_id",
+    "key",
+    "page",
+    "url",
+    "icon",
+    "placeholder",
+    "data",
+}
 FACILITY = "eaje-souris-verte"
 
 
@@ -61,8 +75,11 @@ def hostile(demo_engine):
             indicator.unit = LINKS  # the unit reaches the value field's label of Nouvelle mesure
             s.add(indicator)
         for action in s.exec(select(m.Action)).all():
-            s.add(m.ActionNote(action_id=action.id, noted_on=m.date(2026, 1, 15), text=typed("note"),
-                               author=typed("auteur")))
+            s.add(
+                m.ActionNote(
+                    action_id=action.id, noted_on=m.date(2026, 1, 15), text=typed("note"), author=typed("auteur")
+                )
+            )
             s.add(m.ActionNote(action_id=action.id, noted_on=m.date(2026, 1, 16), text=LINKS, author="auteur"))
         admin = m.User(email="admin@xss.test", role="admin", display_name=typed("nom"))
         s.add(admin)

@@ -44,8 +44,13 @@ def create_demo_accounts(engine: Engine) -> list[DemoAccount]:
             if account.organisation_code and organisation is None:
                 continue  # a demo folder without SIMAJE: no partner account rather than a broken one
             passwords.check_policy(account.password, account.email)
-            user = m.User(email=account.email, role=account.role, display_name=account.display_name,
-                          organisation_id=organisation, password_hash=passwords.hash_password(account.password))
+            user = m.User(
+                email=account.email,
+                role=account.role,
+                display_name=account.display_name,
+                organisation_id=organisation,
+                password_hash=passwords.hash_password(account.password),
+            )
             session.add(user)
             audit_user(session, SEED_ACTOR, "compte:création", user, None, reason="compte de démonstration")
             created.append(account)

@@ -15,8 +15,7 @@ MIN_SECRET_LENGTH = 32
 MIN_SECRET_CHARACTERS = 8  # "xxxx…" or "aaaa…" is long but guessable
 # Words found in placeholders ("remplacez-moi", "changeme", "your-secret", …).
 # Five letters or more: a random secret then holds one by chance about once in a million.
-PLACEHOLDER_WORDS = ("remplac", "change", "exemple", "example", "secret", "placeholder", "votre",
-                     "aleatoire", "random")
+PLACEHOLDER_WORDS = ("remplac", "change", "exemple", "example", "secret", "placeholder", "votre", "aleatoire", "random")
 
 
 def _placeholder(value: str) -> bool:
@@ -32,11 +31,14 @@ def config_problems(auth: Mapping[str, object] | None) -> list[str]:
     problems = []
     secret = str(auth.get("cookie_secret") or "")
     if len(secret) < MIN_SECRET_LENGTH:
-        problems.append(f"cookie_secret doit compter au moins {MIN_SECRET_LENGTH} caractères aléatoires "
-                        "(python -c \"import secrets; print(secrets.token_urlsafe(32))\").")
+        problems.append(
+            f"cookie_secret doit compter au moins {MIN_SECRET_LENGTH} caractères aléatoires "
+            '(python -c "import secrets; print(secrets.token_urlsafe(32))").'
+        )
     elif _placeholder(secret) or len(set(secret)) < MIN_SECRET_CHARACTERS:
-        problems.append("cookie_secret est une valeur d'exemple ou trop régulière : remplacez-la par un "
-                        "secret aléatoire.")
+        problems.append(
+            "cookie_secret est une valeur d'exemple ou trop régulière : remplacez-la par un secret aléatoire."
+        )
     for name in ("client_id", "client_secret", "server_metadata_url", "redirect_uri"):
         value = str(auth.get(name) or "")
         if not value or (name == "client_secret" and _placeholder(value) and len(value) < MIN_SECRET_LENGTH):
@@ -52,25 +54,30 @@ def may_use_directory(user: m.User) -> bool:
 
 @dataclass(frozen=True)
 class Refusal:
-    motif: str    # for the journal
+    motif: str  # for the journal
     message: str  # for the person (French)
 
 
-NO_ACCOUNT = Refusal("aucun compte", "Aucun compte n'est associé à cette adresse. Demandez à un "
-                                     "administrateur de vous en créer un.")
+NO_ACCOUNT = Refusal(
+    "aucun compte", "Aucun compte n'est associé à cette adresse. Demandez à un administrateur de vous en créer un."
+)
 
 
 def refusal(user: m.User | None, email_verified: object) -> Refusal | None:
     """Why the directory's identity may not open `user` (None: it may)."""
     if email_verified is not True:  # the claim as sent: absent, a string or a number counts as not verified
-        return Refusal("adresse non vérifiée par l'annuaire",
-                       "L'annuaire n'a pas confirmé cette adresse e-mail : la connexion est refusée.")
+        return Refusal(
+            "adresse non vérifiée par l'annuaire",
+            "L'annuaire n'a pas confirmé cette adresse e-mail : la connexion est refusée.",
+        )
     if user is None:
         return NO_ACCOUNT
     if user.disabled_at is not None:
         return Refusal("compte désactivé", NO_ACCOUNT.message)
     if not may_use_directory(user):
-        return Refusal("compte à mot de passe non ouvert à l'annuaire",
-                       "Ce compte se connecte avec son mot de passe. Un administrateur peut l'ouvrir "
-                       "à la connexion par l'annuaire.")
+        return Refusal(
+            "compte à mot de passe non ouvert à l'annuaire",
+            "Ce compte se connecte avec son mot de passe. Un administrateur peut l'ouvrir "
+            "à la connexion par l'annuaire.",
+        )
     return None

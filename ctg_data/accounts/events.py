@@ -24,9 +24,21 @@ def shown_address(typed: str) -> str:
     return key if is_address(key) else NOT_AN_ADDRESS
 
 
-def record(session: Session, operation: str, typed_email: str, *, user_id: int | None = None,
-           client: str | None = None, **detail: object) -> None:
-    session.add(m.SignInEvent(
-        operation=operation, email=shown_address(typed_email), user_id=user_id,
-        client=None if client is None else client[:64],
-        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail else None))
+def record(
+    session: Session,
+    operation: str,
+    typed_email: str,
+    *,
+    user_id: int | None = None,
+    client: str | None = None,
+    **detail: object,
+) -> None:
+    session.add(
+        m.SignInEvent(
+            operation=operation,
+            email=shown_address(typed_email),
+            user_id=user_id,
+            client=None if client is None else client[:64],
+            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail else None,
+        )
+    )

@@ -13,8 +13,16 @@ COLUMNS = ["at", "actor", "operation", "table_name", "record_key", "before", "af
 
 def audit_events(engine: Engine, *, access_only: bool = True, limit: int = 500) -> pd.DataFrame:
     event = m.AuditEvent
-    query = select(col(event.at), col(event.actor), col(event.operation), col(event.table_name),
-                   col(event.record_key), col(event.before), col(event.after), col(event.reason))
+    query = select(
+        col(event.at),
+        col(event.actor),
+        col(event.operation),
+        col(event.table_name),
+        col(event.record_key),
+        col(event.before),
+        col(event.after),
+        col(event.reason),
+    )
     if access_only:
         query = query.where(col(event.table_name).in_(ACCESS_TABLES))
     query = query.order_by(col(event.id).desc()).limit(limit)
@@ -26,17 +34,34 @@ def sign_in_events(engine: Engine, *, limit: int = 500) -> pd.DataFrame:
     """Sign-in events in the audit trail's columns: the typed address as actor, the client
     address and the details as « after »."""
     event = m.SignInEvent
-    query = (select(col(event.at), label("actor", col(event.email)), col(event.operation),
-                    label("table_name", literal("connexions")), col(event.user_id), col(event.client),
-                    col(event.detail))
-             .order_by(col(event.id).desc()).limit(limit))
+    query = (
+        select(
+            col(event.at),
+            label("actor", col(event.email)),
+            col(event.operation),
+            label("table_name", literal("connexions")),
+            col(event.user_id),
+            col(event.client),
+            col(event.detail),
+        )
+        .order_by(col(event.id).desc())
+        .limit(limit)
+    )
     with engine.connect() as connection:
         frame = pd.read_sql(query, connection)
     frame["record_key"] = [("(aucun compte)" if pd.isna(user) else str(int(user))) for user in frame["user_id"]]
     frame["before"] = None
-    frame["after"] = [" ".join(part for part in (f"poste {client}" if isinstance(client, str) else "",
-                                                 detail if isinstance(detail, str) else "") if part)
-                      for client, detail in zip(frame["client"], frame["detail"], strict=True)]
+    frame["after"] = [
+        " ".join(
+            part
+            for part in (
+                f"poste {client}" if isinstance(client, str) else "",
+                detail if isinstance(detail, str) else "",
+            )
+            if part
+        )
+        for client, detail in zip(frame["client"], frame["detail"], strict=True)
+    ]
     frame["reason"] = None
     return frame[COLUMNS]
 

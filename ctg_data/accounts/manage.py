@@ -59,8 +59,9 @@ def _unlock(user: m.User) -> None:
     user.not_before = None
 
 
-def _change_user(engine: Engine, actor: Actor, email: str, operation: str,
-                 change: Callable[[Session, m.User], bool]) -> None:
+def _change_user(
+    engine: Engine, actor: Actor, email: str, operation: str, change: Callable[[Session, m.User], bool]
+) -> None:
     """One audited change of an account: `change` edits the user and says whether anything
     needs saving (False: the account already is as asked, nothing is written)."""
     require_admin(actor, "gérer les comptes")
@@ -71,8 +72,16 @@ def _change_user(engine: Engine, actor: Actor, email: str, operation: str,
             save(session, actor, user, before=before, operation=operation, view=user_snapshot)
 
 
-def create_user(engine: Engine, *, actor: Actor, email: str, role: str, organisation_code: str | None = None,
-                display_name: str | None = None, sso_only: bool = False) -> Issued:
+def create_user(
+    engine: Engine,
+    *,
+    actor: Actor,
+    email: str,
+    role: str,
+    organisation_code: str | None = None,
+    display_name: str | None = None,
+    sso_only: bool = False,
+) -> Issued:
     """A new account. Unless it signs in only through the directory, it gets a generated
     temporary password, returned once, that must be changed at the first sign-in."""
     require_admin(actor, "gérer les comptes")
@@ -82,10 +91,14 @@ def create_user(engine: Engine, *, actor: Actor, email: str, role: str, organisa
         if user_by_email(session, address) is not None:
             raise AccountError(f"Un compte existe déjà pour « {address} ».")
         temporary = None if sso_only else passwords.generate_password(address)
-        user = m.User(email=address, role=chosen.value, display_name=(display_name or "").strip()[:200] or None,
-                      organisation_id=_placement(session, chosen, organisation_code),
-                      password_hash=None if temporary is None else passwords.hash_password(temporary),
-                      must_change_password=temporary is not None)
+        user = m.User(
+            email=address,
+            role=chosen.value,
+            display_name=(display_name or "").strip()[:200] or None,
+            organisation_id=_placement(session, chosen, organisation_code),
+            password_hash=None if temporary is None else passwords.hash_password(temporary),
+            must_change_password=temporary is not None,
+        )
         save(session, actor, user, before=None, operation="compte:création", view=user_snapshot)
         return Issued(email=address, user_id=m.stored_id(user), temporary_password=temporary)
 
@@ -98,6 +111,7 @@ def set_role(engine: Engine, *, actor: Actor, email: str, role: str, organisatio
         user.organisation_id = _placement(session, chosen, organisation_code)
         end_sessions_of(user)
         return True
+
     _change_user(engine, actor, email, "compte:rôle", change)
 
 
@@ -110,6 +124,7 @@ def disable_user(engine: Engine, *, actor: Actor, email: str) -> None:
         user.disabled_at = m.utcnow()
         end_sessions_of(user)
         return True
+
     _change_user(engine, actor, email, "compte:désactivation", change)
 
 
@@ -120,6 +135,7 @@ def enable_user(engine: Engine, *, actor: Actor, email: str) -> None:
         user.disabled_at = None
         _unlock(user)
         return True
+
     _change_user(engine, actor, email, "compte:réactivation", change)
 
 
@@ -135,6 +151,7 @@ def reset_password(engine: Engine, *, actor: Actor, email: str) -> str:
         _unlock(user)
         end_sessions_of(user)
         return True
+
     _change_user(engine, actor, email, "compte:mot-de-passe-réinitialisé", change)
     return issued[0]
 
@@ -143,11 +160,13 @@ def unlock_user(engine: Engine, *, actor: Actor, email: str) -> None:
     def change(_session: Session, user: m.User) -> bool:
         _unlock(user)
         return True
+
     _change_user(engine, actor, email, "compte:déverrouillage", change)
 
 
 def set_directory_sign_in(engine: Engine, *, actor: Actor, email: str, allowed: bool) -> None:
     """Open (or close) a local-password account to the directory sign-in."""
+
     def change(_session: Session, user: m.User) -> bool:
         if user.directory_sign_in == allowed:
             return False
@@ -155,18 +174,22 @@ def set_directory_sign_in(engine: Engine, *, actor: Actor, email: str, allowed: 
         if not allowed:
             end_sessions_of(user)
         return True
+
     _change_user(engine, actor, email, "compte:annuaire", change)
 
 
 def end_sessions(engine: Engine, *, actor: Actor, email: str) -> None:
     """Close every open session of an account (a lost laptop, a doubt): at their next click."""
+
     def change(_session: Session, user: m.User) -> bool:
         end_sessions_of(user)
         return True
+
     _change_user(engine, actor, email, "compte:sessions-fermées", change)
 
 
 # ------------------------------------------------------------------ restricted conventions
+
 
 def _convention(session: Session, code: str) -> m.Convention:
     convention = session.exec(select(m.Convention).where(col(m.Convention.code) == code)).first()
@@ -206,6 +229,7 @@ def set_member(engine: Engine, *, actor: Actor, convention_code: str, email: str
 
 # ------------------------------------------------------------------ reading
 
+
 def list_users(engine: Engine, now: datetime | None = None) -> pd.DataFrame:
     """Every account with its state in words, for the Administration page and `ctg user list`."""
     now = now or m.utcnow()
@@ -213,26 +237,44 @@ def list_users(engine: Engine, now: datetime | None = None) -> pd.DataFrame:
         organisations = dict(session.exec(select(col(m.Organisation.id), col(m.Organisation.code))).all())
         memberships: dict[int, list[str]] = {}
         for user_id, code in session.exec(
-                select(col(m.ConventionMember.user_id), col(m.Convention.code))
-                .join(m.Convention, col(m.Convention.id) == m.ConventionMember.convention_id)).all():
+            select(col(m.ConventionMember.user_id), col(m.Convention.code)).join(
+                m.Convention, col(m.Convention.id) == m.ConventionMember.convention_id
+            )
+        ).all():
             memberships.setdefault(user_id, []).append(code)
         users = session.exec(select(m.User).order_by(col(m.User.email))).all()
-        rows = [{
-            "id": user.id,
-            "email": user.email,
-            "display_name": user.display_name or "",
-            "role": user.role,
-            "organisation": organisations.get(user.organisation_id, ""),
-            "state": _state(user, now),
-            "must_change_password": user.must_change_password,
-            "sso_only": user.password_hash is None,
-            "directory": user.password_hash is None or user.directory_sign_in,
-            "last_login_at": aware(user.last_login_at),
-            "conventions": ", ".join(sorted(memberships.get(m.stored_id(user), []))),
-        } for user in users]
-    return pd.DataFrame(rows, columns=["id", "email", "display_name", "role", "organisation", "state",
-                                       "must_change_password", "sso_only", "directory", "last_login_at",
-                                       "conventions"])
+        rows = [
+            {
+                "id": user.id,
+                "email": user.email,
+                "display_name": user.display_name or "",
+                "role": user.role,
+                "organisation": organisations.get(user.organisation_id, ""),
+                "state": _state(user, now),
+                "must_change_password": user.must_change_password,
+                "sso_only": user.password_hash is None,
+                "directory": user.password_hash is None or user.directory_sign_in,
+                "last_login_at": aware(user.last_login_at),
+                "conventions": ", ".join(sorted(memberships.get(m.stored_id(user), []))),
+            }
+            for user in users
+        ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "email",
+            "display_name",
+            "role",
+            "organisation",
+            "state",
+            "must_change_password",
+            "sso_only",
+            "directory",
+            "last_login_at",
+            "conventions",
+        ],
+    )
 
 
 def _state(user: m.User, now: datetime) -> str:
@@ -252,21 +294,32 @@ def user_count(engine: Engine) -> int:
 def organisation_choices(engine: Engine) -> dict[str, str]:
     """Organisation code → name, by name, for the account forms."""
     with Session(engine) as session:
-        rows = session.exec(select(col(m.Organisation.code), col(m.Organisation.name))
-                            .order_by(col(m.Organisation.name))).all()
+        rows = session.exec(
+            select(col(m.Organisation.code), col(m.Organisation.name)).order_by(col(m.Organisation.name))
+        ).all()
     return dict(rows)
 
 
 def convention_access(engine: Engine) -> pd.DataFrame:
     """Each convention, whether it is restricted, and the e-mails of its members."""
     with Session(engine) as session:
-        conventions = session.exec(select(m.Convention).order_by(col(m.Convention.starts_on).desc(),
-                                                                col(m.Convention.code))).all()
+        conventions = session.exec(
+            select(m.Convention).order_by(col(m.Convention.starts_on).desc(), col(m.Convention.code))
+        ).all()
         members: dict[int, list[str]] = {}
         for convention_id, email in session.exec(
-                select(col(m.ConventionMember.convention_id), col(m.User.email))
-                .join(m.User, col(m.User.id) == m.ConventionMember.user_id)).all():
+            select(col(m.ConventionMember.convention_id), col(m.User.email)).join(
+                m.User, col(m.User.id) == m.ConventionMember.user_id
+            )
+        ).all():
             members.setdefault(convention_id, []).append(email)
-        rows = [{"code": c.code, "name": c.name, "restricted": bool(c.restricted),
-                 "members": sorted(members.get(m.stored_id(c), []))} for c in conventions]
+        rows = [
+            {
+                "code": c.code,
+                "name": c.name,
+                "restricted": bool(c.restricted),
+                "members": sorted(members.get(m.stored_id(c), [])),
+            }
+            for c in conventions
+        ]
     return pd.DataFrame(rows, columns=["code", "name", "restricted", "members"])

@@ -26,12 +26,44 @@ MIN_SCORE = 3
 SCORED_LENGTH = 72  # zxcvbn's own bound; beyond it, the start decides
 # Words every French-speaking guesser tries first, absent from zxcvbn's English lists, and the
 # app's own vocabulary.
-FRENCH_GUESSES = ("azerty", "azertyuiop", "qsdfghjklm", "wxcvbn", "motdepasse", "bonjour", "soleil",
-                  "doudou", "chouchou", "loulou", "nicolas", "marseille", "paris", "toulouse", "lourdes",
-                  "tarbes", "france", "caf", "ctg", "tableau", "bord", "convention", "territoriale",
-                  "global", "globale", "admin", "administrateur", "utilisateur", "bienvenue",
-                  "secret", "jetaime", "chocolat", "printemps", "hiver", "automne", "ete")
-
+FRENCH_GUESSES = (
+    "azerty",
+    "azertyuiop",
+    "qsdfghjklm",
+    "wxcvbn",
+    "motdepasse",
+    "bonjour",
+    "soleil",
+    "doudou",
+    "chouchou",
+    "loulou",
+    "nicolas",
+    "marseille",
+    "paris",
+    "toulouse",
+    "lourdes",
+    "tarbes",
+    "france",
+    "caf",
+    "ctg",
+    "tableau",
+    "bord",
+    "convention",
+    "territoriale",
+    "global",
+    "globale",
+    "admin",
+    "administrateur",
+    "utilisateur",
+    "bienvenue",
+    "secret",
+    "jetaime",
+    "chocolat",
+    "printemps",
+    "hiver",
+    "automne",
+    "ete",
+)
 
 
 class Hashing:
@@ -70,12 +102,13 @@ def policy_problems(password: str, email: str | None = None) -> list[str]:
         problems.append("Le mot de passe ne doit pas être fait que de lettres ou que de chiffres.")
     local_part = (email or "").split("@", 1)[0].strip().lower()
     if len(local_part) >= 3 and local_part in password.lower():
-        problems.append("Le mot de passe ne doit pas contenir la partie de l'adresse e-mail "
-                        "placée avant « @ ».")
+        problems.append("Le mot de passe ne doit pas contenir la partie de l'adresse e-mail placée avant « @ ».")
     if not problems and _score(password, email) < MIN_SCORE:
-        problems.append("Ce mot de passe est trop facile à deviner (mot courant, suite de touches du "
-                        "clavier, date ou répétition) : allongez-le, par exemple avec plusieurs mots "
-                        "sans rapport entre eux.")
+        problems.append(
+            "Ce mot de passe est trop facile à deviner (mot courant, suite de touches du "
+            "clavier, date ou répétition) : allongez-le, par exemple avec plusieurs mots "
+            "sans rapport entre eux."
+        )
     return problems
 
 

@@ -22,20 +22,25 @@ class AccountError(ValueError):
 
 @dataclass(frozen=True)
 class AuthSettings:
-    lock_after: int = 5           # failures in a row before the account is locked
-    lock_minutes: int = 15        # how long the lock lasts
-    session_minutes: int = 30     # inactivity after which a signed-in session ends
+    lock_after: int = 5  # failures in a row before the account is locked
+    lock_minutes: int = 15  # how long the lock lasts
+    session_minutes: int = 30  # inactivity after which a signed-in session ends
 
     @classmethod
     def from_env(cls) -> "AuthSettings":
-        return cls(lock_after=settings.lock_after(), lock_minutes=settings.lock_minutes(),
-                   session_minutes=settings.session_minutes())
+        return cls(
+            lock_after=settings.lock_after(),
+            lock_minutes=settings.lock_minutes(),
+            session_minutes=settings.session_minutes(),
+        )
 
 
 # A plain address, checked strictly: letters, digits and . _ % + - before « @ », then domain
 # labels and a top-level domain of letters. Nothing that Markdown or HTML would read as markup.
-_ADDRESS = re.compile(r"[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
-                      r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})")
+_ADDRESS = re.compile(
+    r"[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+    r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})"
+)
 MAX_EMAIL = 254
 
 
@@ -50,8 +55,7 @@ def normalise_email(email: str) -> str:
     if not is_address(value):
         shown = (email or "").strip()
         shown = shown if len(shown) <= 80 else shown[:80] + "…"
-        raise AccountError(f"« {shown} » n'est pas une adresse e-mail valable (par exemple "
-                           "prenom.nom@organisme.fr).")
+        raise AccountError(f"« {shown} » n'est pas une adresse e-mail valable (par exemple prenom.nom@organisme.fr).")
     return value
 
 
@@ -88,8 +92,7 @@ def organisation_id(session: Session, code: str | None) -> int | None:
 
 
 def actor_of(user: m.User) -> Actor:
-    return Actor(email=user.email, role=Role(user.role), user_id=user.id,
-                 organisation_id=user.organisation_id)
+    return Actor(email=user.email, role=Role(user.role), user_id=user.id, organisation_id=user.organisation_id)
 
 
 def end_sessions_of(user: m.User) -> None:
@@ -104,8 +107,22 @@ def user_snapshot(user: m.User) -> dict[str, Any]:
     return state
 
 
-def audit_user(session: Session, actor: str, operation: str, user: m.User, before: dict[str, Any] | None,
-               after: dict[str, Any] | None = None, reason: str | None = None) -> None:
+def audit_user(
+    session: Session,
+    actor: str,
+    operation: str,
+    user: m.User,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
     session.flush()
-    audit(session, actor=actor[:200], operation=operation, record=user, before=before,
-          after=user_snapshot(user) if after is None else after, reason=reason)
+    audit(
+        session,
+        actor=actor[:200],
+        operation=operation,
+        record=user,
+        before=before,
+        after=user_snapshot(user) if after is None else after,
+        reason=reason,
+    )

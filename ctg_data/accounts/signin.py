@@ -87,8 +87,15 @@ def wait_message(wait: timedelta, locked: bool) -> str:
     return f"Trop de tentatives : réessayez dans {count} {unit}{'s' if count > 1 else ''}."
 
 
-def verify_credentials(engine: Engine, email: str, password: str, now: datetime | None = None, *,
-                       client: str | None = None, operation: str = "connexion") -> Actor:
+def verify_credentials(
+    engine: Engine,
+    email: str,
+    password: str,
+    now: datetime | None = None,
+    *,
+    client: str | None = None,
+    operation: str = "connexion",
+) -> Actor:
     """The Actor of the account, or AuthError. `client`: the address the attempt comes from."""
     now = _utc(now)
     try:
@@ -98,8 +105,7 @@ def verify_credentials(engine: Engine, email: str, password: str, now: datetime 
         raise AuthError(BUSY) from None
 
 
-def _attempt(engine: Engine, key: str, password: str, now: datetime, client: str | None,
-             operation: str) -> Actor:
+def _attempt(engine: Engine, key: str, password: str, now: datetime, client: str | None, operation: str) -> Actor:
     with session_scope(engine) as session:
         claim = _claim(session, key, now, client)
     if isinstance(claim, AuthError):
@@ -132,46 +138,66 @@ def _claim(session: Session, key: str, now: datetime, client: str | None) -> "_C
         wait, locked = throttle.wait(session, target, now)
         if client_target is not None:
             wait = max(wait, throttle.wait(session, client_target, now)[0])
-        motif = "verrouillage en cours" if locked else \
-            ("attente en cours" if client_open else "trop de tentatives depuis ce poste")
+        motif = (
+            "verrouillage en cours"
+            if locked
+            else ("attente en cours" if client_open else "trop de tentatives depuis ce poste")
+        )
         events.record(session, "connexion:refus", key, user_id=user_id, client=client, motif=motif)
         return AuthError(wait_message(wait, locked), delay=wait.total_seconds())
     return _Claim(key, target, client_target, client, user_id, None if user is None else user.password_hash)
 
 
-def _outcome(session: Session, claim: _Claim, password: str, matches: bool, now: datetime,
-             settings: AuthSettings, operation: str) -> "Actor | AuthError":
+def _outcome(
+    session: Session, claim: _Claim, password: str, matches: bool, now: datetime, settings: AuthSettings, operation: str
+) -> "Actor | AuthError":
     user = session.get(m.User, claim.user_id) if claim.user_id is not None else None
     if user is not None and matches and claim.password_hash is not None and user.disabled_at is None:
         return _success(session, claim, user, password, now, operation)
-    motif = ("compte désactivé" if matches else "mot de passe incorrect") if claim.password_hash \
+    motif = (
+        ("compte désactivé" if matches else "mot de passe incorrect")
+        if claim.password_hash
         else "adresse sans compte ni mot de passe"
+    )
     failure = throttle.fail(session, claim.target, now, settings)
     if claim.client is not None:
         throttle.fail(session, claim.client, now, settings)
-    events.record(session, "connexion:échec", claim.key, user_id=claim.user_id, client=claim.client_address,
-                  motif=motif, échecs=failure.count)
+    events.record(
+        session,
+        "connexion:échec",
+        claim.key,
+        user_id=claim.user_id,
+        client=claim.client_address,
+        motif=motif,
+        échecs=failure.count,
+    )
     if failure.locked_until is not None:
-        events.record(session, "connexion:verrouillage", claim.key, user_id=claim.user_id,
-                      client=claim.client_address, échecs=failure.count, jusqu_a=failure.locked_until.isoformat())
+        events.record(
+            session,
+            "connexion:verrouillage",
+            claim.key,
+            user_id=claim.user_id,
+            client=claim.client_address,
+            échecs=failure.count,
+            jusqu_a=failure.locked_until.isoformat(),
+        )
     return AuthError(GENERIC_FAILURE, delay=failure.wait(now).total_seconds())
 
 
-def _success(session: Session, claim: _Claim, user: m.User, password: str, now: datetime,
-             operation: str) -> Actor:
+def _success(session: Session, claim: _Claim, user: m.User, password: str, now: datetime, operation: str) -> Actor:
     values: dict[str, object] = {}
     if claim.password_hash is not None and passwords.needs_rehash(claim.password_hash):
         values["password_hash"] = passwords.hash_password(password)
     if operation == "connexion":
         values["last_login_at"] = now
     throttle.succeed(session, claim.target, **values)
-    events.record(session, operation, claim.key, user_id=user.id, client=claim.client_address,
-                  méthode="mot de passe")
+    events.record(session, operation, claim.key, user_id=user.id, client=claim.client_address, méthode="mot de passe")
     session.refresh(user)
     return actor_of(user)
 
 
 # ------------------------------------------------------------------ the session's account
+
 
 def session_account(engine: Engine, user_id: int) -> SessionAccount | None:
     """The account of a signed-in session as it is now: None once it is disabled or deleted,
@@ -180,13 +206,23 @@ def session_account(engine: Engine, user_id: int) -> SessionAccount | None:
         user = session.get(m.User, user_id)
         if user is None or user.disabled_at is not None:
             return None
-        return SessionAccount(actor=actor_of(user), display_name=user.display_name,
-                              must_change_password=user.must_change_password,
-                              sso_only=user.password_hash is None, session_epoch=user.session_epoch)
+        return SessionAccount(
+            actor=actor_of(user),
+            display_name=user.display_name,
+            must_change_password=user.must_change_password,
+            sso_only=user.password_hash is None,
+            session_epoch=user.session_epoch,
+        )
 
 
-def directory_sign_in(engine: Engine, email: str | None, now: datetime | None = None, *,
-                      email_verified: bool | None = None, client: str | None = None) -> Actor:
+def directory_sign_in(
+    engine: Engine,
+    email: str | None,
+    now: datetime | None = None,
+    *,
+    email_verified: bool | None = None,
+    client: str | None = None,
+) -> Actor:
     """Single sign-on: the directory vouched for `email`; its account gives the role. Refused
     unless the directory says the address is verified (`email_verified` is True) and the
     account is one that signs in through the directory (ctg_data.accounts.directory)."""
@@ -201,8 +237,14 @@ def directory_sign_in(engine: Engine, email: str | None, now: datetime | None = 
             events.record(session, "connexion", key, user_id=user.id, client=client, méthode="annuaire")
             return actor_of(user)  # committed as the block ends
         refusal = refusal or directory.NO_ACCOUNT
-        events.record(session, "connexion:annuaire-refus", key, user_id=None if user is None else user.id,
-                      client=client, motif=refusal.motif)
+        events.record(
+            session,
+            "connexion:annuaire-refus",
+            key,
+            user_id=None if user is None else user.id,
+            client=client,
+            motif=refusal.motif,
+        )
     raise AuthError(refusal.message)
 
 
@@ -226,8 +268,9 @@ def sign_out_everywhere(engine: Engine, actor: Actor) -> None:
         events.record(session, "déconnexion", user.email, user_id=user.id, motif="toutes les sessions")
 
 
-def change_own_password(engine: Engine, actor: Actor, current: str, new: str, confirmation: str,
-                        now: datetime | None = None) -> None:
+def change_own_password(
+    engine: Engine, actor: Actor, current: str, new: str, confirmation: str, now: datetime | None = None
+) -> None:
     """The person changes their own password (forced after an administrator set it).
     The current password is asked again: an unattended open session cannot take the account.
     Every other open session of the account ends."""
@@ -252,5 +295,4 @@ def change_own_password(engine: Engine, actor: Actor, current: str, new: str, co
         user.version += 1
         user.updated_at = m.utcnow()
         session.add(user)
-        audit_user(session, user.email, "compte:mot-de-passe-changé", user, before,
-                   {"must_change_password": False})
+        audit_user(session, user.email, "compte:mot-de-passe-changé", user, before, {"must_change_password": False})

@@ -78,18 +78,29 @@ def client(session: Session, address: str, now: datetime) -> Target:
 
 def _ensure(session: Session, scope: str, value: str, now: datetime) -> None:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted = cast(CursorResult, session.execute(dialect.insert(THROTTLE).values(
-        scope=scope, key=digest(value), failed_attempts=0, updated_at=now).on_conflict_do_nothing()))
+    inserted = cast(
+        CursorResult,
+        session.execute(
+            dialect.insert(THROTTLE)
+            .values(scope=scope, key=digest(value), failed_attempts=0, updated_at=now)
+            .on_conflict_do_nothing()
+        ),
+    )
     if inserted.rowcount:  # a new row: the moment to drop the long-forgotten ones
-        session.execute(delete(THROTTLE).where(
-            THROTTLE.c.updated_at < now - FORGET_AFTER,
-            or_(THROTTLE.c.locked_until.is_(None), THROTTLE.c.locked_until < now)))
+        session.execute(
+            delete(THROTTLE).where(
+                THROTTLE.c.updated_at < now - FORGET_AFTER,
+                or_(THROTTLE.c.locked_until.is_(None), THROTTLE.c.locked_until < now),
+            )
+        )
 
 
 def _open(target: Target, now: datetime) -> ColumnElement[bool]:
     table = target.table
-    return and_(or_(table.c.not_before.is_(None), table.c.not_before <= now),
-                or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
+    return and_(
+        or_(table.c.not_before.is_(None), table.c.not_before <= now),
+        or_(table.c.locked_until.is_(None), table.c.locked_until <= now),
+    )
 
 
 def is_open(session: Session, target: Target, now: datetime) -> bool:
@@ -100,15 +111,18 @@ def is_open(session: Session, target: Target, now: datetime) -> bool:
 
 def claim(session: Session, target: Target, now: datetime) -> bool:
     """Take the right to check one attempt now; False when locked or still waiting."""
-    claimed = session.execute(update(target.table).where(target.where, _open(target, now))
-                              .values(not_before=now + HOLD).returning(target.table.c.failed_attempts))
+    claimed = session.execute(
+        update(target.table)
+        .where(target.where, _open(target, now))
+        .values(not_before=now + HOLD)
+        .returning(target.table.c.failed_attempts)
+    )
     return claimed.first() is not None
 
 
 def wait(session: Session, target: Target, now: datetime) -> tuple[timedelta, bool]:
     """How long before the next attempt is checked, and whether it is a lock."""
-    row = session.execute(select(target.table.c.not_before, target.table.c.locked_until)
-                          .where(target.where)).one()
+    row = session.execute(select(target.table.c.not_before, target.table.c.locked_until).where(target.where)).one()
     locked_until, not_before = aware(row.locked_until), aware(row.not_before)
     if locked_until is not None and locked_until > now:
         return locked_until - now, True
@@ -131,23 +145,25 @@ def fail(session: Session, target: Target, now: datetime, settings: AuthSettings
     table = target.table
     counted = table.c.failed_attempts + 1
     if target.decays:
-        counted = case((table.c.updated_at < now - timedelta(minutes=settings.lock_minutes), 1),
-                       else_=counted)
+        counted = case((table.c.updated_at < now - timedelta(minutes=settings.lock_minutes), 1), else_=counted)
     values = {"failed_attempts": counted, **({"updated_at": now} if table is THROTTLE else {})}
-    count = session.execute(update(table).where(target.where).values(**values)
-                            .returning(table.c.failed_attempts)).scalar_one()
+    count = session.execute(
+        update(table).where(target.where).values(**values).returning(table.c.failed_attempts)
+    ).scalar_one()
     locked_until = None
     if target.locks and count >= settings.lock_after:
         locked_until = now + timedelta(minutes=settings.lock_minutes)
     failure = Failure(count, locked_until)
-    session.execute(update(table).where(target.where).values(
-        not_before=now + failure.wait(now), locked_until=locked_until))
+    session.execute(
+        update(table).where(target.where).values(not_before=now + failure.wait(now), locked_until=locked_until)
+    )
     return failure
 
 
 def succeed(session: Session, target: Target, **values: object) -> None:
-    session.execute(update(target.table).where(target.where).values(
-        failed_attempts=0, not_before=None, locked_until=None, **values))
+    session.execute(
+        update(target.table).where(target.where).values(failed_attempts=0, not_before=None, locked_until=None, **values)
+    )
 
 
 def release(session: Session, target: Target, now: datetime) -> None:

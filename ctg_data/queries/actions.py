@@ -16,9 +16,24 @@ from ctg_data.queries.filters import Filters
 from ctg_data.rules.actions import action_progress, is_late, rollup
 from ctg_data.vocabulary import ActionStatus
 
-ACTION_COLUMNS = ["id", "code", "title", "domain_code", "domain", "domain_position", "orientation_code",
-                  "orientation", "status", "avancement", "weight", "priority", "starts_on", "ends_on",
-                  "pilot", "planned_budget"]
+ACTION_COLUMNS = [
+    "id",
+    "code",
+    "title",
+    "domain_code",
+    "domain",
+    "domain_position",
+    "orientation_code",
+    "orientation",
+    "status",
+    "avancement",
+    "weight",
+    "priority",
+    "starts_on",
+    "ends_on",
+    "pilot",
+    "planned_budget",
+]
 
 
 def _filtered(filters: Filters) -> list[ColumnElement[bool]]:
@@ -34,22 +49,29 @@ def _filtered(filters: Filters) -> list[ColumnElement[bool]]:
     if filters.insee_code:
         # An action with no commune listed concerns the whole territory.
         listed = exists().where(col(m.ActionCommune.action_id) == m.Action.id)
-        here = exists().where(and_(col(m.ActionCommune.action_id) == m.Action.id,
-                                   col(m.ActionCommune.insee_code) == filters.insee_code))
+        here = exists().where(
+            and_(col(m.ActionCommune.action_id) == m.Action.id, col(m.ActionCommune.insee_code) == filters.insee_code)
+        )
         clauses.append(or_(~listed, here))
     return clauses
 
 
-def _names_by_action(connection: Connection, link: type[m.ActionPartner | m.ActionCommune],
-                     named: type[SQLModel], name: Mapped[str], on: ColumnElement[bool],
-                     action_ids: list[int]) -> dict[int, list[str]]:
+def _names_by_action(
+    connection: Connection,
+    link: type[m.ActionPartner | m.ActionCommune],
+    named: type[SQLModel],
+    name: Mapped[str],
+    on: ColumnElement[bool],
+    action_ids: list[int],
+) -> dict[int, list[str]]:
     """Names linked to each action (partners, communes), in one query for all the actions."""
     found: dict[int, list[str]] = {}
     if not action_ids:
         return found
     linked_action = col(link.action_id)
-    query = (select(linked_action, name).join(named, on)
-             .where(linked_action.in_(action_ids)).order_by(linked_action, name))
+    query = (
+        select(linked_action, name).join(named, on).where(linked_action.in_(action_ids)).order_by(linked_action, name)
+    )
     for action_id, value in connection.execute(query):
         found.setdefault(action_id, []).append(value)
     return found
@@ -59,12 +81,24 @@ def actions_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame
     """One row per action with progress (%), late flag and French status label."""
     pilot = aliased(m.Organisation, name="pilot")
     query = (
-        select(col(m.Action.id), col(m.Action.code), col(m.Action.title), col(m.Action.domain_code),
-               label("domain", col(m.Domain.label)), label("domain_position", col(m.Domain.position)),
-               label("orientation_code", col(m.Orientation.code)), label("orientation", col(m.Orientation.title)),
-               col(m.Action.status), label("avancement", col(m.Action.progress)), col(m.Action.weight),
-               col(m.Action.priority), col(m.Action.starts_on), col(m.Action.ends_on),
-               label("pilot", col(pilot.name)), col(m.Action.planned_budget))
+        select(
+            col(m.Action.id),
+            col(m.Action.code),
+            col(m.Action.title),
+            col(m.Action.domain_code),
+            label("domain", col(m.Domain.label)),
+            label("domain_position", col(m.Domain.position)),
+            label("orientation_code", col(m.Orientation.code)),
+            label("orientation", col(m.Orientation.title)),
+            col(m.Action.status),
+            label("avancement", col(m.Action.progress)),
+            col(m.Action.weight),
+            col(m.Action.priority),
+            col(m.Action.starts_on),
+            col(m.Action.ends_on),
+            label("pilot", col(pilot.name)),
+            col(m.Action.planned_budget),
+        )
         .join(m.Domain, col(m.Domain.code) == m.Action.domain_code)
         .join(pilot, col(pilot.id) == m.Action.pilot_id)
         .outerjoin(m.Orientation, col(m.Orientation.id) == m.Action.orientation_id)
@@ -74,10 +108,22 @@ def actions_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame
     with engine.connect() as connection:
         rows = connection.execute(query).all()
         ids = [row.id for row in rows]
-        partners = _names_by_action(connection, m.ActionPartner, m.Organisation, col(m.Organisation.name),
-                                    col(m.Organisation.id) == m.ActionPartner.organisation_id, ids)
-        communes = _names_by_action(connection, m.ActionCommune, m.Commune, col(m.Commune.name),
-                                    col(m.Commune.insee_code) == m.ActionCommune.insee_code, ids)
+        partners = _names_by_action(
+            connection,
+            m.ActionPartner,
+            m.Organisation,
+            col(m.Organisation.name),
+            col(m.Organisation.id) == m.ActionPartner.organisation_id,
+            ids,
+        )
+        communes = _names_by_action(
+            connection,
+            m.ActionCommune,
+            m.Commune,
+            col(m.Commune.name),
+            col(m.Commune.insee_code) == m.ActionCommune.insee_code,
+            ids,
+        )
     frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
     # Lists, not joined text: a name may itself contain a comma.
     frame["partners"] = [partners.get(i, []) for i in ids]
@@ -91,6 +137,7 @@ def actions_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame
 
 def rollup_by(frame: pd.DataFrame, column: str) -> dict[str, float | None]:
     """Weighted progress per value of `column` (e.g. domain_code); None where nothing counts."""
+
     def triples(group: pd.DataFrame) -> Iterator[tuple[str, int | None, Decimal]]:
         for status, progress, weight in zip(group["status"], group["progress"], group["weight"], strict=True):
             yield status, None if pd.isna(progress) else int(progress), weight
@@ -102,8 +149,13 @@ def action_fiche(engine: Engine, action_id: int) -> dict[str, Any] | None:
     """Everything about one action: fields, partners, communes, notes, indicators, funding."""
     with engine.connect() as connection:
         row = connection.execute(
-            select(m.Action, label("domain", col(m.Domain.label)), label("orientation_code", col(m.Orientation.code)),
-                   label("orientation", col(m.Orientation.title)), label("pilot", col(m.Organisation.name)))
+            select(
+                m.Action,
+                label("domain", col(m.Domain.label)),
+                label("orientation_code", col(m.Orientation.code)),
+                label("orientation", col(m.Orientation.title)),
+                label("pilot", col(m.Organisation.name)),
+            )
             .join(m.Domain, col(m.Domain.code) == m.Action.domain_code)
             .join(m.Organisation, col(m.Organisation.id) == m.Action.pilot_id)
             .outerjoin(m.Orientation, col(m.Orientation.id) == m.Action.orientation_id)
@@ -113,27 +165,53 @@ def action_fiche(engine: Engine, action_id: int) -> dict[str, Any] | None:
             return None
         fiche = dict(row._mapping)
         fiche.update({column.name: getattr(row, column.name) for column in inspect(m.Action).columns})
-        fiche["partners"] = connection.execute(
-            select(col(m.Organisation.name))
-            .join(m.ActionPartner, col(m.ActionPartner.organisation_id) == m.Organisation.id)
-            .where(col(m.ActionPartner.action_id) == action_id).order_by(col(m.Organisation.name))).scalars().all()
-        fiche["communes"] = connection.execute(
-            select(col(m.Commune.name))
-            .join(m.ActionCommune, col(m.ActionCommune.insee_code) == m.Commune.insee_code)
-            .where(col(m.ActionCommune.action_id) == action_id).order_by(col(m.Commune.name))).scalars().all()
-        fiche["notes"] = pd.DataFrame(connection.execute(
-            select(col(m.ActionNote.noted_on), col(m.ActionNote.text), col(m.ActionNote.author))
-            .where(col(m.ActionNote.action_id) == action_id).order_by(col(m.ActionNote.noted_on).desc())).all(),
-            columns=["noted_on", "text", "author"])
+        fiche["partners"] = (
+            connection.execute(
+                select(col(m.Organisation.name))
+                .join(m.ActionPartner, col(m.ActionPartner.organisation_id) == m.Organisation.id)
+                .where(col(m.ActionPartner.action_id) == action_id)
+                .order_by(col(m.Organisation.name))
+            )
+            .scalars()
+            .all()
+        )
+        fiche["communes"] = (
+            connection.execute(
+                select(col(m.Commune.name))
+                .join(m.ActionCommune, col(m.ActionCommune.insee_code) == m.Commune.insee_code)
+                .where(col(m.ActionCommune.action_id) == action_id)
+                .order_by(col(m.Commune.name))
+            )
+            .scalars()
+            .all()
+        )
+        fiche["notes"] = pd.DataFrame(
+            connection.execute(
+                select(col(m.ActionNote.noted_on), col(m.ActionNote.text), col(m.ActionNote.author))
+                .where(col(m.ActionNote.action_id) == action_id)
+                .order_by(col(m.ActionNote.noted_on).desc())
+            ).all(),
+            columns=["noted_on", "text", "author"],
+        )
         funder = aliased(m.Organisation, name="funder")
         beneficiary = aliased(m.Organisation, name="beneficiary")
-        fiche["funding"] = pd.DataFrame(connection.execute(
-            select(col(m.FundingLever.label), col(m.FundingLine.year), col(funder.name), col(beneficiary.name),
-                   col(m.FundingLine.planned), col(m.FundingLine.notified), col(m.FundingLine.paid))
-            .join(m.FundingLever, col(m.FundingLever.code) == m.FundingLine.lever_code)
-            .join(funder, col(funder.id) == m.FundingLine.funder_id)
-            .join(beneficiary, col(beneficiary.id) == m.FundingLine.beneficiary_id)
-            .where(col(m.FundingLine.action_id) == action_id)
-            .order_by(col(m.FundingLine.year), col(m.FundingLever.position))).all(),
-            columns=["lever", "year", "funder", "beneficiary", "planned", "notified", "paid"])
+        fiche["funding"] = pd.DataFrame(
+            connection.execute(
+                select(
+                    col(m.FundingLever.label),
+                    col(m.FundingLine.year),
+                    col(funder.name),
+                    col(beneficiary.name),
+                    col(m.FundingLine.planned),
+                    col(m.FundingLine.notified),
+                    col(m.FundingLine.paid),
+                )
+                .join(m.FundingLever, col(m.FundingLever.code) == m.FundingLine.lever_code)
+                .join(funder, col(funder.id) == m.FundingLine.funder_id)
+                .join(beneficiary, col(beneficiary.id) == m.FundingLine.beneficiary_id)
+                .where(col(m.FundingLine.action_id) == action_id)
+                .order_by(col(m.FundingLine.year), col(m.FundingLever.position))
+            ).all(),
+            columns=["lever", "year", "funder", "beneficiary", "planned", "notified", "paid"],
+        )
     return fiche

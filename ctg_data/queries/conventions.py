@@ -11,9 +11,13 @@ from ctg_data.rules.conventions import convention_years
 
 
 def list_conventions(engine: Engine) -> pd.DataFrame:
-    query = (select(col(m.Convention.id), col(m.Convention.code), col(m.Convention.name),
-                    col(m.Convention.starts_on), col(m.Convention.ends_on))
-             .order_by(col(m.Convention.starts_on).desc(), col(m.Convention.code)))
+    query = select(
+        col(m.Convention.id),
+        col(m.Convention.code),
+        col(m.Convention.name),
+        col(m.Convention.starts_on),
+        col(m.Convention.ends_on),
+    ).order_by(col(m.Convention.starts_on).desc(), col(m.Convention.code))
     with engine.connect() as connection:
         return pd.read_sql(query, connection)
 
@@ -25,8 +29,12 @@ def convention_card(engine: Engine, convention_id: int) -> dict[str, Any] | None
         if convention is None:
             return None
         signatories = session.execute(
-            select(col(m.Organisation.name), col(m.Organisation.type), col(m.Signatory.representative),
-                   col(m.Signatory.capacity))
+            select(
+                col(m.Organisation.name),
+                col(m.Organisation.type),
+                col(m.Signatory.representative),
+                col(m.Signatory.capacity),
+            )
             .join(m.Signatory, col(m.Signatory.organisation_id) == m.Organisation.id)
             .where(col(m.Signatory.convention_id) == convention_id)
             .order_by(col(m.Organisation.name))
@@ -44,7 +52,8 @@ def convention_card(engine: Engine, convention_id: int) -> dict[str, Any] | None
         communes = session.execute(
             select(col(m.Commune.insee_code), col(m.Commune.name))
             .join(m.Perimeter, col(m.Perimeter.insee_code) == m.Commune.insee_code)
-            .where(col(m.Perimeter.convention_id) == convention_id).order_by(col(m.Commune.name))
+            .where(col(m.Perimeter.convention_id) == convention_id)
+            .order_by(col(m.Commune.name))
         ).all()
         return {
             "id": convention.id,

@@ -32,36 +32,102 @@ OBJECTS: dict[str, tuple[Record, str, Child | None, str | None]] = {
 }
 
 LABELS = {
-    "actions": {"code": "Code", "title": "Intitulé", "domain_code": "Domaine", "orientation_id": "Orientation (n°)",
-                "pilot_id": "Pilote", "target_public": "Public cible", "status": "Statut", "priority": "Priorité",
-                "starts_on": "Date de début", "ends_on": "Date de fin", "progress": "Avancement", "weight": "Poids",
-                "planned_budget": "Budget prévu", "description": "Description", "deleted_at": "Supprimée le",
-                "partenaires": "Partenaires", "communes": "Communes"},
+    "actions": {
+        "code": "Code",
+        "title": "Intitulé",
+        "domain_code": "Domaine",
+        "orientation_id": "Orientation (n°)",
+        "pilot_id": "Pilote",
+        "target_public": "Public cible",
+        "status": "Statut",
+        "priority": "Priorité",
+        "starts_on": "Date de début",
+        "ends_on": "Date de fin",
+        "progress": "Avancement",
+        "weight": "Poids",
+        "planned_budget": "Budget prévu",
+        "description": "Description",
+        "deleted_at": "Supprimée le",
+        "partenaires": "Partenaires",
+        "communes": "Communes",
+    },
     "action_notes": {"noted_on": "Date de la note", "text": "Note", "author": "Auteur"},
-    "indicators": {"code": "Code", "name": "Nom", "domain_code": "Domaine", "action_id": "Action (n°)",
-                   "unit": "Unité", "direction": "Sens", "baseline_value": "Valeur de référence",
-                   "baseline_date": "Date de référence", "baseline_source": "Source de la référence",
-                   "target_value": "Valeur cible", "target_date": "Date cible", "frequency": "Fréquence",
-                   "min_value": "Minimum", "max_value": "Maximum"},
-    "measurements": {"measured_on": "Date", "value": "Valeur", "type": "Type", "source": "Source",
-                     "comment": "Commentaire", "recorded_by": "Saisie par", "superseded_at": "Remplacée le",
-                     "superseded_by_id": "Remplacée par (mesure n°)", "validated_by": "Validée par",
-                     "validated_at": "Validée le"},
-    "facilities": {"code": "Code", "name": "Nom", "type": "Type", "insee_code": "Commune (INSEE)",
-                   "manager_id": "Gestionnaire", "places": "Places", "psu": "PSU",
-                   "territory_class": "Classe de territoire", "opens_on": "Ouverture", "closes_on": "Fermeture"},
-    "facility_activity": {"year": "Année", "places": "Places", "hours_delivered": "Heures réalisées",
-                          "hours_billed": "Heures facturées", "fte": "ETP"},
-    "funding_lines": {"lever_code": "Levier", "year": "Année", "funder_id": "Financeur",
-                      "beneficiary_id": "Bénéficiaire", "facility_id": "Équipement (n°)",
-                      "action_id": "Action (n°)", "post_id": "Poste (n°)", "domain_code": "Domaine",
-                      "planned": "Montant prévu", "notified": "Montant notifié", "paid": "Montant versé",
-                      "comment": "Commentaire"},
+    "indicators": {
+        "code": "Code",
+        "name": "Nom",
+        "domain_code": "Domaine",
+        "action_id": "Action (n°)",
+        "unit": "Unité",
+        "direction": "Sens",
+        "baseline_value": "Valeur de référence",
+        "baseline_date": "Date de référence",
+        "baseline_source": "Source de la référence",
+        "target_value": "Valeur cible",
+        "target_date": "Date cible",
+        "frequency": "Fréquence",
+        "min_value": "Minimum",
+        "max_value": "Maximum",
+    },
+    "measurements": {
+        "measured_on": "Date",
+        "value": "Valeur",
+        "type": "Type",
+        "source": "Source",
+        "comment": "Commentaire",
+        "recorded_by": "Saisie par",
+        "superseded_at": "Remplacée le",
+        "superseded_by_id": "Remplacée par (mesure n°)",
+        "validated_by": "Validée par",
+        "validated_at": "Validée le",
+    },
+    "facilities": {
+        "code": "Code",
+        "name": "Nom",
+        "type": "Type",
+        "insee_code": "Commune (INSEE)",
+        "manager_id": "Gestionnaire",
+        "places": "Places",
+        "psu": "PSU",
+        "territory_class": "Classe de territoire",
+        "opens_on": "Ouverture",
+        "closes_on": "Fermeture",
+    },
+    "facility_activity": {
+        "year": "Année",
+        "places": "Places",
+        "hours_delivered": "Heures réalisées",
+        "hours_billed": "Heures facturées",
+        "fte": "ETP",
+    },
+    "funding_lines": {
+        "lever_code": "Levier",
+        "year": "Année",
+        "funder_id": "Financeur",
+        "beneficiary_id": "Bénéficiaire",
+        "facility_id": "Équipement (n°)",
+        "action_id": "Action (n°)",
+        "post_id": "Poste (n°)",
+        "domain_code": "Domaine",
+        "planned": "Montant prévu",
+        "notified": "Montant notifié",
+        "paid": "Montant versé",
+        "comment": "Commentaire",
+    },
 }
 ORGANISATION_FIELDS = {"pilot_id", "manager_id", "funder_id", "beneficiary_id", "partenaires"}
 MONEY_FIELDS = {"planned_budget", "planned", "notified", "paid"}
-NUMBER_FIELDS = {"value", "places", "hours_delivered", "hours_billed", "fte", "weight", "baseline_value",
-                 "target_value", "min_value", "max_value"}
+NUMBER_FIELDS = {
+    "value",
+    "places",
+    "hours_delivered",
+    "hours_billed",
+    "fte",
+    "weight",
+    "baseline_value",
+    "target_value",
+    "min_value",
+    "max_value",
+}
 VALUE_LABELS = {
     "status": ActionStatus.labels(),
     "type": {**MeasurementType.labels(), **FacilityType.labels()},  # both tables call it "type"
@@ -105,9 +171,10 @@ def format_value(table: str, name: str, value: Any, organisations: dict[int, str
     return str(value)
 
 
-def describe_changes(table: str, before: dict[str, Any] | None, after: dict[str, Any] | None,
-                     organisations: dict[int, str] | None = None) -> list[str]:
-    """"Champ : avant → après" for every labelled field that differs (every filled one when created)."""
+def describe_changes(
+    table: str, before: dict[str, Any] | None, after: dict[str, Any] | None, organisations: dict[int, str] | None = None
+) -> list[str]:
+    """ "Champ : avant → après" for every labelled field that differs (every filled one when created)."""
     before, after = before or {}, after or {}
     lines = []
     for name, label in LABELS.get(table, {}).items():
@@ -124,15 +191,21 @@ def conflict_lines(engine: Engine, table: str, changes: list[tuple[str, object, 
     """A ConflictError's changes in French: "Statut : En cours → Réalisée" (when the form opened
     → as saved meanwhile), labelled fields only."""
     organisations = organisation_names(engine)
-    return [f"{field_label(table, name)} : {format_value(table, name, opened, organisations)} → "
-            f"{format_value(table, name, current, organisations)}"
-            for name, opened, current in changes if name in LABELS.get(table, {})]
+    return [
+        f"{field_label(table, name)} : {format_value(table, name, opened, organisations)} → "
+        f"{format_value(table, name, current, organisations)}"
+        for name, opened, current in changes
+        if name in LABELS.get(table, {})
+    ]
 
 
 def organisation_names(engine: Engine) -> dict[int, str]:
     with engine.connect() as connection:
-        return {id_: name for id_, name in connection.execute(select(col(m.Organisation.id), col(m.Organisation.name)))
-                if id_ is not None}
+        return {
+            id_: name
+            for id_, name in connection.execute(select(col(m.Organisation.id), col(m.Organisation.name)))
+            if id_ is not None
+        }
 
 
 def find_record(engine: Engine, kind: str, key: str, convention_id: int) -> dict[str, Any] | None:
@@ -156,8 +229,12 @@ def find_record(engine: Engine, kind: str, key: str, convention_id: int) -> dict
     title = record.get("code") or f"n° {record['id']}"
     if kind == "financement":
         title = f"n° {record['id']} ({record['lever_code']}, {record['year']})"
-    return {"id": record["id"], "kind": kind, "title": f"{name} {title}",
-            "name": record.get("title") or record.get("name")}
+    return {
+        "id": record["id"],
+        "kind": kind,
+        "title": f"{name} {title}",
+        "name": record.get("title") or record.get("name"),
+    }
 
 
 def history_frame(engine: Engine, kind: str, record_id: int) -> pd.DataFrame:
@@ -167,26 +244,29 @@ def history_frame(engine: Engine, kind: str, record_id: int) -> pd.DataFrame:
     with engine.connect() as connection:
         targets: list[ColumnElement[bool]] = [and_(table_name == model.__tablename__, record_key == str(record_id))]
         if child is not None and link is not None:
-            child_ids = connection.execute(
-                select(col(child.id)).where(col(getattr(child, link)) == record_id)).scalars().all()
+            child_ids = (
+                connection.execute(select(col(child.id)).where(col(getattr(child, link)) == record_id)).scalars().all()
+            )
             if child_ids:
-                targets.append(and_(table_name == child.__tablename__,
-                                    record_key.in_([str(i) for i in child_ids])))
-        events = connection.execute(select(m.AuditEvent).where(or_(*targets))
-                                    .order_by(col(m.AuditEvent.id).desc())).all()
+                targets.append(and_(table_name == child.__tablename__, record_key.in_([str(i) for i in child_ids])))
+        events = connection.execute(
+            select(m.AuditEvent).where(or_(*targets)).order_by(col(m.AuditEvent.id).desc())
+        ).all()
     organisations = organisation_names(engine) if events else {}
     rows = []
     for event in events:
         before = json.loads(event.before) if event.before else None
         after = json.loads(event.after) if event.after else None
-        rows.append({
-            "Date": fmt.format_time(event.at),
-            "Par": event.actor,
-            "Opération": operation_label(event.operation),
-            "Élément": element_label(event.table_name, after or before or {}),
-            "Modifications": " ; ".join(describe_changes(event.table_name, before, after, organisations)),
-            "Motif": event.reason or "",
-        })
+        rows.append(
+            {
+                "Date": fmt.format_time(event.at),
+                "Par": event.actor,
+                "Opération": operation_label(event.operation),
+                "Élément": element_label(event.table_name, after or before or {}),
+                "Modifications": " ; ".join(describe_changes(event.table_name, before, after, organisations)),
+                "Motif": event.reason or "",
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -201,8 +281,10 @@ def element_label(table: str, values: dict[str, Any]) -> str:
     if table == "measurements":
         code = values.get("type")
         kind = None if code is None else VALUE_LABELS["type"].get(code, code)
-        return (f"Mesure du {format_value(table, 'measured_on', values.get('measured_on'))} : "
-                f"{format_value(table, 'value', values.get('value'))} ({kind})")
+        return (
+            f"Mesure du {format_value(table, 'measured_on', values.get('measured_on'))} : "
+            f"{format_value(table, 'value', values.get('value'))} ({kind})"
+        )
     if table == "action_notes":
         return f"Note du {format_value(table, 'noted_on', values.get('noted_on'))}"
     if table == "facility_activity":

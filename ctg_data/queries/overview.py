@@ -29,26 +29,33 @@ def steering_summary(engine: Engine, filters: Filters, today: date) -> dict[str,
         domain_actions = actions[actions["domain_code"] == code]
         domain_indicators = indicators[indicators["domain_code"] == code]
         statuses = domain_indicators["status"].value_counts()
-        rows.append({
-            "domain_code": code, "domain": label, "position": position, "colour": colour,
-            "actions": len(domain_actions),
-            "progress": progress.get(code),
-            "late": int(domain_actions["late"].sum()),
-            "done": int((domain_actions["status"] == ActionStatus.REALISEE).sum()),
-            "indicators": len(domain_indicators),
-            "attainment": domain_attainment(
-                a for a in domain_indicators["attainment"] if a is not None and not pd.isna(a)),
-            **{f"status_{s}": int(statuses.get(s, 0)) for s in IndicatorStatus},
-        })
+        rows.append(
+            {
+                "domain_code": code,
+                "domain": label,
+                "position": position,
+                "colour": colour,
+                "actions": len(domain_actions),
+                "progress": progress.get(code),
+                "late": int(domain_actions["late"].sum()),
+                "done": int((domain_actions["status"] == ActionStatus.REALISEE).sum()),
+                "indicators": len(domain_indicators),
+                "attainment": domain_attainment(
+                    a for a in domain_indicators["attainment"] if a is not None and not pd.isna(a)
+                ),
+                **{f"status_{s}": int(statuses.get(s, 0)) for s in IndicatorStatus},
+            }
+        )
     return {"actions": actions, "indicators": indicators, "domains": pd.DataFrame(rows)}
 
 
 def orientations_frame(engine: Engine, convention_id: int, domain_code: str) -> pd.DataFrame:
     """A domain's orientations, including those that have no action yet."""
-    query = (select(col(m.Orientation.code), col(m.Orientation.title))
-             .where(col(m.Orientation.convention_id) == convention_id,
-                    col(m.Orientation.domain_code) == domain_code)
-             .order_by(col(m.Orientation.code)))
+    query = (
+        select(col(m.Orientation.code), col(m.Orientation.title))
+        .where(col(m.Orientation.convention_id) == convention_id, col(m.Orientation.domain_code) == domain_code)
+        .order_by(col(m.Orientation.code))
+    )
     with engine.connect() as connection:
         return pd.DataFrame(connection.execute(query).all(), columns=["code", "title"])
 
@@ -78,12 +85,18 @@ def lever_totals(engine: Engine, filters: Filters) -> pd.DataFrame:
         clauses.append(col(m.FundingLine.year) == filters.year)
     if filters.domain_code:
         clauses.append(col(m.FundingLine.domain_code) == filters.domain_code)
-    query = (select(col(m.FundingLever.label), func.sum(col(m.FundingLine.planned)),
-                    func.sum(col(m.FundingLine.notified)), func.sum(col(m.FundingLine.paid)))
-             .join(m.FundingLever, col(m.FundingLever.code) == m.FundingLine.lever_code)
-             .where(*clauses)
-             .group_by(col(m.FundingLever.label), col(m.FundingLever.position))
-             .order_by(col(m.FundingLever.position)))
+    query = (
+        select(
+            col(m.FundingLever.label),
+            func.sum(col(m.FundingLine.planned)),
+            func.sum(col(m.FundingLine.notified)),
+            func.sum(col(m.FundingLine.paid)),
+        )
+        .join(m.FundingLever, col(m.FundingLever.code) == m.FundingLine.lever_code)
+        .where(*clauses)
+        .group_by(col(m.FundingLever.label), col(m.FundingLever.position))
+        .order_by(col(m.FundingLever.position))
+    )
     with engine.connect() as connection:
         return pd.DataFrame(connection.execute(query).all(), columns=["lever", "planned", "notified", "paid"])
 
@@ -92,27 +105,46 @@ def recent_changes(engine: Engine, convention_id: int, limit: int = 10) -> pd.Da
     """The latest measurements recorded and the latest action status changes, newest first."""
     with engine.connect() as connection:
         measures = connection.execute(
-            select(col(m.Measurement.recorded_at), col(m.Measurement.measured_on), col(m.Indicator.name),
-                   col(m.Measurement.value), col(m.Indicator.unit))
+            select(
+                col(m.Measurement.recorded_at),
+                col(m.Measurement.measured_on),
+                col(m.Indicator.name),
+                col(m.Measurement.value),
+                col(m.Indicator.unit),
+            )
             .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)
             .where(col(m.Indicator.convention_id) == convention_id, col(m.Measurement.superseded_at).is_(None))
             .order_by(col(m.Measurement.recorded_at).desc(), col(m.Measurement.measured_on).desc())
-            .limit(limit)).all()
+            .limit(limit)
+        ).all()
         # Status changes are read from the audit trail: the only place that knows the before.
         as_record_key = func.cast(col(m.Action.id), inspect(m.AuditEvent).columns["record_key"].type)
         events = connection.execute(
             select(col(m.AuditEvent.at), col(m.AuditEvent.before), col(m.AuditEvent.after), col(m.Action.title))
             .join(m.Action, col(m.AuditEvent.record_key) == as_record_key)
-            .where(col(m.AuditEvent.table_name) == "actions", col(m.AuditEvent.before).is_not(None),
-                   col(m.Action.convention_id) == convention_id)
-            .order_by(col(m.AuditEvent.id).desc()).limit(200)).all()
-    rows = [{"at": at, "date": measured_on, "kind": "Mesure", "what": f"{name} : {smart_number(value)} {unit}".strip()}
-            for at, measured_on, name, value, unit in measures]
+            .where(
+                col(m.AuditEvent.table_name) == "actions",
+                col(m.AuditEvent.before).is_not(None),
+                col(m.Action.convention_id) == convention_id,
+            )
+            .order_by(col(m.AuditEvent.id).desc())
+            .limit(200)
+        ).all()
+    rows = [
+        {"at": at, "date": measured_on, "kind": "Mesure", "what": f"{name} : {smart_number(value)} {unit}".strip()}
+        for at, measured_on, name, value, unit in measures
+    ]
     for at, before, after, title in events:
         old, new = _status(before), _status(after)
         if old != new:
-            rows.append({"at": at, "date": at.date() if hasattr(at, "date") else at, "kind": "Statut d'action",
-                         "what": f"{title} : {ActionStatus.label_of(old)} → {ActionStatus.label_of(new)}"})
+            rows.append(
+                {
+                    "at": at,
+                    "date": at.date() if hasattr(at, "date") else at,
+                    "kind": "Statut d'action",
+                    "what": f"{title} : {ActionStatus.label_of(old)} → {ActionStatus.label_of(new)}",
+                }
+            )
     frame = pd.DataFrame(rows, columns=["at", "date", "kind", "what"])
     return frame.sort_values("at", ascending=False).head(limit).reset_index(drop=True)
 

@@ -51,48 +51,114 @@ from ctg_data.rules.reconciliation import (
 )
 from ctg_data.vocabulary import PLACE_CATEGORIES, FacilityType, RateBasis
 
-COLUMNS = ["facility_id", "facility", "facility_name", "type", "type_label", "insee_code", "commune",
-           "manager", "manager_name", "year", "basis", "quantity", "base_label", "rate_amount",
-           "rate_label", "status", "due", "planned", "notified", "paid", "gap_notified", "gap_paid",
-           "flag_codes", "flag_labels", "information", "reasons", "explanation", "comments",
-           "situation", "why"]
+COLUMNS = [
+    "facility_id",
+    "facility",
+    "facility_name",
+    "type",
+    "type_label",
+    "insee_code",
+    "commune",
+    "manager",
+    "manager_name",
+    "year",
+    "basis",
+    "quantity",
+    "base_label",
+    "rate_amount",
+    "rate_label",
+    "status",
+    "due",
+    "planned",
+    "notified",
+    "paid",
+    "gap_notified",
+    "gap_paid",
+    "flag_codes",
+    "flag_labels",
+    "information",
+    "reasons",
+    "explanation",
+    "comments",
+    "situation",
+    "why",
+]
 
 # The figures an advisor compares come first; identity and the long texts follow.
-HEADERS = {"facility_name": "Équipement", "year": "Année", "flag_labels": "Alertes",
-           "information": "Information", "due": "Dû",
-           "notified": "Notifié", "paid": "Versé", "gap_notified": "Écart notifié − dû",
-           "gap_paid": "Écart versé − notifié", "type_label": "Type", "commune": "Commune",
-           "manager_name": "Gestionnaire", "base_label": "Base", "rate_label": "Taux appliqué",
-           "explanation": "Calcul", "reasons": "Motifs des alertes", "comments": "Commentaires",
-           "facility": "Code équipement"}
+HEADERS = {
+    "facility_name": "Équipement",
+    "year": "Année",
+    "flag_labels": "Alertes",
+    "information": "Information",
+    "due": "Dû",
+    "notified": "Notifié",
+    "paid": "Versé",
+    "gap_notified": "Écart notifié − dû",
+    "gap_paid": "Écart versé − notifié",
+    "type_label": "Type",
+    "commune": "Commune",
+    "manager_name": "Gestionnaire",
+    "base_label": "Base",
+    "rate_label": "Taux appliqué",
+    "explanation": "Calcul",
+    "reasons": "Motifs des alertes",
+    "comments": "Commentaires",
+    "facility": "Code équipement",
+}
 
 # What the page shows by default: few columns that fit 1440 px, the computation in words last.
-SCREEN_HEADERS = {"facility_name": "Équipement", "year": "Année", "situation": "Alerte ou information",
-                  "due": "Dû", "notified": "Notifié", "paid": "Versé",
-                  "gap_notified": "Écart notifié − dû", "why": "Pourquoi"}
+SCREEN_HEADERS = {
+    "facility_name": "Équipement",
+    "year": "Année",
+    "situation": "Alerte ou information",
+    "due": "Dû",
+    "notified": "Notifié",
+    "paid": "Versé",
+    "gap_notified": "Écart notifié − dû",
+    "why": "Pourquoi",
+}
 # The rest, shown on demand (the downloads always carry HEADERS).
-MORE_HEADERS = {"gap_paid": "Écart versé − notifié", "type_label": "Type", "commune": "Commune",
-                "manager_name": "Gestionnaire", "base_label": "Base", "rate_label": "Taux appliqué",
-                "comments": "Commentaires", "facility": "Code équipement"}
+MORE_HEADERS = {
+    "gap_paid": "Écart versé − notifié",
+    "type_label": "Type",
+    "commune": "Commune",
+    "manager_name": "Gestionnaire",
+    "base_label": "Base",
+    "rate_label": "Taux appliqué",
+    "comments": "Commentaires",
+    "facility": "Code équipement",
+}
 MONEY = ("due", "notified", "paid", "gap_notified", "gap_paid")
 
-MANAGER_HEADERS = {"manager_name": "Gestionnaire", "due": "Dû", "notified": "Notifié",
-                   "paid": "Versé", "gap_notified": "Écart notifié − dû",
-                   "gap_paid": "Écart versé − notifié", "flagged": "Lignes en alerte",
-                   "facilities": "Lignes au dû connu", "unknown_due": "Lignes au dû inconnu",
-                   "unknown_notified": "Notifié (dû inconnu)", "unknown_paid": "Versé (dû inconnu)"}
+MANAGER_HEADERS = {
+    "manager_name": "Gestionnaire",
+    "due": "Dû",
+    "notified": "Notifié",
+    "paid": "Versé",
+    "gap_notified": "Écart notifié − dû",
+    "gap_paid": "Écart versé − notifié",
+    "flagged": "Lignes en alerte",
+    "facilities": "Lignes au dû connu",
+    "unknown_due": "Lignes au dû inconnu",
+    "unknown_notified": "Notifié (dû inconnu)",
+    "unknown_paid": "Versé (dû inconnu)",
+}
 MANAGER_MONEY = ("due", "notified", "paid", "gap_notified", "gap_paid", "unknown_notified", "unknown_paid")
 
 
-def bonus_reconciliation(engine: Engine, convention_id: int, years: tuple[int, ...],
-                         insee_code: str | None = None, facility_code: str | None = None,
-                         today: date | None = None) -> pd.DataFrame:
+def bonus_reconciliation(
+    engine: Engine,
+    convention_id: int,
+    years: tuple[int, ...],
+    insee_code: str | None = None,
+    facility_code: str | None = None,
+    today: date | None = None,
+) -> pd.DataFrame:
     """Due vs notified vs paid for each facility and year of `years`, with flags and reasons;
     `today` (default: the reference date) decides which years are not over."""
     facts_rows = q.facilities_with_activity(engine, convention_id, years, insee_code, facility_code)
     rates = q.rate_rows(engine, years, lever=BONUS_LEVER)
-    sums = fold_sums(q.funding_sums(engine, convention_id, years, link="facility",
-                                    levers=(BONUS_LEVER,)))
+    sums = fold_sums(q.funding_sums(engine, convention_id, years, link="facility", levers=(BONUS_LEVER,)))
     comments: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
     for row in q.funding_comments(engine, convention_id, years, BONUS_LEVER):
         comments[(row["facility_id"], row["year"])].append(row["comment"])
@@ -103,9 +169,18 @@ def bonus_reconciliation(engine: Engine, convention_id: int, years: tuple[int, .
 
     rows = []
     for facility, activities in _by_facility(facts_rows):
-        facts = FacilityFacts(facility["code"], facility["type"], facility["territory_class"],
-                              facility["places"], facility["opens_on"], facility["closes_on"],
-                              facility["psu"], facility["new_places"], facility["new_places_from"], scopes)
+        facts = FacilityFacts(
+            facility["code"],
+            facility["type"],
+            facility["territory_class"],
+            facility["places"],
+            facility["opens_on"],
+            facility["closes_on"],
+            facility["psu"],
+            facility["new_places"],
+            facility["new_places_from"],
+            scopes,
+        )
         for year in years:
             line = sums.get((facility["facility_id"], BONUS_LEVER, year))
             closed = days_open(facts.opens_on, facts.closes_on, year) == 0
@@ -115,24 +190,35 @@ def bonus_reconciliation(engine: Engine, convention_id: int, years: tuple[int, .
             activity = activities.get(year)
             due = facility_due(facts, activity, rates, year=year, lever=BONUS_LEVER, clock=clock)
             rec = reconcile(
-                due, line.totals(), is_closed_all_year=closed,
+                due,
+                line.totals(),
+                is_closed_all_year=closed,
                 is_eaje_outside_psu=facts.type == FacilityType.EAJE and facility["psu"] is False,
-                allowed_beneficiaries=signatories | {facility["manager"]}, settings=settings)
+                allowed_beneficiaries=signatories | {facility["manager"]},
+                settings=settings,
+            )
             quantity = _quantity(due.rate, facts, activity)
-            rows.append({
-                **{key: facility[key] for key in ("facility_id", "type", "insee_code", "commune",
-                                                  "manager", "manager_name")},
-                "facility": facility["code"], "facility_name": facility["name"],
-                "type_label": FacilityType.label_of(facility["type"]),
-                "year": year, "basis": due.rate.basis if due.rate else None, "quantity": quantity,
-                "base_label": _base_label(due.rate, quantity),
-                "rate_amount": due.rate.amount if due.rate else None,
-                "rate_label": _rate_label(due.rate) if due.rate else information_fr(due) or "sans barème",
-                **reconciliation_columns(rec, line),
-                "comments": " | ".join(comments.get((facility["facility_id"], year), [])),
-                "situation": flag_text(rec.flags) or information_fr(due) or "",
-                "why": _why(rec),
-            })
+            rows.append(
+                {
+                    **{
+                        key: facility[key]
+                        for key in ("facility_id", "type", "insee_code", "commune", "manager", "manager_name")
+                    },
+                    "facility": facility["code"],
+                    "facility_name": facility["name"],
+                    "type_label": FacilityType.label_of(facility["type"]),
+                    "year": year,
+                    "basis": due.rate.basis if due.rate else None,
+                    "quantity": quantity,
+                    "base_label": _base_label(due.rate, quantity),
+                    "rate_amount": due.rate.amount if due.rate else None,
+                    "rate_label": _rate_label(due.rate) if due.rate else information_fr(due) or "sans barème",
+                    **reconciliation_columns(rec, line),
+                    "comments": " | ".join(comments.get((facility["facility_id"], year), [])),
+                    "situation": flag_text(rec.flags) or information_fr(due) or "",
+                    "why": _why(rec),
+                }
+            )
     return frame(rows, COLUMNS, integers=("facility_id", "year"))
 
 
@@ -147,12 +233,25 @@ def with_totals(rows: pd.DataFrame) -> pd.DataFrame:
     one for the lines whose due is unknown (when there are some), as on the page."""
     sums = line_totals(rows)
     lines = "1 ligne" if sums.lines == 1 else f"{sums.lines} lignes"
-    extra = [{"facility_name": f"Total ({lines} au dû connu)", "due": sums.due, "notified": sums.notified,
-              "paid": sums.paid, "gap_notified": sums.gap_notified, "gap_paid": sums.gap_paid}]
+    extra = [
+        {
+            "facility_name": f"Total ({lines} au dû connu)",
+            "due": sums.due,
+            "notified": sums.notified,
+            "paid": sums.paid,
+            "gap_notified": sums.gap_notified,
+            "gap_paid": sums.gap_paid,
+        }
+    ]
     if sums.unknown_lines:
         unknown = "1 ligne" if sums.unknown_lines == 1 else f"{sums.unknown_lines} lignes"
-        extra.append({"facility_name": f"Dû inconnu ({unknown}, hors total)",
-                      "notified": sums.unknown_notified, "paid": sums.unknown_paid})
+        extra.append(
+            {
+                "facility_name": f"Dû inconnu ({unknown}, hors total)",
+                "notified": sums.unknown_notified,
+                "paid": sums.unknown_paid,
+            }
+        )
     blank = dict.fromkeys(rows.columns)  # None, not NaN: a missing value stays missing in the files
     totals = pd.DataFrame([blank | entry for entry in extra], columns=rows.columns, dtype=object)
     return pd.concat([rows.astype(object), totals], ignore_index=True)
@@ -164,18 +263,32 @@ def manager_totals(report: pd.DataFrame) -> pd.DataFrame:
     entries = []
     for manager, rows in report.groupby("manager", sort=False):
         sums: LineTotals = line_totals(rows)
-        entries.append({
-            "manager": manager, "manager_name": rows["manager_name"].iloc[0], "due": sums.due,
-            "notified": sums.notified, "paid": sums.paid, "gap_notified": sums.gap_notified,
-            "gap_paid": sums.gap_paid, "flagged": int(rows["flag_codes"].map(bool).sum()),
-            "facilities": sums.lines, "unknown_due": sums.unknown_lines,
-            "unknown_notified": sums.unknown_notified, "unknown_paid": sums.unknown_paid})
-    return frame(sorted(entries, key=lambda entry: entry["manager_name"]), ["manager", *MANAGER_HEADERS],
-                 integers=("facilities", "unknown_due", "flagged"))
+        entries.append(
+            {
+                "manager": manager,
+                "manager_name": rows["manager_name"].iloc[0],
+                "due": sums.due,
+                "notified": sums.notified,
+                "paid": sums.paid,
+                "gap_notified": sums.gap_notified,
+                "gap_paid": sums.gap_paid,
+                "flagged": int(rows["flag_codes"].map(bool).sum()),
+                "facilities": sums.lines,
+                "unknown_due": sums.unknown_lines,
+                "unknown_notified": sums.unknown_notified,
+                "unknown_paid": sums.unknown_paid,
+            }
+        )
+    return frame(
+        sorted(entries, key=lambda entry: entry["manager_name"]),
+        ["manager", *MANAGER_HEADERS],
+        integers=("facilities", "unknown_due", "flagged"),
+    )
 
 
-def facility_detail(engine: Engine, convention_id: int, facility_code: str,
-                    years: tuple[int, ...]) -> dict[str, Any] | None:
+def facility_detail(
+    engine: Engine, convention_id: int, facility_code: str, years: tuple[int, ...]
+) -> dict[str, Any] | None:
     """One facility's page: identity, activity over the years, the barème rows of its type and
     class (marking the one applied each year), the computation per year and its funding lines."""
     facts_rows = q.facilities_with_activity(engine, convention_id, years, facility_code=facility_code)
@@ -183,45 +296,115 @@ def facility_detail(engine: Engine, convention_id: int, facility_code: str,
         return None
     facility = facts_rows[0]
     activity = frame(
-        [{"Année": r["activity_year"], "Places": r["activity_places"],
-          "Heures réalisées": r["hours_delivered"], "Heures facturées": r["hours_billed"],
-          "ETP": r["fte"]} for r in facts_rows if r["activity_year"] is not None],
-        ACTIVITY_COLUMNS, integers=("Année",))
+        [
+            {
+                "Année": r["activity_year"],
+                "Places": r["activity_places"],
+                "Heures réalisées": r["hours_delivered"],
+                "Heures facturées": r["hours_billed"],
+                "ETP": r["fte"],
+            }
+            for r in facts_rows
+            if r["activity_year"] is not None
+        ],
+        ACTIVITY_COLUMNS,
+        integers=("Année",),
+    )
     rates = q.rate_rows(engine, None, lever=BONUS_LEVER, facility_type=facility["type"])
     scopes = q.convention_scopes(engine, convention_id)
-    applied = {find_rate(rates, year=r.year, lever=BONUS_LEVER, facility_type=facility["type"],
-                         territory_class=facility["territory_class"], scopes=scopes, place_category=category)
-               for r in rates for category in (EXISTING, NEW)}
+    applied = {
+        find_rate(
+            rates,
+            year=r.year,
+            lever=BONUS_LEVER,
+            facility_type=facility["type"],
+            territory_class=facility["territory_class"],
+            scopes=scopes,
+            place_category=category,
+        )
+        for r in rates
+        for category in (EXISTING, NEW)
+    }
     rate_table = frame(
-        [{"Année": r.year, "Portée": r.scope or "nationale",
-          "Places": PLACE_CATEGORIES.get(r.place_category, "toutes"),
-          "Classe de territoire": r.territory_class or "toutes (taux de repli)",
-          "Base": RateBasis.label_of(r.basis), "Montant": r.amount, "Taux plancher": r.rate_floor,
-          "Plancher": r.floor, "Plafond": r.cap, "Appliqué": "oui" if r in applied else "non", "Source": r.source}
-         for r in rates if r.territory_class in ("", facility["territory_class"]) and r.scope in ("", *scopes)],
-        RATE_COLUMNS, integers=("Année",))
+        [
+            {
+                "Année": r.year,
+                "Portée": r.scope or "nationale",
+                "Places": PLACE_CATEGORIES.get(r.place_category, "toutes"),
+                "Classe de territoire": r.territory_class or "toutes (taux de repli)",
+                "Base": RateBasis.label_of(r.basis),
+                "Montant": r.amount,
+                "Taux plancher": r.rate_floor,
+                "Plancher": r.floor,
+                "Plafond": r.cap,
+                "Appliqué": "oui" if r in applied else "non",
+                "Source": r.source,
+            }
+            for r in rates
+            if r.territory_class in ("", facility["territory_class"]) and r.scope in ("", *scopes)
+        ],
+        RATE_COLUMNS,
+        integers=("Année",),
+    )
     lines = frame(
-        [{"Levier": LEVER_LABELS.get(r["lever"], r["lever"]), "Année": r["year"],
-          "Financeur": r["funder_name"], "Bénéficiaire": r["beneficiary_name"],
-          "Prévu": r["planned"], "Notifié": r["notified"], "Versé": r["paid"],
-          "Commentaire": r["comment"] or ""}
-         for r in q.facility_funding_lines(engine, convention_id, facility_code)],
-        LINE_COLUMNS, integers=("Année",))
+        [
+            {
+                "Levier": LEVER_LABELS.get(r["lever"], r["lever"]),
+                "Année": r["year"],
+                "Financeur": r["funder_name"],
+                "Bénéficiaire": r["beneficiary_name"],
+                "Prévu": r["planned"],
+                "Notifié": r["notified"],
+                "Versé": r["paid"],
+                "Commentaire": r["comment"] or "",
+            }
+            for r in q.facility_funding_lines(engine, convention_id, facility_code)
+        ],
+        LINE_COLUMNS,
+        integers=("Année",),
+    )
     return {
-        "facility": {key: facility[key] for key in (
-            "code", "name", "type", "commune", "manager", "manager_name", "places", "new_places",
-            "new_places_from", "psu", "territory_class", "opens_on", "closes_on")},
+        "facility": {
+            key: facility[key]
+            for key in (
+                "code",
+                "name",
+                "type",
+                "commune",
+                "manager",
+                "manager_name",
+                "places",
+                "new_places",
+                "new_places_from",
+                "psu",
+                "territory_class",
+                "opens_on",
+                "closes_on",
+            )
+        },
         "type_label": FacilityType.label_of(facility["type"]),
-        "activity": activity, "rates": rate_table, "lines": lines,
+        "activity": activity,
+        "rates": rate_table,
+        "lines": lines,
         "years": bonus_reconciliation(engine, convention_id, years, facility_code=facility_code),
     }
 
 
 ACTIVITY_COLUMNS = ["Année", "Places", "Heures réalisées", "Heures facturées", "ETP"]
-RATE_COLUMNS = ["Année", "Portée", "Places", "Classe de territoire", "Base", "Montant", "Taux plancher",
-                "Plancher", "Plafond", "Appliqué", "Source"]
-LINE_COLUMNS = ["Levier", "Année", "Prévu", "Notifié", "Versé", "Financeur", "Bénéficiaire",
-                "Commentaire"]
+RATE_COLUMNS = [
+    "Année",
+    "Portée",
+    "Places",
+    "Classe de territoire",
+    "Base",
+    "Montant",
+    "Taux plancher",
+    "Plancher",
+    "Plafond",
+    "Appliqué",
+    "Source",
+]
+LINE_COLUMNS = ["Levier", "Année", "Prévu", "Notifié", "Versé", "Financeur", "Bénéficiaire", "Commentaire"]
 
 
 def _by_facility(rows: list[dict[str, Any]]) -> Iterable[tuple[dict[str, Any], dict[int, ActivityFacts]]]:
@@ -231,8 +414,12 @@ def _by_facility(rows: list[dict[str, Any]]) -> Iterable[tuple[dict[str, Any], d
         _, activities = grouped.setdefault(row["facility_id"], (row, {}))
         if row["activity_year"] is not None:
             activities[row["activity_year"]] = ActivityFacts(
-                row["activity_places"], row["hours_delivered"], row["hours_billed"], row["fte"],
-                row["activity_new_places"])
+                row["activity_places"],
+                row["hours_delivered"],
+                row["hours_billed"],
+                row["fte"],
+                row["activity_new_places"],
+            )
     return grouped.values()
 
 
@@ -261,35 +448,64 @@ def _base_label(rate: RateRow | None, quantity: Decimal | int | None) -> str:
 
 
 def _rate_label(rate: RateRow) -> str:
-    suffixes: dict[str, str] = {RateBasis.PAR_PLACE: " / place", RateBasis.PAR_HEURE: " / heure",
-                                RateBasis.PAR_ETP: " / ETP", RateBasis.FORFAIT: " (forfait)"}
+    suffixes: dict[str, str] = {
+        RateBasis.PAR_PLACE: " / place",
+        RateBasis.PAR_HEURE: " / heure",
+        RateBasis.PAR_ETP: " / ETP",
+        RateBasis.FORFAIT: " (forfait)",
+    }
     per = suffixes.get(rate.basis, "")
     text = fmt.exact_money(rate.amount) + per
-    bounds = [f"taux plancher {fmt.exact_money(rate.rate_floor)}" if rate.rate_floor is not None else "",
-              f"plancher {fmt.money(rate.floor)}" if rate.floor is not None else "",
-              f"plafond {fmt.money(rate.cap)}" if rate.cap is not None else ""]
+    bounds = [
+        f"taux plancher {fmt.exact_money(rate.rate_floor)}" if rate.rate_floor is not None else "",
+        f"plancher {fmt.money(rate.floor)}" if rate.floor is not None else "",
+        f"plafond {fmt.money(rate.cap)}" if rate.cap is not None else "",
+    ]
     bounds = [b for b in bounds if b]
     return text + (f", {', '.join(bounds)}" if bounds else "")
 
 
 # ---------------------------------------------------------------- `ctg bonus` (scripts, checks)
 
-SCRIPT_COLUMNS = ["convention", "equipement", "type", "annee", "base", "taux", "du", "notifie",
-                  "verse", "ecart", "alertes"]
+SCRIPT_COLUMNS = [
+    "convention",
+    "equipement",
+    "type",
+    "annee",
+    "base",
+    "taux",
+    "du",
+    "notifie",
+    "verse",
+    "ecart",
+    "alertes",
+]
 
 
-def script_rows(engine: Engine, conventions: list[dict[str, Any]], year: int,
-                today: date | None = None) -> list[dict[str, Any]]:
+def script_rows(
+    engine: Engine, conventions: list[dict[str, Any]], year: int, today: date | None = None
+) -> list[dict[str, Any]]:
     """One row per facility of each convention for `year`, raw values (Decimal, codes); `du` is
     0.00 for a facility outside the bonus and empty only when unknown."""
     rows = []
     for convention in conventions:
         report = bonus_reconciliation(engine, convention["id"], (year,), today=today)
         for row in report.itertuples(index=False):
-            rows.append({"convention": convention["code"], "equipement": row.facility,
-                         "type": row.type, "annee": row.year, "base": row.quantity,
-                         "taux": row.rate_amount, "du": row.due, "notifie": row.notified,
-                         "verse": row.paid, "ecart": row.gap_notified, "alertes": row.flag_codes})
+            rows.append(
+                {
+                    "convention": convention["code"],
+                    "equipement": row.facility,
+                    "type": row.type,
+                    "annee": row.year,
+                    "base": row.quantity,
+                    "taux": row.rate_amount,
+                    "du": row.due,
+                    "notifie": row.notified,
+                    "verse": row.paid,
+                    "ecart": row.gap_notified,
+                    "alertes": row.flag_codes,
+                }
+            )
     return rows
 
 
@@ -310,19 +526,30 @@ def script_table(rows: list[dict[str, Any]]) -> str:
     widths = [max(len(key), *(len(line[i]) for line in cells)) for i, key in enumerate(SCRIPT_COLUMNS)]
     lines = [[key.ljust(width) for key, width in zip(SCRIPT_COLUMNS, widths, strict=True)]]
     for line in cells:
-        lines.append([cell.rjust(width) if key in money or key in ("base", "taux") else cell.ljust(width)
-                      for key, cell, width in zip(SCRIPT_COLUMNS, line, widths, strict=True)])
+        lines.append(
+            [
+                cell.rjust(width) if key in money or key in ("base", "taux") else cell.ljust(width)
+                for key, cell, width in zip(SCRIPT_COLUMNS, line, widths, strict=True)
+            ]
+        )
     table = "\n".join("  ".join(line).rstrip() for line in lines)
     return table + "\n\n" + script_totals(rows)
 
 
 def script_totals(rows: list[dict[str, Any]]) -> str:
     """The totals that add up (rules v2): over the lines whose due is known, the rest apart."""
-    sums = line_totals(pd.DataFrame([{"due": r["du"], "notified": r["notifie"], "paid": r["verse"]} for r in rows],
-                                    columns=["due", "notified", "paid"], dtype=object))
-    text = (f"Total ({sums.lines} lignes au dû connu) : dû {fmt.money(sums.due)}, notifié "
-            f"{fmt.money(sums.notified)}, versé {fmt.money(sums.paid)}, écart notifié − dû "
-            f"{fmt.money(sums.gap_notified)}")
+    sums = line_totals(
+        pd.DataFrame(
+            [{"due": r["du"], "notified": r["notifie"], "paid": r["verse"]} for r in rows],
+            columns=["due", "notified", "paid"],
+            dtype=object,
+        )
+    )
+    text = (
+        f"Total ({sums.lines} lignes au dû connu) : dû {fmt.money(sums.due)}, notifié "
+        f"{fmt.money(sums.notified)}, versé {fmt.money(sums.paid)}, écart notifié − dû "
+        f"{fmt.money(sums.gap_notified)}"
+    )
     return text + (f"\n{sums.unknown_fr().capitalize()}" if sums.unknown_lines else "")
 
 

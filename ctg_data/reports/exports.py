@@ -81,8 +81,7 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return ("\ufeff" + text).encode("utf-8")
 
 
-def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Données",
-                  money_columns: tuple[str, ...] = ()) -> bytes:
+def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Données", money_columns: tuple[str, ...] = ()) -> bytes:
     """One sheet, bold header, money cells as numbers in euros (Decimal is written as a number)."""
     clean = neutralised(frame)
     buffer = io.BytesIO()
@@ -102,11 +101,11 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Données",
     return buffer.getvalue()
 
 
-def export_files(frame: pd.DataFrame, basename: str, *, sheet: str = "Données",
-                 money_columns: tuple[str, ...] = ()) -> list[ExportFile]:
+def export_files(
+    frame: pd.DataFrame, basename: str, *, sheet: str = "Données", money_columns: tuple[str, ...] = ()
+) -> list[ExportFile]:
     """The two downloads of a table, ready for st.download_button."""
     return [
-        ExportFile("Télécharger (.xlsx)", to_xlsx_bytes(frame, sheet, money_columns),
-                   f"{basename}.xlsx", XLSX_MIME),
+        ExportFile("Télécharger (.xlsx)", to_xlsx_bytes(frame, sheet, money_columns), f"{basename}.xlsx", XLSX_MIME),
         ExportFile("Télécharger (.csv)", to_csv_bytes(frame), f"{basename}.csv", CSV_MIME),
     ]

@@ -89,8 +89,12 @@ def fold_sums(rows: Iterable[dict[str, Any]]) -> dict[tuple[int, str, int], Sums
     for row in rows:
         key = (row["link_id"], row["lever"], row["year"])
         old = folded.get(key, Sums())
-        folded[key] = Sums(add(old.planned, row["planned"]), add(old.notified, row["notified"]),
-                           add(old.paid, row["paid"]), old.beneficiaries | {row["beneficiary"]})
+        folded[key] = Sums(
+            add(old.planned, row["planned"]),
+            add(old.notified, row["notified"]),
+            add(old.paid, row["paid"]),
+            old.beneficiaries | {row["beneficiary"]},
+        )
     return folded
 
 
@@ -112,10 +116,16 @@ def flag_text(flags: Iterable[Flag | str]) -> str:
 def reconciliation_columns(rec: Reconciliation, sums: Sums) -> dict[str, Any]:
     """The columns every due-vs-paid table shares."""
     return {
-        "status": rec.due.status.value, "due": rec.due.amount, "planned": sums.planned,
-        "notified": rec.notified, "paid": rec.paid, "gap_notified": rec.gap_notified,
-        "gap_paid": rec.gap_paid, "flag_codes": tuple(flag.value for flag in rec.flags),
-        "flag_labels": flag_text(rec.flags), "reasons": " | ".join(explain_flags_fr(rec)),
+        "status": rec.due.status.value,
+        "due": rec.due.amount,
+        "planned": sums.planned,
+        "notified": rec.notified,
+        "paid": rec.paid,
+        "gap_notified": rec.gap_notified,
+        "gap_paid": rec.gap_paid,
+        "flag_codes": tuple(flag.value for flag in rec.flags),
+        "flag_labels": flag_text(rec.flags),
+        "reasons": " | ".join(explain_flags_fr(rec)),
         "information": information_fr(rec.due) or "",
         "explanation": rec.due.explain_fr(),
     }
@@ -146,16 +156,23 @@ class LineTotals:
     def unknown_fr(self) -> str:
         """« dû inconnu : N lignes, X € notifiés, Y € versés »."""
         lines = "1 ligne" if self.unknown_lines == 1 else f"{self.unknown_lines} lignes"
-        return (f"dû inconnu : {lines}, {fmt.money(self.unknown_notified)} notifiés, "
-                f"{fmt.money(self.unknown_paid)} versés")
+        return (
+            f"dû inconnu : {lines}, {fmt.money(self.unknown_notified)} notifiés, {fmt.money(self.unknown_paid)} versés"
+        )
 
 
 def line_totals(rows: pd.DataFrame) -> LineTotals:
     known = rows[rows["due"].map(_present)]
     unknown = rows[~rows["due"].map(_present)]
     return LineTotals(
-        lines=len(known), due=_sum(known["due"]), notified=_sum(known["notified"]), paid=_sum(known["paid"]),
-        unknown_lines=len(unknown), unknown_notified=_sum(unknown["notified"]), unknown_paid=_sum(unknown["paid"]))
+        lines=len(known),
+        due=_sum(known["due"]),
+        notified=_sum(known["notified"]),
+        paid=_sum(known["paid"]),
+        unknown_lines=len(unknown),
+        unknown_notified=_sum(unknown["notified"]),
+        unknown_paid=_sum(unknown["paid"]),
+    )
 
 
 def _sum(values: Iterable[Decimal | None]) -> Decimal:
@@ -174,8 +191,7 @@ def post_reconciliation(engine: Engine, convention_id: int, years: tuple[int, ..
     settings = tolerance_settings()
     rows = []
     for post in posts:
-        facts = PostFacts(post["code"], post["fte"], post["starts_on"], post["ends_on"],
-                          post["annual_cost"])
+        facts = PostFacts(post["code"], post["fte"], post["starts_on"], post["ends_on"], post["annual_cost"])
         for year in years:
             line = sums.get((post["post_id"], COORDINATION, year))
             closed = days_open(post["starts_on"], post["ends_on"], year) == 0
@@ -183,22 +199,65 @@ def post_reconciliation(engine: Engine, convention_id: int, years: tuple[int, ..
                 continue  # a post that did not exist and got nothing is not part of the picture
             line = line or Sums()
             due = post_due(facts, rates, year=year)
-            rec = reconcile(due, line.totals(), is_closed_all_year=closed, is_eaje_outside_psu=False,
-                            allowed_beneficiaries=signatories | {post["employer"]}, settings=settings)
-            rows.append({"post": post["code"], "title": post["title"], "employer": post["employer"],
-                         "employer_name": post["employer_name"], "year": year, "fte": post["fte"],
-                         "annual_cost": post["annual_cost"], **reconciliation_columns(rec, line)})
+            rec = reconcile(
+                due,
+                line.totals(),
+                is_closed_all_year=closed,
+                is_eaje_outside_psu=False,
+                allowed_beneficiaries=signatories | {post["employer"]},
+                settings=settings,
+            )
+            rows.append(
+                {
+                    "post": post["code"],
+                    "title": post["title"],
+                    "employer": post["employer"],
+                    "employer_name": post["employer_name"],
+                    "year": year,
+                    "fte": post["fte"],
+                    "annual_cost": post["annual_cost"],
+                    **reconciliation_columns(rec, line),
+                }
+            )
     return frame(rows, POST_COLUMNS)
 
 
-POST_COLUMNS = ["post", "title", "employer", "employer_name", "year", "fte", "annual_cost", "status",
-                "due", "planned", "notified", "paid", "gap_notified", "gap_paid", "flag_codes",
-                "flag_labels", "reasons", "explanation"]
-POST_HEADERS = {"post": "Code poste", "title": "Poste", "employer_name": "Employeur", "year": "Année",
-                "fte": "ETP", "annual_cost": "Coût annuel", "due": "Dû", "notified": "Notifié",
-                "paid": "Versé", "gap_notified": "Écart notifié − dû",
-                "gap_paid": "Écart versé − notifié", "flag_labels": "Alertes",
-                "reasons": "Motifs des alertes", "explanation": "Calcul"}
+POST_COLUMNS = [
+    "post",
+    "title",
+    "employer",
+    "employer_name",
+    "year",
+    "fte",
+    "annual_cost",
+    "status",
+    "due",
+    "planned",
+    "notified",
+    "paid",
+    "gap_notified",
+    "gap_paid",
+    "flag_codes",
+    "flag_labels",
+    "reasons",
+    "explanation",
+]
+POST_HEADERS = {
+    "post": "Code poste",
+    "title": "Poste",
+    "employer_name": "Employeur",
+    "year": "Année",
+    "fte": "ETP",
+    "annual_cost": "Coût annuel",
+    "due": "Dû",
+    "notified": "Notifié",
+    "paid": "Versé",
+    "gap_notified": "Écart notifié − dû",
+    "gap_paid": "Écart versé − notifié",
+    "flag_labels": "Alertes",
+    "reasons": "Motifs des alertes",
+    "explanation": "Calcul",
+}
 
 
 # ---------------------------------------------------------------- diagnostic and engineering
@@ -219,35 +278,73 @@ def cofunding_report(engine: Engine, convention_id: int, years: tuple[int, ...])
             labels.append(Flag.VERSE_SANS_NOTIFICATION.label_fr)
         if line["beneficiary"] not in signatories:
             labels.append("bénéficiaire non signataire")
-        rows.append({**line, "lever_label": LEVER_LABELS.get(line["lever"], line["lever"]),
-                     "action": line["action"] or "", "action_title": line["action_title"] or "",
-                     "gap_paid": None if notified is None or paid is None else paid - notified,
-                     "flag_labels": f"{FLAG_MARK} " + " ; ".join(labels) if labels else ""})
+        rows.append(
+            {
+                **line,
+                "lever_label": LEVER_LABELS.get(line["lever"], line["lever"]),
+                "action": line["action"] or "",
+                "action_title": line["action_title"] or "",
+                "gap_paid": None if notified is None or paid is None else paid - notified,
+                "flag_labels": f"{FLAG_MARK} " + " ; ".join(labels) if labels else "",
+            }
+        )
     return frame(rows, [*COFUNDING_HEADERS, "lever", "beneficiary"])
 
 
-COFUNDING_HEADERS = {"lever_label": "Levier", "year": "Année", "action": "Action",
-                     "action_title": "Intitulé de l'action", "funder_name": "Financeur",
-                     "beneficiary_name": "Bénéficiaire", "planned": "Prévu", "notified": "Notifié",
-                     "paid": "Versé", "gap_paid": "Écart versé − notifié", "flag_labels": "Alertes"}
+COFUNDING_HEADERS = {
+    "lever_label": "Levier",
+    "year": "Année",
+    "action": "Action",
+    "action_title": "Intitulé de l'action",
+    "funder_name": "Financeur",
+    "beneficiary_name": "Bénéficiaire",
+    "planned": "Prévu",
+    "notified": "Notifié",
+    "paid": "Versé",
+    "gap_paid": "Écart versé − notifié",
+    "flag_labels": "Alertes",
+}
 
 
 # ---------------------------------------------------------------- levers
 
 
-BREAKDOWN_DIMENSIONS = {"lever_label": "Levier", "year": "Année", "domain_label": "Domaine",
-                        "funder_name": "Financeur", "beneficiary_name": "Bénéficiaire"}
+BREAKDOWN_DIMENSIONS = {
+    "lever_label": "Levier",
+    "year": "Année",
+    "domain_label": "Domaine",
+    "funder_name": "Financeur",
+    "beneficiary_name": "Bénéficiaire",
+}
 STAGES = {"planned": "Prévu", "notified": "Notifié", "paid": "Versé"}
 
 
-def lever_breakdown(engine: Engine, convention_id: int, year: int | None = None,
-                    domain_code: str | None = None, insee_code: str | None = None) -> pd.DataFrame:
+def lever_breakdown(
+    engine: Engine,
+    convention_id: int,
+    year: int | None = None,
+    domain_code: str | None = None,
+    insee_code: str | None = None,
+) -> pd.DataFrame:
     rows = q.funding_breakdown(engine, convention_id, year, domain_code, insee_code)
     for row in rows:
         row["lever_label"] = LEVER_LABELS.get(row["lever"], row["lever"])
         row["domain_label"] = DOMAIN_LABELS.get(row["domain"], NO_DOMAIN)
-    columns = ["lever", "lever_label", "year", "domain", "domain_label", "funder", "funder_name",
-               "beneficiary", "beneficiary_name", "planned", "notified", "paid", "lines"]
+    columns = [
+        "lever",
+        "lever_label",
+        "year",
+        "domain",
+        "domain_label",
+        "funder",
+        "funder_name",
+        "beneficiary",
+        "beneficiary_name",
+        "planned",
+        "notified",
+        "paid",
+        "lines",
+    ]
     return frame(rows, columns, integers=("year", "lines"))
 
 
@@ -258,8 +355,10 @@ def sum_by(rows: pd.DataFrame, key: str, columns: Iterable[str]) -> pd.DataFrame
     groups: dict[Any, list[Any]] = {}
     for row in rows.itertuples(index=False):
         groups.setdefault(getattr(row, key), []).append(row)
-    result = [{key: value, **{column: total(getattr(r, column) for r in members)
-                              for column in columns}} for value, members in groups.items()]
+    result = [
+        {key: value, **{column: total(getattr(r, column) for r in members) for column in columns}}
+        for value, members in groups.items()
+    ]
     return frame(result, [key, *columns], integers=())
 
 

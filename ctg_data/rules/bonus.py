@@ -133,21 +133,34 @@ class Due:
         return explain_fr(self)
 
 
-def find_rate(rates: Iterable[RateRow], *, year: int, lever: str, facility_type: str,
-              territory_class: str, scopes: tuple[str, ...] = (), place_category: str = ""
-              ) -> RateRow | None:
+def find_rate(
+    rates: Iterable[RateRow],
+    *,
+    year: int,
+    lever: str,
+    facility_type: str,
+    territory_class: str,
+    scopes: tuple[str, ...] = (),
+    place_category: str = "",
+) -> RateRow | None:
     """The barème row that applies (rules step 1): scopes are searched from the most specific
     (`scopes`, then the national rows of empty scope); within a scope a row of the place
     category wins over one of empty category, then the exact class over the empty class.
     There is deliberately no fallback on the facility type."""
-    candidates = [row for row in rates if (row.year, row.lever, row.facility_type) == (year, lever, facility_type)
-                  and row.place_category in (place_category, "") and row.territory_class in (territory_class, "")]
+    candidates = [
+        row
+        for row in rates
+        if (row.year, row.lever, row.facility_type) == (year, lever, facility_type)
+        and row.place_category in (place_category, "")
+        and row.territory_class in (territory_class, "")
+    ]
     for scope in (*scopes, ""):
         in_scope = [row for row in candidates if row.scope == scope]
         if in_scope:
             # Category first: existing and new places are different money; then the class.
-            return max(in_scope, key=lambda row: (row.place_category == place_category,
-                                                  row.territory_class == territory_class))
+            return max(
+                in_scope, key=lambda row: (row.place_category == place_category, row.territory_class == territory_class)
+            )
     return None
 
 
@@ -162,9 +175,15 @@ def days_open(opens_on: date | None, closes_on: date | None, year: int) -> int:
     return max(0, (last - first).days + 1)
 
 
-def facility_due(facility: FacilityFacts, activity: ActivityFacts | None,
-                 rates: Iterable[RateRow], *, year: int, lever: str,
-                 clock: YearClock | None = None) -> Due:
+def facility_due(
+    facility: FacilityFacts,
+    activity: ActivityFacts | None,
+    rates: Iterable[RateRow],
+    *,
+    year: int,
+    lever: str,
+    clock: YearClock | None = None,
+) -> Due:
     """What `facility` is owed for `year` under `lever`. Without `clock`, every year is over."""
     rates = list(rates)
     ineligible = _ineligible(facility, year, lever)
@@ -201,8 +220,7 @@ def _ineligible(facility: FacilityFacts, year: int, lever: str) -> Due | None:
     if lever != BONUS_LEVER:
         return None
     if not bonus_eligible(facility.type):
-        label = (f"{FacilityType.label_of(facility.type)} : hors bonus territoire "
-                 "(financé par ses propres prestations)")
+        label = f"{FacilityType.label_of(facility.type)} : hors bonus territoire (financé par ses propres prestations)"
         return Due(DueStatus.HORS_BONUS, ZERO, None, (Step("eligibility", label, ZERO),), year, lever)
     if facility.type == FacilityType.EAJE and facility.psu is False:
         label = "EAJE hors PSU (micro-crèche PAJE) : pas de bonus territoire"
@@ -211,13 +229,25 @@ def _ineligible(facility: FacilityFacts, year: int, lever: str) -> Due | None:
 
 
 def _rate(rates: list[RateRow], facility: FacilityFacts, year: int, lever: str, category: str) -> RateRow | None:
-    return find_rate(rates, year=year, lever=lever, facility_type=facility.type,
-                     territory_class=facility.territory_class, scopes=facility.scopes,
-                     place_category=category)
+    return find_rate(
+        rates,
+        year=year,
+        lever=lever,
+        facility_type=facility.type,
+        territory_class=facility.territory_class,
+        scopes=facility.scopes,
+        place_category=category,
+    )
 
 
-def post_due(post: PostFacts, rates: Iterable[RateRow], *, year: int,
-             lever: str = "cofinancement_coordination", clock: YearClock | None = None) -> Due:
+def post_due(
+    post: PostFacts,
+    rates: Iterable[RateRow],
+    *,
+    year: int,
+    lever: str = "cofinancement_coordination",
+    clock: YearClock | None = None,
+) -> Due:
     rate = find_rate(rates, year=year, lever=lever, facility_type="", territory_class="")
     days = days_open(post.starts_on, post.ends_on, year)
     if days == 0:
@@ -244,8 +274,9 @@ def post_due(post: PostFacts, rates: Iterable[RateRow], *, year: int,
         # The barème's plafond is per ETP (RULES.md); a plancher is not defined for posts.
         if rate.cap is not None and value > rate.cap * post.fte:
             limit = rate.cap * post.fte
-            label = (f"ramené au plafond de {exact_money(limit)} "
-                     f"({exact_money(rate.cap)} × {exact_number(post.fte)} ETP)")
+            label = (
+                f"ramené au plafond de {exact_money(limit)} ({exact_money(rate.cap)} × {exact_number(post.fte)} ETP)"
+            )
             steps.append(Step("cap", label, limit))
         steps += _proration(_amount(steps[-1]), days, year)
     return _finish(steps, (), rate, year, lever)
@@ -275,8 +306,9 @@ def explain_fr(due: Due) -> str:
     return " — ".join(part for part in (text, *remarks) if part)
 
 
-def _facility_base(facility: FacilityFacts, activity: ActivityFacts | None, rates: list[RateRow],
-                   rate: RateRow, year: int, lever: str) -> tuple[Step, tuple[RateRow, ...]]:
+def _facility_base(
+    facility: FacilityFacts, activity: ActivityFacts | None, rates: list[RateRow], rate: RateRow, year: int, lever: str
+) -> tuple[Step, tuple[RateRow, ...]]:
     """The yearly amount before bounds and the rows it used; or a "missing" step when the
     activity it needs is absent, a "no_rate" step when a place category has no row."""
     if rate.basis == RateBasis.PAR_PLACE:
@@ -298,8 +330,9 @@ def _facility_base(facility: FacilityFacts, activity: ActivityFacts | None, rate
     raise ValueError(f"base {rate.basis!r} is not defined for a facility")
 
 
-def _places_base(facility: FacilityFacts, activity: ActivityFacts | None, rates: list[RateRow],
-                 year: int, lever: str) -> tuple[Step, tuple[RateRow, ...]]:
+def _places_base(
+    facility: FacilityFacts, activity: ActivityFacts | None, rates: list[RateRow], year: int, lever: str
+) -> tuple[Step, tuple[RateRow, ...]]:
     """Rules step 2: existing places at the existing-place rate, new places at the new-place
     rate, new places counted from the day they were created."""
     places = activity.places if activity and activity.places is not None else facility.places
@@ -320,13 +353,15 @@ def _places_base(facility: FacilityFacts, activity: ActivityFacts | None, rates:
         terms.append((category, count, row, fraction))
     value = sum((Decimal(count) * _rate_value(row) * fraction for _, count, row, fraction in terms), Decimal(0))
     split = new > 0 or any(row.place_category for _, _, row, _ in terms)
-    label = " + ".join(_places_label(category, count, row, fraction, facility, year, split)
-                       for category, count, row, fraction in terms)
+    label = " + ".join(
+        _places_label(category, count, row, fraction, facility, year, split) for category, count, row, fraction in terms
+    )
     return Step("base", label, value), tuple(row for _, _, row, _ in terms)
 
 
-def _places_label(category: str, count: int, row: RateRow, fraction: Decimal, facility: FacilityFacts,
-                  year: int, split: bool) -> str:
+def _places_label(
+    category: str, count: int, row: RateRow, fraction: Decimal, facility: FacilityFacts, year: int, split: bool
+) -> str:
     unit = "place" if count <= 1 else "places"
     kind = ""
     if split:
@@ -390,8 +425,13 @@ def _notes(used: tuple[RateRow, ...], facility: FacilityFacts) -> tuple[Step, ..
     if any(row.territory_class != facility.territory_class for row in used):
         notes.append(Step("fallback", "taux de repli (classe vide)", None))
     for row in dict.fromkeys(row for row in used if _rate_value(row) != row.amount):
-        notes.append(Step("rate_floor", f"taux de {exact_money(row.amount)} porté au taux plancher de "
-                                        f"{exact_money(_rate_value(row))}", None))
+        notes.append(
+            Step(
+                "rate_floor",
+                f"taux de {exact_money(row.amount)} porté au taux plancher de {exact_money(_rate_value(row))}",
+                None,
+            )
+        )
     return tuple(notes)
 
 

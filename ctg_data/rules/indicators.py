@@ -71,8 +71,9 @@ def months_between(earlier: date, later: date) -> float:
     return (later.year - earlier.year) * 12 + (later.month - earlier.month) + (later.day - earlier.day) / 31
 
 
-def is_stale(last_measured_on: date, frequency: str | None, today: date,
-             settings: StatusSettings = StatusSettings()) -> bool:
+def is_stale(
+    last_measured_on: date, frequency: str | None, today: date, settings: StatusSettings = StatusSettings()
+) -> bool:
     """Older than 1.5 × its frequency before today (an indicator without a frequency is
     treated as yearly, the least demanding one)."""
     months = FREQUENCY_MONTHS[Frequency(frequency or Frequency.ANNUELLE)]
@@ -134,4 +135,3 @@ def domain_attainment(attainments: Iterable[float | None]) -> float | None:
     """Mean of the clipped attainments of the indicators that have one."""
     values = [clip(a) for a in attainments if a is not None]
     return sum(values) / len(values) if values else None
-

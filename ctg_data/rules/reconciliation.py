@@ -14,8 +14,17 @@ from ctg_data.formats import NBSP, exact_money, exact_number
 from ctg_data.rules.bonus import BONUS_LEVER, Due, DueStatus
 from ctg_data.vocabulary import RateBasis
 
-__all__ = ["BONUS_LEVER", "Flag", "FundingTotals", "Reconciliation", "ReconciliationSettings",
-           "explain_flag_fr", "explain_flags_fr", "information_fr", "reconcile"]
+__all__ = [
+    "BONUS_LEVER",
+    "Flag",
+    "FundingTotals",
+    "Reconciliation",
+    "ReconciliationSettings",
+    "explain_flag_fr",
+    "explain_flags_fr",
+    "information_fr",
+    "reconcile",
+]
 
 
 @dataclass(frozen=True)
@@ -120,7 +129,8 @@ def reconcile(
         Flag.ACTIVITE_MANQUANTE: due.status == DueStatus.ACTIVITE_MANQUANTE,
         # The rules speak of *bonus* money: other levers may legitimately fund such an EAJE.
         Flag.HORS_PSU: (is_eaje_outside_psu or due.status == DueStatus.HORS_PSU)
-        and due.lever == BONUS_LEVER and money_moved,
+        and due.lever == BONUS_LEVER
+        and money_moved,
         Flag.HORS_BONUS: due.status == DueStatus.HORS_BONUS and money_moved,
         Flag.GESTIONNAIRE_NON_SIGNATAIRE: bool(unexpected),
         Flag.SANS_BAREME: due.status == DueStatus.SANS_BAREME,
@@ -130,8 +140,13 @@ def reconcile(
         # The whole amount is the gap, and one flag says why (rules v2, "Reconciliation").
         raised[Flag.ECART_NOTIFIE] = False
     return Reconciliation(
-        due=due, notified=notified, paid=paid, gap_notified=gap_notified, gap_paid=gap_paid,
-        tolerance=tolerance, unexpected_beneficiaries=unexpected,
+        due=due,
+        notified=notified,
+        paid=paid,
+        gap_notified=gap_notified,
+        gap_paid=gap_paid,
+        tolerance=tolerance,
+        unexpected_beneficiaries=unexpected,
         flags=tuple(flag for flag in Flag if raised[flag]),
     )
 
@@ -140,15 +155,19 @@ def explain_flag_fr(rec: Reconciliation, flag: Flag) -> str:
     """Short French reason for one flag, with the figures an advisor needs to check it."""
     due = rec.due
     if flag == Flag.ECART_NOTIFIE:
-        text = (f"notifié {exact_money(rec.notified)} pour {exact_money(due.amount)} dus : "
-                f"écart de {exact_money(rec.gap_notified)}")
+        text = (
+            f"notifié {exact_money(rec.notified)} pour {exact_money(due.amount)} dus : "
+            f"écart de {exact_money(rec.gap_notified)}"
+        )
         if due.amount and rec.gap_notified is not None:
             share = (rec.gap_notified * 100 / due.amount).quantize(Decimal("0.1"), ROUND_HALF_UP)
             text += f" ({exact_number(share, 1)}{NBSP}%)"
         return text
     if flag == Flag.TROP_VERSE:
-        return (f"versé {exact_money(rec.paid)} pour {exact_money(rec.notified)} notifiés : "
-                f"{exact_money(rec.gap_paid)} de trop")
+        return (
+            f"versé {exact_money(rec.paid)} pour {exact_money(rec.notified)} notifiés : "
+            f"{exact_money(rec.gap_paid)} de trop"
+        )
     if flag == Flag.VERSE_SANS_NOTIFICATION:
         return f"versé {exact_money(rec.paid)} sans montant notifié"
     if flag == Flag.EQUIPEMENT_FERME:
@@ -170,7 +189,7 @@ def explain_flag_fr(rec: Reconciliation, flag: Flag) -> str:
 
 
 def explain_flags_fr(rec: Reconciliation) -> tuple[str, ...]:
-    """"label : reason" for every raised flag, in the order of the flags."""
+    """ "label : reason" for every raised flag, in the order of the flags."""
     return tuple(f"{flag.label_fr} : {explain_flag_fr(rec, flag)}" for flag in rec.flags)
 
 

@@ -61,8 +61,18 @@ def _what(action: m.Action) -> str:
     return f"Le suivi de l'action {action.code}"  # ConflictError says "a été modifié"
 
 
-def update_followup(engine: Engine, actor: Actor, *, action_id: int, expected_version: int,
-                    opened: dict[str, Any] | None, status, progress, note=None, noted_on=None) -> ActionResult:
+def update_followup(
+    engine: Engine,
+    actor: Actor,
+    *,
+    action_id: int,
+    expected_version: int,
+    opened: dict[str, Any] | None,
+    status,
+    progress,
+    note=None,
+    noted_on=None,
+) -> ActionResult:
     """New status and avancement, and an optional dated note (notes are added, never edited)."""
     with session_scope(engine) as session:
         action = _action(session, action_id)
@@ -80,19 +90,33 @@ def update_followup(engine: Engine, actor: Actor, *, action_id: int, expected_ve
         return ActionResult(changed, note_id, opened_snapshot(action))
 
 
-def change_dates(engine: Engine, actor: Actor, *, action_id: int, expected_version: int,
-                 opened: dict[str, Any] | None, starts_on, ends_on, reason,
-                 outside_convention: bool = False) -> ActionResult:
+def change_dates(
+    engine: Engine,
+    actor: Actor,
+    *,
+    action_id: int,
+    expected_version: int,
+    opened: dict[str, Any] | None,
+    starts_on,
+    ends_on,
+    reason,
+    outside_convention: bool = False,
+) -> ActionResult:
     """New start and end dates. The reason is mandatory: it goes to the audit event and, with
     the old and new dates, into a note of the action's timeline."""
     with session_scope(engine) as session:
         action = _action(session, action_id)
         require_write_action(session, actor, action)
         convention = session.get_one(m.Convention, action.convention_id)
-        data = dates_input(starts_on=starts_on, ends_on=ends_on, reason=reason,
-                           convention_starts_on=convention.starts_on, convention_ends_on=convention.ends_on,
-                           outside_convention=outside_convention,
-                           unchanged=tuple(d for d in (action.starts_on, action.ends_on) if d is not None))
+        data = dates_input(
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=reason,
+            convention_starts_on=convention.starts_on,
+            convention_ends_on=convention.ends_on,
+            outside_convention=outside_convention,
+            unchanged=tuple(d for d in (action.starts_on, action.ends_on) if d is not None),
+        )
         if (action.starts_on, action.ends_on) == (data.starts_on, data.ends_on):
             return ActionResult(False, None, opened_snapshot(action))
         refuse_if_stale(session, action, expected_version, opened, _what(action))
@@ -100,16 +124,19 @@ def change_dates(engine: Engine, actor: Actor, *, action_id: int, expected_versi
         old = (action.starts_on, action.ends_on)
         action.starts_on, action.ends_on = data.starts_on, data.ends_on
         save(session, actor, action, before=before, operation=DATES, reason=data.reason, what=_what(action))
-        moves = [f"{name} {fmt.short_date(was)} → {fmt.short_date(now)}"
-                 for name, was, now in (("début", old[0], data.starts_on), ("fin", old[1], data.ends_on))
-                 if was != now]
+        moves = [
+            f"{name} {fmt.short_date(was)} → {fmt.short_date(now)}"
+            for name, was, now in (("début", old[0], data.starts_on), ("fin", old[1], data.ends_on))
+            if was != now
+        ]
         text = f"Dates modifiées : {', '.join(moves)}. Motif : {data.reason}"
         note_id = _add_note(session, actor, action, today(), text, reason=data.reason)
         return ActionResult(True, note_id, opened_snapshot(action))
 
 
-def _add_note(session: Session, actor: Actor, action: m.Action, noted_on: date, text: str,
-              reason: str | None = None) -> int:
+def _add_note(
+    session: Session, actor: Actor, action: m.Action, noted_on: date, text: str, reason: str | None = None
+) -> int:
     note = m.ActionNote(action_id=m.stored_id(action), noted_on=noted_on, text=text, author=actor.label)
     save(session, actor, note, before=None, operation=NOTE, reason=reason)
     return m.stored_id(note)

@@ -39,22 +39,47 @@ def funding_lines_frame(engine: Engine, convention_id: int) -> pd.DataFrame:
     """The funding lines of a convention with what tells them apart, for the form's selector."""
     funder, beneficiary = aliased(m.Organisation), aliased(m.Organisation)
     FL = m.FundingLine
-    query = (select_columns(col(FL.id), col(FL.year), col(m.FundingLever.label), col(funder.name),
-                            col(beneficiary.name), col(m.Facility.code), col(m.Action.code),
-                            col(m.CoordinationPost.code), col(FL.planned), col(FL.notified), col(FL.paid))
-             .join(m.FundingLever, col(m.FundingLever.code) == FL.lever_code)
-             .join(funder, col(funder.id) == FL.funder_id)
-             .join(beneficiary, col(beneficiary.id) == FL.beneficiary_id)
-             .outerjoin(m.Facility, col(m.Facility.id) == FL.facility_id)
-             .outerjoin(m.Action, col(m.Action.id) == FL.action_id)
-             .outerjoin(m.CoordinationPost, col(m.CoordinationPost.id) == FL.post_id)
-             .where(col(FL.convention_id) == convention_id)
-             .order_by(col(FL.year), col(m.FundingLever.position), col(funder.name), col(beneficiary.name),
-                       col(FL.id)))
+    query = (
+        select_columns(
+            col(FL.id),
+            col(FL.year),
+            col(m.FundingLever.label),
+            col(funder.name),
+            col(beneficiary.name),
+            col(m.Facility.code),
+            col(m.Action.code),
+            col(m.CoordinationPost.code),
+            col(FL.planned),
+            col(FL.notified),
+            col(FL.paid),
+        )
+        .join(m.FundingLever, col(m.FundingLever.code) == FL.lever_code)
+        .join(funder, col(funder.id) == FL.funder_id)
+        .join(beneficiary, col(beneficiary.id) == FL.beneficiary_id)
+        .outerjoin(m.Facility, col(m.Facility.id) == FL.facility_id)
+        .outerjoin(m.Action, col(m.Action.id) == FL.action_id)
+        .outerjoin(m.CoordinationPost, col(m.CoordinationPost.id) == FL.post_id)
+        .where(col(FL.convention_id) == convention_id)
+        .order_by(col(FL.year), col(m.FundingLever.position), col(funder.name), col(beneficiary.name), col(FL.id))
+    )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    return pd.DataFrame(rows, columns=["id", "year", "lever", "funder", "beneficiary", "facility", "action",
-                                       "post", "planned", "notified", "paid"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "year",
+            "lever",
+            "funder",
+            "beneficiary",
+            "facility",
+            "action",
+            "post",
+            "planned",
+            "notified",
+            "paid",
+        ],
+    )
 
 
 def funding_for_edit(engine: Engine, funding_line_id: int) -> dict[str, Any] | None:
@@ -68,15 +93,25 @@ def may_write_funding(engine: Engine, actor: Actor, convention_id: int) -> bool:
         return allowed(require_write_funding, session, actor, convention_id)
 
 
-def update_funding(engine: Engine, actor: Actor, *, funding_line_id: int, expected_version: int,
-                   opened: dict[str, Any] | None, planned, notified, paid, comment=KEEP) -> FundingResult:
+def update_funding(
+    engine: Engine,
+    actor: Actor,
+    *,
+    funding_line_id: int,
+    expected_version: int,
+    opened: dict[str, Any] | None,
+    planned,
+    notified,
+    paid,
+    comment=KEEP,
+) -> FundingResult:
     """Set the three amounts (blank = not known) and, when given, the comment of one line."""
     with session_scope(engine) as session:
-        line = load_for_update(session, m.FundingLine, funding_line_id, "Ligne de financement",
-                               "ligne de financement")
+        line = load_for_update(session, m.FundingLine, funding_line_id, "Ligne de financement", "ligne de financement")
         require_write_funding(session, actor, line.convention_id)
-        data = funding_input(planned=planned, notified=notified, paid=paid,
-                             comment=line.comment if comment is KEEP else comment)
+        data = funding_input(
+            planned=planned, notified=notified, paid=paid, comment=line.comment if comment is KEEP else comment
+        )
         values = {"planned": data.planned, "notified": data.notified, "paid": data.paid, "comment": data.comment}
         if all(getattr(line, name) == value for name, value in values.items()):
             return FundingResult(False, opened_snapshot(line))

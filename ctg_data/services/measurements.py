@@ -53,34 +53,54 @@ class MeasurementResult:
         if self.outcome == SAME:
             return f"Valeur identique à celle déjà enregistrée pour {where} : rien n'a été modifié."
         if self.outcome == REPLACED:
-            return (f"Valeur corrigée pour {where} : {fmt.smart_number(self.previous_value)} → "
-                    f"{fmt.smart_number(self.value)}. L'ancienne valeur reste dans l'historique.")
+            return (
+                f"Valeur corrigée pour {where} : {fmt.smart_number(self.previous_value)} → "
+                f"{fmt.smart_number(self.value)}. L'ancienne valeur reste dans l'historique."
+            )
         return f"Valeur {fmt.smart_number(self.value)} enregistrée pour {where}."
 
 
 def _indicator(session: Session, indicator_id) -> m.Indicator:
     indicator = session.get(m.Indicator, indicator_id) if indicator_id is not None else None
     if indicator is None:
-        raise ValidationError({Field.INDICATOR: "champ obligatoire" if indicator_id is None
-                               else f"indicateur n° {indicator_id} inconnu"})
+        raise ValidationError(
+            {Field.INDICATOR: "champ obligatoire" if indicator_id is None else f"indicateur n° {indicator_id} inconnu"}
+        )
     return indicator
 
 
-def record_measurement(engine: Engine, actor: Actor, *, indicator_id: int, measured_on, value,
-                       type=MeasurementType.RESULTAT, source=None, comment=None,
-                       override_reason=None) -> MeasurementResult:
+def record_measurement(
+    engine: Engine,
+    actor: Actor,
+    *,
+    indicator_id: int,
+    measured_on,
+    value,
+    type=MeasurementType.RESULTAT,
+    source=None,
+    comment=None,
+    override_reason=None,
+) -> MeasurementResult:
     """A value of an indicator at a date. The same (indicator, date, type) as a current value:
     the same value writes nothing, a different one is a correction (the old row is kept)."""
     with session_scope(engine) as session:
         indicator = _indicator(session, indicator_id)
         require_write_measurement(session, actor, indicator)
-        data = measurement_input(limits(session, indicator), measured_on=measured_on, value=value, type=type,
-                                 source=source, comment=comment, override_reason=override_reason)
+        data = measurement_input(
+            limits(session, indicator),
+            measured_on=measured_on,
+            value=value,
+            type=type,
+            source=source,
+            comment=comment,
+            override_reason=override_reason,
+        )
         return _record(session, actor, indicator, data)
 
 
-def correct_measurement(engine: Engine, actor: Actor, *, measurement_id: int, value, source=None,
-                        comment=None, override_reason=None) -> MeasurementResult:
+def correct_measurement(
+    engine: Engine, actor: Actor, *, measurement_id: int, value, source=None, comment=None, override_reason=None
+) -> MeasurementResult:
     """Replace the value the form showed (`measurement_id`). Refused with a ConflictError when
     someone corrected it meanwhile. A blank source or comment keeps the old one."""
     with session_scope(engine) as session:
@@ -89,30 +109,59 @@ def correct_measurement(engine: Engine, actor: Actor, *, measurement_id: int, va
         require_write_measurement(session, actor, indicator)
         if old.superseded_at is not None:
             newer = session.get(m.Measurement, old.superseded_by_id)
-            raise ConflictError(record=f"Le relevé du {fmt.short_date(old.measured_on)} de {indicator.code}",
-                                changed_by=newer.recorded_by if newer else None,
-                                changes=[("value", old.value, newer.value if newer else None)])
-        data = measurement_input(limits(session, indicator), measured_on=old.measured_on, value=value,
-                                 type=old.type, source=old.source if blank(source) else source,
-                                 comment=old.comment if blank(comment) else comment,
-                                 override_reason=override_reason)
+            raise ConflictError(
+                record=f"Le relevé du {fmt.short_date(old.measured_on)} de {indicator.code}",
+                changed_by=newer.recorded_by if newer else None,
+                changes=[("value", old.value, newer.value if newer else None)],
+            )
+        data = measurement_input(
+            limits(session, indicator),
+            measured_on=old.measured_on,
+            value=value,
+            type=old.type,
+            source=old.source if blank(source) else source,
+            comment=old.comment if blank(comment) else comment,
+            override_reason=override_reason,
+        )
         return _record(session, actor, indicator, data)
 
 
 def _record(session: Session, actor: Actor, indicator: m.Indicator, data: MeasurementInput) -> MeasurementResult:
     current = current_measurement(session, m.stored_id(indicator), data.measured_on, data.type)
     if current is not None and current.value == data.value:
-        return MeasurementResult(SAME, m.stored_id(current), m.stored_id(indicator), indicator.code,
-                                 current.measured_on, current.value, current.type, current.value)
+        return MeasurementResult(
+            SAME,
+            m.stored_id(current),
+            m.stored_id(indicator),
+            indicator.code,
+            current.measured_on,
+            current.value,
+            current.type,
+            current.value,
+        )
     # Named before writing: after a failed flush the session may no longer load attributes.
     what = f"Le relevé du {fmt.short_date(data.measured_on)} de {indicator.code}"
-    new = m.Measurement(indicator_id=m.stored_id(indicator), measured_on=data.measured_on, value=data.value,
-                        type=data.type, source=data.source, comment=data.comment, recorded_by=actor.label)
+    new = m.Measurement(
+        indicator_id=m.stored_id(indicator),
+        measured_on=data.measured_on,
+        value=data.value,
+        type=data.type,
+        source=data.source,
+        comment=data.comment,
+        recorded_by=actor.label,
+    )
     supersede(session, actor, current, new, origin=ORIGIN, reason=data.override_reason, what=what)
-    return MeasurementResult(REPLACED if current is not None else NEW, m.stored_id(new), m.stored_id(indicator),
-                             indicator.code, new.measured_on, new.value, new.type,
-                             current.value if current is not None else None,
-                             current.id if current is not None else None)
+    return MeasurementResult(
+        REPLACED if current is not None else NEW,
+        m.stored_id(new),
+        m.stored_id(indicator),
+        indicator.code,
+        new.measured_on,
+        new.value,
+        new.type,
+        current.value if current is not None else None,
+        current.id if current is not None else None,
+    )
 
 
 def validate_measurement(engine: Engine, actor: Actor, *, measurement_id: int) -> bool:
@@ -122,8 +171,9 @@ def validate_measurement(engine: Engine, actor: Actor, *, measurement_id: int) -
         indicator = _indicator(session, measurement.indicator_id)
         require_validate_measurement(session, actor, indicator)
         if measurement.superseded_at is not None:
-            raise ValidationError({"Mesure": "cette valeur a été remplacée par une correction : "
-                                             "validez la nouvelle valeur"})
+            raise ValidationError(
+                {"Mesure": "cette valeur a été remplacée par une correction : validez la nouvelle valeur"}
+            )
         if measurement.validated_at is not None:
             return False
         before = snapshot(measurement)
@@ -141,7 +191,14 @@ def writable_indicator_ids(engine: Engine, actor: Actor, convention_id: int) -> 
 # ------------------------------------------------------------------ the bulk grid
 
 CODE, NAME, UNIT, LAST, NEW_VALUE, SOURCE, COMMENT = (
-    "Code", "Indicateur", "Unité", "Dernière valeur", "Nouvelle valeur", "Source", "Commentaire")
+    "Code",
+    "Indicateur",
+    "Unité",
+    "Dernière valeur",
+    "Nouvelle valeur",
+    "Source",
+    "Commentaire",
+)
 GRID_COLUMNS = [CODE, NAME, UNIT, LAST, NEW_VALUE, SOURCE, COMMENT]
 
 
@@ -150,14 +207,22 @@ def grid_frame(indicators: pd.DataFrame, writable: Iterable[int]) -> pd.DataFram
     new value empty and the source of the last value offered again."""
     allowed = set(writable)
     rows = indicators[indicators["id"].isin(allowed)]
-    last = [fmt.DASH if pd.isna(value) else f"{fmt.smart_number(value)} ({fmt.short_date(on)})"
-            for value, on in zip(rows["current_value"], rows["current_date"], strict=True)]
-    return pd.DataFrame({
-        CODE: list(rows["code"]), NAME: list(rows["name"]), UNIT: list(rows["unit"]), LAST: last,
-        NEW_VALUE: [""] * len(rows),
-        SOURCE: ["" if pd.isna(s) else str(s) for s in rows["current_source"]],
-        COMMENT: [""] * len(rows),
-    }, columns=GRID_COLUMNS)
+    last = [
+        fmt.DASH if pd.isna(value) else f"{fmt.smart_number(value)} ({fmt.short_date(on)})"
+        for value, on in zip(rows["current_value"], rows["current_date"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            CODE: list(rows["code"]),
+            NAME: list(rows["name"]),
+            UNIT: list(rows["unit"]),
+            LAST: last,
+            NEW_VALUE: [""] * len(rows),
+            SOURCE: ["" if pd.isna(s) else str(s) for s in rows["current_source"]],
+            COMMENT: [""] * len(rows),
+        },
+        columns=GRID_COLUMNS,
+    )
 
 
 @dataclass(frozen=True)
@@ -174,8 +239,14 @@ def rows_from_editor(edited: pd.DataFrame) -> list[GridRow]:
     for record in edited.to_dict("records"):
         if blank(record.get(NEW_VALUE)):
             continue
-        rows.append(GridRow(str(record.get(CODE) or "").strip(), _cell(record.get(NEW_VALUE)),
-                            _cell(record.get(SOURCE)), _cell(record.get(COMMENT))))
+        rows.append(
+            GridRow(
+                str(record.get(CODE) or "").strip(),
+                _cell(record.get(NEW_VALUE)),
+                _cell(record.get(SOURCE)),
+                _cell(record.get(COMMENT)),
+            )
+        )
     return rows
 
 
@@ -208,15 +279,25 @@ class GridCheck:
     unchanged: list[GridEntry] = field(default_factory=list)
 
 
-def validate_grid(engine: Engine, actor: Actor, *, convention_id: int, measured_on, rows: Iterable[GridRow],
-                  type=MeasurementType.RESULTAT, override_reason=None) -> GridCheck:
+def validate_grid(
+    engine: Engine,
+    actor: Actor,
+    *,
+    convention_id: int,
+    measured_on,
+    rows: Iterable[GridRow],
+    type=MeasurementType.RESULTAT,
+    override_reason=None,
+) -> GridCheck:
     """Check each row on its own; nothing is written. Rows equal to the current value of the
     period go to `unchanged`."""
     result = GridCheck()
     seen: set[str] = set()
     with Session(engine) as session:
-        indicators = {i.code: i for i in session.exec(
-            select(m.Indicator).where(col(m.Indicator.convention_id) == convention_id)).all()}
+        indicators = {
+            i.code: i
+            for i in session.exec(select(m.Indicator).where(col(m.Indicator.convention_id) == convention_id)).all()
+        }
         for row in rows:
             reasons = _row_problems(row, indicators, seen)
             data: MeasurementInput | None = None
@@ -224,9 +305,15 @@ def validate_grid(engine: Engine, actor: Actor, *, convention_id: int, measured_
                 indicator = indicators[row.code]
                 try:
                     require_write_measurement(session, actor, indicator)
-                    data = measurement_input(limits(session, indicator), measured_on=measured_on, value=row.value,
-                                             type=type, source=row.source, comment=row.comment,
-                                             override_reason=override_reason)
+                    data = measurement_input(
+                        limits(session, indicator),
+                        measured_on=measured_on,
+                        value=row.value,
+                        type=type,
+                        source=row.source,
+                        comment=row.comment,
+                        override_reason=override_reason,
+                    )
                 except PermissionDenied as denied:
                     reasons = [str(denied)]
                 except ValidationError as error:
@@ -235,10 +322,14 @@ def validate_grid(engine: Engine, actor: Actor, *, convention_id: int, measured_
             if reasons or data is None:  # without reasons, `data` holds the checked row
                 result.rejected.append(GridRejection(row.code, row.value, tuple(reasons)))
                 continue
-            current = session.exec(select(col(m.Measurement.value)).where(
-                col(m.Measurement.indicator_id) == data.indicator_id,
-                col(m.Measurement.measured_on) == data.measured_on,
-                col(m.Measurement.type) == data.type, col(m.Measurement.superseded_at).is_(None))).first()
+            current = session.exec(
+                select(col(m.Measurement.value)).where(
+                    col(m.Measurement.indicator_id) == data.indicator_id,
+                    col(m.Measurement.measured_on) == data.measured_on,
+                    col(m.Measurement.type) == data.type,
+                    col(m.Measurement.superseded_at).is_(None),
+                )
+            ).first()
             if current is not None and current == data.value:
                 result.unchanged.append(GridEntry(row.code, data, SAME, current))
             else:
@@ -265,8 +356,14 @@ def save_grid(engine: Engine, actor: Actor, valid: Iterable[GridEntry]) -> list[
             indicator = _indicator(session, entry.data.indicator_id)
             require_write_measurement(session, actor, indicator)
             data = entry.data
-            checked = measurement_input(limits(session, indicator), measured_on=data.measured_on, value=data.value,
-                                        type=data.type, source=data.source, comment=data.comment,
-                                        override_reason=data.override_reason)
+            checked = measurement_input(
+                limits(session, indicator),
+                measured_on=data.measured_on,
+                value=data.value,
+                type=data.type,
+                source=data.source,
+                comment=data.comment,
+                override_reason=data.override_reason,
+            )
             results.append(_record(session, actor, indicator, checked))
     return results

@@ -33,10 +33,12 @@ LAST_SEEN_KEY = "ctg_last_activity"
 NOTICE_KEY = "ctg_auth_notice"
 SSO_REFUSED_KEY = "ctg_sso_refused"
 
-POLICY_HELP = ("Au moins 12 caractères, pas uniquement des lettres ni uniquement des chiffres, "
-               "sans la partie de votre adresse e-mail placée avant « @ », ni mot courant ou suite "
-               "de touches du clavier (« azerty », « Password1234 ») : plusieurs mots sans rapport "
-               "entre eux font un bon mot de passe.")
+POLICY_HELP = (
+    "Au moins 12 caractères, pas uniquement des lettres ni uniquement des chiffres, "
+    "sans la partie de votre adresse e-mail placée avant « @ », ni mot courant ou suite "
+    "de touches du clavier (« azerty », « Password1234 ») : plusieurs mots sans rapport "
+    "entre eux font un bon mot de passe."
+)
 LOG = logging.getLogger(__name__)
 
 
@@ -46,6 +48,7 @@ def clock() -> datetime:
 
 # ------------------------------------------------------------------ the session
 
+
 def current_actor() -> Actor | None:
     """The signed-in person, or None. Ends a session that is idle for too long or whose account
     was disabled. Renders nothing: dashboard.py calls it to choose the navigation."""
@@ -54,8 +57,9 @@ def current_actor() -> Actor | None:
         return None
     if _idle_too_long():
         minutes = accounts.AuthSettings.from_env().session_minutes
-        end_session(f"Votre session a expiré après {minutes} minutes d'inactivité : reconnectez-vous.",
-                    reason="expiration")
+        end_session(
+            f"Votre session a expiré après {minutes} minutes d'inactivité : reconnectez-vous.", reason="expiration"
+        )
         return None
     if actor.user_id is None:
         return actor
@@ -66,8 +70,11 @@ def current_actor() -> Actor | None:
     # A session put in place by code (tests, scripts) adopts the epoch it finds.
     epoch = st.session_state.setdefault(EPOCH_KEY, account.session_epoch)
     if epoch != account.session_epoch:
-        end_session("Votre session a été fermée (mot de passe ou rôle changé, ou déconnexion de tous "
-                    "les appareils) : reconnectez-vous.", reason="session fermée")
+        end_session(
+            "Votre session a été fermée (mot de passe ou rôle changé, ou déconnexion de tous "
+            "les appareils) : reconnectez-vous.",
+            reason="session fermée",
+        )
         return None
     st.session_state[ACTOR_KEY] = account.actor
     st.session_state[ACCOUNT_KEY] = account
@@ -154,6 +161,7 @@ def client_address() -> str | None:
 
 # ------------------------------------------------------------------ directory (OIDC)
 
+
 def sso_configured() -> bool:
     """Whether `.streamlit/secrets.toml` has an `[auth]` section; no secrets file is fine."""
     try:
@@ -169,8 +177,7 @@ def sso_problems() -> list[str]:
         return []
     problems = accounts.directory_config_problems(st.secrets["auth"])
     if problems:
-        LOG.error("Connexion par l'annuaire désactivée, .streamlit/secrets.toml à corriger : %s",
-                  " ".join(problems))
+        LOG.error("Connexion par l'annuaire désactivée, .streamlit/secrets.toml à corriger : %s", " ".join(problems))
     return problems
 
 
@@ -202,8 +209,9 @@ def _directory_sign_in() -> Actor | None:
     email = str(identity.get("email") or "")
     if st.session_state.get(SSO_REFUSED_KEY) != email:
         try:
-            actor = accounts.directory_sign_in(engine(), email, clock(), client=client_address(),
-                                               email_verified=identity.get("email_verified"))
+            actor = accounts.directory_sign_in(
+                engine(), email, clock(), client=client_address(), email_verified=identity.get("email_verified")
+            )
         except accounts.AuthError as error:
             st.session_state[SSO_REFUSED_KEY] = email
             st.session_state[NOTICE_KEY] = error.message
@@ -219,6 +227,7 @@ def _directory_sign_in() -> Actor | None:
 
 # ------------------------------------------------------------------ forms
 
+
 def sign_in_form() -> None:
     st.title("Connexion")
     st.caption("Tableau de bord CTG : connectez-vous avec le compte que vous a remis un administrateur.")
@@ -226,29 +235,38 @@ def sign_in_form() -> None:
     if notice:
         st.info(notice)
     if accounts.user_count(engine()) == 0:
-        st.info("Aucun compte n'existe encore. Un administrateur crée le premier avec la commande "
-                "« ctg user add ADRESSE --role admin », qui affiche un mot de passe provisoire.")
+        st.info(
+            "Aucun compte n'existe encore. Un administrateur crée le premier avec la commande "
+            "« ctg user add ADRESSE --role admin », qui affiche un mot de passe provisoire."
+        )
     with st.form("ctg_sign_in", clear_on_submit=True):
         email = st.text_input("Adresse e-mail", key="ctg_sign_in_email", autocomplete="username")
-        password = st.text_input("Mot de passe", type="password", key="ctg_sign_in_password",
-                                 autocomplete="current-password")
+        password = st.text_input(
+            "Mot de passe", type="password", key="ctg_sign_in_password", autocomplete="current-password"
+        )
         submitted = st.form_submit_button("Se connecter", type="primary")
     if submitted:
         _try_sign_in(email, password)
     settings = accounts.AuthSettings.from_env()
-    st.caption(f"Après {settings.lock_after} échecs successifs, la connexion au compte est suspendue "
-               f"{settings.lock_minutes} minutes.")
+    st.caption(
+        f"Après {settings.lock_after} échecs successifs, la connexion au compte est suspendue "
+        f"{settings.lock_minutes} minutes."
+    )
     if sso_configured():
         st.divider()
         if sso_problems():
-            st.warning("La connexion par l'annuaire est désactivée : sa configuration sur le serveur est "
-                       "incomplète ou garde une valeur d'exemple. Un administrateur doit corriger "
-                       "« .streamlit/secrets.toml » (le détail est dans le journal du serveur).")
+            st.warning(
+                "La connexion par l'annuaire est désactivée : sa configuration sur le serveur est "
+                "incomplète ou garde une valeur d'exemple. Un administrateur doit corriger "
+                "« .streamlit/secrets.toml » (le détail est dans le journal du serveur)."
+            )
         elif authlib_installed():
             st.button("Se connecter avec l'annuaire", key="ctg_sign_in_sso", on_click=st.login)
         else:
-            st.warning("La connexion par l'annuaire est configurée mais le paquet Authlib n'est pas "
-                       "installé sur le serveur : seule la connexion par mot de passe est possible.")
+            st.warning(
+                "La connexion par l'annuaire est configurée mais le paquet Authlib n'est pas "
+                "installé sur le serveur : seule la connexion par mot de passe est possible."
+            )
 
 
 def _try_sign_in(email: str, password: str) -> None:
@@ -268,12 +286,22 @@ def change_password_form(actor: Actor) -> None:
     st.title("Changer votre mot de passe")
     st.info("Votre mot de passe a été fixé par un administrateur : choisissez-en un nouveau pour continuer.")
     with st.form("ctg_change_password", clear_on_submit=True):
-        current = st.text_input("Mot de passe actuel", type="password", key="ctg_password_current",
-                                autocomplete="current-password")
-        new = st.text_input("Nouveau mot de passe", type="password", key="ctg_password_new",
-                            autocomplete="new-password", help=POLICY_HELP)
-        confirmation = st.text_input("Confirmer le nouveau mot de passe", type="password",
-                                     key="ctg_password_confirmation", autocomplete="new-password")
+        current = st.text_input(
+            "Mot de passe actuel", type="password", key="ctg_password_current", autocomplete="current-password"
+        )
+        new = st.text_input(
+            "Nouveau mot de passe",
+            type="password",
+            key="ctg_password_new",
+            autocomplete="new-password",
+            help=POLICY_HELP,
+        )
+        confirmation = st.text_input(
+            "Confirmer le nouveau mot de passe",
+            type="password",
+            key="ctg_password_confirmation",
+            autocomplete="new-password",
+        )
         submitted = st.form_submit_button("Enregistrer le mot de passe", type="primary")
     st.caption(POLICY_HELP)
     if not submitted:
@@ -296,8 +324,12 @@ def _account_sidebar(actor: Actor, account: "accounts.SessionAccount | None") ->
         st.caption(f"Connecté : {escape_markdown(name)} · {ROLE_LABELS[actor.role]}")
         st.button("Se déconnecter", key="ctg_sign_out", on_click=sign_out, icon=":material/logout:")
         if actor.user_id is not None:
-            st.button("Se déconnecter partout", key="ctg_sign_out_everywhere", on_click=sign_out_everywhere,
-                      help="Ferme aussi vos sessions ouvertes sur d'autres appareils ou navigateurs.")
+            st.button(
+                "Se déconnecter partout",
+                key="ctg_sign_out_everywhere",
+                on_click=sign_out_everywhere,
+                help="Ferme aussi vos sessions ouvertes sur d'autres appareils ou navigateurs.",
+            )
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.toast(notice)
@@ -305,12 +337,15 @@ def _account_sidebar(actor: Actor, account: "accounts.SessionAccount | None") ->
 
 # ------------------------------------------------------------------ navigation
 
+
 def pages_for(pages: dict[str, list[st.Page]], actor: Actor | None) -> dict[str, list[st.Page]]:
     """The navigation's sections with only the pages `actor` may open. Nobody signed in: every
     page, so that a copied link still opens its page, which then shows the sign-in (dashboard.py
     hides the menu meanwhile). The default page (empty URL path) is open to every role."""
     if actor is None:
         return pages
-    kept = {section: [page for page in items if not page.url_path or may_open_page(actor, page.url_path)]
-            for section, items in pages.items()}
+    kept = {
+        section: [page for page in items if not page.url_path or may_open_page(actor, page.url_path)]
+        for section, items in pages.items()
+    }
     return {section: items for section, items in kept.items() if items}

@@ -14,8 +14,10 @@ from ctg_data.ui.data import engine
 
 LOG = logging.getLogger("ctg_data.ui")
 
-UNAVAILABLE = ("La base de données est momentanément indisponible. Vos saisies n'ont pas été enregistrées. "
-               "Réessayez dans un instant.")
+UNAVAILABLE = (
+    "La base de données est momentanément indisponible. Vos saisies n'ont pas été enregistrées. "
+    "Réessayez dans un instant."
+)
 
 
 @contextmanager

@@ -23,14 +23,27 @@ DOMAIN_COLOURS = [colour for *_, colour in DOMAINS]
 # d3 format locale for French numbers in axes and tooltips (comma decimal, narrow spaces).
 FRENCH_NUMBERS = {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"]}
 FRENCH_TIME = {
-    "dateTime": "%A %e %B %Y à %X", "date": "%d/%m/%Y", "time": "%H:%M:%S",
+    "dateTime": "%A %e %B %Y à %X",
+    "date": "%d/%m/%Y",
+    "time": "%H:%M:%S",
     "periods": ["AM", "PM"],
     "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
     "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
-    "months": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-               "octobre", "novembre", "décembre"],
-    "shortMonths": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
-                    "nov.", "déc."],
+    "months": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "shortMonths": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."],
 }
 
 
@@ -38,10 +51,12 @@ ChartT = TypeVar("ChartT", alt.Chart, alt.LayerChart)
 
 
 def themed(chart: ChartT) -> ChartT:
-    return (chart.configure(locale={"number": FRENCH_NUMBERS, "time": FRENCH_TIME})
-            .configure_range(category=OKABE_ITO)
-            .configure_axis(labelFontSize=12, titleFontSize=12)
-            .configure_legend(orient="bottom", labelLimit=300))
+    return (
+        chart.configure(locale={"number": FRENCH_NUMBERS, "time": FRENCH_TIME})
+        .configure_range(category=OKABE_ITO)
+        .configure_axis(labelFontSize=12, titleFontSize=12)
+        .configure_legend(orient="bottom", labelLimit=300)
+    )
 
 
 def status_scale() -> alt.Scale:

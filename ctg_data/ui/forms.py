@@ -34,18 +34,22 @@ def link(page: str, label: str, query_params: dict | None = None, icon: str | No
 
 
 def history_link(kind: str, key: str) -> None:
-    link("pages/historique.py", "Historique des modifications", {"objet": kind, "id": str(key)},
-         icon=":material/history:")
+    link(
+        "pages/historique.py",
+        "Historique des modifications",
+        {"objet": kind, "id": str(key)},
+        icon=":material/history:",
+    )
 
 
-def refusal(error: Exception, table: str | None = None,
-            describe: Describe | None = None) -> None:
+def refusal(error: Exception, table: str | None = None, describe: Describe | None = None) -> None:
     """The one way a refused save is shown, in French: a ValidationError names each field, a
     ConflictError says what changed (labelled by `table`'s fields, or by `describe`), a refusal
     of rights or of an account operation says why. Anything else is not a refusal: raised."""
     if isinstance(error, ValidationError):
-        lines = "\n".join(f"- **{escape_markdown(name)}** : {escape_markdown(message)}"
-                          for name, message in error.errors.items())
+        lines = "\n".join(
+            f"- **{escape_markdown(name)}** : {escape_markdown(message)}" for name, message in error.errors.items()
+        )
         st.error(f"{NOTHING_WRITTEN} Corrigez :\n\n{lines}")
     elif isinstance(error, ConflictError):
         if describe is not None:
@@ -53,9 +57,11 @@ def refusal(error: Exception, table: str | None = None,
         else:
             changes = conflict_lines(engine(), table, error.changes) if table else []
         details = "\n".join(f"- {escape_markdown(line)}" for line in changes)
-        st.warning(escape_markdown(str(error))
-                   + (f"\n\nCe qui a changé (à l'ouverture → maintenant) :\n\n{details}" if details else "")
-                   + "\n\nVotre saisie est conservée : vérifiez-la, puis enregistrez à nouveau pour l'appliquer.")
+        st.warning(
+            escape_markdown(str(error))
+            + (f"\n\nCe qui a changé (à l'ouverture → maintenant) :\n\n{details}" if details else "")
+            + "\n\nVotre saisie est conservée : vérifiez-la, puis enregistrez à nouveau pour l'appliquer."
+        )
     elif isinstance(error, PermissionDenied | AccountError):
         st.error(f"{escape_markdown(str(error))} {NOTHING_WRITTEN}")
     else:
@@ -65,8 +71,12 @@ def refusal(error: Exception, table: str | None = None,
 REFUSALS = (ValidationError, ConflictError, PermissionDenied, AccountError)
 
 
-def attempt(save: Callable[[], R], table: str | None = None, on_conflict: Callable[[], None] | None = None,
-            describe: Describe | None = None) -> R | None:
+def attempt(
+    save: Callable[[], R],
+    table: str | None = None,
+    on_conflict: Callable[[], None] | None = None,
+    describe: Describe | None = None,
+) -> R | None:
     """Run a service call; on a refusal show it and return None. `on_conflict` runs after a
     ConflictError is shown (typically: the form now compares with what is saved, so that saving
     again applies the person's input knowingly). A database failure is not a refusal: it goes
@@ -78,8 +88,9 @@ def attempt(save: Callable[[], R], table: str | None = None, on_conflict: Callab
         return None
 
 
-def _refused(error: Exception, table: str | None, describe: Describe | None,
-             on_conflict: Callable[[], None] | None) -> None:
+def _refused(
+    error: Exception, table: str | None, describe: Describe | None, on_conflict: Callable[[], None] | None
+) -> None:
     refusal(error, table, describe)
     if isinstance(error, ConflictError) and on_conflict is not None:
         on_conflict()
@@ -128,11 +139,18 @@ class EditCycle:
             st.success(escape_markdown(done), icon=":material/check_circle:")
         return done
 
-    def save(self, call: Callable[[], R], *, table: str | None = None, record: Hashable = None,
-             load: Callable[[], Any] | None = None,
-             outcome: Callable[[R], Any] = lambda result: getattr(result, "message", None),
-             then: Callable[[R], None] | None = None, on_conflict: Callable[[], None] | None = None,
-             describe: Describe | None = None) -> None:
+    def save(
+        self,
+        call: Callable[[], R],
+        *,
+        table: str | None = None,
+        record: Hashable = None,
+        load: Callable[[], Any] | None = None,
+        outcome: Callable[[R], Any] = lambda result: getattr(result, "message", None),
+        then: Callable[[R], None] | None = None,
+        on_conflict: Callable[[], None] | None = None,
+        describe: Describe | None = None,
+    ) -> None:
         """Attempt `call`. Refused: the refusal is shown and, after a conflict, the snapshot is
         read again (`load`) so that saving again applies the input knowingly. Saved: the new
         snapshot is kept (the result's `opened`, else read again at the next run), `outcome(result)`

@@ -22,8 +22,9 @@ from ctg_data.ui.charts import OKABE_ITO, themed
 OTHERS = "Autres"
 
 
-def display_frame(frame: pd.DataFrame, headers: dict[str, str], money: tuple[str, ...] = (),
-                  formatters: dict | None = None) -> pd.DataFrame:
+def display_frame(
+    frame: pd.DataFrame, headers: dict[str, str], money: tuple[str, ...] = (), formatters: dict | None = None
+) -> pd.DataFrame:
     """French headers and French text for money: what st.dataframe shows."""
     shown = frame[list(headers)].copy()
     for column in money:
@@ -35,24 +36,42 @@ def display_frame(frame: pd.DataFrame, headers: dict[str, str], money: tuple[str
     return shown.rename(columns=headers).reset_index(drop=True)
 
 
-def table_with_downloads(frame: pd.DataFrame, headers: dict[str, str], *, basename: str, key: str,
-                         money: tuple[str, ...] = (), formatters: dict | None = None,
-                         shown: dict[str, str] | None = None, column_config: dict | None = None,
-                         row_height: int | None = None) -> None:
+def table_with_downloads(
+    frame: pd.DataFrame,
+    headers: dict[str, str],
+    *,
+    basename: str,
+    key: str,
+    money: tuple[str, ...] = (),
+    formatters: dict | None = None,
+    shown: dict[str, str] | None = None,
+    column_config: dict | None = None,
+    row_height: int | None = None,
+) -> None:
     """The table on screen and the same rows as .xlsx and .csv, with the same French headers.
     `shown`: fewer columns on screen (the files keep every column of `headers`); `column_config`
     (by French header) and `row_height` (above 64 px, long texts wrap) fit it to the width."""
-    st.dataframe(display_frame(frame, shown or headers, money, formatters), hide_index=True,
-                 width="stretch", column_config=column_config, row_height=row_height)
+    st.dataframe(
+        display_frame(frame, shown or headers, money, formatters),
+        hide_index=True,
+        width="stretch",
+        column_config=column_config,
+        row_height=row_height,
+    )
     exported = export_frame(frame, headers)
     money_headers = tuple(headers[column] for column in money if column in headers)
     columns = st.columns(2)
-    for column, file in zip(columns, export_files(exported, basename, money_columns=money_headers),
-                            strict=True):
+    for column, file in zip(columns, export_files(exported, basename, money_columns=money_headers), strict=True):
         # Deferred data: the file gets its /media/ address only when the person clicks, instead
         # of one per page view that anyone holding it could fetch without a session.
-        column.download_button(file.label, functools.partial(bytes, file.data), file_name=file.file_name,
-                               mime=file.mime, key=f"{key}-{file.file_name}", on_click="ignore")
+        column.download_button(
+            file.label,
+            functools.partial(bytes, file.data),
+            file_name=file.file_name,
+            mime=file.mime,
+            key=f"{key}-{file.file_name}",
+            on_click="ignore",
+        )
 
 
 def section(title: str, caption: str, frame: pd.DataFrame, empty: str) -> bool:
@@ -79,8 +98,9 @@ def stages_chart(per_value: pd.DataFrame, dimension: str, title: str, *, limit: 
     """Planned / notified / paid as three horizontal bars stacked by `dimension`: every bar adds
     up to the stage total, whichever dimension is chosen. Beyond `limit` values the smallest
     are grouped as "Autres" so that the palette (8 colours) is never reused."""
-    ranked = per_value.assign(_size=per_value["planned"].map(_euros) + per_value["notified"].map(_euros)
-                              + per_value["paid"].map(_euros)).sort_values("_size", ascending=False)
+    ranked = per_value.assign(
+        _size=per_value["planned"].map(_euros) + per_value["notified"].map(_euros) + per_value["paid"].map(_euros)
+    ).sort_values("_size", ascending=False)
     labels = [str(value) for value in ranked[dimension]]
     keep = labels if len(labels) <= limit + 1 else labels[:limit]
     rows = []
@@ -92,14 +112,22 @@ def stages_chart(per_value: pd.DataFrame, dimension: str, title: str, *, limit: 
     data["Montant (texte)"] = data["Montant"].map(lambda v: fmt.money(Decimal(str(v))))
     order = keep + ([OTHERS] if len(keep) < len(labels) else [])
     data["rang"] = data[title].map(order.index)  # stack in legend order, largest first
-    chart = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("Étape:N", sort=list(STAGES.values()), title=None),
-        x=alt.X("sum(Montant):Q", title="Montant (€)", axis=alt.Axis(format=",.0f")),
-        color=alt.Color(f"{title}:N", sort=order, title=title,
-                        scale=alt.Scale(domain=order, range=OKABE_ITO[:len(order)])),
-        order=alt.Order("rang:Q"),
-        tooltip=[alt.Tooltip("Étape:N"), alt.Tooltip(f"{title}:N"),
-                 alt.Tooltip("Montant (texte):N", title="Montant")],
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("Étape:N", sort=list(STAGES.values()), title=None),
+            x=alt.X("sum(Montant):Q", title="Montant (€)", axis=alt.Axis(format=",.0f")),
+            color=alt.Color(
+                f"{title}:N", sort=order, title=title, scale=alt.Scale(domain=order, range=OKABE_ITO[: len(order)])
+            ),
+            order=alt.Order("rang:Q"),
+            tooltip=[
+                alt.Tooltip("Étape:N"),
+                alt.Tooltip(f"{title}:N"),
+                alt.Tooltip("Montant (texte):N", title="Montant"),
+            ],
+        )
     )
     st.altair_chart(themed(chart.properties(height=alt.Step(34))), width="stretch")
 
@@ -108,17 +136,36 @@ def due_paid_chart(rows: pd.DataFrame, *, by: str, title: str) -> None:
     """Due, notified and paid side by side per value of `by` (grouped, not stacked: the three
     are the same money at three moments, adding them would mean nothing)."""
     stages = {"due": "Dû", "notified": "Notifié", "paid": "Versé"}
-    data = pd.DataFrame([{title: str(getattr(row, by)), "Étape": label,
-                          "Montant": _euros(getattr(row, stage)),
-                          "Montant (texte)": fmt.money(getattr(row, stage))}
-                         for row in rows.itertuples(index=False) for stage, label in stages.items()])
-    chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X(f"{title}:N", title=title, axis=alt.Axis(labelAngle=0)),
-        xOffset=alt.XOffset("Étape:N", sort=list(stages.values())),
-        y=alt.Y("Montant:Q", title="Montant (€)", axis=alt.Axis(format=",.0f")),
-        color=alt.Color("Étape:N", sort=list(stages.values()), title="Étape",
-                        scale=alt.Scale(domain=list(stages.values()), range=OKABE_ITO[:3])),
-        tooltip=[alt.Tooltip(f"{title}:N"), alt.Tooltip("Étape:N"),
-                 alt.Tooltip("Montant (texte):N", title="Montant")],
+    data = pd.DataFrame(
+        [
+            {
+                title: str(getattr(row, by)),
+                "Étape": label,
+                "Montant": _euros(getattr(row, stage)),
+                "Montant (texte)": fmt.money(getattr(row, stage)),
+            }
+            for row in rows.itertuples(index=False)
+            for stage, label in stages.items()
+        ]
+    )
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{title}:N", title=title, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("Étape:N", sort=list(stages.values())),
+            y=alt.Y("Montant:Q", title="Montant (€)", axis=alt.Axis(format=",.0f")),
+            color=alt.Color(
+                "Étape:N",
+                sort=list(stages.values()),
+                title="Étape",
+                scale=alt.Scale(domain=list(stages.values()), range=OKABE_ITO[:3]),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{title}:N"),
+                alt.Tooltip("Étape:N"),
+                alt.Tooltip("Montant (texte):N", title="Montant"),
+            ],
+        )
     )
     st.altair_chart(themed(chart.properties(height=260)), width="stretch")

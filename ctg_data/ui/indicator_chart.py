@@ -14,8 +14,7 @@ from ctg_data.vocabulary import MeasurementType
 
 # Every series has its own colour (Okabe–Ito) and its own mark shape or dash, so that the
 # legend reads without colour.
-MEASURE, ESTIMATE, BASELINE, TARGET, TRAJECTORY = (
-    "Mesure", "Estimation", "Référence", "Cible", "Trajectoire attendue")
+MEASURE, ESTIMATE, BASELINE, TARGET, TRAJECTORY = ("Mesure", "Estimation", "Référence", "Cible", "Trajectoire attendue")
 SERIES = {
     MEASURE: ("#0072B2", "circle"),
     ESTIMATE: ("#56B4E9", "triangle-up"),
@@ -37,27 +36,31 @@ def _timestamp(day) -> pd.Timestamp:
 
 
 def _points(*rows) -> pd.DataFrame:
-    return pd.DataFrame([{"date": _timestamp(d), "value": float(v), "series": s, "source": src or ""}
-                         for d, v, s, src in rows],
-                        columns=["date", "value", "series", "source"])
+    return pd.DataFrame(
+        [{"date": _timestamp(d), "value": float(v), "series": s, "source": src or ""} for d, v, s, src in rows],
+        columns=["date", "value", "series", "source"],
+    )
 
 
 def _measurement_points(measurements: pd.DataFrame) -> pd.DataFrame:
     if measurements.empty:
         return pd.DataFrame(columns=["date", "value", "series", "type", "source", "comment"])
     kinds = {MeasurementType.RESULTAT: MEASURE, MeasurementType.ESTIMATION: ESTIMATE}
-    return pd.DataFrame({
-        "date": [_timestamp(d) for d in measurements["measured_on"]],
-        "value": measurements["value"].astype(float),
-        "series": [kinds[MeasurementType(t)] for t in measurements["type"]],
-        "type": [MeasurementType.label_of(t) for t in measurements["type"]],
-        "source": measurements["source"].fillna(""),
-        "comment": measurements["comment"].fillna(""),
-    })
+    return pd.DataFrame(
+        {
+            "date": [_timestamp(d) for d in measurements["measured_on"]],
+            "value": measurements["value"].astype(float),
+            "series": [kinds[MeasurementType(t)] for t in measurements["type"]],
+            "type": [MeasurementType.label_of(t) for t in measurements["type"]],
+            "source": measurements["source"].fillna(""),
+            "comment": measurements["comment"].fillna(""),
+        }
+    )
 
 
-def indicator_chart(indicator: Mapping, measurements: pd.DataFrame, today: date,
-                    today_label: str = "Aujourd'hui") -> alt.LayerChart | None:
+def indicator_chart(
+    indicator: Mapping, measurements: pd.DataFrame, today: date, today_label: str = "Aujourd'hui"
+) -> alt.LayerChart | None:
     """Layers, each named: "mesures" (line through the results), "mesures-points", "trajectoire"
     (dashed, baseline → target), "reference", "cible" and "aujourdhui" (vertical rule, with its
     label). `measurements` are the current (not superseded) ones. None when there is nothing to
@@ -85,46 +88,78 @@ def indicator_chart(indicator: Mapping, measurements: pd.DataFrame, today: date,
 
     layers = []
     if MEASURE in measured:
-        layers.append(alt.Chart(points[points["series"] == MEASURE], name="mesures")
-                      .mark_line(strokeWidth=2).encode(x=x, y=y, color=colour))
+        layers.append(
+            alt.Chart(points[points["series"] == MEASURE], name="mesures")
+            .mark_line(strokeWidth=2)
+            .encode(x=x, y=y, color=colour)
+        )
     if not points.empty:
         layers.append(
-            alt.Chart(points, name="mesures-points").mark_point(filled=True, size=70, opacity=1)
-            .encode(x=x, y=y, color=colour, shape=shape,
-                    tooltip=[date_tip, value_tip, alt.Tooltip("type:N", title="Type"),
-                             alt.Tooltip("source:N", title="Source"),
-                             alt.Tooltip("comment:N", title="Commentaire")]))
+            alt.Chart(points, name="mesures-points")
+            .mark_point(filled=True, size=70, opacity=1)
+            .encode(
+                x=x,
+                y=y,
+                color=colour,
+                shape=shape,
+                tooltip=[
+                    date_tip,
+                    value_tip,
+                    alt.Tooltip("type:N", title="Type"),
+                    alt.Tooltip("source:N", title="Source"),
+                    alt.Tooltip("comment:N", title="Commentaire"),
+                ],
+            )
+        )
     if has_baseline and has_target:
-        trajectory = _points((baseline_date, baseline_value, TRAJECTORY, None),
-                             (target_date, target_value, TRAJECTORY, None))
-        layers.append(alt.Chart(trajectory, name="trajectoire").mark_line(strokeDash=[6, 4], strokeWidth=2)
-                      .encode(x=x, y=y, color=colour, tooltip=[series_tip, date_tip, value_tip]))
+        trajectory = _points(
+            (baseline_date, baseline_value, TRAJECTORY, None), (target_date, target_value, TRAJECTORY, None)
+        )
+        layers.append(
+            alt.Chart(trajectory, name="trajectoire")
+            .mark_line(strokeDash=[6, 4], strokeWidth=2)
+            .encode(x=x, y=y, color=colour, tooltip=[series_tip, date_tip, value_tip])
+        )
     if has_baseline:
         baseline = _points((baseline_date, baseline_value, BASELINE, _given(indicator.get("baseline_source"))))
-        layers.append(alt.Chart(baseline, name="reference").mark_point(filled=True, size=110, opacity=1)
-                      .encode(x=x, y=y, color=colour, shape=shape,
-                              tooltip=[series_tip, date_tip, value_tip, alt.Tooltip("source:N", title="Source")]))
+        layers.append(
+            alt.Chart(baseline, name="reference")
+            .mark_point(filled=True, size=110, opacity=1)
+            .encode(
+                x=x,
+                y=y,
+                color=colour,
+                shape=shape,
+                tooltip=[series_tip, date_tip, value_tip, alt.Tooltip("source:N", title="Source")],
+            )
+        )
     if has_target:
         target = _points((target_date, target_value, TARGET, None))
-        layers.append(alt.Chart(target, name="cible").mark_point(filled=True, size=140, opacity=1)
-                      .encode(x=x, y=y, color=colour, shape=shape, tooltip=[series_tip, date_tip, value_tip]))
+        layers.append(
+            alt.Chart(target, name="cible")
+            .mark_point(filled=True, size=140, opacity=1)
+            .encode(x=x, y=y, color=colour, shape=shape, tooltip=[series_tip, date_tip, value_tip])
+        )
     now = pd.DataFrame({"date": [_timestamp(today)], "label": [today_label]})
-    layers.append(alt.Chart(now, name="aujourdhui").mark_rule(color="#666666", strokeDash=[2, 2])
-                  .encode(x="date:T", tooltip=[alt.Tooltip("label:N", title="Repère"), date_tip]))
-    layers.append(alt.Chart(now, name="aujourdhui-texte")
-                  .mark_text(align="left", baseline="top", dx=4, dy=4, color="#444444")
-                  .encode(x="date:T", y=alt.value(0), text="label:N"))
+    layers.append(
+        alt.Chart(now, name="aujourdhui")
+        .mark_rule(color="#666666", strokeDash=[2, 2])
+        .encode(x="date:T", tooltip=[alt.Tooltip("label:N", title="Repère"), date_tip])
+    )
+    layers.append(
+        alt.Chart(now, name="aujourdhui-texte")
+        .mark_text(align="left", baseline="top", dx=4, dy=4, color="#444444")
+        .encode(x="date:T", y=alt.value(0), text="label:N")
+    )
     return themed(alt.LayerChart(layer=layers, height=340))
 
 
 def _colour(series: list[str]) -> alt.Color:
-    return alt.Color("series:N", title=None,
-                     scale=alt.Scale(domain=list(series), range=[SERIES[s][0] for s in series]))
+    return alt.Color("series:N", title=None, scale=alt.Scale(domain=list(series), range=[SERIES[s][0] for s in series]))
 
 
 def _shape(series: list[str]) -> alt.Shape:
-    return alt.Shape("series:N", title=None,
-                     scale=alt.Scale(domain=list(series), range=[SERIES[s][1] for s in series]))
+    return alt.Shape("series:N", title=None, scale=alt.Scale(domain=list(series), range=[SERIES[s][1] for s in series]))
 
 
 def describe(indicator: Mapping) -> str:
@@ -143,9 +178,12 @@ def describe(indicator: Mapping) -> str:
         if target_date is not None:
             target_part += f" au {fmt.long_date(target_date)}"
     if current is None:
-        reference = "pas de valeur de référence" if baseline is None else \
-            f"référence {fmt.smart_number(baseline)}" + (
-                f" au {fmt.long_date(baseline_date)}" if baseline_date is not None else "")
+        reference = (
+            "pas de valeur de référence"
+            if baseline is None
+            else f"référence {fmt.smart_number(baseline)}"
+            + (f" au {fmt.long_date(baseline_date)}" if baseline_date is not None else "")
+        )
         return f"Aucune valeur mesurée. {_capitalised(reference)}, {target_part}."
 
     sentence = f"Valeur actuelle {fmt.smart_number(current)} ({fmt.long_date(current_date)}), {target_part}"

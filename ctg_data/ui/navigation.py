@@ -57,9 +57,10 @@ HOME = "vue_ensemble"  # the default page: the empty URL path
 
 def st_pages() -> dict[str, list]:
     """The menu as `st.Page`s for `st.navigation` in dashboard.py."""
-    return {section: [st.Page(page.path, title=page.title, icon=page.icon, default=page.name == HOME)
-                      for page in pages]
-            for section, pages in MENU.items()}
+    return {
+        section: [st.Page(page.path, title=page.title, icon=page.icon, default=page.name == HOME) for page in pages]
+        for section, pages in MENU.items()
+    }
 
 
 def allowed(actor: Actor) -> dict[str, list[MenuPage]]:

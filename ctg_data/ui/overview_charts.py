@@ -21,10 +21,22 @@ def domain_progress(domains: pd.DataFrame) -> None:
     for row in domains.itertuples():
         progress = fmt.share(row.progress)
         attainment = None if fmt.missing(row.attainment) else row.attainment
-        rows += [{"Domaine": row.domain, "Mesure": ACTIONS, "Valeur": progress, "position": row.position,
-                  "Texte": fmt.percent(progress)},
-                 {"Domaine": row.domain, "Mesure": INDICATORS, "Valeur": attainment, "position": row.position,
-                  "Texte": fmt.percent(attainment)}]
+        rows += [
+            {
+                "Domaine": row.domain,
+                "Mesure": ACTIONS,
+                "Valeur": progress,
+                "position": row.position,
+                "Texte": fmt.percent(progress),
+            },
+            {
+                "Domaine": row.domain,
+                "Mesure": INDICATORS,
+                "Valeur": attainment,
+                "position": row.position,
+                "Texte": fmt.percent(attainment),
+            },
+        ]
     data = pd.DataFrame(rows)
     order = list(domains.sort_values("position")["domain"])
     base = alt.Chart(data).encode(
@@ -33,17 +45,21 @@ def domain_progress(domains: pd.DataFrame) -> None:
         tooltip=["Domaine", "Mesure", alt.Tooltip("Texte:N", title="Valeur")],
     )
     bars = base.mark_bar().encode(
-        x=alt.X("Valeur:Q", title="Part du chemin parcouru", scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%")),
+        x=alt.X("Valeur:Q", title="Part du chemin parcouru", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         color=alt.Color("Mesure:N", title=None, sort=[ACTIONS, INDICATORS]),
     )
     labels = base.mark_text(align="left", dx=3, fontSize=11).encode(x="Valeur:Q", text="Texte:N")
     st.altair_chart(themed((bars + labels).properties(height=alt.Step(14))), width="stretch")
-    st.caption("Pour chaque domaine : " + " ; ".join(
-        f"{row.domain} — actions {fmt.percent(fmt.share(row.progress))}"
-        f"{'' if row.actions else ' (aucune action)'}, indicateurs "
-        f"{fmt.percent(row.attainment)}"
-        for row in domains.itertuples()) + ". « — » : pas de valeur calculable.")
+    st.caption(
+        "Pour chaque domaine : "
+        + " ; ".join(
+            f"{row.domain} — actions {fmt.percent(fmt.share(row.progress))}"
+            f"{'' if row.actions else ' (aucune action)'}, indicateurs "
+            f"{fmt.percent(row.attainment)}"
+            for row in domains.itertuples()
+        )
+        + ". « — » : pas de valeur calculable."
+    )
 
 
 def timeline(card: dict, today: date) -> None:
@@ -51,17 +67,28 @@ def timeline(card: dict, today: date) -> None:
     events = [("Début", start), ("Fin", end), ("Aujourd'hui", today)]
     if card["signed_on"]:
         events.insert(0, ("Signature", card["signed_on"]))
-    data = pd.DataFrame([{"Événement": label, "Date": pd.Timestamp(day), "Texte": fmt.short_date(day)}
-                         for label, day in events])
-    span = alt.Chart(pd.DataFrame([{"début": pd.Timestamp(start), "fin": pd.Timestamp(end)}])).mark_bar(
-        height=14, color="#56B4E9").encode(x=alt.X("début:T", title="Date", axis=alt.Axis(format="%b %Y")),
-                                            x2="fin:T")
-    marks = alt.Chart(data).mark_point(filled=True, size=90, color="#000000").encode(
-        x="Date:T", shape=alt.Shape("Événement:N", title=None),
-        tooltip=["Événement", alt.Tooltip("Texte:N", title="Date")])
+    data = pd.DataFrame(
+        [{"Événement": label, "Date": pd.Timestamp(day), "Texte": fmt.short_date(day)} for label, day in events]
+    )
+    span = (
+        alt.Chart(pd.DataFrame([{"début": pd.Timestamp(start), "fin": pd.Timestamp(end)}]))
+        .mark_bar(height=14, color="#56B4E9")
+        .encode(x=alt.X("début:T", title="Date", axis=alt.Axis(format="%b %Y")), x2="fin:T")
+    )
+    marks = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=90, color="#000000")
+        .encode(
+            x="Date:T",
+            shape=alt.Shape("Événement:N", title=None),
+            tooltip=["Événement", alt.Tooltip("Texte:N", title="Date")],
+        )
+    )
     st.altair_chart(themed((span + marks).properties(height=110)), width="stretch")
     total = (end - start).days
     elapsed = min(max((today - start).days, 0), total)
-    st.caption(f"Convention du {fmt.long_date(start)} au {fmt.long_date(end)} : "
-               f"{fmt.number(elapsed)} jours écoulés sur {fmt.number(total)} "
-               f"({fmt.percent(elapsed / total if total else None)}).")
+    st.caption(
+        f"Convention du {fmt.long_date(start)} au {fmt.long_date(end)} : "
+        f"{fmt.number(elapsed)} jours écoulés sur {fmt.number(total)} "
+        f"({fmt.percent(elapsed / total if total else None)})."
+    )

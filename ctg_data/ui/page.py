@@ -55,8 +55,17 @@ ALL_YEARS, ALL_DOMAINS, ALL_COMMUNES = "Toutes les années", "Tous les domaines"
 
 # ACTOR_KEY ("ctg_actor", from ctg_data.ui.auth) is the session key of the signed-in person's
 # Actor: set by the sign-in, read by every page; tests may set it directly.
-__all__ = ["ACTOR_KEY", "ALL_FILTERS", "COMMUNE", "DOMAIN", "YEAR", "ConventionContext", "PageContext",
-           "general_page", "page"]
+__all__ = [
+    "ACTOR_KEY",
+    "ALL_FILTERS",
+    "COMMUNE",
+    "DOMAIN",
+    "YEAR",
+    "ConventionContext",
+    "PageContext",
+    "general_page",
+    "page",
+]
 
 Guard = Callable[[Actor], None]  # raises PermissionDenied with the French reason
 
@@ -96,8 +105,9 @@ C = TypeVar("C", bound=PageContext)
 Render = Callable[[C], None]
 
 
-def page(title: str, *, filters: Sequence[str] = ALL_FILTERS,
-         guard: Guard | None = None) -> Callable[[Render[ConventionContext]], Render[ConventionContext]]:
+def page(
+    title: str, *, filters: Sequence[str] = ALL_FILTERS, guard: Guard | None = None
+) -> Callable[[Render[ConventionContext]], Render[ConventionContext]]:
     """Declare and run a page about one convention; `filters` names the sidebar filters it
     reads (YEAR, DOMAIN, COMMUNE; the convention is always chosen)."""
     unknown = set(filters) - set(ALL_FILTERS)
@@ -137,6 +147,7 @@ def general_page(title: str, *, guard: Guard | None = None) -> Callable[[Render[
 
 # ------------------------------------------------------------------ setup, sign-in, role check
 
+
 def _page_name(render: Callable[..., None]) -> str:
     """The page's file name without .py: its URL path and its name in permissions.PAGE_ROLES."""
     return Path(render.__code__.co_filename).stem
@@ -172,17 +183,24 @@ def stop_with(title: str, message: str, *, error: bool = True) -> NoReturn:
 def _heading(title: str, card: dict[str, Any]) -> None:
     st.title(title)
     if card["code"] in DEMO_CONVENTION_CODES:
-        st.caption("ℹ️ Convention de démonstration : les faits viennent du communiqué de signature ; "
-                   "les montants, valeurs d'indicateurs et activités sont illustratifs.")
+        st.caption(
+            "ℹ️ Convention de démonstration : les faits viennent du communiqué de signature ; "
+            "les montants, valeurs d'indicateurs et activités sont illustratifs."
+        )
 
 
 # ------------------------------------------------------------------ the convention and the filters
 
+
 def _convention(title: str, actor: Actor, shown: tuple[str, ...]) -> tuple[Filters, dict[str, Any]]:
     conventions = list_conventions()
     if conventions.empty:
-        stop_with(title, "Aucune convention n'est encore enregistrée. Chargez-en une avec « ctg seed DOSSIER » "
-                         "ou, pour la démonstration, « ctg seed ».", error=False)
+        stop_with(
+            title,
+            "Aucune convention n'est encore enregistrée. Chargez-en une avec « ctg seed DOSSIER » "
+            "ou, pour la démonstration, « ctg seed ».",
+            error=False,
+        )
     conventions = _visible(conventions, actor)
     if conventions.empty:
         stop_with(title, "Aucune convention ne vous est ouverte. Demandez l'accès à un administrateur.", error=False)
@@ -191,8 +209,12 @@ def _convention(title: str, actor: Actor, shown: tuple[str, ...]) -> tuple[Filte
     ids = dict(zip(conventions["code"], conventions["id"], strict=True))
     code = next(iter(names))
     if len(names) > 1:
-        code = kept_choice("Convention", list(names), CONVENTION, format_func=lambda c: names[c], default=0,
-                           where=st.sidebar) or code
+        code = (
+            kept_choice(
+                "Convention", list(names), CONVENTION, format_func=lambda c: names[c], default=0, where=st.sidebar
+            )
+            or code
+        )
     convention_id = int(ids[code])
     card = convention_card(convention_id)
     if card is None:  # deleted between the two reads: the next run lists what is left
@@ -208,14 +230,21 @@ def _convention(title: str, actor: Actor, shown: tuple[str, ...]) -> tuple[Filte
 T = TypeVar("T")
 
 
-def _filter(shown: bool, label: str, options: list[T], param: str, all_label: str,
-            name: Callable[[T], str]) -> T | None:
+def _filter(
+    shown: bool, label: str, options: list[T], param: str, all_label: str, name: Callable[[T], str]
+) -> T | None:
     """A sidebar filter with its « all » choice (absent from the URL). A filter the page
     does not read is neither shown nor applied, and stays in the URL for the next page."""
     if not shown:
         return None
-    return kept_choice(label, [ALL, *options], param, default=0, where=st.sidebar,
-                       format_func=lambda option: all_label if option == ALL else name(option))
+    return kept_choice(
+        label,
+        [ALL, *options],
+        param,
+        default=0,
+        where=st.sidebar,
+        format_func=lambda option: all_label if option == ALL else name(option),
+    )
 
 
 def _visible(conventions: pd.DataFrame, actor: Actor) -> pd.DataFrame:
@@ -235,4 +264,3 @@ def _restore_saved_filters() -> None:
 
 def _remember_filters() -> None:
     st.session_state[SAVED] = {name: st.query_params.get(name) for name in PARAMS}
-

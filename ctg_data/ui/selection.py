@@ -13,10 +13,21 @@ from ctg_data.ui.text import escape_markdown
 T = TypeVar("T")
 
 
-def kept_choice(label: str, options: Sequence[T], param: str, *, format_func: Callable[[T], str],
-                default: int | None = None, placeholder: str | None = None, key: str | None = None,
-                keep_unknown: bool = False, clears: tuple[str, ...] = (), rerun: bool = False,
-                where: Any = st, radio: bool = False) -> T | None:
+def kept_choice(
+    label: str,
+    options: Sequence[T],
+    param: str,
+    *,
+    format_func: Callable[[T], str],
+    default: int | None = None,
+    placeholder: str | None = None,
+    key: str | None = None,
+    keep_unknown: bool = False,
+    clears: tuple[str, ...] = (),
+    rerun: bool = False,
+    where: Any = st,
+    radio: bool = False,
+) -> T | None:
     """A select box read from and written to the URL parameter `param`.
 
     The URL's value picks the option whose text is the same (numbers too); otherwise the box
@@ -38,8 +49,7 @@ def kept_choice(label: str, options: Sequence[T], param: str, *, format_func: Ca
     if radio:
         chosen = where.radio(label, choices, index=index or 0, format_func=format_func, horizontal=True, key=key)
     else:
-        chosen = where.selectbox(label, choices, index=index, format_func=format_func, placeholder=placeholder,
-                                 key=key)
+        chosen = where.selectbox(label, choices, index=index, format_func=format_func, placeholder=placeholder, key=key)
     if chosen == "":
         chosen = None  # the « all » option: "" rather than None, a plain value widgets round-trip
     now = None if chosen is None else str(chosen)
@@ -55,17 +65,35 @@ def kept_choice(label: str, options: Sequence[T], param: str, *, format_func: Ca
     return chosen
 
 
-def kept_row(label: str, frame: pd.DataFrame, param: str, *, labels: Mapping[Any, str], column: str = "code",
-             visible: Sequence[Any] | None = None, missing: str | None = None, placeholder: str | None = None,
-             key: str | None = None, rerun: bool = False) -> pd.Series | None:
+def kept_row(
+    label: str,
+    frame: pd.DataFrame,
+    param: str,
+    *,
+    labels: Mapping[Any, str],
+    column: str = "code",
+    visible: Sequence[Any] | None = None,
+    missing: str | None = None,
+    placeholder: str | None = None,
+    key: str | None = None,
+    rerun: bool = False,
+) -> pd.Series | None:
     """The row of `frame` whose `column` is chosen in a select box kept in the URL. `visible`:
     the values offered (default: every row's). `missing` (« Aucune action « {} »… ») makes a
     URL value that is no row of `frame` shown and answered with that warning."""
     values = list(frame[column]) if visible is None else list(visible)
     if not values and param not in st.query_params:
         return None  # nothing to choose from: no empty box
-    chosen = kept_choice(label, values, param, format_func=lambda value: labels.get(value, str(value)),
-                         placeholder=placeholder, key=key, keep_unknown=missing is not None, rerun=rerun)
+    chosen = kept_choice(
+        label,
+        values,
+        param,
+        format_func=lambda value: labels.get(value, str(value)),
+        placeholder=placeholder,
+        key=key,
+        keep_unknown=missing is not None,
+        rerun=rerun,
+    )
     if chosen is None:
         return None
     rows = frame[frame[column].astype(str) == str(chosen)]

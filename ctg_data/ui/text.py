@@ -45,16 +45,18 @@ def indicator_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """The indicator list as read on screen: French values, attainment 0–100, status with symbol.
     Dates stay dates so that the table sorts them by time."""
     attainment = [None if fmt.missing(a) else round(100 * a) for a in frame["attainment_clipped"]]
-    return pd.DataFrame({
-        "Code": frame["code"],
-        "Indicateur": frame["name"],
-        "Statut": [status_text(s) for s in frame["status"]],
-        "Atteinte": pd.array(attainment, dtype="Int64"),
-        "Valeur actuelle": [value_text(v) for v in frame["current_value"]],
-        "Unité": frame["unit"],
-        "Mesurée le": [None if fmt.missing(d) else d for d in frame["current_date"]],
-        "Référence": [value_text(v) for v in frame["baseline_value"]],
-        "Cible": [value_text(v) for v in frame["target_value"]],
-        "Échéance": [None if fmt.missing(d) else d for d in frame["target_date"]],
-        "Domaine": frame["domain"],
-    })
+    return pd.DataFrame(
+        {
+            "Code": frame["code"],
+            "Indicateur": frame["name"],
+            "Statut": [status_text(s) for s in frame["status"]],
+            "Atteinte": pd.array(attainment, dtype="Int64"),
+            "Valeur actuelle": [value_text(v) for v in frame["current_value"]],
+            "Unité": frame["unit"],
+            "Mesurée le": [None if fmt.missing(d) else d for d in frame["current_date"]],
+            "Référence": [value_text(v) for v in frame["baseline_value"]],
+            "Cible": [value_text(v) for v in frame["target_value"]],
+            "Échéance": [None if fmt.missing(d) else d for d in frame["target_date"]],
+            "Domaine": frame["domain"],
+        }
+    )

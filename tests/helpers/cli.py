@@ -45,6 +45,7 @@ def in_process(monkeypatch, capsys):
 
 def make_run_commands() -> list[list[str]]:
     """The `ctg` steps `make run` performs before serving, read from the Makefile itself."""
-    dry = subprocess.run(["make", "-n", "-W", "requirements/app.lock", "run"], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout
+    dry = subprocess.run(
+        ["make", "-n", "-W", "requirements/app.lock", "run"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     return [line.split()[1:] for line in dry.splitlines() if line.startswith(".venv/bin/ctg ")]

@@ -16,6 +16,7 @@ DUE = date(2024, 6, 30)
 
 # --- progress -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("status", "expected"),
     [("a_venir", 0), ("en_cours", 50), ("en_pause", 50), ("realisee", 100)],
@@ -43,6 +44,7 @@ def test_realisee_action_is_always_100_percent_even_with_a_lower_avancement(avan
 
 # --- lateness -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("status", ["a_venir", "en_cours", "en_pause"])
 def test_open_action_is_late_the_day_after_its_date_fin(status):
     assert is_late(status, DUE, today=date(2024, 7, 1)) is True
@@ -68,6 +70,7 @@ def test_action_without_date_fin_is_never_late(status):
 
 
 # --- roll-up --------------------------------------------------------------------------------
+
 
 def test_rollup_weights_each_action_one_when_poids_is_not_given():
     actions = [("en_cours", None, None), ("realisee", None, None), ("a_venir", None, None)]

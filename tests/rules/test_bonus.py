@@ -42,13 +42,29 @@ def alsh(opens_on=None, closes_on=None):
 
 
 def place_rate(year=2024, amount="3600", floor=None, cap=None, territory_class="B"):
-    return RateRow(year, BONUS, "eaje", territory_class, "par_place", Decimal(amount),
-                   Decimal(floor) if floor else None, Decimal(cap) if cap else None)
+    return RateRow(
+        year,
+        BONUS,
+        "eaje",
+        territory_class,
+        "par_place",
+        Decimal(amount),
+        Decimal(floor) if floor else None,
+        Decimal(cap) if cap else None,
+    )
 
 
 def hour_rate(year=2024, amount="0.15", floor=None, cap=None):
-    return RateRow(year, BONUS, "alsh", "B", "par_heure", Decimal(amount),
-                   Decimal(floor) if floor else None, Decimal(cap) if cap else None)
+    return RateRow(
+        year,
+        BONUS,
+        "alsh",
+        "B",
+        "par_heure",
+        Decimal(amount),
+        Decimal(floor) if floor else None,
+        Decimal(cap) if cap else None,
+    )
 
 
 def hours(value):
@@ -56,6 +72,7 @@ def hours(value):
 
 
 # --- days -----------------------------------------------------------------------------------
+
 
 def test_days_in_year_counts_29_february_in_leap_years_only():
     assert days_in_year(2024) == 366
@@ -76,6 +93,7 @@ def test_days_open_is_zero_when_the_facility_is_closed_all_year():
 
 # --- facilities -----------------------------------------------------------------------------
 
+
 def test_facility_opening_on_1_september_of_a_leap_year_gets_122_of_366_days():
     due = facility_due(eaje(opens_on=date(2024, 9, 1)), None, [place_rate()], year=2024, lever=BONUS)
     assert due.status == DueStatus.CALCULE
@@ -84,14 +102,12 @@ def test_facility_opening_on_1_september_of_a_leap_year_gets_122_of_366_days():
 
 
 def test_facility_opening_on_1_september_of_a_common_year_gets_122_of_365_days():
-    due = facility_due(eaje(opens_on=date(2023, 9, 1)), None, [place_rate(year=2023)],
-                       year=2023, lever=BONUS)
+    due = facility_due(eaje(opens_on=date(2023, 9, 1)), None, [place_rate(year=2023)], year=2023, lever=BONUS)
     assert due.amount == cents(Decimal(25) * Decimal("3600") * Decimal(122) / Decimal(365))
 
 
 def test_facility_closing_mid_year_is_paid_up_to_its_closing_day_included():
-    due = facility_due(eaje(closes_on=date(2023, 6, 30)), None, [place_rate(year=2023)],
-                       year=2023, lever=BONUS)
+    due = facility_due(eaje(closes_on=date(2023, 6, 30)), None, [place_rate(year=2023)], year=2023, lever=BONUS)
     days = 31 + 28 + 31 + 30 + 31 + 30
     assert due.amount == cents(Decimal(25) * Decimal("3600") * Decimal(days) / Decimal(365))
 
@@ -114,28 +130,25 @@ def test_floor_raises_the_yearly_amount():
 
 
 def test_floor_applies_to_the_yearly_amount_before_proration():
-    due = facility_due(alsh(opens_on=date(2024, 9, 1)), hours("1000"), [hour_rate(floor="2000")],
-                       year=2024, lever=BONUS)
+    due = facility_due(
+        alsh(opens_on=date(2024, 9, 1)), hours("1000"), [hour_rate(floor="2000")], year=2024, lever=BONUS
+    )
     floor_then_prorate = cents(Decimal("2000") * Decimal(122) / Decimal(366))
-    prorate_then_floor = max(Decimal(1000) * Decimal("0.15") * Decimal(122) / Decimal(366),
-                             Decimal("2000"))
+    prorate_then_floor = max(Decimal(1000) * Decimal("0.15") * Decimal(122) / Decimal(366), Decimal("2000"))
     assert due.amount == floor_then_prorate
     assert due.amount != cents(prorate_then_floor)
 
 
 def test_cap_applies_to_the_yearly_amount_before_proration():
-    due = facility_due(eaje(opens_on=date(2024, 9, 1)), None, [place_rate(cap="80000")],
-                       year=2024, lever=BONUS)
+    due = facility_due(eaje(opens_on=date(2024, 9, 1)), None, [place_rate(cap="80000")], year=2024, lever=BONUS)
     cap_then_prorate = cents(Decimal("80000") * Decimal(122) / Decimal(366))
-    prorate_then_cap = min(Decimal(25) * Decimal("3600") * Decimal(122) / Decimal(366),
-                           Decimal("80000"))
+    prorate_then_cap = min(Decimal(25) * Decimal("3600") * Decimal(122) / Decimal(366), Decimal("80000"))
     assert due.amount == cap_then_prorate
     assert due.amount != cents(prorate_then_cap)
 
 
 def test_hour_based_alsh_multiplies_the_hours_delivered_by_the_hourly_rate():
-    activity = ActivityFacts(places=None, hours_delivered=Decimal("12345.5"),
-                             hours_billed=Decimal("13000"), fte=None)
+    activity = ActivityFacts(places=None, hours_delivered=Decimal("12345.5"), hours_billed=Decimal("13000"), fte=None)
     due = facility_due(alsh(), activity, [hour_rate(amount="0.54")], year=2024, lever=BONUS)
     assert due.amount == cents(Decimal("12345.5") * Decimal("0.54"))
 
@@ -158,7 +171,8 @@ def test_fte_based_rate_multiplies_the_year_fte_and_needs_it():
     rate = RateRow(2024, BONUS, "rpe", "", "par_etp", Decimal("12000"), None, None)
     activity = ActivityFacts(places=None, hours_delivered=None, hours_billed=None, fte=Decimal("1.5"))
     assert facility_due(rpe, activity, [rate], year=2024, lever=BONUS).amount == cents(
-        Decimal("1.5") * Decimal("12000"))
+        Decimal("1.5") * Decimal("12000")
+    )
     assert facility_due(rpe, None, [rate], year=2024, lever=BONUS).status == "activite_manquante"
 
 
@@ -200,8 +214,7 @@ def test_exact_class_row_is_preferred_over_the_fallback_in_any_order():
     fallback = place_rate(amount="2600", territory_class="")
     exact = place_rate(amount="3600", territory_class="B")
     for rates in ([fallback, exact], [exact, fallback]):
-        assert find_rate(rates, year=2024, lever=BONUS, facility_type="eaje",
-                         territory_class="B") == exact
+        assert find_rate(rates, year=2024, lever=BONUS, facility_type="eaje", territory_class="B") == exact
     due = facility_due(eaje(), None, [fallback, exact], year=2024, lever=BONUS)
     assert "taux de repli" not in explain_fr(due)
 
@@ -244,9 +257,9 @@ def test_a_cost_rate_is_refused_for_a_facility():
 
 # --- rounding -------------------------------------------------------------------------------
 
+
 def test_amount_landing_exactly_on_half_a_cent_rounds_up():
-    due = facility_due(eaje(closes_on=date(2024, 7, 1)), None, [place_rate(amount="100.01")],
-                       year=2024, lever=BONUS)
+    due = facility_due(eaje(closes_on=date(2024, 7, 1)), None, [place_rate(amount="100.01")], year=2024, lever=BONUS)
     days = 31 + 29 + 31 + 30 + 31 + 30 + 1
     exact = Decimal(25) * Decimal("100.01") * Decimal(days) / Decimal(366)
     assert exact == Decimal("1250.125")
@@ -255,8 +268,9 @@ def test_amount_landing_exactly_on_half_a_cent_rounds_up():
 
 
 def test_rounding_happens_once_at_the_end_not_at_each_step():
-    due = facility_due(alsh(closes_on=date(2024, 7, 1)), hours("1001"), [hour_rate(amount="0.125")],
-                       year=2024, lever=BONUS)
+    due = facility_due(
+        alsh(closes_on=date(2024, 7, 1)), hours("1001"), [hour_rate(amount="0.125")], year=2024, lever=BONUS
+    )
     days = 31 + 29 + 31 + 30 + 31 + 30 + 1
     yearly = Decimal(1001) * Decimal("0.125")
     once = cents(yearly * Decimal(days) / Decimal(366))
@@ -267,13 +281,13 @@ def test_rounding_happens_once_at_the_end_not_at_each_step():
 
 # --- posts ----------------------------------------------------------------------------------
 
+
 def coord_rate(basis="taux_cout", amount="62.43", cap="48000", year=2024):
     return RateRow(year, COORD, "", "", basis, Decimal(amount), None, Decimal(cap) if cap else None)
 
 
 def post(fte="0.5", starts_on=date(2020, 1, 1), ends_on=None, annual_cost="90000"):
-    return PostFacts("CHARGEE-COOP", Decimal(fte), starts_on, ends_on,
-                     Decimal(annual_cost) if annual_cost else None)
+    return PostFacts("CHARGEE-COOP", Decimal(fte), starts_on, ends_on, Decimal(annual_cost) if annual_cost else None)
 
 
 def test_post_at_half_fte_with_a_cost_rate_is_capped_at_cap_times_fte():
@@ -297,8 +311,7 @@ def test_post_with_a_fte_rate_gets_fte_times_amount():
 
 
 def test_post_starting_mid_year_is_prorated_from_its_first_day():
-    due = post_due(post(starts_on=date(2023, 3, 15), annual_cost="36000"),
-                   [coord_rate(year=2023)], year=2023)
+    due = post_due(post(starts_on=date(2023, 3, 15), annual_cost="36000"), [coord_rate(year=2023)], year=2023)
     days = (31 - 15 + 1) + 30 + 31 + 30 + 31 + 31 + 30 + 31 + 30 + 31
     share = Decimal("36000") * Decimal("62.43") / Decimal(100)
     assert share < Decimal("48000") * Decimal("0.5")
@@ -323,6 +336,7 @@ def test_post_without_bareme_is_sans_bareme():
 
 # --- explanation ----------------------------------------------------------------------------
 
+
 def test_explanation_of_the_rules_example_reads_like_the_hand_computation():
     due = facility_due(eaje(opens_on=date(2024, 9, 1)), None, [place_rate()], year=2024, lever=BONUS)
     assert explain_fr(due) == f"25 places × 3{NNBSP}600,00{NBSP}€ × 122/366 jours = 30{NNBSP}000,00{NBSP}€"
@@ -330,26 +344,25 @@ def test_explanation_of_the_rules_example_reads_like_the_hand_computation():
 
 
 def test_explanation_keeps_every_step_as_data():
-    due = facility_due(eaje(opens_on=date(2024, 9, 1)), None, [place_rate(cap="80000")],
-                       year=2024, lever=BONUS)
+    due = facility_due(eaje(opens_on=date(2024, 9, 1)), None, [place_rate(cap="80000")], year=2024, lever=BONUS)
     assert [step.kind for step in due.steps] == ["base", "cap", "proration", "rounding"]
     assert due.steps[0].value == Decimal(25) * Decimal("3600")
     assert due.steps[1].value == Decimal("80000")
 
 
 def test_explanation_mentions_the_cap_when_it_applied():
-    due = facility_due(eaje(opens_on=date(2024, 9, 1)), None, [place_rate(cap="80000")],
-                       year=2024, lever=BONUS)
+    due = facility_due(eaje(opens_on=date(2024, 9, 1)), None, [place_rate(cap="80000")], year=2024, lever=BONUS)
     assert explain_fr(due) == (
         f"25 places × 3{NNBSP}600,00{NBSP}€ = 90{NNBSP}000,00{NBSP}€, ramené au plafond de "
-        f"80{NNBSP}000,00{NBSP}€ × 122/366 jours = 26{NNBSP}666,67{NBSP}€")
+        f"80{NNBSP}000,00{NBSP}€ × 122/366 jours = 26{NNBSP}666,67{NBSP}€"
+    )
 
 
 def test_explanation_mentions_the_floor_when_it_applied():
     due = facility_due(alsh(), hours("1000"), [hour_rate(floor="500")], year=2024, lever=BONUS)
     assert explain_fr(due) == (
-        f"1{NNBSP}000 heures réalisées × 0,15{NBSP}€/h = 150,00{NBSP}€, "
-        f"porté au plancher de 500,00{NBSP}€")
+        f"1{NNBSP}000 heures réalisées × 0,15{NBSP}€/h = 150,00{NBSP}€, porté au plancher de 500,00{NBSP}€"
+    )
 
 
 def test_explanation_keeps_the_decimals_an_hourly_rate_needs():
@@ -362,4 +375,5 @@ def test_explanation_of_a_capped_post_shows_the_cap_per_fte():
     due = post_due(post(), [coord_rate()], year=2024)
     assert explain_fr(due) == (
         f"coût annuel 90{NNBSP}000,00{NBSP}€ × 62,43{NBSP}% = 56{NNBSP}187,00{NBSP}€, "
-        f"ramené au plafond de 24{NNBSP}000,00{NBSP}€ (48{NNBSP}000,00{NBSP}€ × 0,5 ETP)")
+        f"ramené au plafond de 24{NNBSP}000,00{NBSP}€ (48{NNBSP}000,00{NBSP}€ × 0,5 ETP)"
+    )

@@ -31,8 +31,17 @@ def day(n: int) -> date:
     return REFERENCE_DATE + timedelta(days=n)
 
 
-def facts(current, measured_on, *, reference=0.0, target=100.0, direction="hausse",
-          frequency="annuelle", reference_date=REFERENCE_DATE, target_date=TARGET_DATE):
+def facts(
+    current,
+    measured_on,
+    *,
+    reference=0.0,
+    target=100.0,
+    direction="hausse",
+    frequency="annuelle",
+    reference_date=REFERENCE_DATE,
+    target_date=TARGET_DATE,
+):
     return IndicatorFacts(
         direction=direction,
         baseline_value=reference,
@@ -55,6 +64,7 @@ def test_trajectory_used_by_these_tests_lasts_exactly_100_days():
 
 
 # --- attainment -----------------------------------------------------------------------------
+
 
 def test_attainment_is_the_share_of_the_way_from_reference_to_target_when_rising():
     assert attainment(14, 10, 20, "hausse") == pytest.approx((14 - 10) / (20 - 10))
@@ -105,6 +115,7 @@ def test_clip_of_no_attainment_is_no_value():
 
 # --- expected attainment --------------------------------------------------------------------
 
+
 def test_expected_attainment_before_the_reference_date_is_zero():
     assert expected_attainment(date(2023, 12, 1), REFERENCE_DATE, TARGET_DATE) == 0
 
@@ -133,6 +144,7 @@ def test_expected_attainment_over_a_year_counts_days():
 
 # --- status: atteint ------------------------------------------------------------------------
 
+
 def test_indicator_exactly_at_its_target_is_atteint():
     assert status_of(facts(100, day(10))) == IndicatorStatus.ATTEINT  # a = 100/100 = 1
 
@@ -149,6 +161,7 @@ def test_falling_indicator_below_its_target_is_atteint():
 
 
 # --- status: trajectory margins -------------------------------------------------------------
+
 
 def test_indicator_ahead_of_its_trajectory_is_en_bonne_voie():
     # Day 50: e = 0.50; a = 0.45 ≥ 0.50 − 0.10
@@ -197,8 +210,12 @@ def test_indicator_exactly_twenty_five_points_behind_at_forty_percent_of_the_way
 
 @pytest.mark.parametrize(
     ("current", "expected"),
-    [(60, IndicatorStatus.EN_BONNE_VOIE), (61, IndicatorStatus.A_SURVEILLER),
-     (75, IndicatorStatus.A_SURVEILLER), (76, IndicatorStatus.DECROCHE)],
+    [
+        (60, IndicatorStatus.EN_BONNE_VOIE),
+        (61, IndicatorStatus.A_SURVEILLER),
+        (75, IndicatorStatus.A_SURVEILLER),
+        (76, IndicatorStatus.DECROCHE),
+    ],
 )
 def test_falling_indicator_uses_the_same_margins(current, expected):
     # From 100 down to 0; day 50: e = 0.50. a = (current − 100) / (0 − 100):
@@ -225,6 +242,7 @@ def test_status_is_evaluated_at_the_date_of_the_current_value_not_today():
 
 
 # --- status: incomplet, à renseigner --------------------------------------------------------
+
 
 def test_indicator_without_reference_value_is_incomplet():
     assert status_of(facts(40, day(50), reference=None)) == IndicatorStatus.INCOMPLET
@@ -268,6 +286,7 @@ def test_stale_measurement_is_a_renseigner_even_when_the_target_was_reached():
 
 
 # --- domain attainment ----------------------------------------------------------------------
+
 
 def test_domain_attainment_is_the_mean_of_clipped_attainments():
     # 1.5 clips to 1, −0.5 clips to 0, 0.4 stays.

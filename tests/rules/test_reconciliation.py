@@ -32,8 +32,14 @@ def totals(notified="30000.00", paid="30000.00", beneficiaries=("SIMAJE",)):
 
 
 def check(the_due, the_totals, *, closed=False, outside_psu=False, allowed=SIGNATORIES, **kwargs):
-    return reconcile(the_due, the_totals, is_closed_all_year=closed,
-                     is_eaje_outside_psu=outside_psu, allowed_beneficiaries=allowed, **kwargs)
+    return reconcile(
+        the_due,
+        the_totals,
+        is_closed_all_year=closed,
+        is_eaje_outside_psu=outside_psu,
+        allowed_beneficiaries=allowed,
+        **kwargs,
+    )
 
 
 def test_flag_codes_and_french_labels_are_those_of_the_rules():
@@ -71,12 +77,13 @@ def test_gaps_are_unknown_when_one_side_is_missing():
 
 # --- écart notifié --------------------------------------------------------------------------
 
+
 def test_notified_amount_off_by_more_than_1_percent_is_ecart_notifie():
     rec = check(due("30000.00"), totals(notified="31000.00", paid="31000.00"))
     assert rec.flags == (Flag.ECART_NOTIFIE,)
     assert explain_flag_fr(rec, Flag.ECART_NOTIFIE) == (
-        f"notifié 31{NNBSP}000,00{NBSP}€ pour 30{NNBSP}000,00{NBSP}€ dus : "
-        f"écart de 1{NNBSP}000,00{NBSP}€ (3,3{NBSP}%)")
+        f"notifié 31{NNBSP}000,00{NBSP}€ pour 30{NNBSP}000,00{NBSP}€ dus : écart de 1{NNBSP}000,00{NBSP}€ (3,3{NBSP}%)"
+    )
 
 
 def test_notified_exactly_1_percent_away_from_due_is_within_tolerance():
@@ -88,16 +95,17 @@ def test_notified_exactly_1_percent_away_from_due_is_within_tolerance():
 
 def test_notified_one_cent_beyond_1_percent_is_ecart_notifie():
     one_percent = Decimal("30000.00") * Decimal("0.01")
-    for notified in (Decimal("30000.00") + one_percent + Decimal("0.01"),
-                     Decimal("30000.00") - one_percent - Decimal("0.01")):
+    for notified in (
+        Decimal("30000.00") + one_percent + Decimal("0.01"),
+        Decimal("30000.00") - one_percent - Decimal("0.01"),
+    ):
         rec = check(due("30000.00"), totals(notified=str(notified), paid=str(notified)))
         assert Flag.ECART_NOTIFIE in rec.flags
 
 
 def test_on_a_small_due_the_1_euro_tolerance_dominates_the_1_percent():
     assert Decimal("50.00") * Decimal("0.01") < Decimal("1")
-    for notified, flagged in (("50.60", False), ("51.00", False), ("49.00", False),
-                              ("51.01", True), ("48.99", True)):
+    for notified, flagged in (("50.60", False), ("51.00", False), ("49.00", False), ("51.01", True), ("48.99", True)):
         rec = check(due("50.00"), totals(notified=notified, paid=notified))
         assert (Flag.ECART_NOTIFIE in rec.flags) is flagged, notified
 
@@ -115,11 +123,13 @@ def test_tolerances_come_from_the_settings():
 
 # --- payments -------------------------------------------------------------------------------
 
+
 def test_paid_above_notified_is_trop_verse():
     rec = check(due("30000.00"), totals(notified="30000.00", paid="30000.01"))
     assert rec.flags == (Flag.TROP_VERSE,)
     assert explain_flag_fr(rec, Flag.TROP_VERSE) == (
-        f"versé 30{NNBSP}000,01{NBSP}€ pour 30{NNBSP}000,00{NBSP}€ notifiés : 0,01{NBSP}€ de trop")
+        f"versé 30{NNBSP}000,01{NBSP}€ pour 30{NNBSP}000,00{NBSP}€ notifiés : 0,01{NBSP}€ de trop"
+    )
 
 
 def test_paid_below_or_equal_to_notified_is_not_trop_verse():
@@ -130,8 +140,7 @@ def test_paid_below_or_equal_to_notified_is_not_trop_verse():
 def test_paid_without_any_notification_is_verse_sans_notification_only():
     rec = check(due("30000.00"), totals(notified=None, paid="5000.00"))
     assert rec.flags == (Flag.VERSE_SANS_NOTIFICATION,)
-    assert explain_flag_fr(rec, Flag.VERSE_SANS_NOTIFICATION) == (
-        f"versé 5{NNBSP}000,00{NBSP}€ sans montant notifié")
+    assert explain_flag_fr(rec, Flag.VERSE_SANS_NOTIFICATION) == (f"versé 5{NNBSP}000,00{NBSP}€ sans montant notifié")
 
 
 def test_paid_against_a_zero_notification_is_verse_sans_notification_not_also_trop_verse():
@@ -147,12 +156,12 @@ def test_nothing_paid_and_nothing_notified_is_not_verse_sans_notification():
 
 # --- facts about the facility ---------------------------------------------------------------
 
+
 def test_money_for_a_facility_closed_all_year_is_equipement_ferme():
     closed_due = due("0.00", DueStatus.FERME)
     rec = check(closed_due, totals(notified=None, paid="200.00"), closed=True)
     assert Flag.EQUIPEMENT_FERME in rec.flags
-    assert explain_flag_fr(rec, Flag.EQUIPEMENT_FERME) == (
-        f"fermé toute l'année 2024 mais 200,00{NBSP}€ versés")
+    assert explain_flag_fr(rec, Flag.EQUIPEMENT_FERME) == (f"fermé toute l'année 2024 mais 200,00{NBSP}€ versés")
 
 
 def test_facility_closed_all_year_without_money_is_not_flagged():
@@ -172,7 +181,8 @@ def test_bonus_notified_to_an_eaje_outside_psu_is_hors_psu():
     rec = check(due(), totals(notified="30000.00", paid=None), outside_psu=True)
     assert rec.flags == (Flag.HORS_PSU,)
     assert explain_flag_fr(rec, Flag.HORS_PSU) == (
-        f"EAJE hors PSU ayant reçu du bonus territoire : 30{NNBSP}000,00{NBSP}€ notifiés")
+        f"EAJE hors PSU ayant reçu du bonus territoire : 30{NNBSP}000,00{NBSP}€ notifiés"
+    )
 
 
 def test_eaje_outside_psu_without_bonus_money_is_not_hors_psu():
@@ -206,8 +216,7 @@ def test_post_without_its_cost_is_flagged_cout_manquant():
 
 
 def test_several_flags_are_listed_in_a_stable_order_with_their_reasons():
-    rec = check(due("30000.00"), totals(notified="20000.00", paid="25000.00",
-                                        beneficiaries=("ASSO_X",)))
+    rec = check(due("30000.00"), totals(notified="20000.00", paid="25000.00", beneficiaries=("ASSO_X",)))
     assert rec.flags == (Flag.ECART_NOTIFIE, Flag.TROP_VERSE, Flag.GESTIONNAIRE_NON_SIGNATAIRE)
     lines = explain_flags_fr(rec)
     assert lines[0].startswith("écart notifié : notifié 20")
