@@ -16,8 +16,9 @@ from ctg_data.reports.integrity import table_counts
 from tests.conftest import DEMO_SEED, fresh_sqlite_url
 from tests.helpers.cli import run_installed
 
-REPORT_LINE = re.compile(r"^(\w+)\s+créées\s+(\d+)\s+modifiées\s+(\d+)\s+corrigées\s+(\d+)\s+inchangées\s+(\d+)$",
-                         re.MULTILINE)
+REPORT_LINE = re.compile(
+    r"^(\w+)\s+créées\s+(\d+)\s+modifiées\s+(\d+)\s+corrigées\s+(\d+)\s+inchangées\s+(\d+)$", re.MULTILINE
+)
 
 
 @pytest.fixture
@@ -120,15 +121,21 @@ def test_export_of_one_convention(ctg_command, seeded, tmp_path):
     assert [row[0] for row in read_values(one.read_bytes())["conventions"]] == ["code", "ctg-lourdes-2023"]
 
 
-@pytest.mark.parametrize(("args", "exit_code", "message"), [
-    (("export", "{tmp}/x.xlsx", "--convention", "nope"), 2,
-     "Convention inconnue : « nope » (conventions enregistrées : ctg-lourdes-2023)."),
-    (("export", "{tmp}/x.csv"), 2, "doit porter l'extension .xlsx"),
-    (("template", "{tmp}/absent/dossier/x.xlsx"), 1, "Impossible d'écrire"),
-    (("import", "{tmp}/absent.xlsx"), 1, "fichier ou dossier introuvable"),
-    (("import", "{tmp}/faux.xlsx"), 1, "n'est pas un classeur Excel (.xlsx) valide"),
-    (("import", "{tmp}/notes.txt"), 1, "Format de fichier non pris en charge"),
-])
+@pytest.mark.parametrize(
+    ("args", "exit_code", "message"),
+    [
+        (
+            ("export", "{tmp}/x.xlsx", "--convention", "nope"),
+            2,
+            "Convention inconnue : « nope » (conventions enregistrées : ctg-lourdes-2023).",
+        ),
+        (("export", "{tmp}/x.csv"), 2, "doit porter l'extension .xlsx"),
+        (("template", "{tmp}/absent/dossier/x.xlsx"), 1, "Impossible d'écrire"),
+        (("import", "{tmp}/absent.xlsx"), 1, "fichier ou dossier introuvable"),
+        (("import", "{tmp}/faux.xlsx"), 1, "n'est pas un classeur Excel (.xlsx) valide"),
+        (("import", "{tmp}/notes.txt"), 1, "Format de fichier non pris en charge"),
+    ],
+)
 def test_mistakes_are_explained_with_their_exit_code(ctg_command, seeded, tmp_path, args, exit_code, message):
     (tmp_path / "faux.xlsx").write_text("bonjour", encoding="utf-8")
     (tmp_path / "notes.txt").write_text("bonjour", encoding="utf-8")
@@ -147,11 +154,14 @@ def _first_row(sheet: str) -> dict:
 def test_cells_no_column_can_hold_are_refused_in_french_without_a_traceback(ctg_command, seeded, tmp_path):
     from tests.csv_folder import write_folder
 
-    folder = write_folder(tmp_path / "bad", {
-        "activite": [_first_row("activite") | {"places": "1" + "0" * 30}],
-        "financements": [_first_row("financements") | {"montant_prevu": "1" * 30}],
-        "mesures": [_first_row("mesures") | {"valeur": "9" * 400}],
-    })
+    folder = write_folder(
+        tmp_path / "bad",
+        {
+            "activite": [_first_row("activite") | {"places": "1" + "0" * 30}],
+            "financements": [_first_row("financements") | {"montant_prevu": "1" * 30}],
+            "mesures": [_first_row("mesures") | {"valeur": "9" * 400}],
+        },
+    )
     before = counts(seeded)
     ran = ctg_command(seeded, "import", str(folder))
     assert ran.returncode == 1 and "Traceback" not in ran.stderr
@@ -166,8 +176,9 @@ def test_cells_no_column_can_hold_are_refused_in_french_without_a_traceback(ctg_
 def test_a_funding_file_without_its_optional_key_columns_is_imported(ctg_command, seeded, tmp_path):
     from tests.csv_folder import write_folder
 
-    line = {key: value for key, value in _first_row("financements").items()
-            if key not in ("equipement", "action", "poste")}
+    line = {
+        key: value for key, value in _first_row("financements").items() if key not in ("equipement", "action", "poste")
+    }
     ran = ctg_command(seeded, "import", str(write_folder(tmp_path / "f", {"financements": [line]})), "--dry-run")
     assert ran.returncode == 0, ran.stderr
     assert "Simulation : rien n'a été écrit." in ran.stdout

@@ -13,6 +13,7 @@ NNBSP, NBSP, DASH = "\u202f", "\u00a0", "—"
 
 # --- money ----------------------------------------------------------------------------------
 
+
 def test_money_groups_thousands_with_a_narrow_no_break_space_and_puts_a_no_break_space_before_euro():
     assert money(Decimal("1234567.89")) == f"1{NNBSP}234{NNBSP}567,89{NBSP}€"
 
@@ -40,6 +41,7 @@ def test_money_without_amount_is_a_dash_not_zero():
 
 
 # --- numbers and percentages ----------------------------------------------------------------
+
 
 def test_number_groups_thousands_with_a_narrow_no_break_space():
     assert number(1234567) == f"1{NNBSP}234{NNBSP}567"
@@ -73,6 +75,7 @@ def test_percent_without_value_is_a_dash_not_zero_percent():
 
 
 # --- dates ----------------------------------------------------------------------------------
+
 
 def test_long_date_spells_the_month_in_french():
     assert long_date(date(2023, 5, 30)) == "30 mai 2023"
@@ -117,16 +120,19 @@ def test_money_printed_is_read_back(amount):
     assert fmt.parse_money(fmt.format_money(value)) == value
 
 
-@pytest.mark.parametrize(("value", "decimals"), [(Decimal("0"), 0), (Decimal("1234567"), 0),
-                                                 (Decimal("-1234.5"), 1), (Decimal("12.25"), 2)])
+@pytest.mark.parametrize(
+    ("value", "decimals"), [(Decimal("0"), 0), (Decimal("1234567"), 0), (Decimal("-1234.5"), 1), (Decimal("12.25"), 2)]
+)
 def test_numbers_printed_are_read_back(value, decimals):
     assert fmt.parse_number(fmt.format_number(value, decimals)) == value
     assert fmt.parse_number(fmt.exact_number(value)) == value
     assert fmt.parse_number(fmt.smart_number(value)) == value
 
 
-@pytest.mark.parametrize(("ratio", "decimals"), [(Decimal("0"), 0), (Decimal("0.12"), 0), (Decimal("1.5"), 0),
-                                                 (Decimal("0.125"), 1), (Decimal("12.3456"), 2)])
+@pytest.mark.parametrize(
+    ("ratio", "decimals"),
+    [(Decimal("0"), 0), (Decimal("0.12"), 0), (Decimal("1.5"), 0), (Decimal("0.125"), 1), (Decimal("12.3456"), 2)],
+)
 def test_percentages_printed_are_read_back(ratio, decimals):
     assert fmt.parse_percent(fmt.format_percent(ratio, decimals)) == ratio
 
@@ -143,9 +149,14 @@ def test_exchange_dates_stay_iso_only():
         fmt.parse_iso_date("01/09/2024")  # the 1st of September, or the 9th of January?
 
 
-@pytest.mark.parametrize("moment", [datetime(2024, 1, 15, 9, 30, tzinfo=UTC),  # winter: UTC+1
-                                    datetime(2024, 7, 14, 22, 5, tzinfo=UTC),  # summer: next day in Paris
-                                    datetime(2024, 10, 27, 0, 59, tzinfo=UTC)])  # the night clocks go back
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2024, 1, 15, 9, 30, tzinfo=UTC),  # winter: UTC+1
+        datetime(2024, 7, 14, 22, 5, tzinfo=UTC),  # summer: next day in Paris
+        datetime(2024, 10, 27, 0, 59, tzinfo=UTC),
+    ],
+)  # the night clocks go back
 def test_times_are_shown_in_paris_and_read_back(moment):
     assert fmt.parse_time(fmt.format_time(moment)) == moment
 

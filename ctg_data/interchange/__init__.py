@@ -7,8 +7,13 @@ ctg_data.validation.
 
 import importlib
 
-_NAMES = {"FormatError": "tables", "LoadError": "tables", "LoadReport": "loader", "load_folder": "loader",
-          "load_tables": "loader"}
+_NAMES = {
+    "FormatError": "tables",
+    "LoadError": "tables",
+    "LoadReport": "loader",
+    "load_folder": "loader",
+    "load_tables": "loader",
+}
 
 __all__ = sorted(_NAMES)
 

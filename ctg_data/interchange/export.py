@@ -34,12 +34,12 @@ _OfConvention = TypeVar("_OfConvention", bound=m.Signatory | m.Perimeter | Scope
 
 class UnknownConvention(LookupError):
     def __init__(self, code: str, known: list[str]):
-        super().__init__(f"Convention inconnue : « {code} » (conventions enregistrées : "
-                         f"{', '.join(known) or 'aucune'}).")
+        super().__init__(
+            f"Convention inconnue : « {code} » (conventions enregistrées : {', '.join(known) or 'aucune'})."
+        )
 
 
-def export_workbook(engine: Engine, *, convention_code: str | None = None,
-                    actor: Actor = COMMAND_LINE) -> bytes:
+def export_workbook(engine: Engine, *, convention_code: str | None = None, actor: Actor = COMMAND_LINE) -> bytes:
     """The exchange workbook of one convention, or of everything the actor may read."""
     with Session(engine) as session:
         rows = export_rows(session, convention_code=convention_code, actor=actor)
@@ -49,13 +49,13 @@ def export_workbook(engine: Engine, *, convention_code: str | None = None,
 def exportable_conventions(engine: Engine, actor: Actor) -> dict[str, str]:
     """Code → name of the conventions the actor may export (those they may read)."""
     with Session(engine) as session:
-        every = session.exec(select(m.Convention).order_by(col(m.Convention.starts_on).desc(),
-                                                            col(m.Convention.code)))
+        every = session.exec(select(m.Convention).order_by(col(m.Convention.starts_on).desc(), col(m.Convention.code)))
         return {c.code: c.name for c in every if can_read_convention(session, actor, m.stored_id(c))}
 
 
-def export_rows(session: Session, *, convention_code: str | None = None,
-                actor: Actor = COMMAND_LINE) -> dict[str, list[tuple[object, ...]]]:
+def export_rows(
+    session: Session, *, convention_code: str | None = None, actor: Actor = COMMAND_LINE
+) -> dict[str, list[tuple[object, ...]]]:
     conventions = _conventions(session, convention_code, actor)
     return _Export(session, conventions, whole=convention_code is None).rows()
 
@@ -66,8 +66,11 @@ def _conventions(session: Session, code: str | None, actor: Actor) -> list[m.Con
         return [c for c in every if can_read_convention(session, actor, m.stored_id(c))]
     convention = session.exec(select(m.Convention).where(col(m.Convention.code) == code)).first()
     if convention is None:
-        known = [c.code for c in session.exec(select(m.Convention).order_by(col(m.Convention.code)))
-                 if can_read_convention(session, actor, m.stored_id(c))]
+        known = [
+            c.code
+            for c in session.exec(select(m.Convention).order_by(col(m.Convention.code)))
+            if can_read_convention(session, actor, m.stored_id(c))
+        ]
         raise UnknownConvention(code, known)
     require_read_convention(session, actor, m.stored_id(convention))
     return [convention]
@@ -141,25 +144,51 @@ class _Export:
     # ------------------------------------------------------------ one method per sheet
 
     def conventions_sheet(self) -> list[Row]:
-        return [{"code": c.code, "nom": c.name, "territoire": _empty(c.territory), "caf": self.org(c.caf_id),
-                 "date_signature": c.signed_on, "date_debut": c.starts_on, "date_fin": c.ends_on}
-                for c in self.conventions]
+        return [
+            {
+                "code": c.code,
+                "nom": c.name,
+                "territoire": _empty(c.territory),
+                "caf": self.org(c.caf_id),
+                "date_signature": c.signed_on,
+                "date_debut": c.starts_on,
+                "date_fin": c.ends_on,
+            }
+            for c in self.conventions
+        ]
 
     def organisations(self) -> list[Row]:
         every = self.session.exec(select(m.Organisation)).all()
-        return [{"code": o.code, "nom": o.name, "type": o.type}
-                for o in every if self.whole or o.id in self.cited_organisations]
+        return [
+            {"code": o.code, "nom": o.name, "type": o.type}
+            for o in every
+            if self.whole or o.id in self.cited_organisations
+        ]
 
     def communes(self) -> list[Row]:
         every = self.session.exec(select(m.Commune)).all()
-        return [{"code_insee": c.insee_code, "nom": c.name, "population": c.population,
-                 "enfants_moins_3_ans": c.children_under_3, "qpv": _flag(c.qpv)}
-                for c in every if self.whole or c.insee_code in self.cited_communes]
+        return [
+            {
+                "code_insee": c.insee_code,
+                "nom": c.name,
+                "population": c.population,
+                "enfants_moins_3_ans": c.children_under_3,
+                "qpv": _flag(c.qpv),
+            }
+            for c in every
+            if self.whole or c.insee_code in self.cited_communes
+        ]
 
     def signatories(self) -> list[Row]:
-        return [{"convention": self.convention[s.convention_id], "organisation": self.org(s.organisation_id),
-                 "representant": _empty(s.representative), "qualite": _empty(s.capacity)}
-                for s in self.select(m.Signatory)]
+        return [
+            {
+                "convention": self.convention[s.convention_id],
+                "organisation": self.org(s.organisation_id),
+                "representant": _empty(s.representative),
+                "qualite": _empty(s.capacity),
+            }
+            for s in self.select(m.Signatory)
+        ]
 
     def perimeter(self) -> list[Row]:
         rows: list[Row] = []
@@ -169,8 +198,15 @@ class _Export:
         return rows
 
     def orientations(self) -> list[Row]:
-        return [{"convention": self.convention[o.convention_id], "code": o.code, "domaine": o.domain_code,
-                 "intitule": o.title} for o in self.select(m.Orientation)]
+        return [
+            {
+                "convention": self.convention[o.convention_id],
+                "code": o.code,
+                "domaine": o.domain_code,
+                "intitule": o.title,
+            }
+            for o in self.select(m.Orientation)
+        ]
 
     def actions(self) -> list[Row]:
         partners: defaultdict[int | None, list[str]] = defaultdict(list)
@@ -181,54 +217,114 @@ class _Export:
         for commune in self.session.exec(select(m.ActionCommune).where(col(m.ActionCommune.action_id).in_(ids))):
             communes[commune.action_id].append(commune.insee_code)
             self.cited_communes.add(commune.insee_code)
-        return [{"convention": self.convention[a.convention_id], "code": a.code, "intitule": a.title,
-                 "domaine": a.domain_code, "orientation": self.orientation.get(a.orientation_id),
-                 "pilote": self.org(a.pilot_id), "partenaires": _listed(partners[a.id]),
-                 "public_cible": _empty(a.target_public), "communes": _listed(communes[a.id]),
-                 "statut": a.status, "priorite": a.priority, "date_debut": a.starts_on,
-                 "date_fin": a.ends_on, "avancement": a.progress, "poids": a.weight,
-                 "budget_prevu": a.planned_budget, "description": _empty(a.description)}
-                for a in self.select(m.Action, col(m.Action.deleted_at).is_(None))]
+        return [
+            {
+                "convention": self.convention[a.convention_id],
+                "code": a.code,
+                "intitule": a.title,
+                "domaine": a.domain_code,
+                "orientation": self.orientation.get(a.orientation_id),
+                "pilote": self.org(a.pilot_id),
+                "partenaires": _listed(partners[a.id]),
+                "public_cible": _empty(a.target_public),
+                "communes": _listed(communes[a.id]),
+                "statut": a.status,
+                "priorite": a.priority,
+                "date_debut": a.starts_on,
+                "date_fin": a.ends_on,
+                "avancement": a.progress,
+                "poids": a.weight,
+                "budget_prevu": a.planned_budget,
+                "description": _empty(a.description),
+            }
+            for a in self.select(m.Action, col(m.Action.deleted_at).is_(None))
+        ]
 
     def indicators(self) -> list[Row]:
-        return [{"convention": self.convention[i.convention_id], "code": i.code, "nom": i.name,
-                 "domaine": i.domain_code, "action": self.action.get(i.action_id), "unite": i.unit,
-                 "sens": i.direction, "valeur_reference": i.baseline_value, "date_reference": i.baseline_date,
-                 "source_reference": _empty(i.baseline_source), "valeur_cible": i.target_value,
-                 "date_cible": i.target_date, "frequence": i.frequency, "min": i.min_value,
-                 "max": i.max_value}
-                for i in self.select(m.Indicator)]
+        return [
+            {
+                "convention": self.convention[i.convention_id],
+                "code": i.code,
+                "nom": i.name,
+                "domaine": i.domain_code,
+                "action": self.action.get(i.action_id),
+                "unite": i.unit,
+                "sens": i.direction,
+                "valeur_reference": i.baseline_value,
+                "date_reference": i.baseline_date,
+                "source_reference": _empty(i.baseline_source),
+                "valeur_cible": i.target_value,
+                "date_cible": i.target_date,
+                "frequence": i.frequency,
+                "min": i.min_value,
+                "max": i.max_value,
+            }
+            for i in self.select(m.Indicator)
+        ]
 
     def measurements(self) -> list[Row]:
-        query = (select(m.Measurement, col(m.Indicator.convention_id))
-                 .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)
-                 .where(col(m.Indicator.convention_id).in_(self.ids), col(m.Measurement.superseded_at).is_(None)))
-        return [{"convention": self.convention[convention_id], "indicateur": self.indicator[x.indicator_id],
-                 "date": x.measured_on, "valeur": x.value, "type": x.type, "source": _empty(x.source),
-                 "commentaire": _empty(x.comment), "motif_derogation": None}
-                for x, convention_id in self.session.exec(query)]
+        query = (
+            select(m.Measurement, col(m.Indicator.convention_id))
+            .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)
+            .where(col(m.Indicator.convention_id).in_(self.ids), col(m.Measurement.superseded_at).is_(None))
+        )
+        return [
+            {
+                "convention": self.convention[convention_id],
+                "indicateur": self.indicator[x.indicator_id],
+                "date": x.measured_on,
+                "valeur": x.value,
+                "type": x.type,
+                "source": _empty(x.source),
+                "commentaire": _empty(x.comment),
+                "motif_derogation": None,
+            }
+            for x, convention_id in self.session.exec(query)
+        ]
 
     def facilities(self) -> list[Row]:
         rows: list[Row] = []
         for f in self.select(m.Facility):
             self.cited_communes.add(f.insee_code)
-            rows.append({"convention": self.convention[f.convention_id], "code": f.code, "nom": f.name,
-                         "type": f.type, "code_insee": f.insee_code, "gestionnaire": self.org(f.manager_id),
-                         "places": f.places, "places_nouvelles": f.new_places,
-                         "date_places_nouvelles": f.new_places_from, "psu": _flag(f.psu),
-                         "classe_territoire": _empty(f.territory_class),
-                         "date_ouverture": f.opens_on, "date_fermeture": f.closes_on})
+            rows.append(
+                {
+                    "convention": self.convention[f.convention_id],
+                    "code": f.code,
+                    "nom": f.name,
+                    "type": f.type,
+                    "code_insee": f.insee_code,
+                    "gestionnaire": self.org(f.manager_id),
+                    "places": f.places,
+                    "places_nouvelles": f.new_places,
+                    "date_places_nouvelles": f.new_places_from,
+                    "psu": _flag(f.psu),
+                    "classe_territoire": _empty(f.territory_class),
+                    "date_ouverture": f.opens_on,
+                    "date_fermeture": f.closes_on,
+                }
+            )
         return rows
 
     def activity(self) -> list[Row]:
-        query = (select(m.FacilityActivity, col(m.Facility.convention_id))
-                 .join(m.Facility, col(m.Facility.id) == m.FacilityActivity.facility_id)
-                 .where(col(m.Facility.convention_id).in_(self.ids)))
-        return [{"convention": self.convention[convention_id], "equipement": self.facility[a.facility_id],
-                 "annee": a.year, "places": a.places, "places_nouvelles": a.new_places,
-                 "heures_realisees": a.hours_delivered,
-                 "heures_facturees": a.hours_billed, "etp": a.fte, "motif_derogation": None}
-                for a, convention_id in self.session.exec(query)]
+        query = (
+            select(m.FacilityActivity, col(m.Facility.convention_id))
+            .join(m.Facility, col(m.Facility.id) == m.FacilityActivity.facility_id)
+            .where(col(m.Facility.convention_id).in_(self.ids))
+        )
+        return [
+            {
+                "convention": self.convention[convention_id],
+                "equipement": self.facility[a.facility_id],
+                "annee": a.year,
+                "places": a.places,
+                "places_nouvelles": a.new_places,
+                "heures_realisees": a.hours_delivered,
+                "heures_facturees": a.hours_billed,
+                "etp": a.fte,
+                "motif_derogation": None,
+            }
+            for a, convention_id in self.session.exec(query)
+        ]
 
     def rates(self) -> list[Row]:
         query = select(m.RateRow)
@@ -238,26 +334,58 @@ class _Export:
             first = min(c.starts_on for c in self.conventions).year
             last = max(c.ends_on for c in self.conventions).year
             query = query.where(col(m.RateRow.year).between(first, last))
-        return [{"annee": r.year, "levier": r.lever_code, "type_equipement": _empty(r.facility_type),
-                 "categorie_place": _empty(r.place_category), "classe_territoire": _empty(r.territory_class),
-                 "portee": _empty(r.scope), "base": r.basis, "montant": r.amount, "taux_plancher": r.rate_floor,
-                 "plancher": r.floor, "plafond": r.cap, "source": _empty(r.source)}
-                for r in self.session.exec(query)]
+        return [
+            {
+                "annee": r.year,
+                "levier": r.lever_code,
+                "type_equipement": _empty(r.facility_type),
+                "categorie_place": _empty(r.place_category),
+                "classe_territoire": _empty(r.territory_class),
+                "portee": _empty(r.scope),
+                "base": r.basis,
+                "montant": r.amount,
+                "taux_plancher": r.rate_floor,
+                "plancher": r.floor,
+                "plafond": r.cap,
+                "source": _empty(r.source),
+            }
+            for r in self.session.exec(query)
+        ]
 
     def posts(self) -> list[Row]:
-        return [{"convention": self.convention[p.convention_id], "code": p.code, "intitule": p.title,
-                 "employeur": self.org(p.employer_id), "etp": p.fte, "date_debut": p.starts_on,
-                 "date_fin": p.ends_on, "cout_annuel": p.annual_cost}
-                for p in self.select(m.CoordinationPost)]
+        return [
+            {
+                "convention": self.convention[p.convention_id],
+                "code": p.code,
+                "intitule": p.title,
+                "employeur": self.org(p.employer_id),
+                "etp": p.fte,
+                "date_debut": p.starts_on,
+                "date_fin": p.ends_on,
+                "cout_annuel": p.annual_cost,
+            }
+            for p in self.select(m.CoordinationPost)
+        ]
 
     def funding(self) -> list[Row]:
-        return [{"convention": self.convention[f.convention_id], "levier": f.lever_code, "annee": f.year,
-                 "financeur": self.org(f.funder_id), "beneficiaire": self.org(f.beneficiary_id),
-                 "equipement": self.facility.get(f.facility_id), "action": self.action.get(f.action_id),
-                 "poste": self.post.get(f.post_id), "domaine": f.domain_code,
-                 "montant_prevu": f.planned, "montant_notifie": f.notified, "montant_verse": f.paid,
-                 "commentaire": _empty(f.comment)}
-                for f in self.select(m.FundingLine)]
+        return [
+            {
+                "convention": self.convention[f.convention_id],
+                "levier": f.lever_code,
+                "annee": f.year,
+                "financeur": self.org(f.funder_id),
+                "beneficiaire": self.org(f.beneficiary_id),
+                "equipement": self.facility.get(f.facility_id),
+                "action": self.action.get(f.action_id),
+                "poste": self.post.get(f.post_id),
+                "domaine": f.domain_code,
+                "montant_prevu": f.planned,
+                "montant_notifie": f.notified,
+                "montant_verse": f.paid,
+                "commentaire": _empty(f.comment),
+            }
+            for f in self.select(m.FundingLine)
+        ]
 
 
 def _ordered(sheet_name: str, rows: list[Row]) -> list[tuple[object, ...]]:

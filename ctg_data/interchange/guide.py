@@ -8,9 +8,22 @@ from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column, Sheet
 GUIDE_SHEET = "Mode d'emploi"
 
 # The sheets in the order FORMAT.md lists them (the order of the workbook's tabs).
-FORMAT_ORDER = ("conventions", "organisations", "signataires", "communes", "perimetre", "orientations",
-                "actions", "indicateurs", "mesures", "equipements", "activite", "bareme", "postes",
-                "financements")
+FORMAT_ORDER = (
+    "conventions",
+    "organisations",
+    "signataires",
+    "communes",
+    "perimetre",
+    "orientations",
+    "actions",
+    "indicateurs",
+    "mesures",
+    "equipements",
+    "activite",
+    "bareme",
+    "postes",
+    "financements",
+)
 
 SHEET_PURPOSES = {
     "conventions": "La convention : son code, son nom, ses dates.",
@@ -42,19 +55,22 @@ KIND_HINTS = {
     "bool": "oui ou non",
     "choice": "une valeur de la liste déroulante",
 }
-DEFAULT_NOTES = {("mesures", "type"): "vide = resultat", ("actions", "poids"): "vide = 1",
-                 ("mesures", "motif_derogation"): "obligatoire pour une date hors de la convention",
-                 ("activite", "motif_derogation"): "obligatoire pour une année hors de la convention",
-                 # Bonus territoire (règles version 2)
-                 ("conventions", "caf"): "la CAF dont le barème s'applique ; vide = la CAF signataire",
-                 ("equipements", "places_nouvelles"): "places créées depuis le début de la convention",
-                 ("equipements", "date_places_nouvelles"): "date de création des places nouvelles",
-                 ("activite", "places_nouvelles"): "vide = celles de l'équipement",
-                 ("bareme", "categorie_place"): "existante ou nouvelle ; vide = toute place",
-                 ("bareme", "portee"): "code d'une convention ou d'une CAF ; vide = national",
-                 ("bareme", "taux_plancher"): "plancher du taux lui-même, ex. 0,15 € par heure",
-                 ("bareme", "plancher"): "montant annuel minimum",
-                 ("bareme", "plafond"): "montant annuel maximum"}
+DEFAULT_NOTES = {
+    ("mesures", "type"): "vide = resultat",
+    ("actions", "poids"): "vide = 1",
+    ("mesures", "motif_derogation"): "obligatoire pour une date hors de la convention",
+    ("activite", "motif_derogation"): "obligatoire pour une année hors de la convention",
+    # Bonus territoire (règles version 2)
+    ("conventions", "caf"): "la CAF dont le barème s'applique ; vide = la CAF signataire",
+    ("equipements", "places_nouvelles"): "places créées depuis le début de la convention",
+    ("equipements", "date_places_nouvelles"): "date de création des places nouvelles",
+    ("activite", "places_nouvelles"): "vide = celles de l'équipement",
+    ("bareme", "categorie_place"): "existante ou nouvelle ; vide = toute place",
+    ("bareme", "portee"): "code d'une convention ou d'une CAF ; vide = national",
+    ("bareme", "taux_plancher"): "plancher du taux lui-même, ex. 0,15 € par heure",
+    ("bareme", "plancher"): "montant annuel minimum",
+    ("bareme", "plafond"): "montant annuel maximum",
+}
 
 
 def column_note(sheet: Sheet, column: Column) -> str:
@@ -69,20 +85,30 @@ def column_note(sheet: Sheet, column: Column) -> str:
         hint += " ; liste déroulante"
     extra = DEFAULT_NOTES.get((sheet.name, column.name))
     return f"{'Obligatoire' if column.required else 'Facultatif'}. {hint.capitalize()}" + (
-        f" ({extra})." if extra else ".")
+        f" ({extra})." if extra else "."
+    )
 
 
 INTRODUCTION = (
     ("Tableau de bord CTG : classeur d'échange (format version 1)", True),
-    ("Ce classeur sert à importer des données dans le tableau de bord, ou à les exporter. "
-     "Chaque onglet porte le nom d'une feuille du format ; la première ligne donne les colonnes.", False),
+    (
+        "Ce classeur sert à importer des données dans le tableau de bord, ou à les exporter. "
+        "Chaque onglet porte le nom d'une feuille du format ; la première ligne donne les colonnes.",
+        False,
+    ),
     ("", False),
     ("Remplir le classeur", True),
     ("• Ne renommez ni les onglets ni les colonnes. Un onglet ou une colonne inconnus sont refusés.", False),
-    ("• Les colonnes en gras sont obligatoires (une note sur l'en-tête le rappelle). Une colonne "
-     "facultative peut être supprimée : les valeurs déjà enregistrées sont alors conservées.", False),
-    ("• Un onglet sans ligne peut rester vide ou être supprimé, mais chaque code cité doit exister, "
-     "dans le classeur ou déjà dans le tableau de bord.", False),
+    (
+        "• Les colonnes en gras sont obligatoires (une note sur l'en-tête le rappelle). Une colonne "
+        "facultative peut être supprimée : les valeurs déjà enregistrées sont alors conservées.",
+        False,
+    ),
+    (
+        "• Un onglet sans ligne peut rester vide ou être supprimé, mais chaque code cité doit exister, "
+        "dans le classeur ou déjà dans le tableau de bord.",
+        False,
+    ),
     ("• Saisissez des valeurs, jamais des formules : une cellule contenant une formule est refusée.", False),
     ("", False),
     ("Valeurs", True),
@@ -91,18 +117,30 @@ INTRODUCTION = (
     ("• Nombres : 1234.56 ou 1 234,56. Montants en euros, deux décimales au plus.", False),
     ("• Oui/non : oui ou non. Listes : codes séparés par « ; » (ex. caf65;lourdes).", False),
     ("• Les listes déroulantes donnent les valeurs possibles (domaines, statuts, types, leviers…).", False),
-    ("• Un texte qui commence par =, +, - ou @ est précédé d'une apostrophe à l'export, pour "
-     "qu'aucun tableur ne l'exécute ; l'import retire cette apostrophe.", False),
+    (
+        "• Un texte qui commence par =, +, - ou @ est précédé d'une apostrophe à l'export, pour "
+        "qu'aucun tableur ne l'exécute ; l'import retire cette apostrophe.",
+        False,
+    ),
     ("", False),
     ("Ce que fait l'import", True),
-    ("• Chaque ligne est reconnue par sa clé (colonne « clé » ci-dessous) : une clé nouvelle crée la "
-     "ligne, une clé connue met à jour ce qui diffère, une ligne identique ne change rien. Importer "
-     "deux fois le même classeur ne change donc rien. Rien n'est supprimé par un import.", False),
-    ("• Mesures : une valeur différente pour le même indicateur, la même date et le même type est une "
-     "correction ; la nouvelle valeur remplace l'ancienne, qui reste dans l'historique. L'export ne "
-     "contient que les valeurs en vigueur ; l'historique reste dans le tableau de bord.", False),
-    ("• Tout ou rien : le classeur est d'abord vérifié en entier (simulation). À la moindre erreur, "
-     "rien n'est écrit, et chaque erreur est donnée avec son onglet, sa ligne et sa colonne.", False),
+    (
+        "• Chaque ligne est reconnue par sa clé (colonne « clé » ci-dessous) : une clé nouvelle crée la "
+        "ligne, une clé connue met à jour ce qui diffère, une ligne identique ne change rien. Importer "
+        "deux fois le même classeur ne change donc rien. Rien n'est supprimé par un import.",
+        False,
+    ),
+    (
+        "• Mesures : une valeur différente pour le même indicateur, la même date et le même type est une "
+        "correction ; la nouvelle valeur remplace l'ancienne, qui reste dans l'historique. L'export ne "
+        "contient que les valeurs en vigueur ; l'historique reste dans le tableau de bord.",
+        False,
+    ),
+    (
+        "• Tout ou rien : le classeur est d'abord vérifié en entier (simulation). À la moindre erreur, "
+        "rien n'est écrit, et chaque erreur est donnée avec son onglet, sa ligne et sa colonne.",
+        False,
+    ),
     ("• Deux lignes de même clé dans un même onglet sont une erreur.", False),
     ("", False),
     ("Les feuilles", True),
@@ -114,11 +152,13 @@ def sheet_table() -> list[tuple[str, str, str, str, str]]:
     rows = []
     for name in FORMAT_ORDER:
         sheet = SHEETS_BY_NAME[name]
-        rows.append((
-            name,
-            SHEET_PURPOSES[name],
-            ", ".join(c.name for c in sheet.columns if c.required),
-            ", ".join(c.name for c in sheet.columns if not c.required),
-            " + ".join(sheet.key),
-        ))
+        rows.append(
+            (
+                name,
+                SHEET_PURPOSES[name],
+                ", ".join(c.name for c in sheet.columns if c.required),
+                ", ".join(c.name for c in sheet.columns if not c.required),
+                " + ".join(sheet.key),
+            )
+        )
     return rows

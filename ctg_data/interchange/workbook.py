@@ -107,8 +107,9 @@ def read_workbook(data: bytes) -> list[Table]:
                 continue
             where = f"feuille {name}"
             if name not in SHEETS_BY_NAME:
-                errors.append(LoadError(where, None, None, "feuille inconnue ; feuilles possibles : "
-                                        + ", ".join(FORMAT_ORDER)))
+                errors.append(
+                    LoadError(where, None, None, "feuille inconnue ; feuilles possibles : " + ", ".join(FORMAT_ORDER))
+                )
                 continue
             worksheet = book[name]
             if not hasattr(worksheet, "iter_rows"):
@@ -134,8 +135,11 @@ def _read_sheet(name: str, worksheet: ReadOnlyWorksheet) -> tuple[Table | None, 
     header, errors = _read_header(where, next(rows, ()))
     if header is None:
         if not errors and any(not parsing.is_blank(cell.value) for cells in rows for cell in cells):
-            errors.append(LoadError(where, 1, None, "ligne d'en-tête vide : les noms des colonnes "
-                                                    "sont attendus en première ligne"))
+            errors.append(
+                LoadError(
+                    where, 1, None, "ligne d'en-tête vide : les noms des colonnes sont attendus en première ligne"
+                )
+            )
         return None, errors  # a blank tab is an absent sheet
     errors += check_header(name, where, header)
     table = Table(name, where, header)
@@ -150,25 +154,31 @@ def _read_sheet(name: str, worksheet: ReadOnlyWorksheet) -> tuple[Table | None, 
             coordinate = f"{get_column_letter(position + 1)}{line}"
             column = header[position] if position < len(header) else None
             if column is None:
-                row_errors.append(LoadError(where, line, None, f"valeur hors des colonnes du format "
-                                                               f"(cellule {coordinate})"))
+                row_errors.append(
+                    LoadError(where, line, None, f"valeur hors des colonnes du format (cellule {coordinate})")
+                )
             elif cell.data_type == "f":
-                row_errors.append(LoadError(where, line, column, f"formule interdite (cellule {coordinate}) : "
-                                                                 "saisir la valeur elle-même"))
+                row_errors.append(
+                    LoadError(
+                        where, line, column, f"formule interdite (cellule {coordinate}) : saisir la valeur elle-même"
+                    )
+                )
             elif cell.data_type == "e":
-                row_errors.append(LoadError(where, line, column, f"cellule en erreur « {value} » "
-                                                                 f"(cellule {coordinate})"))
+                row_errors.append(
+                    LoadError(where, line, column, f"cellule en erreur « {value} » (cellule {coordinate})")
+                )
             values.append(_plain(value))
         if all(value is None for value in values):
             continue
         errors += row_errors
-        values = (values + [None] * len(header))[:len(header)]
+        values = (values + [None] * len(header))[: len(header)]
         table.rows.append((line, dict(zip(header, values, strict=True))))
     return table, errors
 
 
-def _read_header(where: str,
-                 cells: Iterable[ReadOnlyCell | EmptyCell]) -> tuple[tuple[str, ...] | None, list[LoadError]]:
+def _read_header(
+    where: str, cells: Iterable[ReadOnlyCell | EmptyCell]
+) -> tuple[tuple[str, ...] | None, list[LoadError]]:
     names = [None if parsing.is_blank(cell.value) else str(cell.value).strip() for cell in cells]
     while names and names[-1] is None:
         names.pop()
@@ -305,11 +315,18 @@ def read_values(data: bytes) -> dict[str, list[tuple[object, ...]]]:
     """Every cell value of every tab, by tab (for comparing workbooks by content, not bytes)."""
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
-        return {name: [tuple(row) for row in book[name].iter_rows(values_only=True)]
-                for name in book.sheetnames}
+        return {name: [tuple(row) for row in book[name].iter_rows(values_only=True)] for name in book.sheetnames}
     finally:
         book.close()
 
 
-__all__ = ["HELPER_SHEETS", "LISTS_SHEET", "neutralise", "read_values", "read_workbook", "restore",
-           "write_template", "write_workbook"]
+__all__ = [
+    "HELPER_SHEETS",
+    "LISTS_SHEET",
+    "neutralise",
+    "read_values",
+    "read_workbook",
+    "restore",
+    "write_template",
+    "write_workbook",
+]
