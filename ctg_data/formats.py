@@ -8,6 +8,7 @@ naming what was expected; they accept the plain form too (`1234.56`, `2024-09-01
 the interchange files hold. Times are stored in UTC and shown in Europe/Paris.
 """
 
+import calendar
 import math
 import re
 from collections.abc import Callable
@@ -226,11 +227,22 @@ def format_percent(ratio: Number | None, decimals: int = 0) -> str:
     return babel_percent(ratio, format=pattern, locale=LOCALE)
 
 
+def without_percent(raw: object) -> object:
+    """A cell with its trailing `%` taken off (`58,5 %` → `58,5`); other values as they are."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        return text[:-1] if text.endswith("%") else text
+    return raw
+
+
 def parse_percent(raw: object) -> Decimal:
     """`12,5 %` (or `12.5`) as the ratio 0.125."""
-    text = str(raw).strip()
-    text = text[:-1] if text.endswith("%") else text
-    return parse_decimal(text) / 100
+    return parse_decimal(without_percent(str(raw))) / 100
+
+
+def parse_percent_value(raw: object) -> Decimal:
+    """`58,5 %` (or `58,5`, `58.5`) as the 0–100 value 58.5: a value kept in its own unit."""
+    return parse_decimal(without_percent(raw))
 
 
 # ------------------------------------------------------------------ dates
@@ -263,7 +275,24 @@ def parse_date(raw: object) -> date:
     return _date_value(raw, _french)
 
 
-def _date_value(raw: object, read: Callable[[str], date]) -> date:
+def parse_day(raw: object) -> date:
+    """A date as a French spreadsheet holds it: `2024-09-01` or day first `01/09/2024` (the 1st
+    of September, never the 9th of January), or a date value."""
+    return _date_value(raw, _iso_or_short, DAY_FORMATS)
+
+
+def parse_period_start(raw: object) -> date:
+    """The start of a period as published conventions give it: a day (`parse_day`), a month
+    `2023-06` (its first day) or a year `2023` (1 January)."""
+    return _date_value(raw, lambda value: _period(value, end=False), PERIOD_FORMATS)
+
+
+def parse_period_end(raw: object) -> date:
+    """The end of a period: a day, a month `2026-05` (its last day) or a year `2026` (31 December)."""
+    return _date_value(raw, lambda value: _period(value, end=True), PERIOD_FORMATS)
+
+
+def _date_value(raw: object, read: Callable[[str], date], expected: str = "AAAA-MM-JJ") -> date:
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):
@@ -272,7 +301,28 @@ def _date_value(raw: object, read: Callable[[str], date]) -> date:
     try:
         return read(value)
     except ValueError:
-        raise ValueError(f"date « {shown(value)} » invalide : format AAAA-MM-JJ attendu (ex. 2024-09-01)") from None
+        raise ValueError(f"date « {shown(value)} » invalide : format {expected} attendu (ex. 2024-09-01)") from None
+
+
+DAY_FORMATS = "AAAA-MM-JJ ou JJ/MM/AAAA"
+PERIOD_FORMATS = "AAAA-MM-JJ ou JJ/MM/AAAA (ou une année AAAA, un mois AAAA-MM)"
+PERIOD_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+def _iso_or_short(value: str) -> date:
+    short = SHORT_DATE_RE.match(value)
+    return date(int(short[3]), int(short[2]), int(short[1])) if short else _iso(value)
+
+
+def _period(value: str, *, end: bool) -> date:
+    period = PERIOD_RE.match(value)
+    if not period:
+        return _iso_or_short(value)
+    year = int(period[1])
+    if period[2] is None:
+        return date(year, 12, 31) if end else date(year, 1, 1)
+    month = int(period[2])
+    return date(year, month, calendar.monthrange(year, month)[1] if end else 1)  # ValueError past 12
 
 
 def _iso(value: str) -> date:
@@ -282,9 +332,8 @@ def _iso(value: str) -> date:
 
 
 def _french(value: str) -> date:
-    short = SHORT_DATE_RE.match(value)
-    if short:
-        return date(int(short[3]), int(short[2]), int(short[1]))
+    if SHORT_DATE_RE.match(value):
+        return _iso_or_short(value)
     words = value.lower().replace("1er", "1").split()
     if len(words) == 3 and words[1] in MONTHS:
         return date(int(words[2]), MONTHS[words[1]], int(words[0]))

@@ -146,6 +146,15 @@ def test_a_single_csv_file_is_checked_as_its_sheet(demo_app):
     assert summary.loc["organisations", "Créées"] == 1
 
 
+def test_a_french_excel_csv_is_checked_and_the_page_says_how_it_was_read(demo_app):
+    csv = "code;nom;type\r\nmam-etoile;MAM L'Étoile – Sèvremoine;association\r\n".encode("cp1252")
+    at = click(upload(page(), "organisations.csv", csv, "text/csv"), "Vérifier")
+    shown = [c.value.replace("\\", "") for c in at.caption if "lu en" in c.value]  # Markdown escapes off
+    assert shown == ["Fichier organisations.csv : lu en Windows-1252, séparateur « ; »."]
+    summary = at.dataframe[0].value.set_index("Feuille")
+    assert summary.loc["organisations", "Créées"] == 1
+
+
 @pytest.fixture
 def empty_app(sqlite_template, tmp_path, monkeypatch):
     """The page on an empty, migrated database (the first import of a new territory)."""

@@ -90,7 +90,7 @@ def test_a_reference_to_a_row_already_in_the_database_resolves(engine, tmp_path)
 
 BAD_CELLS = [
     ("actions", "pilote", "inconnu", "actions.csv, ligne 2, colonne « pilote » : code « inconnu » inconnu"),
-    ("actions", "date_fin", "31/08/2026", "colonne « date_fin » : date « 31/08/2026 » invalide"),
+    ("actions", "date_fin", "31/02/2026", "colonne « date_fin » : date « 31/02/2026 » invalide"),
     ("actions", "avancement", "beaucoup", "colonne « avancement » : nombre attendu"),
     ("actions", "avancement", "120", "hors bornes"),
     ("actions", "statut", "fini", "valeur « fini » inconnue"),

@@ -162,6 +162,21 @@ def test_a_workbook_reads_into_the_same_typed_rows_as_the_csv_folder(tmp_path, t
     assert from_xlsx == from_csv
 
 
+def test_french_dates_numbers_and_years_in_text_cells_read_as_their_iso_cells(tmp_path):
+    iso = minimal_convention()
+    french = minimal_convention()
+    french["conventions"][0].update(date_signature="30/05/2023", date_debut="01/06/2023", date_fin="31/05/2027")
+    french["actions"][0].update(avancement="40 %", budget_prevu="1 234,56 €")
+    french["mesures"][1]["valeur"] = "54,5 %"
+    french["postes"][0]["date_debut"] = "01/09/2023"
+    typed = {t.sheet: type_rows(t)[0] for t in read_workbook(build(french))}
+    assert typed == {t.sheet: type_rows(t)[0] for t in read_workbook(build(iso))}
+    years = minimal_convention()
+    years["conventions"][0].update(date_debut="2023", date_fin=2026)
+    ((_, convention),) = type_rows(next(t for t in read_workbook(build(years)) if t.sheet == "conventions"))[0]
+    assert (convention["date_debut"], convention["date_fin"]) == (date(2023, 1, 1), date(2026, 12, 31))
+
+
 def test_fully_empty_rows_are_skipped_and_lines_are_the_spreadsheets_row_numbers():
     sheets = {"organisations": [{"code": "a", "nom": "A", "type": "caf"}, {"code": "", "nom": "", "type": ""},
                                 {"code": "b", "nom": "B", "type": "autre"}]}
@@ -399,7 +414,8 @@ def test_a_workbook_that_inflates_far_beyond_the_limit_is_refused(monkeypatch):
 @pytest.mark.parametrize(("name", "data", "message"), [
     ("notes.pdf", b"%PDF", "Format de fichier non pris en charge"),
     ("classeur.xlsm", b"PK\x03\x04", "Format de fichier non pris en charge"),
-    ("mesures.csv", "valeur;é".encode("latin-1"), "n'est pas un fichier CSV valide"),
+    # Latin-1 "é" is Windows-1252 "é": read (tests/test_french_spreadsheets.py); UTF-16 is neither.
+    ("mesures.csv", "valeur;é".encode("utf-16"), "n'est pas un fichier CSV valide : le texte n'est ni en UTF-8"),
     ("mesures.csv", b"PK\x03\x04\x00\x00binary", "n'est pas un fichier CSV valide"),
 ])
 def test_a_file_that_is_not_what_it_claims_is_refused(name, data, message):

@@ -1,5 +1,5 @@
 """What an uploaded file must be before anything parses it: not too large, and really the
-.xlsx workbook or UTF-8 .csv file its name claims.
+.xlsx workbook or .csv text file (UTF-8 or Windows-1252) its name claims.
 
 The checks look at bytes only (size, zip signature and directory, text encoding), so a refused
 file never reaches openpyxl or the CSV reader.
@@ -16,7 +16,7 @@ import math
 import zipfile
 from pathlib import PurePath
 
-from ctg_data.interchange.tables import FormatError, LoadError
+from ctg_data.interchange.tables import FormatError, LoadError, decode
 from ctg_data.settings import max_upload_mb  # CTG_MAX_UPLOAD_MB; re-exported for pages/import_export.py
 
 # Inflated size limits, as multiples of the upload limit (20 MB: 200 MB in all, 100 MB for one
@@ -30,7 +30,6 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
 XLSX_MEMBERS = ("[Content_Types].xml", "xl/workbook.xml")
 
 NOT_XLSX = "Le fichier n'est pas un classeur Excel (.xlsx) valide."
-NOT_CSV = "Le fichier n'est pas un fichier CSV valide : du texte en UTF-8 est attendu."
 WRONG_KIND = "Format de fichier non pris en charge : un classeur .xlsx ou un fichier .csv est attendu."
 
 
@@ -117,9 +116,7 @@ def _check_inflated_sizes(name: str, members: list[zipfile.ZipInfo], limit: int)
 
 
 def _check_csv(name: str, data: bytes) -> None:
-    if b"\x00" in data:
-        raise _refuse(name, NOT_CSV)
     try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _refuse(name, NOT_CSV) from None
+        decode(data)  # UTF-8 or Windows-1252, as the CSV reader will read it
+    except ValueError as error:
+        raise _refuse(name, f"Le fichier n'est pas un fichier CSV valide : {error}.") from None

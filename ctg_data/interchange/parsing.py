@@ -10,18 +10,23 @@ from ctg_data.formats import (
     decimal_places,
     missing,
     not_a_number,
+    parse_day,
     parse_decimal,
-    parse_iso_date,
     parse_money,
+    parse_percent_value,
+    parse_period_end,
+    parse_period_start,
     parse_rate,
     shown,
     too_large,
+    without_percent,
 )
 
 # The number, money and date parsers are those of ctg_data.formats (the pair of each formatter);
 # they are re-exported here for the interchange modules that read cells.
 __all__ = ["MAX_MAGNITUDE", "decimal_places", "not_a_number", "parse_decimal", "parse_money",
-           "parse_rate", "shown", "too_large"]
+           "parse_percent_value", "parse_period_end", "parse_period_start", "parse_rate", "shown",
+           "too_large", "without_percent"]
 
 CODE_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 INSEE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
@@ -29,8 +34,8 @@ TRUE_WORDS = {"oui", "true", "1", "vrai"}
 FALSE_WORDS = {"non", "false", "0", "faux"}
 
 
-# The exchange format's dates are ISO only (docs/format.md).
-parse_date = parse_iso_date
+# The exchange format's dates: ISO, or day first as French spreadsheets write them (docs/format.md).
+parse_date = parse_day
 
 
 def is_blank(raw: object) -> bool:

@@ -21,19 +21,34 @@ Row: TypeAlias = dict[str, Any]
 # A rule on one row: (column, French message) of what is wrong, or None.
 RowRule: TypeAlias = Callable[[Row], tuple[str, str] | None]
 
+
+def _in_own_unit(parse: Callable[[object], object]) -> Callable[[object], object]:
+    """A number that may carry a trailing `%`: `58,5 %` is 58.5, the value in its own unit
+    (a percentage indicator, a progress, a rate), as French spreadsheets show it."""
+    return lambda raw: parse(parsing.without_percent(raw))
+
+
 PARSERS: dict[str, Callable[[object], object]] = {
     "code": parsing.parse_code,
     "text": parsing.parse_text,
     "insee": parsing.parse_insee,
-    "date": validation.day,
-    "int": validation.integer,
-    "float": validation.number,
-    "decimal": parsing.parse_decimal,  # digits and decimals: those of its NUMERIC column (fits)
-    "money": validation.money,
-    "rate": parsing.parse_rate,
+    "date": parsing.parse_date,
+    "int": _in_own_unit(validation.integer),
+    "float": _in_own_unit(validation.number),
+    "decimal": _in_own_unit(parsing.parse_decimal),  # digits and decimals: those of its NUMERIC column (fits)
+    "money": validation.money,  # euros: `12 500 €`, never a percentage
+    "rate": _in_own_unit(parsing.parse_rate),
     "bool": parsing.parse_bool,
     "list": parsing.parse_list,
     "ref": parsing.parse_code,
+}
+
+
+# Published conventions give their period as years ("2023-2026"): a year or a month stands for
+# its first day at the start and its last day at the end.
+PERIOD_PARSERS: dict[tuple[str, str], Callable[[object], object]] = {
+    ("conventions", "date_debut"): parsing.parse_period_start,
+    ("conventions", "date_fin"): parsing.parse_period_end,
 }
 
 
@@ -140,7 +155,8 @@ def type_rows(table: Table) -> tuple[list[tuple[int, Row]], list[LoadError]]:
                 row[name] = None
                 continue
             try:
-                row[name] = parse_cell(column, raw)
+                period = PERIOD_PARSERS.get((table.sheet, name))
+                row[name] = period(raw) if period else parse_cell(column, raw)
             except ValueError as error:
                 row_errors.append(LoadError(table.where, line, name, str(error)))
                 continue
