@@ -46,7 +46,7 @@ KIND_HINTS = {
     "code": "code : lettres sans accent, chiffres, « - », « _ » ou « . »",
     "text": "texte libre",
     "insee": "code INSEE à cinq caractères (ex. 65286)",
-    "date": "date AAAA-MM-JJ ou date du tableur",
+    "date": "date AAAA-MM-JJ, JJ/MM/AAAA ou date du tableur",
     "int": "nombre entier",
     "float": "nombre (1234.56 ou 1 234,56)",
     "decimal": "nombre (1234.56 ou 1 234,56)",
@@ -113,8 +113,12 @@ INTRODUCTION = (
     ("", False),
     ("Valeurs", True),
     ("• Codes : lettres sans accent, chiffres, « - », « _ » et « . » ; la casse compte.", False),
-    ("• Dates : AAAA-MM-JJ (ex. 2024-09-01) ou une date du tableur.", False),
-    ("• Nombres : 1234.56 ou 1 234,56. Montants en euros, deux décimales au plus.", False),
+    (
+        "• Dates : AAAA-MM-JJ (ex. 2024-09-01), JJ/MM/AAAA (ex. 01/09/2024) ou une date du tableur ; "
+        "les dates de début et de fin d'une convention peuvent n'être qu'une année (2023).",
+        False,
+    ),
+    ("• Nombres : 1234.56 ou 1 234,56 (58,5 % pour un pourcentage). Montants en euros, deux décimales au plus.", False),
     ("• Oui/non : oui ou non. Listes : codes séparés par « ; » (ex. caf65;lourdes).", False),
     ("• Les listes déroulantes donnent les valeurs possibles (domaines, statuts, types, leviers…).", False),
     (
