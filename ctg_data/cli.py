@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 import ctg_data.models  # noqa: F401  (registers the tables)
 from ctg_data import cli_exchange, cli_users, db
+from ctg_data.cli_report import print_notes
 from ctg_data.errors import DatabaseUnavailable
 from ctg_data.settings import DEMO_SEED
 
@@ -34,14 +35,19 @@ def cmd_seed(args: argparse.Namespace) -> int:
         print("La base contient déjà des données : rien n'est chargé.")
         return 0
     try:
-        report = load_folder(args.folder, actor=SEED_ACTOR, engine=engine, dry_run=args.dry_run)
+        report = load_folder(
+            args.folder, actor=SEED_ACTOR, engine=engine, dry_run=args.dry_run, shared_updates=args.shared_updates
+        )
     except FormatError as error:
         return _refused(error.errors)
     if not report.ok:
         return _refused(report.errors)
     for sheet, counts in report.counts.items():
-        print(f"{sheet:14} créées {counts['created']:5}  modifiées {counts['updated']:5}  "
-              f"corrigées {counts['corrected']:5}  inchangées {counts['unchanged']:5}")
+        print(
+            f"{sheet:14} créées {counts['created']:5}  modifiées {counts['updated']:5}  "
+            f"corrigées {counts['corrected']:5}  inchangées {counts['unchanged']:5}"
+        )
+    print_notes(report)
     print("Simulation : rien n'a été écrit." if args.dry_run else "Chargement terminé.")
     if args.dry_run:
         return 0
@@ -79,11 +85,17 @@ def cmd_check(_args: argparse.Namespace) -> int:
     print("Lignes par table :")
     for name, count in counts.items():
         print(f"  {name:20} {count:8}")
-    if not found:
+    errors = [violation for violation in found if not violation.warning]
+    warnings = [violation for violation in found if violation.warning]
+    if warnings:  # said, not failed: they may be right (an intercommunal syndicate's facility)
+        print(f"{len(warnings)} avertissement(s) :")
+        for violation in warnings:
+            print(f"  - {violation.rule} : {violation.detail}")
+    if not errors:
         print("Aucune règle enfreinte.")
         return 0
-    print(f"{len(found)} règle(s) enfreinte(s) :")
-    for violation in found:
+    print(f"{len(errors)} règle(s) enfreinte(s) :")
+    for violation in errors:
         print(f"  - {violation.rule} : {violation.detail}")
     return 1
 
@@ -97,14 +109,12 @@ def cmd_bonus(args: argparse.Namespace) -> int:
         convention = convention_by_code(engine, args.convention)
         if convention is None:
             known = ", ".join(c["code"] for c in all_conventions(engine)) or "aucune"
-            print(f"Convention inconnue : « {args.convention} » (conventions enregistrées : {known}).",
-                  file=sys.stderr)
+            print(f"Convention inconnue : « {args.convention} » (conventions enregistrées : {known}).", file=sys.stderr)
             return 2
         conventions = [convention]
     else:
         # Only the conventions running that year: a facility's bonus belongs to one of them.
-        conventions = [c for c in all_conventions(engine)
-                       if c["starts_on"].year <= args.year <= c["ends_on"].year]
+        conventions = [c for c in all_conventions(engine) if c["starts_on"].year <= args.year <= c["ends_on"].year]
     rows = script_rows(engine, conventions, args.year, today=args.today)
     if args.format == "csv":
         script_csv(rows, sys.stdout)
@@ -122,11 +132,14 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="créer ou migrer le schéma").set_defaults(func=cmd_db_upgrade)
 
     seed = commands.add_parser("seed", help="charger un dossier de CSV au format d'échange")
-    seed.add_argument("folder", nargs="?", default=str(DEMO_SEED),
-                      help="dossier de CSV (par défaut : la convention de démonstration)")
-    seed.add_argument("--if-empty", action="store_true",
-                      help="ne charger que si la base ne contient encore aucune convention")
+    seed.add_argument(
+        "folder", nargs="?", default=str(DEMO_SEED), help="dossier de CSV (par défaut : la convention de démonstration)"
+    )
+    seed.add_argument(
+        "--if-empty", action="store_true", help="ne charger que si la base ne contient encore aucune convention"
+    )
     seed.add_argument("--dry-run", action="store_true", help="tout vérifier sans rien écrire")
+    seed.add_argument("--shared-updates", action="store_true", help=cli_exchange.SHARED_UPDATES_HELP)
     seed.set_defaults(func=cmd_seed)
 
     commands.add_parser("check", help="compter les lignes et vérifier les règles").set_defaults(func=cmd_check)
@@ -134,12 +147,20 @@ def build_parser() -> argparse.ArgumentParser:
     bonus = commands.add_parser("bonus", help="rapprochement du bonus territoire CTG par équipement")
     bonus.add_argument("--year", type=int, required=True, help="année (ex. 2024)")
     bonus.add_argument("--convention", help="code de la convention (par défaut : toutes celles de l'année)")
-    bonus.add_argument("--format", choices=("table", "csv"), default="table",
-                       help="table (lecture, libellés français) ou csv (scripts : codes d'alerte, "
-                            "séparateur virgule, décimales avec point)")
-    bonus.add_argument("--today", type=date.fromisoformat, default=None,
-                       help="date de référence AAAA-MM-JJ : une année dont la déclaration n'est pas "
-                            "échue est « prévisionnelle » (par défaut : CTG_TODAY ou la date du jour)")
+    bonus.add_argument(
+        "--format",
+        choices=("table", "csv"),
+        default="table",
+        help="table (lecture, libellés français) ou csv (scripts : codes d'alerte, "
+        "séparateur virgule, décimales avec point)",
+    )
+    bonus.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="date de référence AAAA-MM-JJ : une année dont la déclaration n'est pas "
+        "échue est « prévisionnelle » (par défaut : CTG_TODAY ou la date du jour)",
+    )
     bonus.set_defaults(func=cmd_bonus)
     cli_exchange.register(commands)  # import, export, template
     cli_users.register(commands)  # user …, convention access

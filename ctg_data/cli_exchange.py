@@ -13,17 +13,25 @@ import sys
 from pathlib import Path
 
 from ctg_data.actors import COMMAND_LINE
+from ctg_data.cli_report import print_notes
 
-OUTCOMES = (("created", "créées"), ("updated", "modifiées"), ("corrected", "corrigées"),
-            ("unchanged", "inchangées"))
+OUTCOMES = (("created", "créées"), ("updated", "modifiées"), ("corrected", "corrigées"), ("unchanged", "inchangées"))
+
+
+SHARED_UPDATES_HELP = (
+    "mettre à jour les référentiels partagés (communes, organisations…) avec les valeurs du "
+    "fichier ; sans cette option, une valeur différente de la base est refusée"
+)
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add this group's subcommands to the `ctg` parser."""
-    imported = commands.add_parser("import", help="importer un classeur .xlsx, un fichier .csv ou un "
-                                                  "dossier de CSV (tout ou rien)")
+    imported = commands.add_parser(
+        "import", help="importer un classeur .xlsx, un fichier .csv ou un dossier de CSV (tout ou rien)"
+    )
     imported.add_argument("source", help="classeur .xlsx, fichier <feuille>.csv ou dossier de CSV")
     imported.add_argument("--dry-run", action="store_true", help="tout vérifier sans rien écrire")
+    imported.add_argument("--shared-updates", action="store_true", help=SHARED_UPDATES_HELP)
     imported.set_defaults(func=cmd_import)
 
     exported = commands.add_parser("export", help="exporter les conventions au format d'échange (.xlsx)")
@@ -40,7 +48,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     from ctg_data.db import get_engine
     from ctg_data.interchange.importer import import_workbook
 
-    report = import_workbook(get_engine(), COMMAND_LINE, Path(args.source), dry_run=args.dry_run)
+    report = import_workbook(
+        get_engine(), COMMAND_LINE, Path(args.source), dry_run=args.dry_run, shared_updates=args.shared_updates
+    )
+    for where, reading in report.readings.items():  # encoding and separator of each CSV file
+        print(f"{where} : {reading}", file=sys.stdout if report.ok else sys.stderr)
     if not report.ok:
         print(f"Import refusé, rien n'a été écrit ({len(report.errors)} erreur(s)) :", file=sys.stderr)
         for error in report.errors:
@@ -48,6 +60,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 1
     for sheet, counts in report.counts.items():
         print(f"{sheet:14} " + "  ".join(f"{label} {counts[key]:5}" for key, label in OUTCOMES))
+    print_notes(report)  # shared rows changed on request, warnings
     if args.dry_run:
         print("Simulation : rien n'a été écrit.")
     else:

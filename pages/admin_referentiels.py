@@ -23,6 +23,7 @@ from ctg_data.services import referentials as ref
 from ctg_data.ui.data import cached_query, engine
 from ctg_data.ui.forms import EditCycle
 from ctg_data.ui.page import ConventionContext, page
+from ctg_data.ui.text import escape_markdown
 from ctg_data.vocabulary import (
     DOMAINS,
     LEVERS,
@@ -40,8 +41,7 @@ load_choices = cached_query(ref.form_choices)
 NEW = 0  # the selector's « Nouveau … » (record ids start at 1)
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 MONEY = {"budget_prevu", "plancher", "plafond"}  # shown with their cents
-REFUSED = ("L'accès aux référentiels est réservé aux administrateurs ; les conseillers CAF peuvent "
-           "y modifier le barème.")
+REFUSED = "L'accès aux référentiels est réservé aux administrateurs ; les conseillers CAF peuvent y modifier le barème."
 
 FIXED_CHOICES = {
     "domain": {code: label for code, label, *_ in DOMAINS},
@@ -58,28 +58,64 @@ FIXED_CHOICES = {
 # (column, widget, choices): text, area, number (typed as text, French "1 234,56" accepted),
 # int, date, choice, optional (a choice that may stay empty), multi.
 FORMS = {
-    "actions": [("code", "text", None), ("intitule", "text", None), ("domaine", "choice", "domain"),
-                ("orientation", "optional", "orientation"), ("pilote", "choice", "organisation"),
-                ("partenaires", "multi", "organisation"), ("public_cible", "text", None),
-                ("communes", "multi", "commune"), ("statut", "choice", "status"),
-                ("priorite", "optional", "priority"), ("date_debut", "date", None), ("date_fin", "date", None),
-                ("avancement", "int", None), ("poids", "number", None), ("budget_prevu", "number", None),
-                ("description", "area", None)],
-    "indicateurs": [("code", "text", None), ("nom", "text", None), ("domaine", "choice", "domain"),
-                    ("action", "optional", "action"), ("unite", "text", None), ("sens", "choice", "direction"),
-                    ("valeur_reference", "number", None), ("date_reference", "date", None),
-                    ("source_reference", "text", None), ("valeur_cible", "number", None),
-                    ("date_cible", "date", None), ("frequence", "optional", "frequency"),
-                    ("min", "number", None), ("max", "number", None)],
-    "equipements": [("code", "text", None), ("nom", "text", None), ("type", "choice", "facility_type"),
-                    ("code_insee", "choice", "commune"), ("gestionnaire", "choice", "organisation"),
-                    ("places", "int", None), ("psu", "optional", "yes_no"), ("classe_territoire", "text", None),
-                    ("date_ouverture", "date", None), ("date_fermeture", "date", None)],
+    "actions": [
+        ("code", "text", None),
+        ("intitule", "text", None),
+        ("domaine", "choice", "domain"),
+        ("orientation", "optional", "orientation"),
+        ("pilote", "choice", "organisation"),
+        ("partenaires", "multi", "organisation"),
+        ("public_cible", "text", None),
+        ("communes", "multi", "commune"),
+        ("statut", "choice", "status"),
+        ("priorite", "optional", "priority"),
+        ("date_debut", "date", None),
+        ("date_fin", "date", None),
+        ("avancement", "int", None),
+        ("poids", "number", None),
+        ("budget_prevu", "number", None),
+        ("description", "area", None),
+    ],
+    "indicateurs": [
+        ("code", "text", None),
+        ("nom", "text", None),
+        ("domaine", "choice", "domain"),
+        ("action", "optional", "action"),
+        ("unite", "text", None),
+        ("sens", "choice", "direction"),
+        ("valeur_reference", "number", None),
+        ("date_reference", "date", None),
+        ("source_reference", "text", None),
+        ("valeur_cible", "number", None),
+        ("date_cible", "date", None),
+        ("frequence", "optional", "frequency"),
+        ("min", "number", None),
+        ("max", "number", None),
+    ],
+    "equipements": [
+        ("code", "text", None),
+        ("nom", "text", None),
+        ("type", "choice", "facility_type"),
+        ("code_insee", "choice", "commune"),
+        ("gestionnaire", "choice", "organisation"),
+        ("places", "int", None),
+        ("psu", "optional", "yes_no"),
+        ("classe_territoire", "text", None),
+        ("date_ouverture", "date", None),
+        ("date_fermeture", "date", None),
+    ],
     "orientations": [("code", "text", None), ("domaine", "choice", "domain"), ("intitule", "text", None)],
-    "bareme": [("annee", "int", None), ("levier", "choice", "lever"),
-               ("type_equipement", "optional", "facility_type"), ("classe_territoire", "text", None),
-               ("base", "choice", "basis"), ("montant", "number", None), ("plancher", "number", None),
-               ("plafond", "number", None), ("source", "text", None)],
+    "bareme": [
+        ("annee", "int", None),
+        ("levier", "choice", "lever"),
+        ("type_equipement", "optional", "facility_type"),
+        ("classe_territoire", "text", None),
+        ("base", "choice", "basis"),
+        ("montant", "number", None),
+        ("plancher", "number", None),
+        ("plafond", "number", None),
+        ("source", "text", None),
+    ],
 }
 
 
@@ -108,6 +144,7 @@ def _may_edit_referentials(actor: Actor) -> None:
 
 # ------------------------------------------------------------------ one tab
 
+
 def _key(tab: Tab, name: str) -> str:
     return f"ref_{tab.sheet}_{name}"
 
@@ -122,12 +159,18 @@ def _editor(tab: Tab, context: ConventionContext, choices: dict) -> None:
     records = load_records(tab.sheet, context.convention_id if scoped else None)
     labels = {NEW: f"➕ {tab.new}"} | {r["id"]: r["label"] for r in records}
     cycle.outcome()
+    for warning in st.session_state.pop(_key(tab, "warnings"), []):  # of the last save: accepted, but said
+        st.warning(escape_markdown(warning), icon=":material/warning:")
     selector = _key(tab, f"choice_{context.convention_id}" if scoped else "choice")
     pending = st.session_state.pop(_key(tab, "pending"), None)
     if pending in labels:
         st.session_state[selector] = pending
-    chosen: int = st.selectbox("Enregistrement à modifier (tapez pour chercher)", list(labels), key=selector,
-                               format_func=lambda record: labels[record])
+    chosen: int = st.selectbox(
+        "Enregistrement à modifier (tapez pour chercher)",
+        list(labels),
+        key=selector,
+        format_func=lambda record: labels[record],
+    )
     # The record as read when it was chosen (or after its last save here), not as stored now.
     opened = cycle.snapshot(chosen, lambda: None if chosen == NEW else ref.open_record(engine(), tab.sheet, chosen))
     if chosen != NEW and opened is None:
@@ -138,11 +181,15 @@ def _editor(tab: Tab, context: ConventionContext, choices: dict) -> None:
         values = _fields(tab.sheet, opened.values if opened else _defaults(tab.sheet), choices, prefix)
         reason = None
         if tab.sheet == "actions":
-            reason = st.text_input("Motif de dérogation", key=f"{prefix}_reason",
-                                   help="Obligatoire seulement si une date sort de la période de la convention.")
+            reason = st.text_input(
+                "Motif de dérogation",
+                key=f"{prefix}_reason",
+                help="Obligatoire seulement si une date sort de la période de la convention.",
+            )
         st.caption("Les champs marqués * sont obligatoires.")
-        submitted = st.form_submit_button(tab.create if opened is None else "Enregistrer les modifications",
-                                          type="primary", key=_key(tab, "submit"))
+        submitted = st.form_submit_button(
+            tab.create if opened is None else "Enregistrer les modifications", type="primary", key=_key(tab, "submit")
+        )
     if submitted:
         _save(tab, context, opened, values, reason)
     if opened is not None:
@@ -154,6 +201,7 @@ def _defaults(sheet: str) -> dict:
 
 
 # ------------------------------------------------------------------ the form's fields
+
 
 def _fields(sheet: str, values: dict, choices: dict, prefix: str) -> dict:
     required = {c.name for c in SHEETS_BY_NAME[sheet].columns if c.required}
@@ -175,21 +223,36 @@ def _widget(widget: str, label: str, value, source: str | None, options: dict | 
     if widget == "area":
         return st.text_area(label, value=value or "", key=key)
     if widget == "number":
-        return st.text_input(label, value=_as_text(value, cents=key.endswith(tuple(MONEY))), key=key,
-                             help="Exemples : 1234,56 ou 1 234,56")
+        return st.text_input(
+            label,
+            value=_as_text(value, cents=key.endswith(tuple(MONEY))),
+            key=key,
+            help="Exemples : 1234,56 ou 1 234,56",
+        )
     if widget == "int":
         return st.number_input(label, value=value, step=1, key=key, placeholder="—")
     if widget == "date":
-        return st.date_input(label, value=value, min_value=FIRST_DAY, max_value=LAST_DAY, format="DD/MM/YYYY",
-                             key=key)
+        return st.date_input(label, value=value, min_value=FIRST_DAY, max_value=LAST_DAY, format="DD/MM/YYYY", key=key)
     named, vocabulary = options or {}, source or ""  # every choice widget declares both
     if widget == "multi":
-        return st.multiselect(label, list(named), default=[v for v in value or [] if v in named], key=key,
-                              format_func=lambda code: _option_text(code, vocabulary, named), placeholder="Aucun")
+        return st.multiselect(
+            label,
+            list(named),
+            default=[v for v in value or [] if v in named],
+            key=key,
+            format_func=lambda code: _option_text(code, vocabulary, named),
+            placeholder="Aucun",
+        )
     keys = ([None] if widget == "optional" else []) + list(named)
     index = keys.index(value) if value in keys else (0 if widget == "optional" else None)
-    return st.selectbox(label, keys, index=index, key=key, placeholder="Choisir…",
-                        format_func=lambda code: fmt.DASH if code is None else _option_text(code, vocabulary, named))
+    return st.selectbox(
+        label,
+        keys,
+        index=index,
+        key=key,
+        placeholder="Choisir…",
+        format_func=lambda code: fmt.DASH if code is None else _option_text(code, vocabulary, named),
+    )
 
 
 def _option_text(code, source: str, options: dict) -> str:
@@ -211,37 +274,75 @@ def _as_text(value, *, cents: bool = False) -> str:
 
 # ------------------------------------------------------------------ saving
 
+
 def _save(tab: Tab, context: ConventionContext, opened: ref.Opened | None, values: dict, reason: str | None) -> None:
     if opened is None:
-        _attempt(tab, NEW, lambda: ref.create(engine(), context.actor, tab.sheet, convention_id=context.convention_id,
-                                              values=values, override_reason=reason),
-                 outcome=lambda _: "Enregistrement créé.", select=lambda new_id: new_id)
+        _attempt(
+            tab,
+            NEW,
+            lambda: ref.create(
+                engine(),
+                context.actor,
+                tab.sheet,
+                convention_id=context.convention_id,
+                values=values,
+                override_reason=reason,
+            ),
+            outcome=lambda _: "Enregistrement créé.",
+            select=lambda new_id: new_id,
+        )
         return
-    _attempt(tab, opened.id, lambda: ref.update(engine(), context.actor, tab.sheet, opened.id,
-                                                expected_version=opened.version, opened=opened.values,
-                                                values=values, override_reason=reason),
-             outcome=lambda changed: "Enregistré : " + ", ".join(changed) + "." if changed
-             else "Aucune modification : rien n'a été enregistré.")
+    _attempt(
+        tab,
+        opened.id,
+        lambda: ref.update(
+            engine(),
+            context.actor,
+            tab.sheet,
+            opened.id,
+            expected_version=opened.version,
+            opened=opened.values,
+            values=values,
+            override_reason=reason,
+        ),
+        outcome=lambda changed: (
+            "Enregistré : " + ", ".join(changed) + "." if changed else "Aucune modification : rien n'a été enregistré."
+        ),
+    )
 
 
-def _attempt(tab: Tab, record: int, call: Callable[[], Any], *, outcome: Callable[[Any], str],
-             select: Callable[[Any], int] | None = None) -> None:
+def _attempt(
+    tab: Tab,
+    record: int,
+    call: Callable[[], Any],
+    *,
+    outcome: Callable[[Any], str],
+    select: Callable[[Any], int] | None = None,
+) -> None:
     """Save through the form cycle; after a conflict the form compares with what is stored now
     (saving again applies the input) and offers to start again from it."""
 
     def pick(result: Any) -> None:
+        saved = record if select is None else select(result)
         if select is not None:
-            st.session_state[_key(tab, "pending")] = select(result)
+            st.session_state[_key(tab, "pending")] = saved
+        if saved != NEW:  # (NEW after a deletion: nothing left to warn about)
+            st.session_state[_key(tab, "warnings")] = ref.record_warnings(engine(), tab.sheet, saved)
 
-    _cycle(tab).save(call, record=record, outcome=outcome, then=pick, describe=_change_lines,
-                     load=lambda: None if record == NEW else ref.open_record(engine(), tab.sheet, record),
-                     on_conflict=lambda: _offer_reload(tab, record))
+    _cycle(tab).save(
+        call,
+        record=record,
+        outcome=outcome,
+        then=pick,
+        describe=_change_lines,
+        load=lambda: None if record == NEW else ref.open_record(engine(), tab.sheet, record),
+        on_conflict=lambda: _offer_reload(tab, record),
+    )
 
 
 def _offer_reload(tab: Tab, record: int) -> None:
     # A callback: the click's run no longer shows the refusal, yet must still reload.
-    st.button("Recharger la version enregistrée", key=_key(tab, "reload"), on_click=_cycle(tab).restart,
-              args=(record,))
+    st.button("Recharger la version enregistrée", key=_key(tab, "reload"), on_click=_cycle(tab).restart, args=(record,))
 
 
 def _change_lines(changes: list[tuple[str, object, object]]) -> list[str]:
@@ -276,10 +377,21 @@ def _delete(tab: Tab, context: ConventionContext, opened: ref.Opened) -> None:
     if not confirmed:
         st.warning("Cochez « Je confirme la suppression » pour supprimer.")
         return
-    _attempt(tab, opened.id, lambda: ref.delete(engine(), context.actor, tab.sheet, opened.id,
-                                                expected_version=opened.version, opened=opened.values,
-                                                reason=reason),
-             outcome=lambda _: "Enregistrement supprimé.", select=lambda _: NEW)
+    _attempt(
+        tab,
+        opened.id,
+        lambda: ref.delete(
+            engine(),
+            context.actor,
+            tab.sheet,
+            opened.id,
+            expected_version=opened.version,
+            opened=opened.values,
+            reason=reason,
+        ),
+        outcome=lambda _: "Enregistrement supprimé.",
+        select=lambda _: NEW,
+    )
 
 
 @page("Référentiels", filters=(), guard=_may_edit_referentials)
@@ -287,8 +399,10 @@ def render(context: ConventionContext) -> None:
     role = context.actor.role
     tabs = TABS if role == Role.ADMIN else tuple(t for t in TABS if t.sheet == "bareme")
     if role == Role.CONSEILLER:
-        st.info("Conseiller CAF : vous pouvez modifier le barème ; les autres référentiels sont "
-                "réservés aux administrateurs.")
+        st.info(
+            "Conseiller CAF : vous pouvez modifier le barème ; les autres référentiels sont "
+            "réservés aux administrateurs."
+        )
     choices = FIXED_CHOICES | load_choices(context.convention_id)
     for tab, container in zip(tabs, st.tabs([t.title for t in tabs]), strict=True):
         with container:

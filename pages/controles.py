@@ -12,10 +12,16 @@ integrity = cached_query(integrity_report)
 
 @general_page("Contrôles des données")
 def render(context: PageContext) -> None:
-    counts, found = integrity()
-    if found:
-        st.warning(f"{len(found)} règle(s) enfreinte(s).")
-        st.dataframe(pd.DataFrame(found, columns=["Règle", "Enregistrement"]), hide_index=True)
+    counts, broken, warnings = integrity()
+    if broken:
+        st.error(f"{len(broken)} règle(s) enfreinte(s).")
+        st.dataframe(pd.DataFrame(broken, columns=["Règle", "Enregistrement"]), hide_index=True)
     else:
         st.success("Aucune règle d'intégrité enfreinte.")
+    if warnings:
+        st.warning(
+            f"{len(warnings)} point(s) à vérifier, sans erreur (par exemple un équipement hors du "
+            "périmètre de sa convention, ce qu'un syndicat intercommunal peut faire)."
+        )
+        st.dataframe(pd.DataFrame(warnings, columns=["Avertissement", "Enregistrement"]), hide_index=True)
     st.dataframe(pd.DataFrame(list(counts.items()), columns=["Table", "Lignes"]), hide_index=True)

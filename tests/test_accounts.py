@@ -385,7 +385,10 @@ def test_seeding_the_demo_creates_the_demo_accounts_and_another_folder_none(ctg_
 def test_the_demo_seeded_into_a_database_with_data_brings_no_known_password(ctg_command, sqlite_url, tmp_path):
     folder = tmp_path / "orgs"
     folder.mkdir()
-    (folder / "organisations.csv").write_text("code,nom,type\nsimaje,SIMAJE,syndicat\n", encoding="utf-8")
+    # An organisation the demo does not know: the demo changes no shared row it did not bring.
+    (folder / "organisations.csv").write_text(
+        "code,nom,type\nautre-org,Autre organisation,association\n", encoding="utf-8"
+    )
     assert ctg_command(sqlite_url, "seed", str(folder)).returncode == 0
     demo = ctg_command(sqlite_url, "seed")
     assert demo.returncode == 0, demo.stderr

@@ -21,8 +21,13 @@ PAGE = ROOT / "pages" / "admin_referentiels.py"
 SEED = ROOT / "seeds" / "lourdes-2023"
 ADMIN = Actor(email="admin@test", role=Role.ADMIN)
 TAB_TITLES = ["Actions", "Indicateurs", "Équipements", "Orientations", "Barème"]
-SUBMITS = ["Créer l'action", "Créer l'indicateur", "Créer l'équipement", "Créer l'orientation",
-           "Créer la ligne du barème"]
+SUBMITS = [
+    "Créer l'action",
+    "Créer l'indicateur",
+    "Créer l'équipement",
+    "Créer l'orientation",
+    "Créer la ligne du barème",
+]
 
 
 def seed_rows(sheet: str) -> list[dict]:
@@ -75,8 +80,9 @@ def test_an_admin_sees_every_referential_tab_with_its_form(demo_app):
         selector = by_label(tab(at, title).selectbox, "Enregistrement à modifier (tapez pour chercher)")
         assert selector.value == 0  # « Nouveau … » first
         assert next(b.label for b in tab(at, title).button) == submit
-    orientations_selector = by_label(tab(at, "Orientations").selectbox,
-                                     "Enregistrement à modifier (tapez pour chercher)")
+    orientations_selector = by_label(
+        tab(at, "Orientations").selectbox, "Enregistrement à modifier (tapez pour chercher)"
+    )
     assert len(orientations_selector.options) == 1 + len(seed_rows("orientations"))
     bareme_selector = by_label(tab(at, "Barème").selectbox, "Enregistrement à modifier (tapez pour chercher)")
     assert len(bareme_selector.options) == 1 + len(seed_rows("bareme"))
@@ -116,16 +122,18 @@ def test_a_duplicate_code_is_refused_next_to_the_form_and_nothing_is_written(dem
     assert not at.exception, at.exception
     assert "le code « PE1 » existe déjà dans cette convention" in errors(at).replace("\\", "")
     assert "Rien n'a été enregistré" in errors(at)
-    assert {code: o.title for code, o in orientations(demo_engine).items()} == \
-        {code: o.title for code, o in before.items()}
+    assert {code: o.title for code, o in orientations(demo_engine).items()} == {
+        code: o.title for code, o in before.items()
+    }
     assert audit_count(demo_engine) == events
 
 
 def test_an_orientation_is_edited_through_the_form(demo_app, demo_engine):
     target = orientations(demo_engine)["PE2"]
     at = run_page(ADMIN)
-    by_label(tab(at, "Orientations").selectbox, "Enregistrement à modifier (tapez pour chercher)") \
-        .set_value(target.id).run()
+    by_label(tab(at, "Orientations").selectbox, "Enregistrement à modifier (tapez pour chercher)").set_value(
+        target.id
+    ).run()
     form = tab(at, "Orientations")
     title = by_label(form.text_input, "Intitulé *")
     assert title.value == target.title  # the form opens on the stored values
@@ -141,11 +149,18 @@ def test_an_orientation_is_edited_through_the_form(demo_app, demo_engine):
 def test_a_stale_form_is_refused_with_what_the_other_person_changed(demo_app, demo_engine):
     target = orientations(demo_engine)["PE3"]
     at = run_page(ADMIN)
-    by_label(tab(at, "Orientations").selectbox, "Enregistrement à modifier (tapez pour chercher)") \
-        .set_value(target.id).run()
+    by_label(tab(at, "Orientations").selectbox, "Enregistrement à modifier (tapez pour chercher)").set_value(
+        target.id
+    ).run()
     # Someone else saves the same orientation while the form is open.
-    ref.update(demo_engine, Actor(email="collegue@test", role=Role.ADMIN), "orientations", target.id,
-               expected_version=target.version, values={"intitule": "Version du collègue"})
+    ref.update(
+        demo_engine,
+        Actor(email="collegue@test", role=Role.ADMIN),
+        "orientations",
+        target.id,
+        expected_version=target.version,
+        values={"intitule": "Version du collègue"},
+    )
     by_label(tab(at, "Orientations").text_input, "Intitulé *").input("Ma version")
     at.button(key="ref_orientations_submit").click().run()
 
@@ -161,9 +176,14 @@ def test_a_stale_form_is_refused_with_what_the_other_person_changed(demo_app, de
     assert by_label(tab(at, "Orientations").text_input, "Intitulé *").value == "Version du collègue"
 
 
-@pytest.mark.parametrize("actor", [Actor(email="lecteur@test", role=Role.LECTEUR),
-                                   Actor(email="partenaire@test", role=Role.PARTENAIRE, organisation_id=1)],
-                         ids=["lecteur", "partenaire"])
+@pytest.mark.parametrize(
+    "actor",
+    [
+        Actor(email="lecteur@test", role=Role.LECTEUR),
+        Actor(email="partenaire@test", role=Role.PARTENAIRE, organisation_id=1),
+    ],
+    ids=["lecteur", "partenaire"],
+)
 def test_readers_and_partners_are_refused_the_page_and_see_no_form(demo_app, actor):
     at = run_page(actor)
     # The shared page guard (permissions.PAGE_ROLES) refuses first; the page's own guard says
@@ -184,3 +204,23 @@ def test_the_page_guards_itself_were_it_opened_to_every_role(demo_app, monkeypat
     at = run_page(Actor(email="lecteur@test", role=Role.LECTEUR))
     assert "réservé aux administrateurs" in errors(at)
     assert len(at.tabs) == 0 and len(at.main.text_input) == 0 and len(at.main.button) == 0
+
+
+def test_a_facility_moved_outside_the_perimeter_is_saved_with_a_warning(demo_app, demo_engine):
+    with Session(demo_engine) as session:  # a commune the demo's perimeter (Lourdes, Jarret) leaves out
+        session.add(m.Commune(insee_code="65440", name="Tarbes"))
+        facility_id = session.exec(select(m.Facility.id).where(m.Facility.code == "eaje-souris-verte")).one()
+        session.commit()
+    at = run_page(ADMIN)
+    by_label(tab(at, "Équipements").selectbox, "Enregistrement à modifier (tapez pour chercher)").set_value(
+        facility_id
+    ).run()
+    by_label(tab(at, "Équipements").selectbox, "Commune *").set_value("65440")
+    at.button(key="ref_equipements_submit").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, errors(at)
+    with Session(demo_engine) as session:
+        assert session.get_one(m.Facility, facility_id).insee_code == "65440"  # a warning, not a refusal
+    assert [as_read(w.value) for w in at.warning] == [
+        "équipement eaje-souris-verte à Tarbes, hors du périmètre de la convention ctg-lourdes-2023"
+    ]

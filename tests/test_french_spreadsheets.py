@@ -22,8 +22,17 @@ from ctg_data.reports.integrity import table_counts
 from tests.csv_folder import minimal_convention, write_folder
 
 ADMIN = Actor(email="admin@test", role=Role.ADMIN)
-DATE_COLUMNS = {"date_signature", "date_debut", "date_fin", "date_reference", "date_cible", "date",
-                "date_ouverture", "date_fermeture", "date_places_nouvelles"}
+DATE_COLUMNS = {
+    "date_signature",
+    "date_debut",
+    "date_fin",
+    "date_reference",
+    "date_cible",
+    "date",
+    "date_ouverture",
+    "date_fermeture",
+    "date_places_nouvelles",
+}
 
 
 def csv_bytes(rows: list[dict], *, separator: str = ";", encoding: str = "cp1252") -> bytes:
@@ -85,8 +94,10 @@ def test_a_french_excel_folder_imports_as_the_same_data_as_the_iso_folder(engine
     assert report.readings["fichier actions.csv"] == "lu en Windows-1252, séparateur « ; »"
     assert len(report.readings) == len(frenchified())
     with Session(engine) as session:
-        assert session.exec(select(m.Organisation.name).where(m.Organisation.code == "caf65")).one() \
+        assert (
+            session.exec(select(m.Organisation.name).where(m.Organisation.code == "caf65")).one()
             == "CAF des Hautes-Pyrénées"
+        )
         action = session.exec(select(m.Action)).one()
         assert (action.starts_on, action.progress, action.planned_budget) == (date(2023, 6, 1), 40, Decimal("1234.56"))
         values = sorted(session.exec(select(m.Measurement.value)).all())
@@ -103,16 +114,24 @@ def test_ctg_seed_reads_a_semicolon_folder(engine, tmp_path):
     assert counts(engine)["measurements"] == 2
 
 
-@pytest.mark.parametrize(("separator", "encoding", "said"), [
-    (";", "utf-8-sig", "lu en UTF-8, séparateur « ; »"),
-    (",", "utf-8", "lu en UTF-8, séparateur « , »"),
-    ("\t", "cp1252", "lu en Windows-1252, séparateur tabulation"),
-    (";", "cp1252", "lu en Windows-1252, séparateur « ; »"),
-])
+@pytest.mark.parametrize(
+    ("separator", "encoding", "said"),
+    [
+        (";", "utf-8-sig", "lu en UTF-8, séparateur « ; »"),
+        (",", "utf-8", "lu en UTF-8, séparateur « , »"),
+        ("\t", "cp1252", "lu en Windows-1252, séparateur tabulation"),
+        (";", "cp1252", "lu en Windows-1252, séparateur « ; »"),
+    ],
+)
 def test_a_single_uploaded_csv_is_read_in_its_encoding_and_separator(sqlite_engine, separator, encoding, said):
     rows = [{"code": "mam-etoile", "nom": "MAM L'Étoile – Sèvremoine", "type": "association"}]
-    report = import_upload(sqlite_engine, ADMIN, "organisations.csv", csv_bytes(rows, separator=separator,
-                                                                               encoding=encoding), dry_run=False)
+    report = import_upload(
+        sqlite_engine,
+        ADMIN,
+        "organisations.csv",
+        csv_bytes(rows, separator=separator, encoding=encoding),
+        dry_run=False,
+    )
     assert report.ok, report.errors
     assert report.readings == {"fichier organisations.csv": said}
     with Session(sqlite_engine) as session:
@@ -120,8 +139,13 @@ def test_a_single_uploaded_csv_is_read_in_its_encoding_and_separator(sqlite_engi
 
 
 def test_the_apps_own_csv_download_reimports_as_it_is(sqlite_engine):
-    frame = pd.DataFrame({"code": ["creche-a", "b-2"], "nom": ["Crèche « Les Lutins »", "=SOMME(A1)"],
-                          "type": ["association", "association"]})
+    frame = pd.DataFrame(
+        {
+            "code": ["creche-a", "b-2"],
+            "nom": ["Crèche « Les Lutins »", "=SOMME(A1)"],
+            "type": ["association", "association"],
+        }
+    )
     report = import_upload(sqlite_engine, ADMIN, "organisations.csv", to_csv_bytes(frame), dry_run=False)
     assert report.ok, report.errors
     assert report.readings == {"fichier organisations.csv": "lu en UTF-8, séparateur « ; »"}
@@ -129,12 +153,18 @@ def test_the_apps_own_csv_download_reimports_as_it_is(sqlite_engine):
         assert sorted(session.exec(select(m.Organisation.name)).all()) == ["=SOMME(A1)", "Crèche « Les Lutins »"]
 
 
-@pytest.mark.parametrize(("data", "words"), [
-    ("code;nom;type\r\na;Ass\u00e9;association\r\n".encode("utf-16"), "ni en UTF-8 ni en Windows-1252"),
-    # Saved twice in different encodings: the UTF-8 "é" and a Windows-1252 "è" in one file.
-    ("code;nom;type\r\na;Cr\u00e9che;association\r\n".encode() + "b;Cr\u00e8che;association\r\n".encode("cp1252"),
-     "ni en UTF-8 ni en Windows-1252"),
-])
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ("code;nom;type\r\na;Ass\u00e9;association\r\n".encode("utf-16"), "ni en UTF-8 ni en Windows-1252"),
+        # Saved twice in different encodings: the UTF-8 "é" and a Windows-1252 "è" in one file.
+        (
+            "code;nom;type\r\na;Cr\u00e9che;association\r\n".encode()
+            + "b;Cr\u00e8che;association\r\n".encode("cp1252"),
+            "ni en UTF-8 ni en Windows-1252",
+        ),
+    ],
+)
 def test_a_file_in_neither_encoding_is_refused_in_french(sqlite_engine, data, words):
     before = counts(sqlite_engine)
     report = import_upload(sqlite_engine, ADMIN, "organisations.csv", data, dry_run=False)
@@ -145,16 +175,17 @@ def test_a_file_in_neither_encoding_is_refused_in_french(sqlite_engine, data, wo
 
 
 def test_a_header_with_no_known_separator_still_says_which_column_is_unknown(sqlite_engine):
-    report = import_upload(sqlite_engine, ADMIN, "organisations.csv", b"code|nom|type\r\na|b|autre\r\n",
-                           dry_run=True)
+    report = import_upload(sqlite_engine, ADMIN, "organisations.csv", b"code|nom|type\r\na|b|autre\r\n", dry_run=True)
     assert [error.column for error in report.errors][:1] == ["code|nom|type"]
 
 
 # ------------------------------------------------------------------ dates and numbers
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("30/05/2023", date(2023, 5, 30)), ("2023-05-30", date(2023, 5, 30)),
-                                               ("1/6/2023", date(2023, 6, 1))])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("30/05/2023", date(2023, 5, 30)), ("2023-05-30", date(2023, 5, 30)), ("1/6/2023", date(2023, 6, 1))],
+)
 def test_a_date_is_read_iso_or_day_first(sqlite_engine, raw, expected):
     rows = minimal_convention()["conventions"]
     rows[0]["date_signature"] = raw
@@ -173,11 +204,14 @@ def test_an_impossible_or_foreign_date_is_refused_with_both_forms_named(sqlite_e
     assert "AAAA-MM-JJ ou JJ/MM/AAAA" in report.errors[0].message
 
 
-@pytest.mark.parametrize(("start", "end", "expected"), [
-    ("2023", "2026", (date(2023, 1, 1), date(2026, 12, 31))),
-    ("2023-06", "2024-02", (date(2023, 6, 1), date(2024, 2, 29))),
-    ("01/06/2023", "2027", (date(2023, 6, 1), date(2027, 12, 31))),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ("2023", "2026", (date(2023, 1, 1), date(2026, 12, 31))),
+        ("2023-06", "2024-02", (date(2023, 6, 1), date(2024, 2, 29))),
+        ("01/06/2023", "2027", (date(2023, 6, 1), date(2027, 12, 31))),
+    ],
+)
 def test_published_convention_years_mean_first_and_last_day(sqlite_engine, start, end, expected):
     rows = minimal_convention()["conventions"]
     rows[0]["date_debut"], rows[0]["date_fin"] = start, end
@@ -195,9 +229,16 @@ def test_a_year_alone_is_only_a_convention_period(sqlite_engine, tmp_path):
     assert [(error.where, error.column) for error in report.errors] == [("fichier actions.csv", "date_debut")]
 
 
-@pytest.mark.parametrize(("unit", "raw", "expected"), [("%", "58,5 %", 58.5), ("%", "58,5", 58.5),
-                                                       ("%", "58.5%", 58.5), ("heures", "1 234,5", 1234.5),
-                                                       ("heures", "1\u202f234,5", 1234.5)])
+@pytest.mark.parametrize(
+    ("unit", "raw", "expected"),
+    [
+        ("%", "58,5 %", 58.5),
+        ("%", "58,5", 58.5),
+        ("%", "58.5%", 58.5),
+        ("heures", "1 234,5", 1234.5),
+        ("heures", "1\u202f234,5", 1234.5),
+    ],
+)
 def test_a_measured_value_reads_in_the_indicators_own_unit(sqlite_engine, tmp_path, unit, raw, expected):
     sheets = minimal_convention()
     sheets["indicateurs"][0].update(unite=unit, max="2000")
@@ -206,13 +247,16 @@ def test_a_measured_value_reads_in_the_indicators_own_unit(sqlite_engine, tmp_pa
     report = import_workbook(sqlite_engine, ADMIN, folder, dry_run=False)
     assert report.ok, report.errors
     with Session(sqlite_engine) as session:
-        assert session.exec(select(m.Measurement.value).where(m.Measurement.measured_on == date(2024, 12, 31))
-                            ).one() == expected
+        assert (
+            session.exec(select(m.Measurement.value).where(m.Measurement.measured_on == date(2024, 12, 31))).one()
+            == expected
+        )
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("12 500 €", Decimal("12500")),
-                                               ("12\u00a0500,50\u00a0€", Decimal("12500.50")),
-                                               ("12500", Decimal("12500"))])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("12 500 €", Decimal("12500")), ("12\u00a0500,50\u00a0€", Decimal("12500.50")), ("12500", Decimal("12500"))],
+)
 def test_an_amount_reads_with_its_spaces_and_euro_sign(sqlite_engine, tmp_path, raw, expected):
     sheets = minimal_convention()
     sheets["financements"][0]["montant_verse"] = raw
@@ -227,8 +271,7 @@ def test_a_percent_sign_on_an_amount_is_still_refused(sqlite_engine, tmp_path):
     sheets = minimal_convention()
     sheets["financements"][0]["montant_verse"] = "50 %"
     report = import_workbook(sqlite_engine, ADMIN, write_folder(tmp_path / "f", sheets), dry_run=True)
-    assert [(error.where, error.column) for error in report.errors] == [("fichier financements.csv",
-                                                                         "montant_verse")]
+    assert [(error.where, error.column) for error in report.errors] == [("fichier financements.csv", "montant_verse")]
 
 
 # ------------------------------------------------------------------ the command line
@@ -258,7 +301,7 @@ def test_the_french_examples_of_docs_format_md_read_and_type_without_error():
     from ctg_data.interchange.typing import type_rows
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "format.md").read_text(encoding="utf-8")
-    section = doc[doc.index("## Fichiers CSV d'un tableur français"):doc.index("## Le classeur Excel")]
+    section = doc[doc.index("## Fichiers CSV d'un tableur français") : doc.index("## Le classeur Excel")]
     examples = dict(re.findall(r"`(\w+\.csv)` \([^)]*\)\n\n```csv\n(.*?)```", section, re.DOTALL))
     assert sorted(examples) == ["conventions.csv", "financements.csv", "mesures.csv"]
     for name, text in examples.items():

@@ -81,7 +81,8 @@ def test_a_reader_may_download_but_not_import(demo_app):
 
 
 def test_checking_an_unchanged_export_reports_every_row_unchanged_and_importing_it_changes_nothing(
-        demo_app, demo_engine):
+    demo_app, demo_engine
+):
     data = export_workbook(demo_engine)
     before = counts(demo_engine)
     at = upload(page(), "export.xlsx", data)
@@ -123,9 +124,15 @@ def test_a_checked_correction_is_written_by_importer(demo_app, demo_engine):
     at = click(at, "Importer")
     assert "Import terminé : les données ci-dessous ont été écrites." in at.success[0].value
     with Session(demo_engine) as session:
-        current = session.exec(select(m.Measurement).join(m.Indicator).where(
-            m.Indicator.code == indicator, m.Measurement.measured_on == measured,
-            m.Measurement.superseded_at.is_(None))).one()
+        current = session.exec(
+            select(m.Measurement)
+            .join(m.Indicator)
+            .where(
+                m.Indicator.code == indicator,
+                m.Measurement.measured_on == measured,
+                m.Measurement.superseded_at.is_(None),
+            )
+        ).one()
     assert current.value == new_value and current.recorded_by == "admin@test"
     assert button(at, "Importer").disabled  # a new check is needed before importing again
 
@@ -185,16 +192,20 @@ def test_an_empty_database_can_receive_its_first_workbook_from_the_page(empty_ap
 def test_report_tables_name_every_outcome_and_every_place(demo_engine):
     data = with_cell(export_workbook(demo_engine), "communes", "A2", "=1")
     report = import_upload(demo_engine, ADMIN, "x.xlsx", data, dry_run=True)
-    assert error_rows(report) == [{"Feuille": "feuille communes", "Ligne": 2, "Colonne": "code_insee",
-                                   "Message": "formule interdite (cellule A2) : saisir la valeur elle-même"}]
+    assert error_rows(report) == [
+        {
+            "Feuille": "feuille communes",
+            "Ligne": 2,
+            "Colonne": "code_insee",
+            "Message": "formule interdite (cellule A2) : saisir la valeur elle-même",
+        }
+    ]
     report = import_upload(demo_engine, ADMIN, "x.xlsx", export_workbook(demo_engine), dry_run=True)
     rows = {row["Feuille"]: row for row in summary_rows(report)}
-    assert rows["actions"] == {"Feuille": "actions", "Créées": 0, "Modifiées": 0, "Corrigées": 0,
-                               "Inchangées": 39}
+    assert rows["actions"] == {"Feuille": "actions", "Créées": 0, "Modifiées": 0, "Corrigées": 0, "Inchangées": 39}
 
 
-def test_an_inflated_workbook_is_refused_on_the_page_in_french_without_being_read(demo_app, demo_engine,
-                                                                                   monkeypatch):
+def test_an_inflated_workbook_is_refused_on_the_page_in_french_without_being_read(demo_app, demo_engine, monkeypatch):
     from tests.test_import_limits import bomb
 
     monkeypatch.setenv("CTG_MAX_UPLOAD_MB", "1")

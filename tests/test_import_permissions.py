@@ -80,8 +80,8 @@ def test_an_advisor_may_not_change_the_plan_through_an_import(loaded, sheet, row
     assert [(e.where, e.line) for e in report.errors] == [(f"fichier {sheet}.csv", 2)], report.errors
     assert "ne permet pas de modifier" in report.errors[0].message
     assert counts(loaded) == before
-    # An administrator may: the refusal is the role's, not the row's.
-    assert import_upload(loaded, ADMIN, f"{sheet}.csv", as_csv([row]), dry_run=True).ok
+    # An administrator may: the refusal is the role's, not the row's (shared rows, on request).
+    assert import_upload(loaded, ADMIN, f"{sheet}.csv", as_csv([row]), dry_run=True, shared_updates=True).ok
 
 
 def test_an_advisor_may_import_what_their_forms_let_them_write(loaded):

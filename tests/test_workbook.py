@@ -105,16 +105,18 @@ def test_each_template_sheet_has_its_columns_with_required_ones_bold_and_noted()
 def test_the_template_offers_a_drop_down_for_each_referential_column():
     book = load_workbook(io.BytesIO(write_template()))
     lists = book["listes"]
-    columns = {lists.cell(1, c).value: [lists.cell(r, c).value for r in range(2, lists.max_row + 1)
-                                        if lists.cell(r, c).value] for c in range(1, lists.max_column + 1)}
+    columns = {
+        lists.cell(1, c).value: [lists.cell(r, c).value for r in range(2, lists.max_row + 1) if lists.cell(r, c).value]
+        for c in range(1, lists.max_column + 1)
+    }
     expected = {  # docs/format.md, Referentials
         ("actions", "domaine"): "petite_enfance enfance jeunesse parentalite acces_aux_droits inclusion_numerique "
-                                "animation_vie_sociale logement handicap accompagnement_social",
+        "animation_vie_sociale logement handicap accompagnement_social",
         ("actions", "statut"): "a_venir en_cours en_pause realisee abandonnee",
         ("organisations", "type"): "caf departement commune epci ccas syndicat cpam msa etat association autre",
         ("equipements", "type"): "eaje alsh accueil_jeunes rpe laep ludotheque centre_social evs",
         ("financements", "levier"): "bonus_territoire cofinancement_diagnostic cofinancement_ingenierie "
-                                    "cofinancement_coordination prestation_service subvention autre",
+        "cofinancement_coordination prestation_service subvention autre",
         ("bareme", "base"): "par_place par_heure forfait par_etp taux_cout",
         ("indicateurs", "sens"): "hausse baisse",
         ("indicateurs", "frequence"): "mensuelle trimestrielle semestrielle annuelle",
@@ -178,8 +180,13 @@ def test_french_dates_numbers_and_years_in_text_cells_read_as_their_iso_cells(tm
 
 
 def test_fully_empty_rows_are_skipped_and_lines_are_the_spreadsheets_row_numbers():
-    sheets = {"organisations": [{"code": "a", "nom": "A", "type": "caf"}, {"code": "", "nom": "", "type": ""},
-                                {"code": "b", "nom": "B", "type": "autre"}]}
+    sheets = {
+        "organisations": [
+            {"code": "a", "nom": "A", "type": "caf"},
+            {"code": "", "nom": "", "type": ""},
+            {"code": "b", "nom": "B", "type": "autre"},
+        ]
+    }
     (table,) = read_workbook(build(sheets))
     assert [(line, row["code"]) for line, row in table.rows] == [(2, "a"), (4, "b")]
 
@@ -206,8 +213,13 @@ def test_a_dry_run_reports_the_counts_and_writes_nothing(engine):
 def test_progress_is_reported_per_sheet_up_to_every_row(engine):
     sheets = minimal_convention()
     calls = []
-    report = import_workbook(engine, ADMIN, build(sheets), dry_run=True,
-                             progress=lambda sheet, done, total: calls.append((sheet, done, total)))
+    report = import_workbook(
+        engine,
+        ADMIN,
+        build(sheets),
+        dry_run=True,
+        progress=lambda sheet, done, total: calls.append((sheet, done, total)),
+    )
     assert report.ok
     total = sum(len(rows) for rows in sheets.values())
     assert calls[-1] == ("financements", total, total)
@@ -294,24 +306,38 @@ def _truncated_workbook():
 
 
 MALFORMED = [
-    ("missing-sheet", _without_organisations,
-     ["feuille actions, ligne 2, colonne « pilote » : code « ville » inconnu (organisation)",
-      "feuille signataires, ligne 2, colonne « organisation » : code « caf65 » inconnu (organisation)"]),
-    ("extra-column", _extra_column,
-     ["feuille actions, ligne 1, colonne « remarque » : colonne inconnue dans ce format"]),
-    ("wrong-type", _wrong_type,
-     ["feuille conventions, ligne 2, colonne « date_debut » : date « 1er juin » invalide"]),
-    ("unknown-code", _unknown_code,
-     ["feuille mesures, ligne 3, colonne « indicateur » : code « TX-INCONNU » inconnu"]),
-    ("duplicate-code", _duplicate_code,
-     ["feuille organisations, ligne 5 : doublon de la ligne 2 (même clé : code)"]),
-    ("formula-cell", _formula_cell,
-     ["feuille actions, ligne 2, colonne « budget_prevu » : formule interdite (cellule P2)"]),
-    ("error-cell", _error_cell,
-     ["feuille indicateurs, ligne 2, colonne « valeur_reference » : cellule en erreur « #N/A » (cellule H2)"]),
+    (
+        "missing-sheet",
+        _without_organisations,
+        [
+            "feuille actions, ligne 2, colonne « pilote » : code « ville » inconnu (organisation)",
+            "feuille signataires, ligne 2, colonne « organisation » : code « caf65 » inconnu (organisation)",
+        ],
+    ),
+    (
+        "extra-column",
+        _extra_column,
+        ["feuille actions, ligne 1, colonne « remarque » : colonne inconnue dans ce format"],
+    ),
+    ("wrong-type", _wrong_type, ["feuille conventions, ligne 2, colonne « date_debut » : date « 1er juin » invalide"]),
+    ("unknown-code", _unknown_code, ["feuille mesures, ligne 3, colonne « indicateur » : code « TX-INCONNU » inconnu"]),
+    ("duplicate-code", _duplicate_code, ["feuille organisations, ligne 5 : doublon de la ligne 2 (même clé : code)"]),
+    (
+        "formula-cell",
+        _formula_cell,
+        ["feuille actions, ligne 2, colonne « budget_prevu » : formule interdite (cellule P2)"],
+    ),
+    (
+        "error-cell",
+        _error_cell,
+        ["feuille indicateurs, ligne 2, colonne « valeur_reference » : cellule en erreur « #N/A » (cellule H2)"],
+    ),
     ("unknown-sheet", _unknown_sheet, ["feuille Feuil1 : feuille inconnue"]),
-    ("value-outside-columns", _value_outside_the_columns,
-     ["feuille communes, ligne 2 : valeur hors des colonnes du format (cellule G2)"]),
+    (
+        "value-outside-columns",
+        _value_outside_the_columns,
+        ["feuille communes, ligne 2 : valeur hors des colonnes du format (cellule G2)"],
+    ),
     ("empty-file", lambda: b"", ["fichier import.xlsx : Le fichier est vide."]),
     ("non-xlsx-bytes", lambda: b"%PDF-1.7 not a workbook", [f"fichier import.xlsx : {NOT_XLSX}"]),
     ("old-xls", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, [f"fichier import.xlsx : {NOT_XLSX}"]),
@@ -320,8 +346,9 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize(("make", "expected"), [(make, expected) for _, make, expected in MALFORMED],
-                         ids=[name for name, _, _ in MALFORMED])
+@pytest.mark.parametrize(
+    ("make", "expected"), [(make, expected) for _, make, expected in MALFORMED], ids=[name for name, _, _ in MALFORMED]
+)
 def test_a_malformed_workbook_is_refused_whole_saying_where(engine, make, expected):
     before = counts(engine)
     report = import_upload(engine, ADMIN, "import.xlsx", make(), dry_run=False)
@@ -338,7 +365,8 @@ def test_a_refused_workbook_writes_none_of_its_valid_rows_even_when_the_error_is
     before = counts(engine)
     report = import_upload(engine, ADMIN, "import.xlsx", build(sheets), dry_run=False)
     assert messages(report) == [
-        "feuille financements, ligne 2, colonne « financeur » : code « inconnu » inconnu (organisation)"]
+        "feuille financements, ligne 2, colonne « financeur » : code « inconnu » inconnu (organisation)"
+    ]
     assert counts(engine) == before
 
 
@@ -358,8 +386,9 @@ def test_a_database_refusal_in_a_later_lot_rolls_back_the_earlier_lots(engine, m
     before = counts(engine)
     report = import_upload(engine, ADMIN, "import.xlsx", build(minimal_convention()), dry_run=False)
     # The database's own (English, technical) words never reach the person importing.
-    assert messages(report) == ["feuille mesures : la base de données a refusé une ligne (lignes 2 à 3) : "
-                                "rien n'a été importé"]
+    assert messages(report) == [
+        "feuille mesures : la base de données a refusé une ligne (lignes 2 à 3) : rien n'a été importé"
+    ]
     assert counts(engine) == before
 
 
@@ -386,8 +415,9 @@ def test_an_unusable_size_limit_is_said_in_french_naming_the_setting(monkeypatch
     monkeypatch.setenv("CTG_MAX_UPLOAD_MB", "beaucoup")
     with pytest.raises(SettingError) as wrong:
         max_upload_mb()
-    assert str(wrong.value) == ("Le réglage CTG_MAX_UPLOAD_MB vaut « beaucoup » : un nombre strictement "
-                                "positif est attendu.")
+    assert str(wrong.value) == (
+        "Le réglage CTG_MAX_UPLOAD_MB vaut « beaucoup » : un nombre strictement positif est attendu."
+    )
     with pytest.raises(SettingError):
         check_upload("import.xlsx", build(minimal_convention()))  # never the default instead
 
@@ -411,13 +441,16 @@ def test_a_workbook_that_inflates_far_beyond_the_limit_is_refused(monkeypatch):
         check_upload("bombe.xlsx", buffer.getvalue())
 
 
-@pytest.mark.parametrize(("name", "data", "message"), [
-    ("notes.pdf", b"%PDF", "Format de fichier non pris en charge"),
-    ("classeur.xlsm", b"PK\x03\x04", "Format de fichier non pris en charge"),
-    # Latin-1 "é" is Windows-1252 "é": read (tests/test_french_spreadsheets.py); UTF-16 is neither.
-    ("mesures.csv", "valeur;é".encode("utf-16"), "n'est pas un fichier CSV valide : le texte n'est ni en UTF-8"),
-    ("mesures.csv", b"PK\x03\x04\x00\x00binary", "n'est pas un fichier CSV valide"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("notes.pdf", b"%PDF", "Format de fichier non pris en charge"),
+        ("classeur.xlsm", b"PK\x03\x04", "Format de fichier non pris en charge"),
+        # Latin-1 "é" is Windows-1252 "é": read (tests/test_french_spreadsheets.py); UTF-16 is neither.
+        ("mesures.csv", "valeur;é".encode("utf-16"), "n'est pas un fichier CSV valide : le texte n'est ni en UTF-8"),
+        ("mesures.csv", b"PK\x03\x04\x00\x00binary", "n'est pas un fichier CSV valide"),
+    ],
+)
 def test_a_file_that_is_not_what_it_claims_is_refused(name, data, message):
     with pytest.raises(FormatError, match=message):
         check_upload(name, data)
@@ -469,8 +502,10 @@ def test_an_advisor_may_not_create_referentials_but_may_import_follow_up(engine,
 # ------------------------------------------------------------------ neutralising text
 
 
-@pytest.mark.parametrize("text", ["=SOMME(A1)", "+33 6 12 34 56 78", "-5 %", "@cmd", "'=déjà cité",
-                                  "''+deux", "'simple", "normal", "a=b", ""])
+@pytest.mark.parametrize(
+    "text",
+    ["=SOMME(A1)", "+33 6 12 34 56 78", "-5 %", "@cmd", "'=déjà cité", "''+deux", "'simple", "normal", "a=b", ""],
+)
 def test_neutralising_text_is_undone_exactly_by_the_import(text):
     written = neutralise(text)
     assert not written.lstrip("'").startswith(("=", "+", "-", "@")) or written.startswith("'")

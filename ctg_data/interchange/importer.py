@@ -13,9 +13,9 @@ saved meanwhile (loader.CONFLICT): that error spends the unit of work and ends t
 """
 
 import logging
-import tempfile
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -28,7 +28,7 @@ from ctg_data.db import for_writing
 from ctg_data.interchange.limits import check_upload
 from ctg_data.interchange.loader import CONFLICT, LoadReport, load_tables
 from ctg_data.interchange.sheets import SHEETS, SHEETS_BY_NAME
-from ctg_data.interchange.tables import FormatError, LoadError, Table, read_csv_folder
+from ctg_data.interchange.tables import FormatError, LoadError, Table, read_csv, read_csv_folder, readings
 from ctg_data.interchange.typing import type_rows
 from ctg_data.interchange.workbook import read_workbook, restore
 from ctg_data.permissions import Capability, require
@@ -38,35 +38,73 @@ log = logging.getLogger(__name__)
 LOT = 200
 
 
-def import_upload(engine: Engine, actor: Actor, name: str, data: bytes, *, dry_run: bool,
-                  progress: Progress | None = None, size_limit: bool = True) -> LoadReport:
-    """An uploaded .xlsx workbook, or one .csv file named after its sheet (mesures.csv)."""
+@dataclass
+class ImportReport(LoadReport):
+    """What an import did, and how each CSV file was read: where → « lu en UTF-8, séparateur « ; » »."""
+
+    readings: dict[str, str] = field(default_factory=dict)
+
+
+def refused(error: FormatError) -> ImportReport:
+    return ImportReport(errors=list(error.errors), readings=error.readings)
+
+
+def import_upload(
+    engine: Engine,
+    actor: Actor,
+    name: str,
+    data: bytes,
+    *,
+    dry_run: bool,
+    progress: Progress | None = None,
+    size_limit: bool = True,
+    shared_updates: bool = False,
+) -> ImportReport:
+    """An uploaded .xlsx workbook, or one .csv file named after its sheet (mesures.csv).
+    `shared_updates`: an administrator's request to update shared rows (loader.load_tables)."""
     require(actor, Capability.IMPORT)
     try:
         tables = read_upload(name, data, size_limit=size_limit)
     except FormatError as error:
-        return LoadReport(errors=list(error.errors))
-    return import_tables(engine, actor, tables, dry_run=dry_run, progress=progress)
+        return refused(error)
+    return import_tables(engine, actor, tables, dry_run=dry_run, progress=progress, shared_updates=shared_updates)
 
 
-def import_workbook(engine: Engine, actor: Actor, source: bytes | Path, *, dry_run: bool,
-                    progress: Progress | None = None) -> LoadReport:
+def import_workbook(
+    engine: Engine,
+    actor: Actor,
+    source: bytes | Path,
+    *,
+    dry_run: bool,
+    progress: Progress | None = None,
+    shared_updates: bool = False,
+) -> ImportReport:
     """Workbook bytes, or a local path: an .xlsx, a .csv, or a folder of CSV files (as seeds/)."""
     if isinstance(source, bytes):
-        return import_upload(engine, actor, "classeur.xlsx", source, dry_run=dry_run, progress=progress)
+        return import_upload(
+            engine, actor, "classeur.xlsx", source, dry_run=dry_run, progress=progress, shared_updates=shared_updates
+        )
     path = Path(source)
     if path.is_dir():
         require(actor, Capability.IMPORT)
         try:
             tables = restored(read_csv_folder(path))
         except FormatError as error:
-            return LoadReport(errors=list(error.errors))
-        return import_tables(engine, actor, tables, dry_run=dry_run, progress=progress)
+            return refused(error)
+        return import_tables(engine, actor, tables, dry_run=dry_run, progress=progress, shared_updates=shared_updates)
     if not path.is_file():
         require(actor, Capability.IMPORT)
-        return LoadReport(errors=[LoadError(str(path), None, None, "fichier ou dossier introuvable")])
-    return import_upload(engine, actor, path.name, path.read_bytes(), dry_run=dry_run,
-                         progress=progress, size_limit=False)
+        return ImportReport(errors=[LoadError(str(path), None, None, "fichier ou dossier introuvable")])
+    return import_upload(
+        engine,
+        actor,
+        path.name,
+        path.read_bytes(),
+        dry_run=dry_run,
+        progress=progress,
+        size_limit=False,
+        shared_updates=shared_updates,
+    )
 
 
 def read_upload(name: str, data: bytes, *, size_limit: bool = True) -> list[Table]:
@@ -80,28 +118,46 @@ def read_csv_file(name: str, data: bytes) -> list[Table]:
     file_name = PurePath(name).name
     stem = PurePath(file_name).stem
     if stem not in SHEETS_BY_NAME:
-        raise FormatError([LoadError(f"fichier {file_name}", None, None,
-                                     "le nom du fichier doit être celui d'une feuille (ex. mesures.csv) ; "
-                                     "feuilles possibles : " + ", ".join(SHEETS_BY_NAME))])
-    with tempfile.TemporaryDirectory() as folder:
-        (Path(folder) / f"{stem}.csv").write_bytes(data)
-        return restored(read_csv_folder(Path(folder)))
+        raise FormatError(
+            [
+                LoadError(
+                    f"fichier {file_name}",
+                    None,
+                    None,
+                    "le nom du fichier doit être celui d'une feuille (ex. mesures.csv) ; "
+                    "feuilles possibles : " + ", ".join(SHEETS_BY_NAME),
+                )
+            ]
+        )
+    table, errors = read_csv(stem, f"fichier {file_name}", data)
+    if errors or table is None:
+        raise FormatError(errors, readings([] if table is None else [table]))
+    return restored([table])
 
 
 def restored(tables: list[Table]) -> list[Table]:
     """Take off the apostrophe an export puts before text starting with = + - @."""
     for table in tables:
-        table.rows = [(line, {name: restore(value) if isinstance(value, str) else value
-                              for name, value in cells.items()}) for line, cells in table.rows]
+        table.rows = [
+            (line, {name: restore(value) if isinstance(value, str) else value for name, value in cells.items()})
+            for line, cells in table.rows
+        ]
     return tables
 
 
-def import_tables(engine: Engine, actor: Actor, tables: list[Table], *, dry_run: bool,
-                  progress: Progress | None = None) -> LoadReport:
+def import_tables(
+    engine: Engine,
+    actor: Actor,
+    tables: list[Table],
+    *,
+    dry_run: bool,
+    progress: Progress | None = None,
+    shared_updates: bool = False,
+) -> ImportReport:
     require(actor, Capability.IMPORT)
     # A write unit of work even for a dry run: the rows are written, then rolled back.
     with Session(for_writing(engine)) as session:
-        report = _load(session, actor, tables, progress)
+        report = _load(session, actor, tables, progress, shared_updates)
         if report.ok and not dry_run:
             session.commit()
         else:
@@ -109,8 +165,10 @@ def import_tables(engine: Engine, actor: Actor, tables: list[Table], *, dry_run:
     return report
 
 
-def _load(session: Session, actor: Actor, tables: list[Table], progress: Progress | None) -> LoadReport:
-    report = LoadReport()
+def _load(
+    session: Session, actor: Actor, tables: list[Table], progress: Progress | None, shared_updates: bool = False
+) -> ImportReport:
+    report = ImportReport(readings=readings(tables))
     total = sum(len(table.rows) for table in tables)
     if total == 0:
         report.errors.append(LoadError("fichier", None, None, "aucune ligne à importer"))
@@ -126,18 +184,25 @@ def _load(session: Session, actor: Actor, tables: list[Table], progress: Progres
         if table is None:
             continue
         for start in range(0, len(table.rows), LOT):
-            lot = Table(table.sheet, table.where, table.header, table.rows[start:start + LOT])
+            lot = Table(table.sheet, table.where, table.header, table.rows[start : start + LOT], table.reading)
             try:
-                part = load_tables(session, [lot], actor=actor.label, rights=actor)
+                part = load_tables(session, [lot], actor=actor.label, rights=actor, shared_updates=shared_updates)
             except SQLAlchemyError:
                 # The database's own words are technical and English: they go to the log only.
                 lines = f"lignes {lot.rows[0][0]} à {lot.rows[-1][0]}"
                 log.exception("import refused by the database (%s, %s)", table.where, lines)
-                report.errors.append(LoadError(table.where, None, None,
-                                               f"la base de données a refusé une ligne ({lines}) : "
-                                               "rien n'a été importé"))
+                report.errors.append(
+                    LoadError(
+                        table.where,
+                        None,
+                        None,
+                        f"la base de données a refusé une ligne ({lines}) : rien n'a été importé",
+                    )
+                )
                 return report
             report.errors += part.errors
+            report.warnings += part.warnings  # facilities outside their perimeter
+            report.changes += part.changes
             if CONFLICT in (error.message for error in part.errors):
                 return report  # the unit of work is spent: a later lot would only add a technical error
             for name, counts in part.counts.items():
@@ -148,23 +213,27 @@ def _load(session: Session, actor: Actor, tables: list[Table], progress: Progres
     return report
 
 
-SUMMARY_COLUMNS = {"created": "Créées", "updated": "Modifiées", "corrected": "Corrigées",
-                   "unchanged": "Inchangées"}
+SUMMARY_COLUMNS = {"created": "Créées", "updated": "Modifiées", "corrected": "Corrigées", "unchanged": "Inchangées"}
 
 
 def summary_rows(report: LoadReport) -> list[dict[str, Any]]:
     """Per sheet, how many rows the import creates, updates, corrects and leaves unchanged."""
-    return [{"Feuille": sheet, **{label: counts[key] for key, label in SUMMARY_COLUMNS.items()}}
-            for sheet, counts in report.counts.items()]
+    return [
+        {"Feuille": sheet, **{label: counts[key] for key, label in SUMMARY_COLUMNS.items()}}
+        for sheet, counts in report.counts.items()
+    ]
 
 
 def error_rows(report: LoadReport) -> list[dict[str, Any]]:
     """Every error with where it is: sheet (or file), line, column, message."""
-    return [{"Feuille": error.where, "Ligne": error.line, "Colonne": error.column or "",
-             "Message": error.message} for error in report.errors]
+    return [
+        {"Feuille": error.where, "Ligne": error.line, "Colonne": error.column or "", "Message": error.message}
+        for error in report.errors
+    ]
 
 
 __all__ = [
+    "ImportReport",
     "Progress",
     "error_rows",
     "import_tables",

@@ -39,7 +39,7 @@ def max_upload_bytes() -> int:
 
 
 def _size(size: float) -> str:
-    """"20 Mo", "20,5 Mo", or "12 Ko" below a megabyte, in French."""
+    """ "20 Mo", "20,5 Mo", or "12 Ko" below a megabyte, in French."""
     if size < 1024 * 1024:
         return f"{math.ceil(size / 1024)} Ko"
     return f"{size / 1024 / 1024:.1f}".replace(".", ",").removesuffix(",0") + " Mo"
@@ -67,8 +67,11 @@ def check_upload(name: str, data: bytes, *, size_limit: bool = True) -> str:
         raise _refuse(name, "Le fichier est vide.")
     limit = max_upload_bytes() if size_limit else max(max_upload_bytes(), len(data))
     if len(data) > limit:
-        raise _refuse(name, f"Le fichier pèse {_size(len(data))} : la limite est de "
-                            f"{_size(limit)}. Découpez-le (par exemple une feuille à la fois).")
+        raise _refuse(
+            name,
+            f"Le fichier pèse {_size(len(data))} : la limite est de "
+            f"{_size(limit)}. Découpez-le (par exemple une feuille à la fois).",
+        )
     if kind == "xlsx":
         _check_xlsx(name, data, limit)
     else:
@@ -78,8 +81,7 @@ def check_upload(name: str, data: bytes, *, size_limit: bool = True) -> str:
 
 def _check_xlsx(name: str, data: bytes, limit: int) -> None:
     if data.startswith(OLE_MAGIC):
-        raise _refuse(name, NOT_XLSX + " Les anciens classeurs .xls doivent être enregistrés au "
-                                       "format .xlsx.")
+        raise _refuse(name, NOT_XLSX + " Les anciens classeurs .xls doivent être enregistrés au format .xlsx.")
     if not data.startswith(ZIP_MAGIC):
         raise _refuse(name, NOT_XLSX)
     try:
@@ -107,12 +109,16 @@ def _check_inflated_sizes(name: str, members: list[zipfile.ZipInfo], limit: int)
     for member in members:
         cap = member_limit(member.filename, limit)
         if member.file_size > cap:
-            raise _refuse(name, NOT_XLSX + too_large + f" (la partie « {member.filename} » fait "
-                                f"{_size(member.file_size)} une fois décompressée, {_size(cap)} au plus).")
+            raise _refuse(
+                name,
+                NOT_XLSX + too_large + f" (la partie « {member.filename} » fait "
+                f"{_size(member.file_size)} une fois décompressée, {_size(cap)} au plus).",
+            )
     total = sum(member.file_size for member in members)
     if total > total_limit(limit):
-        raise _refuse(name, NOT_XLSX + too_large + f" ({_size(total)} une fois décompressé, "
-                            f"{_size(total_limit(limit))} au plus).")
+        raise _refuse(
+            name, NOT_XLSX + too_large + f" ({_size(total)} une fois décompressé, {_size(total_limit(limit))} au plus)."
+        )
 
 
 def _check_csv(name: str, data: bytes) -> None:

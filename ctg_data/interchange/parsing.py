@@ -24,9 +24,20 @@ from ctg_data.formats import (
 
 # The number, money and date parsers are those of ctg_data.formats (the pair of each formatter);
 # they are re-exported here for the interchange modules that read cells.
-__all__ = ["MAX_MAGNITUDE", "decimal_places", "not_a_number", "parse_decimal", "parse_money",
-           "parse_percent_value", "parse_period_end", "parse_period_start", "parse_rate", "shown",
-           "too_large", "without_percent"]
+__all__ = [
+    "MAX_MAGNITUDE",
+    "decimal_places",
+    "not_a_number",
+    "parse_decimal",
+    "parse_money",
+    "parse_percent_value",
+    "parse_period_end",
+    "parse_period_start",
+    "parse_rate",
+    "shown",
+    "too_large",
+    "without_percent",
+]
 
 CODE_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 INSEE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
@@ -50,8 +61,9 @@ def parse_text(raw: object) -> str:
 def parse_code(raw: object) -> str:
     value = str(raw).strip()
     if not CODE_RE.match(value):
-        raise ValueError(f"code « {shown(value)} » invalide : lettres sans accent, chiffres, « - », « _ » "
-                         "ou « . » seulement")
+        raise ValueError(
+            f"code « {shown(value)} » invalide : lettres sans accent, chiffres, « - », « _ » ou « . » seulement"
+        )
     return value
 
 

@@ -27,8 +27,12 @@ from ctg_data.models import (
 Key: TypeAlias = int | str
 Scoped: TypeAlias = Orientation | Action | Indicator | Facility | CoordinationPost
 
-GLOBAL: dict[str, tuple[type[Convention | Organisation | Commune | Domain | FundingLever], Mapped[str],
-                        Mapped[int | None] | Mapped[str]]] = {
+GLOBAL: dict[
+    str,
+    tuple[
+        type[Convention | Organisation | Commune | Domain | FundingLever], Mapped[str], Mapped[int | None] | Mapped[str]
+    ],
+] = {
     "convention": (Convention, col(Convention.code), col(Convention.id)),
     "organisation": (Organisation, col(Organisation.code), col(Organisation.id)),
     "commune": (Commune, col(Commune.insee_code), col(Commune.insee_code)),

@@ -28,8 +28,10 @@ class LoadError:
 
 # What a CSV file may be separated with, and how a report names it.
 SEPARATORS = {",": "« , »", ";": "« ; »", "\t": "tabulation"}
-NOT_DECODED = ("le texte n'est ni en UTF-8 ni en Windows-1252 ; enregistrez le fichier depuis le tableur "
-               "en « CSV UTF-8 » ou en « CSV (séparateur : point-virgule) »")
+NOT_DECODED = (
+    "le texte n'est ni en UTF-8 ni en Windows-1252 ; enregistrez le fichier depuis le tableur "
+    "en « CSV UTF-8 » ou en « CSV (séparateur : point-virgule) »"
+)
 # UTF-8 accented letters and typographic signs (« é » is C3 A9, « ’ » is E2 80 99): in a file that
 # is not UTF-8 they mean two encodings mixed, which no single reading gets right.
 MIXED_UTF8 = re.compile(rb"\xc3[\x80-\xbf]|\xc2[\xa0-\xbf]|\xe2\x80[\x80-\xbf]")
@@ -75,8 +77,14 @@ def check_header(sheet_name: str, where: str, header: tuple[str, ...]) -> list[L
     errors: list[LoadError] = []
     for name in header:
         if name not in sheet.column_names:
-            errors.append(LoadError(where, 1, name, "colonne inconnue dans ce format "
-                                    f"(colonnes possibles : {', '.join(sheet.column_names)})"))
+            errors.append(
+                LoadError(
+                    where,
+                    1,
+                    name,
+                    f"colonne inconnue dans ce format (colonnes possibles : {', '.join(sheet.column_names)})",
+                )
+            )
     for column in sheet.columns:
         if column.required and column.name not in header:
             errors.append(LoadError(where, 1, column.name, "colonne obligatoire absente"))
@@ -96,8 +104,9 @@ def read_csv_folder(folder: Path | str) -> list[Table]:
     for path in sorted(folder.glob("*.csv")):
         where = f"fichier {path.name}"
         if path.stem not in SHEETS_BY_NAME:
-            errors.append(LoadError(where, None, None, "feuille inconnue ; feuilles possibles : "
-                                    + ", ".join(SHEETS_BY_NAME)))
+            errors.append(
+                LoadError(where, None, None, "feuille inconnue ; feuilles possibles : " + ", ".join(SHEETS_BY_NAME))
+            )
             continue
         table, file_errors = read_csv(path.stem, where, path.read_bytes())
         errors += file_errors

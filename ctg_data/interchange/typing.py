@@ -66,10 +66,12 @@ def parse_cell(column: Column, raw: object) -> object:
 
 # The rules a row obeys on its own are those of ctg_data.validation, shared with the forms.
 
+
 def _ordered(low: str, high: str, message: str) -> RowRule:
     def rule(row: Row) -> tuple[str, str] | None:
         broken = validation.ordered(row.get(low), row.get(high), message)
         return (high, broken) if broken else None
+
     return rule
 
 
@@ -77,6 +79,7 @@ def _between(name: str, low: int, high: int) -> RowRule:
     def rule(row: Row) -> tuple[str, str] | None:
         broken = validation.between(row.get(name), low, high)
         return (name, broken) if broken else None
+
     return rule
 
 
@@ -89,13 +92,17 @@ def _positive(name: str, *, strict: bool = False) -> RowRule:
     def rule(row: Row) -> tuple[str, str] | None:
         broken = validation.not_negative(row.get(name), strict=strict)
         return (name, broken) if broken else None
+
     return rule
 
 
 # Values a blank cell stands for, where the format gives one.
 # The barème's v2 key columns are stored as '' when blank (any place, national), as the model says.
-DEFAULTS: dict[str, dict[str, object]] = {"mesures": {"type": "resultat"}, "actions": {"poids": Decimal(1)},
-                                          "bareme": {"categorie_place": "", "portee": ""}}
+DEFAULTS: dict[str, dict[str, object]] = {
+    "mesures": {"type": "resultat"},
+    "actions": {"poids": Decimal(1)},
+    "bareme": {"categorie_place": "", "portee": ""},
+}
 
 END_AFTER_START = "la date de fin précède la date de début"
 NEW_WITHIN_PLACES = "les places nouvelles dépassent le nombre de places"
@@ -174,9 +181,14 @@ def type_rows(table: Table) -> tuple[list[tuple[int, Row]], list[LoadError]]:
         if not row_errors:
             key = tuple(_key_part(row.get(name)) for name in sheet.key)
             if key in seen_keys:
-                row_errors.append(LoadError(table.where, line, None,
-                                            f"doublon de la ligne {seen_keys[key]} (même clé : "
-                                            f"{', '.join(sheet.key)})"))
+                row_errors.append(
+                    LoadError(
+                        table.where,
+                        line,
+                        None,
+                        f"doublon de la ligne {seen_keys[key]} (même clé : {', '.join(sheet.key)})",
+                    )
+                )
             else:
                 seen_keys[key] = line
         errors += row_errors

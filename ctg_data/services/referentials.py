@@ -35,26 +35,57 @@ from ctg_data.interchange.resolver import Resolver
 from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column
 from ctg_data.interchange.typing import DEFAULTS, ROW_RULES, parse_cell
 from ctg_data.models import utcnow
+from ctg_data.perimeter import outside_perimeter
 from ctg_data.permissions import require_write_rates, require_write_referentials
 from ctg_data.services.common import CREATED, DELETED, UPDATED
 from ctg_data.store import ACTION_LINKS, current_links, load_for_update, refuse_if_stale, remove, save, save_action
 from ctg_data.vocabulary import FACILITY_TYPE_LABELS, LEVERS
 
 FIELD_LABELS = {
-    "code": "Code", "intitule": "Intitulé", "nom": "Nom", "domaine": "Domaine",
-    "orientation": "Orientation", "pilote": "Pilote", "partenaires": "Partenaires",
-    "public_cible": "Public cible", "communes": "Communes", "statut": "Statut", "priorite": "Priorité",
-    "date_debut": "Date de début", "date_fin": "Date de fin", "avancement": "Avancement",
-    "poids": "Poids", "budget_prevu": "Budget prévu (€)", "description": "Description",
-    "action": "Action liée", "unite": "Unité", "sens": "Sens", "valeur_reference": "Valeur de référence",
-    "date_reference": "Date de référence", "source_reference": "Source de la référence",
-    "valeur_cible": "Valeur cible", "date_cible": "Date cible", "frequence": "Fréquence",
-    "min": "Minimum", "max": "Maximum", "type": "Type", "code_insee": "Commune",
-    "gestionnaire": "Gestionnaire", "places": "Places", "psu": "PSU",
-    "classe_territoire": "Classe de territoire", "date_ouverture": "Date d'ouverture",
-    "date_fermeture": "Date de fermeture", "annee": "Année", "levier": "Levier",
-    "type_equipement": "Type d'équipement", "base": "Base", "montant": "Montant",
-    "plancher": "Plancher (€)", "plafond": "Plafond (€)", "source": "Source",
+    "code": "Code",
+    "intitule": "Intitulé",
+    "nom": "Nom",
+    "domaine": "Domaine",
+    "orientation": "Orientation",
+    "pilote": "Pilote",
+    "partenaires": "Partenaires",
+    "public_cible": "Public cible",
+    "communes": "Communes",
+    "statut": "Statut",
+    "priorite": "Priorité",
+    "date_debut": "Date de début",
+    "date_fin": "Date de fin",
+    "avancement": "Avancement",
+    "poids": "Poids",
+    "budget_prevu": "Budget prévu (€)",
+    "description": "Description",
+    "action": "Action liée",
+    "unite": "Unité",
+    "sens": "Sens",
+    "valeur_reference": "Valeur de référence",
+    "date_reference": "Date de référence",
+    "source_reference": "Source de la référence",
+    "valeur_cible": "Valeur cible",
+    "date_cible": "Date cible",
+    "frequence": "Fréquence",
+    "min": "Minimum",
+    "max": "Maximum",
+    "type": "Type",
+    "code_insee": "Commune",
+    "gestionnaire": "Gestionnaire",
+    "places": "Places",
+    "psu": "PSU",
+    "classe_territoire": "Classe de territoire",
+    "date_ouverture": "Date d'ouverture",
+    "date_fermeture": "Date de fermeture",
+    "annee": "Année",
+    "levier": "Levier",
+    "type_equipement": "Type d'équipement",
+    "base": "Base",
+    "montant": "Montant",
+    "plancher": "Plancher (€)",
+    "plafond": "Plafond (€)",
+    "source": "Source",
 }
 RECORD = "Enregistrement"  # the error key of what concerns the record as a whole
 # The models edited here (Kind.model).
@@ -66,8 +97,12 @@ class _Coded(Protocol):
 
 
 REFERENCE_MODELS: dict[str, type[_Coded]] = {
-    "organisation": m.Organisation, "orientation": m.Orientation, "action": m.Action, "facility": m.Facility,
-    "post": m.CoordinationPost}
+    "organisation": m.Organisation,
+    "orientation": m.Orientation,
+    "action": m.Action,
+    "facility": m.Facility,
+    "post": m.CoordinationPost,
+}
 
 
 @dataclass(frozen=True)
@@ -99,8 +134,10 @@ KINDS = {kind.sheet: kind for kind in (ACTIONS, INDICATORS, FACILITIES, ORIENTAT
 # What refuses a hard delete: the rows that would go with the record or point at it.
 DEPENDENTS: dict[str, tuple[tuple[type[SQLModel], Mapped[Any], str], ...]] = {
     "indicateurs": ((m.Measurement, col(m.Measurement.indicator_id), "mesure(s)"),),
-    "equipements": ((m.FacilityActivity, col(m.FacilityActivity.facility_id), "année(s) d'activité"),
-                    (m.FundingLine, col(m.FundingLine.facility_id), "ligne(s) de financement")),
+    "equipements": (
+        (m.FacilityActivity, col(m.FacilityActivity.facility_id), "année(s) d'activité"),
+        (m.FundingLine, col(m.FundingLine.facility_id), "ligne(s) de financement"),
+    ),
     "orientations": ((m.Action, col(m.Action.orientation_id), "action(s) (supprimées comprises)"),),
 }
 
@@ -127,6 +164,7 @@ class Opened:
 
 # ------------------------------------------------------------------ reading for the forms
 
+
 def open_record(engine: Engine, sheet: str, record_id: int) -> Opened | None:
     """The record's current values (docs/format.md names, codes for references) and version."""
     kind = KINDS[sheet]
@@ -145,35 +183,53 @@ def list_records(engine: Engine, sheet: str, convention_id: int | None) -> list[
         if not kind.scoped:  # the barème, the only kind outside a convention
             levers = {code: name for code, name, _ in LEVERS}
             rate = m.RateRow
-            rows = session.exec(select(rate).order_by(col(rate.year).desc(), col(rate.lever_code),
-                                                      col(rate.facility_type), col(rate.territory_class))).all()
-            return [{"id": r.id, "label": _rate_key_text(r.year, levers.get(r.lever_code, r.lever_code),
-                                                         r.facility_type, r.territory_class)} for r in rows]
+            rows = session.exec(
+                select(rate).order_by(
+                    col(rate.year).desc(), col(rate.lever_code), col(rate.facility_type), col(rate.territory_class)
+                )
+            ).all()
+            return [
+                {
+                    "id": r.id,
+                    "label": _rate_key_text(
+                        r.year, levers.get(r.lever_code, r.lever_code), r.facility_type, r.territory_class
+                    ),
+                }
+                for r in rows
+            ]
         columns = _columns(kind.model)
         title = columns["name"] if sheet in {"indicateurs", "equipements"} else columns["title"]
         query = select(columns["id"], columns["code"], title).where(columns["convention_id"] == convention_id)
         if sheet == "actions":
             query = query.where(columns["deleted_at"].is_(None))
-        return [{"id": i, "label": f"{code} — {text}"}
-                for i, code, text in session.exec(query.order_by(columns["code"]))]
+        return [
+            {"id": i, "label": f"{code} — {text}"} for i, code, text in session.exec(query.order_by(columns["code"]))
+        ]
 
 
 def form_choices(engine: Engine, convention_id: int) -> dict[str, dict[str, str]]:
     """Codes a form may pick, with their names: organisations, communes, and this convention's
     orientations and (not deleted) actions."""
     with Session(engine) as session:
+
         def pairs(query: Select[str, str]) -> dict[str, str]:
             return dict(session.exec(query).all())
+
         return {
-            "organisation": pairs(select(col(m.Organisation.code), col(m.Organisation.name))
-                                  .order_by(col(m.Organisation.name))),
+            "organisation": pairs(
+                select(col(m.Organisation.code), col(m.Organisation.name)).order_by(col(m.Organisation.name))
+            ),
             "commune": pairs(select(col(m.Commune.insee_code), col(m.Commune.name)).order_by(col(m.Commune.name))),
-            "orientation": pairs(select(col(m.Orientation.code), col(m.Orientation.title))
-                                 .where(col(m.Orientation.convention_id) == convention_id)
-                                 .order_by(col(m.Orientation.code))),
-            "action": pairs(select(col(m.Action.code), col(m.Action.title))
-                            .where(col(m.Action.convention_id) == convention_id, col(m.Action.deleted_at).is_(None))
-                            .order_by(col(m.Action.code))),
+            "orientation": pairs(
+                select(col(m.Orientation.code), col(m.Orientation.title))
+                .where(col(m.Orientation.convention_id) == convention_id)
+                .order_by(col(m.Orientation.code))
+            ),
+            "action": pairs(
+                select(col(m.Action.code), col(m.Action.title))
+                .where(col(m.Action.convention_id) == convention_id, col(m.Action.deleted_at).is_(None))
+                .order_by(col(m.Action.code))
+            ),
         }
 
 
@@ -198,9 +254,26 @@ def _link_codes(session: Session, action_id: int, name: str) -> list[str]:
     if attribute == "insee_code":
         query = select(columns["insee_code"]).where(columns["action_id"] == action_id)
     else:
-        query = (select(col(m.Organisation.code)).join(link, columns["organisation_id"] == m.Organisation.id)
-                 .where(columns["action_id"] == action_id))
+        query = (
+            select(col(m.Organisation.code))
+            .join(link, columns["organisation_id"] == m.Organisation.id)
+            .where(columns["action_id"] == action_id)
+        )
     return sorted(session.exec(query).all())
+
+
+def record_warnings(engine: Engine, sheet: str, record_id: int) -> list[str]:
+    """What a saved record is accepted with but worth saying (French sentences, shown by the form
+    after a save): a facility outside its convention's perimeter (an intercommunal syndicate's
+    may be)."""
+    if sheet != "equipements":
+        return []
+    with Session(engine) as session:
+        facility = session.get(m.Facility, record_id)
+        if facility is None:
+            return []
+        warning = outside_perimeter(session, facility.convention_id, facility.code, facility.insee_code)
+        return [warning] if warning else []
 
 
 # ------------------------------------------------------------------ validation
@@ -208,8 +281,7 @@ def _link_codes(session: Session, action_id: int, name: str) -> list[str]:
 # The shared validation layer's parsers where it has one for a kind of cell (they add the
 # database's limits to the import's parsers); the import's own for the others.
 # A parsed value's type depends on the column's kind: Any.
-PARSERS: dict[str, Callable[[object], Any]] = {"int": v.integer, "float": v.number, "money": v.money,
-                                               "date": v.day}
+PARSERS: dict[str, Callable[[object], Any]] = {"int": v.integer, "float": v.number, "money": v.money, "date": v.day}
 
 
 def _parser(column: Column) -> Callable[[object], Any]:
@@ -236,8 +308,9 @@ def _typed_row(kind: Kind, given: dict[str, Any], check: v.Check) -> dict[str, A
     return row
 
 
-def _resolved(session: Session, kind: Kind, row: dict[str, Any], convention_id: int | None,
-              check: v.Check) -> dict[str, Any]:
+def _resolved(
+    session: Session, kind: Kind, row: dict[str, Any], convention_id: int | None, check: v.Check
+) -> dict[str, Any]:
     """Model attributes of a typed row, every code replaced by what it names."""
     resolver = Resolver(session)
     values: dict[str, Any] = {}
@@ -247,8 +320,10 @@ def _resolved(session: Session, kind: Kind, row: dict[str, Any], convention_id: 
             codes = value if column.kind == "list" else [] if value is None else [value]
             for code in codes:
                 found = resolver.lookup(column.ref, code, convention_id)
-                check.add(label(column.name), None if found is not None else
-                          f"code « {code} » inconnu ({REFERENCE_LABELS[column.ref]})")
+                check.add(
+                    label(column.name),
+                    None if found is not None else f"code « {code} » inconnu ({REFERENCE_LABELS[column.ref]})",
+                )
                 if found is not None and column.ref == "action" and session.get_one(m.Action, found).deleted_at:
                     check.add(label(column.name), f"l'action « {code} » a été supprimée")
             if column.kind == "list":
@@ -269,21 +344,33 @@ def _fits(kind: Kind, values: dict[str, Any], check: v.Check) -> None:
         check.add(label(columns[attribute]), v.fits(table_columns[attribute].type, value))
 
 
-def _duplicate(session: Session, kind: Kind, values: dict[str, Any], convention_id: int | None,
-               record_id: int | None, check: v.Check) -> None:
+def _duplicate(
+    session: Session,
+    kind: Kind,
+    values: dict[str, Any],
+    convention_id: int | None,
+    record_id: int | None,
+    check: v.Check,
+) -> None:
     columns = _columns(kind.model)
     if kind.scoped:
-        query = select(columns["id"]).where(columns["convention_id"] == convention_id,
-                                            columns["code"] == values["code"])
+        query = select(columns["id"]).where(
+            columns["convention_id"] == convention_id, columns["code"] == values["code"]
+        )
         field, message = label("code"), f"le code « {values['code']} » existe déjà dans cette convention"
     else:  # the barème, the only kind outside a convention
         rate = m.RateRow
-        query = select(col(rate.id)).where(col(rate.year) == values["year"],
-                                           col(rate.lever_code) == values["lever_code"],
-                                           col(rate.facility_type) == values["facility_type"],
-                                           col(rate.territory_class) == values["territory_class"])
-        field, message = label("annee"), "une ligne du barème existe déjà pour " + _rate_key_text(
-            values["year"], values["lever_code"], values["facility_type"], values["territory_class"])
+        query = select(col(rate.id)).where(
+            col(rate.year) == values["year"],
+            col(rate.lever_code) == values["lever_code"],
+            col(rate.facility_type) == values["facility_type"],
+            col(rate.territory_class) == values["territory_class"],
+        )
+        field, message = (
+            label("annee"),
+            "une ligne du barème existe déjà pour "
+            + _rate_key_text(values["year"], values["lever_code"], values["facility_type"], values["territory_class"]),
+        )
     if record_id is not None:
         query = query.where(columns["id"] != record_id)
     found = session.exec(query).first()
@@ -297,8 +384,9 @@ def _rate_key_text(year: int, lever: str, facility_type: str | None, territory_c
     return f"{year} · {lever} · {kind} · " + (f"classe {territory_class}" if territory_class else "toute classe")
 
 
-def _action_rules(convention: m.Convention, row: dict[str, Any], before: dict[str, Any] | None, reason: str | None,
-                  check: v.Check) -> None:
+def _action_rules(
+    convention: m.Convention, row: dict[str, Any], before: dict[str, Any] | None, reason: str | None, check: v.Check
+) -> None:
     """The follow-up forms' rules: dates within the convention unless a reason is given (a date
     the record already held is not questioned again), and a réalisée action at 100 %."""
     for name in ("date_debut", "date_fin"):
@@ -308,9 +396,16 @@ def _action_rules(convention: m.Convention, row: dict[str, Any], before: dict[st
     check.add(label("avancement"), v.done_means_complete(row["statut"], row["avancement"]))
 
 
-def _validated(session: Session, kind: Kind, values: dict[str, Any], *, convention: m.Convention | None,
-               before: dict[str, Any] | None, record_id: int | None,
-               reason: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+def _validated(
+    session: Session,
+    kind: Kind,
+    values: dict[str, Any],
+    *,
+    convention: m.Convention | None,
+    before: dict[str, Any] | None,
+    record_id: int | None,
+    reason: str | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(typed row, model attributes), or ValidationError naming every bad field."""
     check = v.Check()
     for name in sorted(set(values) - {column.name for column in kind.columns}):
@@ -331,6 +426,7 @@ def _validated(session: Session, kind: Kind, values: dict[str, Any], *, conventi
 
 # ------------------------------------------------------------------ writing
 
+
 def _clean_reason(reason: str | None) -> str | None:
     return reason.strip() if reason and reason.strip() else None
 
@@ -345,22 +441,32 @@ def _convention(session: Session, convention_id: int | None) -> m.Convention:
 def _link_ids(session: Session, row: dict[str, Any]) -> dict[str, list[Any]]:
     """Partners as organisation ids and communes as INSEE codes, as the import audits them."""
     resolver = Resolver(session)
-    return {"partenaires": sorted(resolver.lookup("organisation", code) for code in row["partenaires"]),
-            "communes": sorted(row["communes"])}
+    return {
+        "partenaires": sorted(resolver.lookup("organisation", code) for code in row["partenaires"]),
+        "communes": sorted(row["communes"]),
+    }
 
 
 def _what(kind: Kind) -> str:
     return f"L'enregistrement {kind.noun}"  # ConflictError says "a été modifié"
 
 
-def _refuse_stale(session: Session, kind: Kind, record: Referential, expected_version: int,
-                  opened: dict[str, Any] | None) -> None:
+def _refuse_stale(
+    session: Session, kind: Kind, record: Referential, expected_version: int, opened: dict[str, Any] | None
+) -> None:
     """refuse_if_stale, with the changes told in the form's own terms (fields, codes)."""
     if record.version == expected_version:
         return
     current = _current_row(session, kind, record)
-    refuse_if_stale(session, record, expected_version, opened, f"{_what(kind)} « {_display_key(kind, current)} »",
-                    shown=current, label=label)
+    refuse_if_stale(
+        session,
+        record,
+        expected_version,
+        opened,
+        f"{_what(kind)} « {_display_key(kind, current)} »",
+        shown=current,
+        label=label,
+    )
 
 
 def _display_key(kind: Kind, row: dict[str, Any]) -> str:
@@ -377,25 +483,45 @@ def _load(session: Session, kind: Kind, record_id: int) -> Referential:
 
 
 def _refused_by_database(kind: Kind) -> ValidationError:
-    return ValidationError({RECORD: f"la base de données a refusé l'enregistrement {kind.noun} "
-                                    "(un autre enregistrement identique vient sans doute d'être créé) : "
-                                    "rien n'a été enregistré"})
+    return ValidationError(
+        {
+            RECORD: f"la base de données a refusé l'enregistrement {kind.noun} "
+            "(un autre enregistrement identique vient sans doute d'être créé) : "
+            "rien n'a été enregistré"
+        }
+    )
 
 
-def create(engine: Engine, actor: Actor, sheet: str, *, convention_id: int | None = None, values: dict[str, Any],
-           override_reason: str | None = None) -> int:
+def create(
+    engine: Engine,
+    actor: Actor,
+    sheet: str,
+    *,
+    convention_id: int | None = None,
+    values: dict[str, Any],
+    override_reason: str | None = None,
+) -> int:
     kind, reason = KINDS[sheet], _clean_reason(override_reason)
     try:
         with session_scope(engine) as session:
             kind.permission(actor)
             convention = _convention(session, convention_id) if kind.scoped else None
-            row, attributes = _validated(session, kind, values, convention=convention, before=None,
-                                         record_id=None, reason=reason)
+            row, attributes = _validated(
+                session, kind, values, convention=convention, before=None, record_id=None, reason=reason
+            )
             scope: dict[str, Any] = {} if convention is None else {"convention_id": convention.id}
             record = kind.model(**attributes, **scope)
             if isinstance(record, m.Action):
-                save_action(session, actor, record, before=None, links_before=current_links(session, None),
-                            links=_link_ids(session, row), operation=CREATED, reason=reason)
+                save_action(
+                    session,
+                    actor,
+                    record,
+                    before=None,
+                    links_before=current_links(session, None),
+                    links=_link_ids(session, row),
+                    operation=CREATED,
+                    reason=reason,
+                )
             else:
                 save(session, actor, record, before=None, operation=CREATED, reason=reason)
             return m.stored_id(record)
@@ -403,9 +529,17 @@ def create(engine: Engine, actor: Actor, sheet: str, *, convention_id: int | Non
         raise _refused_by_database(kind) from None
 
 
-def update(engine: Engine, actor: Actor, sheet: str, record_id: int, *, expected_version: int,
-           opened: dict[str, Any] | None = None, values: dict[str, Any],
-           override_reason: str | None = None) -> list[str]:
+def update(
+    engine: Engine,
+    actor: Actor,
+    sheet: str,
+    record_id: int,
+    *,
+    expected_version: int,
+    opened: dict[str, Any] | None = None,
+    values: dict[str, Any],
+    override_reason: str | None = None,
+) -> list[str]:
     """Apply `values` (the fields given; the others keep their stored value). Returns the labels
     of the fields that changed: none means nothing was written."""
     kind, reason = KINDS[sheet], _clean_reason(override_reason)
@@ -415,10 +549,14 @@ def update(engine: Engine, actor: Actor, sheet: str, record_id: int, *, expected
             record = _load(session, kind, record_id)
             _refuse_stale(session, kind, record, expected_version, opened)
             current = _current_row(session, kind, record)
-            convention = (None if isinstance(record, m.RateRow)  # the barème belongs to no convention
-                          else session.get_one(m.Convention, record.convention_id))
-            row, attributes = _validated(session, kind, values, convention=convention, before=current,
-                                         record_id=record.id, reason=reason)
+            convention = (
+                None
+                if isinstance(record, m.RateRow)  # the barème belongs to no convention
+                else session.get_one(m.Convention, record.convention_id)
+            )
+            row, attributes = _validated(
+                session, kind, values, convention=convention, before=current, record_id=record.id, reason=reason
+            )
             changed = [label(name) for name in row if row[name] != current[name]]
             if not changed:
                 return []
@@ -426,8 +564,17 @@ def update(engine: Engine, actor: Actor, sheet: str, record_id: int, *, expected
             for attribute, value in attributes.items():
                 setattr(record, attribute, value)
             if isinstance(record, m.Action):
-                save_action(session, actor, record, before=before, links_before=current_links(session, record.id),
-                            links=_link_ids(session, row), operation=UPDATED, reason=reason, what=_what(kind))
+                save_action(
+                    session,
+                    actor,
+                    record,
+                    before=before,
+                    links_before=current_links(session, record.id),
+                    links=_link_ids(session, row),
+                    operation=UPDATED,
+                    reason=reason,
+                    what=_what(kind),
+                )
             else:
                 save(session, actor, record, before=before, operation=UPDATED, reason=reason, what=_what(kind))
             return changed
@@ -435,8 +582,16 @@ def update(engine: Engine, actor: Actor, sheet: str, record_id: int, *, expected
         raise _refused_by_database(kind) from None
 
 
-def delete(engine: Engine, actor: Actor, sheet: str, record_id: int, *, expected_version: int,
-           opened: dict[str, Any] | None = None, reason: str | None = None) -> None:
+def delete(
+    engine: Engine,
+    actor: Actor,
+    sheet: str,
+    record_id: int,
+    *,
+    expected_version: int,
+    opened: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
     """An action is only marked deleted (its history stays); other records are removed, and
     refused while measurements, activity, funding or actions depend on them."""
     kind, reason = KINDS[sheet], _clean_reason(reason)
@@ -455,6 +610,7 @@ def delete(engine: Engine, actor: Actor, sheet: str, record_id: int, *, expected
             if count:
                 used.append(f"{count} {what}")
         if used:
-            raise ValidationError({RECORD: "suppression impossible, des données y sont rattachées : "
-                                           + ", ".join(used)})
+            raise ValidationError(
+                {RECORD: "suppression impossible, des données y sont rattachées : " + ", ".join(used)}
+            )
         remove(session, actor, record, operation=DELETED, reason=reason, what=_what(kind), before=before)
