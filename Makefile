@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+PORT   ?= 8501
 
 .PHONY: run test lint bench check clean-venv
 
@@ -10,7 +11,7 @@ BIN    := $(VENV)/bin
 run: $(VENV)/.app-installed
 	$(BIN)/ctg db upgrade
 	$(BIN)/ctg seed --if-empty
-	$(BIN)/streamlit run dashboard.py --server.headless true --server.port 8501
+	$(BIN)/streamlit run dashboard.py --server.headless true --server.port $(PORT)
 
 # Installs what the tests need (Python packages from the lock, PostgreSQL and Chromium from
 # Debian when missing), then runs the whole suite, PostgreSQL and browser tests included.
