@@ -15,7 +15,7 @@ from ctg_data.queries.indicators import indicators_frame
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.forms import history_link
 from ctg_data.ui.page import ConventionContext, page
-from ctg_data.ui.selection import default_rows, kept_row, table_choice
+from ctg_data.ui.selection import item_table, listed_item
 from ctg_data.ui.text import escape_markdown, indicator_rows
 from ctg_data.vocabulary import ActionStatus
 
@@ -71,7 +71,7 @@ def _page_filters(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[keep].reset_index(drop=True)
 
 
-def _table(shown: pd.DataFrame, wanted: str | None) -> None:
+def _table(shown: pd.DataFrame) -> None:
     table = pd.DataFrame(
         {
             "Code": shown["code"],
@@ -87,15 +87,10 @@ def _table(shown: pd.DataFrame, wanted: str | None) -> None:
             "Communes": shown["communes"].map(lambda names: ", ".join(names) or "Tout le territoire"),
         }
     )
-    codes = list(shown["code"])
-    default = default_rows(codes, wanted)
-    event = st.dataframe(
+    item_table(
         table,
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="single-row",
-        selection_default={"selection": {"rows": default}},
-        placeholder=fmt.DASH,
+        list(shown["code"]),
+        PARAM,
         alt="Actions du plan correspondant aux filtres",
         column_config={
             "Avancement": st.column_config.ProgressColumn("Avancement", min_value=0, max_value=100, format="%d %%"),
@@ -104,7 +99,6 @@ def _table(shown: pd.DataFrame, wanted: str | None) -> None:
             "Retard": st.column_config.TextColumn("Retard", width=90),
         },
     )
-    table_choice(event, codes, default, PARAM)
 
 
 # ------------------------------------------------------------------ the selected action
@@ -228,20 +222,17 @@ def render(context: ConventionContext) -> None:
         f"{fmt.number(len(shown))} action(s) affichée(s) sur {fmt.number(len(frame))}, "
         f"dont {fmt.number(late)} en retard au {fmt.short_date(on)}."
     )
-    wanted = st.query_params.get(PARAM)
     if shown.empty:
         st.info(EMPTY)
     else:
-        _table(shown, wanted)
+        _table(shown)
 
-    titles = {code: f"{code} — {title}" for code, title in zip(everything["code"], everything["title"], strict=True)}
-    action = kept_row(
+    action = listed_item(
         "Fiche action",
         everything,
+        shown,
         PARAM,
-        labels=titles,
-        visible=list(shown["code"]),
-        rerun=True,
+        name="title",
         missing="Aucune action « {} » dans cette convention.",
         placeholder="Choisir une action",
     )

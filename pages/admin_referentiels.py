@@ -17,7 +17,7 @@ import streamlit as st
 from ctg_data import formats as fmt
 from ctg_data.actors import Actor, Role
 from ctg_data.errors import PermissionDenied
-from ctg_data.interchange.sheets import SHEETS_BY_NAME
+from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column
 from ctg_data.queries.filters import today
 from ctg_data.services import referentials as ref
 from ctg_data.ui.data import cached_query, engine
@@ -43,80 +43,45 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 MONEY = {"budget_prevu", "plancher", "plafond"}  # shown with their cents
 REFUSED = "L'accès aux référentiels est réservé aux administrateurs ; les conseillers CAF peuvent y modifier le barème."
 
+# The French labels of the fixed vocabularies, by what a form column picks from: the record
+# a `ref` column names (domain, lever), else the column itself.
 FIXED_CHOICES = {
     "domain": {code: label for code, label, *_ in DOMAINS},
-    "status": ActionStatus.labels(),
-    "priority": {1: "1 (haute)", 2: "2 (moyenne)", 3: "3 (basse)"},
-    "direction": choice_labels(Direction),
-    "frequency": choice_labels(Frequency),
-    "facility_type": FacilityType.labels(),
-    "yes_no": {True: "Oui", False: "Non"},
     "lever": {code: label for code, label, _ in LEVERS},
-    "basis": choice_labels(RateBasis),
+    "statut": ActionStatus.labels(),
+    "priorite": {1: "1 (haute)", 2: "2 (moyenne)", 3: "3 (basse)"},
+    "sens": choice_labels(Direction),
+    "frequence": choice_labels(Frequency),
+    "type": FacilityType.labels(),
+    "type_equipement": FacilityType.labels(),
+    "psu": {True: "Oui", False: "Non"},
+    "base": choice_labels(RateBasis),
 }
 
-# (column, widget, choices): text, area, number (typed as text, French "1 234,56" accepted),
-# int, date, choice, optional (a choice that may stay empty), multi.
-FORMS = {
-    "actions": [
-        ("code", "text", None),
-        ("intitule", "text", None),
-        ("domaine", "choice", "domain"),
-        ("orientation", "optional", "orientation"),
-        ("pilote", "choice", "organisation"),
-        ("partenaires", "multi", "organisation"),
-        ("public_cible", "text", None),
-        ("communes", "multi", "commune"),
-        ("statut", "choice", "status"),
-        ("priorite", "optional", "priority"),
-        ("date_debut", "date", None),
-        ("date_fin", "date", None),
-        ("avancement", "int", None),
-        ("poids", "number", None),
-        ("budget_prevu", "number", None),
-        ("description", "area", None),
-    ],
-    "indicateurs": [
-        ("code", "text", None),
-        ("nom", "text", None),
-        ("domaine", "choice", "domain"),
-        ("action", "optional", "action"),
-        ("unite", "text", None),
-        ("sens", "choice", "direction"),
-        ("valeur_reference", "number", None),
-        ("date_reference", "date", None),
-        ("source_reference", "text", None),
-        ("valeur_cible", "number", None),
-        ("date_cible", "date", None),
-        ("frequence", "optional", "frequency"),
-        ("min", "number", None),
-        ("max", "number", None),
-    ],
-    "equipements": [
-        ("code", "text", None),
-        ("nom", "text", None),
-        ("type", "choice", "facility_type"),
-        ("code_insee", "choice", "commune"),
-        ("gestionnaire", "choice", "organisation"),
-        ("places", "int", None),
-        ("psu", "optional", "yes_no"),
-        ("classe_territoire", "text", None),
-        ("date_ouverture", "date", None),
-        ("date_fermeture", "date", None),
-    ],
-    "orientations": [("code", "text", None), ("domaine", "choice", "domain"), ("intitule", "text", None)],
-    "bareme": [
-        ("annee", "int", None),
-        ("levier", "choice", "lever"),
-        ("type_equipement", "optional", "facility_type"),
-        ("classe_territoire", "text", None),
-        ("base", "choice", "basis"),
-        ("montant", "number", None),
-        ("plancher", "number", None),
-        ("plafond", "number", None),
-        ("source", "text", None),
-    ],
-}
+# A form shows its sheet's columns (docs/format.md), in their order, but for these, filled by
+# import only; a column's kind in the sheet picks its widget: text, area, number (typed as
+# text, French "1 234,56" accepted), int, date, choice, optional (a choice that may stay
+# empty), multi.
+IMPORT_ONLY = {"places_nouvelles", "date_places_nouvelles", "categorie_place", "portee", "taux_plancher"}
+KIND_WIDGETS = {"code": "text", "text": "text", "int": "int", "date": "date", "list": "multi"}
+NUMBER_KINDS = {"float", "decimal", "money", "rate"}
+SPECIAL_WIDGETS = {"description": "area", "priorite": "optional"}  # a long text; a number picked by its label
+
+
+def _form(sheet: str) -> list[tuple[str, str, str | None]]:
+    """(column, widget, choices) of each column a form shows."""
+    return [_form_field(column) for column in ref.KINDS[sheet].columns if column.name not in IMPORT_ONLY]
+
+
+def _form_field(column: Column) -> tuple[str, str, str | None]:
+    if column.name in SPECIAL_WIDGETS:
+        widget = SPECIAL_WIDGETS[column.name]
+    elif column.kind in NUMBER_KINDS:
+        widget = "number"
+    else:
+        widget = KIND_WIDGETS.get(column.kind, "choice" if column.required else "optional")
+    source = column.ref or (column.name if widget in {"choice", "optional"} else None)
+    return column.name, widget, source
 
 
 @dataclass(frozen=True)
@@ -207,7 +172,7 @@ def _fields(sheet: str, values: dict, choices: dict, prefix: str) -> dict:
     required = {c.name for c in SHEETS_BY_NAME[sheet].columns if c.required}
     result = {}
     left, right = st.columns(2)
-    for position, (column, widget, source) in enumerate(FORMS[sheet]):
+    for position, (column, widget, source) in enumerate(_form(sheet)):
         label = ref.label(column) + (" *" if column in required else "")
         key = f"{prefix}_{column}"
         value = values.get(column)
@@ -295,19 +260,26 @@ def _save(tab: Tab, context: ConventionContext, opened: ref.Opened | None, value
     _attempt(
         tab,
         opened.id,
-        lambda: ref.update(
-            engine(),
-            context.actor,
-            tab.sheet,
-            opened.id,
-            expected_version=opened.version,
-            opened=opened.values,
-            values=values,
-            override_reason=reason,
-        ),
+        _on_opened(ref.update, tab, context, opened, values=values, override_reason=reason),
         outcome=lambda changed: (
             "Enregistré : " + ", ".join(changed) + "." if changed else "Aucune modification : rien n'a été enregistré."
         ),
+    )
+
+
+def _on_opened(
+    write: Callable[..., Any], tab: Tab, context: ConventionContext, opened: ref.Opened, **given: Any
+) -> Callable[[], Any]:
+    """A write to the record as it was opened: its version and values let the service refuse
+    a record saved by someone else meanwhile."""
+    return lambda: write(
+        engine(),
+        context.actor,
+        tab.sheet,
+        opened.id,
+        expected_version=opened.version,
+        opened=opened.values,
+        **given,
     )
 
 
@@ -380,15 +352,7 @@ def _delete(tab: Tab, context: ConventionContext, opened: ref.Opened) -> None:
     _attempt(
         tab,
         opened.id,
-        lambda: ref.delete(
-            engine(),
-            context.actor,
-            tab.sheet,
-            opened.id,
-            expected_version=opened.version,
-            opened=opened.values,
-            reason=reason,
-        ),
+        _on_opened(ref.delete, tab, context, opened, reason=reason),
         outcome=lambda _: "Enregistrement supprimé.",
         select=lambda _: NEW,
     )

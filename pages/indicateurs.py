@@ -15,7 +15,7 @@ from ctg_data.ui.data import cached_query
 from ctg_data.ui.forms import history_link
 from ctg_data.ui.indicator_chart import describe, indicator_chart
 from ctg_data.ui.page import ConventionContext, page
-from ctg_data.ui.selection import default_rows, kept_row, table_choice
+from ctg_data.ui.selection import item_table, listed_item
 from ctg_data.ui.text import escape_markdown, indicator_rows, status_text, value_text
 from ctg_data.vocabulary import Direction, Frequency, MeasurementType
 
@@ -36,16 +36,11 @@ def _summary(frame: pd.DataFrame) -> str:
     return f"{fmt.number(len(frame))} indicateur(s) : " + " · ".join(parts) + "."
 
 
-def _table(frame: pd.DataFrame, wanted: str | None) -> None:
-    codes = list(frame["code"])
-    default = default_rows(codes, wanted)
-    event = st.dataframe(
+def _table(frame: pd.DataFrame) -> None:
+    item_table(
         indicator_rows(frame),
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="single-row",
-        selection_default={"selection": {"rows": default}},
-        placeholder=fmt.DASH,
+        list(frame["code"]),
+        PARAM,
         alt="Indicateurs correspondant aux filtres",
         column_config={
             "Indicateur": st.column_config.TextColumn("Indicateur", width="medium"),
@@ -60,7 +55,6 @@ def _table(frame: pd.DataFrame, wanted: str | None) -> None:
             ),
         },
     )
-    table_choice(event, codes, default, PARAM)
 
 
 # ------------------------------------------------------------------ one indicator
@@ -148,21 +142,18 @@ def render(context: ConventionContext) -> None:
 
     if when != on:
         st.caption(f"Situation au {fmt.short_date(when)}, fin de l'année choisie.")
-    wanted = st.query_params.get(PARAM)
     if frame.empty:
         st.info(EMPTY)
     else:
         st.caption(_summary(frame))
-        _table(frame, wanted)
+        _table(frame)
 
-    names = {code: f"{code} — {name}" for code, name in zip(everything["code"], everything["name"], strict=True)}
-    indicator = kept_row(
+    indicator = listed_item(
         "Détail de l'indicateur",
         everything,
+        frame,
         PARAM,
-        labels=names,
-        visible=list(frame["code"]),
-        rerun=True,
+        name="name",
         missing="Aucun indicateur « {} » dans cette convention.",
         placeholder="Choisir un indicateur",
     )

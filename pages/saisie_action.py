@@ -15,9 +15,9 @@ from ctg_data.queries.actions import action_fiche, actions_frame
 from ctg_data.queries.filters import Filters
 from ctg_data.services.actions import action_for_edit, change_dates, update_followup, writable_action_ids
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle, history_link, link, writable_rows
+from ctg_data.ui.forms import EditCycle, history_link, link, versioned, writable_rows
 from ctg_data.ui.page import ConventionContext, page
-from ctg_data.ui.selection import kept_row
+from ctg_data.ui.selection import coded_labels, kept_row
 from ctg_data.ui.text import escape_markdown
 from ctg_data.validation import Field
 from ctg_data.vocabulary import ActionStatus
@@ -73,18 +73,7 @@ def _followup_form(context: ConventionContext, action: pd.Series, snapshot: dict
         submitted = st.form_submit_button("Enregistrer le suivi", type="primary")
     if submitted:
         _save(
-            int(action["id"]),
-            lambda: update_followup(
-                engine(),
-                context.actor,
-                action_id=int(action["id"]),
-                expected_version=snapshot["version"],
-                opened=snapshot,
-                status=status,
-                progress=progress,
-                note=note,
-                noted_on=noted_on,
-            ),
+            context, action, snapshot, update_followup, status=status, progress=progress, note=note, noted_on=noted_on
         )
 
 
@@ -107,23 +96,28 @@ def _dates_form(context: ConventionContext, action: pd.Series, snapshot: dict) -
         submitted = st.form_submit_button("Modifier les dates")
     if submitted:
         _save(
-            int(action["id"]),
-            lambda: change_dates(
-                engine(),
-                context.actor,
-                action_id=int(action["id"]),
-                expected_version=snapshot["version"],
-                opened=snapshot,
-                starts_on=starts_on,
-                ends_on=ends_on,
-                reason=reason,
-                outside_convention=outside,
-            ),
+            context,
+            action,
+            snapshot,
+            change_dates,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=reason,
+            outside_convention=outside,
         )
 
 
-def _save(action_id: int, call: Callable[[], object]) -> None:
-    CYCLE.save(call, table="actions", record=action_id, load=lambda: action_for_edit(engine(), action_id))
+def _save(
+    context: ConventionContext, action: pd.Series, snapshot: dict, write: Callable[..., object], **fields: object
+) -> None:
+    """Both forms save the action as it was opened, through the same cycle."""
+    action_id = int(action["id"])
+    CYCLE.save(
+        lambda: write(engine(), context.actor, action_id=action_id, **versioned(snapshot), **fields),
+        table="actions",
+        record=action_id,
+        load=lambda: action_for_edit(engine(), action_id),
+    )
 
 
 def _notes(action_id: int) -> None:
@@ -157,12 +151,11 @@ def render(context: ConventionContext) -> None:
     )
     if choices is None:
         return
-    titles = {code: f"{code} — {title}" for code, title in zip(choices["code"], choices["title"], strict=True)}
     action = kept_row(
         "Action",
         choices,
         PARAM,
-        labels=titles,
+        labels=coded_labels(choices, "title"),
         key="saisie_action_choix",
         placeholder="Rechercher une action (code ou intitulé)…",
     )

@@ -18,7 +18,7 @@ from ctg_data.services.activity import (
     writable_facility_ids,
 )
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle, editable, history_link, link, writable_rows
+from ctg_data.ui.forms import EditCycle, editable, history_link, link, versioned, writable_rows
 from ctg_data.ui.page import YEAR, ConventionContext, page
 from ctg_data.ui.selection import kept_row
 from ctg_data.validation import Field
@@ -68,8 +68,7 @@ def _form(actor: Actor, facility: pd.Series, year: int, snapshot: dict | None) -
                 hours_delivered=delivered,
                 hours_billed=billed,
                 fte=fte,
-                expected_version=None if snapshot is None else snapshot["version"],
-                opened=snapshot,
+                **versioned(snapshot),
                 override_reason=override,
             ),
             table="facility_activity",

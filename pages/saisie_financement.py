@@ -12,7 +12,7 @@ from ctg_data import formats as fmt
 from ctg_data.actors import Actor
 from ctg_data.services.funding import funding_for_edit, funding_lines_frame, may_write_funding, update_funding
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle, editable, history_link, labelled_key, link
+from ctg_data.ui.forms import EditCycle, editable, history_link, labelled_key, link, versioned
 from ctg_data.ui.page import YEAR, ConventionContext, page
 from ctg_data.ui.selection import kept_row
 from ctg_data.validation import Field
@@ -57,8 +57,7 @@ def _form(actor: Actor, line: pd.Series, snapshot: dict) -> None:
                 engine(),
                 actor,
                 funding_line_id=line_id,
-                expected_version=snapshot["version"],
-                opened=snapshot,
+                **versioned(snapshot),
                 planned=planned,
                 notified=notified,
                 paid=paid,

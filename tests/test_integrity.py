@@ -64,6 +64,7 @@ def test_a_facility_outside_its_conventions_perimeter_is_a_warning(engine, tmp_p
 
 
 def test_the_controls_page_shows_warnings_apart_from_broken_rules(sqlite_url, tmp_path, monkeypatch, signed_in):
+    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from ctg_data.db import engine_for, make_engine
@@ -78,6 +79,8 @@ def test_the_controls_page_shows_warnings_apart_from_broken_rules(sqlite_url, tm
     engine.dispose()
     monkeypatch.setenv("CTG_DATABASE_URL", sqlite_url)
     engine_for.cache_clear()
+    st.cache_data.clear()  # the app's engine and reads are cached per process: start from this database
+    st.cache_resource.clear()
     page = str(Path(__file__).resolve().parent.parent / "pages" / "controles.py")
     at = signed_in(AppTest.from_file(page, default_timeout=30)).run()
     assert not at.exception

@@ -83,6 +83,7 @@ def test_the_probe_is_not_vacuous_unescaped_text_does_become_links_and_images(pr
     page.goto(probe + "?brut=1")
     box = page.locator(".st-key-probe_1")
     expect(box.locator("[data-testid='stButton']")).to_be_visible()
-    assert box.locator("[data-testid='stMarkdownContainer'] a").count() >= 3
-    assert page.locator(".st-key-probe_0 [data-testid='stMarkdown'] img").count() >= 1
-    assert page.locator(".st-key-probe_3 .katex").count() >= 1
+    # Links, images and KaTeX are drawn after the text (KaTeX loads lazily): wait for them.
+    expect(box.locator("[data-testid='stMarkdownContainer'] a").nth(2)).to_be_attached()
+    expect(page.locator(".st-key-probe_0 [data-testid='stMarkdown'] img").first).to_be_attached()
+    expect(page.locator(".st-key-probe_3 .katex").first).to_be_attached(timeout=15_000)

@@ -189,6 +189,12 @@ def writable_rows(frame: pd.DataFrame, ids: Collection[int], nothing: str) -> pd
     return rows
 
 
+def versioned(snapshot: dict[str, Any] | None) -> dict[str, Any]:
+    """The arguments that tell a save which record the form was opened on (None: a new one), so
+    that the service refuses a record someone else saved meanwhile."""
+    return {"expected_version": None if snapshot is None else snapshot["version"], "opened": snapshot}
+
+
 def opened(key: str, record_key: Hashable, load: Callable[[], S]) -> S:
     """The snapshot a form was opened from, kept for the session so that a save compares it with
     the database (optimistic locking) instead of re-reading it on every run."""

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
+from ctg_data import formats as fmt
 from ctg_data.ui.text import escape_markdown
 
 T = TypeVar("T")
@@ -104,6 +105,28 @@ def kept_row(
     return rows.iloc[0]
 
 
+def coded_labels(frame: pd.DataFrame, name: str) -> dict[Any, str]:
+    """« CODE — name » for each row: how a select box names an action or an indicator."""
+    return {code: f"{code} — {text}" for code, text in zip(frame["code"], frame[name], strict=True)}
+
+
+def listed_item(
+    label: str, everything: pd.DataFrame, shown: pd.DataFrame, param: str, *, name: str, missing: str, placeholder: str
+) -> pd.Series | None:
+    """The item a list page opens below its table: chosen among the rows the filters show, or
+    any row of `everything` named by the URL (a link to an item the filters hide)."""
+    return kept_row(
+        label,
+        everything,
+        param,
+        labels=coded_labels(everything, name),
+        visible=list(shown["code"]),
+        rerun=True,
+        missing=missing,
+        placeholder=placeholder,
+    )
+
+
 def open_item(param: str, code: str | None) -> None:
     if code is None:
         st.query_params.pop(param, None)
@@ -112,14 +135,22 @@ def open_item(param: str, code: str | None) -> None:
     st.rerun()
 
 
-def table_choice(event: Any, codes: list[str], default: list[int], param: str) -> None:
-    """Follow a click on a row of a `st.dataframe(on_select="rerun")` table. Unkeyed, the table
-    is a new widget whenever the URL's item changes, so its highlighted row follows the URL;
-    a selection that differs from that row is the user's choice."""
+def item_table(table: pd.DataFrame, codes: list[str], param: str, *, alt: str, column_config: dict[str, Any]) -> None:
+    """A table whose clicked row opens its item (`codes`: each row's, kept in the URL's `param`).
+    Unkeyed, the table is a new widget whenever the URL's item changes, so its highlighted row
+    follows the URL; a selection that differs from that row is the user's choice."""
+    wanted = st.query_params.get(param)
+    default = [codes.index(wanted)] if wanted in codes else []
+    event = st.dataframe(
+        table,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        selection_default={"selection": {"rows": default}},
+        placeholder=fmt.DASH,
+        alt=alt,
+        column_config=column_config,
+    )
     rows = list(event.selection.rows)
     if rows != default:
         open_item(param, codes[rows[0]] if rows else None)
-
-
-def default_rows(codes: list[str], wanted: str | None) -> list[int]:
-    return [codes.index(wanted)] if wanted in codes else []
