@@ -15,9 +15,9 @@ from ctg_data.queries.actions import action_fiche, actions_frame
 from ctg_data.queries.filters import Filters
 from ctg_data.services.actions import action_for_edit, change_dates, update_followup, writable_action_ids
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle, history_link, link, versioned, writable_rows
+from ctg_data.ui.forms import EditCycle, history_link, link, versioned
 from ctg_data.ui.page import ConventionContext, page
-from ctg_data.ui.selection import coded_labels, kept_row
+from ctg_data.ui.selection import coded_labels, editable_record
 from ctg_data.ui.text import escape_markdown
 from ctg_data.validation import Field
 from ctg_data.vocabulary import ActionStatus
@@ -141,21 +141,16 @@ def _notes(action_id: int) -> None:
 def render(context: ConventionContext) -> None:
     CYCLE.outcome()
     actions = load_actions(Filters(convention_id=context.convention_id), context.today)
-    choices = writable_rows(
+    action = editable_record(
+        "Action",
         actions,
-        load_writable(context.actor, context.convention_id),
-        (
+        PARAM,
+        writable=load_writable(context.actor, context.convention_id),
+        nothing=(
             "Aucune action de cette convention ne vous est ouverte en saisie : seuls son pilote et ses "
             "partenaires (ou un conseiller CAF) peuvent en saisir le suivi."
         ),
-    )
-    if choices is None:
-        return
-    action = kept_row(
-        "Action",
-        choices,
-        PARAM,
-        labels=coded_labels(choices, "title"),
+        labels=lambda rows: coded_labels(rows, "title"),
         key="saisie_action_choix",
         placeholder="Rechercher une action (code ou intitulé)…",
     )

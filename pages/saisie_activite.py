@@ -18,9 +18,9 @@ from ctg_data.services.activity import (
     writable_facility_ids,
 )
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle, editable, history_link, link, versioned, writable_rows
+from ctg_data.ui.forms import EditCycle, editable, links_beside_history, override_input, versioned
 from ctg_data.ui.page import YEAR, ConventionContext, page
-from ctg_data.ui.selection import kept_row
+from ctg_data.ui.selection import editable_record
 from ctg_data.validation import Field
 from ctg_data.vocabulary import FacilityType
 
@@ -53,9 +53,7 @@ def _form(actor: Actor, facility: pd.Series, year: int, snapshot: dict | None) -
         fte = columns[3].text_input(
             Field.FTE, value=editable(current.get("fte")), key=f"{key}_fte", placeholder="ex. 1,5"
         )
-        override = st.text_input(
-            f"{Field.OVERRIDE} (seulement pour une année hors de la convention)", key=f"{key}_override"
-        )
+        override = override_input(key, "seulement pour une année hors de la convention")
         submitted = st.form_submit_button("Enregistrer l'activité", type="primary")
     if submitted:
         CYCLE.save(
@@ -102,25 +100,19 @@ def _years(facility_id: int) -> None:
 def render(context: ConventionContext) -> None:
     CYCLE.outcome()
     facilities = load_facilities(context.convention_id)
-    choices = writable_rows(
+    facility = editable_record(
+        "Équipement",
         facilities,
-        load_writable(context.actor, context.convention_id),
-        (
+        PARAM,
+        writable=load_writable(context.actor, context.convention_id),
+        nothing=(
             "Aucun équipement de cette convention ne vous est ouvert en saisie : seul son gestionnaire "
             "(ou un conseiller CAF) peut en saisir l'activité."
         ),
-    )
-    if choices is None:
-        return
-    labels = {
-        row.code: f"{row.code} — {row.name} ({FacilityType.label_of(row.type)}, {row.manager})"
-        for row in choices.itertuples()
-    }
-    facility = kept_row(
-        "Équipement",
-        choices,
-        PARAM,
-        labels=labels,
+        labels=lambda rows: {
+            row.code: f"{row.code} — {row.name} ({FacilityType.label_of(row.type)}, {row.manager})"
+            for row in rows.itertuples()
+        },
         key="saisie_activite_choix",
         placeholder="Rechercher un équipement (code ou nom)…",
     )
@@ -139,8 +131,6 @@ def render(context: ConventionContext) -> None:
     snapshot = CYCLE.snapshot((facility_id, year), lambda: activity_for_edit(engine(), facility_id, year))
     _form(context.actor, facility, year, snapshot)
     _years(facility_id)
-    columns = st.columns(2)
-    with columns[0]:
-        link("pages/bonus_territoire.py", "Voir le bonus territoire", icon=":material/child_care:")
-    with columns[1]:
-        history_link("equipement", facility["code"])
+    links_beside_history(
+        "pages/bonus_territoire.py", "Voir le bonus territoire", ":material/child_care:", "equipement", facility["code"]
+    )

@@ -12,9 +12,9 @@ from ctg_data import formats as fmt
 from ctg_data.actors import Actor
 from ctg_data.services.funding import funding_for_edit, funding_lines_frame, may_write_funding, update_funding
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle, editable, history_link, labelled_key, link, versioned
+from ctg_data.ui.forms import EditCycle, editable, links_beside_history, versioned
 from ctg_data.ui.page import YEAR, ConventionContext, page
-from ctg_data.ui.selection import kept_row
+from ctg_data.ui.selection import editable_record
 from ctg_data.validation import Field
 
 load_lines = cached_query(funding_lines_frame)
@@ -78,17 +78,15 @@ def render(context: ConventionContext) -> None:
     lines = load_lines(context.convention_id)
     if context.filters.year:
         lines = lines[lines["year"] == context.filters.year]
-    if lines.empty:
-        st.info("Aucune ligne de financement pour ces filtres.")
-        return
-    labels = {int(row.id): describe(row) for row in lines.itertuples()}
-    line = kept_row(
+    line = editable_record(
         "Ligne de financement",
         lines,
         PARAM,
+        nothing="Aucune ligne de financement pour ces filtres.",
+        labels=lambda rows: {int(row.id): describe(row) for row in rows.itertuples()},
         column="id",
-        labels=labels,
-        key=labelled_key("saisie_financement_choix", labels.values()),
+        key="saisie_financement_choix",
+        relabel=True,
         placeholder="Rechercher une ligne (année, levier, financeur, bénéficiaire)…",
     )
     if line is None:
@@ -100,8 +98,6 @@ def render(context: ConventionContext) -> None:
     if snapshot is None:
         return
     _form(context.actor, line, snapshot)
-    columns = st.columns(2)
-    with columns[0]:
-        link("pages/leviers.py", "Voir les financements par levier", icon=":material/euro:")
-    with columns[1]:
-        history_link("financement", str(line_id))
+    links_beside_history(
+        "pages/leviers.py", "Voir les financements par levier", ":material/euro:", "financement", str(line_id)
+    )

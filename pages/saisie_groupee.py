@@ -15,10 +15,9 @@ from ctg_data.queries.filters import Filters
 from ctg_data.queries.indicators import indicators_frame
 from ctg_data.services import measurements as svc
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle, attempt, link
+from ctg_data.ui.forms import EditCycle, attempt, link, override_input
 from ctg_data.ui.page import DOMAIN, ConventionContext, page
 from ctg_data.ui.text import value_text
-from ctg_data.validation import Field
 from ctg_data.vocabulary import MeasurementType
 
 load_indicators = cached_query(indicators_frame)
@@ -118,7 +117,7 @@ def render(context: ConventionContext) -> None:
     kind = columns[1].selectbox(
         "Type", list(MeasurementType.labels()), key=f"{GRID}_type", format_func=MeasurementType.label_of
     )
-    override = columns[2].text_input(f"{Field.OVERRIDE} (date hors de la convention)", key=f"{GRID}_override")
+    override = override_input(GRID, "date hors de la convention", where=columns[2])
     st.caption(
         f"{fmt.number(len(base))} indicateur(s). Remplissez la colonne « Nouvelle valeur » (ex. 12,5) ; "
         "les lignes laissées vides ne sont pas touchées."

@@ -14,11 +14,10 @@ from ctg_data.queries.indicators import indicators_frame, measurements_frame
 from ctg_data.rules.indicators import clip
 from ctg_data.services.measurements import record_measurement, writable_indicator_ids
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle, history_link, labelled_key, link, writable_rows
+from ctg_data.ui.forms import EditCycle, history_link, links_beside_history, override_input
 from ctg_data.ui.page import ConventionContext, page
-from ctg_data.ui.selection import kept_row
+from ctg_data.ui.selection import editable_record
 from ctg_data.ui.text import escape_markdown, status_text, value_text
-from ctg_data.validation import Field
 from ctg_data.vocabulary import MeasurementType
 
 load_indicators = cached_query(indicators_frame)
@@ -76,9 +75,7 @@ def _form(indicator: pd.Series, context: ConventionContext) -> None:
             key=f"{key}_source",
         )
         comment = st.text_area("Commentaire", height=68, key=f"{key}_comment")
-        override = st.text_input(
-            f"{Field.OVERRIDE} (seulement pour une date hors de la convention)", key=f"{key}_override"
-        )
+        override = override_input(key, "seulement pour une date hors de la convention")
         submitted = st.form_submit_button("Enregistrer la mesure", type="primary")
     if submitted:
         CYCLE.save(
@@ -115,16 +112,14 @@ def _last_result(indicators: pd.DataFrame) -> None:
         )
         if result.type != MeasurementType.RESULTAT:
             st.caption("Une estimation ne change pas la valeur actuelle : seuls les résultats comptent.")
-    columns = st.columns(2)
-    with columns[0]:
-        link(
-            "pages/indicateurs.py",
-            f"Voir le graphique de {escape_markdown(result.indicator_code)}",
-            {"indicateur": result.indicator_code},
-            icon=":material/monitoring:",
-        )
-    with columns[1]:
-        history_link("indicateur", result.indicator_code)
+    links_beside_history(
+        "pages/indicateurs.py",
+        f"Voir le graphique de {escape_markdown(result.indicator_code)}",
+        ":material/monitoring:",
+        "indicateur",
+        result.indicator_code,
+        query_params={"indicateur": result.indicator_code},
+    )
 
 
 def _recent_values(indicator: pd.Series) -> None:
@@ -160,23 +155,18 @@ def render(context: ConventionContext) -> None:
     indicators = load_indicators(Filters(convention_id=context.convention_id), context.today)
     writable = load_writable(context.actor, context.convention_id)
     _last_result(indicators)
-    choices = writable_rows(
+    indicator = editable_record(
+        "Indicateur",
         indicators,
-        writable,
-        (
+        PARAM,
+        writable=writable,
+        nothing=(
             "Aucun indicateur de cette convention ne vous est ouvert en saisie : seuls le pilote et les "
             "partenaires de l'action liée à un indicateur (ou un conseiller CAF) peuvent y saisir des valeurs."
         ),
-    )
-    if choices is None:
-        return
-    labels = {row["code"]: describe(row) for _, row in choices.iterrows()}
-    indicator = kept_row(
-        "Indicateur",
-        choices,
-        PARAM,
-        labels=labels,
-        key=labelled_key("saisie_mesure_indicateur", labels.values()),
+        labels=lambda rows: {row["code"]: describe(row) for _, row in rows.iterrows()},
+        key="saisie_mesure_indicateur",
+        relabel=True,
         placeholder="Rechercher un indicateur (code ou nom)…",
     )
     if indicator is None:

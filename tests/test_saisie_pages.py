@@ -202,6 +202,72 @@ def test_a_reader_gets_no_form(demo_engine):
     assert at.main.error or at.main.info
 
 
+# --- The record a form page edits: the ones the person may edit, kept in the URL ------------
+
+
+def editable_codes(sheet: str, organisation: str) -> set[str]:
+    """What a partner may edit, written out from the seed: the actions it pilots or is a partner
+    of, the facilities it manages."""
+    if sheet == "actions":
+        return {
+            r["code"]
+            for r in seed_rows(sheet)
+            if r["pilote"] == organisation or organisation in r["partenaires"].split(";")
+        }
+    return {r["code"] for r in seed_rows(sheet) if r["gestionnaire"] == organisation}
+
+
+@pytest.mark.parametrize(
+    ("page", "label", "sheet"),
+    [("saisie_action", "Action", "actions"), ("saisie_activite", "Équipement", "equipements")],
+)
+def test_a_partner_chooses_only_among_the_records_it_may_edit(demo_engine, page, label, sheet):
+    expected = editable_codes(sheet, "lorda")
+    assert expected and expected != {r["code"] for r in seed_rows(sheet)}
+    at = run_page(page, partner_of(demo_engine, "lorda"))
+    options = widget(at.main.selectbox, label).options
+    assert {option.split(" — ")[0] for option in options} == expected
+
+
+@pytest.mark.parametrize(
+    ("page", "param", "sheet", "button"),
+    [
+        ("saisie_action", "action", "actions", "Enregistrer le suivi"),
+        ("saisie_activite", "equipement", "equipements", "Enregistrer l'activité"),
+    ],
+)
+def test_a_link_to_a_record_the_person_may_not_edit_opens_no_form(demo_engine, page, param, sheet, button):
+    other = sorted({r["code"] for r in seed_rows(sheet)} - editable_codes(sheet, "lorda"))[0]
+    at = run_page(page, partner_of(demo_engine, "lorda"), **{param: other})
+    assert not [b for b in at.main.button if b.label == button]
+    assert param not in at.query_params
+
+
+def test_a_facility_is_named_with_its_type_and_manager(demo_engine):
+    facility = next(r for r in seed_rows("equipements") if r["code"] == "alsh-lorda")
+    manager = next(r["nom"] for r in seed_rows("organisations") if r["code"] == facility["gestionnaire"])
+    at = run_page("saisie_activite", equipement="alsh-lorda")
+    box = widget(at.main.selectbox, "Équipement")
+    assert box.value == "alsh-lorda"
+    assert f"alsh-lorda — {facility['nom']} (ALSH (accueil de loisirs), {manager})" in box.options
+
+
+def test_a_year_without_funding_lines_is_said_and_shows_no_form(demo_engine):
+    years = {int(r["annee"]) for r in seed_rows("financements")}
+    year = next(y for y in range(2023, 2028) if y not in years)  # the convention runs 2023 to 2027
+    at = run_page("saisie_financement", ADVISOR, annee=str(year))
+    assert [i.value for i in at.main.info] == ["Aucune ligne de financement pour ces filtres."]
+    assert not at.main.text_input
+
+
+def test_the_funding_lines_offered_are_those_of_the_year_chosen(demo_engine):
+    expected = sum(1 for r in seed_rows("financements") if r["annee"] == "2025")
+    at = run_page("saisie_financement", ADVISOR, annee="2025")
+    options = widget(at.main.selectbox, "Ligne de financement").options
+    assert len(options) == expected
+    assert all(option.startswith("2025 · ") for option in options)
+
+
 # --- Suivi d'une action --------------------------------------------------------------------
 
 

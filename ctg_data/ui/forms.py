@@ -2,14 +2,12 @@
 attempt → outcome → rerun), links that survive a page opened on its own, and numbers as a
 person edits them."""
 
-import zlib
-from collections.abc import Callable, Collection, Hashable
+from collections.abc import Callable, Hashable
 from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
@@ -19,6 +17,7 @@ from ctg_data.errors import ConflictError, PermissionDenied, ValidationError
 from ctg_data.queries.history import conflict_lines
 from ctg_data.ui.data import engine
 from ctg_data.ui.text import escape_markdown
+from ctg_data.validation import Field
 
 NOTHING_WRITTEN = "Rien n'a été enregistré."
 R = TypeVar("R")
@@ -40,6 +39,24 @@ def history_link(kind: str, key: str) -> None:
         {"objet": kind, "id": str(key)},
         icon=":material/history:",
     )
+
+
+def links_beside_history(
+    page: str, label: str, icon: str, kind: str, key: str, query_params: dict | None = None
+) -> None:
+    """How a form page ends: a link to the related page beside the record's history."""
+    left, right = st.columns(2)
+    with left:
+        link(page, label, query_params, icon=icon)
+    with right:
+        history_link(kind, key)
+
+
+def override_input(key: str, when: str, where: Any = st) -> str:
+    """The reason for a derogation (a date or a year outside the convention), `when` saying when
+    it is asked for; its widget key is `key`_override."""
+    text: str = where.text_input(f"{Field.OVERRIDE} ({when})", key=f"{key}_override")
+    return text
 
 
 def refusal(error: Exception, table: str | None = None, describe: Describe | None = None) -> None:
@@ -180,15 +197,6 @@ class EditCycle:
         st.rerun()
 
 
-def writable_rows(frame: pd.DataFrame, ids: Collection[int], nothing: str) -> pd.DataFrame | None:
-    """The rows of `frame` the person may edit (by id); none: `nothing` is said and None returned."""
-    rows = frame[frame["id"].isin(ids)]
-    if rows.empty:
-        st.info(nothing)
-        return None
-    return rows
-
-
 def versioned(snapshot: dict[str, Any] | None) -> dict[str, Any]:
     """The arguments that tell a save which record the form was opened on (None: a new one), so
     that the service refuses a record someone else saved meanwhile."""
@@ -207,13 +215,6 @@ def opened(key: str, record_key: Hashable, load: Callable[[], S]) -> S:
 
 def reopen(key: str, record_key: Hashable, snapshot: object) -> None:
     st.session_state.setdefault(key, {})[record_key] = snapshot
-
-
-def labelled_key(prefix: str, labels) -> str:
-    """A widget key that changes with the labels it shows. A selectbox whose labels carry data
-    (a last value, an amount) would otherwise keep showing the old label of the chosen option
-    after a save; a new key draws it afresh (the choice itself is kept in the URL)."""
-    return f"{prefix}_{zlib.crc32(chr(31).join(map(str, labels)).encode()):08x}"
 
 
 def counter(key: str) -> int:

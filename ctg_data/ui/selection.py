@@ -1,8 +1,9 @@
 """Choices kept in the URL (`?action=CODE`, `?annee=2025`, `?ligne=12`), so that a copied link
 or a link in an email opens the same view: one select box helper for every page and the
-sidebar filters, and a table whose clicked row opens an item."""
+sidebar filters, the record a form page edits, and a table whose clicked row opens an item."""
 
-from collections.abc import Callable, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -108,6 +109,46 @@ def kept_row(
 def coded_labels(frame: pd.DataFrame, name: str) -> dict[Any, str]:
     """« CODE — name » for each row: how a select box names an action or an indicator."""
     return {code: f"{code} — {text}" for code, text in zip(frame["code"], frame[name], strict=True)}
+
+
+def editable_record(
+    label: str,
+    frame: pd.DataFrame,
+    param: str,
+    *,
+    nothing: str,
+    labels: Callable[[pd.DataFrame], Mapping[Any, str]],
+    key: str,
+    writable: Collection[int] | None = None,
+    column: str = "code",
+    relabel: bool = False,
+    placeholder: str | None = None,
+) -> pd.Series | None:
+    """The record a form page edits, chosen in a select box kept in the URL among the rows of
+    `frame` the person may edit (ids in `writable`; None: every row), each named by
+    `labels(rows)`. No row: `nothing` is said and None returned. `relabel`: labels that carry
+    data a save changes (a last value, an amount) give the box a new key (see `labelled_key`)."""
+    rows = frame if writable is None else frame[frame["id"].isin(writable)]
+    if rows.empty:
+        st.info(nothing)
+        return None
+    names = labels(rows)
+    return kept_row(
+        label,
+        rows,
+        param,
+        labels=names,
+        column=column,
+        key=labelled_key(key, names.values()) if relabel else key,
+        placeholder=placeholder,
+    )
+
+
+def labelled_key(prefix: str, labels: Iterable[str]) -> str:
+    """A widget key that changes with the labels it shows. A selectbox whose labels carry data
+    (a last value, an amount) would otherwise keep showing the old label of the chosen option
+    after a save; a new key draws it afresh (the choice itself is kept in the URL)."""
+    return f"{prefix}_{zlib.crc32(chr(31).join(map(str, labels)).encode()):08x}"
 
 
 def listed_item(
