@@ -102,7 +102,7 @@ def cmd_check(_args: argparse.Namespace) -> int:
 
 def cmd_bonus(args: argparse.Namespace) -> int:
     from ctg_data.queries.funding import all_conventions, convention_by_code
-    from ctg_data.reports.bonus_report import script_csv, script_rows, script_table
+    from ctg_data.reports.bonus_script import script_csv, script_rows, script_table
 
     engine = db.get_engine()
     if args.convention:

@@ -1,4 +1,4 @@
-"""The CTG store: one SQLModel table per concept of the interchange format (FORMAT.md).
+"""The CTG store: one SQLModel table per concept of the interchange format (docs/format.md).
 
 The database itself refuses bad rows (foreign keys, unique codes per convention, CHECK
 constraints) so that no path — form, import, script — can store what the rules forbid.

@@ -74,7 +74,7 @@ class FacilityType(Labelled):
     EVS = "evs", "EVS (espace de vie sociale)"
 
 
-# Bonus territoire eligibility, a fact of each facility type (RULES.md, "Eligibility"): centres
+# Bonus territoire eligibility, a fact of each facility type (docs/rules.md, "Eligibility"): centres
 # sociaux and EVS are funded by their own prestations. The other codes are types of format v2
 # not yet in the enumeration, listed so that they are ineligible the day they arrive.
 NOT_BONUS_ELIGIBLE = frozenset({FacilityType.CENTRE_SOCIAL, FacilityType.EVS, "mam", "micro_creche", "france_services"})

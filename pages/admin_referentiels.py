@@ -254,7 +254,7 @@ def _save(tab: Tab, context: ConventionContext, opened: ref.Opened | None, value
                 override_reason=reason,
             ),
             outcome=lambda _: "Enregistrement créé.",
-            select=lambda new_id: new_id,
+            saved_id=lambda new_id: new_id,
         )
         return
     _attempt(
@@ -289,14 +289,14 @@ def _attempt(
     call: Callable[[], Any],
     *,
     outcome: Callable[[Any], str],
-    select: Callable[[Any], int] | None = None,
+    saved_id: Callable[[Any], int] | None = None,
 ) -> None:
     """Save through the form cycle; after a conflict the form compares with what is stored now
     (saving again applies the input) and offers to start again from it."""
 
     def pick(result: Any) -> None:
-        saved = record if select is None else select(result)
-        if select is not None:
+        saved = record if saved_id is None else saved_id(result)
+        if saved_id is not None:
             st.session_state[_key(tab, "pending")] = saved
         if saved != NEW:  # (NEW after a deletion: nothing left to warn about)
             st.session_state[_key(tab, "warnings")] = ref.record_warnings(engine(), tab.sheet, saved)
@@ -354,7 +354,7 @@ def _delete(tab: Tab, context: ConventionContext, opened: ref.Opened) -> None:
         opened.id,
         _on_opened(ref.delete, tab, context, opened, reason=reason),
         outcome=lambda _: "Enregistrement supprimé.",
-        select=lambda _: NEW,
+        saved_id=lambda _: NEW,
     )
 
 

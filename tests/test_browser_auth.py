@@ -60,7 +60,7 @@ def sign_in(page, role: str) -> None:
 
 
 def test_a_deep_link_on_a_fresh_server_shows_the_sign_in_and_no_data(server, page):
-    # The first request of this server: the page runs without dashboard.py (ENGINEERING.md).
+    # The first request of this server: the page runs without dashboard.py (docs/architecture.md).
     page.goto(f"{server}/indicateurs?indicateur=TX-COUV-PE")
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible(timeout=WAIT)
     expect(page.get_by_label("Adresse e-mail")).to_be_visible(timeout=WAIT)

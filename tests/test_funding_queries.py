@@ -1,5 +1,5 @@
 """Funding read side on a small convention whose every figure is worked out by hand below
-(RULES.md "Bonus territoire CTG" and "Reconciliation"), on SQLite and PostgreSQL."""
+(docs/rules.md "Bonus territoire CTG" and "Reconciliation"), on SQLite and PostgreSQL."""
 
 import re
 from decimal import ROUND_HALF_UP, Decimal

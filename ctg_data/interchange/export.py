@@ -1,4 +1,4 @@
-"""Conventions read back out of the store as FORMAT.md rows: one list per sheet, values in
+"""Conventions read back out of the store as docs/format.md rows: one list per sheet, values in
 the sheet's column order, every reference written as the code it is known by.
 
 What an export holds, so that importing it into an empty database gives the same data:
@@ -10,7 +10,7 @@ What an export holds, so that importing it into an empty database gives the same
   years it runs (from the year it starts to the year it ends);
 - measurements: the current values only; superseded values stay in the database's history;
 - actions: live ones only (a deleted action is left out, and references to it are blank).
-Rows are sorted by their FORMAT.md key, so two exports of the same data are identical.
+Rows are sorted by their docs/format.md key, so two exports of the same data are identical.
 """
 
 from collections import defaultdict

@@ -7,7 +7,7 @@ from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column, Sheet
 
 GUIDE_SHEET = "Mode d'emploi"
 
-# The sheets in the order FORMAT.md lists them (the order of the workbook's tabs).
+# The sheets in the order docs/format.md lists them (the order of the workbook's tabs).
 FORMAT_ORDER = (
     "conventions",
     "organisations",

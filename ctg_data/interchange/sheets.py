@@ -1,4 +1,4 @@
-"""The sheets of FORMAT.md: their fixed column names, what each column holds, and keys.
+"""The sheets of docs/format.md: their fixed column names, what each column holds, and keys.
 
 This table is the single description of the format; the loader, the Excel template and the
 export all read it, so a column cannot exist in one and not the others.

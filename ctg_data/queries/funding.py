@@ -8,7 +8,7 @@ read back rounded to the cent. Rows are plain dicts, never ORM objects, so calle
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Engine, Executable, and_, func, label, or_, select
+from sqlalchemy import Engine, Executable, Label, and_, func, label, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -21,6 +21,15 @@ F, A, FL, Org = m.Facility, m.FacilityActivity, m.FundingLine, m.Organisation
 def _rows(engine: Engine, query: Executable) -> list[dict[str, Any]]:
     with engine.connect() as connection:
         return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def _money_sums() -> tuple[Label[Any], ...]:
+    """Planned, notified and paid summed by the database (NUMERIC: Decimal to the cent)."""
+    return (
+        label("planned", func.sum(col(FL.planned))),
+        label("notified", func.sum(col(FL.notified))),
+        label("paid", func.sum(col(FL.paid))),
+    )
 
 
 def signatory_codes(engine: Engine, convention_id: int) -> frozenset[str]:
@@ -152,9 +161,7 @@ def funding_sums(
             label("lever", col(FL.lever_code)),
             col(FL.year),
             label("beneficiary", col(Org.code)),
-            label("planned", func.sum(col(FL.planned))),
-            label("notified", func.sum(col(FL.notified))),
-            label("paid", func.sum(col(FL.paid))),
+            *_money_sums(),
         )
         .join(Org, col(Org.id) == FL.beneficiary_id)
         .where(col(FL.convention_id) == convention_id, col(FL.year).in_(tuple(years)), column.is_not(None))
@@ -203,9 +210,7 @@ def funding_breakdown(
             label("funder_name", col(funder.name)),
             label("beneficiary", col(beneficiary.code)),
             label("beneficiary_name", col(beneficiary.name)),
-            label("planned", func.sum(col(FL.planned))),
-            label("notified", func.sum(col(FL.notified))),
-            label("paid", func.sum(col(FL.paid))),
+            *_money_sums(),
             label("lines", func.count(col(FL.id))),
         )
         .join(funder, col(funder.id) == FL.funder_id)
@@ -248,9 +253,7 @@ def cofunding_lines(
             label("funder_name", col(funder.name)),
             label("beneficiary", col(beneficiary.code)),
             label("beneficiary_name", col(beneficiary.name)),
-            label("planned", func.sum(col(FL.planned))),
-            label("notified", func.sum(col(FL.notified))),
-            label("paid", func.sum(col(FL.paid))),
+            *_money_sums(),
         )
         .join(funder, col(funder.id) == FL.funder_id)
         .join(beneficiary, col(beneficiary.id) == FL.beneficiary_id)

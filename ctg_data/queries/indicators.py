@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, label, select
+from sqlalchemy import Engine, Executable, and_, func, label, select
 from sqlmodel import col
 
 from ctg_data import models as m
@@ -151,20 +151,7 @@ def measurements_frame(engine: Engine, indicator_id: int, *, include_superseded:
         .where(*clauses)
         .order_by(col(m.Measurement.measured_on), col(m.Measurement.recorded_at))
     )
-    with engine.connect() as connection:
-        return pd.DataFrame(
-            connection.execute(query).all(),
-            columns=[
-                "measured_on",
-                "value",
-                "type",
-                "source",
-                "comment",
-                "recorded_by",
-                "recorded_at",
-                "superseded_at",
-            ],
-        )
+    return _frame(engine, query)
 
 
 def latest_measurements(engine: Engine, convention_id: int, limit: int = 8) -> pd.DataFrame:
@@ -184,8 +171,11 @@ def latest_measurements(engine: Engine, convention_id: int, limit: int = 8) -> p
         .order_by(col(m.Measurement.recorded_at).desc(), col(m.Measurement.measured_on).desc())
         .limit(limit)
     )
+    return _frame(engine, query)
+
+
+def _frame(engine: Engine, query: Executable) -> pd.DataFrame:
+    """The rows of `query`, one column per selected column, named as in the select."""
     with engine.connect() as connection:
-        return pd.DataFrame(
-            connection.execute(query).all(),
-            columns=["recorded_at", "measured_on", "code", "name", "value", "unit", "superseded_at"],
-        )
+        result = connection.execute(query)
+        return pd.DataFrame(result.all(), columns=list(result.keys()))

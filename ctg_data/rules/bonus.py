@@ -271,7 +271,7 @@ def post_due(
         else:
             raise ValueError(f"base {rate.basis!r} is not defined for a post")
         steps = [base]
-        # The barème's plafond is per ETP (RULES.md); a plancher is not defined for posts.
+        # The barème's plafond is per ETP (docs/rules.md); a plancher is not defined for posts.
         if rate.cap is not None and value > rate.cap * post.fte:
             limit = rate.cap * post.fte
             label = (

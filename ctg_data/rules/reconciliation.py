@@ -1,4 +1,4 @@
-"""Due vs notified vs paid, and the flags CAF advisors check (RULES.md, "Reconciliation").
+"""Due vs notified vs paid, and the flags CAF advisors check (docs/rules.md, "Reconciliation").
 
 Pure: the caller sums the `financements` rows of one lever/year linked to a facility or post
 and passes the facts the rules need (closed all year, EAJE outside PSU, allowed beneficiaries).
@@ -50,7 +50,7 @@ class Flag(StrEnum):
     HORS_BONUS = "hors_bonus"
     GESTIONNAIRE_NON_SIGNATAIRE = "gestionnaire_non_signataire"
     SANS_BAREME = "sans_bareme"
-    COUT_MANQUANT = "cout_manquant"  # not in RULES.md: a taux_cout post without its cost
+    COUT_MANQUANT = "cout_manquant"  # not in docs/rules.md: a taux_cout post without its cost
 
     @property
     def label_fr(self) -> str:

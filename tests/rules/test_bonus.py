@@ -1,4 +1,4 @@
-"""Barème-driven amounts (RULES.md, "Bonus territoire CTG").
+"""Barème-driven amounts (docs/rules.md, "Bonus territoire CTG").
 
 Every expected figure is recomputed here from the rule with Decimal arithmetic, never copied
 from the code's output.

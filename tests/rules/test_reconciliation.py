@@ -1,4 +1,4 @@
-"""Due vs notified vs paid, and the advisors' flags (RULES.md, "Reconciliation")."""
+"""Due vs notified vs paid, and the advisors' flags (docs/rules.md, "Reconciliation")."""
 
 from decimal import Decimal
 
