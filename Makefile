@@ -11,7 +11,7 @@ PORT   ?= 8501
 run: $(VENV)/.app-installed
 	$(BIN)/ctg db upgrade
 	$(BIN)/ctg seed --if-empty
-	$(BIN)/streamlit run dashboard.py --server.headless true --server.port $(PORT)
+	$(BIN)/streamlit run server.py --server.headless true --server.port $(PORT)
 
 # Installs what the tests need (Python packages from the lock, PostgreSQL and Chromium from
 # Debian when missing), then runs the whole suite, PostgreSQL and browser tests included.

@@ -20,6 +20,12 @@ ROLE_LABELS = {
 }
 
 
+def role_in_sentence(role: Role) -> str:
+    """The role's label inside a sentence: « votre rôle (conseiller CAF) » keeps its acronym."""
+    label = ROLE_LABELS[role]
+    return label[:1].lower() + label[1:]
+
+
 @dataclass(frozen=True)
 class Actor:
     email: str

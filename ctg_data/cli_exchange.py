@@ -105,12 +105,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    from ctg_data.db import get_engine
     from ctg_data.interchange.workbook import write_template
 
     path = _xlsx_path(args.file)
     if path is None:
         return 2
-    if not _write(path, write_template()):
+    if not _write(path, write_template(get_engine())):
         return 1
     print(f"Modèle écrit dans {path}.")
     return 0

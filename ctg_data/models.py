@@ -19,10 +19,9 @@ from sqlmodel import Field, SQLModel
 from ctg_data.vocabulary import (
     ActionStatus,
     Direction,
-    FacilityType,
     Frequency,
+    IndicatorNature,
     MeasurementType,
-    OrganisationType,
     RateBasis,
     sql_in,
 )
@@ -86,7 +85,8 @@ def versioned(cls: Any) -> dict[str, Any]:
 
 
 class Domain(SQLModel, table=True):
-    """One of the ten intervention domains (seeded by the first migration)."""
+    """An intervention domain: the defaults of docs/format.md (seeded by the migrations), and
+    those administrators add (sheet `domaines`, Référentiels page)."""
 
     __tablename__ = "domains"
     code: str = Field(primary_key=True, max_length=40)
@@ -100,6 +100,26 @@ class FundingLever(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=40)
     label: str = Field(max_length=80)
     position: int
+
+
+class OrganisationKind(SQLModel, table=True):
+    """A type of organisation (sheet `types_organisation`): referential data administrators extend."""
+
+    __tablename__ = "organisation_types"
+    code: str = Field(primary_key=True, max_length=20)
+    label: str = Field(max_length=80)
+    position: int
+
+
+class FacilityKind(SQLModel, table=True):
+    """A type of facility (sheet `types_equipement`) and whether the bonus territoire may fund it
+    (docs/rules.md, "Eligibility"): referential data administrators extend."""
+
+    __tablename__ = "facility_types"
+    code: str = Field(primary_key=True, max_length=20)
+    label: str = Field(max_length=80)
+    position: int
+    bonus: bool
 
 
 # ---------------------------------------------------------------- conventions and partners
@@ -119,17 +139,37 @@ class Convention(SQLModel, table=True):
     caf_id: int | None = fk("organisations.id", nullable=True, index=False)
     # A restricted convention is visible only to admins and to the accounts given access to it.
     restricted: bool = False
+    department: str | None = Field(default=None, max_length=60)
+    # The end date signed with the convention, before any avenant: a spreadsheet that keeps it
+    # beside the avenant that moved it re-imports unchanged (services.amendments.imported_dates).
+    signed_ends_on: date | None = None
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
 
 
+class Amendment(SQLModel, table=True):
+    """An avenant: the only way a convention's dates change; the convention's `ends_on` is the
+    latest avenant's `ends_on` when one gives it. Kept, never edited away."""
+
+    __tablename__ = "amendments"
+    __mapper_args__ = versioned
+    __table_args__ = (UniqueConstraint("convention_id", "number"), CheckConstraint("number > 0", name="number"))
+    id: int | None = Field(default=None, primary_key=True)
+    convention_id: int = fk("conventions.id", index=False, ondelete="CASCADE")
+    number: int
+    signed_on: date
+    subject: str = Field(max_length=1000)
+    ends_on: date | None = None
+    version: int = 1
+    created_at: datetime = timestamp()
+
+
 class Organisation(SQLModel, table=True):
     __tablename__ = "organisations"
-    __table_args__ = (CheckConstraint(f"type IN {sql_in(OrganisationType)}", name="type"),)
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=60, unique=True)
     name: str = Field(max_length=200)
-    type: str = Field(max_length=20)
+    type: str = Field(max_length=20, foreign_key="organisation_types.code")
 
 
 class Signatory(SQLModel, table=True):
@@ -148,6 +188,22 @@ class Commune(SQLModel, table=True):
     )
     insee_code: str = Field(primary_key=True, max_length=5)
     name: str = Field(max_length=120)
+    # The commune's figures when no year is given (format v1); dated ones are CommuneFigures.
+    population: int | None = None
+    children_under_3: int | None = None
+    qpv: bool | None = None
+
+
+class CommuneFigures(SQLModel, table=True):
+    """A commune's figures of one year (`annee_donnees`): a new year is added, never overwrites."""
+
+    __tablename__ = "commune_figures"
+    __table_args__ = (
+        CheckConstraint("population >= 0", name="population"),
+        CheckConstraint("children_under_3 >= 0", name="children_under_3"),
+    )
+    insee_code: str = Field(foreign_key="communes.insee_code", primary_key=True, max_length=5)
+    year: int = Field(primary_key=True)
     population: int | None = None
     children_under_3: int | None = None
     qpv: bool | None = None
@@ -168,7 +224,9 @@ class Orientation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     convention_id: int = fk("conventions.id", ondelete="CASCADE")
     code: str = Field(max_length=60)
-    domain_code: str = fk("domains.code")
+    # Enjeu → objectif → … (at most three levels); an enjeu may span domains, so the domain is optional.
+    parent_id: int | None = fk("orientations.id", nullable=True)
+    domain_code: str | None = fk("domains.code", nullable=True)
     title: str = Field(max_length=500)
     version: int = 1
 
@@ -198,7 +256,8 @@ class Action(SQLModel, table=True):
     orientation_id: int | None = fk("orientations.id", nullable=True)
     pilot_id: int = fk("organisations.id")
     target_public: str | None = Field(default=None, max_length=500)
-    status: str = Field(max_length=20)
+    # An empty `statut` (or none given to a new action) is non_renseigne: no progress until stated.
+    status: str = Field(default=ActionStatus.NON_RENSEIGNE, max_length=20)
     priority: int | None = None
     starts_on: date | None = None
     ends_on: date | None = None
@@ -216,6 +275,15 @@ class ActionPartner(SQLModel, table=True):
     __tablename__ = "action_partners"
     action_id: int = Field(foreign_key="actions.id", primary_key=True, ondelete="CASCADE")
     organisation_id: int = Field(foreign_key="organisations.id", primary_key=True, index=True)
+
+
+class ActionCopilot(SQLModel, table=True):
+    """A co-pilot of an action (`pilote` = lead;co-pilot;…); `position` keeps the file's order."""
+
+    __tablename__ = "action_copilots"
+    action_id: int = Field(foreign_key="actions.id", primary_key=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisations.id", primary_key=True, index=True)
+    position: int
 
 
 class ActionCommune(SQLModel, table=True):
@@ -246,6 +314,7 @@ class Indicator(SQLModel, table=True):
         UniqueConstraint("convention_id", "code"),
         CheckConstraint(f"direction IN {sql_in(Direction)}", name="direction"),
         CheckConstraint(f"frequency IN {sql_in(Frequency)}", name="frequency"),
+        CheckConstraint(f"nature IN {sql_in(IndicatorNature)}", name="nature"),
         CheckConstraint("max_value >= min_value", name="max_above_min"),
         CheckConstraint("target_date >= baseline_date", name="target_after_baseline"),
     )
@@ -257,6 +326,10 @@ class Indicator(SQLModel, table=True):
     action_id: int | None = fk("actions.id", nullable=True)
     unit: str = Field(max_length=120)
     direction: str = Field(max_length=10)
+    # A step indicator's values are the positions (0, 1, …) of its ordered `steps` (codes joined by
+    # ";"): reference, target, intermediate targets and measurements alike.
+    nature: str = Field(default=IndicatorNature.NOMBRE, max_length=10, sa_column_kwargs={"server_default": "nombre"})
+    steps: str | None = Field(default=None, max_length=1000)
     baseline_value: float | None = None
     baseline_date: date | None = None
     baseline_source: str | None = Field(default=None, max_length=300)
@@ -270,6 +343,20 @@ class Indicator(SQLModel, table=True):
     updated_at: datetime = timestamp()
 
 
+class IndicatorTarget(SQLModel, table=True):
+    """An intermediate target (sheet `cibles`): a dated value the trajectory passes through."""
+
+    __tablename__ = "indicator_targets"
+    __mapper_args__ = versioned
+    __table_args__ = (UniqueConstraint("indicator_id", "target_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = fk("indicators.id", index=False, ondelete="CASCADE")
+    target_on: date
+    value: float
+    version: int = 1
+    updated_at: datetime = timestamp()
+
+
 class Measurement(SQLModel, table=True):
     """A dated value of an indicator. Append-only: a correction inserts a new row and stamps
     the old one as superseded, so the history of what was reported is never lost."""
@@ -277,15 +364,26 @@ class Measurement(SQLModel, table=True):
     __tablename__ = "measurements"
     __table_args__ = (
         CheckConstraint(f"type IN {sql_in(MeasurementType)}", name="type"),
-        # One current value per indicator, date and type; superseded rows stay beside it.
+        # One current value per indicator, date, type and commune (none: the whole convention);
+        # superseded rows stay beside it. Two indexes, as NULL codes would never collide in one.
         Index(
             "uq_measurements_current",
             "indicator_id",
             "measured_on",
             "type",
             unique=True,
-            sqlite_where=text("superseded_at IS NULL"),
-            postgresql_where=text("superseded_at IS NULL"),
+            sqlite_where=text("superseded_at IS NULL AND insee_code IS NULL"),
+            postgresql_where=text("superseded_at IS NULL AND insee_code IS NULL"),
+        ),
+        Index(
+            "uq_measurements_current_commune",
+            "indicator_id",
+            "measured_on",
+            "type",
+            "insee_code",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL AND insee_code IS NOT NULL"),
+            postgresql_where=text("superseded_at IS NULL AND insee_code IS NOT NULL"),
         ),
         Index("ix_measurements_latest", "indicator_id", "type", "measured_on"),
     )
@@ -294,6 +392,8 @@ class Measurement(SQLModel, table=True):
     measured_on: date
     value: float
     type: str = Field(default=MeasurementType.RESULTAT, max_length=20)
+    # The value of one commune of the perimeter; none: the value of the whole convention.
+    insee_code: str | None = fk("communes.insee_code", nullable=True, index=False)
     source: str | None = Field(default=None, max_length=300)
     comment: str | None = None
     recorded_by: str = Field(max_length=200)
@@ -313,7 +413,6 @@ class Facility(SQLModel, table=True):
     __mapper_args__ = versioned
     __table_args__ = (
         UniqueConstraint("convention_id", "code"),
-        CheckConstraint(f"type IN {sql_in(FacilityType)}", name="type"),
         CheckConstraint("places >= 0", name="places"),
         CheckConstraint("new_places >= 0", name="new_places"),
         CheckConstraint("closes_on >= opens_on", name="closes_after_opening"),
@@ -322,9 +421,9 @@ class Facility(SQLModel, table=True):
     convention_id: int = fk("conventions.id", ondelete="CASCADE")
     code: str = Field(max_length=60)
     name: str = Field(max_length=200)
-    type: str = Field(max_length=20)
+    type: str = Field(max_length=20, foreign_key="facility_types.code")
     insee_code: str = fk("communes.insee_code")
-    manager_id: int = fk("organisations.id")
+    manager_id: int = fk("organisations.id")  # the main manager; co-managers are FacilityComanager
     places: int | None = None
     # Places created since the convention began (bonus v2), counted from new_places_from.
     new_places: int | None = None
@@ -336,6 +435,15 @@ class Facility(SQLModel, table=True):
     version: int = 1
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
+
+
+class FacilityComanager(SQLModel, table=True):
+    """A co-manager of a facility (`gestionnaire` = main;co-manager;…), in the file's order."""
+
+    __tablename__ = "facility_comanagers"
+    facility_id: int = Field(foreign_key="facilities.id", primary_key=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisations.id", primary_key=True, index=True)
+    position: int
 
 
 class FacilityActivity(SQLModel, table=True):
@@ -373,7 +481,6 @@ class RateRow(SQLModel, table=True):
         CheckConstraint("place_category IN ('', 'existante', 'nouvelle')", name="place_category"),
         CheckConstraint("rate_floor >= 0", name="rate_floor"),
         CheckConstraint(f"basis IN {sql_in(RateBasis)}", name="basis"),
-        CheckConstraint(f"facility_type IN {sql_in(['', *FacilityType])}", name="facility_type"),
         CheckConstraint("amount >= 0", name="amount"),
         CheckConstraint("floor >= 0", name="floor"),
         CheckConstraint("cap >= 0", name="cap"),
@@ -382,7 +489,7 @@ class RateRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     year: int
     lever_code: str = fk("funding_levers.code", index=False)
-    facility_type: str = Field(default="", max_length=20)
+    facility_type: str = Field(default="", max_length=20)  # a facility_types code, or '' for any
     territory_class: str = Field(default="", max_length=20)
     # existante / nouvelle places (bonus v2), and a convention's or a CAF's code (portée).
     place_category: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
@@ -545,7 +652,15 @@ class SignInEvent(SQLModel, table=True):
 
 # The records edited through forms: each carries the `version` of optimistic locking (`versioned`).
 Versioned: TypeAlias = (
-    Orientation | Action | Indicator | Facility | FacilityActivity | RateRow | CoordinationPost | FundingLine
+    Orientation
+    | Action
+    | Indicator
+    | IndicatorTarget
+    | Facility
+    | FacilityActivity
+    | RateRow
+    | CoordinationPost
+    | FundingLine
 )
 
 
@@ -559,3 +674,38 @@ def stored_id(record: _WithId) -> int:
     if record.id is None:
         raise ValueError(f"{type(record).__name__} has no id: it was never flushed")
     return record.id
+
+
+# ---------------------------------------------------------------- web sessions
+
+
+class WebSession(SQLModel, table=True):
+    """A browser signed in with a local account (ctg_data.accounts.web_sessions): kept in the
+    database so that every app process sees it, ended by sign-out, inactivity, a maximum age or
+    a new session epoch of the account. Only SHA-256 digests of its tokens are stored."""
+
+    __tablename__ = "web_sessions"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = fk("users.id", ondelete="CASCADE")
+    # Digest of the token the browser's cookie carries; NULL until the browser exchanged its handoff.
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    # Digest of the one-time handoff given to the tab that signed in; NULL once used.
+    handoff_hash: str | None = Field(default=None, max_length=64, unique=True)
+    handoff_expires_at: datetime | None = timestamp(nullable=True, default_factory=lambda: None)
+    # The account's session epoch when the session opened: a newer epoch ends it.
+    session_epoch: int
+    created_at: datetime = timestamp()
+    last_seen_at: datetime = timestamp()
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))  # the maximum age, whatever the activity
+    revoked_at: datetime | None = timestamp(nullable=True, default_factory=lambda: None)
+    user_agent: str | None = Field(default=None, max_length=200)
+
+
+class AppSecret(SQLModel, table=True):
+    """Secrets generated by the app itself and shared by all its processes (the key that signs
+    the session cookie). Never shown, never exported."""
+
+    __tablename__ = "app_secrets"
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+    created_at: datetime = timestamp()

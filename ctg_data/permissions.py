@@ -8,7 +8,8 @@ Roles:
 - lecteur (steering committee): reads the conventions it sees; writes nothing.
 - partenaire (partner staff, tied to an organisation): reads like a lecteur, the conventions its
   organisation takes part in; writes measurements, action follow-up and facility activity only
-  where its organisation pilots the action, is one of its partners, or manages the facility.
+  where its organisation pilots the action (lead or co-pilot: a co-pilot is a pilot), is one of
+  its partners, or manages the facility (main manager or co-manager).
 - conseiller (CAF advisor): reads all it sees; writes funding lines, barème rows, activity,
   measurements and follow-up; validates measurements.
 - admin: everything, accounts and referentials included.
@@ -30,7 +31,7 @@ from sqlalchemy import ColumnElement, CompoundSelect, Engine, exists, false, or_
 from sqlmodel import Session, col, select
 
 from ctg_data import models as m
-from ctg_data.actors import ROLE_LABELS, Actor, Role
+from ctg_data.actors import Actor, Role, role_in_sentence
 from ctg_data.errors import PermissionDenied  # re-exported: pages and tests import it from here
 
 
@@ -50,6 +51,7 @@ class Capability(StrEnum):
         "modifier le plan de la convention (actions, indicateurs, équipements, orientations, "
         "signataires, périmètre, postes)"
     )
+    WRITE_AMENDMENTS = "ajouter un avenant à une convention"
     MANAGE_ACCOUNTS = "gérer les comptes"
     MANAGE_ACCESS = "gérer l'accès aux conventions"
     READ_AUDIT = "consulter le journal des événements"
@@ -70,6 +72,8 @@ ROLES: dict[Capability, frozenset[Role]] = {
     Capability.IMPORT: ADVISORS,
     Capability.WRITE_REFERENTIALS: ADMINS,
     Capability.WRITE_PLAN: ADMINS,
+    # An avenant changes the convention itself (its dates): whoever may edit its plan.
+    Capability.WRITE_AMENDMENTS: ADMINS,
     Capability.MANAGE_ACCOUNTS: ADMINS,
     Capability.MANAGE_ACCESS: ADMINS,
     Capability.READ_AUDIT: ADMINS,
@@ -84,12 +88,12 @@ def can(actor: Actor, capability: Capability) -> bool:
 
 def require(actor: Actor, capability: Capability) -> None:
     if not can(actor, capability):
-        raise PermissionDenied(f"Votre rôle ({ROLE_LABELS[actor.role].lower()}) ne permet pas de {capability}.")
+        raise PermissionDenied(f"Votre rôle ({role_in_sentence(actor.role)}) ne permet pas de {capability}.")
 
 
 def require_role(actor: Actor, roles: set[Role] | frozenset[Role], what: str) -> None:
     if actor.role not in roles:
-        raise PermissionDenied(f"Votre rôle ({ROLE_LABELS[actor.role].lower()}) ne permet pas de {what}.")
+        raise PermissionDenied(f"Votre rôle ({role_in_sentence(actor.role)}) ne permet pas de {what}.")
 
 
 def allowed(check: Callable[..., None], *args: Any, **kwargs: Any) -> bool:
@@ -112,11 +116,17 @@ def _involved(organisation_id: int) -> CompoundSelect[int]:
         .join(m.ActionPartner, col(m.ActionPartner.action_id) == m.Action.id)
         .where(col(m.ActionPartner.organisation_id) == organisation_id, live)
     )
+    copilot_of = (
+        select(col(m.Action.convention_id))
+        .join(m.ActionCopilot, col(m.ActionCopilot.action_id) == m.Action.id)
+        .where(col(m.ActionCopilot.organisation_id) == organisation_id, live)
+    )
     return union(
         select(col(m.Signatory.convention_id)).where(col(m.Signatory.organisation_id) == organisation_id),
         select(col(m.Action.convention_id)).where(col(m.Action.pilot_id) == organisation_id, live),
         partner_of,
-        select(col(m.Facility.convention_id)).where(col(m.Facility.manager_id) == organisation_id),
+        copilot_of,
+        select(col(m.Facility.convention_id)).where(_manages(organisation_id)),
     )
 
 
@@ -176,6 +186,13 @@ def _organisation_takes_part(session: Session, organisation_id: int | None, acti
     return session.exec(query).first() is not None
 
 
+def _organisation_manages(session: Session, organisation_id: int | None, facility_id: int | None) -> bool:
+    if organisation_id is None or facility_id is None:
+        return False
+    query = select(col(m.Facility.id)).where(col(m.Facility.id) == facility_id, _manages(organisation_id))
+    return session.exec(query).first() is not None
+
+
 def _require_field_write(
     session: Session, actor: Actor, capability: Capability, convention_id: int, own: Callable[[], bool], refusal: str
 ) -> None:
@@ -216,8 +233,8 @@ def require_write_activity(session: Session, actor: Actor, facility: m.Facility)
         actor,
         Capability.WRITE_ACTIVITY,
         facility.convention_id,
-        lambda: actor.organisation_id is not None and actor.organisation_id == facility.manager_id,
-        "Seul le gestionnaire de cet équipement peut en saisir l'activité.",
+        lambda: _organisation_manages(session, actor.organisation_id, facility.id),
+        "Seuls le gestionnaire et les cogestionnaires de cet équipement peuvent en saisir l'activité.",
     )
 
 
@@ -251,6 +268,12 @@ def require_write_plan(session: Session, actor: Actor, convention_id: int) -> No
     require(actor, Capability.WRITE_PLAN)
 
 
+def require_write_amendment(session: Session, actor: Actor, convention_id: int) -> None:
+    """An avenant (and the end date it gives): the convention seen, and the right to amend it."""
+    require_read_convention(session, actor, convention_id)
+    require(actor, Capability.WRITE_AMENDMENTS)
+
+
 def require_manage_accounts(actor: Actor) -> None:
     require(actor, Capability.MANAGE_ACCOUNTS)
 
@@ -263,11 +286,23 @@ def require_read_audit(actor: Actor) -> None:
 
 
 def _takes_part(organisation_id: int) -> ColumnElement[bool]:
-    """On actions: piloted by the organisation, or with it as a partner."""
+    """On actions: piloted by the organisation (lead or co-pilot), or with it as a partner."""
     partner = exists().where(
         col(m.ActionPartner.action_id) == m.Action.id, col(m.ActionPartner.organisation_id) == organisation_id
     )
-    return or_(col(m.Action.pilot_id) == organisation_id, partner)
+    copilot = exists().where(
+        col(m.ActionCopilot.action_id) == m.Action.id, col(m.ActionCopilot.organisation_id) == organisation_id
+    )
+    return or_(col(m.Action.pilot_id) == organisation_id, partner, copilot)
+
+
+def _manages(organisation_id: int) -> ColumnElement[bool]:
+    """On facilities: managed by the organisation (main manager or co-manager)."""
+    comanager = exists().where(
+        col(m.FacilityComanager.facility_id) == m.Facility.id,
+        col(m.FacilityComanager.organisation_id) == organisation_id,
+    )
+    return or_(col(m.Facility.manager_id) == organisation_id, comanager)
 
 
 def _seen(convention_id: Any, actor: Actor) -> ColumnElement[bool]:
@@ -290,7 +325,7 @@ def writable_clause(
     if organisation is None:
         return false()
     if model is m.Facility:
-        return seen & (col(m.Facility.manager_id) == organisation)
+        return seen & _manages(organisation)
     if model is m.Indicator:
         return seen & col(m.Indicator.action_id).in_(select(col(m.Action.id)).where(_takes_part(organisation)))
     return seen & _takes_part(organisation)

@@ -12,6 +12,7 @@ when called, so that a test or a restart sees a new value.
 | CTG_LOCK_AFTER | whole number ≥ 1 | 5 | failed sign-ins in a row before an account is locked |
 | CTG_LOCK_MINUTES | whole number ≥ 1 | 15 | how long the lock lasts |
 | CTG_SESSION_MINUTES | whole number ≥ 1 | 30 | inactivity after which a session ends |
+| CTG_SESSION_MAX_HOURS | whole number ≥ 1 | 12 | age after which a session ends, even an active one |
 | CTG_PASSWORD_CHECKS | whole number ≥ 1 | 4 | password verifications run at the same time |
 | CTG_MAX_UPLOAD_MB | number > 0 | 20 | size limit of an imported file, in megabytes |
 | CTG_TOLERANCE_ABS | number ≥ 0 | 1 | "écart notifié" tolerance in euros |
@@ -119,6 +120,10 @@ def lock_minutes() -> int:
 
 def session_minutes() -> int:
     return whole("CTG_SESSION_MINUTES", 30)
+
+
+def session_max_hours() -> int:
+    return whole("CTG_SESSION_MAX_HOURS", 12)
 
 
 def password_checks() -> int:

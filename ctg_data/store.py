@@ -24,17 +24,32 @@ from ctg_data import models as m
 from ctg_data.actors import Actor
 from ctg_data.audit import audit, record_key, snapshot
 from ctg_data.errors import ConflictError, ValidationError
+from ctg_data.rules.indicators import steps_of
 from ctg_data.validation import IndicatorLimits
 
 Record = TypeVar("Record", bound=SQLModel)
 # How the audit trail shows a record (accounts leave their password hash out).
 View: TypeAlias = Callable[[Any], dict[str, Any]]
-# An action's partners (organisation ids) and communes (INSEE codes), sorted, by docs/format.md column.
+# A record's links by name: an action's partners (organisation ids) and communes (INSEE codes),
+# sorted, by docs/format.md column; its co-pilots and a facility's co-managers, in their order.
 Links: TypeAlias = dict[str, list[Any]]
-ACTION_LINKS: dict[str, tuple[type[m.ActionPartner | m.ActionCommune], str]] = {
+LinkRow: TypeAlias = m.ActionPartner | m.ActionCommune | m.ActionCopilot | m.FacilityComanager
+Linked: TypeAlias = m.Action | m.Facility  # the records that have links
+ACTION_LINKS: dict[str, tuple[type[LinkRow], str]] = {
     "partenaires": (m.ActionPartner, "organisation_id"),
     "communes": (m.ActionCommune, "insee_code"),
+    "copilotes": (m.ActionCopilot, "organisation_id"),
 }
+FACILITY_LINKS: dict[str, tuple[type[LinkRow], str]] = {"cogestionnaires": (m.FacilityComanager, "organisation_id")}
+RECORD_LINKS: dict[type[Linked], tuple[str, dict[str, tuple[type[LinkRow], str]]]] = {
+    m.Action: ("action_id", ACTION_LINKS),
+    m.Facility: ("facility_id", FACILITY_LINKS),
+}
+# Links whose order means something (`position`): the first co-pilot comes after the lead, and so on.
+ORDERED_LINKS = frozenset({"copilotes", "cogestionnaires"})
+# A list column whose first code is the record's own attribute (the lead pilot, the main manager)
+# and the others the ordered link named here: `pilote` = "simaje;lourdes".
+LEAD_LISTS = {"pilote": "copilotes", "gestionnaire": "cogestionnaires"}
 ACTOR_LIMIT = 200  # AuditEvent.actor
 
 
@@ -181,33 +196,48 @@ def remove(
         session.flush()
 
 
-# ------------------------------------------------------------------ an action and its links
+# ------------------------------------------------------------------ an action (or a facility) and its links
 
 
-def current_links(session: Session, action_id: int | None, names: Iterable[str] = tuple(ACTION_LINKS)) -> Links:
-    """The stored partners and communes of an action (none for an action not yet created), for
-    the link columns `names`."""
+def current_links(
+    session: Session, record_id: int | None, names: Iterable[str] | None = None, model: type[Linked] = m.Action
+) -> Links:
+    """The stored links of an action (partners, communes, co-pilots) or of a facility
+    (`model`; its co-managers), none for a record not yet created, for the link names `names`
+    (default: all of the model's). Ordered links come in their order, the others sorted."""
+    owner, links_of = RECORD_LINKS[model]
     links: Links = {}
-    for name in names:
-        model, attribute = ACTION_LINKS[name]
-        links[name] = (
-            []
-            if action_id is None
-            else sorted(
-                session.exec(select(col(getattr(model, attribute))).where(col(model.action_id) == action_id)).all()
-            )
-        )
+    for name in links_of if names is None else names:
+        link, attribute = links_of[name]
+        if record_id is None:
+            links[name] = []
+            continue
+        query = select(col(getattr(link, attribute))).where(col(getattr(link, owner)) == record_id)
+        if name in ORDERED_LINKS:
+            links[name] = list(session.exec(query.order_by(inspect(link).columns["position"])).all())
+        else:
+            links[name] = sorted(session.exec(query).all())
     return links
 
 
-def set_links(session: Session, action: m.Action, wanted: Links, current: Links) -> None:
-    """Make the stored links of `action` those of `wanted` (only the names it holds)."""
+def set_links(session: Session, record: Linked, wanted: Links, current: Links) -> None:
+    """Make the stored links of `record` (an action or a facility) those of `wanted` (only the
+    names it holds); an ordered link also takes the position of each item."""
+    owner, links_of = RECORD_LINKS[type(record)]
+    record_id = m.stored_id(record)
     for name, ids in wanted.items():
-        model, attribute = ACTION_LINKS[name]
+        model, attribute = links_of[name]
         for gone in set(current[name]) - set(ids):
-            session.delete(session.get_one(model, (action.id, gone)))
-        for new in set(ids) - set(current[name]):
-            link: dict[str, Any] = {"action_id": m.stored_id(action), attribute: new}
+            session.delete(session.get_one(model, (record_id, gone)))
+        for position, new in enumerate(ids, start=1):
+            stored = session.get(model, (record_id, new)) if new in current[name] else None
+            if stored is not None:
+                if isinstance(stored, m.ActionCopilot | m.FacilityComanager) and stored.position != position:
+                    stored.position = position
+                continue
+            link: dict[str, Any] = {owner: record_id, attribute: new}
+            if name in ORDERED_LINKS:
+                link["position"] = position
             session.add(model(**link))
     session.flush()
 
@@ -215,7 +245,7 @@ def set_links(session: Session, action: m.Action, wanted: Links, current: Links)
 def save_action(
     session: Session,
     actor: Actor | str,
-    action: m.Action,
+    action: Linked,
     *,
     before: dict[str, Any] | None,
     links: Links,
@@ -225,8 +255,9 @@ def save_action(
     what: str | None = None,
     at: datetime | None = None,
 ) -> None:
-    """`save` for an action with its partners and communes, in one audit event (the whole fiche
-    before and after, as the import and the referential editor both record it)."""
+    """`save` for an action with its partners, communes and co-pilots (or a facility with its
+    co-managers), in one audit event (the whole record before and after, links included, as the
+    import and the referential editor both record it)."""
     _store(session, action, updating=before is not None, what=what, at=at)
     set_links(session, action, links, links_before)
     audit(
@@ -246,6 +277,9 @@ def save_action(
 def measurement_limits(session: Session, indicator: m.Indicator) -> IndicatorLimits:
     """What a new value of `indicator` is checked against (form, grid and import alike)."""
     convention = session.get_one(m.Convention, indicator.convention_id)
+    perimeter = session.exec(
+        select(col(m.Perimeter.insee_code)).where(col(m.Perimeter.convention_id) == indicator.convention_id)
+    ).all()
     return IndicatorLimits(
         m.stored_id(indicator),
         indicator.code,
@@ -254,17 +288,26 @@ def measurement_limits(session: Session, indicator: m.Indicator) -> IndicatorLim
         indicator.max_value,
         convention.starts_on,
         convention.ends_on,
+        steps=steps_of(indicator.nature, indicator.steps),
+        perimeter=frozenset(perimeter),
+        baseline_date=indicator.baseline_date,
+        target_date=indicator.target_date,
     )
 
 
-def current_measurement(session: Session, indicator_id: int, measured_on: date, type: str) -> m.Measurement | None:
-    """The current (not superseded) value of an indicator at a date, locked for the change."""
+def current_measurement(
+    session: Session, indicator_id: int, measured_on: date, type: str, insee_code: str | None = None
+) -> m.Measurement | None:
+    """The current (not superseded) value of an indicator at a date, for one commune
+    (`insee_code`) or the whole convention (None), locked for the change."""
+    commune = col(m.Measurement.insee_code)
     return session.exec(
         select(m.Measurement)
         .where(
             col(m.Measurement.indicator_id) == indicator_id,
             col(m.Measurement.measured_on) == measured_on,
             col(m.Measurement.type) == type,
+            commune.is_(None) if insee_code is None else commune == insee_code,
             col(m.Measurement.superseded_at).is_(None),
         )
         .with_for_update()

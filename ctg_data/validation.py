@@ -56,6 +56,7 @@ class Field:
     SOURCE = "Source"
     COMMENT = "Commentaire"
     OVERRIDE = "Motif de dérogation"
+    COMMUNE = "Commune"
     STATUS = "Statut"
     PROGRESS = "Avancement"
     NOTE = "Note"
@@ -216,6 +217,17 @@ def done_means_complete(status: str | None, progress: int | None) -> str | None:
     return None
 
 
+def listed_once(codes: list[str] | None) -> str | None:
+    """A list of codes names each once: `pilote` = "simaje;simaje" says nothing a reader can trust
+    (lead or co-pilot?)."""
+    seen: set[str] = set()
+    for code in codes or ():
+        if code in seen:
+            return f"code « {code} » cité deux fois"
+        seen.add(code)
+    return None
+
+
 def fits(column_type: TypeEngine[Any], value: object) -> str | None:
     """What a database column of `column_type` (a SQLAlchemy type) cannot hold as given: text
     longer than the column (or than LONG_TEXT_LIMIT when it has no size), an integer beyond
@@ -298,6 +310,12 @@ class IndicatorLimits:
     max_value: float | None
     convention_starts_on: date
     convention_ends_on: date
+    # A step indicator's ordered step codes (its values are their positions); None: a number.
+    steps: tuple[str, ...] | None = None
+    # The INSEE codes of the convention's perimeter: the communes a value may be given for.
+    perimeter: frozenset[str] = frozenset()
+    baseline_date: date | None = None
+    target_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -309,6 +327,51 @@ class MeasurementInput:
     source: str | None
     comment: str | None
     override_reason: str | None
+    insee_code: str | None = None  # the value of one commune; None: of the whole convention
+
+
+# ------------------------------------------------------------------ step indicators
+
+MIN_STEPS = 2
+
+
+def step_codes(raw: object) -> tuple[str, ...]:
+    """A step indicator's `etapes`: ordered step codes separated by ";", at least two, each once."""
+    codes = tuple(parsing.parse_code(item) for item in parsing.parse_list(raw))
+    if len(codes) < MIN_STEPS:
+        raise ValueError(
+            f"au moins {MIN_STEPS} étapes attendues, séparées par « ; » (ex. non_demarre;en_cours;realise)"
+        )
+    repeated = sorted({code for code in codes if codes.count(code) > 1})
+    if repeated:
+        raise ValueError(f"étape « {repeated[0]} » citée deux fois")
+    numeric = [code for code in codes if not any(character.isalpha() for character in code)]
+    if numeric:  # a value "2" would read as a number, never as this step
+        raise ValueError(f"étape « {numeric[0]} » : une étape se nomme avec des lettres (ex. en_cours)")
+    return codes
+
+
+def step_position(steps: tuple[str, ...], raw: object) -> float:
+    """The stored value (position 0, 1, …) of the step code `raw`; a number is not a step."""
+    code = str(raw).strip()
+    if code in steps and not isinstance(raw, int | float):
+        return float(steps.index(code))
+    expected = f"étapes possibles : {', '.join(steps)}"
+    if _message(lambda: number(raw)) is None:  # it reads as a number
+        typed = fmt.smart_number(raw) if isinstance(raw, int | float) else parsing.shown(raw)
+        raise ValueError(f"étape attendue, pas un nombre (« {typed} ») ; {expected}")
+    raise ValueError(f"étape « {parsing.shown(code)} » inconnue ; {expected}")
+
+
+def indicator_measure(indicator: IndicatorLimits, raw: object) -> float:
+    """A value of `indicator` as typed: a step code for a step indicator, else a number."""
+    return step_position(indicator.steps, raw) if indicator.steps else number(raw)
+
+
+def commune_in_perimeter(insee_code: str | None, perimeter: frozenset[str]) -> str | None:
+    if insee_code is None or insee_code in perimeter:
+        return None
+    return f"la commune {insee_code} n'est pas dans le périmètre de la convention"
 
 
 def measurement_input(
@@ -320,19 +383,24 @@ def measurement_input(
     source: object = None,
     comment: object = None,
     override_reason: object = None,
+    insee_code: object = None,
 ) -> MeasurementInput:
-    """Validate a measurement as typed; raise ValidationError naming every bad field."""
+    """Validate a measurement as typed; raise ValidationError naming every bad field. A step
+    indicator's value is a step code, stored as its position; `insee_code` names a commune of
+    the convention's perimeter (none: the value of the whole convention)."""
     check = Check()
     if indicator is None:
         check.add(Field.INDICATOR, REQUIRED)
     when = check.parse(Field.DATE, measured_on, day, required=True)
-    amount = check.parse(Field.VALUE, value, number, required=True)
+    measure = number if indicator is None else (lambda raw: indicator_measure(indicator, raw))
+    amount = check.parse(Field.VALUE, value, measure, required=True)
+    commune = check.parse(Field.COMMUNE, insee_code, parsing.parse_insee)
     kind = check.parse(Field.TYPE, type, lambda raw: choice(raw, MeasurementType.labels())) or MeasurementType.RESULTAT
     source_text = check.parse(Field.SOURCE, source, optional_text(TEXT_LIMIT)) or None
     comment_text = check.parse(Field.COMMENT, comment, text) or None
     reason = check.parse(Field.OVERRIDE, override_reason, text) or None
     if indicator is not None:
-        if amount is not None:
+        if amount is not None and not indicator.steps:
             check.add(
                 Field.VALUE,
                 indicator_value(amount, low=indicator.min_value, high=indicator.max_value, unit=indicator.unit),
@@ -342,10 +410,51 @@ def measurement_input(
                 Field.DATE,
                 date_in_convention(when, indicator.convention_starts_on, indicator.convention_ends_on, reason),
             )
+        check.add(Field.COMMUNE, commune_in_perimeter(commune, indicator.perimeter))
     check.done()
     # done() has refused the input if any of these required values is missing.
     assert indicator is not None and when is not None and amount is not None
-    return MeasurementInput(indicator.id, when, amount, str(kind), source_text, comment_text, reason)
+    return MeasurementInput(indicator.id, when, amount, str(kind), source_text, comment_text, reason, commune)
+
+
+# ------------------------------------------------------------------ intermediate targets
+
+
+@dataclass(frozen=True)
+class TargetInput:
+    indicator_id: int
+    target_on: date
+    value: float
+
+
+def target_input(indicator: IndicatorLimits, *, target_on: object, value: object) -> TargetInput:
+    """An intermediate target: a date strictly between the indicator's reference and target
+    dates, and a value as the indicator takes them (a step code, or a number within its bounds).
+    The one rule of the target form and of the import's `cibles` rows."""
+    check = Check()
+    when = check.parse(Field.DATE, target_on, day, required=True)
+    amount = check.parse(Field.VALUE, value, lambda raw: indicator_measure(indicator, raw), required=True)
+    if amount is not None and not indicator.steps:
+        check.add(
+            Field.VALUE, indicator_value(amount, low=indicator.min_value, high=indicator.max_value, unit=indicator.unit)
+        )
+    start, end = indicator.baseline_date, indicator.target_date
+    if when is not None:
+        if start is None or end is None:
+            check.add(
+                Field.DATE,
+                f"l'indicateur {indicator.code} n'a pas de date de référence et de date cible : une cible "
+                "intermédiaire se place entre les deux",
+            )
+        elif not start < when < end:
+            check.add(
+                Field.DATE,
+                f"le {fmt.short_date(when)} n'est pas entre la date de référence ({fmt.short_date(start)}) et "
+                f"la date cible ({fmt.short_date(end)}) de l'indicateur, exclues",
+            )
+    check.done()
+    assert when is not None and amount is not None  # required: done() has refused the input without them
+    return TargetInput(indicator.id, when, amount)
 
 
 # ------------------------------------------------------------------ actions

@@ -1,8 +1,9 @@
 """The field's fixed vocabularies: codes stored in the database, French labels shown to users.
 
 One place for every enumeration so that models, rules, the loader and pages speak alike.
-The ten intervention domains and the funding levers are also rows of referential tables
-(seeded by the first migration) so that the database itself refuses an unknown code.
+Domains, levers, organisation types and facility types are referential *data* (tables that
+administrators extend, docs/format.md "Referentials"): the enumerations below are only their
+defaults, the codes the migrations seed and the rules name.
 """
 
 from collections.abc import Iterable
@@ -42,6 +43,7 @@ class Labelled(StrEnum):
 
 
 class ActionStatus(Labelled):
+    NON_RENSEIGNE = "non_renseigne", "Non renseigné"  # an empty `statut`
     A_VENIR = "a_venir", "À venir"
     EN_COURS = "en_cours", "En cours"
     EN_PAUSE = "en_pause", "En pause"
@@ -50,20 +52,28 @@ class ActionStatus(Labelled):
 
 
 class OrganisationType(Labelled):
+    """The default organisation types (table organisation_types)."""
+
     CAF = "caf", "CAF"
     DEPARTEMENT = "departement", "Département"
+    REGION = "region", "Région"
     COMMUNE = "commune", "Commune"
     EPCI = "epci", "EPCI"
     CCAS = "ccas", "CCAS"
+    CIAS = "cias", "CIAS"
     SYNDICAT = "syndicat", "Syndicat"
     CPAM = "cpam", "CPAM"
     MSA = "msa", "MSA"
     ETAT = "etat", "État"
+    EDUCATION_NATIONALE = "education_nationale", "Éducation nationale"
+    FRANCE_TRAVAIL = "france_travail", "France Travail"
     ASSOCIATION = "association", "Association"
     AUTRE = "autre", "Autre"
 
 
 class FacilityType(Labelled):
+    """The default facility types (table facility_types, which also says their bonus eligibility)."""
+
     EAJE = "eaje", "EAJE (crèche, multi-accueil)"
     ALSH = "alsh", "ALSH (accueil de loisirs)"
     ACCUEIL_JEUNES = "accueil_jeunes", "Accueil de jeunes"
@@ -72,17 +82,23 @@ class FacilityType(Labelled):
     LUDOTHEQUE = "ludotheque", "Ludothèque"
     CENTRE_SOCIAL = "centre_social", "Centre social"
     EVS = "evs", "EVS (espace de vie sociale)"
+    MAM = "mam", "MAM (maison d'assistants maternels)"
+    MICRO_CRECHE = "micro_creche", "Micro-crèche"
+    FRANCE_SERVICES = "france_services", "France services"
 
 
-# Bonus territoire eligibility, a fact of each facility type (docs/rules.md, "Eligibility"): centres
-# sociaux and EVS are funded by their own prestations. The other codes are types of format v2
-# not yet in the enumeration, listed so that they are ineligible the day they arrive.
-NOT_BONUS_ELIGIBLE = frozenset({FacilityType.CENTRE_SOCIAL, FacilityType.EVS, "mam", "micro_creche", "france_services"})
-
-
-def bonus_eligible(facility_type: str) -> bool:
-    """Whether a facility of this type may receive the bonus territoire CTG."""
-    return facility_type not in NOT_BONUS_ELIGIBLE
+# The default types outside the bonus territoire (docs/rules.md, "Eligibility"): centres sociaux
+# and EVS are funded by their own prestations. What the migrations seed, hence what an export
+# leaves out; the facility_types table holds the truth that the bonus report reads.
+DEFAULT_OUTSIDE_BONUS = frozenset(
+    {
+        FacilityType.CENTRE_SOCIAL,
+        FacilityType.EVS,
+        FacilityType.MAM,
+        FacilityType.MICRO_CRECHE,
+        FacilityType.FRANCE_SERVICES,
+    }
+)
 
 
 # A barème row for existing places (formerly funded by the CEJ) or places created since the
@@ -118,6 +134,15 @@ FREQUENCY_MONTHS = {
     Frequency.SEMESTRIELLE: 6,
     Frequency.ANNUELLE: 12,
 }
+
+
+class IndicatorNature(Labelled):
+    NOMBRE = "nombre", "Nombre"
+    ETAPE = "etape", "Étapes"
+
+
+# The steps of a step indicator when its `etapes` is empty, in order.
+DEFAULT_STEPS = ("non_demarre", "en_cours", "realise")
 
 
 class MeasurementType(Labelled):
@@ -165,7 +190,13 @@ DOMAINS = (
     ("logement", "Logement", 8, "#000000"),
     ("handicap", "Handicap", 9, "#999999"),
     ("accompagnement_social", "Accompagnement social", 10, "#8C6D31"),
+    ("sante", "Santé", 11, "#117733"),
+    ("seniors", "Seniors", 12, "#882255"),
+    ("insertion", "Insertion", 13, "#44AA99"),
+    ("mobilite", "Mobilité", 14, "#DDCC77"),
 )
+# Colours of the domains administrators add, in turn (the defaults above keep theirs).
+EXTRA_DOMAIN_COLOURS = ("#332288", "#AA4499", "#88CCEE", "#999933", "#661100", "#6699CC")
 
 # (code, French label, display order)
 LEVERS = (
@@ -174,11 +205,16 @@ LEVERS = (
     ("cofinancement_ingenierie", "Cofinancement de l'ingénierie", 3),
     ("cofinancement_coordination", "Cofinancement de la coordination", 4),
     ("prestation_service", "Prestation de service", 5),
-    ("subvention", "Subvention", 6),
-    ("autre", "Autre financement", 7),
+    ("fonds_publics_territoires", "Fonds publics et territoires", 6),
+    ("bonus_inclusion_handicap", "Bonus inclusion handicap", 7),
+    ("bonus_mixite_sociale", "Bonus mixité sociale", 8),
+    ("subvention", "Subvention", 9),
+    ("autre", "Autre financement", 10),
 )
 
 DOMAIN_CODES = tuple(code for code, *_ in DOMAINS)
+# The ten domains of the CTG: the steering views list them even when a convention leaves one empty.
+CTG_DOMAIN_CODES = DOMAIN_CODES[:10]
 LEVER_CODES = tuple(code for code, *_ in LEVERS)
 
 

@@ -1,4 +1,5 @@
-"""Actions: the filterable table of the plan's actions and one action's full fiche.
+"""Actions: the filterable table of the plan's actions, the plan as its own hierarchy (enjeu →
+objectif → fiche, progress rolled up at each level), and one action's full fiche.
 
 The fiche shown is in the URL (`?action=CODE`) so that a link in an email opens it.
 """
@@ -9,11 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from ctg_data import formats as fmt
-from ctg_data.queries.actions import action_fiche, actions_frame
+from ctg_data.queries.actions import action_fiche, actions_frame, plan_frame
 from ctg_data.queries.filters import Filters
 from ctg_data.queries.indicators import indicators_frame
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.forms import history_link
+from ctg_data.ui.overview_charts import plan_table
 from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.selection import item_table, listed_item
 from ctg_data.ui.text import escape_markdown, indicator_rows
@@ -21,6 +23,7 @@ from ctg_data.vocabulary import ActionStatus
 
 load_actions = cached_query(actions_frame)
 load_fiche = cached_query(action_fiche)
+load_plan = cached_query(plan_frame)
 load_indicators = cached_query(indicators_frame)
 
 PARAM = "action"
@@ -52,7 +55,9 @@ def _page_filters(frame: pd.DataFrame) -> pd.DataFrame:
         placeholder="Toutes",
         format_func=lambda c: f"{c} — {orientation_titles[c]}",
     )
-    pilots = columns[2].multiselect("Pilote", sorted(set(frame["pilot"])), key="actions_pilot", placeholder="Tous")
+    # A co-pilot is a pilot: the filter finds the actions an organisation leads or co-pilots.
+    every_pilot = sorted({name for names in frame["pilots"] for name in names})
+    pilots = columns[2].multiselect("Pilote", every_pilot, key="actions_pilot", placeholder="Tous")
     all_partners = sorted({name for partners in frame["partners"] for name in partners})
     partners = columns[3].multiselect("Partenaire", all_partners, key="actions_partner", placeholder="Tous")
     late_only = columns[4].toggle("En retard seulement", key="actions_late_only")
@@ -63,7 +68,7 @@ def _page_filters(frame: pd.DataFrame) -> pd.DataFrame:
     if chosen_orientations:
         keep &= frame["orientation_code"].isin(chosen_orientations)
     if pilots:
-        keep &= frame["pilot"].isin(pilots)
+        keep &= frame["pilots"].map(lambda names: bool(set(names) & set(pilots)))
     if partners:
         keep &= frame["partners"].map(lambda names: bool(set(names) & set(partners)))
     if late_only:
@@ -83,6 +88,7 @@ def _table(shown: pd.DataFrame) -> None:
             "Échéance": shown["ends_on"],
             "Avancement": shown["progress"],
             "Pilote": shown["pilot"],
+            "Copilotes": shown["copilots"].map(", ".join),
             "Partenaires": shown["partners"].map(", ".join),
             "Communes": shown["communes"].map(lambda names: ", ".join(names) or "Tout le territoire"),
         }
@@ -134,6 +140,7 @@ def _fiche(action: pd.Series, filters: Filters, on: date) -> None:
         )
         _field("Orientation", orientation)
         _field("Pilote", fiche["pilot"])
+        _field("Copilotes", ", ".join(fiche["copilots"]) or None)
         _field("Public cible", fiche["target_public"])
         _field("Début", fmt.short_date(fiche["starts_on"]))
         _field("Échéance", fmt.short_date(fiche["ends_on"]))
@@ -216,16 +223,22 @@ def render(context: ConventionContext) -> None:
     frame = load_actions(filters, on)
     everything = load_actions(Filters(convention_id=filters.convention_id), on)
 
-    shown = _page_filters(frame)
-    late = int(shown["late"].sum())
-    st.caption(
-        f"{fmt.number(len(shown))} action(s) affichée(s) sur {fmt.number(len(frame))}, "
-        f"dont {fmt.number(late)} en retard au {fmt.short_date(on)}."
-    )
-    if shown.empty:
-        st.info(EMPTY)
-    else:
-        _table(shown)
+    listing, tree = st.tabs(["Liste des actions", "Plan : enjeux → objectifs → fiches"])
+    with tree:
+        plan_table(load_plan(filters, on), alt_text="Plan de la convention : orientations et fiches actions")
+    with listing:
+        shown = _page_filters(frame)
+        late = int(shown["late"].sum())
+        unreported = int(shown["unreported"].sum())
+        st.caption(
+            f"{fmt.number(len(shown))} action(s) affichée(s) sur {fmt.number(len(frame))}, "
+            f"dont {fmt.number(late)} en retard au {fmt.short_date(on)}"
+            + (f" et {fmt.number(unreported)} au statut non renseigné." if unreported else ".")
+        )
+        if shown.empty:
+            st.info(EMPTY)
+        else:
+            _table(shown)
 
     action = listed_item(
         "Fiche action",

@@ -1,10 +1,14 @@
 """Administration > Référentiels: the plan's actions, indicators, facilities, orientations and
-the barème, created and edited one record at a time (ctg_data.services.referentials).
+the barème, created and edited one record at a time (ctg_data.services.referentials); and the
+referentials administrators extend — domains, organisation types, facility types (with their
+bonus eligibility), levers — added and relabelled (ctg_data.services.vocabularies).
 
-Each tab has a selector (type to search) of the existing records and « Nouveau … », then a
-form. The form is built from the record as read when it was selected, kept in the session
-with its version: a save sends both back, so a record that someone else saved meanwhile is
-refused with what they changed, never silently overwritten.
+The page is its list of tabs (SECTIONS): a tab is a title, a rendering function of the
+convention context, and the roles that see it. Each record tab has a selector (type to search)
+of the existing records and « Nouveau … », then a form. The form is built from the record as
+read when it was selected, kept in the session with its version: a save sends both back, so a
+record that someone else saved meanwhile is refused with what they changed, never silently
+overwritten.
 """
 
 from collections.abc import Callable
@@ -18,45 +22,51 @@ from ctg_data import formats as fmt
 from ctg_data.actors import Actor, Role
 from ctg_data.errors import PermissionDenied
 from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column
+from ctg_data.queries import referentials
 from ctg_data.queries.filters import today
 from ctg_data.services import referentials as ref
+from ctg_data.services import vocabularies
+from ctg_data.ui.amendment_form import amendment_editor
 from ctg_data.ui.data import cached_query, engine
 from ctg_data.ui.forms import EditCycle
 from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.text import escape_markdown
 from ctg_data.vocabulary import (
-    DOMAINS,
-    LEVERS,
     ActionStatus,
     Direction,
-    FacilityType,
     Frequency,
+    IndicatorNature,
     RateBasis,
     choice_labels,
 )
 
 load_records = cached_query(ref.list_records)
 load_choices = cached_query(ref.form_choices)
+# The referentials, by the resolver kind a `ref` column names (live: cached per data version).
+REFERENTIALS = {
+    "domain": cached_query(referentials.domains),
+    "lever": cached_query(referentials.levers),
+    "organisation_type": cached_query(referentials.organisation_types),
+    "facility_type": cached_query(referentials.facility_types),
+}
 
 NEW = 0  # the selector's « Nouveau … » (record ids start at 1)
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 MONEY = {"budget_prevu", "plancher", "plafond"}  # shown with their cents
 REFUSED = "L'accès aux référentiels est réservé aux administrateurs ; les conseillers CAF peuvent y modifier le barème."
 
-# The French labels of the fixed vocabularies, by what a form column picks from: the record
-# a `ref` column names (domain, lever), else the column itself.
+# The French labels of the fixed vocabularies, by the column a form picks them for; those of the
+# referentials (REFERENTIALS, by the kind a `ref` column names) are read from the database.
 FIXED_CHOICES = {
-    "domain": {code: label for code, label, *_ in DOMAINS},
-    "lever": {code: label for code, label, _ in LEVERS},
     "statut": ActionStatus.labels(),
     "priorite": {1: "1 (haute)", 2: "2 (moyenne)", 3: "3 (basse)"},
     "sens": choice_labels(Direction),
     "frequence": choice_labels(Frequency),
-    "type": FacilityType.labels(),
-    "type_equipement": FacilityType.labels(),
+    "nature": choice_labels(IndicatorNature),
     "psu": {True: "Oui", False: "Non"},
     "base": choice_labels(RateBasis),
 }
+LABELLED = set(FIXED_CHOICES) | set(REFERENTIALS)  # shown by label alone, not « code — name »
 
 # A form shows its sheet's columns (docs/format.md), in their order, but for these, filled by
 # import only; a column's kind in the sheet picks its widget: text, area, number (typed as
@@ -66,6 +76,8 @@ IMPORT_ONLY = {"places_nouvelles", "date_places_nouvelles", "categorie_place", "
 KIND_WIDGETS = {"code": "text", "text": "text", "int": "int", "date": "date", "list": "multi"}
 NUMBER_KINDS = {"float", "decimal", "money", "rate"}
 SPECIAL_WIDGETS = {"description": "area", "priorite": "optional"}  # a long text; a number picked by its label
+# `pilote` / `gestionnaire`: the lead picked alone, then the co-pilots (co-managers) in their order.
+SPECIAL_WIDGETS |= {"pilote": "lead", "gestionnaire": "lead"}
 
 
 def _form(sheet: str) -> list[tuple[str, str, str | None]]:
@@ -92,13 +104,20 @@ class Tab:
     create: str  # the submit button of a new record
 
 
-TABS = (
-    Tab("actions", "Actions", "Nouvelle action", "Créer l'action"),
-    Tab("indicateurs", "Indicateurs", "Nouvel indicateur", "Créer l'indicateur"),
-    Tab("equipements", "Équipements", "Nouvel équipement", "Créer l'équipement"),
-    Tab("orientations", "Orientations", "Nouvelle orientation", "Créer l'orientation"),
-    Tab("bareme", "Barème", "Nouvelle ligne du barème", "Créer la ligne du barème"),
+ACTIONS = Tab("actions", "Actions", "Nouvelle action", "Créer l'action")
+INDICATORS = Tab("indicateurs", "Indicateurs", "Nouvel indicateur", "Créer l'indicateur")
+FACILITIES = Tab("equipements", "Équipements", "Nouvel équipement", "Créer l'équipement")
+ORIENTATIONS = Tab("orientations", "Orientations", "Nouvelle orientation", "Créer l'orientation")
+RATES = Tab("bareme", "Barème", "Nouvelle ligne du barème", "Créer la ligne du barème")
+DOMAINS = Tab("domaines", "Domaines", "Nouveau domaine", "Créer le domaine")
+ORGANISATION_TYPES = Tab(
+    "types_organisation", "Types d'organisation", "Nouveau type d'organisation", "Créer le type d'organisation"
 )
+FACILITY_TYPES = Tab(
+    "types_equipement", "Types d'équipement", "Nouveau type d'équipement", "Créer le type d'équipement"
+)
+LEVERS = Tab("leviers", "Leviers", "Nouveau levier", "Créer le levier")
+ADMINS = frozenset({Role.ADMIN})
 
 
 def _may_edit_referentials(actor: Actor) -> None:
@@ -118,7 +137,17 @@ def _cycle(tab: Tab) -> EditCycle:
     return EditCycle(f"ref_{tab.sheet}")
 
 
-def _editor(tab: Tab, context: ConventionContext, choices: dict) -> None:
+def _choices(context: ConventionContext) -> dict:
+    """What the forms' choice lists offer: fixed vocabularies, referentials, this convention's records."""
+    return (
+        FIXED_CHOICES
+        | {kind: referentials.labels(load()) for kind, load in REFERENTIALS.items()}
+        | load_choices(context.convention_id)
+    )
+
+
+def _editor(tab: Tab, context: ConventionContext) -> None:
+    choices = _choices(context)
     cycle = _cycle(tab)
     scoped = ref.KINDS[tab.sheet].scoped
     records = load_records(tab.sheet, context.convention_id if scoped else None)
@@ -199,6 +228,8 @@ def _widget(widget: str, label: str, value, source: str | None, options: dict | 
     if widget == "date":
         return st.date_input(label, value=value, min_value=FIRST_DAY, max_value=LAST_DAY, format="DD/MM/YYYY", key=key)
     named, vocabulary = options or {}, source or ""  # every choice widget declares both
+    if widget == "lead":
+        return _lead_and_others(label, value or [], named, vocabulary, key)
     if widget == "multi":
         return st.multiselect(
             label,
@@ -220,9 +251,33 @@ def _widget(widget: str, label: str, value, source: str | None, options: dict | 
     )
 
 
+def _lead_and_others(label: str, codes: list, named: dict, vocabulary: str, key: str) -> list:
+    """A lead (pilote, gestionnaire) and, after it, a multiselect of the others in their order:
+    the value the service takes is the list, lead first."""
+    keys = list(named)
+    lead = st.selectbox(
+        label,
+        keys,
+        index=keys.index(codes[0]) if codes and codes[0] in keys else None,
+        key=key,
+        placeholder="Choisir…",
+        format_func=lambda code: _option_text(code, vocabulary, named),
+    )
+    others = st.multiselect(
+        "Copilotes" if label.startswith("Pilote") else "Cogestionnaires",
+        [code for code in keys if code != lead],
+        default=[code for code in codes[1:] if code in named and code != lead],
+        key=f"{key}_others",
+        format_func=lambda code: _option_text(code, vocabulary, named),
+        placeholder="Aucun",
+        help="Gardés dans l'ordre où vous les choisissez, après le premier nommé.",
+    )
+    return [lead, *others] if lead is not None else []  # no lead: refused as a missing field
+
+
 def _option_text(code, source: str, options: dict) -> str:
     """A fixed vocabulary by its French label; a record (organisation, commune…) by code and name."""
-    return options.get(code, str(code)) if source in FIXED_CHOICES else f"{code} — {options.get(code, '?')}"
+    return options.get(code, str(code)) if source in LABELLED else f"{code} — {options.get(code, '?')}"
 
 
 def _as_text(value, *, cents: bool = False) -> str:
@@ -230,6 +285,8 @@ def _as_text(value, *, cents: bool = False) -> str:
     its cents)."""
     if value is None:
         return ""
+    if isinstance(value, str):  # a step indicator's reference or target: a step code
+        return value
     if cents:
         return f"{value:.2f}".replace(".", ",")
     if isinstance(value, float):
@@ -358,16 +415,127 @@ def _delete(tab: Tab, context: ConventionContext, opened: ref.Opened) -> None:
     )
 
 
+# ------------------------------------------------------------------ the referentials administrators extend
+
+NEW_ENTRY = ""  # the selector's « Nouveau … » (codes are never empty)
+ENTRY_LOADERS = {
+    "domaines": REFERENTIALS["domain"],
+    "types_organisation": REFERENTIALS["organisation_type"],
+    "types_equipement": REFERENTIALS["facility_type"],
+    "leviers": REFERENTIALS["lever"],
+}
+
+
+def _entries_table(tab: Tab, entries: dict[str, referentials.Entry]) -> None:
+    rows = [
+        {"Code": e.code, "Libellé": e.label}
+        | ({"Bonus territoire": "oui" if e.bonus else "non"} if tab.sheet == "types_equipement" else {})
+        for e in entries.values()
+    ]
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def _vocabulary_editor(tab: Tab, context: ConventionContext) -> None:
+    """List the entries, then add one or change one's label (and a facility type's bonus);
+    entries are never deleted: rows of any convention may use their code."""
+    cycle = _cycle(tab)
+    cycle.outcome()
+    entries = ENTRY_LOADERS[tab.sheet]()
+    _entries_table(tab, entries)
+    labels = {NEW_ENTRY: f"➕ {tab.new}"} | {code: f"{code} — {e.label}" for code, e in entries.items()}
+    selector = _key(tab, "choice")
+    pending = st.session_state.pop(_key(tab, "pending"), None)
+    if pending in labels:
+        st.session_state[selector] = pending
+    chosen: str = st.selectbox(
+        "Entrée à modifier (tapez pour chercher)", list(labels), key=selector, format_func=labels.__getitem__
+    )
+    entry = entries.get(chosen)
+    prefix = cycle.key(chosen or "new")
+    limit = vocabularies.VOCABULARIES[tab.sheet].code_limit
+    with st.form(_key(tab, "form")):
+        code = st.text_input(
+            "Code *",
+            value=chosen,
+            key=f"{prefix}_code",
+            disabled=entry is not None,
+            help=f"Lettres sans accent, chiffres, « - », « _ » ou « . » ; {limit} caractères au plus. "
+            "Il ne change plus une fois créé.",
+        )
+        label = st.text_input("Libellé *", value=entry.label if entry else "", key=f"{prefix}_label")
+        bonus = None
+        if tab.sheet == "types_equipement":
+            bonus = st.checkbox(
+                "Ouvre droit au bonus territoire",
+                value=bool(entry and entry.bonus),
+                key=f"{prefix}_bonus",
+                help="Non coché : les équipements de ce type sont « hors bonus » (dû 0,00 €).",
+            )
+        st.caption("Les champs marqués * sont obligatoires.")
+        submitted = st.form_submit_button(
+            tab.create if entry is None else "Enregistrer les modifications", type="primary", key=_key(tab, "submit")
+        )
+    if not submitted:
+        return
+    if entry is None:
+        cycle.save(
+            lambda: vocabularies.create(engine(), context.actor, tab.sheet, code=code, label=label, bonus=bool(bonus)),
+            outcome=lambda created: f"« {created} » créé.",
+            then=lambda created: st.session_state.__setitem__(_key(tab, "pending"), created),
+        )
+        return
+    cycle.save(
+        lambda: vocabularies.update(engine(), context.actor, tab.sheet, chosen, label=label, bonus=bonus),
+        outcome=lambda changed: (
+            "Enregistré : " + ", ".join(changed) + "." if changed else "Aucune modification : rien n'a été enregistré."
+        ),
+    )
+
+
+# ------------------------------------------------------------------ the tabs
+
+
+@dataclass(frozen=True)
+class Section:
+    """One tab of the page: its title, its rendering, and who sees it."""
+
+    title: str
+    render: Callable[[ConventionContext], None]
+    roles: frozenset[Role] = ADMINS
+
+
+def _records(tab: Tab) -> Callable[[ConventionContext], None]:
+    return lambda context: _editor(tab, context)
+
+
+def _vocabulary(tab: Tab) -> Callable[[ConventionContext], None]:
+    return lambda context: _vocabulary_editor(tab, context)
+
+
+# One line a tab: a new tab is a line here, calling its own module's rendering.
+SECTIONS = (
+    Section(ACTIONS.title, _records(ACTIONS)),
+    Section(INDICATORS.title, _records(INDICATORS)),
+    Section(FACILITIES.title, _records(FACILITIES)),
+    Section(ORIENTATIONS.title, _records(ORIENTATIONS)),
+    Section("Avenants", amendment_editor),
+    Section(RATES.title, _records(RATES), roles=frozenset({Role.ADMIN, Role.CONSEILLER})),
+    Section(DOMAINS.title, _vocabulary(DOMAINS)),
+    Section(ORGANISATION_TYPES.title, _vocabulary(ORGANISATION_TYPES)),
+    Section(FACILITY_TYPES.title, _vocabulary(FACILITY_TYPES)),
+    Section(LEVERS.title, _vocabulary(LEVERS)),
+)
+
+
 @page("Référentiels", filters=(), guard=_may_edit_referentials)
 def render(context: ConventionContext) -> None:
     role = context.actor.role
-    tabs = TABS if role == Role.ADMIN else tuple(t for t in TABS if t.sheet == "bareme")
+    sections = [section for section in SECTIONS if role in section.roles]
     if role == Role.CONSEILLER:
         st.info(
             "Conseiller CAF : vous pouvez modifier le barème ; les autres référentiels sont "
             "réservés aux administrateurs."
         )
-    choices = FIXED_CHOICES | load_choices(context.convention_id)
-    for tab, container in zip(tabs, st.tabs([t.title for t in tabs]), strict=True):
+    for section, container in zip(sections, st.tabs([s.title for s in sections]), strict=True):
         with container:
-            _editor(tab, context, choices)
+            section.render(context)

@@ -1,18 +1,19 @@
-"""Domaines: each intervention domain's roll-up; one domain's orientations, actions, indicators."""
+"""Domaines: each domain the convention uses, with its roll-up; one domain's branch of the plan
+(enjeu → objectif → fiche, rolled up at each level), its actions and indicators."""
 
-import pandas as pd
 import streamlit as st
 
 from ctg_data import formats as fmt
 from ctg_data.queries import overview as q
-from ctg_data.queries.actions import rollup_by
+from ctg_data.queries.actions import plan_frame
 from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus
 from ctg_data.ui.data import cached_query
+from ctg_data.ui.overview_charts import plan_table
 from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.text import escape_markdown
 
 steering_summary = cached_query(q.steering_summary)
-orientations_frame = cached_query(q.orientations_frame)
+load_plan = cached_query(plan_frame)
 
 
 def status_line(domain) -> str:
@@ -32,7 +33,10 @@ def domain_block(domain) -> None:
         else:
             progress = fmt.share(domain.progress)
             st.progress(progress or 0.0, text=f"Avancement des actions : {fmt.percent(progress)}")
-            st.caption(f"{domain.actions} action(s), dont {domain.done} réalisée(s) et {domain.late} en retard")
+            unreported = f", {domain.unreported} non renseignée(s)" if domain.unreported else ""
+            st.caption(
+                f"{domain.actions} action(s), dont {domain.done} réalisée(s), {domain.late} en retard{unreported}"
+            )
         st.text(f"Atteinte des indicateurs : {fmt.percent(domain.attainment)} ({domain.indicators} indicateur(s))")
         st.caption(status_line(domain))
         st.page_link(
@@ -40,7 +44,7 @@ def domain_block(domain) -> None:
         )
 
 
-def domain_detail(card, summary, domain) -> None:
+def domain_detail(context: ConventionContext, summary, domain) -> None:
     actions = summary["actions"]
     indicators = summary["indicators"]
     st.subheader(escape_markdown(domain.domain))
@@ -50,24 +54,8 @@ def domain_detail(card, summary, domain) -> None:
     columns[2].metric("Actions en retard", fmt.number(domain.late))
 
     st.subheader("Orientations")
-    orientations = orientations_frame(card["id"], domain.domain_code)
-    progress = rollup_by(actions, "orientation_code") if not actions.empty else {}
-    counts = actions["orientation_code"].value_counts()
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Code": orientations["code"],
-                "Orientation": orientations["title"],
-                "Actions": [int(counts.get(code, 0)) for code in orientations["code"]],
-                "Avancement": [
-                    fmt.percent(fmt.share(progress[code])) if code in progress else "aucune action"
-                    for code in orientations["code"]
-                ],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    st.caption("Les branches du plan qui portent des fiches de ce domaine (ou rattachées à lui).")
+    plan_table(load_plan(context.filters, context.today), alt_text=f"Plan du domaine {domain.domain}")
     if actions.empty:
         st.info("Aucune action dans ce domaine.")
     else:
@@ -111,7 +99,7 @@ def render(context: ConventionContext) -> None:
     summary = steering_summary(context.filters, context.today)
     domains = summary["domains"]
     if context.filters.domain_code:
-        domain_detail(context.card, summary, next(domains.itertuples()))
+        domain_detail(context, summary, next(domains.itertuples()))
         st.caption("Pour revenir à tous les domaines, choisissez « Tous les domaines » dans les filtres.")
         return
     for start_index in range(0, len(domains), 2):
@@ -119,3 +107,5 @@ def render(context: ConventionContext) -> None:
         for column, domain in zip(columns, list(domains.itertuples())[start_index : start_index + 2], strict=False):
             with column:
                 domain_block(domain)
+    st.subheader("Plan de la convention")
+    plan_table(load_plan(context.filters, context.today))

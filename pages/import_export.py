@@ -34,7 +34,7 @@ def template_section() -> None:
     # Deferred data: the workbook is written when the person clicks, not on every page view.
     st.download_button(
         "Télécharger le modèle (.xlsx)",
-        data=write_template,
+        data=lambda: write_template(engine()),  # the lists of this database's referentials
         file_name="modele-ctg.xlsx",
         mime=XLSX_MIME,
         icon=":material/download:",

@@ -1,5 +1,6 @@
 """Indicateurs: every indicator with its current value, target, attainment and status, and one
-indicator's chart and values.
+indicator's chart (a step indicator's as steps), values, intermediate targets and, where values
+per commune exist, its commune breakdown.
 
 The indicator shown is in the URL (`?indicateur=CODE`) so that a link in an email opens it.
 """
@@ -9,18 +10,22 @@ import streamlit as st
 
 from ctg_data import formats as fmt
 from ctg_data.queries.filters import Filters
-from ctg_data.queries.indicators import as_of, indicators_frame, measurements_frame
-from ctg_data.rules.indicators import STATUS_LABELS, clip
+from ctg_data.queries.indicators import as_of, commune_latest, commune_series, indicators_frame, measurements_frame
+from ctg_data.rules.indicators import STATUS_LABELS, clip, shown_value, step_label
+from ctg_data.ui.commune_chart import commune_chart, commune_table, describe_communes
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.forms import history_link
 from ctg_data.ui.indicator_chart import describe, indicator_chart
 from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.selection import item_table, listed_item
+from ctg_data.ui.target_form import target_section
 from ctg_data.ui.text import escape_markdown, indicator_rows, status_text, value_text
 from ctg_data.vocabulary import Direction, Frequency, MeasurementType
 
 load_indicators = cached_query(indicators_frame)
 load_measurements = cached_query(measurements_frame)
+load_commune_latest = cached_query(commune_latest)
+load_commune_series = cached_query(commune_series)
 
 PARAM = "indicateur"
 EMPTY = "Aucun indicateur ne correspond à ces filtres."
@@ -34,6 +39,10 @@ def _summary(frame: pd.DataFrame) -> str:
     counts = frame["status"].value_counts()
     parts = [f"{fmt.number(counts[status])} {status_text(status)}" for status in STATUS_LABELS if counts.get(status, 0)]
     return f"{fmt.number(len(frame))} indicateur(s) : " + " · ".join(parts) + "."
+
+
+def _steps(indicator) -> tuple[str, ...] | None:
+    return indicator["steps"] if isinstance(indicator["steps"], tuple) else None
 
 
 def _table(frame: pd.DataFrame) -> None:
@@ -60,7 +69,7 @@ def _table(frame: pd.DataFrame) -> None:
 # ------------------------------------------------------------------ one indicator
 
 
-def _detail(indicator: pd.Series, when, on) -> None:
+def _detail(indicator: pd.Series, when, on, context: ConventionContext) -> None:
     st.divider()
     st.subheader(escape_markdown(f"{indicator['code']} — {indicator['name']}"))
     facts = [
@@ -74,12 +83,16 @@ def _detail(indicator: pd.Series, when, on) -> None:
     st.markdown(" · ".join(facts))
     st.caption(f"Unité : {escape_markdown(indicator['unit'])}")
 
-    columns = st.columns(4)
-    columns[0].metric("Valeur actuelle", value_text(indicator["current_value"]))
-    columns[1].metric("Référence", value_text(indicator["baseline_value"]))
-    columns[2].metric("Cible", value_text(indicator["target_value"]))
-    attainment = indicator["attainment"]
-    columns[3].metric("Atteinte", fmt.percent(None if fmt.missing(attainment) else clip(attainment)))
+    steps = _steps(indicator)
+    if steps:
+        _step_metrics(indicator, steps)
+    else:
+        columns = st.columns(4)
+        columns[0].metric("Valeur actuelle", value_text(indicator["current_value"]))
+        columns[1].metric("Référence", value_text(indicator["baseline_value"]))
+        columns[2].metric("Cible", value_text(indicator["target_value"]))
+        attainment = indicator["attainment"]
+        columns[3].metric("Atteinte", fmt.percent(None if fmt.missing(attainment) else clip(attainment)))
 
     values = load_measurements(int(indicator["id"]), include_superseded=True)
     current = values[values["superseded_at"].isna()]
@@ -93,15 +106,17 @@ def _detail(indicator: pd.Series, when, on) -> None:
     st.caption(escape_markdown(sentence))
     if isinstance(indicator["baseline_source"], str) and indicator["baseline_source"]:
         st.caption(f"Source de la référence : {escape_markdown(indicator['baseline_source'])}")
+    target_section(indicator, context.actor)
+    _communes(indicator, when, steps)
 
     if values.empty:
         return
-    st.markdown("#### Valeurs")
+    st.markdown("#### Valeurs de la convention")
     show_replaced = st.toggle("Afficher les valeurs corrigées", key="indicators_show_replaced")
     if show_replaced and values["superseded_at"].notna().sum() == 0:
         st.caption("Aucune valeur de cet indicateur n'a été corrigée.")
     st.dataframe(
-        _values_table(values, show_replaced),
+        _values_table(values, show_replaced, steps),
         hide_index=True,
         alt="Valeurs de l'indicateur",
         column_config={"Date": st.column_config.DateColumn("Date", format="DD/MM/YYYY")},
@@ -109,17 +124,48 @@ def _detail(indicator: pd.Series, when, on) -> None:
     history_link("indicateur", indicator["code"])
 
 
+def _step_metrics(indicator: pd.Series, steps: tuple[str, ...]) -> None:
+    """A step indicator reads as steps: where it stands, where it started, the step aimed at."""
+    columns = st.columns(3)
+    columns[0].metric("Étape actuelle", shown_value(indicator["current_value"], steps))
+    columns[1].metric("Étape de référence", shown_value(indicator["baseline_value"], steps))
+    columns[2].metric("Étape visée", shown_value(indicator["target_value"], steps))
+    st.caption(escape_markdown("Étapes, dans l'ordre : " + " → ".join(step_label(code) for code in steps)))
+
+
+def _communes(indicator: pd.Series, when, steps: tuple[str, ...] | None) -> None:
+    """The latest value of each commune, where values per commune exist."""
+    latest = load_commune_latest(int(indicator["id"]), when)
+    if latest.empty:
+        return
+    st.markdown("#### Par commune")
+    st.caption(
+        "Valeurs données pour une commune du périmètre. La valeur actuelle et le statut de l'indicateur "
+        "ne tiennent compte que des valeurs de l'ensemble de la convention."
+    )
+    sentence = describe_communes(latest, steps)
+    chart = commune_chart(load_commune_series(int(indicator["id"]), when), indicator["unit"], steps)
+    if chart is not None:
+        st.altair_chart(chart, alt=sentence)
+    st.dataframe(
+        commune_table(latest, steps),
+        hide_index=True,
+        alt="Dernière valeur de chaque commune",
+        column_config={"Mesurée le": st.column_config.DateColumn("Mesurée le", format="DD/MM/YYYY")},
+    )
+
+
 def _frequency(code) -> str:
     return fmt.DASH if fmt.missing(code) else escape_markdown(Frequency.label_of(code).lower())
 
 
-def _values_table(values: pd.DataFrame, show_replaced: bool) -> pd.DataFrame:
+def _values_table(values: pd.DataFrame, show_replaced: bool, steps: tuple[str, ...] | None = None) -> pd.DataFrame:
     rows = values if show_replaced else values[values["superseded_at"].isna()]
     rows = rows.sort_values(["measured_on", "recorded_at"], ascending=False)
     table = pd.DataFrame(
         {
             "Date": list(rows["measured_on"]),
-            "Valeur": [value_text(v) for v in rows["value"]],
+            "Valeur": [shown_value(v, steps) for v in rows["value"]],
             "Type": [MeasurementType.label_of(t) for t in rows["type"]],
             "Source": list(rows["source"].fillna("")),
             "Commentaire": list(rows["comment"].fillna("")),
@@ -158,4 +204,4 @@ def render(context: ConventionContext) -> None:
         placeholder="Choisir un indicateur",
     )
     if indicator is not None:
-        _detail(indicator, when, on)
+        _detail(indicator, when, on, context)

@@ -38,6 +38,8 @@ def _state(action: pd.Series) -> None:
         f"**Début** : {fmt.short_date(action['starts_on'])} · "
         f"**Échéance** : {fmt.short_date(action['ends_on'])}{late}"
     )
+    pilots = escape_markdown(", ".join(action["pilots"]))
+    st.markdown(f"**Pilote{'s' if len(action['pilots']) > 1 else ''}** (le premier mène l'action) : {pilots}")
     link("pages/actions.py", "Voir la fiche de l'action", {"action": action["code"]}, icon=":material/checklist:")
 
 
@@ -147,8 +149,8 @@ def render(context: ConventionContext) -> None:
         PARAM,
         writable=load_writable(context.actor, context.convention_id),
         nothing=(
-            "Aucune action de cette convention ne vous est ouverte en saisie : seuls son pilote et ses "
-            "partenaires (ou un conseiller CAF) peuvent en saisir le suivi."
+            "Aucune action de cette convention ne vous est ouverte en saisie : seuls ses pilotes (pilote et "
+            "copilotes) et ses partenaires (ou un conseiller CAF) peuvent en saisir le suivi."
         ),
         labels=lambda rows: coded_labels(rows, "title"),
         key="saisie_action_choix",

@@ -10,6 +10,7 @@ import streamlit as st
 
 from ctg_data import formats as fmt
 from ctg_data.actors import Actor
+from ctg_data.queries import referentials
 from ctg_data.services.activity import (
     activity_for_edit,
     activity_frame,
@@ -22,11 +23,11 @@ from ctg_data.ui.forms import EditCycle, editable, links_beside_history, overrid
 from ctg_data.ui.page import YEAR, ConventionContext, page
 from ctg_data.ui.selection import editable_record
 from ctg_data.validation import Field
-from ctg_data.vocabulary import FacilityType
 
 load_facilities = cached_query(facilities_frame)
 load_activity = cached_query(activity_frame)
 load_writable = cached_query(writable_facility_ids)
+load_facility_types = cached_query(referentials.facility_types)
 
 PARAM = "equipement"
 CYCLE = EditCycle("saisie_activite")
@@ -100,6 +101,7 @@ def _years(facility_id: int) -> None:
 def render(context: ConventionContext) -> None:
     CYCLE.outcome()
     facilities = load_facilities(context.convention_id)
+    types = load_facility_types()
     facility = editable_record(
         "Équipement",
         facilities,
@@ -110,7 +112,7 @@ def render(context: ConventionContext) -> None:
             "(ou un conseiller CAF) peut en saisir l'activité."
         ),
         labels=lambda rows: {
-            row.code: f"{row.code} — {row.name} ({FacilityType.label_of(row.type)}, {row.manager})"
+            row.code: f"{row.code} — {row.name} ({referentials.label_of(types, row.type)}, {row.manager})"
             for row in rows.itertuples()
         },
         key="saisie_activite_choix",

@@ -17,7 +17,6 @@ from ctg_data.services import measurements as svc
 from ctg_data.ui.data import cached_query, engine
 from ctg_data.ui.forms import EditCycle, attempt, link, override_input
 from ctg_data.ui.page import DOMAIN, ConventionContext, page
-from ctg_data.ui.text import value_text
 from ctg_data.vocabulary import MeasurementType
 
 load_indicators = cached_query(indicators_frame)
@@ -57,10 +56,9 @@ def _show(check: svc.GridCheck, actor: Actor, n: int) -> None:
         pd.DataFrame(
             {
                 "Code": [e.code for e in check.valid],
-                "Valeur": [value_text(e.data.value) for e in check.valid],
+                "Valeur": [e.shown for e in check.valid],
                 "Opération": [
-                    OUTCOMES[e.outcome]
-                    + ("" if e.previous_value is None else f" (remplace {value_text(e.previous_value)})")
+                    OUTCOMES[e.outcome] + ("" if e.previous_value is None else f" (remplace {e.shown_previous})")
                     for e in check.valid
                 ],
             }
@@ -119,8 +117,9 @@ def render(context: ConventionContext) -> None:
     )
     override = override_input(GRID, "date hors de la convention", where=columns[2])
     st.caption(
-        f"{fmt.number(len(base))} indicateur(s). Remplissez la colonne « Nouvelle valeur » (ex. 12,5) ; "
-        "les lignes laissées vides ne sont pas touchées."
+        f"{fmt.number(len(base))} indicateur(s). Remplissez la colonne « Nouvelle valeur » (ex. 12,5, ou le "
+        "code de l'étape pour un indicateur à étapes) ; les lignes laissées vides ne sont pas touchées. Les "
+        "valeurs saisies ici sont celles de l'ensemble de la convention."
     )
     edited = st.data_editor(
         base,
@@ -129,7 +128,9 @@ def render(context: ConventionContext) -> None:
         width="stretch",
         disabled=[svc.CODE, svc.NAME, svc.UNIT, svc.LAST],
         column_config={
-            svc.NEW_VALUE: st.column_config.TextColumn(svc.NEW_VALUE, help="Nombre : 12,5 ou 1 234"),
+            svc.NEW_VALUE: st.column_config.TextColumn(
+                svc.NEW_VALUE, help="Nombre : 12,5 ou 1 234 ; indicateur à étapes : le code d'une de ses étapes"
+            ),
             svc.NAME: st.column_config.TextColumn(svc.NAME, width="medium"),
             svc.SOURCE: st.column_config.TextColumn(svc.SOURCE, max_chars=300),
         },

@@ -3,9 +3,11 @@
 import streamlit as st
 
 from ctg_data import formats as fmt
+from ctg_data.perimeter import figures_line
 from ctg_data.queries import overview as q
 from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus
 from ctg_data.ui import overview_charts as charts
+from ctg_data.ui.amendment_form import amendments_summary
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.text import escape_markdown
@@ -37,7 +39,10 @@ def action_tiles(actions) -> None:
         fmt.number(int(actions["late"].sum())),
         help="Date de fin dépassée et action ni réalisée ni abandonnée.",
     )
-    st.caption(f"Part réalisée : {fmt.percent(q.done_share(actions))} des actions non abandonnées.")
+    st.caption(
+        f"Part réalisée : {fmt.percent(q.done_share(actions))} des actions non abandonnées. "
+        "Une action au statut non renseigné (sans avancement) ne compte dans aucun avancement."
+    )
 
 
 def indicator_tiles(indicators) -> None:
@@ -83,6 +88,16 @@ def watch_list(indicators) -> None:
         )
 
 
+def territory(card: dict) -> None:
+    """The département and each commune's latest figures, with their year (« population 2021 »)."""
+    if card.get("department"):
+        st.text(f"Département : {card['department']}")
+    lines = [line for line in map(figures_line, card["communes"]) if line]
+    if lines:
+        with st.expander(f"Communes du périmètre ({len(card['communes'])})"):
+            st.text("\n".join(lines))  # plain text: commune names are never read as Markdown
+
+
 @page("Vue d'ensemble")
 def render(context: ConventionContext) -> None:
     card = context.card
@@ -90,6 +105,7 @@ def render(context: ConventionContext) -> None:
         f"{card['name']} — signée le {fmt.long_date(card['signed_on'])}, "
         f"du {fmt.long_date(card['starts_on'])} au {fmt.long_date(card['ends_on'])}"
     )
+    territory(card)
     now = context.today
     summary = steering_summary(context.filters, now)
     action_tiles(summary["actions"])
@@ -103,6 +119,7 @@ def render(context: ConventionContext) -> None:
     with right:
         st.subheader("Calendrier de la convention")
         charts.timeline(card, now)
+        amendments_summary(card)
 
     watch_list(summary["indicators"])
     st.subheader("Dernières évolutions")

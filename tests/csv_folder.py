@@ -7,7 +7,7 @@ from pathlib import Path
 def write_folder(folder: Path, sheets: dict[str, list[dict]]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows in sheets.items():
-        header = list(rows[0]) if rows else []
+        header = list(dict.fromkeys(name for row in rows for name in row))  # every row's columns, in order
         with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=header)
             writer.writeheader()

@@ -218,17 +218,19 @@ def test_signing_out_forgets_the_session(demo):
 
 
 def test_a_session_idle_for_too_long_ends(demo, monkeypatch):
+    _, clock = demo
     at = fill_sign_in(page("leviers.py").run(), "admin@demo.ctg", DEMO["admin"].password)
     monkeypatch.setenv("CTG_SESSION_MINUTES", "30")
-    at.session_state[auth.LAST_SEEN_KEY] = auth.clock() - timedelta(minutes=31)
+    clock.advance(31 * 60)  # inactivity is measured by the session in the database
     at.run()
     assert shows_sign_in(at)
     assert any("expiré après 30 minutes d'inactivité" in i.value for i in at.info)
 
 
 def test_an_active_session_stays_open(demo):
+    _, clock = demo
     at = fill_sign_in(page("leviers.py").run(), "admin@demo.ctg", DEMO["admin"].password)
-    at.session_state[auth.LAST_SEEN_KEY] = auth.clock() - timedelta(minutes=29)
+    clock.advance(29 * 60)
     at.run()
     assert [t.value for t in at.title] == ["Leviers de financement"]
 

@@ -55,8 +55,24 @@ def row(
     )
 
 
+# The eligibility the bonus report reads from facility_types: these two are outside the bonus.
+OUTSIDE_BONUS = {"centre_social", "evs"}
+
+
 def facility(type_="eaje", places=30, *, psu=True, new=None, new_from=None, klass="B", opens_on=None, closes_on=None):
-    return FacilityFacts("F", type_, klass, places, opens_on, closes_on, psu, new, new_from, SCOPES)
+    return FacilityFacts(
+        "F",
+        type_,
+        klass,
+        places,
+        opens_on,
+        closes_on,
+        psu,
+        new,
+        new_from,
+        SCOPES,
+        bonus_eligible=type_ not in OUTSIDE_BONUS,
+    )
 
 
 def due_of(fac, rates, activity=None, year=2024, clock=None):

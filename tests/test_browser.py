@@ -41,8 +41,8 @@ def _wait_healthy(url: str, server: subprocess.Popen) -> None:
 
 
 @contextmanager
-def streamlit_server(database_url: str, script: str = "dashboard.py", env: dict | None = None):
-    """`streamlit run dashboard.py` (or another script of the project) on a free port of this
+def streamlit_server(database_url: str, script: str = "server.py", env: dict | None = None):
+    """`streamlit run server.py` (as `make run` does; or another script) on a free port of this
     machine, stopped when the block ends."""
     port = _free_port()
     env = os.environ | {"CTG_DATABASE_URL": database_url, "CTG_TODAY": "2026-11-26"} | (env or {})

@@ -41,7 +41,10 @@ def test_a_bad_seed_folder_is_refused_with_its_line_and_exit_code_1(ctg_command,
     (folder / "organisations.csv").write_text("code,nom,type\ncaf,CAF,caf\nx,X,banque\n", encoding="utf-8")
     result = ctg(sqlite_url, "seed", str(folder))
     assert result.returncode == 1
-    assert "fichier organisations.csv, ligne 3, colonne « type » : valeur « banque » inconnue" in result.stderr
+    assert (
+        "fichier organisations.csv, ligne 3, colonne « type » : code « banque » inconnu (type d'organisation)"
+        in result.stderr
+    )
     assert "créées" not in result.stdout
 
 

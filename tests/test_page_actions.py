@@ -114,7 +114,8 @@ def test_late_toggle_shows_exactly_the_late_actions(demo_engine):
     assert set(table["Code"]) == late
     assert len(table) == len(late)
     assert set(table["Retard"]) == {"En retard"}
-    assert f"dont {len(late)} en retard" in at.main.caption[-1].value
+    counted = next(caption.value for caption in at.main.caption if "affichée(s)" in caption.value)
+    assert f"dont {len(late)} en retard" in counted
 
 
 def test_status_filter_keeps_only_the_chosen_statuses(demo_engine):
@@ -144,7 +145,7 @@ def test_filters_matching_nothing_show_the_empty_state(demo_engine):
     at.toggle(key="actions_late_only").set_value(True)
     at.multiselect(key="actions_status").select("realisee").run()
     assert not at.exception
-    assert not at.main.dataframe
+    assert not [table for table in at.main.dataframe if "Code" in table.value.columns]  # no action listed
     assert [info.value for info in at.main.info] == [EMPTY]
 
 
@@ -159,7 +160,10 @@ def test_deep_link_opens_the_action_fiche_with_its_partners(demo_engine):
     texts = markdown_texts(at)
     partners = next(text for text in texts if text.startswith("- "))
     assert partners.splitlines() == sorted(f"- {ORGANISATIONS[code]}" for code in row["partenaires"].split(";"))
-    assert f"Pilote : {ORGANISATIONS[row['pilote']]}" in [t.replace("**", "") for t in texts]
+    lead, *copilots = row["pilote"].split(";")  # the first code leads, the others co-pilot
+    shown = [t.replace("**", "") for t in texts]
+    assert f"Pilote : {ORGANISATIONS[lead]}" in shown
+    assert f"Copilotes : {', '.join(ORGANISATIONS[code] for code in copilots) or '—'}" in shown
     assert at.main.get("progress")[0].value == expected_progress(row)
     assert at.query_params["action"] == "PE-1.1"
 
@@ -167,7 +171,7 @@ def test_deep_link_opens_the_action_fiche_with_its_partners(demo_engine):
 def test_fiche_lists_linked_indicators_with_their_status(demo_engine):
     linked = {r["code"] for r in seed_rows("indicateurs") if r["action"] == "PE-1.1"}
     at = run_page(action="PE-1.1")
-    indicators = at.main.dataframe[1].value
+    indicators = next(table.value for table in at.main.dataframe if "Atteinte" in table.value.columns)
     assert set(indicators["Code"]) == linked
     # PE-PLACES-EAJE: latest result 115 on 2026-09-30 = its target → atteint (docs/rules.md, a ≥ 1).
     assert indicators.set_index("Code").loc["PE-PLACES-EAJE", "Statut"] == "✔ Atteint"

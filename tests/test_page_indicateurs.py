@@ -6,9 +6,11 @@ import csv
 import json
 import re
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 from streamlit import dataframe_util
@@ -56,7 +58,39 @@ def seed_rows(sheet: str) -> list[dict]:
 
 
 INDICATORS = {row["code"]: row for row in seed_rows("indicateurs")}
-MEASURES = seed_rows("mesures")
+# The values of the whole convention (a value given for one commune never is the current one).
+MEASURES = [row for row in seed_rows("mesures") if not row.get("code_insee")]
+TARGETS = seed_rows("cibles")
+DEFAULT_STEPS = ["non_demarre", "en_cours", "realise"]
+
+
+def steps_of(code: str) -> list[str] | None:
+    row = INDICATORS[code]
+    if row.get("nature") != "etape":
+        return None
+    return row["etapes"].split(";") if row["etapes"] else DEFAULT_STEPS
+
+
+def number(code: str, value: str) -> float:
+    """A value of the seed as stored: a step code's position, else the number."""
+    steps = steps_of(code)
+    return float(steps.index(value)) if steps else float(value)
+
+
+def expected_by_hand(code: str, on: date) -> float:
+    """docs/rules.md: the expected value is piecewise linear through the reference, each
+    intermediate target and the target; e = (expected − reference) / (target − reference),
+    clipped to [0, 1]."""
+    row = INDICATORS[code]
+    points = [(date.fromisoformat(row["date_reference"]), float(row["valeur_reference"]))]
+    points += sorted((date.fromisoformat(t["date"]), float(t["valeur"])) for t in TARGETS if t["indicateur"] == code)
+    points += [(date.fromisoformat(row["date_cible"]), float(row["valeur_cible"]))]
+    expected = points[0][1] if on <= points[0][0] else points[-1][1]
+    for (start, low), (end, high) in pairwise(points):
+        if start < on <= end:
+            expected = low + (high - low) * (on - start).days / (end - start).days
+            break
+    return min(1.0, max(0.0, (expected - points[0][1]) / (points[-1][1] - points[0][1])))
 
 
 def latest_result(code: str, on: date) -> dict | None:
@@ -73,6 +107,8 @@ def by_hand(code: str, on: date = TODAY) -> dict:
     """docs/rules.md, "Indicators", written out: attainment a, expected e at the current value's
     date, then the status thresholds (margins 0.10 and 0.25, staleness 1.5 × frequency)."""
     row = INDICATORS[code]
+    if steps_of(code):
+        return steps_by_hand(code, on)
     if not row["valeur_reference"] or not row["valeur_cible"]:
         return {"status": "incomplet"}
     latest = latest_result(code, on)
@@ -81,8 +117,7 @@ def by_hand(code: str, on: date = TODAY) -> dict:
     reference, target, current = float(row["valeur_reference"]), float(row["valeur_cible"]), float(latest["valeur"])
     measured_on = date.fromisoformat(latest["date"])
     a = (current - reference) / (target - reference)
-    span = (date.fromisoformat(row["date_cible"]) - date.fromisoformat(row["date_reference"])).days
-    e = min(1.0, max(0.0, (measured_on - date.fromisoformat(row["date_reference"])).days / span))
+    e = expected_by_hand(code, measured_on)
     age_in_months = (on - measured_on).days / DAYS_PER_MONTH
     limit = 1.5 * FREQUENCY_MONTHS[row["frequence"] or "annuelle"]
     assert abs(age_in_months - limit) > 0.2, f"{code} is too close to the staleness limit for this check"
@@ -97,6 +132,24 @@ def by_hand(code: str, on: date = TODAY) -> dict:
     else:
         status = "décroché"
     return {"status": status, "a": a, "e": e, "current": latest}
+
+
+def steps_by_hand(code: str, on: date) -> dict:
+    """docs/rules.md, step indicators: atteint once the target step is reached, à renseigner
+    without a value or with a stale one, else en bonne voie until date_cible, décroché after."""
+    row = INDICATORS[code]
+    latest = latest_result(code, on)
+    if not row["valeur_cible"]:
+        return {"status": "incomplet"}
+    if latest is None:
+        return {"status": "à renseigner"}
+    if number(code, latest["valeur"]) >= number(code, row["valeur_cible"]):
+        return {"status": "atteint", "current": latest}
+    age_in_months = (on - date.fromisoformat(latest["date"])).days / DAYS_PER_MONTH
+    if age_in_months > 1.5 * FREQUENCY_MONTHS[row["frequence"] or "annuelle"]:
+        return {"status": "à renseigner", "current": latest}
+    passed = row["date_cible"] and on > date.fromisoformat(row["date_cible"])
+    return {"status": "décroché" if passed else "en bonne voie", "current": latest}
 
 
 def plain(markdown: str) -> str:
@@ -213,7 +266,12 @@ def test_deep_link_shows_the_chart_its_description_and_the_values(demo_engine):
     measured = datasets[layers["mesures-points"]["data"]["name"]]
     assert sorted(measured["value"]) == sorted(float(r["valeur"]) for r in MEASURES if r["indicateur"] == code)
     trajectory = datasets[layers["trajectoire"]["data"]["name"]]
-    assert list(trajectory["value"]) == [float(indicator["valeur_reference"]), float(indicator["valeur_cible"])]
+    milestones = sorted((t["date"], float(t["valeur"])) for t in TARGETS if t["indicateur"] == code)
+    assert list(trajectory["value"]) == [
+        float(indicator["valeur_reference"]),
+        *(value for _, value in milestones),
+        float(indicator["valeur_cible"]),
+    ]
 
     current = expected["current"]
     sentence = (
@@ -222,9 +280,10 @@ def test_deep_link_shows_the_chart_its_description_and_the_values(demo_engine):
         f"{round(100 * expected['a'])}{NNBSP}% du chemin parcouru, "
         f"{round(100 * expected['e'])}{NNBSP}% attendu à cette date."
     )
+    # Expected on 31 Dec 2025, the date of the intermediate target 63: (63 − 58,4) / (66 − 58,4) ≈ 61 %.
     assert (
         sentence == f"Valeur actuelle 62 (31 décembre 2025), cible 66 au 31 mai 2027 : 47{NNBSP}% du chemin "
-        f"parcouru, 68{NNBSP}% attendu à cette date."
+        f"parcouru, 61{NNBSP}% attendu à cette date."
     )
     assert sentence in [plain(c.value) for c in at.main.caption]
     assert at.main.get("vega_lite_chart")[0].proto.alt == sentence
@@ -311,3 +370,82 @@ def test_corrected_values_are_shown_only_on_demand_and_marked_replaced(demo_engi
         ("62", f"remplacée le {replaced_on}"),
     ]
     assert len(values) == len([r for r in MEASURES if r["indicateur"] == code]) + 1
+
+
+# --- format v2: steps, intermediate targets, values per commune -----------------------------------
+
+
+def test_a_step_indicator_reads_as_steps_in_the_list_and_the_detail(demo_engine):
+    code = "AS-OUTIL-SUIVI"
+    steps, row = steps_of(code), INDICATORS[code]
+    latest = by_hand(code)["current"]
+    label = {"non_demarre": "Non démarré", "cahier_des_charges": "Cahier des charges", "en_test": "En test"}
+    label |= {"en_service": "En service"}
+    listed = indicator_list(run_page()).loc[code]
+    assert (listed["Valeur actuelle"], listed["Cible"]) == (label[latest["valeur"]], label[row["valeur_cible"]])
+    assert pd.isna(listed["Atteinte"])  # no percentage for a step indicator
+
+    at = run_page(indicateur=code)
+    metrics = {m.label: m.value for m in at.main.metric}
+    assert metrics == {
+        "Étape actuelle": label[latest["valeur"]],
+        "Étape de référence": label[row["valeur_reference"]],
+        "Étape visée": label[row["valeur_cible"]],
+    }
+    spec, datasets = chart_of(at)
+    layers = {layer["name"]: layer for layer in spec["layer"]}
+    y = layers["mesures"]["encoding"]["y"]
+    # The y axis is the ordered steps (the first at the bottom), never a percentage.
+    assert (y["field"], y["scale"]["domain"]) == ("step", [label[s] for s in reversed(steps)])
+    assert layers["mesures"]["mark"]["interpolate"] == "step-after"
+    shown = datasets[layers["mesures-points"]["data"]["name"]]
+    assert list(shown["step"]) == [label[r["valeur"]] for r in MEASURES if r["indicateur"] == code]
+    assert values_table(at)["Valeur"].iloc[0] == label[latest["valeur"]]
+
+
+def test_the_trajectory_passes_through_the_intermediate_targets_shown_as_points(demo_engine):
+    code = "TX-COUV-PE"
+    milestones = sorted((t["date"], float(t["valeur"])) for t in TARGETS if t["indicateur"] == code)
+    assert milestones  # the demo gives this indicator intermediate targets
+    spec, datasets = chart_of(run_page(indicateur=code))
+    layers = {layer["name"]: layer for layer in spec["layer"]}
+    points = datasets[layers["cibles-intermediaires"]["data"]["name"]]
+    assert [(str(d)[:10], v) for d, v in zip(points["date"], points["value"], strict=True)] == milestones
+    assert layers["trajectoire"]["mark"]["strokeDash"]
+
+
+def test_the_commune_breakdown_lists_each_communes_latest_value(demo_engine):
+    code = "PE-NB-AM"
+    rows = [r for r in seed_rows("mesures") if r["indicateur"] == code and r["code_insee"]]
+    latest = {}
+    for r in sorted(rows, key=lambda r: r["date"]):
+        latest[r["code_insee"]] = r
+    names = {r["code_insee"]: r["nom"] for r in seed_rows("communes")}
+    at = run_page(indicateur=code)
+    table = next(df.value for df in at.main.dataframe if "Code INSEE" in df.value.columns)
+    assert sorted(zip(table["Commune"], table["Dernière valeur"], strict=True)) == sorted(
+        (names[insee], french_value(r["valeur"])) for insee, r in latest.items()
+    )
+    # The current value stays the whole convention's.
+    assert at.main.metric[0].value == french_value(by_hand(code)["current"]["valeur"])
+
+
+def test_an_administrator_adds_an_intermediate_target_from_the_indicator_page(demo_engine):
+    code = "JEU-BAFA"  # from 0 (31/12/2022) to 30 (31/05/2027), no intermediate target in the demo
+    assert not [t for t in TARGETS if t["indicateur"] == code]
+    at = run_page(indicateur=code)
+    next(d for d in at.main.date_input if d.label == "Date *").set_value(date(2025, 6, 30))
+    next(t for t in at.main.text_input if t.label == "Valeur visée *").input("12")
+    next(b for b in at.main.button if b.label == "Ajouter la cible").click().run()
+    assert not at.exception, at.exception
+    assert [plain(s.value) for s in at.main.success] == ["Cible intermédiaire 12 ajoutée au 30/06/2025 pour JEU-BAFA."]
+    spec, datasets = chart_of(at)
+    layers = {layer["name"]: layer for layer in spec["layer"]}
+    trajectory = datasets[layers["trajectoire"]["data"]["name"]]
+    assert list(trajectory["value"]) == [0.0, 12.0, 30.0]
+    # Outside the reference and target dates: refused in French, nothing written.
+    next(d for d in at.main.date_input if d.label == "Date *").set_value(date(2028, 1, 1))
+    next(t for t in at.main.text_input if t.label == "Valeur visée *").input("20")
+    next(b for b in at.main.button if b.label == "Ajouter la cible").click().run()
+    refusals = " ".join(plain(e.value) for e in at.main.error)
+    assert "n'est pas entre la date de référence (31/12/2022) et la date cible (31/05/2027)" in refusals

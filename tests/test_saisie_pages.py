@@ -7,6 +7,7 @@ import csv
 import re
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -88,8 +89,17 @@ def expected_status(code: str, value: float, on: date) -> tuple[str, int]:
     row = next(r for r in seed_rows("indicateurs") if r["code"] == code)
     reference, target = float(row["valeur_reference"]), float(row["valeur_cible"])
     a = (value - reference) / (target - reference)
-    start, end = date.fromisoformat(row["date_reference"]), date.fromisoformat(row["date_cible"])
-    e = min(1, max(0, (on - start).days / (end - start).days))
+    # The expected value runs piecewise linear through the intermediate targets (docs/rules.md).
+    points = [(date.fromisoformat(row["date_reference"]), reference)]
+    points += sorted(
+        (date.fromisoformat(t["date"]), float(t["valeur"])) for t in seed_rows("cibles") if t["indicateur"] == code
+    )
+    points += [(date.fromisoformat(row["date_cible"]), target)]
+    (start, low), (end, high) = next(
+        ((p, q) for p, q in pairwise(points) if p[0] <= on <= q[0]), (points[-2], points[-1])
+    )
+    expected = low + (high - low) * min(1, max(0, (on - start).days / (end - start).days))
+    e = min(1, max(0, (expected - reference) / (target - reference)))
     status = (
         "✔ Atteint"
         if a >= 1
@@ -435,3 +445,38 @@ def test_the_history_of_an_indicator_lists_a_correction(demo_engine):
 def test_the_history_of_an_unknown_record_is_a_warning(demo_engine):
     at = run_page("historique", objet="action", id="XX-9")
     assert [plain(w.value) for w in at.main.warning] == ["Aucun élément « XX-9 » de ce type dans cette convention."]
+
+
+def test_a_step_indicator_offers_its_steps_and_a_value_may_be_for_one_commune(demo_engine):
+    # A step: the steps are the choices; stored as the step's position.
+    at = run_page("saisie_mesure")
+    widget(at.main.selectbox, "Indicateur").set_value("AS-OUTIL-SUIVI").run()
+    step = widget(at.main.selectbox, "Étape")
+    assert step.options == ["Non démarré", "Cahier des charges", "En test", "En service"]
+    step.set_value("en_test")
+    widget(at.main.date_input, "Date de la mesure").set_value(date(2026, 6, 30))
+    at = click(at, "Enregistrer la mesure")
+    assert [plain(s.value) for s in at.main.success] == [
+        "Valeur En test enregistrée pour AS-OUTIL-SUIVI au 30/06/2026."
+    ]
+    shown = next(plain(block.value) for block in at.main.markdown if "Statut de" in block.value)
+    # En test (2) < En service (3), date_cible 31/12/2025 passed, measured 5 months ago: décroché, no percentage.
+    assert shown == "**Statut de AS-OUTIL-SUIVI** : ✖ Décroché · valeur actuelle En test au 30/06/2026"
+
+    # One commune of the perimeter: the indicator's current value stays the whole convention's.
+    at = run_page("saisie_mesure")
+    widget(at.main.selectbox, "Indicateur").set_value("PE-NB-AM").run()
+    where = widget(at.main.selectbox, "Pour")
+    assert where.options == ["Toute la convention", "Jarret (65233)", "Lourdes (65286)"]
+    where.set_value("65233")
+    widget(at.main.date_input, "Date de la mesure").set_value(date(2026, 10, 31))
+    widget(at.main.text_input, "Valeur").input("4")
+    at = click(at, "Enregistrer la mesure")
+    assert [plain(s.value) for s in at.main.success] == [
+        "Valeur 4 enregistrée pour PE-NB-AM au 31/10/2026 (commune 65233)."
+    ]
+    with Session(demo_engine) as session:
+        saved = session.exec(select(m.Measurement).order_by(m.Measurement.id.desc())).first()
+    assert (saved.value, saved.insee_code) == (4.0, "65233")
+    shown = next(plain(block.value) for block in at.main.markdown if "Statut de" in block.value)
+    assert "valeur actuelle 43 au 31/12/2025" in shown

@@ -299,7 +299,7 @@ def test_a_date_outside_the_convention_is_saved_with_its_reason_in_the_audit(ctg
         ("indicateurs", {"min": 10, "max": 5}, "Maximum", "inférieur au minimum"),
         ("indicateurs", {"date_cible": date(2022, 1, 1)}, "Date cible", "précède"),
         ("equipements", {"code": "EAJE1"}, "Code", "existe déjà dans cette convention"),
-        ("equipements", {"type": "creche"}, "Type", "inconnue"),
+        ("equipements", {"type": "creche"}, "Type", "inconnu (type d'équipement)"),
         ("equipements", {"code_insee": "99999"}, "Commune", "code « 99999 » inconnu"),
         ("equipements", {"gestionnaire": "personne"}, "Gestionnaire", "inconnu"),
         ("equipements", {"places": -3}, "Places", "positive ou nulle"),
@@ -344,7 +344,7 @@ def test_an_admin_edits_an_action_and_the_audit_keeps_before_and_after(ctg):
     engine = ctg["engine"]
     action_id = record_id(engine, m.Action, code="PE-1")
     opened = ref.open_record(engine, "actions", action_id)
-    assert opened.values["partenaires"] == ["asso", "caf65"] and opened.values["pilote"] == "ville"
+    assert opened.values["partenaires"] == ["asso", "caf65"] and opened.values["pilote"] == ["ville"]
 
     changed = ref.update(
         engine,

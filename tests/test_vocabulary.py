@@ -9,13 +9,23 @@ from ctg_data.vocabulary import (
     Direction,
     FacilityType,
     Frequency,
+    IndicatorNature,
     Labelled,
     MeasurementType,
     OrganisationType,
     RateBasis,
 )
 
-VOCABULARIES = [ActionStatus, OrganisationType, FacilityType, RateBasis, Direction, Frequency, MeasurementType]
+VOCABULARIES = [
+    ActionStatus,
+    OrganisationType,
+    FacilityType,
+    RateBasis,
+    Direction,
+    Frequency,
+    IndicatorNature,
+    MeasurementType,
+]
 
 
 def test_every_enumeration_of_the_vocabulary_is_labelled():

@@ -109,14 +109,20 @@ def test_the_template_offers_a_drop_down_for_each_referential_column():
         lists.cell(1, c).value: [lists.cell(r, c).value for r in range(2, lists.max_row + 1) if lists.cell(r, c).value]
         for c in range(1, lists.max_column + 1)
     }
-    expected = {  # docs/format.md, Referentials
+    expected = {  # docs/format.md, Referentials (version 2 defaults)
         ("actions", "domaine"): "petite_enfance enfance jeunesse parentalite acces_aux_droits inclusion_numerique "
-        "animation_vie_sociale logement handicap accompagnement_social",
-        ("actions", "statut"): "a_venir en_cours en_pause realisee abandonnee",
-        ("organisations", "type"): "caf departement commune epci ccas syndicat cpam msa etat association autre",
-        ("equipements", "type"): "eaje alsh accueil_jeunes rpe laep ludotheque centre_social evs",
+        "animation_vie_sociale logement handicap accompagnement_social sante seniors insertion mobilite",
+        ("actions", "statut"): "non_renseigne a_venir en_cours en_pause realisee abandonnee",
+        ("organisations", "type"): "caf departement region commune epci ccas cias syndicat cpam msa etat "
+        "education_nationale france_travail association autre",
+        ("equipements", "type"): "eaje alsh accueil_jeunes rpe laep ludotheque centre_social evs mam micro_creche "
+        "france_services",
+        ("bareme", "type_equipement"): "eaje alsh accueil_jeunes rpe laep ludotheque centre_social evs mam "
+        "micro_creche france_services",
         ("financements", "levier"): "bonus_territoire cofinancement_diagnostic cofinancement_ingenierie "
-        "cofinancement_coordination prestation_service subvention autre",
+        "cofinancement_coordination prestation_service fonds_publics_territoires bonus_inclusion_handicap "
+        "bonus_mixite_sociale subvention autre",
+        ("indicateurs", "nature"): "nombre etape",
         ("bareme", "base"): "par_place par_heure forfait par_etp taux_cout",
         ("indicateurs", "sens"): "hausse baisse",
         ("indicateurs", "frequence"): "mensuelle trimestrielle semestrielle annuelle",
@@ -486,7 +492,7 @@ def test_an_advisor_may_not_create_referentials_but_may_import_follow_up(engine,
     sheets = minimal_convention()
     before = counts(engine)
     report = import_upload(engine, CONSEILLER, "import.xlsx", build(sheets), dry_run=False)
-    refusal = "Votre rôle (conseiller caf) ne permet pas de modifier les référentiels."
+    refusal = "Votre rôle (conseiller CAF) ne permet pas de modifier les référentiels."
     assert [f"feuille organisations, ligne {line} : {refusal}" for line in (2, 3, 4)] == messages(report)[:3]
     assert counts(engine) == before
     assert import_upload(engine, ADMIN, "import.xlsx", build(sheets), dry_run=False).ok

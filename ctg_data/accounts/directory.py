@@ -23,22 +23,28 @@ def _placeholder(value: str) -> bool:
     return any(word in lowered for word in PLACEHOLDER_WORDS)
 
 
+def secret_problem(name: str, secret: str) -> str | None:
+    """Why `secret` may not sign a cookie (French, naming the setting `name`); None: it may.
+    Also applied to the key of the session cookie (ctg_data.accounts.web_sessions)."""
+    if len(secret) < MIN_SECRET_LENGTH:
+        return (
+            f"{name} doit compter au moins {MIN_SECRET_LENGTH} caractères aléatoires "
+            '(python -c "import secrets; print(secrets.token_urlsafe(32))").'
+        )
+    if _placeholder(secret) or len(set(secret)) < MIN_SECRET_CHARACTERS:
+        return f"{name} est une valeur d'exemple ou trop régulière : remplacez-la par un secret aléatoire."
+    return None
+
+
 def config_problems(auth: Mapping[str, object] | None) -> list[str]:
     """Why the `[auth]` section of secrets.toml may not be used (French, for the administrator);
     empty when directory sign-in may be offered."""
     if not auth:
         return ["la section [auth] est absente."]
     problems = []
-    secret = str(auth.get("cookie_secret") or "")
-    if len(secret) < MIN_SECRET_LENGTH:
-        problems.append(
-            f"cookie_secret doit compter au moins {MIN_SECRET_LENGTH} caractères aléatoires "
-            '(python -c "import secrets; print(secrets.token_urlsafe(32))").'
-        )
-    elif _placeholder(secret) or len(set(secret)) < MIN_SECRET_CHARACTERS:
-        problems.append(
-            "cookie_secret est une valeur d'exemple ou trop régulière : remplacez-la par un secret aléatoire."
-        )
+    weak = secret_problem("cookie_secret", str(auth.get("cookie_secret") or ""))
+    if weak:
+        problems.append(weak)
     for name in ("client_id", "client_secret", "server_metadata_url", "redirect_uri"):
         value = str(auth.get(name) or "")
         if not value or (name == "client_secret" and _placeholder(value) and len(value) < MIN_SECRET_LENGTH):

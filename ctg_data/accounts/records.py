@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
 from ctg_data import models as m
@@ -25,6 +27,7 @@ class AuthSettings:
     lock_after: int = 5  # failures in a row before the account is locked
     lock_minutes: int = 15  # how long the lock lasts
     session_minutes: int = 30  # inactivity after which a signed-in session ends
+    session_max_hours: int = 12  # age after which a signed-in session ends, even an active one
 
     @classmethod
     def from_env(cls) -> "AuthSettings":
@@ -32,6 +35,7 @@ class AuthSettings:
             lock_after=settings.lock_after(),
             lock_minutes=settings.lock_minutes(),
             session_minutes=settings.session_minutes(),
+            session_max_hours=settings.session_max_hours(),
         )
 
 
@@ -96,8 +100,17 @@ def actor_of(user: m.User) -> Actor:
 
 
 def end_sessions_of(user: m.User) -> None:
-    """Every session opened before now ends at its next page run (ctg_data.ui.auth compares)."""
+    """Every session opened before now ends at its next page run (ctg_data.ui.auth compares).
+    The new epoch alone ends the browser sessions (ctg_data.accounts.web_sessions); they are
+    also marked revoked, in the same transaction, so that the table says so."""
     user.session_epoch = (user.session_epoch or 0) + 1
+    session = object_session(user)
+    if session is not None and user.id is not None:
+        session.execute(
+            update(m.WebSession)
+            .where(col(m.WebSession.user_id) == user.id, col(m.WebSession.revoked_at).is_(None))
+            .values(revoked_at=m.utcnow())
+        )
 
 
 def user_snapshot(user: m.User) -> dict[str, Any]:

@@ -23,13 +23,17 @@ from sqlmodel import Session, col, select
 from ctg_data import models as m
 from ctg_data.actors import COMMAND_LINE, Actor
 from ctg_data.interchange.resolver import Scoped
+from ctg_data.interchange.shared import FIGURES
 from ctg_data.interchange.sheets import SHEETS_BY_NAME
-from ctg_data.interchange.workbook import write_workbook
+from ctg_data.interchange.workbook import referential_lists, write_workbook
 from ctg_data.permissions import can_read_convention, require_read_convention
+from ctg_data.rules.indicators import step_code, steps_of
+from ctg_data.rules.plan import parents_first
+from ctg_data.vocabulary import DEFAULT_OUTSIDE_BONUS, DOMAINS, LEVERS, FacilityType, OrganisationType
 
 Row: TypeAlias = dict[str, object]  # column name → value, in the sheet's column order
 # The records that belong to one convention.
-_OfConvention = TypeVar("_OfConvention", bound=m.Signatory | m.Perimeter | Scoped | m.FundingLine)
+_OfConvention = TypeVar("_OfConvention", bound=m.Signatory | m.Perimeter | Scoped | m.FundingLine | m.Amendment)
 
 
 class UnknownConvention(LookupError):
@@ -43,7 +47,7 @@ def export_workbook(engine: Engine, *, convention_code: str | None = None, actor
     """The exchange workbook of one convention, or of everything the actor may read."""
     with Session(engine) as session:
         rows = export_rows(session, convention_code=convention_code, actor=actor)
-    return write_workbook(rows)
+    return write_workbook(rows, lists=referential_lists(engine))
 
 
 def exportable_conventions(engine: Engine, actor: Actor) -> dict[str, str]:
@@ -124,11 +128,13 @@ class _Export:
         self.post = self.codes(m.CoordinationPost)
         built = {
             "conventions": self.conventions_sheet(),
+            "avenants": self.amendments(),
             "signataires": self.signatories(),
             "perimetre": self.perimeter(),
             "orientations": self.orientations(),
             "actions": self.actions(),
             "indicateurs": self.indicators(),
+            "cibles": self.targets(),
             "mesures": self.measurements(),
             "equipements": self.facilities(),
             "activite": self.activity(),
@@ -136,10 +142,26 @@ class _Export:
             "postes": self.posts(),
             "financements": self.funding(),
         }
+        built |= vocabulary_sheets(self.session)
         # Last: the sheets above record which organisations and communes they cite.
         built["organisations"] = self.organisations()
         built["communes"] = self.communes()
         return {name: _ordered(name, built[name]) for name in SHEETS_BY_NAME}
+
+    def ordered_links(
+        self, model: type[m.ActionCopilot | m.FacilityComanager], ids: list[int | None]
+    ) -> defaultdict[int, list[int]]:
+        """Co-pilots (or co-managers) of each record, in their order, in one query."""
+        owner = col(m.ActionCopilot.action_id) if model is m.ActionCopilot else col(m.FacilityComanager.facility_id)
+        found: defaultdict[int, list[int]] = defaultdict(list)
+        query = select(owner, col(model.organisation_id)).where(owner.in_(ids)).order_by(owner, col(model.position))
+        for record_id, organisation_id in self.session.exec(query):
+            found[record_id].append(organisation_id)
+        return found
+
+    def lead_list(self, lead_id: int, others: list[int]) -> str:
+        """`pilote` / `gestionnaire`: the lead's code, then the others' in their order."""
+        return ";".join(self.cite(organisation_id) for organisation_id in (lead_id, *others))
 
     # ------------------------------------------------------------ one method per sheet
 
@@ -149,12 +171,27 @@ class _Export:
                 "code": c.code,
                 "nom": c.name,
                 "territoire": _empty(c.territory),
+                "departement": _empty(c.department),
                 "caf": self.org(c.caf_id),
                 "date_signature": c.signed_on,
                 "date_debut": c.starts_on,
+                # The current end, the latest avenant's: an empty database given this sheet and
+                # the avenants has the same dates (services.amendments).
                 "date_fin": c.ends_on,
             }
             for c in self.conventions
+        ]
+
+    def amendments(self) -> list[Row]:
+        return [
+            {
+                "convention": self.convention[a.convention_id],
+                "numero": a.number,
+                "date_signature": a.signed_on,
+                "objet": a.subject,
+                "date_fin": a.ends_on,
+            }
+            for a in self.select(m.Amendment)
         ]
 
     def organisations(self) -> list[Row]:
@@ -166,18 +203,24 @@ class _Export:
         ]
 
     def communes(self) -> list[Row]:
-        every = self.session.exec(select(m.Commune)).all()
-        return [
-            {
-                "code_insee": c.insee_code,
-                "nom": c.name,
-                "population": c.population,
-                "enfants_moins_3_ans": c.children_under_3,
-                "qpv": _flag(c.qpv),
-            }
-            for c in every
-            if self.whole or c.insee_code in self.cited_communes
+        """One row per commune and year of figures (`annee_donnees`), and the undated row when the
+        commune has undated figures (format v1) or no figures at all: every row names the commune."""
+        communes = [
+            c for c in self.session.exec(select(m.Commune)) if self.whole or c.insee_code in self.cited_communes
         ]
+        names = {c.insee_code: c.name for c in communes}
+        dated: list[Row] = [
+            _commune_row(f.insee_code, names[f.insee_code], f, f.year)
+            for f in self.session.exec(select(m.CommuneFigures))
+            if f.insee_code in names  # filtered here: a national export would pass thousands of codes
+        ]
+        with_years = {row["code_insee"] for row in dated}
+        undated = [
+            _commune_row(c.insee_code, c.name, c, None)
+            for c in communes
+            if c.insee_code not in with_years or any(getattr(c, name) is not None for name in FIGURES)
+        ]
+        return undated + dated
 
     def signatories(self) -> list[Row]:
         return [
@@ -198,20 +241,30 @@ class _Export:
         return rows
 
     def orientations(self) -> list[Row]:
-        return [
-            {
-                "convention": self.convention[o.convention_id],
-                "code": o.code,
-                "domaine": o.domain_code,
-                "intitule": o.title,
-            }
-            for o in self.select(m.Orientation)
-        ]
+        """Sorted by convention and code, each parent before its children (an import of the file
+        reads them in order, and so does a person)."""
+        every = sorted(self.select(m.Orientation), key=lambda o: (self.convention[o.convention_id], o.code))
+        rows: list[Row] = []
+        for convention_id in dict.fromkeys(o.convention_id for o in every):
+            mine = {o.code: o for o in every if o.convention_id == convention_id}
+            plan = {o.code: self.orientation.get(o.parent_id) for o in mine.values()}
+            rows += [
+                {
+                    "convention": self.convention[convention_id],
+                    "code": code,
+                    "parent": plan[code],
+                    "domaine": mine[code].domain_code,
+                    "intitule": mine[code].title,
+                }
+                for code in parents_first(mine, plan)
+            ]
+        return rows
 
     def actions(self) -> list[Row]:
         partners: defaultdict[int | None, list[str]] = defaultdict(list)
         communes: defaultdict[int | None, list[str]] = defaultdict(list)
         ids = list(self.action)
+        copilots = self.ordered_links(m.ActionCopilot, ids)
         for partner in self.session.exec(select(m.ActionPartner).where(col(m.ActionPartner.action_id).in_(ids))):
             partners[partner.action_id].append(self.cite(partner.organisation_id))
         for commune in self.session.exec(select(m.ActionCommune).where(col(m.ActionCommune.action_id).in_(ids))):
@@ -224,7 +277,7 @@ class _Export:
                 "intitule": a.title,
                 "domaine": a.domain_code,
                 "orientation": self.orientation.get(a.orientation_id),
-                "pilote": self.org(a.pilot_id),
+                "pilote": self.lead_list(a.pilot_id, copilots[m.stored_id(a)]),
                 "partenaires": _listed(partners[a.id]),
                 "public_cible": _empty(a.target_public),
                 "communes": _listed(communes[a.id]),
@@ -241,6 +294,8 @@ class _Export:
         ]
 
     def indicators(self) -> list[Row]:
+        # A step indicator's values are written as step codes (stored: their positions).
+        self.steps = {m.stored_id(i): steps_of(i.nature, i.steps) for i in self.select(m.Indicator)}
         return [
             {
                 "convention": self.convention[i.convention_id],
@@ -250,10 +305,12 @@ class _Export:
                 "action": self.action.get(i.action_id),
                 "unite": i.unit,
                 "sens": i.direction,
-                "valeur_reference": i.baseline_value,
+                "nature": i.nature,
+                "etapes": _empty(i.steps),
+                "valeur_reference": self.value(m.stored_id(i), i.baseline_value),
                 "date_reference": i.baseline_date,
                 "source_reference": _empty(i.baseline_source),
-                "valeur_cible": i.target_value,
+                "valeur_cible": self.value(m.stored_id(i), i.target_value),
                 "date_cible": i.target_date,
                 "frequence": i.frequency,
                 "min": i.min_value,
@@ -262,27 +319,54 @@ class _Export:
             for i in self.select(m.Indicator)
         ]
 
+    def value(self, indicator_id: int, value: float | None) -> float | str | None:
+        steps = self.steps[indicator_id]
+        return step_code(steps, value) if steps and value is not None else value
+
+    def targets(self) -> list[Row]:
+        query = (
+            select(m.IndicatorTarget, col(m.Indicator.convention_id))
+            .join(m.Indicator, col(m.Indicator.id) == m.IndicatorTarget.indicator_id)
+            .where(col(m.Indicator.convention_id).in_(self.ids))
+        )
+        return [
+            {
+                "convention": self.convention[convention_id],
+                "indicateur": self.indicator[t.indicator_id],
+                "date": t.target_on,
+                "valeur": self.value(t.indicator_id, t.value),
+            }
+            for t, convention_id in self.session.exec(query)
+        ]
+
     def measurements(self) -> list[Row]:
         query = (
             select(m.Measurement, col(m.Indicator.convention_id))
             .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)
             .where(col(m.Indicator.convention_id).in_(self.ids), col(m.Measurement.superseded_at).is_(None))
         )
-        return [
-            {
-                "convention": self.convention[convention_id],
-                "indicateur": self.indicator[x.indicator_id],
-                "date": x.measured_on,
-                "valeur": x.value,
-                "type": x.type,
-                "source": _empty(x.source),
-                "commentaire": _empty(x.comment),
-                "motif_derogation": None,
-            }
-            for x, convention_id in self.session.exec(query)
-        ]
+        rows: list[Row] = []
+        for x, convention_id in self.session.exec(query):
+            if x.insee_code is not None:
+                self.cited_communes.add(x.insee_code)
+            rows.append(self.measurement(x, convention_id))
+        return rows
+
+    def measurement(self, x: m.Measurement, convention_id: int) -> Row:
+        return {
+            "convention": self.convention[convention_id],
+            "indicateur": self.indicator[x.indicator_id],
+            "date": x.measured_on,
+            "valeur": self.value(x.indicator_id, x.value),
+            "type": x.type,
+            "code_insee": x.insee_code,
+            "source": _empty(x.source),
+            "commentaire": _empty(x.comment),
+            "motif_derogation": None,
+        }
 
     def facilities(self) -> list[Row]:
+        comanagers = self.ordered_links(m.FacilityComanager, list(self.facility))
         rows: list[Row] = []
         for f in self.select(m.Facility):
             self.cited_communes.add(f.insee_code)
@@ -293,7 +377,7 @@ class _Export:
                     "nom": f.name,
                     "type": f.type,
                     "code_insee": f.insee_code,
-                    "gestionnaire": self.org(f.manager_id),
+                    "gestionnaire": self.lead_list(f.manager_id, comanagers[m.stored_id(f)]),
                     "places": f.places,
                     "places_nouvelles": f.new_places,
                     "date_places_nouvelles": f.new_places_from,
@@ -388,13 +472,59 @@ class _Export:
         ]
 
 
+def vocabulary_sheets(session: Session) -> dict[str, list[Row]]:
+    """The referential entries that are not the defaults the migrations seed (added ones, and
+    defaults whose label or eligibility an administrator changed): an empty database holds the
+    defaults already, so the export carries only what it lacks."""
+    facility_defaults = {kind.value: (kind.label, kind not in DEFAULT_OUTSIDE_BONUS) for kind in FacilityType}
+    sheets: dict[str, list[Row]] = {
+        "domaines": [
+            {"code": d.code, "libelle": d.label}
+            for d in session.exec(select(m.Domain))
+            if (d.code, d.label) not in {(code, label) for code, label, *_ in DOMAINS}
+        ],
+        "types_organisation": [
+            {"code": o.code, "libelle": o.label}
+            for o in session.exec(select(m.OrganisationKind))
+            if OrganisationType.labels().get(o.code) != o.label
+        ],
+        "types_equipement": [
+            {"code": f.code, "libelle": f.label, "bonus": _flag(f.bonus)}
+            for f in session.exec(select(m.FacilityKind))
+            if facility_defaults.get(f.code) != (f.label, f.bonus)
+        ],
+        "leviers": [
+            {"code": lever.code, "libelle": lever.label}
+            for lever in session.exec(select(m.FundingLever))
+            if (lever.code, lever.label) not in {(code, label) for code, label, _ in LEVERS}
+        ],
+    }
+    return sheets
+
+
+def _commune_row(insee_code: str, name: str, figures: m.Commune | m.CommuneFigures, year: int | None) -> Row:
+    return {
+        "code_insee": insee_code,
+        "nom": name,
+        "population": figures.population,
+        "enfants_moins_3_ans": figures.children_under_3,
+        "qpv": _flag(figures.qpv),
+        "annee_donnees": year,
+    }
+
+
+# Sheets whose method already gives the order: orientations, parents before children.
+KEPT_ORDER = frozenset({"orientations"})
+
+
 def _ordered(sheet_name: str, rows: list[Row]) -> list[tuple[object, ...]]:
-    """Rows as tuples in the sheet's column order, sorted by the sheet's key."""
+    """Rows as tuples in the sheet's column order, sorted by the sheet's key (KEPT_ORDER: as given)."""
     sheet = SHEETS_BY_NAME[sheet_name]
     for row in rows[:1]:
         if tuple(row) != sheet.column_names:
             raise AssertionError(f"export de {sheet_name} : colonnes {tuple(row)} ≠ {sheet.column_names}")
-    rows = sorted(rows, key=lambda row: tuple(_key_part(row[name]) for name in sheet.key))
+    if sheet_name not in KEPT_ORDER:
+        rows = sorted(rows, key=lambda row: tuple(_key_part(row[name]) for name in sheet.key))
     return [tuple(row[name] for name in sheet.column_names) for row in rows]
 
 

@@ -1,10 +1,13 @@
 """The forms' own validation (ctg_data.validation) run on the import's rows that write a
-measurement or a facility's activity: the same row is refused by both with the same message.
-Errors name the sheet's column where the form names its field."""
+measurement, an intermediate target or a facility's activity: the same row is refused by both
+with the same message. Errors name the sheet's column where the form names its field."""
+
+from sqlmodel import Session, col, func, select
 
 from ctg_data import models as m
 from ctg_data import validation
 from ctg_data.errors import ValidationError
+from ctg_data.rules.indicators import steps_of
 from ctg_data.validation import Field
 
 OVERRIDE_COLUMN = "motif_derogation"
@@ -16,7 +19,9 @@ MEASUREMENT_COLUMNS = {
     Field.SOURCE: "source",
     Field.COMMENT: "commentaire",
     Field.OVERRIDE: OVERRIDE_COLUMN,
+    Field.COMMUNE: "code_insee",
 }
+TARGET_COLUMNS = {Field.DATE: "date", Field.VALUE: "valeur"}
 ACTIVITY_COLUMNS = {
     Field.YEAR: "annee",
     Field.PLACES: "places",
@@ -39,9 +44,26 @@ def measurement(limits: validation.IndicatorLimits, row: dict) -> tuple[validati
             source=row.get("source"),
             comment=row.get("commentaire"),
             override_reason=row.get(OVERRIDE_COLUMN),
+            insee_code=row.get("code_insee"),
         ), []
     except ValidationError as refused:
         return None, _columns(refused, MEASUREMENT_COLUMNS)
+
+
+def stored_value(limits: validation.IndicatorLimits, raw: object) -> float | None:
+    """The value a cell stands for once stored (a step code's position), None when it is not one
+    (the form's rules then say why)."""
+    try:
+        return validation.indicator_measure(limits, raw)
+    except ValueError:
+        return None
+
+
+def target(limits: validation.IndicatorLimits, row: dict) -> tuple[validation.TargetInput | None, Problems]:
+    try:
+        return validation.target_input(limits, target_on=row["date"], value=row["valeur"]), []
+    except ValidationError as refused:
+        return None, _columns(refused, TARGET_COLUMNS)
 
 
 def activity(convention: m.Convention, row: dict) -> tuple[validation.ActivityInput | None, Problems]:
@@ -58,6 +80,27 @@ def activity(convention: m.Convention, row: dict) -> tuple[validation.ActivityIn
         ), []
     except ValidationError as refused:
         return None, _columns(refused, ACTIVITY_COLUMNS)
+
+
+def steps_change(session: Session, indicator: m.Indicator, nature: str, steps: str | None) -> str | None:
+    """Why an indicator's steps may not become (`nature`, `steps`), or None. Its measurements and
+    targets are stored as step positions: once it has some, its steps may only grow at the end,
+    so that every stored position keeps its meaning (the form and the import alike)."""
+    old, new = steps_of(indicator.nature, indicator.steps), steps_of(nature, steps)
+    if old == new or (old and new and new[: len(old)] == old):
+        return None
+    used = 0
+    for model in (m.Measurement, m.IndicatorTarget):
+        used += session.exec(
+            select(func.count()).select_from(model).where(col(model.indicator_id) == indicator.id)
+        ).one()
+    if not used:
+        return None
+    return (
+        f"l'indicateur {indicator.code} a déjà des valeurs ou des cibles enregistrées selon ses étapes "
+        f"({', '.join(old) if old else 'nombres'}) : sa nature et ses étapes ne changent plus, sauf pour "
+        "ajouter des étapes à la fin"
+    )
 
 
 def _columns(refused: ValidationError, columns: dict[str, str]) -> Problems:

@@ -10,6 +10,7 @@ GUIDE_SHEET = "Mode d'emploi"
 # The sheets in the order docs/format.md lists them (the order of the workbook's tabs).
 FORMAT_ORDER = (
     "conventions",
+    "avenants",
     "organisations",
     "signataires",
     "communes",
@@ -17,12 +18,17 @@ FORMAT_ORDER = (
     "orientations",
     "actions",
     "indicateurs",
+    "cibles",
     "mesures",
     "equipements",
     "activite",
     "bareme",
     "postes",
     "financements",
+    "domaines",
+    "types_organisation",
+    "types_equipement",
+    "leviers",
 )
 
 SHEET_PURPOSES = {
@@ -40,6 +46,15 @@ SHEET_PURPOSES = {
     "bareme": "Le barème des financements par année et par levier (commun à toutes les conventions).",
     "postes": "Les postes de coordination et d'ingénierie.",
     "financements": "Les montants prévus, notifiés et versés, par levier, année, financeur et bénéficiaire.",
+    "avenants": "Les avenants de la convention : numéro, date de signature, objet, nouvelle date de fin.",
+    "cibles": "Les cibles intermédiaires des indicateurs : une valeur attendue à une date.",
+    "domaines": "Les domaines d'intervention ajoutés à ceux du tableau de bord (réservé aux administrateurs).",
+    "types_organisation": "Les types d'organisation ajoutés à ceux du tableau de bord (réservé aux administrateurs).",
+    "types_equipement": (
+        "Les types d'équipement ajoutés à ceux du tableau de bord, et s'ils ouvrent droit au bonus "
+        "territoire (réservé aux administrateurs)."
+    ),
+    "leviers": "Les leviers de financement ajoutés à ceux du tableau de bord (réservé aux administrateurs).",
 }
 
 KIND_HINTS = {
@@ -70,7 +85,10 @@ DEFAULT_NOTES = {
     ("bareme", "taux_plancher"): "plancher du taux lui-même, ex. 0,15 € par heure",
     ("bareme", "plancher"): "montant annuel minimum",
     ("bareme", "plafond"): "montant annuel maximum",
+    ("types_equipement", "bonus"): "oui si le bonus territoire peut le financer ; vide = non pour un nouveau type",
 }
+# Columns whose codes the `listes` sheet offers in a drop-down (the referentials of the database).
+LISTED_REFERENCES = ("domain", "lever", "organisation_type", "facility_type")
 
 
 def column_note(sheet: Sheet, column: Column) -> str:
@@ -81,7 +99,7 @@ def column_note(sheet: Sheet, column: Column) -> str:
         hint = f"codes séparés par « ; » ({LABELS[column.target]})"
     else:
         hint = KIND_HINTS[column.kind]
-    if column.kind == "ref" and column.ref in ("domain", "lever"):
+    if column.kind == "ref" and column.ref in LISTED_REFERENCES:
         hint += " ; liste déroulante"
     extra = DEFAULT_NOTES.get((sheet.name, column.name))
     return f"{'Obligatoire' if column.required else 'Facultatif'}. {hint.capitalize()}" + (
@@ -90,7 +108,7 @@ def column_note(sheet: Sheet, column: Column) -> str:
 
 
 INTRODUCTION = (
-    ("Tableau de bord CTG : classeur d'échange (format version 1)", True),
+    ("Tableau de bord CTG : classeur d'échange (format version 2)", True),
     (
         "Ce classeur sert à importer des données dans le tableau de bord, ou à les exporter. "
         "Chaque onglet porte le nom d'une feuille du format ; la première ligne donne les colonnes.",
@@ -121,6 +139,25 @@ INTRODUCTION = (
     ("• Nombres : 1234.56 ou 1 234,56 (58,5 % pour un pourcentage). Montants en euros, deux décimales au plus.", False),
     ("• Oui/non : oui ou non. Listes : codes séparés par « ; » (ex. caf65;lourdes).", False),
     ("• Les listes déroulantes donnent les valeurs possibles (domaines, statuts, types, leviers…).", False),
+    ("", False),
+    ("Référentiels : domaines, types d'organisation, types d'équipement, leviers", True),
+    (
+        "• Les onglets domaines, types_organisation, types_equipement et leviers ajoutent des valeurs à "
+        "celles du tableau de bord (colonnes code et libelle ; bonus oui ou non pour un type d'équipement). "
+        "Les valeurs par défaut existent déjà : inutile de les recopier.",
+        False,
+    ),
+    (
+        "• Un code ajouté dans ces onglets peut être utilisé dans les autres onglets du même classeur "
+        "(domaine d'une action, type d'un équipement, levier d'un financement…).",
+        False,
+    ),
+    (
+        "• Seuls les administrateurs ajoutent ou modifient ces valeurs ; une ligne identique à ce qui est "
+        "enregistré est acceptée pour tous. Un nouveau type d'équipement sans « bonus » est hors bonus "
+        "territoire ; un « bonus » vide laisse inchangé un type existant.",
+        False,
+    ),
     (
         "• Un texte qui commence par =, +, - ou @ est précédé d'une apostrophe à l'export, pour "
         "qu'aucun tableur ne l'exécute ; l'import retire cette apostrophe.",

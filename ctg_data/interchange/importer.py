@@ -27,9 +27,10 @@ from ctg_data.actors import Actor
 from ctg_data.db import for_writing
 from ctg_data.interchange.limits import check_upload
 from ctg_data.interchange.loader import CONFLICT, LoadReport, load_tables
+from ctg_data.interchange.rights import Rights
 from ctg_data.interchange.sheets import SHEETS, SHEETS_BY_NAME
 from ctg_data.interchange.tables import FormatError, LoadError, Table, read_csv, read_csv_folder, readings
-from ctg_data.interchange.typing import type_rows
+from ctg_data.interchange.values import checked_types
 from ctg_data.interchange.workbook import read_workbook, restore
 from ctg_data.permissions import Capability, require
 
@@ -173,8 +174,7 @@ def _load(
     if total == 0:
         report.errors.append(LoadError("fichier", None, None, "aucune ligne à importer"))
         return report
-    for each in tables:
-        report.errors += type_rows(each)[1]
+    report.errors += checked_types(session, tables, Rights(session, actor).visible)[1]
     if report.errors:
         return report
     by_sheet = {table.sheet: table for table in tables}

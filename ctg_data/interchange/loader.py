@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, SQLModel, col, select
 
 from ctg_data import models as m
 from ctg_data.actors import Actor
@@ -26,11 +27,17 @@ from ctg_data.interchange.rights import Rights
 from ctg_data.interchange.sheets import SHEETS, SHEETS_BY_NAME
 from ctg_data.interchange.tables import LoadError, Table
 from ctg_data.interchange.targets import TARGETS
-from ctg_data.interchange.typing import Row, type_rows
+from ctg_data.interchange.typing import Row, step_attributes
+from ctg_data.interchange.values import checked_types
 from ctg_data.perimeter import outside_perimeter
 from ctg_data.permissions import Capability, require
+from ctg_data.queries.referentials import next_colour, next_position
+from ctg_data.rules.plan import orientation_problem, parents_first
+from ctg_data.services import amendments
 from ctg_data.store import (
     ACTION_LINKS,
+    LEAD_LISTS,
+    RECORD_LINKS,
     Links,
     current_links,
     current_measurement,
@@ -45,6 +52,10 @@ from ctg_data.validation import IndicatorLimits
 EMPTY_AS_BLANK = {"type_equipement", "classe_territoire"}
 # The code a created row is known by in later sheets of the same import.
 REMEMBERED = {
+    "domaines": "domain",
+    "types_organisation": "organisation_type",
+    "types_equipement": "facility_type",
+    "leviers": "lever",
     "conventions": "convention",
     "organisations": "organisation",
     "communes": "commune",
@@ -54,9 +65,15 @@ REMEMBERED = {
     "equipements": "facility",
     "postes": "post",
 }
+# The referentials (format v2), keyed by their code: an added entry goes last, and a domain takes
+# the next colour of the extra palette.
+VOCABULARY_SHEETS = frozenset({"domaines", "types_organisation", "types_equipement", "leviers"})
 CONFLICT = (
     "cette ligne a été enregistrée par quelqu'un d'autre pendant l'import : rien n'a été enregistré, relancez l'import"
 )
+VOCABULARY_KINDS = frozenset(REMEMBERED[sheet] for sheet in VOCABULARY_SHEETS)
+# The sheets whose records have links (store.RECORD_LINKS): partners, communes, co-pilots, co-managers.
+LINKED_SHEETS: dict[str, type[m.Action | m.Facility]] = {"actions": m.Action, "equipements": m.Facility}
 ORIGIN = "import"  # the audit operations of an import: "import:création", "import:modification"…
 __all__ = ["ACTION_LINKS", "EMPTY_AS_BLANK", "TARGETS", "LoadReport", "load_folder", "load_tables"]
 
@@ -93,18 +110,17 @@ def load_tables(
     if shared_updates and rights is not None:
         require(rights, Capability.WRITE_REFERENTIALS)
     report = LoadReport()
-    typed: dict[str, tuple[Table, list[tuple[int, Row]]]] = {}
-    for table in tables:
-        rows, errors = type_rows(table)
-        typed[table.sheet] = (table, rows)
-        report.errors += errors
+    checked_rights = None if rights is None else Rights(session, rights)
+    typed, report.errors = checked_types(session, tables, None if checked_rights is None else checked_rights.visible)
     if report.errors:
         return report
-    loader = _Loader(session, actor, report, None if rights is None else Rights(session, rights), shared_updates)
+    loader = _Loader(session, actor, report, checked_rights, shared_updates)
+    # The avenants of the file, read ahead: a `conventions` row may move its end date to theirs.
+    loader.amendment_rows = [row for _, row in typed["avenants"][1]] if "avenants" in typed else []
     for sheet in SHEETS:
         if sheet.name in typed:
             table, rows = typed[sheet.name]
-            for line, row in rows:
+            for line, row in loader.in_order(table, rows):
                 try:
                     loader.apply(table, line, row)
                 except ConflictError:
@@ -124,6 +140,7 @@ class _Loader:
         self.resolver = Resolver(session, None if rights is None else rights.visible)
         self.now = datetime.now(UTC)
         self.indicator_limits: dict[int, IndicatorLimits] = {}
+        self.amendment_rows: list[Row] = []
 
     def error(self, table: Table, line: int, column: str | None, message: str) -> None:
         self.report.errors.append(LoadError(table.where, line, column, message))
@@ -145,6 +162,48 @@ class _Loader:
             return None  # a convention one may not see reads as one that does not exist
         return record
 
+    # ------------------------------------------------------------ the plan's orientations
+
+    def in_order(self, table: Table, rows: list[tuple[int, Row]]) -> list[tuple[int, Row]]:
+        """The rows in the order they are written: orientations parents first (a child may come
+        before its parent in the file), each checked against the plan's shape (rules.plan) over
+        the stored plan with the file's rows in place; other sheets as they come. A row breaking
+        the shape is reported and written without its parent, so that nothing else fails on it
+        (the error rolls the whole import back)."""
+        if table.sheet != "orientations":
+            return rows
+        ordered: list[tuple[int, Row]] = []
+        for convention_code in dict.fromkeys(row["convention"] for _, row in rows):
+            mine = {row["code"]: (line, row) for line, row in rows if row["convention"] == convention_code}
+            stored = self.stored_plan(convention_code)
+            plan = dict(stored)
+            for code, (_, row) in mine.items():
+                # An absent `parent` column (a version-1 file) leaves the stored parent.
+                plan[code] = row["parent"] if "parent" in row else plan.get(code)
+            for code in parents_first(mine, plan):
+                line, row = mine[code]
+                # A stored orientation moved elsewhere takes its stored children along.
+                moved = code in stored and stored[code] != plan[code]
+                problem = orientation_problem(code, plan, with_descendants=moved)
+                if problem:
+                    self.error(table, line, "parent", problem)
+                    row = row | {"parent": None}
+                ordered.append((line, row))
+        return ordered
+
+    def stored_plan(self, convention_code: str) -> dict[str, str | None]:
+        """Orientation code → its parent's code, as stored for this convention (none if new)."""
+        convention_id = self.resolver.convention(convention_code)
+        if convention_id is None:
+            return {}
+        parent = aliased(m.Orientation)
+        rows = self.session.exec(
+            select(col(m.Orientation.code), col(parent.code))
+            .outerjoin(parent, col(parent.id) == m.Orientation.parent_id)
+            .where(col(m.Orientation.convention_id) == convention_id)
+        ).all()
+        return dict(rows)
+
     def form_reason(self, table: Table, line: int, row: Row, values: dict[str, Any]) -> tuple[bool, str | None]:
         """The activity form's rules on a row about to be written: (passes, exemption reason)."""
         if table.sheet != "activite":
@@ -162,15 +221,40 @@ class _Loader:
         if table.sheet == "mesures":
             self.apply_measurement(table, line, row, values)
             return
+        if table.sheet == "cibles":
+            self.apply_target(table, line, row, values)
+            return
+        if table.sheet == "indicateurs":  # a step indicator's values are stored as step positions
+            columns = TARGETS[table.sheet][1]
+            values |= {columns[name]: value for name, value in step_attributes(row).items()}
         if table.sheet == "equipements":
             self.warn_outside_perimeter(table, line, values)
+        if table.sheet == "communes" and row.get("annee_donnees") is not None:
+            self.apply_dated_commune(table, line, row, values)
+            return
         record = self.find(table, values)
-        links = self.action_links(row) if table.sheet == "actions" else {}
-        # Only actions have links: any other record has none to compare.
-        links_before = current_links(self.session, record.id if isinstance(record, m.Action) else None, links)
+        if isinstance(record, m.Indicator):
+            nature, steps = values.get("nature", record.nature), values.get("steps", record.steps)
+            refusal = form_rules.steps_change(self.session, record, nature, steps)
+            if refusal:
+                self.error(table, line, "etapes", refusal)
+                return
+        if table.sheet == "types_equipement" and values.get("bonus") is None:
+            # A blank `bonus` keeps an existing type's eligibility; a new type is outside the
+            # bonus unless the file says `oui` (paying a type by mistake is the costly error).
+            values.pop("bonus", None)
+            if record is None:
+                values["bonus"] = False
+        links = self.record_links(table.sheet, row)
+        # Only actions and facilities have links: any other record has none to compare.
+        linked = LINKED_SHEETS.get(table.sheet)
+        links_before = {} if linked is None else current_links(self.session, getattr(record, "id", None), links, linked)
         changed: dict[str, Any] = (
             {} if record is None else {name: value for name, value in values.items() if getattr(record, name) != value}
         )
+        dated, dates_reason = self.convention_dates(table, line, record, values, changed)
+        if not dated:
+            return
         if record is not None and not changed and links_before == links:
             self.report.count(table.sheet, "unchanged")
             return
@@ -185,18 +269,34 @@ class _Loader:
         passes, reason = self.form_reason(table, line, row, values)
         if not passes:
             return
-        reason = reason or shared_reason
+        reason = reason or shared_reason or dates_reason
         before = None if record is None else snapshot(record)
         if record is None:
-            record = TARGETS[table.sheet][0](**values)
+            record = TARGETS[table.sheet][0](**values, **self.placed(table.sheet, values))
         for name, value in changed.items():
             setattr(record, name, value)
         self.write(table, record, before, links, links_before, reason)
+        if isinstance(record, m.Amendment):
+            convention = self.session.get_one(m.Convention, record.convention_id)
+            amendments.follow_amendments(self.session, self.actor, convention, operation=f"{ORIGIN}:dates", at=self.now)
         if table.sheet in REMEMBERED:
             kind = REMEMBERED[table.sheet]
             code: str = row["code"] if table.sheet != "communes" else row["code_insee"]  # required
-            value = getattr(record, "insee_code" if kind == "commune" else "id")
+            value = getattr(record, "insee_code" if kind == "commune" else "code" if kind in VOCABULARY_KINDS else "id")
             self.resolver.remember(kind, code, value, getattr(record, "convention_id", None))
+
+    def placed(self, sheet: str, values: dict[str, Any]) -> dict[str, Any]:
+        """What a new row holds beyond its columns: a new convention's signed end date (before
+        any avenant), where a new referential entry goes (position, and a domain's colour)."""
+        if sheet == "conventions":
+            return {"signed_ends_on": values["ends_on"]}
+        if sheet not in VOCABULARY_SHEETS:
+            return {}
+        model = TARGETS[sheet][0]
+        place: dict[str, Any] = {"position": next_position(self.session, model)}
+        if model is m.Domain:
+            place["colour"] = next_colour(self.session)
+        return place
 
     def shared_update(self, table: Table, line: int, row: Row, record: SQLModel, changed: dict[str, Any]) -> bool:
         """Whether a shared row may take the file's values: each difference refused (without an
@@ -208,6 +308,53 @@ class _Loader:
             return False
         self.report.changes += [shared.change(table.sheet, row, difference) for difference in differences]
         return True
+
+    def convention_dates(
+        self, table: Table, line: int, record: SQLModel | None, values: dict[str, Any], changed: dict[str, Any]
+    ) -> tuple[bool, str | None]:
+        """(allowed, audit reason): a stored convention's dates change only through an avenant, and
+        an avenant's new end date does not precede its convention's start (services.amendments)."""
+        if isinstance(record, m.Convention):
+            rows = [row for row in self.amendment_rows if row["convention"] == record.code]
+            ends = {row["numero"]: row.get("date_fin") for row in rows}
+            problems, reason = amendments.imported_dates(self.session, record, changed, ends)
+        elif table.sheet == "avenants":
+            convention = self.session.get_one(m.Convention, values["convention_id"])  # resolved: it exists
+            problem = amendments.end_problem(convention.starts_on, values.get("ends_on"))
+            problems, reason = ([("date_fin", problem)] if problem else []), None
+        else:
+            return True, None
+        for column, message in problems:
+            self.error(table, line, column, message)
+        return not problems, reason
+
+    def apply_dated_commune(self, table: Table, line: int, row: Row, values: dict[str, Any]) -> None:
+        """A `communes` row with `annee_donnees`: the commune (its name) and its figures of that year
+        (models.CommuneFigures). A new year is added beside the others; another name, or other
+        figures for a stored year, are changes to shared data (interchange/shared.py)."""
+        figures = {name: values.pop(name) for name in shared.FIGURES if name in values}
+        year_key = {"insee_code": values["insee_code"], "year": row["annee_donnees"]}
+        outcomes = []
+        for model, wanted in ((m.Commune, values), (m.CommuneFigures, year_key | figures)):
+            record = self.session.get(model, values["insee_code"] if model is m.Commune else tuple(year_key.values()))
+            changed = {} if record is None else {n: v for n, v in wanted.items() if getattr(record, n) != v}
+            if record is not None and not changed:
+                continue
+            if self.refused(table, line, record, wanted, set(changed)):
+                return
+            if record is not None and not self.shared_update(table, line, row, record, changed):
+                return
+            before = None if record is None else snapshot(record)
+            record = record or model(**wanted)
+            for name, value in changed.items():
+                setattr(record, name, value)
+            operation = f"{ORIGIN}:création" if before is None else f"{ORIGIN}:modification"
+            reason = None if before is None else shared.REASON
+            save(self.session, self.actor, record, before=before, operation=operation, reason=reason, at=self.now)
+            outcomes.append("created" if before is None else "updated")
+            if model is m.Commune and before is None:
+                self.resolver.remember("commune", values["insee_code"], values["insee_code"])
+        self.report.count(table.sheet, min(outcomes, default="unchanged"))  # "created" sorts before "updated"
 
     def warn_outside_perimeter(self, table: Table, line: int, values: dict[str, Any]) -> None:
         warning = outside_perimeter(self.session, values["convention_id"], values["code"], values["insee_code"])
@@ -224,7 +371,7 @@ class _Loader:
         reason: str | None,
     ) -> None:
         operation = f"{ORIGIN}:création" if before is None else f"{ORIGIN}:modification"
-        if isinstance(record, m.Action):  # only actions have links
+        if isinstance(record, m.Action | m.Facility):  # only they have links
             save_action(
                 self.session,
                 self.actor,
@@ -268,6 +415,8 @@ class _Loader:
                     if self.resolver.lookup(column.target, code, convention_id) is None:
                         self.error(table, line, name, f"code « {shown(code)} » inconnu ({LABELS[column.target]})")
                         ok = False
+                if name in LEAD_LISTS:  # the first code is the record's own (lead pilot, main manager)
+                    value = self.resolver.lookup(column.target, codes[0], convention_id) if codes else None
             if name == "convention":
                 value = convention_id
             if name in EMPTY_AS_BLANK and value is None:
@@ -278,16 +427,23 @@ class _Loader:
 
     # ------------------------------------------------------------ action partners and communes
 
-    def action_links(self, row: Row) -> Links:
+    def record_links(self, sheet: str, row: Row) -> Links:
+        """An action's partners, communes and co-pilots, or a facility's co-managers, as stored."""
         links: Links = {}
-        for name, (_, attribute) in ACTION_LINKS.items():
+        if sheet not in LINKED_SHEETS:
+            return links
+        # resolve() has checked that every code exists.
+        for name, (_, attribute) in RECORD_LINKS[LINKED_SHEETS[sheet]][1].items():
             if name in row:
                 codes = row[name] or []
-                # resolve() has checked that every code exists.
                 ids = [
                     code if attribute == "insee_code" else self.resolver.known("organisation", code) for code in codes
                 ]
                 links[name] = sorted(set(ids))
+        for column, name in LEAD_LISTS.items():
+            if column in row and name in RECORD_LINKS[LINKED_SHEETS[sheet]][1]:
+                # After the lead, in the file's order (typing refused a code given twice).
+                links[name] = [self.resolver.known("organisation", code) for code in (row[column] or [])[1:]]
         return links
 
     # ------------------------------------------------------------ measurements
@@ -295,18 +451,21 @@ class _Loader:
     def apply_measurement(self, table: Table, line: int, row: Row, values: dict[str, Any]) -> None:
         """As the measurement form records a value: the same value writes nothing, a different
         one supersedes the current one (kept); what is written passes the form's rules."""
-        current = current_measurement(self.session, values["indicator_id"], values["measured_on"], values["type"])
-        if current is not None and current.value == values["value"]:
+        limits = self.limits(values["indicator_id"])
+        current = current_measurement(
+            self.session, values["indicator_id"], values["measured_on"], values["type"], values.get("insee_code")
+        )
+        if current is not None and current.value == form_rules.stored_value(limits, row["valeur"]):
             self.report.count(table.sheet, "unchanged")
             return
         if self.refused(table, line, current, values, {"value"}):
             return
-        data, problems = form_rules.measurement(self.limits(values["indicator_id"]), row)
+        data, problems = form_rules.measurement(limits, row)
         for column, message in problems:
             self.error(table, line, column, message)
         if data is None:
             return
-        new = m.Measurement(**values, recorded_by=self.actor)
+        new = m.Measurement(**(values | {"value": data.value}), recorded_by=self.actor)
         supersede(
             self.session,
             self.actor,
@@ -318,6 +477,29 @@ class _Loader:
             at=self.now,
         )
         self.report.count(table.sheet, "corrected" if current is not None else "created")
+
+    def apply_target(self, table: Table, line: int, row: Row, values: dict[str, Any]) -> None:
+        """An intermediate target (key: indicator and date), through the target form's rule."""
+        limits = self.limits(values["indicator_id"])
+        data, problems = form_rules.target(limits, row)
+        for column, message in problems:
+            self.error(table, line, column, message)
+        if data is None:
+            return
+        record = self.find(table, values)
+        if record is not None and getattr(record, "value", None) == data.value:
+            self.report.count(table.sheet, "unchanged")
+            return
+        indicator = self.session.get_one(m.Indicator, data.indicator_id)
+        scope = {"convention_id": indicator.convention_id}
+        if self.refused(table, line, record, values | scope, set() if record is None else {"value"}):
+            return
+        before = None if record is None else snapshot(record)
+        if record is None:
+            record = m.IndicatorTarget(indicator_id=data.indicator_id, target_on=data.target_on, value=data.value)
+        else:
+            record.value = data.value
+        self.write(table, record, before, {}, {}, None)
 
     def limits(self, indicator_id: int) -> IndicatorLimits:
         if indicator_id not in self.indicator_limits:

@@ -16,9 +16,11 @@ from ctg_data.models import (
     CoordinationPost,
     Domain,
     Facility,
+    FacilityKind,
     FundingLever,
     Indicator,
     Organisation,
+    OrganisationKind,
     Orientation,
 )
 
@@ -30,7 +32,9 @@ Scoped: TypeAlias = Orientation | Action | Indicator | Facility | CoordinationPo
 GLOBAL: dict[
     str,
     tuple[
-        type[Convention | Organisation | Commune | Domain | FundingLever], Mapped[str], Mapped[int | None] | Mapped[str]
+        type[Convention | Organisation | Commune | Domain | FundingLever | OrganisationKind | FacilityKind],
+        Mapped[str],
+        Mapped[int | None] | Mapped[str],
     ],
 ] = {
     "convention": (Convention, col(Convention.code), col(Convention.id)),
@@ -38,6 +42,8 @@ GLOBAL: dict[
     "commune": (Commune, col(Commune.insee_code), col(Commune.insee_code)),
     "domain": (Domain, col(Domain.code), col(Domain.code)),
     "lever": (FundingLever, col(FundingLever.code), col(FundingLever.code)),
+    "organisation_type": (OrganisationKind, col(OrganisationKind.code), col(OrganisationKind.code)),
+    "facility_type": (FacilityKind, col(FacilityKind.code), col(FacilityKind.code)),
 }
 SCOPED: dict[str, type[Scoped]] = {
     "orientation": Orientation,
@@ -52,6 +58,8 @@ LABELS = {
     "commune": "commune (code INSEE)",
     "domain": "domaine",
     "lever": "levier",
+    "organisation_type": "type d'organisation",
+    "facility_type": "type d'équipement",
     "orientation": "orientation de cette convention",
     "action": "action de cette convention",
     "indicator": "indicateur de cette convention",

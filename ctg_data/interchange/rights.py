@@ -22,7 +22,17 @@ from ctg_data.permissions import (
     visible_convention_ids,
 )
 
-REFERENTIAL_SHEETS = ("organisations", "communes", "conventions")
+# Shared referentials: only administrators add or change their rows (the lists of domains, types
+# and levers included: every convention reads them). A row identical to the stored one is fine.
+REFERENTIAL_SHEETS = (
+    "domaines",
+    "types_organisation",
+    "types_equipement",
+    "leviers",
+    "organisations",
+    "communes",
+    "conventions",
+)
 FOLLOW_UP = {"status", "progress"}  # what an action's follow-up form changes
 
 

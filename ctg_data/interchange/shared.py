@@ -4,6 +4,11 @@ silently — another convention uses the same commune, and a file's figures are 
 
 Without an administrator's request each difference refuses the row; with it, each is listed
 in the report ("commune 65286 : nom « Lourdes » → « Lourdes-Ville »") and audited with a reason.
+
+A commune's figures are kept per year (`annee_donnees`, models.CommuneFigures): a new year is an
+addition, never a difference; other figures for a stored year are ("commune 65286 (données
+2021) : population « 13509 » → « 13600 »"). A row without a year carries the figures of the
+commune itself, as in format version 1.
 """
 
 from datetime import date
@@ -35,6 +40,9 @@ LABELS = {
     "taux_plancher": "taux plancher",
     "annee": "année",
 }
+
+# A commune's figures: on the commune itself (no `annee_donnees`, format v1) or of one year.
+FIGURES = ("population", "children_under_3", "qpv")
 
 Difference = tuple[str, Any, Any]  # (column, value in the base, value in the file)
 
@@ -73,6 +81,8 @@ def _nouns(sheet: str) -> tuple[str, str]:
 
 
 def _key(sheet: str, row: dict[str, Any]) -> str:
+    if sheet == "communes" and row.get("annee_donnees") is not None:
+        return f"{_text(row['code_insee'])} (données {row['annee_donnees']})"
     return " · ".join(_text(row[name]) for name in SHEETS_BY_NAME[sheet].key if row.get(name) not in (None, ""))
 
 

@@ -10,10 +10,9 @@ from ctg_data.vocabulary import (
     PLACE_CATEGORIES,
     ActionStatus,
     Direction,
-    FacilityType,
     Frequency,
+    IndicatorNature,
     MeasurementType,
-    OrganisationType,
     RateBasis,
 )
 
@@ -57,11 +56,17 @@ def opt(name: str, kind: str, *, choices: tuple[str, ...] = (), ref: str | None 
 
 
 CONVENTION = req("convention", "ref", ref="convention")
+REFERENTIAL = (req("code", "code"), req("libelle", "text"))
 
 SHEETS = (
+    # Referentials first: every other sheet may use the codes they add (format v2).
+    Sheet("domaines", REFERENTIAL, ("code",)),
+    Sheet("types_organisation", REFERENTIAL, ("code",)),
+    Sheet("types_equipement", (*REFERENTIAL, opt("bonus", "bool")), ("code",)),
+    Sheet("leviers", REFERENTIAL, ("code",)),
     Sheet(
         "organisations",
-        (req("code", "code"), req("nom", "text"), req("type", "choice", choices=tuple(OrganisationType))),
+        (req("code", "code"), req("nom", "text"), req("type", "ref", ref="organisation_type")),
         ("code",),
     ),
     Sheet(
@@ -72,8 +77,9 @@ SHEETS = (
             opt("population", "int"),
             opt("enfants_moins_3_ans", "int"),
             opt("qpv", "bool"),
+            opt("annee_donnees", "int"),
         ),
-        ("code_insee",),
+        ("code_insee", "annee_donnees"),
     ),
     Sheet(
         "conventions",
@@ -81,12 +87,24 @@ SHEETS = (
             req("code", "code"),
             req("nom", "text"),
             opt("territoire", "text"),
+            opt("departement", "text"),
             opt("caf", "ref", ref="organisation"),
             opt("date_signature", "date"),
             req("date_debut", "date"),
             req("date_fin", "date"),
         ),
         ("code",),
+    ),
+    Sheet(
+        "avenants",
+        (
+            CONVENTION,
+            req("numero", "int"),
+            req("date_signature", "date"),
+            req("objet", "text"),
+            opt("date_fin", "date"),
+        ),
+        ("convention", "numero"),
     ),
     Sheet(
         "signataires",
@@ -101,7 +119,13 @@ SHEETS = (
     Sheet("perimetre", (CONVENTION, req("code_insee", "ref", ref="commune")), ("convention", "code_insee")),
     Sheet(
         "orientations",
-        (CONVENTION, req("code", "code"), req("domaine", "ref", ref="domain"), req("intitule", "text")),
+        (
+            CONVENTION,
+            req("code", "code"),
+            opt("parent", "ref", ref="orientation"),
+            opt("domaine", "ref", ref="domain"),
+            req("intitule", "text"),
+        ),
         ("convention", "code"),
     ),
     Sheet(
@@ -112,11 +136,11 @@ SHEETS = (
             req("intitule", "text"),
             req("domaine", "ref", ref="domain"),
             opt("orientation", "ref", ref="orientation"),
-            req("pilote", "ref", ref="organisation"),
+            req("pilote", "list", ref="organisation"),  # the lead first, then co-pilots
             opt("partenaires", "list", ref="organisation"),
             opt("public_cible", "text"),
             opt("communes", "list", ref="commune"),
-            req("statut", "choice", choices=tuple(ActionStatus)),
+            opt("statut", "choice", choices=tuple(ActionStatus)),  # empty: non_renseigne
             opt("priorite", "int"),
             opt("date_debut", "date"),
             opt("date_fin", "date"),
@@ -137,6 +161,8 @@ SHEETS = (
             opt("action", "ref", ref="action"),
             req("unite", "text"),
             req("sens", "choice", choices=tuple(Direction)),
+            opt("nature", "choice", choices=tuple(IndicatorNature)),
+            opt("etapes", "text"),  # step codes, in order, separated by ";"
             opt("valeur_reference", "float"),
             opt("date_reference", "date"),
             opt("source_reference", "text"),
@@ -149,6 +175,11 @@ SHEETS = (
         ("convention", "code"),
     ),
     Sheet(
+        "cibles",
+        (CONVENTION, req("indicateur", "ref", ref="indicator"), req("date", "date"), req("valeur", "float")),
+        ("convention", "indicateur", "date"),
+    ),
+    Sheet(
         "mesures",
         (
             CONVENTION,
@@ -156,11 +187,12 @@ SHEETS = (
             req("date", "date"),
             req("valeur", "float"),
             opt("type", "choice", choices=tuple(MeasurementType)),
+            opt("code_insee", "ref", ref="commune"),
             opt("source", "text"),
             opt("commentaire", "text"),
             opt("motif_derogation", "text"),
         ),
-        ("convention", "indicateur", "date", "type"),
+        ("convention", "indicateur", "date", "type", "code_insee"),
     ),
     Sheet(
         "equipements",
@@ -168,9 +200,9 @@ SHEETS = (
             CONVENTION,
             req("code", "code"),
             req("nom", "text"),
-            req("type", "choice", choices=tuple(FacilityType)),
+            req("type", "ref", ref="facility_type"),
             req("code_insee", "ref", ref="commune"),
-            req("gestionnaire", "ref", ref="organisation"),
+            req("gestionnaire", "list", ref="organisation"),  # the main manager first, then co-managers
             opt("places", "int"),
             opt("places_nouvelles", "int"),
             opt("date_places_nouvelles", "date"),
@@ -201,7 +233,7 @@ SHEETS = (
         (
             req("annee", "int"),
             req("levier", "ref", ref="lever"),
-            opt("type_equipement", "choice", choices=tuple(FacilityType)),
+            opt("type_equipement", "ref", ref="facility_type"),
             opt("categorie_place", "choice", choices=tuple(PLACE_CATEGORIES)),
             opt("classe_territoire", "code"),
             opt("portee", "code"),

@@ -11,6 +11,10 @@ from ctg_data import models as m
 
 # Which model each sheet fills, and which attribute each column sets.
 TARGETS: dict[str, tuple[type[SQLModel], dict[str, str]]] = {
+    "domaines": (m.Domain, {"code": "code", "libelle": "label"}),
+    "types_organisation": (m.OrganisationKind, {"code": "code", "libelle": "label"}),
+    "types_equipement": (m.FacilityKind, {"code": "code", "libelle": "label", "bonus": "bonus"}),
+    "leviers": (m.FundingLever, {"code": "code", "libelle": "label"}),
     "organisations": (m.Organisation, {"code": "code", "nom": "name", "type": "type"}),
     "communes": (
         m.Commune,
@@ -28,9 +32,20 @@ TARGETS: dict[str, tuple[type[SQLModel], dict[str, str]]] = {
             "code": "code",
             "nom": "name",
             "territoire": "territory",
+            "departement": "department",
             "caf": "caf_id",
             "date_signature": "signed_on",
             "date_debut": "starts_on",
+            "date_fin": "ends_on",
+        },
+    ),
+    "avenants": (
+        m.Amendment,
+        {
+            "convention": "convention_id",
+            "numero": "number",
+            "date_signature": "signed_on",
+            "objet": "subject",
             "date_fin": "ends_on",
         },
     ),
@@ -46,7 +61,13 @@ TARGETS: dict[str, tuple[type[SQLModel], dict[str, str]]] = {
     "perimetre": (m.Perimeter, {"convention": "convention_id", "code_insee": "insee_code"}),
     "orientations": (
         m.Orientation,
-        {"convention": "convention_id", "code": "code", "domaine": "domain_code", "intitule": "title"},
+        {
+            "convention": "convention_id",
+            "code": "code",
+            "parent": "parent_id",
+            "domaine": "domain_code",
+            "intitule": "title",
+        },
     ),
     "actions": (
         m.Action,
@@ -78,6 +99,8 @@ TARGETS: dict[str, tuple[type[SQLModel], dict[str, str]]] = {
             "action": "action_id",
             "unite": "unit",
             "sens": "direction",
+            "nature": "nature",
+            "etapes": "steps",
             "valeur_reference": "baseline_value",
             "date_reference": "baseline_date",
             "source_reference": "baseline_source",
@@ -88,6 +111,7 @@ TARGETS: dict[str, tuple[type[SQLModel], dict[str, str]]] = {
             "max": "max_value",
         },
     ),
+    "cibles": (m.IndicatorTarget, {"indicateur": "indicator_id", "date": "target_on", "valeur": "value"}),
     "mesures": (
         m.Measurement,
         {
@@ -95,6 +119,7 @@ TARGETS: dict[str, tuple[type[SQLModel], dict[str, str]]] = {
             "date": "measured_on",
             "valeur": "value",
             "type": "type",
+            "code_insee": "insee_code",
             "source": "source",
             "commentaire": "comment",
         },

@@ -15,6 +15,8 @@ from ctg_data.interchange import parsing
 from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column
 from ctg_data.interchange.tables import LoadError, Table
 from ctg_data.interchange.targets import column_type
+from ctg_data.rules.indicators import steps_of
+from ctg_data.vocabulary import DEFAULT_STEPS, ActionStatus, Direction, IndicatorNature
 
 # A typed row: column name → parsed value (None for a blank cell).
 Row: TypeAlias = dict[str, Any]
@@ -49,7 +51,28 @@ PARSERS: dict[str, Callable[[object], object]] = {
 PERIOD_PARSERS: dict[tuple[str, str], Callable[[object], object]] = {
     ("conventions", "date_debut"): parsing.parse_period_start,
     ("conventions", "date_fin"): parsing.parse_period_end,
+    ("avenants", "date_fin"): parsing.parse_period_end,
 }
+
+
+def number_or_step(raw: object) -> float | str:
+    """A value of an indicator: a number, or a step code when the indicator is a step one (which
+    the loader knows once it has found the indicator: validation.indicator_measure)."""
+    try:
+        return validation.number(parsing.without_percent(raw))
+    except ValueError:
+        if not any(character.isalpha() for character in str(raw)):
+            raise  # digits alone are a number, too large or malformed: say so, not "unknown step"
+        try:
+            return parsing.parse_code(raw)
+        except ValueError:
+            pass
+        raise
+
+
+# The columns holding an indicator's values, which a step indicator gives as step codes.
+VALUE_COLUMNS = (("indicateurs", "valeur_reference"), ("indicateurs", "valeur_cible"), ("cibles", "valeur"))
+CELL_PARSERS = PERIOD_PARSERS | {column: number_or_step for column in (*VALUE_COLUMNS, ("mesures", "valeur"))}
 
 
 def parse_cell(column: Column, raw: object) -> object:
@@ -88,6 +111,62 @@ def _done_means_complete(row: Row) -> tuple[str, str] | None:
     return ("avancement", broken) if broken else None
 
 
+def _step_values(row: Row) -> tuple[str, str] | None:
+    """A step indicator's reference and target are step codes of its `etapes` (default
+    non_demarre;en_cours;realise), which it climbs (`sens` hausse) and which bound it (no
+    min/max); a number indicator's are numbers and it has no `etapes`. The codes stay codes in
+    the row: the loader stores their positions (step_positions)."""
+    steps_text = row.get("etapes")
+    if row.get("nature") != IndicatorNature.ETAPE:
+        if steps_text is not None:
+            return "etapes", "des étapes ne se donnent qu'à un indicateur de nature « etape »"
+        for name in STEP_VALUES:
+            if isinstance(row.get(name), str):
+                return name, str(parsing.not_a_number(row[name]))
+        return None
+    try:
+        steps = validation.step_codes(steps_text) if steps_text is not None else DEFAULT_STEPS
+    except ValueError as error:
+        return "etapes", str(error)
+    if row.get("sens") == Direction.BAISSE:
+        return "sens", "un indicateur à étapes progresse dans l'ordre de ses étapes : sens « hausse »"
+    for name in ("min", "max"):
+        if row.get(name) is not None:
+            return name, "sans objet pour un indicateur à étapes (ses étapes le bornent)"
+    for name in STEP_VALUES:
+        if row.get(name) is not None:
+            try:
+                validation.step_position(steps, row[name])
+            except ValueError as error:
+                return name, str(error)
+    return None
+
+
+STEP_VALUES = ("valeur_reference", "valeur_cible")
+
+
+def step_attributes(row: Row) -> dict[str, object]:
+    """What a checked `indicateurs` row stores of its steps, by column: the reference and target
+    of a step indicator as step positions, its `etapes` as codes joined by ";" (blank: the
+    default steps); {} for a number indicator (its values are stored as given)."""
+    steps = steps_of(row.get("nature"), row.get("etapes"))
+    if steps is None:
+        return {}
+    stored: dict[str, object] = {
+        name: None if row.get(name) is None else validation.step_position(steps, row[name]) for name in STEP_VALUES
+    }
+    stored["etapes"] = None if row.get("etapes") is None else ";".join(steps)
+    return {name: value for name, value in stored.items() if name in row}
+
+
+def _listed_once(name: str) -> RowRule:
+    def rule(row: Row) -> tuple[str, str] | None:
+        broken = validation.listed_once(row.get(name))
+        return (name, broken) if broken else None
+
+    return rule
+
+
 def _positive(name: str, *, strict: bool = False) -> RowRule:
     def rule(row: Row) -> tuple[str, str] | None:
         broken = validation.not_negative(row.get(name), strict=strict)
@@ -100,7 +179,9 @@ def _positive(name: str, *, strict: bool = False) -> RowRule:
 # The barème's v2 key columns are stored as '' when blank (any place, national), as the model says.
 DEFAULTS: dict[str, dict[str, object]] = {
     "mesures": {"type": "resultat"},
-    "actions": {"poids": Decimal(1)},
+    "indicateurs": {"nature": IndicatorNature.NOMBRE},
+    # An empty `statut` is non_renseigne (an absent column: a new action's, models.Action.status).
+    "actions": {"poids": Decimal(1), "statut": ActionStatus.NON_RENSEIGNE},
     "bareme": {"categorie_place": "", "portee": ""},
 }
 
@@ -108,15 +189,18 @@ END_AFTER_START = "la date de fin précède la date de début"
 NEW_WITHIN_PLACES = "les places nouvelles dépassent le nombre de places"
 ROW_RULES: dict[str, list[RowRule]] = {
     "conventions": [_ordered("date_debut", "date_fin", END_AFTER_START)],
-    "communes": [_positive("population"), _positive("enfants_moins_3_ans")],
+    "communes": [_positive("population"), _positive("enfants_moins_3_ans"), _between("annee_donnees", 1900, 2100)],
+    "avenants": [_positive("numero", strict=True)],
     "actions": [
         _ordered("date_debut", "date_fin", END_AFTER_START),
         _between("avancement", 0, 100),
         _between("priorite", 1, 3),
         _positive("poids", strict=True),
         _done_means_complete,
+        _listed_once("pilote"),
     ],
     "indicateurs": [
+        _step_values,
         _ordered("min", "max", "le maximum est inférieur au minimum"),
         _ordered("date_reference", "date_cible", "la date cible précède la date de référence"),
     ],
@@ -125,6 +209,7 @@ ROW_RULES: dict[str, list[RowRule]] = {
         _positive("places_nouvelles"),
         _ordered("places_nouvelles", "places", NEW_WITHIN_PLACES),
         _ordered("date_ouverture", "date_fermeture", "la fermeture précède l'ouverture"),
+        _listed_once("gestionnaire"),
     ],
     "activite": [
         _between("annee", 1900, 2100),
@@ -162,8 +247,8 @@ def type_rows(table: Table) -> tuple[list[tuple[int, Row]], list[LoadError]]:
                 row[name] = None
                 continue
             try:
-                period = PERIOD_PARSERS.get((table.sheet, name))
-                row[name] = period(raw) if period else parse_cell(column, raw)
+                special = CELL_PARSERS.get((table.sheet, name))
+                row[name] = special(raw) if special else parse_cell(column, raw)
             except ValueError as error:
                 row_errors.append(LoadError(table.where, line, name, str(error)))
                 continue

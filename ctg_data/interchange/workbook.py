@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet  # what read_only=True gives; no public alias
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import Engine
 
 from ctg_data.interchange import parsing
 from ctg_data.interchange.guide import (
@@ -32,6 +33,7 @@ from ctg_data.interchange.guide import (
 from ctg_data.interchange.limits import NOT_XLSX
 from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column, Sheet
 from ctg_data.interchange.tables import FormatError, LoadError, Table, check_header
+from ctg_data.queries import referentials
 from ctg_data.vocabulary import (
     DOMAIN_CODES,
     LEVER_CODES,
@@ -40,6 +42,7 @@ from ctg_data.vocabulary import (
     Direction,
     FacilityType,
     Frequency,
+    IndicatorNature,
     MeasurementType,
     OrganisationType,
     RateBasis,
@@ -53,13 +56,16 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LAST_ROW = 1_048_576  # drop-down lists cover the whole column below the header
 AUTHOR = "Tableau de bord CTG"
 
-# The drop-down lists of the hidden `listes` sheet, one column each.
+# The drop-down lists of the hidden `listes` sheet, one column each. The four referentials are
+# data: a workbook written from a database lists its entries (`referential_lists`); these are
+# their defaults, for a workbook written without one.
 LISTS: dict[str, tuple[str, ...]] = {
     "domaine": DOMAIN_CODES,
     "levier": LEVER_CODES,
     "statut": tuple(ActionStatus),
     "type_organisation": tuple(OrganisationType),
     "type_equipement": tuple(FacilityType),
+    "nature": tuple(IndicatorNature),
     "base": tuple(RateBasis),
     "categorie_place": tuple(PLACE_CATEGORIES),
     "sens": tuple(Direction),
@@ -67,6 +73,14 @@ LISTS: dict[str, tuple[str, ...]] = {
     "type_mesure": tuple(MeasurementType),
     "oui_non": ("oui", "non"),
 }
+# The list of the codes a `ref` column names, for the referentials.
+REFERENCE_LISTS = {
+    "domain": "domaine",
+    "lever": "levier",
+    "organisation_type": "type_organisation",
+    "facility_type": "type_equipement",
+}
+Lists = Mapping[str, Sequence[str]]
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "money": "#,##0.00", "rate": "#,##0.00##"}
 WIDTHS = {"text": 40, "date": 12, "bool": 8, "list": 24, "insee": 11, "money": 14, "rate": 12}
 WIDE_TEXT = {"description", "commentaire", "intitule", "nom", "source", "source_reference"}
@@ -205,27 +219,43 @@ def _plain(value: object) -> object:
 # ------------------------------------------------------------------ writing
 
 
-def write_workbook(rows: Mapping[str, Sequence[Sequence[object]]] | None = None) -> bytes:
+def referential_lists(engine: Engine) -> dict[str, tuple[str, ...]]:
+    """The drop-down lists of the referentials as the database holds them (defaults and the
+    entries administrators added), in their display order."""
+    return {
+        "domaine": tuple(referentials.domains(engine)),
+        "levier": tuple(referentials.levers(engine)),
+        "type_organisation": tuple(referentials.organisation_types(engine)),
+        "type_equipement": tuple(referentials.facility_types(engine)),
+    }
+
+
+def write_workbook(
+    rows: Mapping[str, Sequence[Sequence[object]]] | None = None, *, lists: Lists | None = None
+) -> bytes:
     """The exchange workbook: the guide, one tab per sheet (docs/format.md order) holding `rows`
-    (values in the sheet's column order), and the hidden drop-down lists. With no rows it is
+    (values in the sheet's column order), and the hidden drop-down lists (`lists`: those of a
+    database, see `referential_lists`; default: the referentials' defaults). With no rows it is
     the empty template."""
     rows = rows or {}
+    every_list = {**LISTS, **(lists or {})}
     book = Workbook()
     _write_guide(book.active)
     for name in FORMAT_ORDER:
-        _write_sheet(book.create_sheet(name), SHEETS_BY_NAME[name], rows.get(name, ()))
-    lists = book.create_sheet(LISTS_SHEET)
-    for position, (name, values) in enumerate(LISTS.items(), start=1):
+        _write_sheet(book.create_sheet(name), SHEETS_BY_NAME[name], rows.get(name, ()), every_list)
+    sheet = book.create_sheet(LISTS_SHEET)
+    for position, (name, values) in enumerate(every_list.items(), start=1):
         for line, value in enumerate((name, *values), start=1):
-            lists.cell(row=line, column=position, value=value)
-    lists.sheet_state = "hidden"
+            sheet.cell(row=line, column=position, value=value)
+    sheet.sheet_state = "hidden"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def write_template() -> bytes:
-    return write_workbook()
+def write_template(engine: Engine | None = None) -> bytes:
+    """The empty workbook; with `engine`, its drop-down lists are that database's referentials."""
+    return write_workbook(lists=None if engine is None else referential_lists(engine))
 
 
 def _write_guide(worksheet: Worksheet) -> None:
@@ -245,7 +275,7 @@ def _write_guide(worksheet: Worksheet) -> None:
         worksheet.column_dimensions[letter].width = width
 
 
-def _write_sheet(worksheet: Worksheet, sheet: Sheet, rows: Sequence[Sequence[object]]) -> None:
+def _write_sheet(worksheet: Worksheet, sheet: Sheet, rows: Sequence[Sequence[object]], lists: Lists) -> None:
     header_fill = PatternFill("solid", start_color="DCE6F1")
     for position, column in enumerate(sheet.columns, start=1):
         cell = worksheet.cell(row=1, column=position, value=column.name)
@@ -254,7 +284,7 @@ def _write_sheet(worksheet: Worksheet, sheet: Sheet, rows: Sequence[Sequence[obj
         cell.comment = Comment(column_note(sheet, column), AUTHOR, width=260, height=90)
         letter = get_column_letter(position)
         worksheet.column_dimensions[letter].width = _width(column)
-        _add_drop_down(worksheet, column, letter)
+        _add_drop_down(worksheet, column, letter, lists)
     for line, values in enumerate(rows, start=2):
         for position, (column, value) in enumerate(zip(sheet.columns, values, strict=True), start=1):
             if value is None:
@@ -284,24 +314,22 @@ def _width(column: Column) -> int:
 def _list_name(column: Column) -> str | None:
     if column.kind == "bool":
         return "oui_non"
-    if column.kind == "ref" and column.ref == "domain":
-        return "domaine"
-    if column.kind == "ref" and column.ref == "lever":
-        return "levier"
+    if column.kind == "ref" and column.ref in REFERENCE_LISTS:
+        return REFERENCE_LISTS[column.ref]
     if column.kind == "choice":
         return next(name for name, values in LISTS.items() if values == column.choices)
     return None
 
 
-def _add_drop_down(worksheet: Worksheet, column: Column, letter: str) -> None:
+def _add_drop_down(worksheet: Worksheet, column: Column, letter: str, lists: Lists) -> None:
     name = _list_name(column)
     if name is None:
         return
-    position = list(LISTS).index(name) + 1
+    position = list(lists).index(name) + 1
     source = get_column_letter(position)
     validation = DataValidation(
         type="list",
-        formula1=f"{LISTS_SHEET}!${source}$2:${source}${len(LISTS[name]) + 1}",
+        formula1=f"{LISTS_SHEET}!${source}$2:${source}${len(lists[name]) + 1}",
         allow_blank=not column.required,
         showErrorMessage=True,
         errorTitle="Valeur inconnue",
@@ -326,6 +354,7 @@ __all__ = [
     "neutralise",
     "read_values",
     "read_workbook",
+    "referential_lists",
     "restore",
     "write_template",
     "write_workbook",

@@ -1,5 +1,6 @@
 """Actions of a convention: the filtered table with computed progress and lateness, the
-roll-ups by domain, and one action's fiche."""
+roll-ups by domain, the plan's own hierarchy (enjeu → objectif → fiche) rolled up at every
+level, and one action's fiche."""
 
 from collections.abc import Iterator
 from datetime import date
@@ -13,7 +14,8 @@ from sqlmodel import SQLModel, col
 
 from ctg_data import models as m
 from ctg_data.queries.filters import Filters
-from ctg_data.rules.actions import action_progress, is_late, rollup
+from ctg_data.rules.actions import action_progress, is_late, is_unreported, rollup, tree_rollup
+from ctg_data.rules.plan import depth, parents_first
 from ctg_data.vocabulary import ActionStatus
 
 ACTION_COLUMNS = [
@@ -124,15 +126,172 @@ def actions_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame
             col(m.Commune.insee_code) == m.ActionCommune.insee_code,
             ids,
         )
+        copilots = _copilots(connection, ids)
     frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
     # Lists, not joined text: a name may itself contain a comma.
     frame["partners"] = [partners.get(i, []) for i in ids]
     frame["communes"] = [communes.get(i, []) for i in ids]
+    frame["copilots"] = [copilots.get(i, []) for i in ids]
+    # Lead first, then the co-pilots in their order: what "piloted by" means for a filter.
+    frame["pilots"] = [[row.pilot, *copilots.get(row.id, [])] for row in rows]
     # Rules run on the raw rows: pandas would turn a missing avancement into NaN.
     frame["progress"] = pd.array([action_progress(r.status, r.avancement) for r in rows], dtype="Int64")
     frame["late"] = [is_late(r.status, r.ends_on, today) for r in rows]
     frame["status_label"] = [ActionStatus.label_of(r.status) for r in rows]
+    frame["unreported"] = [is_unreported(r.status, r.avancement) for r in rows]
     return frame
+
+
+def _copilots(connection: Connection, action_ids: list[int]) -> dict[int, list[str]]:
+    """The co-pilots' names of each action, in their order (after the lead), in one query."""
+    found: dict[int, list[str]] = {}
+    if not action_ids:
+        return found
+    action = col(m.ActionCopilot.action_id)
+    query = (
+        select(action, col(m.Organisation.name))
+        .join(m.Organisation, col(m.Organisation.id) == m.ActionCopilot.organisation_id)
+        .where(action.in_(action_ids))
+        .order_by(action, col(m.ActionCopilot.position))
+    )
+    for action_id, name in connection.execute(query):
+        found.setdefault(action_id, []).append(name)
+    return found
+
+
+# ------------------------------------------------------------------ the plan's hierarchy
+
+PLAN_COLUMNS = [
+    "kind",  # "orientation", or "action" (a fiche), or "none" (the actions outside any orientation)
+    "level",  # 1 for an enjeu, 2 for an objectif… ; an action is one level below its orientation
+    "code",
+    "title",
+    "parent",  # the parent orientation's code (an action's: its orientation's)
+    "domain",
+    "progress",  # rolled up over the node's whole subtree; None: no action that counts ("—")
+    "actions",
+    "unreported",
+    "late",
+    "status_label",
+    "pilots",
+]
+NO_ORIENTATION = "Actions hors orientation"
+
+
+def plan_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame:
+    """The plan as its own hierarchy, in reading order: each orientation (enjeu, then its
+    objectifs…) followed by its fiches actions, with the progress rolled up over its whole
+    subtree (rules.actions.tree_rollup), then the actions attached to no orientation. Two
+    queries for the whole tree: the orientations and the actions (actions_frame). With a domain
+    filter, only the branches that hold an action of the domain or are of the domain."""
+    actions = actions_frame(engine, filters, today)
+    parent = aliased(m.Orientation, name="parent")
+    query = (
+        select(
+            col(m.Orientation.code),
+            col(m.Orientation.title),
+            label("parent", col(parent.code)),
+            label("domain", col(m.Domain.label)),
+            label("domain_code", col(m.Orientation.domain_code)),
+        )
+        .outerjoin(parent, col(parent.id) == m.Orientation.parent_id)
+        .outerjoin(m.Domain, col(m.Domain.code) == m.Orientation.domain_code)
+        .where(col(m.Orientation.convention_id) == filters.convention_id)
+        .order_by(col(m.Orientation.code))
+    )
+    with engine.connect() as connection:
+        orientations = {row.code: row for row in connection.execute(query)}
+    parents = {code: row.parent for code, row in orientations.items()}
+    attached = list(zip(actions["orientation_code"], _triples(actions), strict=True))
+    progress = tree_rollup(parents, attached)
+    counts = _subtree_counts(parents, actions)
+    rows: list[dict[str, Any]] = []
+    by_orientation = {code: group for code, group in actions.groupby("orientation_code", sort=False)}
+    for code in parents_first(orientations, parents):
+        count = counts.get(code, (0, 0, 0))
+        if filters.domain_code and not count[0] and orientations[code].domain_code != filters.domain_code:
+            continue
+        level = depth(code, parents)
+        row = orientations[code]
+        rows.append(_plan_row("orientation", level, code, row.title, row.parent, row.domain, progress[code], count))
+        if code in by_orientation:
+            rows += _action_rows(by_orientation[code], level + 1, code)
+    loose = actions[actions["orientation_code"].isna()]
+    if not loose.empty:
+        count = (len(loose), int(loose["unreported"].sum()), int(loose["late"].sum()))
+        figure = rollup(_triples(loose))
+        rows.append(_plan_row("none", 1, None, NO_ORIENTATION, None, None, figure, count))
+        rows += _action_rows(loose, 2, None)
+    return pd.DataFrame(rows, columns=PLAN_COLUMNS)
+
+
+def _triples(actions: pd.DataFrame) -> list[tuple[str, int | None, Decimal]]:
+    """(status, avancement, poids) of each action, as the roll-up rules take them."""
+    return [
+        (status, None if pd.isna(avancement) else int(avancement), weight)
+        for status, avancement, weight in zip(actions["status"], actions["avancement"], actions["weight"], strict=True)
+    ]
+
+
+def _subtree_counts(parents: dict[str, str | None], actions: pd.DataFrame) -> dict[str, tuple[int, int, int]]:
+    """(actions, non renseignées, late) over each orientation's whole subtree."""
+    counts: dict[str, list[int]] = {code: [0, 0, 0] for code in parents}
+    for code, unreported, late in zip(actions["orientation_code"], actions["unreported"], actions["late"], strict=True):
+        seen: set[str] = set()
+        while code is not None and code in counts and code not in seen:
+            seen.add(code)
+            counts[code][0] += 1
+            counts[code][1] += int(unreported)
+            counts[code][2] += int(late)
+            code = parents.get(code)
+    return {code: (a, u, late) for code, (a, u, late) in counts.items()}
+
+
+def _plan_row(
+    kind: str,
+    level: int,
+    code: str | None,
+    title: str,
+    parent: str | None,
+    domain: str | None,
+    progress: float | None,
+    counts: tuple[int, int, int],
+) -> dict[str, Any]:
+    actions, unreported, late = counts
+    return {
+        "kind": kind,
+        "level": level,
+        "code": code,
+        "title": title,
+        "parent": parent,
+        "domain": domain,
+        "progress": progress,
+        "actions": actions,
+        "unreported": unreported,
+        "late": late,
+        "status_label": None,
+        "pilots": [],
+    }
+
+
+def _action_rows(actions: pd.DataFrame, level: int, orientation: str | None) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": "action",
+            "level": level,
+            "code": action.code,
+            "title": action.title,
+            "parent": orientation,
+            "domain": action.domain,
+            "progress": None if pd.isna(action.progress) else float(action.progress),
+            "actions": 1,
+            "unreported": int(action.unreported),
+            "late": int(action.late),
+            "status_label": action.status_label,
+            "pilots": action.pilots,
+        }
+        for action in actions.itertuples()
+    ]
 
 
 def rollup_by(frame: pd.DataFrame, column: str) -> dict[str, float | None]:
@@ -175,6 +334,7 @@ def action_fiche(engine: Engine, action_id: int) -> dict[str, Any] | None:
             .scalars()
             .all()
         )
+        fiche["copilots"] = _copilots(connection, [action_id]).get(action_id, [])
         fiche["communes"] = (
             connection.execute(
                 select(col(m.Commune.name))

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, Engine, func, select
 from sqlmodel import Session, col
 
 from ctg_data import models as m
+from ctg_data.perimeter import NO_FIGURES, latest_figures
 from ctg_data.rules.conventions import convention_years
 
 
@@ -23,7 +24,8 @@ def list_conventions(engine: Engine) -> pd.DataFrame:
 
 
 def convention_card(engine: Engine, convention_id: int) -> dict[str, Any] | None:
-    """Identity, signatories and counts of one convention, in three small queries."""
+    """Identity, avenants, signatories, perimeter (with each commune's latest figures) and counts
+    of one convention, in a handful of small queries."""
     with Session(engine) as session:
         convention = session.get(m.Convention, convention_id)
         if convention is None:
@@ -55,16 +57,26 @@ def convention_card(engine: Engine, convention_id: int) -> dict[str, Any] | None
             .where(col(m.Perimeter.convention_id) == convention_id)
             .order_by(col(m.Commune.name))
         ).all()
+        figures = latest_figures(session, convention_id)
+        amendments = session.execute(
+            select(
+                col(m.Amendment.number), col(m.Amendment.signed_on), col(m.Amendment.subject), col(m.Amendment.ends_on)
+            )
+            .where(col(m.Amendment.convention_id) == convention_id)
+            .order_by(col(m.Amendment.number))
+        ).all()
         return {
             "id": convention.id,
             "code": convention.code,
             "name": convention.name,
             "territory": convention.territory,
+            "department": convention.department,
             "signed_on": convention.signed_on,
             "starts_on": convention.starts_on,
             "ends_on": convention.ends_on,
             "years": convention_years(convention.starts_on, convention.ends_on),
-            "communes": [dict(row._mapping) for row in communes],
+            "communes": [dict(row._mapping) | figures.get(row.insee_code, NO_FIGURES) for row in communes],
+            "amendments": [dict(row._mapping) for row in amendments],
             "signatories": [dict(row._mapping) for row in signatories],
             "counts": counts,
         }

@@ -42,6 +42,22 @@ def signatory_codes(engine: Engine, convention_id: int) -> frozenset[str]:
         return frozenset(connection.execute(query).scalars())
 
 
+def comanager_codes(engine: Engine, convention_id: int) -> dict[int, frozenset[str]]:
+    """Facility id → its co-managers' organisation codes (`gestionnaire` after the first), in one
+    query: a bonus paid to a co-manager goes to a manager of the facility."""
+    query = (
+        select(col(m.FacilityComanager.facility_id), col(Org.code))
+        .join(Org, col(Org.id) == m.FacilityComanager.organisation_id)
+        .join(m.Facility, col(m.Facility.id) == m.FacilityComanager.facility_id)
+        .where(col(m.Facility.convention_id) == convention_id)
+    )
+    found: dict[int, set[str]] = {}
+    with engine.connect() as connection:
+        for facility_id, code in connection.execute(query):
+            found.setdefault(facility_id, set()).add(code)
+    return {facility_id: frozenset(codes) for facility_id, codes in found.items()}
+
+
 def convention_scopes(engine: Engine, convention_id: int) -> tuple[str, ...]:
     """The barème scopes of a convention, most specific first: its own code, then its CAF's
     organisation code (the convention's `caf`, else its signatory of type caf)."""

@@ -16,7 +16,9 @@ from sqlmodel import col
 
 from ctg_data import formats as fmt
 from ctg_data import models as m
-from ctg_data.vocabulary import DOMAINS, LEVERS, ActionStatus, Direction, FacilityType, MeasurementType
+from ctg_data.queries import referentials
+from ctg_data.rules.indicators import step_label, steps_of
+from ctg_data.vocabulary import ActionStatus, Direction, MeasurementType
 
 COLUMNS = ["Date", "Par", "Opération", "Élément", "Modifications", "Motif"]
 
@@ -50,6 +52,7 @@ LABELS = {
         "deleted_at": "Supprimée le",
         "partenaires": "Partenaires",
         "communes": "Communes",
+        "copilotes": "Copilotes",
     },
     "action_notes": {"noted_on": "Date de la note", "text": "Note", "author": "Auteur"},
     "indicators": {
@@ -67,11 +70,14 @@ LABELS = {
         "frequency": "Fréquence",
         "min_value": "Minimum",
         "max_value": "Maximum",
+        "nature": "Nature",
+        "steps": "Étapes",
     },
     "measurements": {
         "measured_on": "Date",
         "value": "Valeur",
         "type": "Type",
+        "insee_code": "Commune (INSEE)",
         "source": "Source",
         "comment": "Commentaire",
         "recorded_by": "Saisie par",
@@ -86,6 +92,7 @@ LABELS = {
         "type": "Type",
         "insee_code": "Commune (INSEE)",
         "manager_id": "Gestionnaire",
+        "cogestionnaires": "Cogestionnaires",
         "places": "Places",
         "psu": "PSU",
         "territory_class": "Classe de territoire",
@@ -114,7 +121,15 @@ LABELS = {
         "comment": "Commentaire",
     },
 }
-ORGANISATION_FIELDS = {"pilot_id", "manager_id", "funder_id", "beneficiary_id", "partenaires"}
+ORGANISATION_FIELDS = {
+    "pilot_id",
+    "manager_id",
+    "funder_id",
+    "beneficiary_id",
+    "partenaires",
+    "copilotes",
+    "cogestionnaires",
+}
 MONEY_FIELDS = {"planned_budget", "planned", "notified", "paid"}
 NUMBER_FIELDS = {
     "value",
@@ -130,11 +145,24 @@ NUMBER_FIELDS = {
 }
 VALUE_LABELS = {
     "status": ActionStatus.labels(),
-    "type": {**MeasurementType.labels(), **FacilityType.labels()},  # both tables call it "type"
-    "domain_code": {code: label for code, label, *_ in DOMAINS},
-    "lever_code": {code: label for code, label, _ in LEVERS},
+    "type": MeasurementType.labels(),
     "direction": Direction.labels(),
 }
+# Fields whose labels are referential data (queries.referentials), read with the history.
+Labels = dict[str, dict[Any, str]]  # "table.column" or "column" → stored value → label
+
+
+def referential_labels(engine: Engine) -> Labels:
+    """The labels of the referentials a history names: domains, levers, facility and
+    organisation types (a facility's "type" is a facility type, a measurement's its kind)."""
+    return {
+        "domain_code": referentials.labels(referentials.domains(engine)),
+        "lever_code": referentials.labels(referentials.levers(engine)),
+        "facilities.type": referentials.labels(referentials.facility_types(engine)),
+        "organisations.type": referentials.labels(referentials.organisation_types(engine)),
+    }
+
+
 OPERATIONS = {"saisie": "Saisie", "import": "Import"}
 
 
@@ -142,7 +170,9 @@ def field_label(table: str, name: str) -> str:
     return LABELS.get(table, {}).get(name, name)
 
 
-def format_value(table: str, name: str, value: Any, organisations: dict[int, str] | None = None) -> str:
+def format_value(
+    table: str, name: str, value: Any, organisations: dict[int, str] | None = None, labels: Labels | None = None
+) -> str:
     """A snapshot value (JSON-plain: ISO dates, Decimal as text) as a French reader expects it."""
     if value is None or value == "" or value == []:
         return fmt.DASH
@@ -154,8 +184,9 @@ def format_value(table: str, name: str, value: Any, organisations: dict[int, str
         return ", ".join(map(str, value))
     if isinstance(value, bool):
         return "oui" if value else "non"
-    if name in VALUE_LABELS:
-        return VALUE_LABELS[name].get(value, str(value))
+    named = (labels or {}).get(f"{table}.{name}") or (labels or {}).get(name) or VALUE_LABELS.get(name)
+    if named is not None:
+        return named.get(value, str(value))
     if name in MONEY_FIELDS:
         return fmt.money(Decimal(str(value)))
     if name == "progress":
@@ -172,7 +203,11 @@ def format_value(table: str, name: str, value: Any, organisations: dict[int, str
 
 
 def describe_changes(
-    table: str, before: dict[str, Any] | None, after: dict[str, Any] | None, organisations: dict[int, str] | None = None
+    table: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    organisations: dict[int, str] | None = None,
+    labels: Labels | None = None,
 ) -> list[str]:
     """ "Champ : avant → après" for every labelled field that differs (every filled one when created)."""
     before, after = before or {}, after or {}
@@ -180,8 +215,8 @@ def describe_changes(
     for name, label in LABELS.get(table, {}).items():
         if name not in before and name not in after:
             continue
-        old = format_value(table, name, before.get(name), organisations)
-        new = format_value(table, name, after.get(name), organisations)
+        old = format_value(table, name, before.get(name), organisations, labels)
+        new = format_value(table, name, after.get(name), organisations, labels)
         if old != new:  # compared as shown: "40420" and "40420.00" are the same amount
             lines.append(f"{label} : {old} → {new}")
     return lines
@@ -190,10 +225,10 @@ def describe_changes(
 def conflict_lines(engine: Engine, table: str, changes: list[tuple[str, object, object]]) -> list[str]:
     """A ConflictError's changes in French: "Statut : En cours → Réalisée" (when the form opened
     → as saved meanwhile), labelled fields only."""
-    organisations = organisation_names(engine)
+    organisations, labels = organisation_names(engine), referential_labels(engine)
     return [
-        f"{field_label(table, name)} : {format_value(table, name, opened, organisations)} → "
-        f"{format_value(table, name, current, organisations)}"
+        f"{field_label(table, name)} : {format_value(table, name, opened, organisations, labels)} → "
+        f"{format_value(table, name, current, organisations, labels)}"
         for name, opened, current in changes
         if name in LABELS.get(table, {})
     ]
@@ -253,6 +288,7 @@ def history_frame(engine: Engine, kind: str, record_id: int) -> pd.DataFrame:
             select(m.AuditEvent).where(or_(*targets)).order_by(col(m.AuditEvent.id).desc())
         ).all()
     organisations = organisation_names(engine) if events else {}
+    labels = (referential_labels(engine) | _step_labels(engine, model, record_id)) if events else {}
     rows = []
     for event in events:
         before = json.loads(event.before) if event.before else None
@@ -263,11 +299,28 @@ def history_frame(engine: Engine, kind: str, record_id: int) -> pd.DataFrame:
                 "Par": event.actor,
                 "Opération": operation_label(event.operation),
                 "Élément": element_label(event.table_name, after or before or {}),
-                "Modifications": " ; ".join(describe_changes(event.table_name, before, after, organisations)),
+                "Modifications": " ; ".join(describe_changes(event.table_name, before, after, organisations, labels)),
                 "Motif": event.reason or "",
             }
         )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _step_labels(engine: Engine, model: type, record_id: int) -> Labels:
+    """A step indicator's stored positions read as its steps, in its history and its values'."""
+    if model is not m.Indicator:
+        return {}
+    with engine.connect() as connection:
+        nature, steps = connection.execute(
+            select(col(m.Indicator.nature), col(m.Indicator.steps)).where(col(m.Indicator.id) == record_id)
+        ).one()
+    ordered = steps_of(nature, steps)
+    if not ordered:
+        return {}
+    by_position = {float(position): step_label(code) for position, code in enumerate(ordered)}
+    return {
+        name: by_position for name in ("indicators.baseline_value", "indicators.target_value", "measurements.value")
+    }
 
 
 def operation_label(operation: str) -> str:

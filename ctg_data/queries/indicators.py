@@ -1,6 +1,11 @@
-"""Indicators: current value (latest non-superseded result), attainment and status; one
-indicator's measurements; the latest measurements recorded."""
+"""Indicators: current value (latest non-superseded result of the whole convention), attainment
+and status; one indicator's measurements and intermediate targets; the latest value of each
+commune; the latest measurements recorded.
 
+A value given for one commune (`insee_code`) never counts as the indicator's current value: only
+the values of the whole convention (insee_code IS NULL) do."""
+
+from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -10,7 +15,7 @@ from sqlmodel import col
 
 from ctg_data import models as m
 from ctg_data.queries.filters import Filters
-from ctg_data.rules.indicators import STATUS_LABELS, IndicatorFacts, assess, clip
+from ctg_data.rules.indicators import STATUS_LABELS, IndicatorFacts, Point, assess, clip, steps_of
 from ctg_data.vocabulary import MeasurementType
 
 INDICATOR_COLUMNS = [
@@ -23,6 +28,8 @@ INDICATOR_COLUMNS = [
     "action_code",
     "unit",
     "direction",
+    "nature",
+    "steps",
     "baseline_value",
     "baseline_date",
     "baseline_source",
@@ -49,6 +56,7 @@ def indicators_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFr
     current_rows = [
         col(m.Measurement.superseded_at).is_(None),
         col(m.Measurement.type) == MeasurementType.RESULTAT,
+        col(m.Measurement.insee_code).is_(None),  # the whole convention's values only
         col(m.Measurement.measured_on) <= on,
     ]
     latest = (
@@ -86,6 +94,8 @@ def indicators_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFr
             col(m.Action.code),
             col(m.Indicator.unit),
             col(m.Indicator.direction),
+            col(m.Indicator.nature),
+            col(m.Indicator.steps),
             col(m.Indicator.baseline_value),
             col(m.Indicator.baseline_date),
             col(m.Indicator.baseline_source),
@@ -106,6 +116,9 @@ def indicators_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFr
     )
     with engine.connect() as connection:
         frame = pd.DataFrame(connection.execute(query).all(), columns=INDICATOR_COLUMNS)
+        targets = _targets_by_indicator(connection, filters.convention_id)
+    frame["steps"] = [steps_of(nature, steps) for nature, steps in zip(frame["nature"], frame["steps"], strict=True)]
+    frame["targets"] = [tuple(targets.get(i, ())) for i in frame["id"]]
     assessments = [assess(_facts(row), on) for row in frame.itertuples()]
     frame["attainment"] = [a.attainment for a in assessments]
     frame["attainment_clipped"] = [clip(a.attainment) for a in assessments]
@@ -113,6 +126,20 @@ def indicators_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFr
     frame["status"] = [str(a.status) for a in assessments]
     frame["status_label"] = [STATUS_LABELS[a.status] for a in assessments]
     return frame
+
+
+def _targets_by_indicator(connection: Any, convention_id: int | None) -> dict[int, list[Point]]:
+    """The intermediate targets of every indicator of the convention, by date, in one query."""
+    rows = connection.execute(
+        select(col(m.IndicatorTarget.indicator_id), col(m.IndicatorTarget.target_on), col(m.IndicatorTarget.value))
+        .join(m.Indicator, col(m.Indicator.id) == m.IndicatorTarget.indicator_id)
+        .where(col(m.Indicator.convention_id) == convention_id)
+        .order_by(col(m.IndicatorTarget.target_on))
+    ).all()
+    targets: defaultdict[int, list[Point]] = defaultdict(list)
+    for indicator_id, target_on, value in rows:
+        targets[indicator_id].append((target_on, value))
+    return targets
 
 
 def _facts(row: Any) -> IndicatorFacts:
@@ -130,18 +157,27 @@ def _facts(row: Any) -> IndicatorFacts:
         frequency=value(row.frequency),
         current_value=value(row.current_value),
         current_date=value(row.current_date),
+        nature=row.nature,
+        targets=row.targets,
     )
 
 
-def measurements_frame(engine: Engine, indicator_id: int, *, include_superseded: bool = False) -> pd.DataFrame:
+def measurements_frame(
+    engine: Engine, indicator_id: int, *, include_superseded: bool = False, communes: bool = False
+) -> pd.DataFrame:
+    """One indicator's measurements by date: those of the whole convention, or with `communes`
+    those of every commune too (column insee_code)."""
     clauses = [col(m.Measurement.indicator_id) == indicator_id]
     if not include_superseded:
         clauses.append(col(m.Measurement.superseded_at).is_(None))
+    if not communes:
+        clauses.append(col(m.Measurement.insee_code).is_(None))
     query = (
         select(
             col(m.Measurement.measured_on),
             col(m.Measurement.value),
             col(m.Measurement.type),
+            col(m.Measurement.insee_code),
             col(m.Measurement.source),
             col(m.Measurement.comment),
             col(m.Measurement.recorded_by),
@@ -150,6 +186,76 @@ def measurements_frame(engine: Engine, indicator_id: int, *, include_superseded:
         )
         .where(*clauses)
         .order_by(col(m.Measurement.measured_on), col(m.Measurement.recorded_at))
+    )
+    return _frame(engine, query)
+
+
+def targets_frame(engine: Engine, indicator_id: int) -> pd.DataFrame:
+    """One indicator's intermediate targets by date (id, target_on, value, version)."""
+    query = (
+        select(
+            col(m.IndicatorTarget.id),
+            col(m.IndicatorTarget.target_on),
+            col(m.IndicatorTarget.value),
+            col(m.IndicatorTarget.version),
+        )
+        .where(col(m.IndicatorTarget.indicator_id) == indicator_id)
+        .order_by(col(m.IndicatorTarget.target_on))
+    )
+    return _frame(engine, query)
+
+
+def _commune_results(indicator_id: int, on: date) -> list[Any]:
+    return [
+        col(m.Measurement.indicator_id) == indicator_id,
+        col(m.Measurement.insee_code).is_not(None),
+        col(m.Measurement.superseded_at).is_(None),
+        col(m.Measurement.type) == MeasurementType.RESULTAT,
+        col(m.Measurement.measured_on) <= on,
+    ]
+
+
+def commune_latest(engine: Engine, indicator_id: int, on: date) -> pd.DataFrame:
+    """The latest result of each commune up to `on` (insee_code, commune, measured_on, value),
+    by commune name: the latest date per commune found in SQL (GROUP BY), joined back."""
+    where = _commune_results(indicator_id, on)
+    latest = (
+        select(col(m.Measurement.insee_code), label("last_on", func.max(col(m.Measurement.measured_on))))
+        .where(*where)
+        .group_by(col(m.Measurement.insee_code))
+        .subquery()
+    )
+    query = (
+        select(
+            col(m.Measurement.insee_code),
+            label("commune", col(m.Commune.name)),
+            col(m.Measurement.measured_on),
+            col(m.Measurement.value),
+        )
+        .join(
+            latest,
+            and_(latest.c.insee_code == m.Measurement.insee_code, latest.c.last_on == m.Measurement.measured_on),
+        )
+        .join(m.Commune, col(m.Commune.insee_code) == m.Measurement.insee_code)
+        .where(*where)
+        .order_by(col(m.Commune.name), col(m.Measurement.insee_code))
+    )
+    return _frame(engine, query)
+
+
+def commune_series(engine: Engine, indicator_id: int, on: date) -> pd.DataFrame:
+    """Every current result of each commune up to `on` (insee_code, commune, measured_on, value),
+    for a small chart per commune."""
+    query = (
+        select(
+            col(m.Measurement.insee_code),
+            label("commune", col(m.Commune.name)),
+            col(m.Measurement.measured_on),
+            col(m.Measurement.value),
+        )
+        .join(m.Commune, col(m.Commune.insee_code) == m.Measurement.insee_code)
+        .where(*_commune_results(indicator_id, on))
+        .order_by(col(m.Commune.name), col(m.Measurement.measured_on))
     )
     return _frame(engine, query)
 
@@ -164,6 +270,7 @@ def latest_measurements(engine: Engine, convention_id: int, limit: int = 8) -> p
             col(m.Indicator.name),
             col(m.Measurement.value),
             col(m.Indicator.unit),
+            col(m.Measurement.insee_code),
             col(m.Measurement.superseded_at),
         )
         .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)

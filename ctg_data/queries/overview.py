@@ -13,8 +13,9 @@ from ctg_data.formats import smart_number
 from ctg_data.queries.actions import actions_frame, rollup_by
 from ctg_data.queries.filters import Filters
 from ctg_data.queries.indicators import indicators_frame
-from ctg_data.rules.indicators import IndicatorStatus, domain_attainment
-from ctg_data.vocabulary import DOMAINS, ActionStatus
+from ctg_data.queries.referentials import convention_domains
+from ctg_data.rules.indicators import IndicatorStatus, domain_attainment, shown_value, steps_of
+from ctg_data.vocabulary import ActionStatus
 
 
 def steering_summary(engine: Engine, filters: Filters, today: date) -> dict[str, pd.DataFrame]:
@@ -23,7 +24,8 @@ def steering_summary(engine: Engine, filters: Filters, today: date) -> dict[str,
     indicators = indicators_frame(engine, filters, today)
     progress = rollup_by(actions, "domain_code") if not actions.empty else {}
     rows = []
-    for code, label, position, colour in DOMAINS:
+    for code, entry in convention_domains(engine, filters.convention_id).items():
+        label, position, colour = entry.label, entry.position, entry.colour
         if filters.domain_code and code != filters.domain_code:
             continue
         domain_actions = actions[actions["domain_code"] == code]
@@ -39,6 +41,8 @@ def steering_summary(engine: Engine, filters: Filters, today: date) -> dict[str,
                 "progress": progress.get(code),
                 "late": int(domain_actions["late"].sum()),
                 "done": int((domain_actions["status"] == ActionStatus.REALISEE).sum()),
+                # Non renseignées without avancement: left out of `progress`, counted apart.
+                "unreported": int(domain_actions["unreported"].sum()) if not domain_actions.empty else 0,
                 "indicators": len(domain_indicators),
                 "attainment": domain_attainment(
                     a for a in domain_indicators["attainment"] if a is not None and not pd.isna(a)
@@ -101,6 +105,14 @@ def lever_totals(engine: Engine, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame(connection.execute(query).all(), columns=["lever", "planned", "notified", "paid"])
 
 
+def _measured(name: str, value: float, unit: str, nature: str, steps: str | None, commune: str | None) -> str:
+    """« Indicateur (commune) : valeur unité », a step indicator's value read as its step."""
+    where = f" ({commune})" if commune else ""
+    ordered = steps_of(nature, steps)
+    shown = shown_value(value, ordered) if ordered else f"{smart_number(value)} {unit}".strip()
+    return f"{name}{where} : {shown}"
+
+
 def recent_changes(engine: Engine, convention_id: int, limit: int = 10) -> pd.DataFrame:
     """The latest measurements recorded and the latest action status changes, newest first."""
     with engine.connect() as connection:
@@ -111,8 +123,12 @@ def recent_changes(engine: Engine, convention_id: int, limit: int = 10) -> pd.Da
                 col(m.Indicator.name),
                 col(m.Measurement.value),
                 col(m.Indicator.unit),
+                col(m.Indicator.nature),
+                col(m.Indicator.steps),
+                col(m.Commune.name),
             )
             .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)
+            .outerjoin(m.Commune, col(m.Commune.insee_code) == m.Measurement.insee_code)
             .where(col(m.Indicator.convention_id) == convention_id, col(m.Measurement.superseded_at).is_(None))
             .order_by(col(m.Measurement.recorded_at).desc(), col(m.Measurement.measured_on).desc())
             .limit(limit)
@@ -131,8 +147,8 @@ def recent_changes(engine: Engine, convention_id: int, limit: int = 10) -> pd.Da
             .limit(200)
         ).all()
     rows = [
-        {"at": at, "date": measured_on, "kind": "Mesure", "what": f"{name} : {smart_number(value)} {unit}".strip()}
-        for at, measured_on, name, value, unit in measures
+        {"at": at, "date": measured_on, "kind": "Mesure", "what": _measured(name, value, unit, nature, steps, commune)}
+        for at, measured_on, name, value, unit, nature, steps, commune in measures
     ]
     for at, before, after, title in events:
         old, new = _status(before), _status(after)

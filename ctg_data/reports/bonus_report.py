@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 
 from ctg_data import formats as fmt
 from ctg_data.queries import funding as q
+from ctg_data.queries import referentials
 from ctg_data.reports.funding import (
-    LEVER_LABELS,
     LineTotals,
     Sums,
     flag_text,
@@ -161,24 +161,15 @@ def bonus_reconciliation(
     for row in q.funding_comments(engine, convention_id, years, BONUS_LEVER):
         comments[(row["facility_id"], row["year"])].append(row["comment"])
     signatories = q.signatory_codes(engine, convention_id)
+    comanagers = q.comanager_codes(engine, convention_id)  # a co-manager is a manager (`gestionnaire`)
     settings = tolerance_settings()
     clock = year_clock(today)
     scopes = q.convention_scopes(engine, convention_id)
+    types = referentials.facility_types(engine)
 
     rows = []
     for facility, activities in _by_facility(facts_rows):
-        facts = FacilityFacts(
-            facility["code"],
-            facility["type"],
-            facility["territory_class"],
-            facility["places"],
-            facility["opens_on"],
-            facility["closes_on"],
-            facility["psu"],
-            facility["new_places"],
-            facility["new_places_from"],
-            scopes,
-        )
+        facts = _facts(facility, scopes, types)
         for year in years:
             line = sums.get((facility["facility_id"], BONUS_LEVER, year))
             closed = days_open(facts.opens_on, facts.closes_on, year) == 0
@@ -192,7 +183,9 @@ def bonus_reconciliation(
                 line.totals(),
                 is_closed_all_year=closed,
                 is_eaje_outside_psu=facts.type == FacilityType.EAJE and facility["psu"] is False,
-                allowed_beneficiaries=signatories | {facility["manager"]},
+                allowed_beneficiaries=signatories
+                | {facility["manager"]}
+                | comanagers.get(facility["facility_id"], frozenset()),
                 settings=settings,
             )
             quantity = _quantity(due.rate, facts, activity)
@@ -204,7 +197,7 @@ def bonus_reconciliation(
                     },
                     "facility": facility["code"],
                     "facility_name": facility["name"],
-                    "type_label": FacilityType.label_of(facility["type"]),
+                    "type_label": facts.kind,
                     "year": year,
                     "basis": due.rate.basis if due.rate else None,
                     "quantity": quantity,
@@ -218,6 +211,26 @@ def bonus_reconciliation(
                 }
             )
     return frame(rows, COLUMNS, integers=("facility_id", "year"))
+
+
+def _facts(facility: dict[str, Any], scopes: tuple[str, ...], types: referentials.Entries) -> FacilityFacts:
+    """The rule's facts of one facility; its type's eligibility and label are the referential's
+    (an unknown type, which the foreign key makes impossible, would be outside the bonus)."""
+    kind = types.get(facility["type"])
+    return FacilityFacts(
+        facility["code"],
+        facility["type"],
+        facility["territory_class"],
+        facility["places"],
+        facility["opens_on"],
+        facility["closes_on"],
+        facility["psu"],
+        facility["new_places"],
+        facility["new_places_from"],
+        scopes,
+        bonus_eligible=bool(kind and kind.bonus),
+        type_label=kind.label if kind else facility["type"],
+    )
 
 
 def _why(rec: Reconciliation) -> str:
@@ -344,10 +357,11 @@ def facility_detail(
         RATE_COLUMNS,
         integers=("Année",),
     )
+    levers = referentials.levers(engine)
     lines = frame(
         [
             {
-                "Levier": LEVER_LABELS.get(r["lever"], r["lever"]),
+                "Levier": referentials.label_of(levers, r["lever"]),
                 "Année": r["year"],
                 "Financeur": r["funder_name"],
                 "Bénéficiaire": r["beneficiary_name"],
@@ -380,7 +394,7 @@ def facility_detail(
                 "closes_on",
             )
         },
-        "type_label": FacilityType.label_of(facility["type"]),
+        "type_label": referentials.label_of(referentials.facility_types(engine), facility["type"]),
         "activity": activity,
         "rates": rate_table,
         "lines": lines,

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from ctg_data import formats as fmt
 from ctg_data import settings
 from ctg_data.queries import funding as q
+from ctg_data.queries import referentials
 from ctg_data.queries.filters import today as reference_today
 from ctg_data.rules.bonus import PostFacts, YearClock, days_open, post_due
 from ctg_data.rules.reconciliation import (
@@ -30,12 +31,9 @@ from ctg_data.rules.reconciliation import (
     information_fr,
     reconcile,
 )
-from ctg_data.vocabulary import DOMAINS, LEVERS
 
 COORDINATION = "cofinancement_coordination"
 COFUNDING_LEVERS = ("cofinancement_diagnostic", "cofinancement_ingenierie")
-LEVER_LABELS = {code: label for code, label, _ in LEVERS}
-DOMAIN_LABELS = {code: label for code, label, *_ in DOMAINS}
 NO_DOMAIN = "Sans domaine"
 FLAG_MARK = "⚠"  # flags are read as words; the symbol only helps the eye find them
 
@@ -268,6 +266,7 @@ def cofunding_report(engine: Engine, convention_id: int, years: tuple[int, ...])
     those that need none: paid above notified, paid without notification, a beneficiary
     who did not sign the convention."""
     signatories = q.signatory_codes(engine, convention_id)
+    levers = referentials.levers(engine)
     rows = []
     for line in q.cofunding_lines(engine, convention_id, years, COFUNDING_LEVERS):
         notified, paid = line["notified"], line["paid"]
@@ -281,7 +280,7 @@ def cofunding_report(engine: Engine, convention_id: int, years: tuple[int, ...])
         rows.append(
             {
                 **line,
-                "lever_label": LEVER_LABELS.get(line["lever"], line["lever"]),
+                "lever_label": referentials.label_of(levers, line["lever"]),
                 "action": line["action"] or "",
                 "action_title": line["action_title"] or "",
                 "gap_paid": None if notified is None or paid is None else paid - notified,
@@ -327,9 +326,10 @@ def lever_breakdown(
     insee_code: str | None = None,
 ) -> pd.DataFrame:
     rows = q.funding_breakdown(engine, convention_id, year, domain_code, insee_code)
+    levers, domains = referentials.levers(engine), referentials.domains(engine)
     for row in rows:
-        row["lever_label"] = LEVER_LABELS.get(row["lever"], row["lever"])
-        row["domain_label"] = DOMAIN_LABELS.get(row["domain"], NO_DOMAIN)
+        row["lever_label"] = referentials.label_of(levers, row["lever"])
+        row["domain_label"] = NO_DOMAIN if row["domain"] is None else referentials.label_of(domains, row["domain"])
     columns = [
         "lever",
         "lever_label",

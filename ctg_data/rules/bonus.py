@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 
 from ctg_data.formats import NBSP, exact_money, exact_number
-from ctg_data.vocabulary import PLACE_CATEGORIES, FacilityType, RateBasis, bonus_eligible
+from ctg_data.vocabulary import PLACE_CATEGORIES, FacilityType, RateBasis
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -54,6 +54,15 @@ class FacilityFacts:
     # The barème scopes to search before the national rows, most specific first: the
     # convention's code, then its CAF's organisation code.
     scopes: tuple[str, ...] = ()
+    # The type's bonus eligibility and label: referential data (facility_types), which the
+    # caller reads and passes in so that the rule stays pure.
+    bonus_eligible: bool = True
+    type_label: str = ""
+
+    @property
+    def kind(self) -> str:
+        """The type as a reader names it: the label given, else a default type's own label (or the code)."""
+        return self.type_label or FacilityType.label_of(self.type)
 
 
 @dataclass(frozen=True)
@@ -196,7 +205,7 @@ def facility_due(
         return _closed(f"fermé toute l'année {year}", rate, year, lever)
     pending = clock.declaration_date(year) if clock and clock.is_pending(year) else None
     if rate is None:
-        subject = FacilityType.label_of(facility.type)
+        subject = facility.kind
         return _no_rate(f"sans barème pour {subject} en {year}", year, lever, pending)
 
     base, used = _facility_base(facility, activity, rates, rate, year, lever)
@@ -219,8 +228,8 @@ def _ineligible(facility: FacilityFacts, year: int, lever: str) -> Due | None:
     """Rules step 0: a facility outside the bonus is owed 0,00 €, not an unknown amount."""
     if lever != BONUS_LEVER:
         return None
-    if not bonus_eligible(facility.type):
-        label = f"{FacilityType.label_of(facility.type)} : hors bonus territoire (financé par ses propres prestations)"
+    if not facility.bonus_eligible:
+        label = f"{facility.kind} : hors bonus territoire (type d'équipement non éligible)"
         return Due(DueStatus.HORS_BONUS, ZERO, None, (Step("eligibility", label, ZERO),), year, lever)
     if facility.type == FacilityType.EAJE and facility.psu is False:
         label = "EAJE hors PSU (micro-crèche PAJE) : pas de bonus territoire"
@@ -348,7 +357,7 @@ def _places_base(
             continue  # a category without places needs no row (a facility of 0 places still gets one)
         row = _rate(rates, facility, year, lever, category)
         if row is None:
-            subject = f"{PLACE_CATEGORIES[category]} de {FacilityType.label_of(facility.type)}"
+            subject = f"{PLACE_CATEGORIES[category]} de {facility.kind}"
             return Step("no_rate", f"sans barème pour les {subject} en {year}", None), ()
         terms.append((category, count, row, fraction))
     value = sum((Decimal(count) * _rate_value(row) * fraction for _, count, row, fraction in terms), Decimal(0))

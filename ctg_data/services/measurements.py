@@ -26,10 +26,11 @@ from ctg_data.permissions import (
     require_write_measurement,
     writable_ids,
 )
+from ctg_data.rules.indicators import shown_value, step_code, steps_of
 from ctg_data.services.common import ORIGIN, VALIDATED
 from ctg_data.store import current_measurement, load_for_update, save, supersede
 from ctg_data.store import measurement_limits as limits
-from ctg_data.validation import Field, MeasurementInput, blank, measurement_input
+from ctg_data.validation import Field, IndicatorLimits, MeasurementInput, blank, measurement_input
 from ctg_data.vocabulary import MeasurementType
 
 NEW, REPLACED, SAME = "créée", "corrigée", "inchangée"
@@ -46,18 +47,23 @@ class MeasurementResult:
     type: str
     previous_value: float | None = None
     superseded_id: int | None = None
+    steps: tuple[str, ...] | None = None  # a step indicator's: values are step positions
+    insee_code: str | None = None  # the value of one commune; None: of the whole convention
 
     @property
     def message(self) -> str:
         where = f"{self.indicator_code} au {fmt.short_date(self.measured_on)}"
+        if self.insee_code is not None:
+            where += f" (commune {self.insee_code})"
+        shown = shown_value(self.value, self.steps)
         if self.outcome == SAME:
             return f"Valeur identique à celle déjà enregistrée pour {where} : rien n'a été modifié."
         if self.outcome == REPLACED:
             return (
-                f"Valeur corrigée pour {where} : {fmt.smart_number(self.previous_value)} → "
-                f"{fmt.smart_number(self.value)}. L'ancienne valeur reste dans l'historique."
+                f"Valeur corrigée pour {where} : {shown_value(self.previous_value, self.steps)} → "
+                f"{shown}. L'ancienne valeur reste dans l'historique."
             )
-        return f"Valeur {fmt.smart_number(self.value)} enregistrée pour {where}."
+        return f"Valeur {shown} enregistrée pour {where}."
 
 
 def _indicator(session: Session, indicator_id) -> m.Indicator:
@@ -80,9 +86,12 @@ def record_measurement(
     source=None,
     comment=None,
     override_reason=None,
+    insee_code=None,
 ) -> MeasurementResult:
-    """A value of an indicator at a date. The same (indicator, date, type) as a current value:
-    the same value writes nothing, a different one is a correction (the old row is kept)."""
+    """A value of an indicator at a date (a step code for a step indicator), for the whole
+    convention or one commune of its perimeter (`insee_code`). The same (indicator, date, type,
+    commune) as a current value: the same value writes nothing, a different one is a correction
+    (the old row is kept)."""
     with session_scope(engine) as session:
         indicator = _indicator(session, indicator_id)
         require_write_measurement(session, actor, indicator)
@@ -94,6 +103,7 @@ def record_measurement(
             source=source,
             comment=comment,
             override_reason=override_reason,
+            insee_code=insee_code,
         )
         return _record(session, actor, indicator, data)
 
@@ -114,20 +124,30 @@ def correct_measurement(
                 changed_by=newer.recorded_by if newer else None,
                 changes=[("value", old.value, newer.value if newer else None)],
             )
+        bounds = limits(session, indicator)
         data = measurement_input(
-            limits(session, indicator),
+            bounds,
             measured_on=old.measured_on,
-            value=value,
+            value=_as_typed(bounds, value),
             type=old.type,
             source=old.source if blank(source) else source,
             comment=old.comment if blank(comment) else comment,
             override_reason=override_reason,
+            insee_code=old.insee_code,
         )
         return _record(session, actor, indicator, data)
 
 
+def _as_typed(bounds: IndicatorLimits, value):
+    """A value as a person types it: a step indicator's position (a stored value) as its code."""
+    if bounds.steps and isinstance(value, float):
+        return step_code(bounds.steps, value)
+    return value
+
+
 def _record(session: Session, actor: Actor, indicator: m.Indicator, data: MeasurementInput) -> MeasurementResult:
-    current = current_measurement(session, m.stored_id(indicator), data.measured_on, data.type)
+    steps = steps_of(indicator.nature, indicator.steps)
+    current = current_measurement(session, m.stored_id(indicator), data.measured_on, data.type, data.insee_code)
     if current is not None and current.value == data.value:
         return MeasurementResult(
             SAME,
@@ -138,6 +158,8 @@ def _record(session: Session, actor: Actor, indicator: m.Indicator, data: Measur
             current.value,
             current.type,
             current.value,
+            steps=steps,
+            insee_code=data.insee_code,
         )
     # Named before writing: after a failed flush the session may no longer load attributes.
     what = f"Le relevé du {fmt.short_date(data.measured_on)} de {indicator.code}"
@@ -146,6 +168,7 @@ def _record(session: Session, actor: Actor, indicator: m.Indicator, data: Measur
         measured_on=data.measured_on,
         value=data.value,
         type=data.type,
+        insee_code=data.insee_code,
         source=data.source,
         comment=data.comment,
         recorded_by=actor.label,
@@ -161,6 +184,8 @@ def _record(session: Session, actor: Actor, indicator: m.Indicator, data: Measur
         new.type,
         current.value if current is not None else None,
         current.id if current is not None else None,
+        steps=steps,
+        insee_code=data.insee_code,
     )
 
 
@@ -208,14 +233,18 @@ def grid_frame(indicators: pd.DataFrame, writable: Iterable[int]) -> pd.DataFram
     allowed = set(writable)
     rows = indicators[indicators["id"].isin(allowed)]
     last = [
-        fmt.DASH if pd.isna(value) else f"{fmt.smart_number(value)} ({fmt.short_date(on)})"
-        for value, on in zip(rows["current_value"], rows["current_date"], strict=True)
+        fmt.DASH if pd.isna(value) else f"{shown_value(value, steps)} ({fmt.short_date(on)})"
+        for value, on, steps in zip(rows["current_value"], rows["current_date"], rows["steps"], strict=True)
     ]
     return pd.DataFrame(
         {
             CODE: list(rows["code"]),
             NAME: list(rows["name"]),
-            UNIT: list(rows["unit"]),
+            # A step indicator's value is one of its step codes: the grid says which.
+            UNIT: [
+                unit if not steps else f"{unit} (étapes : {', '.join(steps)})"
+                for unit, steps in zip(rows["unit"], rows["steps"], strict=True)
+            ],
             LAST: last,
             NEW_VALUE: [""] * len(rows),
             SOURCE: ["" if pd.isna(s) else str(s) for s in rows["current_source"]],
@@ -263,6 +292,15 @@ class GridEntry:
     data: MeasurementInput
     outcome: str  # NEW or REPLACED, as of the check
     previous_value: float | None = None
+    steps: tuple[str, ...] | None = None  # a step indicator's: its values are step positions
+
+    @property
+    def shown(self) -> str:
+        return shown_value(self.data.value, self.steps)
+
+    @property
+    def shown_previous(self) -> str:
+        return shown_value(self.previous_value, self.steps)
 
 
 @dataclass(frozen=True)
@@ -327,13 +365,15 @@ def validate_grid(
                     col(m.Measurement.indicator_id) == data.indicator_id,
                     col(m.Measurement.measured_on) == data.measured_on,
                     col(m.Measurement.type) == data.type,
+                    col(m.Measurement.insee_code).is_(None),  # the grid gives whole-convention values
                     col(m.Measurement.superseded_at).is_(None),
                 )
             ).first()
+            steps = steps_of(indicator.nature, indicator.steps)
             if current is not None and current == data.value:
-                result.unchanged.append(GridEntry(row.code, data, SAME, current))
+                result.unchanged.append(GridEntry(row.code, data, SAME, current, steps))
             else:
-                result.valid.append(GridEntry(row.code, data, NEW if current is None else REPLACED, current))
+                result.valid.append(GridEntry(row.code, data, NEW if current is None else REPLACED, current, steps))
     return result
 
 
@@ -356,10 +396,11 @@ def save_grid(engine: Engine, actor: Actor, valid: Iterable[GridEntry]) -> list[
             indicator = _indicator(session, entry.data.indicator_id)
             require_write_measurement(session, actor, indicator)
             data = entry.data
+            bounds = limits(session, indicator)
             checked = measurement_input(
-                limits(session, indicator),
+                bounds,
                 measured_on=data.measured_on,
-                value=data.value,
+                value=_as_typed(bounds, data.value),
                 type=data.type,
                 source=data.source,
                 comment=data.comment,

@@ -29,23 +29,45 @@ from ctg_data.actors import Actor
 from ctg_data.audit import snapshot
 from ctg_data.db import session_scope
 from ctg_data.errors import ValidationError
+from ctg_data.interchange.form_rules import steps_change
 from ctg_data.interchange.loader import EMPTY_AS_BLANK, TARGETS
 from ctg_data.interchange.resolver import LABELS as REFERENCE_LABELS
 from ctg_data.interchange.resolver import Resolver
 from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column
-from ctg_data.interchange.typing import DEFAULTS, ROW_RULES, parse_cell
+from ctg_data.interchange.typing import (
+    DEFAULTS,
+    ROW_RULES,
+    STEP_VALUES,
+    VALUE_COLUMNS,
+    number_or_step,
+    parse_cell,
+    step_attributes,
+)
 from ctg_data.models import utcnow
 from ctg_data.perimeter import outside_perimeter
 from ctg_data.permissions import require_write_rates, require_write_referentials
+from ctg_data.queries import referentials
+from ctg_data.rules.indicators import step_code, steps_of
+from ctg_data.rules.plan import orientation_problem
 from ctg_data.services.common import CREATED, DELETED, UPDATED
-from ctg_data.store import ACTION_LINKS, current_links, load_for_update, refuse_if_stale, remove, save, save_action
-from ctg_data.vocabulary import FACILITY_TYPE_LABELS, LEVERS
+from ctg_data.store import (
+    ACTION_LINKS,
+    LEAD_LISTS,
+    current_links,
+    load_for_update,
+    refuse_if_stale,
+    remove,
+    save,
+    save_action,
+)
+from ctg_data.vocabulary import FACILITY_TYPE_LABELS, IndicatorNature
 
 FIELD_LABELS = {
     "code": "Code",
     "intitule": "Intitulé",
     "nom": "Nom",
     "domaine": "Domaine",
+    "parent": "Orientation parente",
     "orientation": "Orientation",
     "pilote": "Pilote",
     "partenaires": "Partenaires",
@@ -62,6 +84,8 @@ FIELD_LABELS = {
     "action": "Action liée",
     "unite": "Unité",
     "sens": "Sens",
+    "nature": "Nature",
+    "etapes": "Étapes (codes dans l'ordre, séparés par « ; »)",
     "valeur_reference": "Valeur de référence",
     "date_reference": "Date de référence",
     "source_reference": "Source de la référence",
@@ -181,7 +205,8 @@ def list_records(engine: Engine, sheet: str, convention_id: int | None) -> list[
     kind = KINDS[sheet]
     with Session(engine) as session:
         if not kind.scoped:  # the barème, the only kind outside a convention
-            levers = {code: name for code, name, _ in LEVERS}
+            levers = referentials.labels(referentials.levers(engine))
+            types = referentials.labels(referentials.facility_types(engine))
             rate = m.RateRow
             rows = session.exec(
                 select(rate).order_by(
@@ -192,7 +217,7 @@ def list_records(engine: Engine, sheet: str, convention_id: int | None) -> list[
                 {
                     "id": r.id,
                     "label": _rate_key_text(
-                        r.year, levers.get(r.lever_code, r.lever_code), r.facility_type, r.territory_class
+                        r.year, levers.get(r.lever_code, r.lever_code), r.facility_type, r.territory_class, types
                     ),
                 }
                 for r in rows
@@ -216,6 +241,7 @@ def form_choices(engine: Engine, convention_id: int) -> dict[str, dict[str, str]
             return dict(session.exec(query).all())
 
         return {
+            "nature": IndicatorNature.labels(),  # the indicator form's choice (number or steps)
             "organisation": pairs(
                 select(col(m.Organisation.code), col(m.Organisation.name)).order_by(col(m.Organisation.name))
             ),
@@ -237,7 +263,7 @@ def _current_row(session: Session, kind: Kind, record: Referential) -> dict[str,
     row: dict[str, Any] = {}
     for column in kind.columns:
         if column.kind == "list":
-            row[column.name] = _link_codes(session, m.stored_id(record), column.name)
+            row[column.name] = _link_codes(session, record, column.name)
             continue
         value = getattr(record, kind.attribute(column.name))
         if column.kind == "ref" and value is not None and column.ref in REFERENCE_MODELS:
@@ -245,12 +271,25 @@ def _current_row(session: Session, kind: Kind, record: Referential) -> dict[str,
         if column.name in EMPTY_AS_BLANK and value == "":
             value = None
         row[column.name] = value
+    steps = steps_of(row.get("nature"), row.get("etapes")) if kind is INDICATORS else None
+    for name in STEP_VALUES:  # a step indicator's are shown as the step codes the form takes
+        if steps and row[name] is not None:
+            row[name] = step_code(steps, row[name])
     return row
 
 
-def _link_codes(session: Session, action_id: int, name: str) -> list[str]:
+def _link_codes(session: Session, record: Referential, name: str) -> list[str]:
+    """The codes of a list column: partners, communes (sorted), or `pilote` / `gestionnaire`
+    (the lead's code, then the co-pilots' or co-managers' in their order)."""
+    if name in LEAD_LISTS and isinstance(record, m.Action | m.Facility):
+        lead = record.pilot_id if isinstance(record, m.Action) else record.manager_id
+        others = current_links(session, record.id, [LEAD_LISTS[name]], type(record))[LEAD_LISTS[name]]
+        named = select(col(m.Organisation.id), col(m.Organisation.code))
+        codes = dict(session.exec(named.where(col(m.Organisation.id).in_([lead, *others]))).all())
+        return [codes[organisation_id] for organisation_id in (lead, *others)]
     link, attribute = ACTION_LINKS[name]
     columns = _columns(link)
+    action_id = m.stored_id(record)
     if attribute == "insee_code":
         query = select(columns["insee_code"]).where(columns["action_id"] == action_id)
     else:
@@ -284,7 +323,9 @@ def record_warnings(engine: Engine, sheet: str, record_id: int) -> list[str]:
 PARSERS: dict[str, Callable[[object], Any]] = {"int": v.integer, "float": v.number, "money": v.money, "date": v.day}
 
 
-def _parser(column: Column) -> Callable[[object], Any]:
+def _parser(kind: Kind, column: Column) -> Callable[[object], Any]:
+    if (kind.sheet, column.name) in VALUE_COLUMNS:  # a step indicator's reference and target are step codes
+        return number_or_step
     return PARSERS.get(column.kind) or (lambda raw: parse_cell(column, raw))
 
 
@@ -295,8 +336,10 @@ def _typed_row(kind: Kind, given: dict[str, Any], check: v.Check) -> dict[str, A
         raw = given.get(column.name)
         if column.kind == "list" and isinstance(raw, list | tuple | set):
             raw = ";".join(str(item) for item in raw)
-        value = check.parse(label(column.name), raw, _parser(column), required=column.required)
-        row[column.name] = sorted(set(value or [])) if column.kind == "list" else value
+        value = check.parse(label(column.name), raw, _parser(kind, column), required=column.required)
+        if column.kind == "list":  # `pilote` / `gestionnaire` keep their order: the first leads
+            value = list(value or []) if column.name in LEAD_LISTS else sorted(set(value or []))
+        row[column.name] = value
     for name, default in DEFAULTS.get(kind.sheet, {}).items():
         if row.get(name) is None:
             row[name] = default
@@ -326,8 +369,10 @@ def _resolved(
                 )
                 if found is not None and column.ref == "action" and session.get_one(m.Action, found).deleted_at:
                     check.add(label(column.name), f"l'action « {code} » a été supprimée")
-            if column.kind == "list":
+            if column.kind == "list" and column.name not in LEAD_LISTS:
                 continue
+            if column.kind == "list":  # the lead pilot, the main manager: the record's own
+                value = value[0] if value else None
             if value is not None:
                 value = resolver.lookup(column.ref, value, convention_id)
         if column.name in EMPTY_AS_BLANK and value is None:
@@ -341,6 +386,8 @@ def _fits(kind: Kind, values: dict[str, Any], check: v.Check) -> None:
     columns = {kind.attribute(c.name): c.name for c in kind.columns if c.kind != "list"}
     table_columns = _columns(kind.model)
     for attribute, value in values.items():
+        if attribute not in columns:  # the lead of a list: an organisation's id
+            continue
         check.add(label(columns[attribute]), v.fits(table_columns[attribute].type, value))
 
 
@@ -379,8 +426,11 @@ def _duplicate(
         check.add(field, message + (" (action supprimée)" if deleted else ""))
 
 
-def _rate_key_text(year: int, lever: str, facility_type: str | None, territory_class: str | None) -> str:
-    kind = FACILITY_TYPE_LABELS.get(facility_type, facility_type) if facility_type else "tout type"
+def _rate_key_text(
+    year: int, lever: str, facility_type: str | None, territory_class: str | None, types: dict[str, str] | None = None
+) -> str:
+    """`types`: the facility types' labels (queries.referentials); without, their defaults."""
+    kind = (types or FACILITY_TYPE_LABELS).get(facility_type, facility_type) if facility_type else "tout type"
     return f"{year} · {lever} · {kind} · " + (f"classe {territory_class}" if territory_class else "toute classe")
 
 
@@ -394,6 +444,24 @@ def _action_rules(
         if day is not None and (before is None or before.get(name) != day):
             check.add(label(name), v.date_in_convention(day, convention.starts_on, convention.ends_on, reason))
     check.add(label("avancement"), v.done_means_complete(row["statut"], row["avancement"]))
+
+
+def _plan_rules(
+    session: Session, convention_id: int, record_id: int | None, attributes: dict[str, Any], check: v.Check
+) -> None:
+    """The import's rule on the plan's shape (rules.plan): the convention's orientations with
+    this one as it would be saved (its code and parent), checked for depth and cycles."""
+    stored = session.exec(
+        select(col(m.Orientation.id), col(m.Orientation.code), col(m.Orientation.parent_id)).where(
+            col(m.Orientation.convention_id) == convention_id
+        )
+    ).all()
+    codes = {orientation_id: code for orientation_id, code, _ in stored}
+    parent_ids = {orientation_id: parent_id for orientation_id, _, parent_id in stored}
+    key = -1 if record_id is None else record_id  # a new orientation has no id yet
+    codes[key], parent_ids[key] = attributes["code"], attributes["parent_id"]
+    plan = {codes[i]: None if parent is None else codes[parent] for i, parent in parent_ids.items()}
+    check.add(label("parent"), orientation_problem(attributes["code"], plan))
 
 
 def _validated(
@@ -415,11 +483,15 @@ def _validated(
     check.done()
     convention_id = convention.id if convention else None
     attributes = _resolved(session, kind, row, convention_id, check)
+    if not check.errors:  # a step indicator's values are stored as step positions
+        attributes |= {kind.attribute(name): value for name, value in step_attributes(row).items()}
     _fits(kind, attributes, check)
     if not check.errors:
         _duplicate(session, kind, attributes, convention_id, record_id, check)
     if kind is ACTIONS and convention is not None:  # (actions always have one)
         _action_rules(convention, row, before, reason, check)
+    if kind is ORIENTATIONS and convention is not None and not check.errors:
+        _plan_rules(session, m.stored_id(convention), record_id, attributes, check)
     check.done()
     return row, attributes
 
@@ -439,11 +511,15 @@ def _convention(session: Session, convention_id: int | None) -> m.Convention:
 
 
 def _link_ids(session: Session, row: dict[str, Any]) -> dict[str, list[Any]]:
-    """Partners as organisation ids and communes as INSEE codes, as the import audits them."""
+    """An action's partners as organisation ids, communes as INSEE codes and co-pilots as ids in
+    their order, or a facility's co-managers: as the import audits them."""
     resolver = Resolver(session)
+    if "gestionnaire" in row:  # a facility
+        return {"cogestionnaires": [resolver.lookup("organisation", code) for code in row["gestionnaire"][1:]]}
     return {
         "partenaires": sorted(resolver.lookup("organisation", code) for code in row["partenaires"]),
         "communes": sorted(row["communes"]),
+        "copilotes": [resolver.lookup("organisation", code) for code in row["pilote"][1:]],
     }
 
 
@@ -511,13 +587,13 @@ def create(
             )
             scope: dict[str, Any] = {} if convention is None else {"convention_id": convention.id}
             record = kind.model(**attributes, **scope)
-            if isinstance(record, m.Action):
+            if isinstance(record, m.Action | m.Facility):  # with its links
                 save_action(
                     session,
                     actor,
                     record,
                     before=None,
-                    links_before=current_links(session, None),
+                    links_before=current_links(session, None, model=type(record)),
                     links=_link_ids(session, row),
                     operation=CREATED,
                     reason=reason,
@@ -560,16 +636,20 @@ def update(
             changed = [label(name) for name in row if row[name] != current[name]]
             if not changed:
                 return []
+            if isinstance(record, m.Indicator):  # its stored values are positions of its steps
+                refusal = steps_change(session, record, attributes["nature"], attributes["steps"])
+                if refusal:
+                    raise ValidationError({label("etapes"): refusal})
             before = snapshot(record)
             for attribute, value in attributes.items():
                 setattr(record, attribute, value)
-            if isinstance(record, m.Action):
+            if isinstance(record, m.Action | m.Facility):  # with its links
                 save_action(
                     session,
                     actor,
                     record,
                     before=before,
-                    links_before=current_links(session, record.id),
+                    links_before=current_links(session, record.id, model=type(record)),
                     links=_link_ids(session, row),
                     operation=UPDATED,
                     reason=reason,

@@ -8,6 +8,14 @@ database on every run, so that disabling an account or changing its role applies
 click, and the session ends when the account's session epoch moved on (password changed, role
 changed, account disabled, « se déconnecter partout »).
 
+A sign-in with a password also opens a browser session kept in the database
+(ctg_data.accounts.web_sessions): the page hands its one-time handoff to the browser, which posts
+it to the app's own route (server.py) and gets an HttpOnly cookie. A reload, a new tab or a link
+from an e-mail starts with an empty session_state and resumes from that cookie. Each run of a tab
+holding a browser session checks it (one query, the account included): inactivity and the maximum
+age are measured there, across tabs and processes, and a sign-out in one tab ends the others at
+their next click.
+
 Waits after failed sign-ins are enforced by the database (ctg_data.accounts.throttle): nothing
 here sleeps, and a new session or another server process gets the same answer.
 """
@@ -21,6 +29,8 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from ctg_data import accounts
+from ctg_data.accounts import web_sessions
+from ctg_data.accounts.http import SCRIPT_PATH
 from ctg_data.actors import ROLE_LABELS, Actor
 from ctg_data.permissions import may_open_page
 from ctg_data.ui.data import engine
@@ -32,6 +42,21 @@ EPOCH_KEY = "ctg_session_epoch"
 LAST_SEEN_KEY = "ctg_last_activity"
 NOTICE_KEY = "ctg_auth_notice"
 SSO_REFUSED_KEY = "ctg_sso_refused"
+WEB_SESSION_KEY = "ctg_web_session"  # id of the tab's browser session (web_sessions)
+HANDOFF_KEY = "ctg_session_handoff"  # handoff still to give to the browser
+FORGET_COOKIE_KEY = "ctg_forget_cookie"  # the browser's cookie is to be deleted
+DEAD_COOKIE_KEY = "ctg_dead_cookie"  # a cookie already found to name no open session
+
+ENDED_NOTICES = {
+    web_sessions.Ended.DISABLED: "Votre compte n'est plus actif.",
+    web_sessions.Ended.EPOCH: (
+        "Votre session a été fermée (mot de passe ou rôle changé, ou déconnexion de tous "
+        "les appareils) : reconnectez-vous."
+    ),
+    web_sessions.Ended.REVOKED: "Vous avez été déconnecté (depuis un autre onglet ou une autre fenêtre).",
+    web_sessions.Ended.MAX_AGE: "Votre session a atteint sa durée maximale : reconnectez-vous.",
+    web_sessions.Ended.UNKNOWN: "Votre session a été fermée : reconnectez-vous.",
+}
 
 POLICY_HELP = (
     "Au moins 12 caractères, pas uniquement des lettres ni uniquement des chiffres, "
@@ -54,7 +79,10 @@ def current_actor() -> Actor | None:
     was disabled. Renders nothing: dashboard.py calls it to choose the navigation."""
     actor: Actor | None = st.session_state.get(ACTOR_KEY)
     if actor is None:
-        return None
+        return _resume_from_cookie()
+    web_session: int | None = st.session_state.get(WEB_SESSION_KEY)
+    if web_session is not None:
+        return _check_web_session(web_session)
     if _idle_too_long():
         minutes = accounts.AuthSettings.from_env().session_minutes
         end_session(
@@ -81,11 +109,72 @@ def current_actor() -> Actor | None:
     return account.actor
 
 
+def _idle_notice() -> str:
+    minutes = accounts.AuthSettings.from_env().session_minutes
+    return f"Votre session a expiré après {minutes} minutes d'inactivité : reconnectez-vous."
+
+
+def _check_web_session(session_id: int) -> Actor | None:
+    """The tab's browser session as it is now (also ended from another tab or process)."""
+    state = web_sessions.check(engine(), session_id, clock())
+    if isinstance(state, web_sessions.Ended):
+        notice = _idle_notice() if state == web_sessions.Ended.IDLE else ENDED_NOTICES[state]
+        end_session(notice, reason=state.value)
+        return None
+    st.session_state[ACTOR_KEY] = state.actor
+    st.session_state[ACCOUNT_KEY] = state
+    return state.actor
+
+
+def _cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(web_sessions.COOKIE_NAME)
+    except (AttributeError, RuntimeError):  # no browser request behind this run (AppTest)
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _resume_from_cookie() -> Actor | None:
+    """A reload, a new tab or a link opened from an e-mail: the browser's session cookie
+    (as sent when the page was opened), if it names a session still open."""
+    cookie = _cookie()
+    if not cookie or cookie == st.session_state.get(DEAD_COOKIE_KEY):
+        return None
+    resumed = web_sessions.resume(engine(), cookie, clock())
+    if resumed is None:
+        st.session_state[DEAD_COOKIE_KEY] = cookie  # not looked up again by this tab
+        st.session_state[FORGET_COOKIE_KEY] = True
+        return None
+    account = resumed.account
+    st.session_state.pop(SSO_REFUSED_KEY, None)
+    st.session_state[ACTOR_KEY] = account.actor
+    st.session_state[ACCOUNT_KEY] = account
+    st.session_state[EPOCH_KEY] = account.session_epoch
+    st.session_state[WEB_SESSION_KEY] = resumed.session_id
+    st.session_state[LAST_SEEN_KEY] = clock()
+    return account.actor
+
+
+def _browser_script() -> None:
+    """Gives the browser its handoff (it then gets the session cookie), or has it delete a
+    cookie that names no open session. A file of the app, allowed by the production CSP; the
+    cookie is set by the server's response only."""
+    handoff = st.session_state.pop(HANDOFF_KEY, None)
+    forget = st.session_state.pop(FORGET_COOKIE_KEY, False)
+    if handoff is None and not forget:
+        return
+    # The handoff is URL-safe base64 (letters, digits, - and _): nothing to escape in an attribute.
+    data = f' data-handoff="{handoff}"' if handoff else ""
+    with st.sidebar:
+        st.html(f'<script src="{SCRIPT_PATH}" data-ctg-session="1"{data}></script>', unsafe_allow_javascript=True)
+
+
 def require_actor() -> Actor:
     """The signed-in person; otherwise the sign-in form and `st.stop()`, before any data is read."""
     actor = current_actor() or _directory_sign_in()
     if actor is None:
         sign_in_form()
+        _browser_script()
         st.stop()
     account: accounts.SessionAccount | None = st.session_state.get(ACCOUNT_KEY)
     if account is not None and account.must_change_password:
@@ -113,14 +202,22 @@ def _idle_too_long() -> bool:
     return clock() - last > limit
 
 
-def start_session(actor: Actor) -> None:
+def start_session(actor: Actor, *, browser: bool = False) -> None:
+    """`browser`: a sign-in with a password, which opens a browser session that survives a
+    reload (the directory's sign-in has its own cookie, kept by Streamlit)."""
     st.session_state.pop(SSO_REFUSED_KEY, None)
+    st.session_state.pop(WEB_SESSION_KEY, None)
     st.session_state[ACTOR_KEY] = actor
     st.session_state[LAST_SEEN_KEY] = clock()
     if actor.user_id is not None:
         account = accounts.session_account(engine(), actor.user_id)
         st.session_state[ACCOUNT_KEY] = account
         st.session_state[EPOCH_KEY] = None if account is None else account.session_epoch
+        if browser and account is not None:
+            agent = str(st.context.headers.get("User-Agent") or "") or None
+            opened = web_sessions.create(engine(), actor.user_id, clock(), user_agent=agent)
+            st.session_state[WEB_SESSION_KEY] = opened.session_id
+            st.session_state[HANDOFF_KEY] = opened.handoff
 
 
 def end_session(notice: str | None = None, reason: str = "déconnexion") -> None:
@@ -128,10 +225,19 @@ def end_session(notice: str | None = None, reason: str = "déconnexion") -> None
     actor: Actor | None = st.session_state.get(ACTOR_KEY)
     if actor is not None:
         accounts.record_sign_out(engine(), actor, reason)
+    web_session: int | None = st.session_state.get(WEB_SESSION_KEY)
+    if web_session is not None:
+        web_sessions.revoke(engine(), web_session, clock())
+    dead_cookie = _cookie()
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if notice:
         st.session_state[NOTICE_KEY] = notice
+    if web_session is not None or dead_cookie:
+        # This tab's cookie (as sent when it was opened) names a session now over.
+        st.session_state[FORGET_COOKIE_KEY] = True
+        if dead_cookie:
+            st.session_state[DEAD_COOKIE_KEY] = dead_cookie
     if _directory_user() is not None:
         st.logout()
 
@@ -278,7 +384,7 @@ def _try_sign_in(email: str, password: str) -> None:
     except accounts.AuthError as error:
         st.error(error.message)
         return
-    start_session(actor)
+    start_session(actor, browser=True)
     st.rerun()
 
 
@@ -313,7 +419,7 @@ def change_password_form(actor: Actor) -> None:
     except accounts.AccountError as error:
         st.error(escape_markdown(str(error)))
     else:
-        start_session(actor)
+        start_session(actor, browser=st.session_state.get(WEB_SESSION_KEY) is not None)
         st.session_state[NOTICE_KEY] = "Mot de passe enregistré."
         st.rerun()
 
@@ -330,6 +436,7 @@ def _account_sidebar(actor: Actor, account: "accounts.SessionAccount | None") ->
                 on_click=sign_out_everywhere,
                 help="Ferme aussi vos sessions ouvertes sur d'autres appareils ou navigateurs.",
             )
+    _browser_script()
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.toast(notice)

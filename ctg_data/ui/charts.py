@@ -6,7 +6,6 @@ from typing import TypeVar
 import altair as alt
 
 from ctg_data.rules.indicators import STATUS_LABELS, IndicatorStatus
-from ctg_data.vocabulary import DOMAINS
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
 STATUS_COLOURS = {
@@ -17,8 +16,8 @@ STATUS_COLOURS = {
     IndicatorStatus.A_RENSEIGNER: "#999999",
     IndicatorStatus.INCOMPLET: "#CCCCCC",
 }
-DOMAIN_LABELS = [label for _, label, *_ in DOMAINS]
-DOMAIN_COLOURS = [colour for *_, colour in DOMAINS]
+# Domains are data (queries.referentials): their labels and colours travel with the rows a
+# chart draws, never from a constant here.
 
 # d3 format locale for French numbers in axes and tooltips (comma decimal, narrow spaces).
 FRENCH_NUMBERS = {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"]}
@@ -47,7 +46,7 @@ FRENCH_TIME = {
 }
 
 
-ChartT = TypeVar("ChartT", alt.Chart, alt.LayerChart)
+ChartT = TypeVar("ChartT", alt.Chart, alt.LayerChart, alt.FacetChart)
 
 
 def themed(chart: ChartT) -> ChartT:

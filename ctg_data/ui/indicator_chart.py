@@ -1,25 +1,30 @@
 """One indicator's chart and its text alternative: the measurements against the way from the
-baseline to the target, with today marked. Pure functions of plain values and DataFrames."""
+baseline through the intermediate targets to the target, with today marked. A step indicator is
+drawn as steps: its y axis is the ordered step labels, its lines climb in stairs. Pure
+functions of plain values and DataFrames."""
 
 from collections.abc import Mapping
 from datetime import date
+from typing import Literal
 
 import altair as alt
 import pandas as pd
 
 from ctg_data import formats as fmt
-from ctg_data.rules.indicators import IndicatorStatus, clip
+from ctg_data.rules.indicators import IndicatorStatus, clip, shown_value, step_code, step_label
 from ctg_data.ui.charts import themed
 from ctg_data.vocabulary import MeasurementType
 
 # Every series has its own colour (Okabe–Ito) and its own mark shape or dash, so that the
 # legend reads without colour.
 MEASURE, ESTIMATE, BASELINE, TARGET, TRAJECTORY = ("Mesure", "Estimation", "Référence", "Cible", "Trajectoire attendue")
+MILESTONE = "Cible intermédiaire"
 SERIES = {
     MEASURE: ("#0072B2", "circle"),
     ESTIMATE: ("#56B4E9", "triangle-up"),
     BASELINE: ("#000000", "square"),
     TARGET: ("#009E73", "diamond"),
+    MILESTONE: ("#CC79A7", "cross"),
     TRAJECTORY: ("#E69F00", "stroke"),
 }
 DATE_FORMAT = "%d/%m/%Y"
@@ -35,11 +40,28 @@ def _timestamp(day) -> pd.Timestamp:
     return pd.Timestamp(day)
 
 
+def _steps(indicator: Mapping) -> tuple[str, ...] | None:
+    steps = indicator.get("steps")
+    return tuple(steps) if isinstance(steps, tuple | list) and steps else None
+
+
+def _with_steps(frame: pd.DataFrame, steps: tuple[str, ...] | None) -> pd.DataFrame:
+    """A step indicator's points also carry their step's label (its y position)."""
+    if steps:
+        frame = frame.assign(step=[step_label(step_code(steps, v)) for v in frame["value"]])
+    return frame
+
+
 def _points(*rows) -> pd.DataFrame:
     return pd.DataFrame(
         [{"date": _timestamp(d), "value": float(v), "series": s, "source": src or ""} for d, v, s, src in rows],
         columns=["date", "value", "series", "source"],
     )
+
+
+def _intermediate(indicator: Mapping) -> list[tuple[date, float]]:
+    targets = indicator.get("targets")
+    return sorted(targets) if isinstance(targets, tuple | list) else []
 
 
 def _measurement_points(measurements: pd.DataFrame) -> pd.DataFrame:
@@ -62,10 +84,14 @@ def indicator_chart(
     indicator: Mapping, measurements: pd.DataFrame, today: date, today_label: str = "Aujourd'hui"
 ) -> alt.LayerChart | None:
     """Layers, each named: "mesures" (line through the results), "mesures-points", "trajectoire"
-    (dashed, baseline → target), "reference", "cible" and "aujourdhui" (vertical rule, with its
-    label). `measurements` are the current (not superseded) ones. None when there is nothing to
-    draw: no measurement, no baseline, no target."""
+    (dashed, baseline → each intermediate target → target), "cibles-intermediaires" (their
+    points), "reference", "cible" and "aujourdhui" (vertical rule, with its label).
+    `measurements` are the current (not superseded) ones of the whole convention. A step
+    indicator (`steps` in `indicator`) has the step labels as its y axis, in their order, and
+    stair lines. None when there is nothing to draw: no measurement, no baseline, no target."""
     unit = _given(indicator.get("unit")) or "Valeur"
+    steps = _steps(indicator)
+    milestones = _intermediate(indicator)
     baseline_value, baseline_date = _given(indicator.get("baseline_value")), _given(indicator.get("baseline_date"))
     target_value, target_date = _given(indicator.get("target_value")), _given(indicator.get("target_date"))
     has_baseline = baseline_value is not None and baseline_date is not None
@@ -73,24 +99,31 @@ def indicator_chart(
     if measurements.empty and not has_baseline and not has_target:
         return None
 
-    points = _measurement_points(measurements)
+    points = _with_steps(_measurement_points(measurements), steps)
     measured = set(points["series"])
     present = [s for s in (MEASURE, ESTIMATE) if s in measured]
     present += [TRAJECTORY] if has_baseline and has_target else []
     present += [BASELINE] if has_baseline else []
+    present += [MILESTONE] if milestones else []
     present += [TARGET] if has_target else []
     colour, shape = _colour(present), _shape(present)
     x = alt.X("date:T", title="Date", axis=alt.Axis(format="%b %Y", labelAngle=0))
     y = alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False), axis=alt.Axis(format=VALUE_FORMAT))
-    date_tip = alt.Tooltip("date:T", title="Date", format=DATE_FORMAT)
     value_tip = alt.Tooltip("value:Q", title=unit, format=VALUE_FORMAT)
+    interpolate: Literal["linear", "step-after"] = "linear"
+    if steps:  # the ordered step labels, the first at the bottom; lines climb in stairs
+        labels = [step_label(code) for code in steps]
+        y = alt.Y("step:N", title="Étape", sort=list(reversed(labels)), scale=alt.Scale(domain=list(reversed(labels))))
+        value_tip = alt.Tooltip("step:N", title="Étape")
+        interpolate = "step-after"
+    date_tip = alt.Tooltip("date:T", title="Date", format=DATE_FORMAT)
     series_tip = alt.Tooltip("series:N", title="Série")
 
     layers = []
     if MEASURE in measured:
         layers.append(
             alt.Chart(points[points["series"] == MEASURE], name="mesures")
-            .mark_line(strokeWidth=2)
+            .mark_line(strokeWidth=2, interpolate=interpolate)
             .encode(x=x, y=y, color=colour)
         )
     if not points.empty:
@@ -113,15 +146,25 @@ def indicator_chart(
         )
     if has_baseline and has_target:
         trajectory = _points(
-            (baseline_date, baseline_value, TRAJECTORY, None), (target_date, target_value, TRAJECTORY, None)
+            (baseline_date, baseline_value, TRAJECTORY, None),
+            *((on, value, TRAJECTORY, None) for on, value in milestones),
+            (target_date, target_value, TRAJECTORY, None),
         )
         layers.append(
-            alt.Chart(trajectory, name="trajectoire")
-            .mark_line(strokeDash=[6, 4], strokeWidth=2)
+            alt.Chart(_with_steps(trajectory, steps), name="trajectoire")
+            .mark_line(strokeDash=[6, 4], strokeWidth=2, interpolate=interpolate)
             .encode(x=x, y=y, color=colour, tooltip=[series_tip, date_tip, value_tip])
+        )
+    if milestones:
+        intermediate = _points(*((on, value, MILESTONE, None) for on, value in milestones))
+        layers.append(
+            alt.Chart(_with_steps(intermediate, steps), name="cibles-intermediaires")
+            .mark_point(filled=True, size=110, opacity=1)
+            .encode(x=x, y=y, color=colour, shape=shape, tooltip=[series_tip, date_tip, value_tip])
         )
     if has_baseline:
         baseline = _points((baseline_date, baseline_value, BASELINE, _given(indicator.get("baseline_source"))))
+        baseline = _with_steps(baseline, steps)
         layers.append(
             alt.Chart(baseline, name="reference")
             .mark_point(filled=True, size=110, opacity=1)
@@ -134,7 +177,7 @@ def indicator_chart(
             )
         )
     if has_target:
-        target = _points((target_date, target_value, TARGET, None))
+        target = _with_steps(_points((target_date, target_value, TARGET, None)), steps)
         layers.append(
             alt.Chart(target, name="cible")
             .mark_point(filled=True, size=140, opacity=1)
@@ -171,6 +214,9 @@ def describe(indicator: Mapping) -> str:
     target, target_date = _given(indicator.get("target_value")), _given(indicator.get("target_date"))
     attainment, expected = _given(indicator.get("attainment")), _given(indicator.get("expected"))
     status = _given(indicator.get("status"))
+    steps = _steps(indicator)
+    if steps:
+        return _describe_steps(steps, current, current_date, target, target_date, status)
 
     target_part = "pas de cible fixée"
     if target is not None:
@@ -198,6 +244,26 @@ def describe(indicator: Mapping) -> str:
     sentence += "."
     if status == IndicatorStatus.A_RENSEIGNER:
         sentence += " Cette valeur est trop ancienne pour la fréquence de l'indicateur : à renseigner."
+    return sentence
+
+
+def _describe_steps(steps, current, current_date, target, target_date, status) -> str:
+    """A step indicator in one sentence: its step, the step aimed at, its steps in order."""
+    target_part = "pas d'étape visée"
+    if target is not None:
+        target_part = f"étape visée : {shown_value(target, steps)}"
+        if target_date is not None:
+            target_part += f" au {fmt.long_date(target_date)}"
+    order = " → ".join(step_label(code) for code in steps)
+    if current is None:
+        sentence = f"Aucune étape renseignée, {target_part}."
+    else:
+        sentence = f"Étape actuelle : {shown_value(current, steps)} ({fmt.long_date(current_date)}), {target_part}."
+    sentence += f" Étapes : {order}."
+    if status == IndicatorStatus.DECROCHE:
+        sentence += " La date visée est passée sans que l'étape soit atteinte."
+    elif status == IndicatorStatus.A_RENSEIGNER and current is not None:
+        sentence += " Cette étape est trop ancienne pour la fréquence de l'indicateur : à renseigner."
     return sentence
 
 

@@ -1,5 +1,6 @@
-"""Charts of the overview: progress by domain and the convention's timeline. Each chart comes
-with a sentence saying what it shows, for readers who can't or don't read the chart."""
+"""Charts of the overview: progress by domain, the plan's hierarchy and the convention's
+timeline. Each chart comes with a sentence saying what it shows, for readers who can't or don't
+read the chart."""
 
 from datetime import date
 
@@ -91,4 +92,57 @@ def timeline(card: dict, today: date) -> None:
         f"Convention du {fmt.long_date(start)} au {fmt.long_date(end)} : "
         f"{fmt.number(elapsed)} jours écoulés sur {fmt.number(total)} "
         f"({fmt.percent(elapsed / total if total else None)})."
+    )
+
+
+# ------------------------------------------------------------------ the plan's hierarchy
+
+INDENT = "\u2003\u2003"  # two em spaces a level: kept by the table, unlike plain spaces
+MARKS = {"orientation": "▸ ", "none": "▸ ", "action": "· "}
+
+
+def _plan_label(row) -> str:
+    """« ▸ E1 — Accompagner les familles », indented by level; a fiche with its status."""
+    text = row.title if row.code is None else f"{row.code} — {row.title}"
+    if row.kind == "action":
+        text += f" ({row.status_label})"
+    return INDENT * (int(row.level) - 1) + MARKS[row.kind] + text
+
+
+def plan_table(plan: pd.DataFrame, *, alt_text: str = "Plan de la convention") -> None:
+    """The plan as an indented table (enjeu → objectif → fiche), its progress rolled up at each
+    level: one narrow column of names and one of progress reads on a phone as on a screen."""
+    if plan.empty:
+        st.info("Aucune orientation ni action pour cette sélection.")
+        return
+    table = pd.DataFrame(
+        {
+            "Plan": [_plan_label(row) for row in plan.itertuples()],
+            "Avancement": [None if fmt.missing(p) else round(float(p)) for p in plan["progress"]],
+            "Fiches": [None if kind == "action" else n for kind, n in zip(plan["kind"], plan["actions"], strict=True)],
+            "Non renseignées": [n or None for n in plan["unreported"]],
+            "En retard": [n or None for n in plan["late"]],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        placeholder=fmt.DASH,
+        alt=alt_text,
+        column_config={
+            "Plan": st.column_config.TextColumn("Plan", width="large"),
+            "Avancement": st.column_config.ProgressColumn("Avancement", min_value=0, max_value=100, format="%d %%"),
+        },
+    )
+    orientations = plan[plan["kind"] != "action"]
+    st.caption(
+        "Avancement de chaque niveau : moyenne des fiches de toute sa branche, pondérée par leur poids, "
+        "sans les fiches abandonnées ni celles dont le statut n'est pas renseigné (« — » : aucune fiche à compter). "
+        + " ; ".join(
+            f"{row.title if row.code is None else row.code} {fmt.percent(fmt.share(row.progress))}"
+            for row in orientations.itertuples()
+            if row.level == 1
+        )
+        + "."
     )

@@ -31,6 +31,7 @@ from ctg_data.actors import Actor, Role
 from ctg_data.demo import DEMO_CONVENTION_CODES
 from ctg_data.errors import PermissionDenied
 from ctg_data.queries import conventions as q
+from ctg_data.queries import referentials
 from ctg_data.queries.filters import Filters, today
 from ctg_data.ui.auth import ACTOR_KEY, page_refusal, require_actor
 from ctg_data.ui.boundary import database_boundary
@@ -38,11 +39,11 @@ from ctg_data.ui.data import cached_query
 from ctg_data.ui.navigation import sidebar_menu
 from ctg_data.ui.selection import kept_choice
 from ctg_data.ui.text import escape_markdown
-from ctg_data.vocabulary import DOMAINS
 
 list_conventions = cached_query(q.list_conventions)
 convention_card = cached_query(q.convention_card)
 visible_conventions = cached_query(permissions.visible_conventions)
+convention_domains = cached_query(referentials.convention_domains)
 
 # The URL parameters of the shared filters. Every page keeps them (a page that does not use a
 # filter leaves it in the URL for the next page); each page shows only those it declares.
@@ -220,7 +221,8 @@ def _convention(title: str, actor: Actor, shown: tuple[str, ...]) -> tuple[Filte
     if card is None:  # deleted between the two reads: the next run lists what is left
         stop_with(title, "Cette convention n'existe plus. Rechargez la page.", error=False)
     year = _filter(YEAR in shown, "Année", list(card["years"]), YEAR, ALL_YEARS, str)
-    labels = {domain: label for domain, label, *_ in DOMAINS}
+    # The domains the steering views list: the CTG's ten and any other the convention uses.
+    labels = referentials.labels(convention_domains(convention_id)) if DOMAIN in shown else {}
     domain = _filter(DOMAIN in shown, "Domaine", list(labels), DOMAIN, ALL_DOMAINS, labels.__getitem__)
     communes = {c["insee_code"]: c["name"] for c in card["communes"]}
     commune = _filter(COMMUNE in shown, "Commune", list(communes), COMMUNE, ALL_COMMUNES, communes.__getitem__)

@@ -6,7 +6,7 @@ import re
 import pandas as pd
 
 from ctg_data import formats as fmt
-from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus
+from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus, shown_value
 
 # CommonMark lets a backslash escape any ASCII punctuation; these are the characters that can
 # start Markdown syntax, plus Streamlit's own (":" for emoji, icons and :red[colours], "$" for
@@ -42,20 +42,29 @@ def value_text(value) -> str:
 
 
 def indicator_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """The indicator list as read on screen: French values, attainment 0–100, status with symbol.
-    Dates stay dates so that the table sorts them by time."""
-    attainment = [None if fmt.missing(a) else round(100 * a) for a in frame["attainment_clipped"]]
+    """The indicator list as read on screen: French values (a step indicator's as its steps, with
+    no percentage), attainment 0–100, status with symbol. Dates stay dates so that the table
+    sorts them by time."""
+    steps = [s if isinstance(s, tuple) else None for s in frame["steps"]]
+    attainment = [
+        None if s is not None or fmt.missing(a) else round(100 * a)
+        for a, s in zip(frame["attainment_clipped"], steps, strict=True)
+    ]
+
+    def shown(column: str) -> list[str]:
+        return [shown_value(v, s) for v, s in zip(frame[column], steps, strict=True)]
+
     return pd.DataFrame(
         {
             "Code": frame["code"],
             "Indicateur": frame["name"],
             "Statut": [status_text(s) for s in frame["status"]],
             "Atteinte": pd.array(attainment, dtype="Int64"),
-            "Valeur actuelle": [value_text(v) for v in frame["current_value"]],
+            "Valeur actuelle": shown("current_value"),
             "Unité": frame["unit"],
             "Mesurée le": [None if fmt.missing(d) else d for d in frame["current_date"]],
-            "Référence": [value_text(v) for v in frame["baseline_value"]],
-            "Cible": [value_text(v) for v in frame["target_value"]],
+            "Référence": shown("baseline_value"),
+            "Cible": shown("target_value"),
             "Échéance": [None if fmt.missing(d) else d for d in frame["target_date"]],
             "Domaine": frame["domain"],
         }
