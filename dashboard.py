@@ -5,7 +5,7 @@ import streamlit as st
 
 from ctg_data.ui.auth import current_actor, pages_for
 from ctg_data.ui.boundary import database_boundary
-from ctg_data.ui.navigation import st_pages
+from ctg_data.ui.navigation import requested_path, st_pages, with_not_found
 
 st.set_page_config(page_title="Tableau de bord CTG", page_icon="📊", layout="wide")
 
@@ -13,4 +13,6 @@ st.set_page_config(page_title="Tableau de bord CTG", page_icon="📊", layout="w
 # link (each shows the sign-in itself).
 with database_boundary():  # the signed-in account is re-read from the database here already
     actor = current_actor()
-    st.navigation(pages_for(st_pages(), actor), position="hidden").run()
+    # An unknown address gets a French « Page introuvable » rather than Streamlit's English dialog.
+    pages = with_not_found(pages_for(st_pages(), actor), actor, requested_path())
+    st.navigation(pages, position="hidden").run()

@@ -1,6 +1,7 @@
 -- A national-scale data set for benchmarks (PostgreSQL): 1 000 conventions, each with
 -- 40 actions, 36 indicators measured monthly for 40 months (1,44 million measurements),
--- 14 facilities with three years of activity, and 50 funding lines.
+-- 14 facilities with three years of activity, and 50 funding lines. Format v2: a plan of 4 enjeux
+-- and 10 objectifs holding the actions, and one indicator measured per commune as well.
 INSERT INTO organisations (code, name, type)
 SELECT 'org-' || g, 'Organisation ' || g, 'commune' FROM generate_series(1, 2000) g;
 INSERT INTO communes (insee_code, name) SELECT lpad(g::text, 5, '0'), 'Commune ' || g FROM generate_series(1, 1000) g;
@@ -41,5 +42,19 @@ INSERT INTO funding_lines (convention_id, lever_code, year, funder_id, beneficia
                            planned, notified, paid, version, created_at, updated_at)
 SELECT e.convention_id, 'bonus_territoire', y, 1, e.manager_id, e.id, 'petite_enfance', 50000, 49000, 45000, 1, now(), now()
 FROM facilities e CROSS JOIN generate_series(2023, 2025) y;
+INSERT INTO orientations (convention_id, code, title, version)
+SELECT c.id, 'E-' || e, 'Enjeu ' || e, 1 FROM conventions c CROSS JOIN generate_series(1, 4) e;
+INSERT INTO orientations (convention_id, code, parent_id, domain_code, title, version)
+SELECT c.id, 'O-' || o, p.id, d.code, 'Objectif ' || o, 1
+FROM conventions c CROSS JOIN generate_series(1, 10) o
+JOIN orientations p ON p.convention_id = c.id AND p.code = 'E-' || (1 + o % 4)
+JOIN domains d ON d.position = o;
+UPDATE actions a SET orientation_id = o.id
+FROM orientations o
+WHERE o.convention_id = a.convention_id AND o.code = 'O-' || (1 + substring(a.code FROM 3)::int % 10);
+INSERT INTO measurements (indicator_id, measured_on, value, type, insee_code, recorded_by, recorded_at)
+SELECT i.id, (DATE '2023-06-30' + (k * INTERVAL '1 month'))::date, 5 + k * 0.1, 'resultat', p.insee_code, 'bench', now()
+FROM indicators i JOIN perimeter p ON p.convention_id = i.convention_id CROSS JOIN generate_series(0, 39) k
+WHERE i.code = 'I-1';
 INSERT INTO audit_events (at, actor, operation, table_name, record_key) VALUES (now(), 'bench', 'bench', 'bench', '0');
 ANALYZE;

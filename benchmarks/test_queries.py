@@ -4,12 +4,12 @@
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ctg_data import models as m
-from ctg_data.queries.actions import actions_frame
+from ctg_data.queries.actions import actions_frame, plan_frame
 from ctg_data.queries.filters import Filters
-from ctg_data.queries.indicators import indicators_frame
+from ctg_data.queries.indicators import commune_latest, indicators_frame
 from ctg_data.queries.overview import lever_totals, steering_summary
 
 TODAY = date(2026, 11, 26)
@@ -18,7 +18,8 @@ TODAY = date(2026, 11, 26)
 def convention_filters(engine) -> Filters:
     with Session(engine) as session:
         middle = session.exec(select(m.Convention.id).where(m.Convention.code == "ctg-500")).one()
-        assert session.exec(select(func.count()).select_from(m.Measurement)).one() == 1_000 * 36 * 40
+        whole = select(func.count()).select_from(m.Measurement).where(col(m.Measurement.insee_code).is_(None))
+        assert session.exec(whole).one() == 1_000 * 36 * 40
     return Filters(convention_id=middle)
 
 
@@ -50,3 +51,18 @@ def test_bench_bonus_reconciliation_of_one_convention_over_three_years(benchmark
     convention_id = convention_filters(national_engine).convention_id
     frame = benchmark(bonus_reconciliation, national_engine, convention_id, (2023, 2024, 2025))
     assert len(frame) == 14 * 3
+
+
+def test_bench_plan_of_one_convention_rolled_up_through_its_levels(benchmark, national_engine):
+    frame = benchmark(plan_frame, national_engine, convention_filters(national_engine), TODAY)
+    assert len(frame) == 4 + 10 + 40  # enjeux, objectifs, fiches
+
+
+def test_bench_commune_breakdown_of_one_indicator(benchmark, national_engine):
+    filters = convention_filters(national_engine)
+    with Session(national_engine) as session:
+        indicator = session.exec(
+            select(m.Indicator.id).where(m.Indicator.convention_id == filters.convention_id, m.Indicator.code == "I-1")
+        ).one()
+    frame = benchmark(commune_latest, national_engine, indicator, TODAY)
+    assert len(frame) == 1  # the convention's one commune, its latest value

@@ -13,6 +13,7 @@ from ctg_data import db
 from ctg_data.actors import COMMAND_LINE, ROLE_LABELS, Role
 
 ROLES = [role.value for role in Role]
+MISSING_ORGANISATION = "Un compte partenaire doit être rattaché à une organisation (--organisation CODE)."
 
 
 def _fail(message: str) -> int:
@@ -49,6 +50,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             organisation_code=args.organisation,
             display_name=args.name,
             sso_only=args.sso_only,
+            missing_organisation=MISSING_ORGANISATION,
         )
         print(f"Compte créé : {issued.email} ({ROLE_LABELS[Role(args.role)]}).")
         if issued.temporary_password:
@@ -105,7 +107,12 @@ def cmd_set_role(args: argparse.Namespace) -> int:
 
     def action() -> None:
         set_role(
-            db.get_engine(), actor=COMMAND_LINE, email=args.email, role=args.role, organisation_code=args.organisation
+            db.get_engine(),
+            actor=COMMAND_LINE,
+            email=args.email,
+            role=args.role,
+            organisation_code=args.organisation,
+            missing_organisation=MISSING_ORGANISATION,
         )
         print(f"Rôle de {args.email} : {ROLE_LABELS[Role(args.role)]}.")
 

@@ -18,15 +18,23 @@ when called, so that a test or a restart sees a new value.
 | CTG_TOLERANCE_ABS | number ≥ 0 | 1 | "écart notifié" tolerance in euros |
 | CTG_TOLERANCE_REL | number ≥ 0 | 0.01 | "écart notifié" tolerance as a share of what is due |
 | CTG_DECLARATION_DATE | MM-JJ | 03-31 | the day of year Y+1 by which year Y's activity is declared |
+| CTG_SMTP_HOST | host name | none | the SMTP server `ctg remind` sends through (none: it can only simulate) |
+| CTG_SMTP_PORT | whole number ≥ 1 | 25 | its port |
+| CTG_SMTP_USER | text | none | the account to sign in to it with (none: no sign-in) |
+| CTG_SMTP_PASSWORD | text | none | that account's password |
+| CTG_SMTP_FROM | e-mail address | none | the sender of the reminders (required to send) |
+| CTG_SMTP_STARTTLS | oui / non | non | encrypt the connection with STARTTLS before signing in |
+| CTG_APP_URL | http(s) address | http://localhost:8501 | the app's address, for the links of the e-mails |
 """
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from ctg_data.errors import SettingError
 
@@ -154,3 +162,45 @@ def declaration_date() -> tuple[int, int]:
     return read(
         "CTG_DECLARATION_DATE", (3, 31), _month_day, "une date de l'année suivante au format MM-JJ (par exemple 03-31)"
     )
+
+
+# ------------------------------------------------------------------ e-mail (ctg remind)
+
+YES, NO = frozenset({"oui", "o", "vrai", "true", "1", "yes"}), frozenset({"non", "n", "faux", "false", "0", "no"})
+
+
+def _yes_no(raw: str) -> bool | None:
+    word = raw.casefold()
+    return True if word in YES else False if word in NO else None
+
+
+def _web_address(raw: str) -> str | None:
+    parts = urlsplit(raw)
+    return raw.rstrip("/") if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+@dataclass(frozen=True)
+class Smtp:
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    sender: str
+    starttls: bool
+
+
+def smtp() -> Smtp:
+    """CTG_SMTP_*: the server the reminders go through (an empty host: none configured)."""
+    return Smtp(
+        host=text("CTG_SMTP_HOST", ""),
+        port=whole("CTG_SMTP_PORT", 25),
+        user=text("CTG_SMTP_USER", ""),
+        password=os.environ.get("CTG_SMTP_PASSWORD") or "",  # as typed: a password may end with a space
+        sender=text("CTG_SMTP_FROM", ""),
+        starttls=read("CTG_SMTP_STARTTLS", False, _yes_no, "oui ou non"),
+    )
+
+
+def app_url() -> str:
+    """CTG_APP_URL: the app's address as users reach it, without a trailing slash."""
+    return read("CTG_APP_URL", "http://localhost:8501", _web_address, "une adresse commençant par http:// ou https://")

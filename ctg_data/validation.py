@@ -23,7 +23,8 @@ from sqlalchemy.types import TypeEngine
 from ctg_data import formats as fmt
 from ctg_data.errors import ValidationError
 from ctg_data.interchange import parsing
-from ctg_data.rules import conventions
+from ctg_data.rules import conventions, plausibility
+from ctg_data.settings import pinned_today
 from ctg_data.vocabulary import ActionStatus, MeasurementType
 
 REQUIRED = "champ obligatoire"
@@ -108,11 +109,41 @@ def decimal(raw: object, *, decimals: int = 2, limit: Decimal = HOURS_LIMIT) -> 
 
 
 def money(raw: object) -> Decimal:
-    """Euros: not negative, at most two decimals (interchange.parsing.parse_money)."""
+    """Euros: not negative, at most two decimals (interchange.parsing.parse_money), under the
+    plausible maximum of a funding line (rules.plausibility.MAX_AMOUNT)."""
     value = parsing.parse_money(raw)
+    _refuse(plausibility.amount(value))
     if value > MONEY_LIMIT:
         raise ValueError(f"montant « {parsing.shown(raw)} » trop grand")
     return value
+
+
+def _refuse(message: str | None) -> None:
+    if message:
+        raise ValueError(message)
+
+
+def places_count(raw: object) -> int:
+    """A number of places of one facility, at most rules.plausibility.MAX_PLACES."""
+    _refuse(plausibility.places(parsing.parse_int(raw), parsing.shown(raw)))
+    return integer(raw)
+
+
+def hours(raw: object) -> Decimal:
+    """Hours of one facility in one year, at most rules.plausibility.MAX_HOURS."""
+    _refuse(plausibility.hours(parsing.parse_decimal(raw), parsing.shown(raw)))
+    return decimal(raw)
+
+
+def fte_count(raw: object) -> Decimal:
+    """Full-time equivalents of one facility, at most rules.plausibility.MAX_FTE."""
+    _refuse(plausibility.fte(parsing.parse_decimal(raw), parsing.shown(raw)))
+    return decimal(raw, limit=FTE_LIMIT)
+
+
+def today() -> date:
+    """The date a result may not be after: CTG_TODAY when pinned (demos, tests), else the real one."""
+    return pinned_today() or date.today()
 
 
 def day(raw: object) -> date:
@@ -181,24 +212,34 @@ def ordered(
 
 
 def indicator_value(value: float, *, low: float | None, high: float | None, unit: str | None = None) -> str | None:
-    """Within the indicator's min/max; a percentage also within 0–100."""
+    """Within the indicator's min/max; a percentage within 0–100 unless its min/max say otherwise."""
     if (low is not None and value < low) or (high is not None and value > high):
         shown_low = fmt.DASH if low is None else _n(low)
         shown_high = fmt.DASH if high is None else _n(high)
+        if low is None:
+            return f"valeur {_n(value)} hors des bornes de l'indicateur (au plus {shown_high})"
+        if high is None:
+            return f"valeur {_n(value)} hors des bornes de l'indicateur (au moins {shown_low})"
         return f"valeur {_n(value)} hors des bornes de l'indicateur ({shown_low} à {shown_high})"
-    if unit is not None and unit.strip().lower() in PERCENT_UNITS and not 0 <= value <= 100:
-        return f"valeur {_n(value)} impossible pour un pourcentage (entre 0 et 100)"
+    if unit is not None and unit.strip().lower() in PERCENT_UNITS:
+        return plausibility.percent(value, low, high)
     return None
 
 
-def date_in_convention(when: date, starts_on: date, ends_on: date, override_reason: str | None) -> str | None:
-    """Inside the convention, unless the person gives the reason why not."""
-    if starts_on <= when <= ends_on or not blank(override_reason):
-        return None
-    return (
-        f"le {fmt.short_date(when)} est hors de la convention (du {fmt.short_date(starts_on)} au "
-        f"{fmt.short_date(ends_on)}) : indiquez un motif de dérogation pour l'enregistrer quand même"
-    )
+def date_in_convention(
+    when: date,
+    starts_on: date,
+    ends_on: date,
+    override_reason: str | None,
+    *,
+    result: bool = False,
+    on: date | None = None,
+) -> str | None:
+    """The one date rule (rules.plausibility.in_period): inside the convention (its current end,
+    avenants included) unless the person gives the reason why not; a result (`result`) never
+    after today (`on`, default today())."""
+    reason = None if blank(override_reason) else override_reason
+    return plausibility.in_period(when, starts_on, ends_on, reason, result=result, today=on or today())
 
 
 def year_in_convention(year: int, starts_on: date, ends_on: date, override_reason: str | None) -> str | None:
@@ -408,7 +449,13 @@ def measurement_input(
         if when is not None:
             check.add(
                 Field.DATE,
-                date_in_convention(when, indicator.convention_starts_on, indicator.convention_ends_on, reason),
+                date_in_convention(
+                    when,
+                    indicator.convention_starts_on,
+                    indicator.convention_ends_on,
+                    reason,
+                    result=kind == MeasurementType.RESULTAT,
+                ),
             )
         check.add(Field.COMMUNE, commune_in_perimeter(commune, indicator.perimeter))
     check.done()
@@ -466,21 +513,35 @@ class FollowupInput:
     progress: int | None
     note: str | None
     noted_on: date | None
+    override_reason: str | None = None
 
 
-def followup_input(*, status: object, progress: object, note: object = None, noted_on: object = None) -> FollowupInput:
+def followup_input(
+    *,
+    status: object,
+    progress: object,
+    note: object = None,
+    noted_on: object = None,
+    period: tuple[date, date] | None = None,
+    override_reason: object = None,
+) -> FollowupInput:
+    """Status, avancement and an optional note, dated inside the convention's `period` (start,
+    current end) unless `override_reason` says why (the one date rule)."""
     check = Check()
     status_code = check.parse(Field.STATUS, status, lambda raw: choice(raw, ActionStatus.labels()), required=True)
     percent = check.parse(Field.PROGRESS, progress, integer)
     check.add(Field.PROGRESS, between(percent, 0, 100))
     note_text = check.parse(Field.NOTE, note, text) or None
     note_date = check.parse(Field.NOTE_DATE, noted_on, day)
+    reason = check.parse(Field.OVERRIDE, override_reason, text) or None
     if note_text is not None and note_date is None:
         check.add(Field.NOTE_DATE, "la note doit être datée")
+    if note_text is not None and note_date is not None and period is not None:
+        check.add(Field.NOTE_DATE, date_in_convention(note_date, *period, reason))
     if check.ok(Field.STATUS, Field.PROGRESS):
         check.add(Field.PROGRESS, done_means_complete(status_code, percent))
     check.done()
-    return FollowupInput(str(status_code), percent, note_text, note_date if note_text is not None else None)
+    return FollowupInput(str(status_code), percent, note_text, note_date if note_text is not None else None, reason)
 
 
 @dataclass(frozen=True)
@@ -554,10 +615,10 @@ def activity_input(
     reason = check.parse(Field.OVERRIDE, override_reason, text) or None
     if check.ok(Field.YEAR) and year_value is not None:  # ok: parsed, so never None
         check.add(Field.YEAR, year_in_convention(year_value, convention_starts_on, convention_ends_on, reason))
-    places_value = check.parse(Field.PLACES, places, integer)
-    delivered = check.parse(Field.HOURS_DELIVERED, hours_delivered, decimal)
-    billed = check.parse(Field.HOURS_BILLED, hours_billed, decimal)
-    fte_value = check.parse(Field.FTE, fte, lambda raw: decimal(raw, limit=FTE_LIMIT))
+    places_value = check.parse(Field.PLACES, places, places_count)
+    delivered = check.parse(Field.HOURS_DELIVERED, hours_delivered, hours)
+    billed = check.parse(Field.HOURS_BILLED, hours_billed, hours)
+    fte_value = check.parse(Field.FTE, fte, fte_count)
     for field, value in (
         (Field.PLACES, places_value),
         (Field.HOURS_DELIVERED, delivered),
@@ -565,6 +626,8 @@ def activity_input(
         (Field.FTE, fte_value),
     ):
         check.add(field, not_negative(value))
+    if check.ok(Field.HOURS_DELIVERED, Field.HOURS_BILLED):
+        check.add(Field.HOURS_BILLED, plausibility.billed_within_delivered(delivered, billed))
     if all(blank(raw) for raw in (places_value, hours_delivered, hours_billed, fte_value)) and not check.errors:
         check.add(Field.PLACES, "indiquez au moins une valeur (places, heures ou ETP)")
     check.done()
@@ -581,13 +644,20 @@ class FundingInput:
     notified: Decimal | None
     paid: Decimal | None
     comment: str | None
+    override_reason: str | None = None
 
 
-def funding_input(*, planned: object, notified: object, paid: object, comment: object = None) -> FundingInput:
+def funding_input(
+    *, planned: object, notified: object, paid: object, comment: object = None, override_reason: object = None
+) -> FundingInput:
+    """The three amounts of a funding line; paid beyond notified only with `override_reason`."""
     check = Check()
     planned_amount = check.parse(Field.PLANNED, planned, money)
     notified_amount = check.parse(Field.NOTIFIED, notified, money)
     paid_amount = check.parse(Field.PAID, paid, money)
     comment_text = check.parse(Field.COMMENT, comment, text) or None
+    reason = check.parse(Field.OVERRIDE, override_reason, text) or None
+    if check.ok(Field.NOTIFIED, Field.PAID):
+        check.add(Field.PAID, plausibility.paid_within_notified(notified_amount, paid_amount, reason))
     check.done()
-    return FundingInput(planned_amount, notified_amount, paid_amount, comment_text)
+    return FundingInput(planned_amount, notified_amount, paid_amount, comment_text, reason)

@@ -17,7 +17,7 @@ from ctg_data.ui.data import cached_query
 from ctg_data.ui.forms import history_link
 from ctg_data.ui.overview_charts import plan_table
 from ctg_data.ui.page import ConventionContext, page
-from ctg_data.ui.selection import item_table, listed_item
+from ctg_data.ui.selection import STATUS_PARAM, item_table, linked_filter, listed_item
 from ctg_data.ui.text import escape_markdown, indicator_rows
 from ctg_data.vocabulary import ActionStatus
 
@@ -28,21 +28,30 @@ load_indicators = cached_query(indicators_frame)
 
 PARAM = "action"
 LATE = "En retard"
+LATE_PARAM = "en_retard"  # `?statut=en_retard`: the late actions (the overview's « En retard » tile)
 EMPTY = "Aucune action ne correspond à ces filtres."
 
 
 # ------------------------------------------------------------------ table and page filters
 
+# What a link's `?statut=` sets in the filters: one status, or the late actions.
+_LINKED_STATUS = {
+    **{code: {"actions_status": [code], "actions_late_only": False} for code in ActionStatus.labels()},
+    LATE_PARAM: {"actions_status": [], "actions_late_only": True},
+}
+
 
 def _page_filters(frame: pd.DataFrame) -> pd.DataFrame:
     """The body's filters, combined with AND; an empty choice keeps everything."""
     columns = st.columns(5, vertical_alignment="bottom")
+    changed = linked_filter(STATUS_PARAM, _LINKED_STATUS)
     statuses = columns[0].multiselect(
         "Statut",
         list(ActionStatus.labels()),
         key="actions_status",
         format_func=ActionStatus.label_of,
         placeholder="Tous",
+        on_change=changed,
     )
     orientations = sorted(
         {(c, t) for c, t in zip(frame["orientation_code"], frame["orientation"], strict=True) if c is not None}
@@ -60,7 +69,7 @@ def _page_filters(frame: pd.DataFrame) -> pd.DataFrame:
     pilots = columns[2].multiselect("Pilote", every_pilot, key="actions_pilot", placeholder="Tous")
     all_partners = sorted({name for partners in frame["partners"] for name in partners})
     partners = columns[3].multiselect("Partenaire", all_partners, key="actions_partner", placeholder="Tous")
-    late_only = columns[4].toggle("En retard seulement", key="actions_late_only")
+    late_only = columns[4].toggle("En retard seulement", key="actions_late_only", on_change=changed)
 
     keep = pd.Series(True, index=frame.index)
     if statuses:

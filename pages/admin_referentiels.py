@@ -151,7 +151,7 @@ def _editor(tab: Tab, context: ConventionContext) -> None:
     cycle = _cycle(tab)
     scoped = ref.KINDS[tab.sheet].scoped
     records = load_records(tab.sheet, context.convention_id if scoped else None)
-    labels = {NEW: f"➕ {tab.new}"} | {r["id"]: r["label"] for r in records}
+    labels = {NEW: f"+ {tab.new}"} | {r["id"]: r["label"] for r in records}
     cycle.outcome()
     for warning in st.session_state.pop(_key(tab, "warnings"), []):  # of the last save: accepted, but said
         st.warning(escape_markdown(warning), icon=":material/warning:")
@@ -164,6 +164,7 @@ def _editor(tab: Tab, context: ConventionContext) -> None:
         list(labels),
         key=selector,
         format_func=lambda record: labels[record],
+        placeholder="Choisir un enregistrement",
     )
     # The record as read when it was chosen (or after its last save here), not as stored now.
     opened = cycle.snapshot(chosen, lambda: None if chosen == NEW else ref.open_record(engine(), tab.sheet, chosen))
@@ -224,7 +225,8 @@ def _widget(widget: str, label: str, value, source: str | None, options: dict | 
             help="Exemples : 1234,56 ou 1 234,56",
         )
     if widget == "int":
-        return st.number_input(label, value=value, step=1, key=key, placeholder="—")
+        # A text field: a whole-number number_input would cut "33,7" to 33 without a word.
+        return st.text_input(label, value="" if value is None else str(value), key=key, placeholder="—")
     if widget == "date":
         return st.date_input(label, value=value, min_value=FIRST_DAY, max_value=LAST_DAY, format="DD/MM/YYYY", key=key)
     named, vocabulary = options or {}, source or ""  # every choice widget declares both
@@ -442,13 +444,17 @@ def _vocabulary_editor(tab: Tab, context: ConventionContext) -> None:
     cycle.outcome()
     entries = ENTRY_LOADERS[tab.sheet]()
     _entries_table(tab, entries)
-    labels = {NEW_ENTRY: f"➕ {tab.new}"} | {code: f"{code} — {e.label}" for code, e in entries.items()}
+    labels = {NEW_ENTRY: f"+ {tab.new}"} | {code: f"{code} — {e.label}" for code, e in entries.items()}
     selector = _key(tab, "choice")
     pending = st.session_state.pop(_key(tab, "pending"), None)
     if pending in labels:
         st.session_state[selector] = pending
     chosen: str = st.selectbox(
-        "Entrée à modifier (tapez pour chercher)", list(labels), key=selector, format_func=labels.__getitem__
+        "Entrée à modifier (tapez pour chercher)",
+        list(labels),
+        key=selector,
+        format_func=labels.__getitem__,
+        placeholder="Choisir une entrée",
     )
     entry = entries.get(chosen)
     prefix = cycle.key(chosen or "new")

@@ -49,6 +49,7 @@ def _year(context: ConventionContext) -> tuple[int, ...]:
         [*years, ALL_YEARS],
         YEAR,
         key="bonus_year",
+        placeholder="Choisir une année",
         default=default,
         format_func=lambda y: "Toutes les années" if y == ALL_YEARS else str(y),
     )

@@ -79,7 +79,12 @@ def _role_and_organisation(
 ) -> tuple[str, str | None]:
     roles = [r.value for r in Role]
     chosen = st.selectbox(
-        "Rôle", roles, index=roles.index(role), key=f"{prefix}_role", format_func=lambda r: ROLE_LABELS[Role(r)]
+        "Rôle",
+        roles,
+        index=roles.index(role),
+        key=f"{prefix}_role",
+        format_func=lambda r: ROLE_LABELS[Role(r)],
+        placeholder="Choisir un rôle",
     )
     organisations = accounts.organisation_choices(engine())
     options = ["", *organisations]
@@ -89,6 +94,7 @@ def _role_and_organisation(
         index=options.index(organisation) if organisation in options else 0,
         key=f"{prefix}_organisation",
         format_func=lambda c: "Aucune" if c == "" else f"{organisations[c]} ({c})",
+        placeholder="Choisir une organisation",
     )
     return chosen, code or None
 
@@ -197,7 +203,11 @@ def _access(actor: Actor, users: pd.DataFrame) -> None:
         return
     names = dict(zip(conventions["code"], conventions["name"], strict=True))
     code = st.selectbox(
-        "Convention", list(names), key="comptes_access_convention", format_func=lambda c: f"{names[c]} ({c})"
+        "Convention",
+        list(names),
+        key="comptes_access_convention",
+        format_func=lambda c: f"{names[c]} ({c})",
+        placeholder="Choisir une convention",
     )
     row = conventions[conventions["code"] == code].iloc[0]
     with st.form(f"comptes_access_{code}"):

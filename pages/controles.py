@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from ctg_data.queries.history import table_name
 from ctg_data.reports.integrity import integrity_report
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.page import PageContext, general_page
@@ -24,4 +25,7 @@ def render(context: PageContext) -> None:
             "périmètre de sa convention, ce qu'un syndicat intercommunal peut faire)."
         )
         st.dataframe(pd.DataFrame(warnings, columns=["Avertissement", "Enregistrement"]), hide_index=True)
-    st.dataframe(pd.DataFrame(list(counts.items()), columns=["Table", "Lignes"]), hide_index=True)
+    st.dataframe(
+        pd.DataFrame([(table_name(table), rows) for table, rows in counts.items()], columns=["Contenu", "Lignes"]),
+        hide_index=True,
+    )

@@ -66,6 +66,7 @@ def render(context: ConventionContext) -> None:
             format_func=KINDS.__getitem__,
             default=0,
             key="historique_objet",
+            placeholder="Choisir un type d'élément",
             clears=("id",),
         )
         or "action"

@@ -54,6 +54,7 @@ def export_section(actor: Actor) -> None:
         CONVENTION,
         default=0,
         key="ie_convention",
+        placeholder="Choisir une convention",
         format_func=lambda c: conventions[c],
     ) or next(iter(conventions))
     st.caption(

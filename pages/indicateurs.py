@@ -17,7 +17,7 @@ from ctg_data.ui.data import cached_query
 from ctg_data.ui.forms import history_link
 from ctg_data.ui.indicator_chart import describe, indicator_chart
 from ctg_data.ui.page import ConventionContext, page
-from ctg_data.ui.selection import item_table, listed_item
+from ctg_data.ui.selection import STATUS_PARAM, item_table, linked_filter, listed_item
 from ctg_data.ui.target_form import target_section
 from ctg_data.ui.text import escape_markdown, indicator_rows, status_text, value_text
 from ctg_data.vocabulary import Direction, Frequency, MeasurementType
@@ -33,6 +33,22 @@ NO_MEASUREMENT = "Aucune mesure enregistrée pour cet indicateur."
 
 
 # ------------------------------------------------------------------ the list
+
+# What a link's `?statut=CODE` sets: that status in the filter (the overview's status tiles).
+_LINKED_STATUS = {str(status): {"indicators_status": [str(status)]} for status in STATUS_LABELS}
+
+
+def _status_filter(frame: pd.DataFrame) -> pd.DataFrame:
+    """The indicators of the chosen statuses (none chosen: every one)."""
+    statuses = st.multiselect(
+        "Statut",
+        [str(status) for status in STATUS_LABELS],
+        key="indicators_status",
+        format_func=status_text,
+        placeholder="Tous",
+        on_change=linked_filter(STATUS_PARAM, _LINKED_STATUS),
+    )
+    return frame[frame["status"].isin(statuses)].reset_index(drop=True) if statuses else frame
 
 
 def _summary(frame: pd.DataFrame) -> str:
@@ -183,7 +199,7 @@ def _values_table(values: pd.DataFrame, show_replaced: bool, steps: tuple[str, .
 def render(context: ConventionContext) -> None:
     filters, on = context.filters, context.today
     when = as_of(filters, on)
-    frame = load_indicators(filters, on)
+    frame = _status_filter(load_indicators(filters, on))
     everything = load_indicators(Filters(convention_id=filters.convention_id, year=filters.year), on)
 
     if when != on:

@@ -1,12 +1,11 @@
 """Journal des événements (administrators): the audit trail, newest first — sign-ins, failures,
 locks, account and role changes, access to conventions; and, on demand, every data change."""
 
-import pandas as pd
 import streamlit as st
 
 from ctg_data import accounts
-from ctg_data import formats as fmt
 from ctg_data.permissions import require_read_audit
+from ctg_data.queries.history import journal_frame
 from ctg_data.ui.data import cached_query, engine
 from ctg_data.ui.page import PageContext, general_page
 
@@ -64,19 +63,9 @@ def render(context: PageContext) -> None:
         f"{len(events)} événement(s), les {LIMIT} plus récents au plus. Les mots de passe et "
         "leurs empreintes ne sont jamais enregistrés ici."
     )
+    # Records and changes named as in a record's history, not table names and JSON.
     st.dataframe(
-        pd.DataFrame(
-            {
-                "Date": [fmt.format_time(moment) for moment in events["at"]],  # shown in Paris time, as everywhere
-                "Par": events["actor"],
-                "Opération": events["operation"].map(lambda op: OPERATIONS.get(op, op)),
-                "Table": events["table_name"],
-                "Enregistrement": events["record_key"],
-                "Avant": events["before"].fillna(""),
-                "Après": events["after"].fillna(""),
-                "Motif": events["reason"].fillna(""),
-            }
-        ),
+        journal_frame(engine(), events, OPERATIONS),
         hide_index=True,
         width="stretch",
         alt="Journal des événements",

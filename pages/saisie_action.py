@@ -15,7 +15,7 @@ from ctg_data.queries.actions import action_fiche, actions_frame
 from ctg_data.queries.filters import Filters
 from ctg_data.services.actions import action_for_edit, change_dates, update_followup, writable_action_ids
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle, history_link, link, versioned
+from ctg_data.ui.forms import EditCycle, editable, history_link, link, override_input, versioned
 from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.selection import coded_labels, editable_record
 from ctg_data.ui.text import escape_markdown
@@ -54,15 +54,16 @@ def _followup_form(context: ConventionContext, action: pd.Series, snapshot: dict
             statuses,
             index=statuses.index(ActionStatus(snapshot["status"])),
             format_func=ActionStatus.label_of,
+            placeholder="Choisir un statut",
             key=f"{key}_status",
         )
-        progress = right.number_input(
+        # A text field, not a bounded number_input: that one clamps or rounds what is typed with
+        # at most an English tooltip; the validation refuses 150 or 33,7 in French instead.
+        progress = right.text_input(
             f"{Field.PROGRESS} (%)",
-            min_value=0,
-            max_value=100,
-            step=5,
-            value=snapshot["progress"],
+            value=editable(snapshot["progress"]),
             placeholder="non renseigné",
+            help="Un nombre entier de 0 à 100.",
             key=f"{key}_progress",
         )
         noted_on = left.date_input(Field.NOTE_DATE, value=context.today, format="DD/MM/YYYY", key=f"{key}_noted_on")
@@ -72,10 +73,19 @@ def _followup_form(context: ConventionContext, action: pd.Series, snapshot: dict
             key=f"{key}_note",
             placeholder="Ce qui s'est passé, ce qui bloque, la prochaine étape…",
         )
+        override = override_input(key, "seulement pour une note datée hors de la convention")
         submitted = st.form_submit_button("Enregistrer le suivi", type="primary")
     if submitted:
         _save(
-            context, action, snapshot, update_followup, status=status, progress=progress, note=note, noted_on=noted_on
+            context,
+            action,
+            snapshot,
+            update_followup,
+            status=status,
+            progress=progress,
+            note=note,
+            noted_on=noted_on,
+            override_reason=override,
         )
 
 

@@ -127,6 +127,7 @@ def render(context: ConventionContext) -> None:
         years,
         index=years.index(default),
         key="saisie_activite_annee",
+        placeholder="Choisir une année",
         help="L'année précédant la convention (référence) demande un motif de dérogation.",
     )
     facility_id = int(facility["id"])

@@ -12,7 +12,7 @@ from ctg_data import formats as fmt
 from ctg_data.actors import Actor
 from ctg_data.services.funding import funding_for_edit, funding_lines_frame, may_write_funding, update_funding
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle, editable, links_beside_history, versioned
+from ctg_data.ui.forms import EditCycle, editable, links_beside_history, override_input, versioned
 from ctg_data.ui.page import YEAR, ConventionContext, page
 from ctg_data.ui.selection import editable_record
 from ctg_data.validation import Field
@@ -50,6 +50,7 @@ def _form(actor: Actor, line: pd.Series, snapshot: dict) -> None:
         )
         paid = columns[2].text_input(f"{Field.PAID} (€)", value=editable(snapshot["paid"]), key=f"{key}_paid")
         comment = st.text_area(Field.COMMENT, value=snapshot["comment"] or "", height=68, key=f"{key}_comment")
+        override = override_input(key, "seulement si le versé dépasse le notifié")
         submitted = st.form_submit_button("Enregistrer les montants", type="primary")
     if submitted:
         CYCLE.save(
@@ -62,6 +63,7 @@ def _form(actor: Actor, line: pd.Series, snapshot: dict) -> None:
                 notified=notified,
                 paid=paid,
                 comment=comment,
+                override_reason=override,
             ),
             table="funding_lines",
             record=line_id,

@@ -113,7 +113,11 @@ def render(context: ConventionContext) -> None:
         "Date des valeurs (fin de période)", value=context.today, format="DD/MM/YYYY", key=f"{GRID}_date"
     )
     kind = columns[1].selectbox(
-        "Type", list(MeasurementType.labels()), key=f"{GRID}_type", format_func=MeasurementType.label_of
+        "Type",
+        list(MeasurementType.labels()),
+        key=f"{GRID}_type",
+        format_func=MeasurementType.label_of,
+        placeholder="Choisir un type",
     )
     override = override_input(GRID, "date hors de la convention", where=columns[2])
     st.caption(

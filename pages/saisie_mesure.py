@@ -80,13 +80,18 @@ def _form(indicator: pd.Series, context: ConventionContext) -> None:
                 f"Valeur ({escape_markdown(indicator['unit'])})", placeholder="ex. 12,5", key=f"{key}_value"
             )
         kind = right.selectbox(
-            "Type", list(MeasurementType.labels()), key=f"{key}_type", format_func=MeasurementType.label_of
+            "Type",
+            list(MeasurementType.labels()),
+            key=f"{key}_type",
+            format_func=MeasurementType.label_of,
+            placeholder="Choisir un type",
         )
         commune = st.selectbox(
             "Pour",
             [WHOLE, *communes],
             format_func=lambda code: WHOLE_LABEL if code == WHOLE else f"{communes[code]} ({code})",
             key=f"{key}_commune",
+            placeholder="Choisir la convention ou une commune",
             help="La valeur de l'ensemble de la convention, ou celle d'une commune de son périmètre. Seules les "
             "valeurs de l'ensemble de la convention font la valeur actuelle et le statut.",
         )

@@ -9,20 +9,26 @@ from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorSt
 from ctg_data.ui import overview_charts as charts
 from ctg_data.ui.amendment_form import amendments_summary
 from ctg_data.ui.data import cached_query
+from ctg_data.ui.due_list import render_due
 from ctg_data.ui.page import ConventionContext, page
+from ctg_data.ui.selection import STATUS_PARAM
 from ctg_data.ui.text import escape_markdown
 
 steering_summary = cached_query(q.steering_summary)
 lever_totals = cached_query(q.lever_totals)
 recent_changes = cached_query(q.recent_changes)
 
-TILE_STATUSES = [
-    IndicatorStatus.ATTEINT,
-    IndicatorStatus.EN_BONNE_VOIE,
-    IndicatorStatus.A_SURVEILLER,
-    IndicatorStatus.DECROCHE,
-    IndicatorStatus.A_RENSEIGNER,
-]
+# Every status, so that the tiles add up to the number of indicators.
+TILE_STATUSES = list(STATUS_LABELS)
+ACTIONS_PAGE, INDICATORS_PAGE = "pages/actions.py", "pages/indicateurs.py"
+OPEN = "Voir la liste"
+
+
+def tile(column, label: str, count: int, target: str, status: str, about: str, *, help: str | None = None) -> None:
+    """A count and, under it, the link to the list it counts (the target page reads `?statut=`)."""
+    with column.container(border=True):
+        st.metric(label, fmt.number(count), help=help)
+        st.page_link(target, label=OPEN, query_params={STATUS_PARAM: status}, help=about)
 
 
 def action_tiles(actions) -> None:
@@ -30,13 +36,17 @@ def action_tiles(actions) -> None:
     if actions.empty:
         st.info("Aucune action pour cette sélection.")
         return
-    counts = q.action_status_counts(actions)
+    counts = q.status_counts(actions)
     columns = st.columns(len(counts) + 1)
-    for column, (label, count) in zip(columns, counts.items(), strict=False):
-        column.metric(label, fmt.number(count))
-    columns[-1].metric(
+    for column, (status, count) in zip(columns, counts.items(), strict=False):
+        tile(column, status.label, count, ACTIONS_PAGE, status.value, f"Les actions au statut « {status.label} »")
+    tile(
+        columns[-1],
         "En retard",
-        fmt.number(int(actions["late"].sum())),
+        int(actions["late"].sum()),
+        ACTIONS_PAGE,
+        "en_retard",
+        "Les actions en retard",
         help="Date de fin dépassée et action ni réalisée ni abandonnée.",
     )
     st.caption(
@@ -52,7 +62,14 @@ def indicator_tiles(indicators) -> None:
         return
     counts = indicators["status"].value_counts()
     for column, status in zip(st.columns(len(TILE_STATUSES)), TILE_STATUSES, strict=True):
-        column.metric(f"{STATUS_SYMBOLS[status]} {STATUS_LABELS[status]}", fmt.number(int(counts.get(status, 0))))
+        tile(
+            column,
+            f"{STATUS_SYMBOLS[status]} {STATUS_LABELS[status]}",
+            int(counts.get(status, 0)),
+            INDICATORS_PAGE,
+            status.value,
+            f"Les indicateurs au statut « {STATUS_LABELS[status]} »",
+        )
 
 
 def funding_tiles(context: ConventionContext) -> None:
@@ -88,6 +105,17 @@ def watch_list(indicators) -> None:
         )
 
 
+def domain_links(domains) -> None:
+    """Each domain of the chart, one click from its detail (the chart's bars are not links)."""
+    if domains.empty:
+        return
+    with st.expander("Ouvrir un domaine"):
+        for row in domains.sort_values("position").itertuples():
+            st.page_link(
+                "pages/domaines.py", label=escape_markdown(row.domain), query_params={"domaine": row.domain_code}
+            )
+
+
 def territory(card: dict) -> None:
     """The département and each commune's latest figures, with their year (« population 2021 »)."""
     if card.get("department"):
@@ -106,6 +134,7 @@ def render(context: ConventionContext) -> None:
         f"du {fmt.long_date(card['starts_on'])} au {fmt.long_date(card['ends_on'])}"
     )
     territory(card)
+    render_due(context.actor, context.convention_id)  # a partner's « À saisir » first; counts for advisors
     now = context.today
     summary = steering_summary(context.filters, now)
     action_tiles(summary["actions"])
@@ -113,6 +142,7 @@ def render(context: ConventionContext) -> None:
 
     st.subheader("Avancement par domaine")
     charts.domain_progress(summary["domains"])
+    domain_links(summary["domains"])
     left, right = st.columns([3, 2])
     with left:
         funding_tiles(context)

@@ -155,6 +155,25 @@ def test_a_link_with_filters_opens_the_same_view(server, page):
     expect(page.get_by_text("Orientations")).to_be_visible()
 
 
+def test_on_a_phone_the_menu_closes_after_choosing_a_page(server, browser):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone = context.new_page()
+        phone.set_default_timeout(60_000)
+        phone.goto(server)
+        sign_in(phone)
+        expect(phone.get_by_role("heading", name="Vue d'ensemble")).to_be_visible()
+        sidebar = phone.locator("[data-testid='stSidebar']")
+        if sidebar.get_attribute("data-collapsed") != "false":
+            phone.locator("[data-testid='stExpandSidebarButton']").click()
+        expect(sidebar).to_have_attribute("data-collapsed", "false")
+        sidebar.locator("a", has_text="Actions").click()
+        expect(phone.get_by_role("heading", name="Actions")).to_be_visible()
+        expect(sidebar).to_have_attribute("data-collapsed", "true")
+    finally:
+        context.close()
+
+
 # ---------------------------------------------------------------- the documented reverse proxy
 
 PROXY_CONF = ROOT / "deploy" / "nginx" / "ctg.conf"

@@ -158,3 +158,13 @@ def test_the_latest_changes_say_which_commune_a_value_is_for(engine, tmp_path):
     latest = set(recent_changes(engine, convention_id, limit=20)["what"])
     name = PLACES["nom"]
     assert {f"{name} (Castres) : 38 {PLACES['unite']}", f"{name} : 110 {PLACES['unite']}"} <= latest
+
+
+def test_the_latest_changes_read_by_the_date_they_are_about_not_by_entry_time(engine, tmp_path):
+    from ctg_data.queries.overview import recent_changes
+
+    assert load(engine, tmp_path / "a", tarn_convention([PLACES], mesures=[measure("2025-12-31", "120")])).ok
+    # Entered afterwards, but about an earlier date: it reads below the December value.
+    assert load(engine, tmp_path / "b", {"mesures": [measure("2024-03-31", "101")]}).ok
+    dates = list(recent_changes(engine, ids(engine)[0])["date"])
+    assert dates == sorted(dates, reverse=True) and dates[0] == date(2025, 12, 31)

@@ -284,14 +284,15 @@ def test_money_keeps_its_cents_through_the_workbook(engine, other_engine, tmp_pa
 
 
 def test_the_largest_values_an_import_accepts_export_and_come_back(engine, other_engine, tmp_path):
-    # The validation layer's limits (fewer than 20 digits, what each column holds) make every
-    # accepted value one the export writes and the import reads back (∞ once was neither).
+    # The validation layer's limits (fewer than 20 digits, what each column holds, the plausibility
+    # bounds of docs/rules.md section 6) make every accepted value one the export writes and the
+    # import reads back (∞ once was neither).
     sheets = minimal_convention()
     sheets["indicateurs"][0].update(unite="familles", min="", max="")
     sheets["mesures"][0]["valeur"] = "9" * 19
     sheets["mesures"][1]["valeur"] = "0,000001"
-    sheets["activite"][0].update(places=str(2**31 - 1), heures_realisees="9999999999,99", etp="9999.99")
-    sheets["financements"][0]["montant_prevu"] = "999999999999.99"
+    sheets["activite"][0].update(places="1000", heures_realisees="5000000", etp="100")
+    sheets["financements"][0]["montant_prevu"] = "100000000"
     assert load_folder(write_folder(tmp_path / "f", sheets), actor="test", engine=engine).ok
     exported = export_workbook(engine)
     report = import_workbook(other_engine, ADMIN, exported, dry_run=False)
@@ -301,11 +302,7 @@ def test_the_largest_values_an_import_accepts_export_and_come_back(engine, other
         values = sorted(x.value for x in session.exec(select(m.Measurement)).all())
         activity = session.exec(select(m.FacilityActivity)).one()
     assert values == [0.000001, float("9" * 19)]
-    assert (activity.places, activity.hours_delivered, activity.fte) == (
-        2**31 - 1,
-        Decimal("9999999999.99"),
-        Decimal("9999.99"),
-    )
+    assert (activity.places, activity.hours_delivered, activity.fte) == (1000, Decimal(5_000_000), Decimal(100))
 
 
 def test_a_value_rounded_up_to_twenty_digits_is_refused_rather_than_exported_unreadable(engine, tmp_path):

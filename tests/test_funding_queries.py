@@ -93,7 +93,13 @@ def line(
         "montant_notifie": notified,
         "montant_verse": paid,
         "commentaire": comment,
+        # Paid beyond notified (an overpayment the alerts show) is imported with its reason.
+        "motif_derogation": "Trop-perçu à récupérer" if paid and notified and _euros(paid) > _euros(notified) else "",
     }
+
+
+def _euros(typed: str) -> Decimal:
+    return Decimal(typed.replace(" ", "").replace(",", "."))
 
 
 BONUS, COORD = "bonus_territoire", "cofinancement_coordination"

@@ -157,3 +157,23 @@ def test_the_domain_page_lists_every_orientation_of_the_domain(demo_app):
     for code, title in expected.items():
         line = next(i for i, text in enumerate(labels) if text.endswith(f"{code} — {title}"))
         assert table["Fiches"][line] == sum(r["orientation"] == code for r in ACTIONS)
+
+
+def test_a_partner_finds_what_to_enter_on_the_overview_and_a_reader_does_not(demo_app, demo_engine):
+    from sqlmodel import Session, select
+
+    from ctg_data import models as m
+    from ctg_data.actors import Actor, Role
+
+    with Session(demo_engine) as session:
+        simaje = session.exec(select(m.Organisation.id).where(m.Organisation.code == "simaje")).one()
+    partner = sign_in(
+        AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60),
+        Actor("p@test", Role.PARTENAIRE, organisation_id=simaje),
+    )
+    partner.run()
+    assert not partner.exception
+    assert any(header.value.startswith("À saisir (") for header in partner.subheader)
+    reader = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60), Actor("l@test", Role.LECTEUR))
+    reader.run()
+    assert not any(header.value.startswith("À saisir") for header in reader.subheader)

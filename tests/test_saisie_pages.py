@@ -285,7 +285,7 @@ def test_an_actions_status_and_note_are_saved(demo_engine):
     before = counts(demo_engine)
     at = run_page("saisie_action", action="PE-1.2")
     widget(at.main.selectbox, "Statut").set_value("realisee")
-    widget(at.main.number_input, "Avancement").set_value(100)
+    widget(at.main.text_input, "Avancement").input("100")
     widget(at.main.text_area, "Note").input("Expérimentation généralisée.")
     at = click(at, "Enregistrer le suivi")
     assert [plain(s.value) for s in at.main.success] == ["Enregistré."]
@@ -314,7 +314,7 @@ def test_an_edit_made_meanwhile_is_refused_with_what_changed_and_the_input_kept(
     )
     before = counts(demo_engine)
     widget(at.main.selectbox, "Statut").set_value("realisee")
-    widget(at.main.number_input, "Avancement").set_value(100)
+    widget(at.main.text_input, "Avancement").input("100")
     at = click(at, "Enregistrer le suivi")
     [warning] = [plain(w.value) for w in at.main.warning]
     assert "a été modifié par conseillere@caf.test" in warning
@@ -335,7 +335,8 @@ def test_a_change_of_dates_without_a_reason_is_refused(demo_engine):
     at = click(at, "Modifier les dates")
     assert "Motif : champ obligatoire" in plain(at.main.error[0].value).replace("**", "")
     assert counts(demo_engine) == before
-    widget(at.main.text_input, "Motif").input("Prolongation votée en COTECH")
+    # The dates form's "Motif", not the follow-up form's "Motif de dérogation".
+    next(e for e in at.main.text_input if e.label == "Motif").input("Prolongation votée en COTECH")
     at = click(at, "Modifier les dates")
     with Session(demo_engine) as session:
         action = session.exec(select(m.Action).where(m.Action.code == "PE-1.2")).one()

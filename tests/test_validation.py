@@ -69,9 +69,12 @@ def test_a_choice_accepts_the_code_or_its_french_label():
 def test_indicator_bounds_and_percentages():
     assert v.indicator_value(200, low=0, high=200) is None
     assert v.indicator_value(201, low=0, high=200) == "valeur 201 hors des bornes de l'indicateur (0 à 200)"
-    assert v.indicator_value(-1, low=0, high=None) == "valeur -1 hors des bornes de l'indicateur (0 à —)"
+    assert v.indicator_value(-1, low=0, high=None) == "valeur -1 hors des bornes de l'indicateur (au moins 0)"
+    assert v.indicator_value(11, low=None, high=10) == "valeur 11 hors des bornes de l'indicateur (au plus 10)"
     assert "pourcentage" in v.indicator_value(120, low=None, high=None, unit="%")
     assert v.indicator_value(120, low=None, high=None, unit="places") is None
+    # The indicator's own bounds replace 0–100 (a change in points, a growth rate).
+    assert v.indicator_value(150, low=-50, high=200, unit="%") is None
 
 
 def test_a_date_outside_the_convention_needs_a_reason():

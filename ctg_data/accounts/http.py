@@ -1,8 +1,9 @@
 """The app's own HTTP routes for browser sessions, served next to Streamlit by server.py:
 only a server response can set an HttpOnly cookie, and Streamlit's pages talk over a websocket.
 
-- GET  /ctg/session.js  the one script the pages load (a file of the app: the production
-  Content-Security-Policy allows scripts from the app itself only, no inline script);
+- GET  /ctg/session.js  the script the pages load for the session (a file of the app: the
+  production Content-Security-Policy allows scripts from the app itself only, no inline script);
+- GET  /ctg/menu.js     closes the sidebar after a menu link is followed on a phone (ctg_data.ui.navigation);
 - POST /ctg/session     exchanges the one-time handoff of a sign-in for the session cookie;
 - POST /ctg/sign-out    deletes the cookie when it names no open session any more. The tab that
   signs out has already ended its session in the database (ctg_data.ui.auth); the cookie the
@@ -45,6 +46,23 @@ SCRIPT = """(function () {
 """
 
 
+MENU_SCRIPT_PATH = "/ctg/menu.js"
+# On a narrow screen the sidebar covers the page, and Streamlit closes it only after a link of
+# its own menu (ours is made of page links): a click on a link of the sidebar closes it too.
+# Loaded again by every run of a page, hence the flag. 768 px: Streamlit's phone layout.
+MENU_SCRIPT = """(function () {
+  if (window.ctgMenuCloses) { return; }
+  window.ctgMenuCloses = true;
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-testid='stSidebar'] a");
+    if (!link || !window.matchMedia("(max-width: 768px)").matches) { return; }
+    var close = document.querySelector("[data-testid='stSidebarCollapseButton'] button");
+    if (close) { window.setTimeout(function () { close.click(); }, 0); }
+  }, true);
+})();
+"""
+
+
 def _same_origin(request: Request) -> bool:
     site = request.headers.get("sec-fetch-site")
     if site is not None:
@@ -71,6 +89,10 @@ async def _handoff(request: Request) -> str:
 
 async def script(_request: Request) -> Response:
     return Response(SCRIPT, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+async def menu_script(_request: Request) -> Response:
+    return Response(MENU_SCRIPT, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
 
 def _cookie_for(handoff: str) -> str | None:
@@ -117,6 +139,7 @@ async def sign_out(request: Request) -> Response:
 def routes() -> list[Route]:
     return [
         Route(SCRIPT_PATH, script, methods=["GET"]),
+        Route(MENU_SCRIPT_PATH, menu_script, methods=["GET"]),
         Route("/ctg/session", open_session, methods=["POST"]),
         Route("/ctg/sign-out", sign_out, methods=["POST"]),
     ]

@@ -46,10 +46,16 @@ def _role(role: str) -> Role:
         raise AccountError(f"Rôle inconnu : « {role} » (rôles : {', '.join(r.value for r in Role)}).") from None
 
 
-def _placement(session: Session, role: Role, organisation_code: str | None) -> int | None:
+# Said as the caller asks for the organisation: the command line adds its option, a form its field.
+PARTNER_WITHOUT_ORGANISATION = "Un compte partenaire doit être rattaché à une organisation."
+
+
+def _placement(
+    session: Session, role: Role, organisation_code: str | None, missing: str = PARTNER_WITHOUT_ORGANISATION
+) -> int | None:
     organisation = organisation_id(session, organisation_code)
     if role == Role.PARTENAIRE and organisation is None:
-        raise AccountError("Un compte partenaire doit être rattaché à une organisation (--organisation CODE).")
+        raise AccountError(missing)
     return organisation
 
 
@@ -81,6 +87,7 @@ def create_user(
     organisation_code: str | None = None,
     display_name: str | None = None,
     sso_only: bool = False,
+    missing_organisation: str = PARTNER_WITHOUT_ORGANISATION,
 ) -> Issued:
     """A new account. Unless it signs in only through the directory, it gets a generated
     temporary password, returned once, that must be changed at the first sign-in."""
@@ -95,7 +102,7 @@ def create_user(
             email=address,
             role=chosen.value,
             display_name=(display_name or "").strip()[:200] or None,
-            organisation_id=_placement(session, chosen, organisation_code),
+            organisation_id=_placement(session, chosen, organisation_code, missing_organisation),
             password_hash=None if temporary is None else passwords.hash_password(temporary),
             must_change_password=temporary is not None,
         )
@@ -103,12 +110,20 @@ def create_user(
         return Issued(email=address, user_id=m.stored_id(user), temporary_password=temporary)
 
 
-def set_role(engine: Engine, *, actor: Actor, email: str, role: str, organisation_code: str | None = None) -> None:
+def set_role(
+    engine: Engine,
+    *,
+    actor: Actor,
+    email: str,
+    role: str,
+    organisation_code: str | None = None,
+    missing_organisation: str = PARTNER_WITHOUT_ORGANISATION,
+) -> None:
     chosen = _role(role)
 
     def change(session: Session, user: m.User) -> bool:
         user.role = chosen.value
-        user.organisation_id = _placement(session, chosen, organisation_code)
+        user.organisation_id = _placement(session, chosen, organisation_code, missing_organisation)
         end_sessions_of(user)
         return True
 

@@ -58,6 +58,16 @@ class SessionAccount:
     def name(self) -> str:
         return self.display_name or self.actor.email
 
+    @classmethod
+    def of(cls, user: m.User) -> "SessionAccount":
+        return cls(
+            actor=actor_of(user),
+            display_name=user.display_name,
+            must_change_password=user.must_change_password,
+            sso_only=user.password_hash is None,
+            session_epoch=user.session_epoch,
+        )
+
 
 @dataclass(frozen=True)
 class _Claim:
@@ -206,13 +216,7 @@ def session_account(engine: Engine, user_id: int) -> SessionAccount | None:
         user = session.get(m.User, user_id)
         if user is None or user.disabled_at is not None:
             return None
-        return SessionAccount(
-            actor=actor_of(user),
-            display_name=user.display_name,
-            must_change_password=user.must_change_password,
-            sso_only=user.password_hash is None,
-            session_epoch=user.session_epoch,
-        )
+        return SessionAccount.of(user)
 
 
 def directory_sign_in(

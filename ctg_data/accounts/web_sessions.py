@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from ctg_data import models as m
 from ctg_data.accounts.directory import secret_problem
-from ctg_data.accounts.records import AuthSettings, actor_of, aware, end_sessions_of
+from ctg_data.accounts.records import AuthSettings, aware, end_sessions_of
 from ctg_data.accounts.signin import SessionAccount
 from ctg_data.db import session_scope
 
@@ -206,13 +206,7 @@ def _state(session: Session, session_id: int, now: datetime, *, touch: bool) -> 
     last_seen = aware(record.last_seen_at) or now
     if touch and now - last_seen >= TOUCH_EVERY:
         session.execute(update(m.WebSession).where(col(m.WebSession.id) == session_id).values(last_seen_at=now))
-    return SessionAccount(
-        actor=actor_of(user),
-        display_name=user.display_name,
-        must_change_password=user.must_change_password,
-        sso_only=user.password_hash is None,
-        session_epoch=user.session_epoch,
-    )
+    return SessionAccount.of(user)
 
 
 def _ended(record: m.WebSession, user: m.User, now: datetime) -> Ended | None:

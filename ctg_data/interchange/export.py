@@ -452,6 +452,7 @@ class _Export:
         ]
 
     def funding(self) -> list[Row]:
+        reasons = self.overpaid_reasons()
         return [
             {
                 "convention": self.convention[f.convention_id],
@@ -467,9 +468,29 @@ class _Export:
                 "montant_notifie": f.notified,
                 "montant_verse": f.paid,
                 "commentaire": _empty(f.comment),
+                "motif_derogation": reasons.get(str(f.id), OVERPAID) if overpaid(f) else None,
             }
             for f in self.select(m.FundingLine)
         ]
+
+    def overpaid_reasons(self) -> dict[str, str]:
+        """The latest audited reason of each funding line (record key → reason): a line paid
+        beyond its notified amount was accepted with one, which its export carries so that the
+        file imports again (validation.funding_input)."""
+        rows = self.session.exec(
+            select(col(m.AuditEvent.record_key), col(m.AuditEvent.reason))
+            .where(col(m.AuditEvent.table_name) == m.FundingLine.__tablename__, col(m.AuditEvent.reason).is_not(None))
+            .order_by(col(m.AuditEvent.id))
+        ).all()
+        return {key: reason for key, reason in rows if reason}
+
+
+# A line paid beyond notified stored before that needed a reason (none audited).
+OVERPAID = "versé supérieur au notifié, enregistré avant l'export"
+
+
+def overpaid(line: m.FundingLine) -> bool:
+    return line.paid is not None and line.notified is not None and line.paid > line.notified
 
 
 def vocabulary_sheets(session: Session) -> dict[str, list[Row]]:

@@ -31,6 +31,14 @@ ACTIVITY_COLUMNS = {
     Field.OVERRIDE: OVERRIDE_COLUMN,
 }
 
+FUNDING_COLUMNS = {
+    Field.PLANNED: "montant_prevu",
+    Field.NOTIFIED: "montant_notifie",
+    Field.PAID: "montant_verse",
+    Field.COMMENT: "commentaire",
+    Field.OVERRIDE: OVERRIDE_COLUMN,
+}
+
 Problems = list[tuple[str, str]]  # (column, French message)
 
 
@@ -80,6 +88,21 @@ def activity(convention: m.Convention, row: dict) -> tuple[validation.ActivityIn
         ), []
     except ValidationError as refused:
         return None, _columns(refused, ACTIVITY_COLUMNS)
+
+
+def funding(row: dict) -> tuple[validation.FundingInput | None, Problems]:
+    """A funding line's amounts as the funding form checks them (paid beyond notified only with
+    a `motif_derogation`)."""
+    try:
+        return validation.funding_input(
+            planned=row.get("montant_prevu"),
+            notified=row.get("montant_notifie"),
+            paid=row.get("montant_verse"),
+            comment=row.get("commentaire"),
+            override_reason=row.get(OVERRIDE_COLUMN),
+        ), []
+    except ValidationError as refused:
+        return None, _columns(refused, FUNDING_COLUMNS)
 
 
 def steps_change(session: Session, indicator: m.Indicator, nature: str, steps: str | None) -> str | None:

@@ -75,6 +75,7 @@ DEFAULT_NOTES = {
     ("actions", "poids"): "vide = 1",
     ("mesures", "motif_derogation"): "obligatoire pour une date hors de la convention",
     ("activite", "motif_derogation"): "obligatoire pour une année hors de la convention",
+    ("financements", "motif_derogation"): "obligatoire pour un montant versé supérieur au notifié",
     # Bonus territoire (règles version 2)
     ("conventions", "caf"): "la CAF dont le barème s'applique ; vide = la CAF signataire",
     ("equipements", "places_nouvelles"): "places créées depuis le début de la convention",

@@ -205,7 +205,13 @@ class _Loader:
         return dict(rows)
 
     def form_reason(self, table: Table, line: int, row: Row, values: dict[str, Any]) -> tuple[bool, str | None]:
-        """The activity form's rules on a row about to be written: (passes, exemption reason)."""
+        """The activity and funding forms' rules on a row about to be written: (passes, exemption
+        reason)."""
+        if table.sheet == "financements":
+            funding, problems = form_rules.funding(row)
+            for column, message in problems:
+                self.error(table, line, column, message)
+            return funding is not None, funding.override_reason if funding else None
         if table.sheet != "activite":
             return True, None
         facility = self.session.get_one(m.Facility, values["facility_id"])  # resolved: it exists

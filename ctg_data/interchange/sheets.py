@@ -276,6 +276,7 @@ SHEETS = (
             opt("montant_notifie", "money"),
             opt("montant_verse", "money"),
             opt("commentaire", "text"),
+            opt("motif_derogation", "text"),
         ),
         ("convention", "levier", "annee", "financeur", "beneficiaire", "equipement", "action", "poste"),
     ),

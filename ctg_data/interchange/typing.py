@@ -72,7 +72,20 @@ def number_or_step(raw: object) -> float | str:
 
 # The columns holding an indicator's values, which a step indicator gives as step codes.
 VALUE_COLUMNS = (("indicateurs", "valeur_reference"), ("indicateurs", "valeur_cible"), ("cibles", "valeur"))
-CELL_PARSERS = PERIOD_PARSERS | {column: number_or_step for column in (*VALUE_COLUMNS, ("mesures", "valeur"))}
+# Counts of a facility held to the plausibility bounds of the forms (rules.plausibility).
+PLAUSIBLE_PARSERS: dict[tuple[str, str], Callable[[object], object]] = {
+    **{
+        (sheet, name): _in_own_unit(validation.places_count)
+        for sheet in ("equipements", "activite")
+        for name in ("places", "places_nouvelles")
+    },
+    ("activite", "heures_realisees"): _in_own_unit(validation.hours),
+    ("activite", "heures_facturees"): _in_own_unit(validation.hours),
+    ("activite", "etp"): _in_own_unit(validation.fte_count),
+}
+CELL_PARSERS = (
+    PERIOD_PARSERS | PLAUSIBLE_PARSERS | {column: number_or_step for column in (*VALUE_COLUMNS, ("mesures", "valeur"))}
+)
 
 
 def parse_cell(column: Column, raw: object) -> object:

@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from ctg_data import formats as fmt
 from ctg_data import models as m
+from ctg_data.actors import ROLE_LABELS
 from ctg_data.queries import referentials
 from ctg_data.rules.indicators import step_label, steps_of
 from ctg_data.vocabulary import ActionStatus, Direction, MeasurementType
@@ -120,6 +121,104 @@ LABELS = {
         "paid": "Montant versé",
         "comment": "Commentaire",
     },
+    # Accounts and access (the Journal's default view): everything audited but bookkeeping.
+    "users": {
+        "email": "Adresse e-mail",
+        "display_name": "Nom",
+        "role": "Rôle",
+        "organisation_id": "Organisation",
+        "must_change_password": "Mot de passe à changer",
+        "password_set": "Mot de passe défini",
+        "directory_sign_in": "Connexion par l'annuaire",
+        "disabled_at": "Désactivé le",
+        "locked_until": "Verrouillé jusqu'au",
+    },
+    "conventions": {
+        "code": "Code",
+        "name": "Nom",
+        "territory": "Territoire",
+        "department": "Département",
+        "starts_on": "Date de début",
+        "ends_on": "Date de fin",
+        "restricted": "Réservée à ses membres",
+    },
+    "convention_members": {"convention": "Convention", "email": "Compte"},
+}
+# The usual columns of the tables LABELS does not list (referentials, the plan's other rows),
+# so that their changes read as sentences too.
+COMMON_LABELS = {
+    "code": "Code",
+    "name": "Nom",
+    "label": "Libellé",
+    "title": "Intitulé",
+    "type": "Type",
+    "insee_code": "Code INSEE",
+    "domain_code": "Domaine",
+    "position": "Rang",
+    "number": "Numéro",
+    "signed_on": "Signé le",
+    "starts_on": "Date de début",
+    "ends_on": "Date de fin",
+    "bonus": "Bonus territoire",
+    "year": "Année",
+    "deleted_at": "Supprimé le",
+}
+# The tables of the database as a person names what they hold (Journal, Contrôles); sign-ins
+# are not a table of the audit trail but come with it in the Journal as "connexions".
+TABLE_NAMES = {
+    "domains": "Domaines",
+    "funding_levers": "Leviers de financement",
+    "organisation_types": "Types d'organisation",
+    "facility_types": "Types d'équipement",
+    "conventions": "Conventions",
+    "amendments": "Avenants",
+    "organisations": "Organisations",
+    "signatories": "Signataires",
+    "communes": "Communes",
+    "commune_figures": "Chiffres des communes",
+    "perimeter": "Périmètres (communes des conventions)",
+    "orientations": "Orientations",
+    "actions": "Actions",
+    "action_partners": "Partenaires des actions",
+    "action_copilots": "Copilotes des actions",
+    "action_communes": "Communes des actions",
+    "action_notes": "Notes de suivi",
+    "indicators": "Indicateurs",
+    "indicator_targets": "Cibles intermédiaires",
+    "measurements": "Mesures",
+    "facilities": "Équipements",
+    "facility_comanagers": "Cogestionnaires des équipements",
+    "facility_activity": "Activité des équipements",
+    "rate_rows": "Barème",
+    "coordination_posts": "Postes de coordination",
+    "funding_lines": "Lignes de financement",
+    "audit_events": "Journal des modifications",
+    "users": "Comptes",
+    "convention_members": "Accès aux conventions",
+    "sign_in_throttle": "Attentes après échecs de connexion",
+    "sign_in_events": "Connexions",
+    "web_sessions": "Sessions ouvertes",
+    "app_secrets": "Clés de l'application",
+    "connexions": "Connexions",
+}
+# One record of a table, for the tables element_label has no finer wording for.
+RECORD_NAMES = {
+    "domains": "Domaine",
+    "funding_levers": "Levier",
+    "organisation_types": "Type d'organisation",
+    "facility_types": "Type d'équipement",
+    "conventions": "Convention",
+    "amendments": "Avenant",
+    "organisations": "Organisation",
+    "communes": "Commune",
+    "orientations": "Orientation",
+    "actions": "Action",
+    "indicators": "Indicateur",
+    "indicator_targets": "Cible intermédiaire",
+    "facilities": "Équipement",
+    "rate_rows": "Ligne du barème",
+    "coordination_posts": "Poste de coordination",
+    "users": "Compte",
 }
 ORGANISATION_FIELDS = {
     "pilot_id",
@@ -129,6 +228,7 @@ ORGANISATION_FIELDS = {
     "partenaires",
     "copilotes",
     "cogestionnaires",
+    "organisation_id",
 }
 MONEY_FIELDS = {"planned_budget", "planned", "notified", "paid"}
 NUMBER_FIELDS = {
@@ -147,6 +247,7 @@ VALUE_LABELS = {
     "status": ActionStatus.labels(),
     "type": MeasurementType.labels(),
     "direction": Direction.labels(),
+    "role": {role.value: label for role, label in ROLE_LABELS.items()},
 }
 # Fields whose labels are referential data (queries.referentials), read with the history.
 Labels = dict[str, dict[Any, str]]  # "table.column" or "column" → stored value → label
@@ -212,7 +313,7 @@ def describe_changes(
     """ "Champ : avant → après" for every labelled field that differs (every filled one when created)."""
     before, after = before or {}, after or {}
     lines = []
-    for name, label in LABELS.get(table, {}).items():
+    for name, label in LABELS.get(table, COMMON_LABELS).items():
         if name not in before and name not in after:
             continue
         old = format_value(table, name, before.get(name), organisations, labels)
@@ -326,7 +427,7 @@ def _step_labels(engine: Engine, model: type, record_id: int) -> Labels:
 def operation_label(operation: str) -> str:
     origin, _, what = operation.partition(":")
     if not what:
-        return operation
+        return OPERATIONS.get(origin, operation)
     return f"{OPERATIONS.get(origin, origin)} : {what}"
 
 
@@ -344,5 +445,54 @@ def element_label(table: str, values: dict[str, Any]) -> str:
         return f"Activité {values.get('year')}"
     if table == "funding_lines":
         return f"Ligne de financement n° {values.get('id')}"
-    names = {"actions": "Action", "indicators": "Indicateur", "facilities": "Équipement"}
-    return f"{names.get(table, table)} {values.get('code', '')}".strip()
+    if table == "users":
+        return f"Compte {values.get('email', '')}".strip()
+    if table == "convention_members":
+        return f"Accès de {values.get('email', '?')} à la convention {values.get('convention', '?')}"
+    name = values.get("code") or values.get("email") or values.get("name") or ""
+    return f"{RECORD_NAMES.get(table, TABLE_NAMES.get(table, 'Enregistrement'))} {name}".strip()
+
+
+def table_name(table: str) -> str:
+    """A table as a person names what it holds: "actions" → "Actions"."""
+    return TABLE_NAMES.get(table, table)
+
+
+JOURNAL_COLUMNS = ["Date", "Par", "Opération", "Élément", "Modifications", "Motif"]
+SIGN_INS = "connexions"  # accounts.journal's name for the sign-in events it adds to the audit trail
+
+
+def journal_frame(engine: Engine, events: pd.DataFrame, operations: dict[str, str]) -> pd.DataFrame:
+    """The Journal's rows in French: each event's record named ("Action PE-1.1", "Compte x@y")
+    and its changes written "Statut : En cours → Réalisée", as in a record's history, instead
+    of table names and JSON snapshots. `operations` names the account and access operations."""
+    organisations = organisation_names(engine) if not events.empty else {}
+    labels = referential_labels(engine) if not events.empty else {}
+    rows = []
+    for event in events.itertuples(index=False):
+        reason = "" if pd.isna(event.reason) else str(event.reason)
+        if event.table_name == SIGN_INS:  # its « after » is already a sentence (client, detail)
+            element, changes = "Connexion", "" if pd.isna(event.after) else str(event.after)
+        else:
+            before = _snapshot(event.before)
+            after = _snapshot(event.after)
+            element = element_label(event.table_name, after or before or {})
+            changes = " ; ".join(describe_changes(event.table_name, before, after, organisations, labels))
+        rows.append(
+            {
+                "Date": fmt.format_time(event.at),  # in Paris time, as everywhere
+                "Par": event.actor,
+                "Opération": operations.get(event.operation) or operation_label(event.operation),
+                "Élément": element,
+                "Modifications": changes,
+                "Motif": reason,
+            }
+        )
+    return pd.DataFrame(rows, columns=JOURNAL_COLUMNS)
+
+
+def _snapshot(stored: object) -> dict[str, Any] | None:
+    if stored is None or (isinstance(stored, float) and pd.isna(stored)) or stored == "":
+        return None
+    value = json.loads(str(stored))
+    return value if isinstance(value, dict) else None

@@ -53,12 +53,7 @@ def indicators_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFr
     """One row per indicator with its current value, attainment, expected attainment and status.
     The latest value per indicator is found in SQL (GROUP BY on the measurements index)."""
     on = as_of(filters, today)
-    current_rows = [
-        col(m.Measurement.superseded_at).is_(None),
-        col(m.Measurement.type) == MeasurementType.RESULTAT,
-        col(m.Measurement.insee_code).is_(None),  # the whole convention's values only
-        col(m.Measurement.measured_on) <= on,
-    ]
+    current_rows = [*_results(on), col(m.Measurement.insee_code).is_(None)]  # the whole convention's values only
     latest = (
         select(col(m.Measurement.indicator_id), label("last_on", func.max(col(m.Measurement.measured_on))))
         .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)
@@ -205,14 +200,17 @@ def targets_frame(engine: Engine, indicator_id: int) -> pd.DataFrame:
     return _frame(engine, query)
 
 
-def _commune_results(indicator_id: int, on: date) -> list[Any]:
+def _results(on: date) -> list[Any]:
+    """The rows a current value is read from: results, not replaced, measured by `on`."""
     return [
-        col(m.Measurement.indicator_id) == indicator_id,
-        col(m.Measurement.insee_code).is_not(None),
         col(m.Measurement.superseded_at).is_(None),
         col(m.Measurement.type) == MeasurementType.RESULTAT,
         col(m.Measurement.measured_on) <= on,
     ]
+
+
+def _commune_results(indicator_id: int, on: date) -> list[Any]:
+    return [col(m.Measurement.indicator_id) == indicator_id, col(m.Measurement.insee_code).is_not(None), *_results(on)]
 
 
 def commune_latest(engine: Engine, indicator_id: int, on: date) -> pd.DataFrame:

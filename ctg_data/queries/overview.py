@@ -114,7 +114,8 @@ def _measured(name: str, value: float, unit: str, nature: str, steps: str | None
 
 
 def recent_changes(engine: Engine, convention_id: int, limit: int = 10) -> pd.DataFrame:
-    """The latest measurements recorded and the latest action status changes, newest first."""
+    """The latest measurements and action status changes, by the date each one is about (a
+    value of 31 December entered in March reads among December's), newest first."""
     with engine.connect() as connection:
         measures = connection.execute(
             select(
@@ -130,7 +131,7 @@ def recent_changes(engine: Engine, convention_id: int, limit: int = 10) -> pd.Da
             .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)
             .outerjoin(m.Commune, col(m.Commune.insee_code) == m.Measurement.insee_code)
             .where(col(m.Indicator.convention_id) == convention_id, col(m.Measurement.superseded_at).is_(None))
-            .order_by(col(m.Measurement.recorded_at).desc(), col(m.Measurement.measured_on).desc())
+            .order_by(col(m.Measurement.measured_on).desc(), col(m.Measurement.recorded_at).desc())
             .limit(limit)
         ).all()
         # Status changes are read from the audit trail: the only place that knows the before.
@@ -162,7 +163,7 @@ def recent_changes(engine: Engine, convention_id: int, limit: int = 10) -> pd.Da
                 }
             )
     frame = pd.DataFrame(rows, columns=["at", "date", "kind", "what"])
-    return frame.sort_values("at", ascending=False).head(limit).reset_index(drop=True)
+    return frame.sort_values(["date", "at"], ascending=False).head(limit).reset_index(drop=True)
 
 
 def _status(snapshot: str | None) -> Any:

@@ -72,12 +72,22 @@ def update_followup(
     progress,
     note=None,
     noted_on=None,
+    override_reason=None,
 ) -> ActionResult:
-    """New status and avancement, and an optional dated note (notes are added, never edited)."""
+    """New status and avancement, and an optional dated note (notes are added, never edited),
+    dated inside the convention unless `override_reason` says why (kept in the note's audit)."""
     with session_scope(engine) as session:
         action = _action(session, action_id)
         require_write_action(session, actor, action)
-        data = followup_input(status=status, progress=progress, note=note, noted_on=noted_on)
+        convention = session.get_one(m.Convention, action.convention_id)
+        data = followup_input(
+            status=status,
+            progress=progress,
+            note=note,
+            noted_on=noted_on,
+            period=(convention.starts_on, convention.ends_on),
+            override_reason=override_reason,
+        )
         changed = (action.status, action.progress) != (data.status, data.progress)
         if changed:
             refuse_if_stale(session, action, expected_version, opened, _what(action))
@@ -86,7 +96,7 @@ def update_followup(
             save(session, actor, action, before=before, operation=UPDATED, what=_what(action))
         note_id = None
         if data.note is not None and data.noted_on is not None:  # followup_input dates every note
-            note_id = _add_note(session, actor, action, data.noted_on, data.note)
+            note_id = _add_note(session, actor, action, data.noted_on, data.note, reason=data.override_reason)
         return ActionResult(changed, note_id, opened_snapshot(action))
 
 

@@ -104,13 +104,19 @@ def update_funding(
     notified,
     paid,
     comment=KEEP,
+    override_reason=None,
 ) -> FundingResult:
-    """Set the three amounts (blank = not known) and, when given, the comment of one line."""
+    """Set the three amounts (blank = not known) and, when given, the comment of one line; paid
+    beyond notified only with `override_reason` (kept in the audit)."""
     with session_scope(engine) as session:
         line = load_for_update(session, m.FundingLine, funding_line_id, "Ligne de financement", "ligne de financement")
         require_write_funding(session, actor, line.convention_id)
         data = funding_input(
-            planned=planned, notified=notified, paid=paid, comment=line.comment if comment is KEEP else comment
+            planned=planned,
+            notified=notified,
+            paid=paid,
+            comment=line.comment if comment is KEEP else comment,
+            override_reason=override_reason,
         )
         values = {"planned": data.planned, "notified": data.notified, "paid": data.paid, "comment": data.comment}
         if all(getattr(line, name) == value for name, value in values.items()):
@@ -120,5 +126,5 @@ def update_funding(
         before = snapshot(line)
         for name, value in values.items():
             setattr(line, name, value)
-        save(session, actor, line, before=before, operation=UPDATED, what=what)
+        save(session, actor, line, before=before, operation=UPDATED, what=what, reason=data.override_reason)
         return FundingResult(True, opened_snapshot(line))

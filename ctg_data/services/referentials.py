@@ -36,6 +36,7 @@ from ctg_data.interchange.resolver import Resolver
 from ctg_data.interchange.sheets import SHEETS_BY_NAME, Column
 from ctg_data.interchange.typing import (
     DEFAULTS,
+    PLAUSIBLE_PARSERS,
     ROW_RULES,
     STEP_VALUES,
     VALUE_COLUMNS,
@@ -326,6 +327,8 @@ PARSERS: dict[str, Callable[[object], Any]] = {"int": v.integer, "float": v.numb
 def _parser(kind: Kind, column: Column) -> Callable[[object], Any]:
     if (kind.sheet, column.name) in VALUE_COLUMNS:  # a step indicator's reference and target are step codes
         return number_or_step
+    if (kind.sheet, column.name) in PLAUSIBLE_PARSERS:  # a facility's places: rules.plausibility
+        return PLAUSIBLE_PARSERS[(kind.sheet, column.name)]
     return PARSERS.get(column.kind) or (lambda raw: parse_cell(column, raw))
 
 

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from ctg_data.accounts.http import MENU_SCRIPT_PATH
 from ctg_data.actors import Actor
 from ctg_data.permissions import may_open_page
 
@@ -53,6 +55,7 @@ MENU: dict[str, list[MenuPage]] = {
     ],
 }
 HOME = "vue_ensemble"  # the default page: the empty URL path
+NOT_FOUND = "Page introuvable"
 
 
 def st_pages() -> dict[str, list]:
@@ -79,3 +82,48 @@ def sidebar_menu(actor: Actor) -> None:
                 with suppress(StreamlitAPIException):
                     st.page_link(page.path, label=page.title, icon=page.icon)
         st.divider()
+        # A file of the app, as the production Content-Security-Policy wants (no inline script).
+        st.html(f'<script src="{MENU_SCRIPT_PATH}" data-ctg-menu="1"></script>', unsafe_allow_javascript=True)
+
+
+# ------------------------------------------------------------------ an unknown address
+
+
+def requested_path() -> str | None:
+    """The URL path the browser asked for when it opened the app (« nimporte-quoi »); None for
+    the home page and for a switch from a link of the app (which names a page by its hash).
+    Streamlit keeps it in the run's page manager only: `st.navigation` reads it there too."""
+    ctx = get_script_run_ctx()
+    if ctx is None or ctx.pages_manager.intended_page_script_hash:
+        return None
+    return ctx.pages_manager.intended_page_name or None
+
+
+def with_not_found(pages: dict[str, list], actor: Actor | None, wanted: str | None) -> dict[str, list]:
+    """The routed pages plus, for an address that is none of them, a hidden page at that very
+    address saying so in French. Without it, `st.navigation` shows Streamlit's English « Page
+    not found » dialog over the home page. A nested path cannot be a page's address
+    (`st.Page` refuses "/"): Streamlit's dialog remains for those."""
+    routed = {page.url_path for items in pages.values() for page in items}
+    if not wanted or wanted in routed or "/" in wanted:
+        return pages
+
+    def not_found() -> None:
+        not_found_page(actor, wanted)
+
+    hidden = st.Page(not_found, title=NOT_FOUND, url_path=wanted, visibility="hidden")
+    return {**pages, "": [*pages.get("", []), hidden]}
+
+
+def not_found_page(actor: Actor | None, wanted: str) -> None:
+    """What an unknown address shows: the reason in French and the way back."""
+    st.set_page_config(page_title=f"{NOT_FOUND} · Tableau de bord CTG", page_icon="📊", layout="wide")
+    if actor is not None:
+        sidebar_menu(actor)
+    st.title(NOT_FOUND)
+    known = any(page.name == wanted for pages in MENU.values() for page in pages)
+    if known:
+        st.warning("Cette page n'est pas ouverte à votre rôle. Demandez l'accès à un administrateur si besoin.")
+    else:
+        st.info("Aucune page ne se trouve à cette adresse : le lien est peut-être incomplet ou ancien.")
+    st.page_link(MenuPage(HOME, "", "").path, label="Retour à la vue d'ensemble", icon=":material/dashboard:")

@@ -67,6 +67,24 @@ def kept_choice(
     return chosen
 
 
+STATUS_PARAM = "statut"  # a list page's status, set by a link (an overview tile: `?statut=en_retard`)
+
+
+def linked_filter(param: str, presets: Mapping[str, Mapping[str, Any]]) -> Callable[[], None]:
+    """Page filters a link sets: `presets[value]` gives the widget keys and values that the
+    URL's `param` stands for, set before the widgets are drawn so that the person sees the
+    filter and can change it. Returns the widgets' `on_change`: once the person changes a
+    filter, the parameter leaves the URL and no longer overrides the widgets."""
+    wanted = st.query_params.get(param)
+    for key, value in presets.get(wanted or "", {}).items():
+        st.session_state[key] = value
+
+    def changed() -> None:
+        st.query_params.pop(param, None)
+
+    return changed
+
+
 def kept_row(
     label: str,
     frame: pd.DataFrame,

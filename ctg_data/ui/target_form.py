@@ -56,7 +56,7 @@ def target_section(indicator: pd.Series, actor: Actor) -> None:
 
 def _editor(indicator: pd.Series, targets: pd.DataFrame, steps: Sequence[str] | None, actor: Actor) -> None:
     rows = {int(r.id): r for r in targets.itertuples()}
-    labels = {NEW: "➕ Nouvelle cible intermédiaire"} | {
+    labels = {NEW: "+ Nouvelle cible intermédiaire"} | {
         i: f"{fmt.short_date(r.target_on)} — {shown_value(r.value, steps)}" for i, r in rows.items()
     }
     chosen: int = st.selectbox(
