@@ -18,10 +18,14 @@ from sqlmodel import Field, SQLModel
 
 from ctg_data.vocabulary import (
     ActionStatus,
+    Attendance,
+    DecisionStatus,
     Direction,
     Frequency,
     IndicatorNature,
     MeasurementType,
+    MeetingKind,
+    MeetingStatus,
     RateBasis,
     sql_in,
 )
@@ -651,16 +655,10 @@ class SignInEvent(SQLModel, table=True):
 # ---------------------------------------------------------------- typing helpers
 
 # The records edited through forms: each carries the `version` of optimistic locking (`versioned`).
+# Quoted: meetings and decisions are declared further down the file.
 Versioned: TypeAlias = (
-    Orientation
-    | Action
-    | Indicator
-    | IndicatorTarget
-    | Facility
-    | FacilityActivity
-    | RateRow
-    | CoordinationPost
-    | FundingLine
+    "Orientation | Action | Indicator | IndicatorTarget | Facility | FacilityActivity | RateRow | CoordinationPost"
+    " | FundingLine | Meeting | Decision"
 )
 
 
@@ -709,3 +707,104 @@ class AppSecret(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     value: str = Field(max_length=200)
     created_at: datetime = timestamp()
+
+
+# ---------------------------------------------------------------- meetings and decisions (issue 14)
+
+
+class Meeting(SQLModel, table=True):
+    """A steering meeting of a convention (COPIL, COTECH or a thematic committee): its date,
+    place, agenda and minutes; its participants and decisions are rows of their own."""
+
+    __tablename__ = "meetings"
+    __mapper_args__ = versioned
+    __table_args__ = (
+        CheckConstraint(f"kind IN {sql_in(MeetingKind)}", name="kind"),
+        CheckConstraint(f"status IN {sql_in(MeetingStatus)}", name="status"),
+        # A thematic committee says which theme; the others need none.
+        CheckConstraint("kind <> 'thematique' OR theme IS NOT NULL", name="theme"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    convention_id: int = fk("conventions.id", ondelete="CASCADE")
+    kind: str = Field(max_length=20)
+    theme: str | None = Field(default=None, max_length=200)
+    held_on: date
+    place: str | None = Field(default=None, max_length=200)
+    agenda: str | None = None
+    minutes: str | None = None
+    status: str = Field(default=MeetingStatus.PREVUE, max_length=20)
+    version: int = 1
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+class MeetingParticipant(SQLModel, table=True):
+    """An organisation at a meeting (optionally the person who came for it): present or excused."""
+
+    __tablename__ = "meeting_participants"
+    __table_args__ = (CheckConstraint(f"attendance IN {sql_in(Attendance)}", name="attendance"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = fk("meetings.id", ondelete="CASCADE")
+    organisation_id: int = fk("organisations.id")
+    person: str | None = Field(default=None, max_length=200)
+    attendance: str = Field(default=Attendance.PRESENT, max_length=20)
+
+
+class Decision(SQLModel, table=True):
+    """A decision taken at a meeting: dated by its meeting, with an optional owner and due date."""
+
+    __tablename__ = "decisions"
+    __mapper_args__ = versioned
+    __table_args__ = (CheckConstraint(f"status IN {sql_in(DecisionStatus)}", name="status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = fk("meetings.id", ondelete="CASCADE")
+    text: str
+    owner_id: int | None = fk("organisations.id", nullable=True)
+    due_on: date | None = None
+    status: str = Field(default=DecisionStatus.A_FAIRE, max_length=20)
+    version: int = 1
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+class DecisionLink(SQLModel, table=True):
+    """What a decision is about: one action, one indicator or one facility per row. Deleting the
+    record drops the link, never the decision."""
+
+    __tablename__ = "decision_links"
+    __table_args__ = (
+        CheckConstraint(
+            "(CASE WHEN action_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN indicator_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN facility_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_target",
+        ),
+        # NULLs are distinct: each constraint only bites on the rows naming that kind of record.
+        UniqueConstraint("decision_id", "action_id", name="uq_decision_links_action"),
+        UniqueConstraint("decision_id", "indicator_id", name="uq_decision_links_indicator"),
+        UniqueConstraint("decision_id", "facility_id", name="uq_decision_links_facility"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = fk("decisions.id", index=False, ondelete="CASCADE")
+    action_id: int | None = fk("actions.id", nullable=True, ondelete="CASCADE")
+    indicator_id: int | None = fk("indicators.id", nullable=True, ondelete="CASCADE")
+    facility_id: int | None = fk("facilities.id", nullable=True, ondelete="CASCADE")
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+class Snapshot(SQLModel, table=True):
+    """What a meeting was shown, frozen when it was closed: the indicators, actions, roll-ups,
+    funding and bonus lines as the views computed them at the meeting's date (`as_of`), kept as
+    one JSON document (`payload`, money as Decimal strings) read back by queries.snapshots.
+    Never updated (a trigger refuses it) nor deleted but with its meeting's convention."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (UniqueConstraint("meeting_id", name="uq_snapshots_meeting_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = fk("meetings.id", index=False, ondelete="CASCADE")
+    convention_id: int = fk("conventions.id", ondelete="CASCADE")
+    taken_at: datetime = timestamp()
+    as_of: date
+    schema_version: int
+    payload: str

@@ -56,6 +56,7 @@ class Capability(StrEnum):
     MANAGE_ACCESS = "gérer l'accès aux conventions"
     READ_AUDIT = "consulter le journal des événements"
     RUN_CHECKS = "lancer les contrôles de cohérence"
+    WRITE_MEETINGS = "préparer les comités et en noter les participants et les décisions"
 
 
 ADVISORS = frozenset({Role.CONSEILLER, Role.ADMIN})  # write anywhere they see, no per-row rule
@@ -78,6 +79,9 @@ ROLES: dict[Capability, frozenset[Role]] = {
     Capability.MANAGE_ACCESS: ADMINS,
     Capability.READ_AUDIT: ADMINS,
     Capability.RUN_CHECKS: ADMINS,
+    # Comités: the CAF advisors (who sit on the COTECH and prepare the COPIL) and administrators;
+    # partners and lecteurs read them (a partner, only the decisions concerning its organisation).
+    Capability.WRITE_MEETINGS: ADVISORS,
 }
 
 
@@ -274,6 +278,12 @@ def require_write_amendment(session: Session, actor: Actor, convention_id: int) 
     require(actor, Capability.WRITE_AMENDMENTS)
 
 
+def require_write_meetings(session: Session, actor: Actor, convention_id: int) -> None:
+    """A meeting of a convention, its participants and its decisions."""
+    require_read_convention(session, actor, convention_id)
+    require(actor, Capability.WRITE_MEETINGS)
+
+
 def require_manage_accounts(actor: Actor) -> None:
     require(actor, Capability.MANAGE_ACCOUNTS)
 
@@ -350,6 +360,42 @@ def writable_ids(
     return frozenset(cast("Sequence[int]", session.exec(query).all()))
 
 
+def decision_concerns(organisation_id: int) -> ColumnElement[bool]:
+    """On decisions: those concerning an organisation — it owns the decision, or the decision is
+    linked to an action it takes part in, to an indicator of such an action, or to a facility it
+    manages (the rows it may write)."""
+    linked_action = (
+        select(col(m.DecisionLink.decision_id))
+        .join(m.Action, col(m.Action.id) == m.DecisionLink.action_id)
+        .where(_takes_part(organisation_id))
+    )
+    linked_indicator = (
+        select(col(m.DecisionLink.decision_id))
+        .join(m.Indicator, col(m.Indicator.id) == m.DecisionLink.indicator_id)
+        .join(m.Action, col(m.Action.id) == m.Indicator.action_id)
+        .where(_takes_part(organisation_id))
+    )
+    linked_facility = (
+        select(col(m.DecisionLink.decision_id))
+        .join(m.Facility, col(m.Facility.id) == m.DecisionLink.facility_id)
+        .where(_manages(organisation_id))
+    )
+    return or_(
+        col(m.Decision.owner_id) == organisation_id,
+        col(m.Decision.id).in_(union(linked_action, linked_indicator, linked_facility)),
+    )
+
+
+def readable_decisions(actor: Actor) -> ColumnElement[bool]:
+    """On decisions (of conventions the actor sees): every one for lecteurs, conseillers and
+    administrators; for a partner, those concerning its organisation."""
+    if actor.role != Role.PARTENAIRE:
+        return true()
+    if actor.organisation_id is None:
+        return false()
+    return decision_concerns(actor.organisation_id)
+
+
 # ------------------------------------------------------------------ pages
 
 # Pages (by file name under pages/, which is also their URL path) that only some roles may
@@ -360,6 +406,9 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "admin_referentiels": ROLES[Capability.WRITE_RATES],  # conseillers: the barème only
     "comptes": ROLES[Capability.MANAGE_ACCOUNTS],
     "journal": ROLES[Capability.READ_AUDIT],
+    # Comités: every role reads them (partners, the decisions concerning them); writing is
+    # checked by the services (Capability.WRITE_MEETINGS).
+    "comites": frozenset(Role),
 }
 # Data-entry pages (`saisie*.py`) are for the roles that write something.
 SAISIE_ROLES = FIELD_WRITERS

@@ -18,6 +18,7 @@ when called, so that a test or a restart sees a new value.
 | CTG_TOLERANCE_ABS | number ≥ 0 | 1 | "écart notifié" tolerance in euros |
 | CTG_TOLERANCE_REL | number ≥ 0 | 0.01 | "écart notifié" tolerance as a share of what is due |
 | CTG_DECLARATION_DATE | MM-JJ | 03-31 | the day of year Y+1 by which year Y's activity is declared |
+| CTG_BEHIND_SCHEDULE_POINTS | number ≥ 0 | 15 | points below the expected progress: "en retard sur le calendrier" |
 | CTG_SMTP_HOST | host name | none | the SMTP server `ctg remind` sends through (none: it can only simulate) |
 | CTG_SMTP_PORT | whole number ≥ 1 | 25 | its port |
 | CTG_SMTP_USER | text | none | the account to sign in to it with (none: no sign-in) |
@@ -148,6 +149,13 @@ def tolerance_abs() -> Decimal:
 
 def tolerance_rel() -> Decimal:
     return decimal("CTG_TOLERANCE_REL", Decimal("0.01"))
+
+
+def behind_schedule_points() -> Decimal:
+    """CTG_BEHIND_SCHEDULE_POINTS: how many points of progress below its expected progress a
+    domain, an orientation or the convention may be before it reads « en retard sur le
+    calendrier »."""
+    return decimal("CTG_BEHIND_SCHEDULE_POINTS", Decimal(15))
 
 
 def _month_day(raw: str) -> tuple[int, int] | None:

@@ -371,6 +371,14 @@ class MeasurementInput:
     insee_code: str | None = None  # the value of one commune; None: of the whole convention
 
 
+@dataclass(frozen=True)
+class Previous:
+    """The value a new one is compared with (the soft warning): when (a date, or a year) and what."""
+
+    on: date | int
+    value: float | Decimal
+
+
 # ------------------------------------------------------------------ step indicators
 
 MIN_STEPS = 2
@@ -425,10 +433,16 @@ def measurement_input(
     comment: object = None,
     override_reason: object = None,
     insee_code: object = None,
+    previous: Callable[[date], Previous | None] | None = None,
+    confirmed: bool = False,
 ) -> MeasurementInput:
     """Validate a measurement as typed; raise ValidationError naming every bad field. A step
     indicator's value is a step code, stored as its position; `insee_code` names a commune of
-    the convention's perimeter (none: the value of the whole convention)."""
+    the convention's perimeter (none: the value of the whole convention). `previous(date)`:
+    the indicator's whole-convention result before that date, which a value of the whole
+    convention may not be ten times (or a tenth of) unless `confirmed` or given a reason (the
+    soft warning, rules.plausibility.far_from_previous); the reason kept is then the one typed,
+    else rules.plausibility.CONFIRMED."""
     check = Check()
     if indicator is None:
         check.add(Field.INDICATOR, REQUIRED)
@@ -458,10 +472,26 @@ def measurement_input(
                 ),
             )
         check.add(Field.COMMUNE, commune_in_perimeter(commune, indicator.perimeter))
+        if check.ok(Field.DATE, Field.VALUE, Field.COMMUNE) and commune is None and not indicator.steps:
+            assert when is not None and amount is not None  # ok: both parsed
+            warning = measurement_warning(amount, previous(when) if previous else None)
+            if warning and not (confirmed or reason):
+                check.add(Field.VALUE, warning)
+            elif warning:
+                reason = reason or plausibility.CONFIRMED
     check.done()
     # done() has refused the input if any of these required values is missing.
     assert indicator is not None and when is not None and amount is not None
     return MeasurementInput(indicator.id, when, amount, str(kind), source_text, comment_text, reason, commune)
+
+
+def measurement_warning(value: float, previous: Previous | None) -> str | None:
+    if previous is None:
+        return None
+    when = f"au {fmt.short_date(previous.on)}" if isinstance(previous.on, date) else f"en {previous.on}"
+    return plausibility.far_from_previous(
+        value, float(previous.value), f"valeur {_n(value)}", f"{_n(previous.value)} {when}"
+    )
 
 
 # ------------------------------------------------------------------ intermediate targets
@@ -608,7 +638,13 @@ def activity_input(
     convention_starts_on: date,
     convention_ends_on: date,
     override_reason: object = None,
+    previous: Callable[[int], Mapping[str, Previous]] | None = None,
+    confirmed: bool = False,
 ) -> ActivityInput:
+    """A facility's figures of one year. `previous(year)`: the figures of the year before, by
+    field (Field.PLACES, HOURS_DELIVERED, HOURS_BILLED), which a figure may not be ten times
+    (or a tenth of) unless `confirmed` or given a reason (rules.plausibility.far_from_previous);
+    the reason kept is then the one typed, else rules.plausibility.CONFIRMED."""
     check = Check()
     year_value = check.parse(Field.YEAR, year, integer, required=True)
     check.add(Field.YEAR, between(year_value, 1900, 2100))
@@ -630,9 +666,27 @@ def activity_input(
         check.add(Field.HOURS_BILLED, plausibility.billed_within_delivered(delivered, billed))
     if all(blank(raw) for raw in (places_value, hours_delivered, hours_billed, fte_value)) and not check.errors:
         check.add(Field.PLACES, "indiquez au moins une valeur (places, heures ou ETP)")
+    if not check.errors and previous is not None and year_value is not None:
+        before = previous(year_value)
+        typed = {Field.PLACES: places_value, Field.HOURS_DELIVERED: delivered, Field.HOURS_BILLED: billed}
+        warnings = {field: activity_warning(field, typed[field], before.get(field)) for field in typed}
+        if any(warnings.values()) and not (confirmed or reason):
+            for field, warning in warnings.items():
+                check.add(field, warning)
+        elif any(warnings.values()):
+            reason = reason or plausibility.CONFIRMED
     check.done()
     assert year_value is not None  # required: done() has refused the input without it
     return ActivityInput(year_value, places_value, delivered, billed, fte_value, reason)
+
+
+def activity_warning(field: str, value: int | Decimal | None, previous: Previous | None) -> str | None:
+    if previous is None or value is None:
+        return None
+    unit = "places" if field == Field.PLACES else "heures"
+    return plausibility.far_from_previous(
+        Decimal(value), Decimal(previous.value), f"{_n(value)} {unit}", f"{_n(previous.value)} en {previous.on}"
+    )
 
 
 # ------------------------------------------------------------------ funding

@@ -221,3 +221,29 @@ LEVER_CODES = tuple(code for code, *_ in LEVERS)
 def sql_in(values: Iterable[str]) -> str:
     """SQL list literal for CHECK constraints built from an enumeration."""
     return "(" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+# ---------------------------------------------------------------- meetings and decisions (issue 14)
+
+
+class MeetingKind(Labelled):
+    COPIL = "copil", "COPIL"
+    COTECH = "cotech", "COTECH"
+    THEMATIQUE = "thematique", "Comité thématique"  # carries its theme (Meeting.theme)
+
+
+class MeetingStatus(Labelled):
+    PREVUE = "prevue", "Prévue"
+    TENUE = "tenue", "Tenue"
+    CLOSE = "close", "Close"
+
+
+class Attendance(Labelled):
+    PRESENT = "present", "Présent"
+    EXCUSE = "excuse", "Excusé"
+
+
+class DecisionStatus(Labelled):
+    A_FAIRE = "a_faire", "À faire"
+    FAIT = "fait", "Fait"
+    ABANDONNEE = "abandonnee", "Abandonnée"

@@ -17,7 +17,7 @@ from ctg_data.ui.data import cached_query
 from ctg_data.ui.forms import history_link
 from ctg_data.ui.overview_charts import plan_table
 from ctg_data.ui.page import ConventionContext, page
-from ctg_data.ui.selection import STATUS_PARAM, item_table, linked_filter, listed_item
+from ctg_data.ui.selection import STATUS_PARAM, WRAPPED_ROWS, item_table, linked_filter, listed_item
 from ctg_data.ui.text import escape_markdown, indicator_rows
 from ctg_data.vocabulary import ActionStatus
 
@@ -85,18 +85,31 @@ def _page_filters(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[keep].reset_index(drop=True)
 
 
+# Widths (px) that fit the key columns in the main column at 1440 px beside the menu (about
+# 940 px after the selection box): the title wraps; the columns after « Pilote » scroll.
+COLUMN_WIDTHS = {
+    "Code": 70,
+    "Intitulé": 300,
+    "Statut": 90,
+    "Retard": 80,
+    "Échéance": 90,
+    "Avancement": 130,
+    "Pilote": 150,
+}
+
+
 def _table(shown: pd.DataFrame) -> None:
     table = pd.DataFrame(
         {
             "Code": shown["code"],
             "Intitulé": shown["title"],
-            "Domaine": shown["domain"],
-            "Orientation": shown["orientation_code"],
             "Statut": shown["status_label"],
             "Retard": [LATE if late else "" for late in shown["late"]],
             "Échéance": shown["ends_on"],
             "Avancement": shown["progress"],
             "Pilote": shown["pilot"],
+            "Domaine": shown["domain"],
+            "Orientation": shown["orientation_code"],
             "Copilotes": shown["copilots"].map(", ".join),
             "Partenaires": shown["partners"].map(", ".join),
             "Communes": shown["communes"].map(lambda names: ", ".join(names) or "Tout le territoire"),
@@ -108,11 +121,17 @@ def _table(shown: pd.DataFrame) -> None:
         PARAM,
         alt="Actions du plan correspondant aux filtres",
         column_config={
-            "Avancement": st.column_config.ProgressColumn("Avancement", min_value=0, max_value=100, format="%d %%"),
-            "Échéance": st.column_config.DateColumn("Échéance", format="DD/MM/YYYY"),
-            "Intitulé": st.column_config.TextColumn("Intitulé", width="medium"),
-            "Retard": st.column_config.TextColumn("Retard", width=90),
+            "Code": st.column_config.TextColumn("Code", width=COLUMN_WIDTHS["Code"], pinned=True),
+            "Intitulé": st.column_config.TextColumn("Intitulé", width=COLUMN_WIDTHS["Intitulé"]),
+            "Statut": st.column_config.TextColumn("Statut", width=COLUMN_WIDTHS["Statut"]),
+            "Retard": st.column_config.TextColumn("Retard", width=COLUMN_WIDTHS["Retard"]),
+            "Échéance": st.column_config.DateColumn("Échéance", format="DD/MM/YYYY", width=COLUMN_WIDTHS["Échéance"]),
+            "Avancement": st.column_config.ProgressColumn(
+                "Avancement", min_value=0, max_value=100, format="%d %%", width=COLUMN_WIDTHS["Avancement"]
+            ),
+            "Pilote": st.column_config.TextColumn("Pilote", width=COLUMN_WIDTHS["Pilote"]),
         },
+        row_height=WRAPPED_ROWS,
     )
 
 

@@ -10,7 +10,7 @@ from ctg_data.reports import bonus_report as report
 from ctg_data.reports.funding import FLAG_MARK, line_totals, year_clock
 from ctg_data.rules.reconciliation import Flag
 from ctg_data.ui.data import cached_query
-from ctg_data.ui.funding_charts import display_frame, table_with_downloads
+from ctg_data.ui.funding_charts import display_frame, table_with_downloads, widths
 from ctg_data.ui.page import COMMUNE, YEAR, ConventionContext, page
 from ctg_data.ui.selection import kept_choice
 from ctg_data.ui.text import escape_markdown
@@ -22,6 +22,7 @@ DETAIL_PARAM = "equipement"
 VIEW_PARAM = "lignes"
 ALL_YEARS = "toutes"  # kept in the URL as annee=toutes: no parameter means the default year
 NO_FLAG = "aucune"
+PARTS = ("Alertes et lignes", "Totaux par gestionnaire", "Fiche équipement")
 VIEWS = {"alertes": "Alertes à traiter", "informations": "Alertes et informations", "toutes": "Toutes les lignes"}
 # Pixels that fit the main column at 1440 px beside the menu (about 950 px): "Pourquoi" takes
 # what is left and wraps (row height above 64 px).
@@ -150,7 +151,7 @@ def _lines(selected, view: str, one_year: bool) -> None:
         money=report.MONEY,
         shown=screen,
         formatters={"year": lambda year: "" if year is None else str(year)},
-        column_config={header: st.column_config.Column(width=width) for header, width in WIDTHS.items()},
+        column_config=widths(WIDTHS),
         row_height=None if more else 120,
     )
     st.caption(
@@ -159,8 +160,24 @@ def _lines(selected, view: str, one_year: bool) -> None:
     )
 
 
+def _managers(selected) -> None:
+    st.caption(
+        "Le bonus est versé au gestionnaire de chaque équipement : ces totaux sont "
+        "les sommes de toutes les lignes de la sélection. Un montant dû inconnu "
+        "(sans barème, activité manquante) est compté à part, jamais comme 0."
+    )
+    table_with_downloads(
+        report.manager_totals(selected),
+        report.MANAGER_HEADERS,
+        basename="bonus-territoire-gestionnaires",
+        key="bonus-managers",
+        money=report.MANAGER_MONEY,
+    )
+
+
 def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None:
-    st.subheader("Fiche équipement")
+    """The computation in sight; the activity, the barème and the funding lines folded (each
+    part of the fiche one tap away on a phone)."""
     names = dict(zip(rows["facility"], rows["facility_name"], strict=False))
     code = kept_choice(
         "Équipement",
@@ -196,9 +213,23 @@ def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None
         for reason in filter(None, row.reasons.split(" | ")):
             st.markdown(f"- {escape_markdown(reason)}")
 
-    st.markdown("**Activité**")
+    with st.expander("Activité", icon=":material/domain:"):
+        _activity(detail["activity"], code)
+    with st.expander("Barème applicable", icon=":material/table_chart:"):
+        _rates(detail["rates"])
+    with st.expander("Financements de l'équipement", icon=":material/payments:"):
+        _detail_table(
+            detail["lines"],
+            "Aucun financement pour cet équipement.",
+            basename=f"financements-{code}",
+            key="bonus-lines",
+            money=("Prévu", "Notifié", "Versé"),
+        )
+
+
+def _activity(activity: pd.DataFrame, code: str) -> None:
     _detail_table(
-        detail["activity"],
+        activity,
         "Aucune activité déclarée pour cet équipement.",
         basename=f"activite-{code}",
         key="bonus-activity",
@@ -209,28 +240,22 @@ def _facility_page(convention_id: int, all_years: tuple[int, ...], rows) -> None
             "ETP": fmt.smart_number,
         },
     )
-    st.markdown("**Barème applicable**")
-    if detail["rates"].empty:
+
+
+def _rates(rates: pd.DataFrame) -> None:
+    if rates.empty:
         st.info("Aucune ligne de barème pour ce type d'équipement : rien n'est dû (« sans barème »).")
     else:
         st.dataframe(
             display_frame(
-                detail["rates"],
-                {c: c for c in detail["rates"].columns},
+                rates,
+                {c: c for c in rates.columns},
                 money=("Plancher", "Plafond"),
                 formatters={"Montant": fmt.exact_money},
             ),
             hide_index=True,
             width="stretch",
         )
-    st.markdown("**Financements de l'équipement**")
-    _detail_table(
-        detail["lines"],
-        "Aucun financement pour cet équipement.",
-        basename=f"financements-{code}",
-        key="bonus-lines",
-        money=("Prévu", "Notifié", "Versé"),
-    )
 
 
 def _detail_table(
@@ -259,35 +284,29 @@ def _detail_table(
 @page("Bonus territoire CTG", filters=(COMMUNE,))
 def render(context: ConventionContext) -> None:
     filters = context.filters
-    top = st.columns([1, 3])
-    with top[0]:
+    with st.columns([1, 3])[0]:
         years = _year(context)
-    view = _view(top[1])
     st.caption(
         "Pour chaque équipement et chaque année : le montant dû selon le barème, le montant "
         "notifié et le montant versé, les écarts et les alertes avec leur motif."
     )
     rows = bonus_reconciliation(filters.convention_id, years, filters.insee_code)
-    if rows.empty:
-        st.info("Aucun équipement pour cette sélection.")
-    else:
-        selected = _page_filters(rows)
-        if selected.empty:
+    selected = rows if rows.empty else _page_filters(rows)
+    # Three parts in tabs, each reached with one tap (the page was 7 900 px long on a phone);
+    # a link naming a facility (?equipement=CODE) opens on its fiche.
+    lines, managers, facility = st.tabs(PARTS, default=PARTS[2] if DETAIL_PARAM in st.query_params else None)
+    with lines:
+        if rows.empty:
+            st.info("Aucun équipement pour cette sélection.")
+        elif selected.empty:
             st.info("Aucun équipement ne correspond à ces filtres.")
         else:
             _summary(selected)
-            _lines(selected, view, one_year=len(years) == 1)
-            st.subheader("Totaux par gestionnaire")
-            st.caption(
-                "Le bonus est versé au gestionnaire de chaque équipement : ces totaux sont "
-                "les sommes de toutes les lignes de la sélection. Un montant dû inconnu "
-                "(sans barème, activité manquante) est compté à part, jamais comme 0."
-            )
-            table_with_downloads(
-                report.manager_totals(selected),
-                report.MANAGER_HEADERS,
-                basename="bonus-territoire-gestionnaires",
-                key="bonus-managers",
-                money=report.MANAGER_MONEY,
-            )
-    _facility_page(filters.convention_id, context.years, rows)
+            _lines(selected, _view(st), one_year=len(years) == 1)
+    with managers:
+        if selected.empty:
+            st.info("Aucun équipement pour cette sélection.")
+        else:
+            _managers(selected)
+    with facility:
+        _facility_page(filters.convention_id, context.years, rows)

@@ -18,7 +18,7 @@ from ctg_data.services.activity import facilities_frame
 from ctg_data.services.funding import funding_lines_frame
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.page import ConventionContext, page
-from ctg_data.ui.selection import kept_choice
+from ctg_data.ui.selection import CHANGES_ROWS, kept_choice
 from ctg_data.ui.text import escape_markdown
 
 load_history = cached_query(history_frame)
@@ -28,6 +28,15 @@ load_indicators = cached_query(indicators_frame)
 load_facilities = cached_query(facilities_frame)
 load_lines = cached_query(funding_lines_frame)
 
+# At 1440 px beside the menu (about 980 px): « Modifications » and « Motif » wrap.
+COLUMNS = {
+    "Date": st.column_config.TextColumn("Date", width=115),
+    "Par": st.column_config.TextColumn("Par", width=140),
+    "Opération": st.column_config.TextColumn("Opération", width=110),
+    "Élément": st.column_config.TextColumn("Élément", width=150),
+    "Modifications": st.column_config.TextColumn("Modifications", width=320),
+    "Motif": st.column_config.TextColumn("Motif", width=115),
+}
 KINDS = {
     "action": "Action",
     "indicateur": "Indicateur",
@@ -99,8 +108,6 @@ def render(context: ConventionContext) -> None:
         history,
         hide_index=True,
         alt="Historique des modifications",
-        column_config={
-            "Modifications": st.column_config.TextColumn("Modifications", width="large"),
-            "Élément": st.column_config.TextColumn("Élément", width="medium"),
-        },
+        column_config=COLUMNS,
+        row_height=CHANGES_ROWS,
     )

@@ -17,7 +17,7 @@ from ctg_data.ui.data import cached_query
 from ctg_data.ui.forms import history_link
 from ctg_data.ui.indicator_chart import describe, indicator_chart
 from ctg_data.ui.page import ConventionContext, page
-from ctg_data.ui.selection import STATUS_PARAM, item_table, linked_filter, listed_item
+from ctg_data.ui.selection import STATUS_PARAM, WRAPPED_ROWS, item_table, linked_filter, listed_item
 from ctg_data.ui.target_form import target_section
 from ctg_data.ui.text import escape_markdown, indicator_rows, status_text, value_text
 from ctg_data.vocabulary import Direction, Frequency, MeasurementType
@@ -61,6 +61,10 @@ def _steps(indicator) -> tuple[str, ...] | None:
     return indicator["steps"] if isinstance(indicator["steps"], tuple) else None
 
 
+# Widths (px) that fit the key columns at 1440 px beside the menu: the name and the unit wrap.
+COLUMN_WIDTHS = {"Code": 140, "Indicateur": 290, "Statut": 125, "Atteinte": 125, "Valeur actuelle": 95, "Unité": 150}
+
+
 def _table(frame: pd.DataFrame) -> None:
     item_table(
         indicator_rows(frame),
@@ -68,7 +72,11 @@ def _table(frame: pd.DataFrame) -> None:
         PARAM,
         alt="Indicateurs correspondant aux filtres",
         column_config={
-            "Indicateur": st.column_config.TextColumn("Indicateur", width="medium"),
+            "Code": st.column_config.TextColumn("Code", width=COLUMN_WIDTHS["Code"]),
+            "Indicateur": st.column_config.TextColumn("Indicateur", width=COLUMN_WIDTHS["Indicateur"]),
+            "Statut": st.column_config.TextColumn("Statut", width=COLUMN_WIDTHS["Statut"]),
+            "Valeur actuelle": st.column_config.TextColumn("Valeur actuelle", width=COLUMN_WIDTHS["Valeur actuelle"]),
+            "Unité": st.column_config.TextColumn("Unité", width=COLUMN_WIDTHS["Unité"]),
             "Mesurée le": st.column_config.DateColumn("Mesurée le", format="DD/MM/YYYY"),
             "Échéance": st.column_config.DateColumn("Échéance", format="DD/MM/YYYY"),
             "Atteinte": st.column_config.ProgressColumn(
@@ -77,8 +85,10 @@ def _table(frame: pd.DataFrame) -> None:
                 max_value=100,
                 format="%d %%",
                 help="Part du chemin parcouru de la référence à la cible",
+                width=COLUMN_WIDTHS["Atteinte"],
             ),
         },
+        row_height=WRAPPED_ROWS,
     )
 
 

@@ -8,6 +8,7 @@ from ctg_data.permissions import require_read_audit
 from ctg_data.queries.history import journal_frame
 from ctg_data.ui.data import cached_query, engine
 from ctg_data.ui.page import PageContext, general_page
+from ctg_data.ui.selection import CHANGES_ROWS
 
 audit_events = cached_query(accounts.audit_events)
 
@@ -32,6 +33,17 @@ OPERATIONS = {
     "convention:accès": "Accès à une convention (réservée ou non)",
     "convention:membre": "Accès donné à une convention",
     "convention:retrait": "Accès retiré à une convention",
+}
+
+
+# At 1440 px beside the menu (about 980 px): « Modifications » takes what is left and wraps
+# on four lines (a cell opened by a click shows the rest).
+COLUMNS = {
+    "Date": st.column_config.TextColumn("Date", width=115),
+    "Par": st.column_config.TextColumn("Par", width=150),
+    "Opération": st.column_config.TextColumn("Opération", width=120),
+    "Élément": st.column_config.TextColumn("Élément", width=170),
+    "Modifications": st.column_config.TextColumn("Modifications", width=390),
 }
 
 
@@ -69,4 +81,6 @@ def render(context: PageContext) -> None:
         hide_index=True,
         width="stretch",
         alt="Journal des événements",
+        column_config=COLUMNS,
+        row_height=CHANGES_ROWS,
     )

@@ -6,8 +6,9 @@ import streamlit as st
 from ctg_data import formats as fmt
 from ctg_data.reports import funding
 from ctg_data.ui.data import cached_query
-from ctg_data.ui.funding_charts import stage_metrics, stages_chart, table_with_downloads
-from ctg_data.ui.page import ConventionContext, page
+from ctg_data.ui.funding_charts import stage_metrics, stages_chart, table_with_downloads, widths
+from ctg_data.ui.page import ALL_FILTERS, ConventionContext, page
+from ctg_data.ui.selection import WRAPPED_ROWS
 from ctg_data.ui.text import escape_markdown
 
 lever_breakdown = cached_query(funding.lever_breakdown)
@@ -21,6 +22,18 @@ DETAIL_HEADERS = {
     "funder_name": "Financeur",
     "beneficiary_name": "Bénéficiaire",
     "lines": "Lignes",
+}
+# At 1440 px beside the menu (about 950 px), every column of the detail reads without scrolling.
+DETAIL_WIDTHS = {
+    "Levier": 150,
+    "Année": 55,
+    "Domaine": 120,
+    "Prévu": 105,
+    "Notifié": 105,
+    "Versé": 105,
+    "Financeur": 120,
+    "Bénéficiaire": 130,
+    "Lignes": 55,
 }
 
 
@@ -57,7 +70,9 @@ def _slug(text: str) -> str:
     }.get(text, "valeur")
 
 
-@page("Leviers de financement")
+# The filters under the title: an advisor comes for one year, and the sidebar shows them only
+# below the long menu.
+@page("Leviers de financement", on_top=ALL_FILTERS)
 def render(context: ConventionContext) -> None:
     filters = context.filters
     st.caption(
@@ -105,5 +120,11 @@ def render(context: ConventionContext) -> None:
     st.subheader("Détail")
     st.caption("Une ligne par levier, année, domaine, financeur et bénéficiaire.")
     table_with_downloads(
-        breakdown, DETAIL_HEADERS, basename="financements-detail", key="leviers-detail", money=STAGE_MONEY
+        breakdown,
+        DETAIL_HEADERS,
+        basename="financements-detail",
+        key="leviers-detail",
+        money=STAGE_MONEY,
+        column_config=widths(DETAIL_WIDTHS),
+        row_height=WRAPPED_ROWS,
     )

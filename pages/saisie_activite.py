@@ -19,7 +19,7 @@ from ctg_data.services.activity import (
     writable_facility_ids,
 )
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle, editable, links_beside_history, override_input, versioned
+from ctg_data.ui.forms import EditCycle, confirm_input, editable, links_beside_history, override_input, versioned
 from ctg_data.ui.page import YEAR, ConventionContext, page
 from ctg_data.ui.selection import editable_record
 from ctg_data.validation import Field
@@ -55,6 +55,7 @@ def _form(actor: Actor, facility: pd.Series, year: int, snapshot: dict | None) -
             Field.FTE, value=editable(current.get("fte")), key=f"{key}_fte", placeholder="ex. 1,5"
         )
         override = override_input(key, "seulement pour une année hors de la convention")
+        confirmed = confirm_input(key)
         submitted = st.form_submit_button("Enregistrer l'activité", type="primary")
     if submitted:
         CYCLE.save(
@@ -69,6 +70,7 @@ def _form(actor: Actor, facility: pd.Series, year: int, snapshot: dict | None) -
                 fte=fte,
                 **versioned(snapshot),
                 override_reason=override,
+                confirmed=confirmed,
             ),
             table="facility_activity",
             record=(facility_id, year),

@@ -120,6 +120,12 @@ def render(context: ConventionContext) -> None:
         placeholder="Choisir un type",
     )
     override = override_input(GRID, "date hors de la convention", where=columns[2])
+    confirmed = st.checkbox(
+        "Je confirme les valeurs signalées",
+        key=f"{GRID}_confirm",
+        help="Seulement pour des valeurs au moins 10 fois plus grandes, ou 10 fois plus petites, que la précédente, "
+        "après les avoir vérifiées : la confirmation est gardée dans l'historique.",
+    )
     st.caption(
         f"{fmt.number(len(base))} indicateur(s). Remplissez la colonne « Nouvelle valeur » (ex. 12,5, ou le "
         "code de l'étape pour un indicateur à étapes) ; les lignes laissées vides ne sont pas touchées. Les "
@@ -141,7 +147,7 @@ def render(context: ConventionContext) -> None:
     )
     rows = svc.rows_from_editor(edited)
     # The check holds for this grid, these values, until the next save (a new generation).
-    signature = (n, tuple(rows), measured_on, str(kind), override)
+    signature = (n, tuple(rows), measured_on, str(kind), override, confirmed)
     if st.button("Vérifier", key=f"{GRID}_verifier", disabled=not rows):
         check = attempt(
             lambda: svc.validate_grid(
@@ -152,6 +158,7 @@ def render(context: ConventionContext) -> None:
                 rows=rows,
                 type=kind,
                 override_reason=override,
+                confirmed=confirmed,
             )
         )
         st.session_state[CHECK] = (signature, check) if check is not None else None

@@ -15,7 +15,7 @@ from ctg_data.queries.indicators import indicators_frame, measurements_frame
 from ctg_data.rules.indicators import clip, shown_value, step_label
 from ctg_data.services.measurements import record_measurement, writable_indicator_ids
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle, history_link, links_beside_history, override_input
+from ctg_data.ui.forms import EditCycle, confirm_input, history_link, links_beside_history, override_input
 from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.selection import editable_record
 from ctg_data.ui.text import escape_markdown, status_text, value_text
@@ -103,6 +103,7 @@ def _form(indicator: pd.Series, context: ConventionContext) -> None:
         )
         comment = st.text_area("Commentaire", height=68, key=f"{key}_comment")
         override = override_input(key, "seulement pour une date hors de la convention")
+        confirmed = confirm_input(key)
         submitted = st.form_submit_button("Enregistrer la mesure", type="primary")
     if submitted:
         CYCLE.save(
@@ -117,6 +118,7 @@ def _form(indicator: pd.Series, context: ConventionContext) -> None:
                 comment=comment,
                 override_reason=override,
                 insee_code=None if commune == WHOLE else commune,
+                confirmed=confirmed,
             ),
             outcome=lambda result: result,
         )  # the result itself: the next run shows the new status

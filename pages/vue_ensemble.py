@@ -8,7 +8,9 @@ from ctg_data.queries import overview as q
 from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus
 from ctg_data.ui import overview_charts as charts
 from ctg_data.ui.amendment_form import amendments_summary
+from ctg_data.ui.changes import since_last_copil
 from ctg_data.ui.data import cached_query
+from ctg_data.ui.decisions import late_decisions
 from ctg_data.ui.due_list import render_due
 from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.selection import STATUS_PARAM
@@ -105,6 +107,17 @@ def watch_list(indicators) -> None:
         )
 
 
+def convention_schedule(convention) -> None:
+    """The whole convention against its calendar, under the domains' line."""
+    row = convention.iloc[0]
+    if fmt.missing(row["expected"]):
+        return
+    reading = f" — {charts.BEHIND.lower()}" if row["behind"] else ""
+    st.caption(
+        f"Ensemble de la convention : {charts.progress_for_expected(row['progress'], row['expected'])}{reading}."
+    )
+
+
 def domain_links(domains) -> None:
     """Each domain of the chart, one click from its detail (the chart's bars are not links)."""
     if domains.empty:
@@ -135,12 +148,16 @@ def render(context: ConventionContext) -> None:
     )
     territory(card)
     render_due(context.actor, context.convention_id)  # a partner's « À saisir » first; counts for advisors
+    late_decisions(context)
+    since_last_copil(context)
     now = context.today
     summary = steering_summary(context.filters, now)
     action_tiles(summary["actions"])
     indicator_tiles(summary["indicators"])
 
     st.subheader("Avancement par domaine")
+    charts.behind_schedule(summary["domains"])
+    convention_schedule(summary["convention"])
     charts.domain_progress(summary["domains"])
     domain_links(summary["domains"])
     left, right = st.columns([3, 2])

@@ -1,5 +1,6 @@
 """The app as a person sees it: a real server, headless Chromium (Debian's), the demo data."""
 
+import csv
 import os
 import re
 import socket
@@ -230,3 +231,39 @@ def test_the_app_works_under_the_proxy_content_security_policy(server, page):
     expect(page.get_by_role("heading", name="Vue d'ensemble")).to_be_visible()
     expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible()
     assert violations == []
+
+
+# ------------------------------------------------------------------ refusals said in French (issue 13)
+
+
+def seed_rows(sheet: str) -> list[dict[str, str]]:
+    with (ROOT / "seeds" / "lourdes-2023" / f"{sheet}.csv").open(encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
+def test_a_progress_of_150_is_refused_in_french_and_nothing_is_saved(server, page):
+    page.goto(f"{server}/saisie_action?action=PE-1.2")
+    sign_in(page, "partenaire")
+    stored = next(row["avancement"] for row in seed_rows("actions") if row["code"] == "PE-1.2")
+    progress = page.get_by_role("textbox", name="Avancement (%)")
+    expect(progress).to_have_value(stored)
+    progress.fill("150")
+    page.get_by_role("button", name="Enregistrer le suivi").click()
+    expect(page.get_by_text("Rien n'a été enregistré").first).to_be_visible()
+    expect(page.get_by_text("valeur 150 hors bornes : entre 0 et 100")).to_be_visible()
+    page.reload()  # the session survives; the stored progress is still the old one
+    expect(page.get_by_role("textbox", name="Avancement (%)")).to_have_value(stored)
+
+
+def test_a_link_to_a_page_the_role_may_not_open_says_so(server, page):
+    page.goto(f"{server}/comptes")
+    sign_in(page, "lecteur")
+    expect(page.get_by_text("Cette page n'est pas ouverte à votre rôle")).to_be_visible()
+    expect(page.locator("[data-testid='stSidebar'] a", has_text="Vue d'ensemble")).to_be_visible()  # the way back
+
+
+def test_a_link_to_an_action_of_another_organisation_says_it_is_not_open_to_this_person(server, page):
+    page.goto(f"{server}/saisie_action?action=JEU-2.2")  # piloted by the mission locale, not the SIMAJE
+    sign_in(page, "partenaire")
+    expect(page.get_by_text("Le lien demande « JEU-2.2 » (action) : vous ne pouvez pas y saisir")).to_be_visible()
+    expect(page.get_by_role("button", name="Enregistrer le suivi")).to_have_count(0)

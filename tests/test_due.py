@@ -254,7 +254,7 @@ def block():
     render_due(actor, int(os.environ["PROBE_CONVENTION"]))
 
 
-pages = [st.Page("pages/saisie_mesure.py"), st.Page("pages/saisie_activite.py")]
+pages = [st.Page("pages/saisie_mesure.py"), st.Page("pages/saisie_activite.py"), st.Page("pages/comites.py")]
 st.navigation([st.Page(block, title="Accueil", default=True), *pages], position="hidden").run()
 """
 
@@ -308,9 +308,9 @@ def test_an_advisor_sees_the_count_per_organisation(monkeypatch, tmp_path, datab
     assert [h.value for h in at.subheader] == ["À saisir par les partenaires (10)"]
     table = at.dataframe[0].value
     assert table.to_dict("records") == [
-        {"organisation": "CIAS du Pays de Lourdes", "measurements": 0, "activities": 1, "total": 1},
-        {"organisation": "SIMAJE", "measurements": 4, "activities": 0, "total": 4},
-        {"organisation": "Ville de Lourdes", "measurements": 4, "activities": 1, "total": 5},
+        {"organisation": "CIAS du Pays de Lourdes", "measurements": 0, "activities": 1, "decisions": 0, "total": 1},
+        {"organisation": "SIMAJE", "measurements": 4, "activities": 0, "decisions": 0, "total": 4},
+        {"organisation": "Ville de Lourdes", "measurements": 4, "activities": 1, "decisions": 0, "total": 5},
     ]
 
 
@@ -318,3 +318,32 @@ def test_a_reader_sees_no_block(monkeypatch, tmp_path, database_url, engine, loa
     _, conventions = loaded
     at = block(monkeypatch, tmp_path, database_url, "lecteur", None, conventions[RUNNING])
     assert not at.subheader and not at.get("page_link") and not at.dataframe
+
+
+def test_an_open_decision_is_due_for_its_owner_with_a_link_to_its_meeting(engine, loaded):
+    organisations, conventions = loaded
+    with Session(engine) as session:
+        meeting = m.Meeting(convention_id=conventions[RUNNING], kind="copil", held_on=date(2026, 2, 10))
+        session.add(meeting)
+        session.flush()
+        for text, status in (("Relancer le RPE", "a_faire"), ("Déjà fait", "fait")):
+            session.add(
+                m.Decision(
+                    meeting_id=meeting.id,
+                    text=text,
+                    owner_id=organisations["simaje"],
+                    due_on=date(2026, 6, 30),
+                    status=status,
+                )
+            )
+        session.commit()
+        meeting_id = meeting.id
+    found = [
+        item
+        for due in due_items(engine, YearClock(AFTER_DECLARATION), organisation_id=organisations["simaje"])
+        for item in due.items
+        if item.kind == DueKind.DECISION
+    ]
+    assert [(item.name, item.due_on) for item in found] == [("Relancer le RPE", date(2026, 6, 30))]  # « fait » is done
+    assert found[0].path == f"comites?convention={RUNNING}&reunion={meeting_id}"
+    assert found[0].description == "Décision « Relancer le RPE » : à mener pour le 30/06/2026 (réunion du 10/02/2026)"

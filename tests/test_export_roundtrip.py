@@ -290,7 +290,9 @@ def test_the_largest_values_an_import_accepts_export_and_come_back(engine, other
     sheets = minimal_convention()
     sheets["indicateurs"][0].update(unite="familles", min="", max="")
     sheets["mesures"][0]["valeur"] = "9" * 19
-    sheets["mesures"][1]["valeur"] = "0,000001"
+    # A ten-millionth of a millionth of the value before: confirmed (a soft warning), which the export keeps.
+    sheets["mesures"][0]["motif_derogation"] = ""
+    sheets["mesures"][1].update(valeur="0,000001", motif_derogation="Valeurs extrêmes confirmées")
     sheets["activite"][0].update(places="1000", heures_realisees="5000000", etp="100")
     sheets["financements"][0]["montant_prevu"] = "100000000"
     assert load_folder(write_folder(tmp_path / "f", sheets), actor="test", engine=engine).ok

@@ -192,3 +192,16 @@ def test_a_referential_change_reads_as_a_sentence_too():
     before, after = {"code": "caf65", "name": "CAF 65"}, {"code": "caf65", "name": "CAF des Hautes-Pyrénées"}
     assert element_label("organisations", after) == "Organisation caf65"
     assert describe_changes("organisations", before, after) == ["Nom : CAF 65 → CAF des Hautes-Pyrénées"]
+
+
+def test_a_sign_in_event_reads_in_words_in_the_journal_not_as_json(engine):
+    from sqlmodel import Session
+
+    from ctg_data.accounts import events
+    from ctg_data.accounts.journal import sign_in_events
+
+    with Session(engine) as session:
+        events.record(session, "connexion", "x@test", client="10.0.0.1", méthode="mot de passe")
+        session.commit()
+    after = sign_in_events(engine)["after"].iloc[0]
+    assert after == "poste 10.0.0.1 Méthode : mot de passe"

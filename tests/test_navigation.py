@@ -17,6 +17,7 @@ PILOTAGE = {
     "Domaines",
     "Actions",
     "Indicateurs",
+    "Comités",
     "Leviers",
     "Bonus territoire",
     "Coordination et ingénierie",

@@ -177,3 +177,11 @@ def test_a_partner_finds_what_to_enter_on_the_overview_and_a_reader_does_not(dem
     reader = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60), Actor("l@test", Role.LECTEUR))
     reader.run()
     assert not any(header.value.startswith("À saisir") for header in reader.subheader)
+
+
+def test_the_overview_lists_the_decisions_past_due_with_the_way_to_the_comites(demo_app):
+    at = app()
+    at.run()
+    assert "Décisions en retard" in [header.value for header in at.subheader]
+    # The demo holds no meeting yet: the block says so rather than showing an empty table.
+    assert "Aucune décision en retard." in [caption.value for caption in at.caption]

@@ -258,9 +258,12 @@ ACCEPTED = [  # what the rules let through: the form and the import both write i
      motif_derogation="Projection")),
     ("pourcentage-borne-par-l-indicateur", measurement("EVOL", measured_on="2025-03-31", value="150"), "mesures",
      measure_row("EVOL", valeur="150")),
-    ("places-1000", activity(places="1000"), "activite", activity_row(places="1000")),
-    ("heures-1-5-fois", activity(hours_delivered="100", hours_billed="150"), "activite",
-     activity_row(heures_realisees="100", heures_facturees="150")),
+    # 40 times the 25 places of 2024: a soft warning (tests/test_soft_warnings.py), confirmed here.
+    ("places-1000", activity(places="1000", confirmed=True), "activite",
+     activity_row(places="1000", motif_derogation="Nouvelle structure")),
+    # Near the 12 000 hours of 2024, so that only the ratio is tested (not the soft warning).
+    ("heures-1-5-fois", activity(hours_delivered="10000", hours_billed="15000"), "activite",
+     activity_row(heures_realisees="10000", heures_facturees="15000")),
     ("verse-au-dela-avec-motif", funding(notified="9450", paid="20000", override_reason="Complément versé"),
      "financements", funding_row(montant_notifie="9450", montant_verse="20000", motif_derogation="Complément versé")),
 ]  # fmt: skip

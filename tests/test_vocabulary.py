@@ -6,12 +6,16 @@ import pytest
 from ctg_data import vocabulary as voc
 from ctg_data.vocabulary import (
     ActionStatus,
+    Attendance,
+    DecisionStatus,
     Direction,
     FacilityType,
     Frequency,
     IndicatorNature,
     Labelled,
     MeasurementType,
+    MeetingKind,
+    MeetingStatus,
     OrganisationType,
     RateBasis,
 )
@@ -25,6 +29,10 @@ VOCABULARIES = [
     Frequency,
     IndicatorNature,
     MeasurementType,
+    MeetingKind,
+    MeetingStatus,
+    Attendance,
+    DecisionStatus,
 ]
 
 

@@ -1,6 +1,8 @@
 """The journal as administrators read it, newest first: the audit trail (optionally only
 accounts and access) and the sign-in events, which have their own table (accounts.events)."""
 
+import json
+
 import pandas as pd
 from sqlalchemy import Engine, label, literal, select
 from sqlmodel import col
@@ -56,7 +58,7 @@ def sign_in_events(engine: Engine, *, limit: int = 500) -> pd.DataFrame:
             part
             for part in (
                 f"poste {client}" if isinstance(client, str) else "",
-                detail if isinstance(detail, str) else "",
+                _detail_text(detail),
             )
             if part
         )
@@ -64,6 +66,19 @@ def sign_in_events(engine: Engine, *, limit: int = 500) -> pd.DataFrame:
     ]
     frame["reason"] = None
     return frame[COLUMNS]
+
+
+def _detail_text(detail: object) -> str:
+    """A sign-in event's details (JSON, French keys) as a reader reads them: « Méthode : annuaire »."""
+    if not isinstance(detail, str) or not detail:
+        return ""
+    try:
+        values = json.loads(detail)
+    except ValueError:
+        return detail
+    if not isinstance(values, dict):
+        return str(values)
+    return " ; ".join(f"{str(key)[:1].upper()}{str(key)[1:]} : {value}" for key, value in values.items())
 
 
 def journal(audit: pd.DataFrame, sign_ins: pd.DataFrame, limit: int = 500) -> pd.DataFrame:

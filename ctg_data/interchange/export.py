@@ -15,10 +15,11 @@ Rows are sorted by their docs/format.md key, so two exports of the same data are
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import TypeAlias, TypeVar
 
 from sqlalchemy import ColumnElement, Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from ctg_data import models as m
 from ctg_data.actors import COMMAND_LINE, Actor
@@ -261,6 +262,8 @@ class _Export:
         return rows
 
     def actions(self) -> list[Row]:
+        reasons = self.audited_reasons(m.Action)
+        periods = {m.stored_id(c): (c.starts_on, c.ends_on) for c in self.conventions}
         partners: defaultdict[int | None, list[str]] = defaultdict(list)
         communes: defaultdict[int | None, list[str]] = defaultdict(list)
         ids = list(self.action)
@@ -289,6 +292,9 @@ class _Export:
                 "poids": a.weight,
                 "budget_prevu": a.planned_budget,
                 "description": _empty(a.description),
+                # Dates outside the convention were accepted with a reason: the file carries it
+                # so that it imports again (the one date rule).
+                "motif_derogation": reasons.get(str(a.id), OUTSIDE) if outside(a, *periods[a.convention_id]) else None,
             }
             for a in self.select(m.Action, col(m.Action.deleted_at).is_(None))
         ]
@@ -346,6 +352,7 @@ class _Export:
             .where(col(m.Indicator.convention_id).in_(self.ids), col(m.Measurement.superseded_at).is_(None))
         )
         rows: list[Row] = []
+        self.measurement_reasons = self.audited_reasons(m.Measurement)
         for x, convention_id in self.session.exec(query):
             if x.insee_code is not None:
                 self.cited_communes.add(x.insee_code)
@@ -362,7 +369,9 @@ class _Export:
             "code_insee": x.insee_code,
             "source": _empty(x.source),
             "commentaire": _empty(x.comment),
-            "motif_derogation": None,
+            # A value accepted with a reason (a date outside the convention, a value far from the
+            # previous one) carries it, so that the file imports again.
+            "motif_derogation": self.measurement_reasons.get(str(x.id)),
         }
 
     def facilities(self) -> list[Row]:
@@ -477,9 +486,13 @@ class _Export:
         """The latest audited reason of each funding line (record key → reason): a line paid
         beyond its notified amount was accepted with one, which its export carries so that the
         file imports again (validation.funding_input)."""
+        return self.audited_reasons(m.FundingLine)
+
+    def audited_reasons(self, model: type[SQLModel]) -> dict[str, str]:
+        """The latest audited reason of each row of `model` (record key → reason)."""
         rows = self.session.exec(
             select(col(m.AuditEvent.record_key), col(m.AuditEvent.reason))
-            .where(col(m.AuditEvent.table_name) == m.FundingLine.__tablename__, col(m.AuditEvent.reason).is_not(None))
+            .where(col(m.AuditEvent.table_name) == model.__tablename__, col(m.AuditEvent.reason).is_not(None))
             .order_by(col(m.AuditEvent.id))
         ).all()
         return {key: reason for key, reason in rows if reason}
@@ -487,6 +500,14 @@ class _Export:
 
 # A line paid beyond notified stored before that needed a reason (none audited).
 OVERPAID = "versé supérieur au notifié, enregistré avant l'export"
+
+
+# An action dated outside its convention stored before that needed a reason (none audited).
+OUTSIDE = "dates hors de la convention, enregistrées avant l'export"
+
+
+def outside(action: m.Action, starts_on: date, ends_on: date) -> bool:
+    return any(when is not None and not starts_on <= when <= ends_on for when in (action.starts_on, action.ends_on))
 
 
 def overpaid(line: m.FundingLine) -> bool:

@@ -2,13 +2,17 @@
 measurement, an intermediate target or a facility's activity: the same row is refused by both
 with the same message. Errors name the sheet's column where the form names its field."""
 
+from collections.abc import Callable
+from datetime import date
+
 from sqlmodel import Session, col, func, select
 
 from ctg_data import models as m
 from ctg_data import validation
 from ctg_data.errors import ValidationError
 from ctg_data.rules.indicators import steps_of
-from ctg_data.validation import Field
+from ctg_data.validation import Field, Previous
+from ctg_data.vocabulary import MeasurementType
 
 OVERRIDE_COLUMN = "motif_derogation"
 MEASUREMENT_COLUMNS = {
@@ -42,7 +46,11 @@ FUNDING_COLUMNS = {
 Problems = list[tuple[str, str]]  # (column, French message)
 
 
-def measurement(limits: validation.IndicatorLimits, row: dict) -> tuple[validation.MeasurementInput | None, Problems]:
+def measurement(
+    limits: validation.IndicatorLimits, row: dict, previous: Callable[[date], Previous | None] | None = None
+) -> tuple[validation.MeasurementInput | None, Problems]:
+    """A `mesures` row as the form checks it; a value far from the previous result (`previous`)
+    is confirmed by the row's `motif_derogation`, as the form's « Je confirme cette valeur »."""
     try:
         return validation.measurement_input(
             limits,
@@ -53,6 +61,7 @@ def measurement(limits: validation.IndicatorLimits, row: dict) -> tuple[validati
             comment=row.get("commentaire"),
             override_reason=row.get(OVERRIDE_COLUMN),
             insee_code=row.get("code_insee"),
+            previous=previous,
         ), []
     except ValidationError as refused:
         return None, _columns(refused, MEASUREMENT_COLUMNS)
@@ -74,7 +83,9 @@ def target(limits: validation.IndicatorLimits, row: dict) -> tuple[validation.Ta
         return None, _columns(refused, TARGET_COLUMNS)
 
 
-def activity(convention: m.Convention, row: dict) -> tuple[validation.ActivityInput | None, Problems]:
+def activity(
+    convention: m.Convention, row: dict, previous: Callable[[int], dict[str, Previous]] | None = None
+) -> tuple[validation.ActivityInput | None, Problems]:
     try:
         return validation.activity_input(
             year=row["annee"],
@@ -85,6 +96,7 @@ def activity(convention: m.Convention, row: dict) -> tuple[validation.ActivityIn
             convention_starts_on=convention.starts_on,
             convention_ends_on=convention.ends_on,
             override_reason=row.get(OVERRIDE_COLUMN),
+            previous=previous,
         ), []
     except ValidationError as refused:
         return None, _columns(refused, ACTIVITY_COLUMNS)
@@ -103,6 +115,64 @@ def funding(row: dict) -> tuple[validation.FundingInput | None, Problems]:
         ), []
     except ValidationError as refused:
         return None, _columns(refused, FUNDING_COLUMNS)
+
+
+def action_dates(convention: m.Convention, new: bool, values: dict, changed: dict, reason: str | None) -> Problems:
+    """The one date rule on an `actions` row: the dates it sets (all of a `new` action's, the
+    `changed` ones of a stored action) inside the convention's period, avenants included, unless
+    its `motif_derogation` says why (as the dates form, validation.dates_input); dates left as
+    stored are not held to it, so that older files import again."""
+    problems = []
+    for column, name in (("date_debut", "starts_on"), ("date_fin", "ends_on")):
+        when = (values if new else changed).get(name)
+        if when is not None:
+            problem = validation.date_in_convention(when, convention.starts_on, convention.ends_on, reason)
+            if problem:
+                problems.append((column, problem))
+    return problems
+
+
+def previous_result(session: Session, indicator_id: int) -> Callable[[date], Previous | None]:
+    """The indicator's current whole-convention result before a date: what a new value is
+    compared with (the soft warning), for the form, the grid and the import alike."""
+
+    def before(when: date) -> Previous | None:
+        row = session.exec(
+            select(col(m.Measurement.measured_on), col(m.Measurement.value))
+            .where(
+                col(m.Measurement.indicator_id) == indicator_id,
+                col(m.Measurement.measured_on) < when,
+                col(m.Measurement.type) == MeasurementType.RESULTAT,
+                col(m.Measurement.insee_code).is_(None),
+                col(m.Measurement.superseded_at).is_(None),
+            )
+            .order_by(col(m.Measurement.measured_on).desc())
+        ).first()
+        return None if row is None else Previous(row[0], row[1])
+
+    return before
+
+
+def previous_activity(session: Session, facility_id: int) -> Callable[[int], dict[str, Previous]]:
+    """A facility's places and hours of the year before a year: what its new figures are
+    compared with (the soft warning)."""
+
+    def before(year: int) -> dict[str, Previous]:
+        row = session.exec(
+            select(m.FacilityActivity).where(
+                col(m.FacilityActivity.facility_id) == facility_id, col(m.FacilityActivity.year) == year - 1
+            )
+        ).first()
+        if row is None:
+            return {}
+        figures = {
+            Field.PLACES: row.places,
+            Field.HOURS_DELIVERED: row.hours_delivered,
+            Field.HOURS_BILLED: row.hours_billed,
+        }
+        return {field: Previous(year - 1, value) for field, value in figures.items() if value is not None}
+
+    return before
 
 
 def steps_change(session: Session, indicator: m.Indicator, nature: str, steps: str | None) -> str | None:

@@ -74,6 +74,7 @@ DEFAULT_NOTES = {
     ("mesures", "type"): "vide = resultat",
     ("actions", "poids"): "vide = 1",
     ("mesures", "motif_derogation"): "obligatoire pour une date hors de la convention",
+    ("actions", "motif_derogation"): "obligatoire pour une date de début ou de fin hors de la convention",
     ("activite", "motif_derogation"): "obligatoire pour une année hors de la convention",
     ("financements", "motif_derogation"): "obligatoire pour un montant versé supérieur au notifié",
     # Bonus territoire (règles version 2)

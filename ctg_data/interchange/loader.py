@@ -215,7 +215,11 @@ class _Loader:
         if table.sheet != "activite":
             return True, None
         facility = self.session.get_one(m.Facility, values["facility_id"])  # resolved: it exists
-        data, problems = form_rules.activity(self.session.get_one(m.Convention, facility.convention_id), row)
+        data, problems = form_rules.activity(
+            self.session.get_one(m.Convention, facility.convention_id),
+            row,
+            form_rules.previous_activity(self.session, m.stored_id(facility)),
+        )
         for column, message in problems:
             self.error(table, line, column, message)
         return data is not None, data.override_reason if data else None
@@ -258,7 +262,7 @@ class _Loader:
         changed: dict[str, Any] = (
             {} if record is None else {name: value for name, value in values.items() if getattr(record, name) != value}
         )
-        dated, dates_reason = self.convention_dates(table, line, record, values, changed)
+        dated, dates_reason = self.convention_dates(table, line, record, values, changed, row.get("motif_derogation"))
         if not dated:
             return
         if record is not None and not changed and links_before == links:
@@ -316,14 +320,25 @@ class _Loader:
         return True
 
     def convention_dates(
-        self, table: Table, line: int, record: SQLModel | None, values: dict[str, Any], changed: dict[str, Any]
+        self,
+        table: Table,
+        line: int,
+        record: SQLModel | None,
+        values: dict[str, Any],
+        changed: dict[str, Any],
+        row_reason: str | None = None,
     ) -> tuple[bool, str | None]:
-        """(allowed, audit reason): a stored convention's dates change only through an avenant, and
-        an avenant's new end date does not precede its convention's start (services.amendments)."""
+        """(allowed, audit reason): a stored convention's dates change only through an avenant, an
+        avenant's new end date does not precede its convention's start (services.amendments), and
+        an action's new or changed dates follow the one date rule (its `motif_derogation`)."""
         if isinstance(record, m.Convention):
             rows = [row for row in self.amendment_rows if row["convention"] == record.code]
             ends = {row["numero"]: row.get("date_fin") for row in rows}
             problems, reason = amendments.imported_dates(self.session, record, changed, ends)
+        elif table.sheet == "actions":
+            convention = self.session.get_one(m.Convention, values["convention_id"])  # resolved: it exists
+            problems = form_rules.action_dates(convention, record is None, values, changed, row_reason)
+            reason = row_reason
         elif table.sheet == "avenants":
             convention = self.session.get_one(m.Convention, values["convention_id"])  # resolved: it exists
             problem = amendments.end_problem(convention.starts_on, values.get("ends_on"))
@@ -466,7 +481,7 @@ class _Loader:
             return
         if self.refused(table, line, current, values, {"value"}):
             return
-        data, problems = form_rules.measurement(limits, row)
+        data, problems = form_rules.measurement(limits, row, form_rules.previous_result(self.session, limits.id))
         for column, message in problems:
             self.error(table, line, column, message)
         if data is None:

@@ -148,6 +148,7 @@ SHEETS = (
             opt("poids", "decimal"),
             opt("budget_prevu", "money"),
             opt("description", "text"),
+            opt("motif_derogation", "text"),  # dates outside the convention: why (kept in the history)
         ),
         ("convention", "code"),
     ),

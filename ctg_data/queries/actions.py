@@ -2,7 +2,6 @@
 roll-ups by domain, the plan's own hierarchy (enjeu → objectif → fiche) rolled up at every
 level, and one action's fiche."""
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,8 +12,19 @@ from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import SQLModel, col
 
 from ctg_data import models as m
+from ctg_data import settings
 from ctg_data.queries.filters import Filters
-from ctg_data.rules.actions import action_progress, is_late, is_unreported, rollup, tree_rollup
+from ctg_data.rules.actions import (
+    Timed,
+    action_progress,
+    expected_progress,
+    expected_rollup,
+    is_behind,
+    is_late,
+    is_unreported,
+    rollup,
+    subtrees,
+)
 from ctg_data.rules.plan import depth, parents_first
 from ctg_data.vocabulary import ActionStatus
 
@@ -36,6 +46,8 @@ ACTION_COLUMNS = [
     "pilot",
     "planned_budget",
 ]
+# Read with each action (one join), for the expected progress of an action without dates.
+CONVENTION_DATES = ["convention_starts_on", "convention_ends_on"]
 
 
 def _filtered(filters: Filters) -> list[ColumnElement[bool]]:
@@ -100,9 +112,12 @@ def actions_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame
             col(m.Action.ends_on),
             label("pilot", col(pilot.name)),
             col(m.Action.planned_budget),
+            label("convention_starts_on", col(m.Convention.starts_on)),
+            label("convention_ends_on", col(m.Convention.ends_on)),
         )
         .join(m.Domain, col(m.Domain.code) == m.Action.domain_code)
         .join(pilot, col(pilot.id) == m.Action.pilot_id)
+        .join(m.Convention, col(m.Convention.id) == m.Action.convention_id)
         .outerjoin(m.Orientation, col(m.Orientation.id) == m.Action.orientation_id)
         .where(*_filtered(filters))
         .order_by(col(m.Domain.position), col(m.Action.code))
@@ -127,7 +142,7 @@ def actions_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame
             ids,
         )
         copilots = _copilots(connection, ids)
-    frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
+    frame = pd.DataFrame(rows, columns=[*ACTION_COLUMNS, *CONVENTION_DATES]).drop(columns=CONVENTION_DATES)
     # Lists, not joined text: a name may itself contain a comma.
     frame["partners"] = [partners.get(i, []) for i in ids]
     frame["communes"] = [communes.get(i, []) for i in ids]
@@ -139,6 +154,10 @@ def actions_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame
     frame["late"] = [is_late(r.status, r.ends_on, today) for r in rows]
     frame["status_label"] = [ActionStatus.label_of(r.status) for r in rows]
     frame["unreported"] = [is_unreported(r.status, r.avancement) for r in rows]
+    frame["expected"] = pd.array(
+        [expected_progress(r.starts_on, r.ends_on, today, r.convention_starts_on, r.convention_ends_on) for r in rows],
+        dtype="Float64",
+    )
     return frame
 
 
@@ -169,6 +188,8 @@ PLAN_COLUMNS = [
     "parent",  # the parent orientation's code (an action's: its orientation's)
     "domain",
     "progress",  # rolled up over the node's whole subtree; None: no action that counts ("—")
+    "expected",  # the expected progress at today's date, over the same actions
+    "behind",  # « en retard sur le calendrier » (never for a fiche: the rule reads levels)
     "actions",
     "unreported",
     "late",
@@ -202,8 +223,8 @@ def plan_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame:
     with engine.connect() as connection:
         orientations = {row.code: row for row in connection.execute(query)}
     parents = {code: row.parent for code, row in orientations.items()}
-    attached = list(zip(actions["orientation_code"], _triples(actions), strict=True))
-    progress = tree_rollup(parents, attached)
+    below = subtrees(parents, zip(actions["orientation_code"], _timed(actions), strict=True))
+    points = float(settings.behind_schedule_points())
     counts = _subtree_counts(parents, actions)
     rows: list[dict[str, Any]] = []
     by_orientation = {code: group for code, group in actions.groupby("orientation_code", sort=False)}
@@ -213,14 +234,15 @@ def plan_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFrame:
             continue
         level = depth(code, parents)
         row = orientations[code]
-        rows.append(_plan_row("orientation", level, code, row.title, row.parent, row.domain, progress[code], count))
+        figures = _figures(below[code], points)
+        rows.append(_plan_row("orientation", level, code, row.title, row.parent, row.domain, figures, count))
         if code in by_orientation:
             rows += _action_rows(by_orientation[code], level + 1, code)
     loose = actions[actions["orientation_code"].isna()]
     if not loose.empty:
         count = (len(loose), int(loose["unreported"].sum()), int(loose["late"].sum()))
-        figure = rollup(_triples(loose))
-        rows.append(_plan_row("none", 1, None, NO_ORIENTATION, None, None, figure, count))
+        figures = _figures(_timed(loose), points)
+        rows.append(_plan_row("none", 1, None, NO_ORIENTATION, None, None, figures, count))
         rows += _action_rows(loose, 2, None)
     return pd.DataFrame(rows, columns=PLAN_COLUMNS)
 
@@ -231,6 +253,18 @@ def _triples(actions: pd.DataFrame) -> list[tuple[str, int | None, Decimal]]:
         (status, None if pd.isna(avancement) else int(avancement), weight)
         for status, avancement, weight in zip(actions["status"], actions["avancement"], actions["weight"], strict=True)
     ]
+
+
+def _timed(actions: pd.DataFrame) -> list[Timed]:
+    """(triple, expected progress) of each action, as the expected roll-up takes them."""
+    return list(zip(_triples(actions), (float(e) for e in actions["expected"]), strict=True))
+
+
+def _figures(timed: list[Timed], points: float) -> tuple[float | None, float | None, bool]:
+    """(progress, expected progress, behind) of a set of actions."""
+    progress = rollup(triple for triple, _ in timed)
+    expected = expected_rollup(timed)
+    return progress, expected, is_behind(progress, expected, points)
 
 
 def _subtree_counts(parents: dict[str, str | None], actions: pd.DataFrame) -> dict[str, tuple[int, int, int]]:
@@ -254,10 +288,11 @@ def _plan_row(
     title: str,
     parent: str | None,
     domain: str | None,
-    progress: float | None,
+    figures: tuple[float | None, float | None, bool],
     counts: tuple[int, int, int],
 ) -> dict[str, Any]:
     actions, unreported, late = counts
+    progress, expected, behind = figures
     return {
         "kind": kind,
         "level": level,
@@ -266,6 +301,8 @@ def _plan_row(
         "parent": parent,
         "domain": domain,
         "progress": progress,
+        "expected": expected,
+        "behind": behind,
         "actions": actions,
         "unreported": unreported,
         "late": late,
@@ -284,6 +321,8 @@ def _action_rows(actions: pd.DataFrame, level: int, orientation: str | None) -> 
             "parent": orientation,
             "domain": action.domain,
             "progress": None if pd.isna(action.progress) else float(action.progress),
+            "expected": float(action.expected),
+            "behind": None,
             "actions": 1,
             "unreported": int(action.unreported),
             "late": int(action.late),
@@ -296,12 +335,17 @@ def _action_rows(actions: pd.DataFrame, level: int, orientation: str | None) -> 
 
 def rollup_by(frame: pd.DataFrame, column: str) -> dict[str, float | None]:
     """Weighted progress per value of `column` (e.g. domain_code); None where nothing counts."""
+    return {key: rollup(_triples(group)) for key, group in frame.groupby(column, sort=False)}
 
-    def triples(group: pd.DataFrame) -> Iterator[tuple[str, int | None, Decimal]]:
-        for status, progress, weight in zip(group["status"], group["progress"], group["weight"], strict=True):
-            yield status, None if pd.isna(progress) else int(progress), weight
 
-    return {key: rollup(triples(group)) for key, group in frame.groupby(column, sort=False)}
+def schedule_by(frame: pd.DataFrame, column: str, points: float) -> dict[str, tuple[float | None, float | None, bool]]:
+    """(progress, expected progress, behind) per value of `column`, from the loaded actions."""
+    return {key: _figures(_timed(group), points) for key, group in frame.groupby(column, sort=False)}
+
+
+def schedule_of(frame: pd.DataFrame, points: float) -> tuple[float | None, float | None, bool]:
+    """(progress, expected progress, behind) of all the actions of `frame` (the convention)."""
+    return _figures(_timed(frame), points)
 
 
 def action_fiche(engine: Engine, action_id: int) -> dict[str, Any] | None:

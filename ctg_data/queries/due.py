@@ -1,15 +1,16 @@
 """« À saisir »: what each partner organisation has to enter, over every convention at once.
 
-Two queries, whatever the number of conventions (the rule of each item is ctg_data.rules.due):
+Three queries, whatever the number of conventions (the rule of each item is ctg_data.rules.due):
 - measurements: the indicators of the actions an organisation pilots (lead or co-pilot), in the
   conventions running today, with their latest whole-convention « résultat » (GROUP BY on the
   measurements index);
 - activity: the facilities an organisation manages (main manager or co-manager) that were open
   during the year to declare and have no activity row for it.
 
+- decisions: the open decisions of the comités (« à faire ») an organisation is responsible for.
+
 An action's partners may enter its indicators too (permissions._takes_part) but answer for none:
-they get no reminder. Open decisions are not listed: there is no decisions model yet (issue 14).
-When it exists, it adds a DueKind and a third query to `due_items`; nothing stands for it here.
+they get no reminder.
 """
 
 from dataclasses import dataclass, field
@@ -27,14 +28,25 @@ from ctg_data import models as m
 from ctg_data.actors import Role
 from ctg_data.rules.bonus import YearClock
 from ctg_data.rules.due import declaration_year, measurement_due
-from ctg_data.vocabulary import Frequency, IndicatorNature, MeasurementType
+from ctg_data.vocabulary import DecisionStatus, Frequency, IndicatorNature, MeasurementType
 
 MEASUREMENT_PAGE, ACTIVITY_PAGE = "saisie_mesure", "saisie_activite"  # pages/<name>.py, also its URL path
+MEETINGS_PAGE = "comites"
+NAME_LIMIT = 120  # a decision's text is free: a line of a list or an e-mail shows its beginning
 
 
 class DueKind(StrEnum):
     MESURE = "mesure"
     ACTIVITE = "activite"
+    DECISION = "decision"
+
+
+# Per kind: how an item is named, the page where it is entered, and the URL parameter naming it.
+KINDS = {
+    DueKind.MESURE: ("Indicateur", MEASUREMENT_PAGE, "indicateur"),
+    DueKind.ACTIVITE: ("Équipement", ACTIVITY_PAGE, "equipement"),
+    DueKind.DECISION: ("Décision", MEETINGS_PAGE, "reunion"),
+}
 
 
 @dataclass(frozen=True)
@@ -47,25 +59,25 @@ class DueItem:
     convention_code: str
     # Whether the convention is restricted: only its members see it (permissions._visibility).
     restricted: bool
-    code: str  # the indicator's or the facility's code
+    code: str  # the indicator's or the facility's code; a decision's meeting (its number)
     name: str
     due_on: date
     detail: str  # French, after the item's name
 
     @property
     def description(self) -> str:
-        what = "Indicateur" if self.kind == DueKind.MESURE else "Équipement"
-        return f"{what} {self.code} « {self.name} » : {self.detail}"
+        what = KINDS[self.kind][0]
+        named = f"{what} « {self.name} »" if self.kind == DueKind.DECISION else f"{what} {self.code} « {self.name} »"
+        return f"{named} : {self.detail}"
 
     @property
     def page(self) -> str:
-        return MEASUREMENT_PAGE if self.kind == DueKind.MESURE else ACTIVITY_PAGE
+        return KINDS[self.kind][1]
 
     @property
     def params(self) -> dict[str, str]:
         """The URL parameters that open the entry form on this item, in its convention."""
-        item = "indicateur" if self.kind == DueKind.MESURE else "equipement"
-        return {"convention": self.convention_code, item: self.code}
+        return {"convention": self.convention_code, KINDS[self.kind][2]: self.code}
 
     @property
     def path(self) -> str:
@@ -90,6 +102,7 @@ def due_items(
         rows = [
             *_measurements(connection, clock.today, convention_id, organisation_id),
             *_activities(connection, clock, convention_id, organisation_id),
+            *_decisions(connection, clock.today, convention_id, organisation_id),
         ]
     rows.sort(key=lambda r: (r[0].casefold(), r[1], r[2].convention_code, r[2].due_on, r[2].code))
     return [
@@ -252,6 +265,52 @@ def _activities(connection: Any, clock: YearClock, convention_id: int | None, or
                 name=row[7],
                 due_on=due_on,
                 detail=detail,
+            ),
+        )
+        for row in connection.execute(query)
+    ]
+
+
+def _decisions(connection: Any, today: date, convention_id: int | None, organisation_id: int | None) -> list[Row]:
+    """The open decisions each organisation is responsible for, in conventions not yet over; due
+    on their due date, or when none was set, from the day of their meeting."""
+    query = (
+        select(
+            col(m.Organisation.name),
+            col(m.Organisation.code),
+            col(m.Decision.owner_id),
+            col(m.Convention.id),
+            col(m.Convention.code),
+            col(m.Convention.restricted),
+            col(m.Meeting.id),
+            col(m.Decision.text),
+            col(m.Decision.due_on),
+            col(m.Meeting.held_on),
+        )
+        .join(m.Meeting, col(m.Meeting.id) == m.Decision.meeting_id)
+        .join(m.Convention, col(m.Convention.id) == m.Meeting.convention_id)
+        .join(m.Organisation, col(m.Organisation.id) == m.Decision.owner_id)
+        .where(
+            col(m.Decision.status) == DecisionStatus.A_FAIRE,
+            col(m.Convention.ends_on) >= today,
+            *_scope(col(m.Convention.id), col(m.Decision.owner_id), convention_id, organisation_id),
+        )
+    )
+    return [
+        (
+            row[0],
+            row[1],
+            DueItem(
+                kind=DueKind.DECISION,
+                organisation_id=row[2],
+                convention_id=row[3],
+                convention_code=row[4],
+                restricted=bool(row[5]),
+                code=str(row[6]),
+                name=row[7] if len(row[7]) <= NAME_LIMIT else row[7][: NAME_LIMIT - 1] + "…",
+                due_on=row[8] or row[9],
+                detail=(f"à mener pour le {fmt.short_date(row[8])}" if row[8] else "à mener")
+                + f" (réunion du {fmt.short_date(row[9])})",
             ),
         )
         for row in connection.execute(query)

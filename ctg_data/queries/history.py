@@ -199,6 +199,11 @@ TABLE_NAMES = {
     "sign_in_events": "Connexions",
     "web_sessions": "Sessions ouvertes",
     "app_secrets": "Clés de l'application",
+    "meetings": "Réunions des comités",
+    "meeting_participants": "Participants aux réunions",
+    "decisions": "Décisions des comités",
+    "decision_links": "Liens des décisions",
+    "snapshots": "Chiffres présentés aux comités",
     "connexions": "Connexions",
 }
 # One record of a table, for the tables element_label has no finer wording for.
@@ -219,6 +224,9 @@ RECORD_NAMES = {
     "rate_rows": "Ligne du barème",
     "coordination_posts": "Poste de coordination",
     "users": "Compte",
+    "meetings": "Réunion",
+    "decisions": "Décision",
+    "snapshots": "Chiffres présentés",
 }
 ORGANISATION_FIELDS = {
     "pilot_id",

@@ -9,8 +9,9 @@ from sqlalchemy import Engine, func, inspect, select
 from sqlmodel import col
 
 from ctg_data import models as m
+from ctg_data import settings
 from ctg_data.formats import smart_number
-from ctg_data.queries.actions import actions_frame, rollup_by
+from ctg_data.queries.actions import actions_frame, schedule_by, schedule_of
 from ctg_data.queries.filters import Filters
 from ctg_data.queries.indicators import indicators_frame
 from ctg_data.queries.referentials import convention_domains
@@ -19,10 +20,13 @@ from ctg_data.vocabulary import ActionStatus
 
 
 def steering_summary(engine: Engine, filters: Filters, today: date) -> dict[str, pd.DataFrame]:
-    """Everything the overview and the domain page show, from two small per-convention queries."""
+    """Everything the overview and the domain page show, from two small per-convention queries:
+    per domain and for the whole convention (`convention`, one row), progress, expected progress
+    at `today` and whether it is « en retard sur le calendrier »."""
     actions = actions_frame(engine, filters, today)
     indicators = indicators_frame(engine, filters, today)
-    progress = rollup_by(actions, "domain_code") if not actions.empty else {}
+    points = float(settings.behind_schedule_points())
+    schedule = schedule_by(actions, "domain_code", points) if not actions.empty else {}
     rows = []
     for code, entry in convention_domains(engine, filters.convention_id).items():
         label, position, colour = entry.label, entry.position, entry.colour
@@ -31,6 +35,7 @@ def steering_summary(engine: Engine, filters: Filters, today: date) -> dict[str,
         domain_actions = actions[actions["domain_code"] == code]
         domain_indicators = indicators[indicators["domain_code"] == code]
         statuses = domain_indicators["status"].value_counts()
+        progress, expected, behind = schedule.get(code, (None, None, False))
         rows.append(
             {
                 "domain_code": code,
@@ -38,7 +43,9 @@ def steering_summary(engine: Engine, filters: Filters, today: date) -> dict[str,
                 "position": position,
                 "colour": colour,
                 "actions": len(domain_actions),
-                "progress": progress.get(code),
+                "progress": progress,
+                "expected": expected,
+                "behind": behind,
                 "late": int(domain_actions["late"].sum()),
                 "done": int((domain_actions["status"] == ActionStatus.REALISEE).sum()),
                 # Non renseignées without avancement: left out of `progress`, counted apart.
@@ -50,7 +57,9 @@ def steering_summary(engine: Engine, filters: Filters, today: date) -> dict[str,
                 **{f"status_{s}": int(statuses.get(s, 0)) for s in IndicatorStatus},
             }
         )
-    return {"actions": actions, "indicators": indicators, "domains": pd.DataFrame(rows)}
+    progress, expected, behind = schedule_of(actions, points)
+    convention = pd.DataFrame([{"progress": progress, "expected": expected, "behind": behind}])
+    return {"actions": actions, "indicators": indicators, "domains": pd.DataFrame(rows), "convention": convention}
 
 
 def orientations_frame(engine: Engine, convention_id: int, domain_code: str) -> pd.DataFrame:

@@ -103,3 +103,35 @@ def in_period(
         f"le {fmt.short_date(when)} est hors de la convention (du {fmt.short_date(starts_on)} au "
         f"{fmt.short_date(ends_on)}) : {OVERRIDE_HINT}"
     )
+
+
+# ------------------------------------------------------------------ soft warnings
+
+# A value ten times the previous one, or a tenth of it, is most often a slip (a zero too many or
+# too few, a figure typed in the wrong unit) but can be true (a service that opens, a count
+# that collapses): it is written only once the person confirms it.
+SOFT_FACTOR = 10
+CONFIRM = "Je confirme cette valeur"
+# The audit reason of a confirmed value when no reason was typed: the history keeps it.
+CONFIRMED = "valeur confirmée malgré l'écart avec la précédente"
+CONFIRM_HINT = (
+    f"vérifiez-la ; pour l'enregistrer quand même, confirmez-la (« {CONFIRM} » dans le formulaire, "
+    "un motif de dérogation à l'import)"
+)
+
+
+def far_from_previous(
+    value: float | Decimal | None, previous: float | Decimal | None, shown: str, shown_previous: str
+) -> str | None:
+    """The soft warning of a value `SOFT_FACTOR` times (or more) the previous one, or a
+    `SOFT_FACTOR`-th of it (or less); `shown_previous` names the previous value and its date.
+    Only positive values are compared: a first value, or a zero, has nothing to be far from."""
+    if value is None or previous is None or value <= 0 or previous <= 0:
+        return None
+    if value >= previous * SOFT_FACTOR:
+        how = f"au moins {SOFT_FACTOR} fois la valeur précédente"
+    elif value * SOFT_FACTOR <= previous:
+        how = "au plus le dixième de la valeur précédente"
+    else:
+        return None
+    return f"{shown} : {how} ({shown_previous}) ; {CONFIRM_HINT}"

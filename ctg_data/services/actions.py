@@ -115,33 +115,60 @@ def change_dates(
     """New start and end dates. The reason is mandatory: it goes to the audit event and, with
     the old and new dates, into a note of the action's timeline."""
     with session_scope(engine) as session:
-        action = _action(session, action_id)
-        require_write_action(session, actor, action)
-        convention = session.get_one(m.Convention, action.convention_id)
-        data = dates_input(
+        return move_dates(
+            session,
+            actor,
+            action_id=action_id,
+            expected_version=expected_version,
+            opened=opened,
             starts_on=starts_on,
             ends_on=ends_on,
             reason=reason,
-            convention_starts_on=convention.starts_on,
-            convention_ends_on=convention.ends_on,
             outside_convention=outside_convention,
-            unchanged=tuple(d for d in (action.starts_on, action.ends_on) if d is not None),
         )
-        if (action.starts_on, action.ends_on) == (data.starts_on, data.ends_on):
-            return ActionResult(False, None, opened_snapshot(action))
-        refuse_if_stale(session, action, expected_version, opened, _what(action))
-        before = snapshot(action)
-        old = (action.starts_on, action.ends_on)
-        action.starts_on, action.ends_on = data.starts_on, data.ends_on
-        save(session, actor, action, before=before, operation=DATES, reason=data.reason, what=_what(action))
-        moves = [
-            f"{name} {fmt.short_date(was)} → {fmt.short_date(now)}"
-            for name, was, now in (("début", old[0], data.starts_on), ("fin", old[1], data.ends_on))
-            if was != now
-        ]
-        text = f"Dates modifiées : {', '.join(moves)}. Motif : {data.reason}"
-        note_id = _add_note(session, actor, action, today(), text, reason=data.reason)
-        return ActionResult(True, note_id, opened_snapshot(action))
+
+
+def move_dates(
+    session: Session,
+    actor: Actor,
+    *,
+    action_id: int,
+    expected_version: int,
+    opened: dict[str, Any] | None,
+    starts_on,
+    ends_on,
+    reason,
+    outside_convention: bool = False,
+) -> ActionResult:
+    """`change_dates` inside the caller's transaction: for a writer that records more in the
+    same unit of work (a meeting's decision applied to the plan, services.meetings)."""
+    action = _action(session, action_id)
+    require_write_action(session, actor, action)
+    convention = session.get_one(m.Convention, action.convention_id)
+    data = dates_input(
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason,
+        convention_starts_on=convention.starts_on,
+        convention_ends_on=convention.ends_on,
+        outside_convention=outside_convention,
+        unchanged=tuple(d for d in (action.starts_on, action.ends_on) if d is not None),
+    )
+    if (action.starts_on, action.ends_on) == (data.starts_on, data.ends_on):
+        return ActionResult(False, None, opened_snapshot(action))
+    refuse_if_stale(session, action, expected_version, opened, _what(action))
+    before = snapshot(action)
+    old = (action.starts_on, action.ends_on)
+    action.starts_on, action.ends_on = data.starts_on, data.ends_on
+    save(session, actor, action, before=before, operation=DATES, reason=data.reason, what=_what(action))
+    moves = [
+        f"{name} {fmt.short_date(was)} → {fmt.short_date(now)}"
+        for name, was, now in (("début", old[0], data.starts_on), ("fin", old[1], data.ends_on))
+        if was != now
+    ]
+    text = f"Dates modifiées : {', '.join(moves)}. Motif : {data.reason}"
+    note_id = _add_note(session, actor, action, today(), text, reason=data.reason)
+    return ActionResult(True, note_id, opened_snapshot(action))
 
 
 def _add_note(

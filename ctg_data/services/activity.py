@@ -18,6 +18,7 @@ from ctg_data.actors import Actor
 from ctg_data.audit import snapshot
 from ctg_data.db import session_scope
 from ctg_data.errors import ConflictError, ValidationError
+from ctg_data.interchange.form_rules import previous_activity
 from ctg_data.permissions import Capability, require_write_activity, writable_ids
 from ctg_data.services.common import CREATED, UPDATED
 from ctg_data.store import load_for_update, opened_snapshot, refuse_if_stale, save
@@ -101,9 +102,11 @@ def upsert_activity(
     expected_version: int | None = None,
     opened: dict[str, Any] | None = None,
     override_reason=None,
+    confirmed: bool = False,
 ) -> ActivityResult:
     """Create the year's row, or update it. `expected_version` is the version the form read,
-    None when it saw no row for that year."""
+    None when it saw no row for that year. Places or hours ten times those of the year before,
+    or a tenth of them, are refused unless `confirmed` (kept as the audit reason)."""
     with session_scope(engine) as session:
         facility = load_for_update(session, m.Facility, facility_id, "Équipement", "équipement")
         require_write_activity(session, actor, facility)
@@ -117,6 +120,8 @@ def upsert_activity(
             convention_starts_on=convention.starts_on,
             convention_ends_on=convention.ends_on,
             override_reason=override_reason,
+            previous=previous_activity(session, m.stored_id(facility)),
+            confirmed=confirmed,
         )
         what = f"Le relevé d'activité {data.year} de {facility.code}"
         values: dict[str, Any] = {

@@ -19,6 +19,7 @@ from ctg_data.actors import Actor
 from ctg_data.audit import snapshot
 from ctg_data.db import session_scope
 from ctg_data.errors import ConflictError, ValidationError
+from ctg_data.interchange.form_rules import previous_result
 from ctg_data.permissions import (
     Capability,
     PermissionDenied,
@@ -87,11 +88,13 @@ def record_measurement(
     comment=None,
     override_reason=None,
     insee_code=None,
+    confirmed: bool = False,
 ) -> MeasurementResult:
     """A value of an indicator at a date (a step code for a step indicator), for the whole
     convention or one commune of its perimeter (`insee_code`). The same (indicator, date, type,
     commune) as a current value: the same value writes nothing, a different one is a correction
-    (the old row is kept)."""
+    (the old row is kept). A value ten times the previous result, or a tenth of it, is refused
+    unless `confirmed` (the history then keeps the confirmation as the reason)."""
     with session_scope(engine) as session:
         indicator = _indicator(session, indicator_id)
         require_write_measurement(session, actor, indicator)
@@ -104,12 +107,22 @@ def record_measurement(
             comment=comment,
             override_reason=override_reason,
             insee_code=insee_code,
+            previous=previous_result(session, m.stored_id(indicator)),
+            confirmed=confirmed,
         )
         return _record(session, actor, indicator, data)
 
 
 def correct_measurement(
-    engine: Engine, actor: Actor, *, measurement_id: int, value, source=None, comment=None, override_reason=None
+    engine: Engine,
+    actor: Actor,
+    *,
+    measurement_id: int,
+    value,
+    source=None,
+    comment=None,
+    override_reason=None,
+    confirmed: bool = False,
 ) -> MeasurementResult:
     """Replace the value the form showed (`measurement_id`). Refused with a ConflictError when
     someone corrected it meanwhile. A blank source or comment keeps the old one."""
@@ -134,6 +147,8 @@ def correct_measurement(
             comment=old.comment if blank(comment) else comment,
             override_reason=override_reason,
             insee_code=old.insee_code,
+            previous=previous_result(session, m.stored_id(indicator)),
+            confirmed=confirmed,
         )
         return _record(session, actor, indicator, data)
 
@@ -326,9 +341,10 @@ def validate_grid(
     rows: Iterable[GridRow],
     type=MeasurementType.RESULTAT,
     override_reason=None,
+    confirmed: bool = False,
 ) -> GridCheck:
     """Check each row on its own; nothing is written. Rows equal to the current value of the
-    period go to `unchanged`."""
+    period go to `unchanged`. `confirmed`: the values far from their previous one are confirmed."""
     result = GridCheck()
     seen: set[str] = set()
     with Session(engine) as session:
@@ -351,6 +367,8 @@ def validate_grid(
                         source=row.source,
                         comment=row.comment,
                         override_reason=override_reason,
+                        previous=previous_result(session, m.stored_id(indicator)),
+                        confirmed=confirmed,
                     )
                 except PermissionDenied as denied:
                     reasons = [str(denied)]
@@ -404,7 +422,8 @@ def save_grid(engine: Engine, actor: Actor, valid: Iterable[GridEntry]) -> list[
                 type=data.type,
                 source=data.source,
                 comment=data.comment,
-                override_reason=data.override_reason,
+                override_reason=data.override_reason,  # a confirmed value carries its confirmation
+                previous=previous_result(session, m.stored_id(indicator)),
             )
             results.append(_record(session, actor, indicator, checked))
     return results

@@ -144,7 +144,8 @@ class Kind:
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        return tuple(c for c in SHEETS_BY_NAME[self.sheet].columns if c.name != "convention")
+        # `motif_derogation` is no value of the record: the reason of a change, kept in its history.
+        return tuple(c for c in SHEETS_BY_NAME[self.sheet].columns if c.name not in ("convention", "motif_derogation"))
 
     def attribute(self, column: str) -> str:
         return TARGETS[self.sheet][1][column]

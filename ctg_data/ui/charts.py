@@ -58,5 +58,18 @@ def themed(chart: ChartT) -> ChartT:
     )
 
 
+def euro_axis(**properties) -> alt.Axis:
+    """An axis of amounts read as « 30 000 € »: d3's currency format with FRENCH_NUMBERS'
+    narrow no-break space between thousands and no-break space before the euro sign."""
+    return alt.Axis(format="$,.0f", **properties)
+
+
+def plot_height(chart: ChartT, height: int) -> ChartT:
+    """`height` pixels for the plot itself. Streamlit's default sizing ("fit") squeezes the
+    axes, their titles and a bottom legend into the declared height, which left a 260 px chart
+    with a plot of about 100 px; "fit-x" still fits the width and adds those around the plot."""
+    return chart.properties(height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
 def status_scale() -> alt.Scale:
     return alt.Scale(domain=[STATUS_LABELS[s] for s in STATUS_COLOURS], range=list(STATUS_COLOURS.values()))

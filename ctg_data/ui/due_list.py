@@ -28,6 +28,13 @@ def render_due(actor: Actor, convention_id: int) -> None:
         _counts(convention_id)
 
 
+ICONS = {
+    q.DueKind.MESURE: ":material/monitoring:",
+    q.DueKind.ACTIVITE: ":material/domain:",
+    q.DueKind.DECISION: ":material/groups:",
+}
+
+
 def _organisation_items(organisation_id: int, convention_id: int) -> None:
     found = due_items(year_clock(today()), convention_id=convention_id, organisation_id=organisation_id)
     items = [item for due in found for item in due.items]
@@ -44,7 +51,7 @@ def _organisation_items(organisation_id: int, convention_id: int) -> None:
 
 
 def _link(item: q.DueItem) -> None:
-    icon = ":material/monitoring:" if item.kind == q.DueKind.MESURE else ":material/domain:"
+    icon = ICONS[item.kind]
     st.page_link(f"pages/{item.page}.py", label=escape_markdown(item.description), query_params=item.params, icon=icon)
 
 
@@ -61,6 +68,7 @@ def _counts(convention_id: int) -> None:
                 "organisation": due.name,
                 "measurements": sum(item.kind == q.DueKind.MESURE for item in due.items),
                 "activities": sum(item.kind == q.DueKind.ACTIVITE for item in due.items),
+                "decisions": sum(item.kind == q.DueKind.DECISION for item in due.items),
                 "total": len(due.items),
             }
             for due in found
@@ -72,6 +80,7 @@ def _counts(convention_id: int) -> None:
             "organisation": st.column_config.TextColumn("Organisation", width="large"),
             "measurements": st.column_config.NumberColumn("Mesures attendues", format="%d"),
             "activities": st.column_config.NumberColumn("Activités à déclarer", format="%d"),
+            "decisions": st.column_config.NumberColumn("Décisions à mener", format="%d"),
             "total": st.column_config.NumberColumn("Total", format="%d"),
         },
         hide_index=True,

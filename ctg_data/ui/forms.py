@@ -15,6 +15,7 @@ from ctg_data import formats as fmt
 from ctg_data.accounts import AccountError
 from ctg_data.errors import ConflictError, PermissionDenied, ValidationError
 from ctg_data.queries.history import conflict_lines
+from ctg_data.rules import plausibility
 from ctg_data.ui.data import engine
 from ctg_data.ui.text import escape_markdown
 from ctg_data.validation import Field
@@ -57,6 +58,18 @@ def override_input(key: str, when: str, where: Any = st) -> str:
     it is asked for; its widget key is `key`_override."""
     text: str = where.text_input(f"{Field.OVERRIDE} ({when})", key=f"{key}_override")
     return text
+
+
+def confirm_input(key: str, where: Any = st) -> bool:
+    """« Je confirme cette valeur »: what lets a value ten times (or a tenth of) the previous one
+    be saved once the person has seen the warning (rules.plausibility.far_from_previous)."""
+    confirmed: bool = where.checkbox(
+        plausibility.CONFIRM,
+        key=f"{key}_confirm",
+        help="Seulement pour une valeur au moins 10 fois plus grande, ou 10 fois plus petite, que la précédente, "
+        "après l'avoir vérifiée : la confirmation est gardée dans l'historique.",
+    )
+    return confirmed
 
 
 def refusal(error: Exception, table: str | None = None, describe: Describe | None = None) -> None:

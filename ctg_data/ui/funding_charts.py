@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -17,7 +18,7 @@ import streamlit as st
 from ctg_data import formats as fmt
 from ctg_data.reports.exports import export_files, export_frame
 from ctg_data.reports.funding import STAGES
-from ctg_data.ui.charts import OKABE_ITO, themed
+from ctg_data.ui.charts import OKABE_ITO, euro_axis, plot_height, themed
 
 OTHERS = "Autres"
 
@@ -74,6 +75,21 @@ def table_with_downloads(
         )
 
 
+def widths(sizes: Mapping[str, int]) -> dict[str, Any]:
+    """A `column_config` giving each French header its width in pixels (the others keep
+    Streamlit's). Sizes are chosen so that a page's key columns fit at 1440 px beside the menu
+    (about 950 px), long texts wrapping with WRAPPED_ROWS."""
+    return {header: st.column_config.Column(width=width) for header, width in sizes.items()}
+
+
+def key_columns_first(headers: Mapping[str, str], key: Mapping[str, int]) -> dict[str, str]:
+    """The on-screen order of a table's `headers`: those named in `key` (French headers, in
+    that order) first, the rest after them, to scroll to."""
+    by_header = {header: column for column, header in headers.items()}
+    first = {by_header[header]: header for header in key if header in by_header}
+    return first | {column: header for column, header in headers.items() if column not in first}
+
+
 def section(title: str, caption: str, frame: pd.DataFrame, empty: str) -> bool:
     """A report section's heading and what it shows; False (and `empty` said) when it has no rows."""
     st.subheader(title)
@@ -117,7 +133,7 @@ def stages_chart(per_value: pd.DataFrame, dimension: str, title: str, *, limit: 
         .mark_bar()
         .encode(
             y=alt.Y("Étape:N", sort=list(STAGES.values()), title=None),
-            x=alt.X("sum(Montant):Q", title="Montant (€)", axis=alt.Axis(format=",.0f")),
+            x=alt.X("sum(Montant):Q", title="Montant", axis=euro_axis()),
             color=alt.Color(
                 f"{title}:N", sort=order, title=title, scale=alt.Scale(domain=order, range=OKABE_ITO[: len(order)])
             ),
@@ -154,7 +170,7 @@ def due_paid_chart(rows: pd.DataFrame, *, by: str, title: str) -> None:
         .encode(
             x=alt.X(f"{title}:N", title=title, axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("Étape:N", sort=list(stages.values())),
-            y=alt.Y("Montant:Q", title="Montant (€)", axis=alt.Axis(format=",.0f")),
+            y=alt.Y("Montant:Q", title="Montant", axis=euro_axis()),
             color=alt.Color(
                 "Étape:N",
                 sort=list(stages.values()),
@@ -168,4 +184,4 @@ def due_paid_chart(rows: pd.DataFrame, *, by: str, title: str) -> None:
             ],
         )
     )
-    st.altair_chart(themed(chart.properties(height=260)), width="stretch")
+    st.altair_chart(themed(plot_height(chart, 220)), width="stretch")

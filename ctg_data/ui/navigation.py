@@ -32,6 +32,7 @@ MENU: dict[str, list[MenuPage]] = {
         MenuPage("domaines", "Domaines", ":material/category:"),
         MenuPage("actions", "Actions", ":material/checklist:"),
         MenuPage("indicateurs", "Indicateurs", ":material/monitoring:"),
+        MenuPage("comites", "Comités", ":material/groups:"),
     ],
     "Financements": [
         MenuPage("leviers", "Leviers", ":material/euro:"),

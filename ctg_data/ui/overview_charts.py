@@ -9,9 +9,39 @@ import pandas as pd
 import streamlit as st
 
 from ctg_data import formats as fmt
+from ctg_data import settings
 from ctg_data.ui.charts import themed
+from ctg_data.ui.text import escape_markdown
 
 ACTIONS, INDICATORS = "Avancement des actions", "Atteinte des indicateurs"
+EXPECTED = "Avancement attendu"
+BEHIND = "En retard sur le calendrier"
+
+
+def progress_for_expected(progress, expected) -> str:
+    """« 42 % pour 61 % attendus »."""
+    return f"{fmt.percent(fmt.share(progress))} pour {fmt.percent(fmt.share(expected))} attendus"
+
+
+def behind_line(domains: pd.DataFrame) -> str:
+    """The domains « en retard sur le calendrier », in one sentence, in their order."""
+    behind = domains[domains["behind"].astype(bool)].sort_values("position") if not domains.empty else domains
+    if behind.empty:
+        return "Aucun domaine en retard sur le calendrier."
+    listed = ", ".join(
+        f"{escape_markdown(row.domain)} ({progress_for_expected(row.progress, row.expected)})"
+        for row in behind.itertuples()
+    )
+    return f"{BEHIND} : {listed}."
+
+
+def behind_schedule(domains: pd.DataFrame) -> None:
+    """The one line the steering committee reads first: which domains fall behind their dates."""
+    line = behind_line(domains)
+    if line.startswith(BEHIND):
+        st.warning(line)
+    else:
+        st.info(line)
 
 
 def domain_progress(domains: pd.DataFrame) -> None:
@@ -40,6 +70,19 @@ def domain_progress(domains: pd.DataFrame) -> None:
         ]
     data = pd.DataFrame(rows)
     order = list(domains.sort_values("position")["domain"])
+    expected = pd.DataFrame(
+        [
+            {
+                "Domaine": row.domain,
+                "Mesure": ACTIONS,
+                "Attendu": fmt.share(row.expected),
+                "Texte": fmt.percent(fmt.share(row.expected)),
+            }
+            for row in domains.itertuples()
+            if not fmt.missing(row.expected)
+        ],
+        columns=["Domaine", "Mesure", "Attendu", "Texte"],
+    )
     base = alt.Chart(data).encode(
         y=alt.Y("Domaine:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
         yOffset=alt.YOffset("Mesure:N", sort=[ACTIONS, INDICATORS]),
@@ -50,16 +93,30 @@ def domain_progress(domains: pd.DataFrame) -> None:
         color=alt.Color("Mesure:N", title=None, sort=[ACTIONS, INDICATORS]),
     )
     labels = base.mark_text(align="left", dx=3, fontSize=11).encode(x="Valeur:Q", text="Texte:N")
-    st.altair_chart(themed((bars + labels).properties(height=alt.Step(14))), width="stretch")
+    # The expected progress: a dark tick across each domain's actions bar.
+    ticks = (
+        alt.Chart(expected)
+        .mark_tick(color="#000000", thickness=3)
+        .encode(
+            x="Attendu:Q",
+            y=alt.Y("Domaine:N", sort=order),
+            yOffset=alt.YOffset("Mesure:N", sort=[ACTIONS, INDICATORS]),
+            tooltip=["Domaine", alt.Tooltip("Texte:N", title=EXPECTED)],
+        )
+    )
+    st.altair_chart(themed((bars + labels + ticks).properties(height=alt.Step(14))), width="stretch")
     st.caption(
         "Pour chaque domaine : "
         + " ; ".join(
             f"{row.domain} — actions {fmt.percent(fmt.share(row.progress))}"
-            f"{'' if row.actions else ' (aucune action)'}, indicateurs "
+            f"{'' if row.actions else ' (aucune action)'}"
+            f"{f' ({fmt.percent(fmt.share(row.expected))} attendus)' if not fmt.missing(row.expected) else ''}"
+            ", indicateurs "
             f"{fmt.percent(row.attainment)}"
             for row in domains.itertuples()
         )
-        + ". « — » : pas de valeur calculable."
+        + ". Le trait sombre marque l'avancement attendu à ce jour d'après les dates des actions. "
+        "« — » : pas de valeur calculable."
     )
 
 
@@ -119,6 +176,8 @@ def plan_table(plan: pd.DataFrame, *, alt_text: str = "Plan de la convention") -
         {
             "Plan": [_plan_label(row) for row in plan.itertuples()],
             "Avancement": [None if fmt.missing(p) else round(float(p)) for p in plan["progress"]],
+            "Attendu": [None if fmt.missing(e) else round(float(e)) for e in plan["expected"]],
+            "Calendrier": [None if fmt.missing(behind) or not behind else BEHIND for behind in plan["behind"]],
             "Fiches": [None if kind == "action" else n for kind, n in zip(plan["kind"], plan["actions"], strict=True)],
             "Non renseignées": [n or None for n in plan["unreported"]],
             "En retard": [n or None for n in plan["late"]],
@@ -133,12 +192,21 @@ def plan_table(plan: pd.DataFrame, *, alt_text: str = "Plan de la convention") -
         column_config={
             "Plan": st.column_config.TextColumn("Plan", width="large"),
             "Avancement": st.column_config.ProgressColumn("Avancement", min_value=0, max_value=100, format="%d %%"),
+            "Attendu": st.column_config.NumberColumn(
+                "Attendu", format="%d %%", help="Avancement attendu à ce jour d'après les dates des fiches"
+            ),
+            "Calendrier": st.column_config.TextColumn(
+                "Calendrier",
+                help=f"Avancement inférieur de plus de {fmt.smart_number(settings.behind_schedule_points())} points "
+                "à l'avancement attendu",
+            ),
         },
     )
     orientations = plan[plan["kind"] != "action"]
     st.caption(
         "Avancement de chaque niveau : moyenne des fiches de toute sa branche, pondérée par leur poids, "
         "sans les fiches abandonnées ni celles dont le statut n'est pas renseigné (« — » : aucune fiche à compter). "
+        "Attendu : la même moyenne de l'avancement que les dates de chaque fiche prévoient à ce jour. "
         + " ; ".join(
             f"{row.title if row.code is None else row.code} {fmt.percent(fmt.share(row.progress))}"
             for row in orientations.itertuples()

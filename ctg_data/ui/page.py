@@ -107,20 +107,32 @@ Render = Callable[[C], None]
 
 
 def page(
-    title: str, *, filters: Sequence[str] = ALL_FILTERS, guard: Guard | None = None
+    title: str,
+    *,
+    filters: Sequence[str] = ALL_FILTERS,
+    on_top: Sequence[str] = (),
+    guard: Guard | None = None,
 ) -> Callable[[Render[ConventionContext]], Render[ConventionContext]]:
-    """Declare and run a page about one convention; `filters` names the sidebar filters it
-    reads (YEAR, DOMAIN, COMMUNE; the convention is always chosen)."""
-    unknown = set(filters) - set(ALL_FILTERS)
+    """Declare and run a page about one convention; `filters` names the filters it reads
+    (YEAR, DOMAIN, COMMUNE; the convention is always chosen), in the sidebar except those in
+    `on_top`: a row under the page's title, for pages read with one filter in mind (an advisor's
+    year), which the sidebar shows only below the long menu."""
+    unknown = (set(filters) | set(on_top)) - set(ALL_FILTERS)
     if unknown:
         raise ValueError(f"unknown filters {sorted(unknown)}")
+    if set(on_top) - set(filters):
+        raise ValueError(f"filters {sorted(set(on_top) - set(filters))} on top but not read")
 
     def run(render: Render[ConventionContext]) -> Render[ConventionContext]:
         with database_boundary():
             try:
                 actor = _open(title, _page_name(render), guard)
-                filters_, card = _convention(title, actor, tuple(filters))
-                _heading(title, card)
+                # Drawn in this order on the page, filled once the convention is known.
+                heading = st.container()
+                top = dict(zip(on_top, st.columns(len(on_top)), strict=True)) if on_top else {}
+                filters_, card = _convention(title, actor, tuple(filters), top)
+                with heading:
+                    _heading(title, card)
                 render(ConventionContext(actor=actor, today=today(), filters=filters_, card=card))
             finally:
                 _remember_filters()
@@ -193,7 +205,11 @@ def _heading(title: str, card: dict[str, Any]) -> None:
 # ------------------------------------------------------------------ the convention and the filters
 
 
-def _convention(title: str, actor: Actor, shown: tuple[str, ...]) -> tuple[Filters, dict[str, Any]]:
+def _convention(
+    title: str, actor: Actor, shown: tuple[str, ...], top: dict[str, Any]
+) -> tuple[Filters, dict[str, Any]]:
+    """The convention and the filters `shown`: in the sidebar, or in `top`'s column for those
+    drawn at the top of the page."""
     conventions = list_conventions()
     if conventions.empty:
         stop_with(
@@ -205,8 +221,9 @@ def _convention(title: str, actor: Actor, shown: tuple[str, ...]) -> tuple[Filte
     conventions = _visible(conventions, actor)
     if conventions.empty:
         stop_with(title, "Aucune convention ne vous est ouverte. Demandez l'accès à un administrateur.", error=False)
-    st.sidebar.header("Filtres")
     names = dict(zip(conventions["code"], conventions["name"], strict=True))
+    if len(names) > 1 or set(shown) - set(top):
+        st.sidebar.header("Filtres")
     ids = dict(zip(conventions["code"], conventions["id"], strict=True))
     code = next(iter(names))
     if len(names) > 1:
@@ -220,12 +237,14 @@ def _convention(title: str, actor: Actor, shown: tuple[str, ...]) -> tuple[Filte
     card = convention_card(convention_id)
     if card is None:  # deleted between the two reads: the next run lists what is left
         stop_with(title, "Cette convention n'existe plus. Rechargez la page.", error=False)
-    year = _filter(YEAR in shown, "Année", list(card["years"]), YEAR, ALL_YEARS, str)
+    year = _filter(YEAR in shown, "Année", list(card["years"]), YEAR, ALL_YEARS, str, top.get(YEAR))
     # The domains the steering views list: the CTG's ten and any other the convention uses.
     labels = referentials.labels(convention_domains(convention_id)) if DOMAIN in shown else {}
-    domain = _filter(DOMAIN in shown, "Domaine", list(labels), DOMAIN, ALL_DOMAINS, labels.__getitem__)
+    domain = _filter(DOMAIN in shown, "Domaine", list(labels), DOMAIN, ALL_DOMAINS, labels.__getitem__, top.get(DOMAIN))
     communes = {c["insee_code"]: c["name"] for c in card["communes"]}
-    commune = _filter(COMMUNE in shown, "Commune", list(communes), COMMUNE, ALL_COMMUNES, communes.__getitem__)
+    commune = _filter(
+        COMMUNE in shown, "Commune", list(communes), COMMUNE, ALL_COMMUNES, communes.__getitem__, top.get(COMMUNE)
+    )
     return Filters(convention_id=convention_id, year=year, domain_code=domain, insee_code=commune), card
 
 
@@ -233,10 +252,17 @@ T = TypeVar("T")
 
 
 def _filter(
-    shown: bool, label: str, options: list[T], param: str, all_label: str, name: Callable[[T], str]
+    shown: bool,
+    label: str,
+    options: list[T],
+    param: str,
+    all_label: str,
+    name: Callable[[T], str],
+    where: Any = None,
 ) -> T | None:
-    """A sidebar filter with its « all » choice (absent from the URL). A filter the page
-    does not read is neither shown nor applied, and stays in the URL for the next page."""
+    """A filter with its « all » choice (absent from the URL), in the sidebar unless `where`
+    says. A filter the page does not read is neither shown nor applied, and stays in the URL
+    for the next page."""
     if not shown:
         return None
     return kept_choice(
@@ -244,8 +270,9 @@ def _filter(
         [ALL, *options],
         param,
         default=0,
-        where=st.sidebar,
+        where=st.sidebar if where is None else where,
         format_func=lambda option: all_label if option == ALL else name(option),
+        placeholder=all_label,  # never shown (a choice is always made), but French if it were
     )
 
 

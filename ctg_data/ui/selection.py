@@ -147,6 +147,7 @@ def editable_record(
     `labels(rows)`. No row: `nothing` is said and None returned. `relabel`: labels that carry
     data a save changes (a last value, an amount) give the box a new key (see `labelled_key`)."""
     rows = frame if writable is None else frame[frame["id"].isin(writable)]
+    refuse_link(label, param, set(rows[column].astype(str)))
     if rows.empty:
         st.info(nothing)
         return None
@@ -160,6 +161,19 @@ def editable_record(
         key=labelled_key(key, names.values()) if relabel else key,
         placeholder=placeholder,
     )
+
+
+def refuse_link(label: str, param: str, offered: Collection[str]) -> None:
+    """Say, rather than drop without a word, that the item a link names (`?param=CODE`) is not
+    among those `offered` to this person. One sentence whether it is another organisation's item
+    or no item of this convention at all: nothing is told of what the person may not see."""
+    wanted = st.query_params.get(param)
+    if wanted is not None and wanted not in offered:
+        st.warning(
+            f"Le lien demande « {escape_markdown(wanted)} » ({label.lower()}) : vous ne pouvez pas y saisir dans "
+            "cette convention. Choisissez parmi ce qui vous est proposé.",
+            icon=":material/block:",
+        )
 
 
 def labelled_key(prefix: str, labels: Iterable[str]) -> str:
@@ -194,10 +208,26 @@ def open_item(param: str, code: str | None) -> None:
     st.rerun()
 
 
-def item_table(table: pd.DataFrame, codes: list[str], param: str, *, alt: str, column_config: dict[str, Any]) -> None:
+# Streamlit 1.67 wraps a text cell only when the row is taller than 4rem (64 px): 68 px rows
+# hold three lines, enough for a title in a column of about 300 px at 1440 px.
+WRAPPED_ROWS = 68
+# Four lines: the « Modifications » of a history or the journal ("champ : avant → après ; …").
+CHANGES_ROWS = 88
+
+
+def item_table(
+    table: pd.DataFrame,
+    codes: list[str],
+    param: str,
+    *,
+    alt: str,
+    column_config: dict[str, Any],
+    row_height: int | None = None,
+) -> None:
     """A table whose clicked row opens its item (`codes`: each row's, kept in the URL's `param`).
     Unkeyed, the table is a new widget whenever the URL's item changes, so its highlighted row
-    follows the URL; a selection that differs from that row is the user's choice."""
+    follows the URL; a selection that differs from that row is the user's choice. `row_height`:
+    WRAPPED_ROWS to let long texts wrap in the widths `column_config` gives."""
     wanted = st.query_params.get(param)
     default = [codes.index(wanted)] if wanted in codes else []
     event = st.dataframe(
@@ -209,6 +239,7 @@ def item_table(table: pd.DataFrame, codes: list[str], param: str, *, alt: str, c
         placeholder=fmt.DASH,
         alt=alt,
         column_config=column_config,
+        row_height=row_height,
     )
     rows = list(event.selection.rows)
     if rows != default:
