@@ -11,7 +11,7 @@ from datetime import date
 from sqlmodel import Session
 
 import ctg_data.models  # noqa: F401  (registers the tables)
-from ctg_data import cli_exchange, cli_remind, cli_users, db
+from ctg_data import cli_exchange, cli_remind, cli_report_pdf, cli_users, db
 from ctg_data.cli_report import print_notes
 from ctg_data.errors import DatabaseUnavailable
 from ctg_data.settings import DEMO_SEED
@@ -165,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_exchange.register(commands)  # import, export, template
     cli_users.register(commands)  # user …, convention access
     cli_remind.register(commands)  # remind: the « À saisir » digests by e-mail
+    cli_report_pdf.register(commands)  # report: a meeting's printable report
     return parser
 
 

@@ -22,6 +22,8 @@ from ctg_data import formats as fmt
 from ctg_data.actors import Role
 from ctg_data.queries.meetings import meeting_detail, meetings_frame, organisation_choices
 from ctg_data.queries.snapshots import frozen_figures
+from ctg_data.reports.meeting_pdf import report_pdf
+from ctg_data.reports.meeting_report import ReportData, build_report, report_xlsx
 from ctg_data.services.actions import action_for_edit
 from ctg_data.services.meetings import (
     Label,
@@ -468,6 +470,34 @@ def _apply_to_action(context: ConventionContext, decision_id: int) -> None:
 MEETING_TAB, SINCE_TAB, BETWEEN_TAB = "Réunion", changes.TITLE, "Depuis le COPIL précédent"
 
 
+def _report_downloads(context: ConventionContext, meeting_id: int) -> None:
+    """The printable report (PDF) and its tables (.xlsx): built only when clicked (deferred data),
+    with the reader's own rights (reports.meeting_report checks them)."""
+
+    def report() -> ReportData:
+        return build_report(engine(), context.actor, context.convention_id, meeting_id, context.today)
+
+    pdf, xlsx = st.columns(2)
+    pdf.download_button(
+        "Rapport imprimable (PDF)",
+        lambda: report_pdf(report()),
+        file_name=f"rapport-reunion-{meeting_id}.pdf",
+        mime="application/pdf",
+        key=f"rapport_pdf_{meeting_id}",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+    )
+    xlsx.download_button(
+        "Tableaux du rapport (.xlsx)",
+        lambda: report_xlsx(report()),
+        file_name=f"rapport-reunion-{meeting_id}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"rapport_xlsx_{meeting_id}",
+        on_click="ignore",
+        icon=":material/table_view:",
+    )
+
+
 def _meeting(context: ConventionContext, meeting_id: int, may_write: bool) -> None:
     detail = load_detail(meeting_id, context.actor)
     if detail is None:
@@ -477,6 +507,7 @@ def _meeting(context: ConventionContext, meeting_id: int, may_write: bool) -> No
     theme = f" · {escape_markdown(detail['theme'])}" if detail["theme"] else ""
     place = f" · {escape_markdown(detail['place'])}" if detail["place"] else ""
     st.markdown(f"**{escape_markdown(detail['kind_label'])}**{theme}{place} · statut : **{detail['status_label']}**")
+    _report_downloads(context, meeting_id)
     frozen = load_frozen(meeting_id) if detail["status"] == MeetingStatus.CLOSE else None
     if frozen is None:
         record, since = st.tabs([MEETING_TAB, SINCE_TAB])

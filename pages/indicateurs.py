@@ -11,7 +11,9 @@ import streamlit as st
 from ctg_data import formats as fmt
 from ctg_data.queries.filters import Filters
 from ctg_data.queries.indicators import as_of, commune_latest, commune_series, indicators_frame, measurements_frame
+from ctg_data.queries.year_on_year import indicators_year_on_year
 from ctg_data.rules.indicators import STATUS_LABELS, clip, shown_value, step_label
+from ctg_data.rules.year_on_year import compared_year
 from ctg_data.ui.commune_chart import commune_chart, commune_table, describe_communes
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.forms import history_link
@@ -20,12 +22,14 @@ from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.selection import STATUS_PARAM, WRAPPED_ROWS, item_table, linked_filter, listed_item
 from ctg_data.ui.target_form import target_section
 from ctg_data.ui.text import escape_markdown, indicator_rows, status_text, value_text
+from ctg_data.ui.year_on_year import indicator_table, trend_counts
 from ctg_data.vocabulary import Direction, Frequency, MeasurementType
 
 load_indicators = cached_query(indicators_frame)
 load_measurements = cached_query(measurements_frame)
 load_commune_latest = cached_query(commune_latest)
 load_commune_series = cached_query(commune_series)
+load_year_on_year = cached_query(indicators_year_on_year)
 
 PARAM = "indicateur"
 EMPTY = "Aucun indicateur ne correspond à ces filtres."
@@ -90,6 +94,31 @@ def _table(frame: pd.DataFrame) -> None:
         },
         row_height=WRAPPED_ROWS,
     )
+
+
+# ------------------------------------------------------------------ year on year
+
+
+def _year_on_year(frame: pd.DataFrame, filters: Filters, today) -> None:
+    """The listed indicators at the end of N and of N − 1 (N: the year chosen in the filters,
+    else the last whole year), with the change read in each indicator's direction."""
+    year = compared_year(filters.year, today)
+    rows = load_year_on_year(filters.convention_id, year, today, filters.domain_code)
+    rows = rows[rows["code"].isin(frame["code"])].reset_index(drop=True)
+    # Folded: the list leads to one indicator's detail below, and the comparison is opened on demand.
+    with st.expander(f"D'une année à l'autre : {year} par rapport à {year - 1}"):
+        st.caption(
+            f"Valeur de chaque indicateur listé à la fin de {year - 1} et de {year} : le dernier résultat "
+            "de toute la convention connu à cette date. La tendance tient compte du sens de l'indicateur ; "
+            "un indicateur à étapes évolue d'étape en étape. " + (f"{trend_counts(rows)}." if not rows.empty else "")
+        )
+        st.dataframe(
+            indicator_table(rows, year, today),
+            hide_index=True,
+            alt=f"Indicateurs en {year} et en {year - 1}",
+            column_config={"Indicateur": st.column_config.TextColumn("Indicateur", width=COLUMN_WIDTHS["Indicateur"])},
+            row_height=WRAPPED_ROWS,
+        )
 
 
 # ------------------------------------------------------------------ one indicator
@@ -219,6 +248,7 @@ def render(context: ConventionContext) -> None:
     else:
         st.caption(_summary(frame))
         _table(frame)
+        _year_on_year(frame, filters, on)
 
     indicator = listed_item(
         "Détail de l'indicateur",

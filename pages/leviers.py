@@ -4,14 +4,18 @@ beneficiary, planned vs notified vs paid. Every view regroups the same rows, so 
 import streamlit as st
 
 from ctg_data import formats as fmt
+from ctg_data.queries.year_on_year import funding_year_on_year
 from ctg_data.reports import funding
+from ctg_data.rules.year_on_year import compared_year
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.funding_charts import stage_metrics, stages_chart, table_with_downloads, widths
 from ctg_data.ui.page import ALL_FILTERS, ConventionContext, page
 from ctg_data.ui.selection import WRAPPED_ROWS
 from ctg_data.ui.text import escape_markdown
+from ctg_data.ui.year_on_year import chart_sentence, lever_headers, lever_rows, totals_chart
 
 lever_breakdown = cached_query(funding.lever_breakdown)
+load_year_on_year = cached_query(funding_year_on_year)
 
 STAGE_MONEY = tuple(funding.STAGES)
 DETAIL_HEADERS = {
@@ -70,6 +74,32 @@ def _slug(text: str) -> str:
     }.get(text, "valeur")
 
 
+def _year_on_year(context: ConventionContext) -> None:
+    """Each lever's money in N and N − 1 (N: the year chosen in the filters, else the last whole
+    year), stage by stage, with the change; then all levers together, as bars."""
+    filters = context.filters
+    year = compared_year(filters.year, context.today)
+    rows = load_year_on_year(filters.convention_id, year, filters.domain_code, filters.insee_code)
+    st.subheader(f"D'une année à l'autre : {year} par rapport à {year - 1}")
+    if rows.empty:
+        st.info(f"Aucun financement en {year - 1} ni en {year} pour cette sélection.")
+        return
+    st.caption(
+        "Montants de chaque levier pour les deux années ; l'évolution compte pour zéro un montant "
+        "absent une année, et son pourcentage n'est donné que si l'année précédente a un montant."
+    )
+    st.altair_chart(totals_chart(rows, year), width="stretch")
+    st.caption(chart_sentence(rows, year))
+    table_with_downloads(
+        funding.frame(lever_rows(rows), list(lever_headers(year)), integers=()),
+        lever_headers(year),
+        basename=f"financements-{year}-{year - 1}",
+        key="leviers-year-on-year",
+        money=("previous", "current"),
+        row_height=WRAPPED_ROWS,
+    )
+
+
 # The filters under the title: an advisor comes for one year, and the sidebar shows them only
 # below the long menu.
 @page("Leviers de financement", on_top=ALL_FILTERS)
@@ -117,6 +147,7 @@ def render(context: ConventionContext) -> None:
         key="leviers-per-value",
         money=STAGE_MONEY,
     )
+    _year_on_year(context)
     st.subheader("Détail")
     st.caption("Une ligne par levier, année, domaine, financeur et bénéficiaire.")
     table_with_downloads(

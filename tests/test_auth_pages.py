@@ -303,25 +303,6 @@ def test_administration_pages_refuse_other_roles_even_by_direct_link(demo, name,
     assert not at.get("arrow_data_frame") and not at.success
 
 
-def test_the_navigation_shows_each_role_only_its_pages():
-    from types import SimpleNamespace as Page  # st.Page's url_path: the file name, "" for the default
-
-    pages = {
-        "Pilotage": [Page(url_path=""), Page(url_path="indicateurs")],
-        "Saisie": [Page(url_path="saisie_mesure")],
-        "Administration": [Page(url_path="comptes"), Page(url_path="journal"), Page(url_path="controles")],
-    }
-
-    def shown(role):
-        return {p.url_path for items in auth.pages_for(pages, Actor("x", role)).values() for p in items}
-
-    assert shown(Role.ADMIN) == {"", "indicateurs", "saisie_mesure", "comptes", "journal", "controles"}
-    assert shown(Role.CONSEILLER) == shown(Role.PARTENAIRE) == {"", "indicateurs", "saisie_mesure"}
-    assert shown(Role.LECTEUR) == {"", "indicateurs"}
-    assert list(auth.pages_for(pages, Actor("x", Role.LECTEUR))) == ["Pilotage"]  # empty sections go
-    assert auth.pages_for(pages, None) == pages  # nobody signed in: each page shows the sign-in
-
-
 def test_a_partner_sees_the_conventions_its_organisation_takes_part_in(demo):
     engine, _ = demo
     partner = actor_of(engine, "partenaire@demo.ctg")

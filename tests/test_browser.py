@@ -132,6 +132,7 @@ def test_a_deep_link_to_an_indicator_opens_its_chart_on_a_fresh_server(server, p
         "Domaines",
         "Actions",
         "Indicateurs",
+        "Comités",
         "Leviers",
         "Bonus territoire",
         "Coordination et ingénierie",

@@ -44,14 +44,14 @@ def meetings(engine) -> list[m.Meeting]:
 
 
 def test_an_advisor_creates_a_meeting_then_a_decision(demo_app, demo_engine):
+    before = {stored.id for stored in meetings(demo_engine)}  # the demo's own meetings
     at = run_page(ADVISOR)
-    assert any("Aucune réunion" in info.value for info in at.info)
     widget(at.date_input, "Date de la réunion").set_value(date(2026, 11, 20))
     widget(at.text_input, "Lieu").set_value("Mairie de Lourdes")
     widget(at.text_area, "Ordre du jour").set_value("1. Bilan\n2. Budget")
     widget(at.text_area, "Compte rendu").set_value("<b>Adopté</b> à l'unanimité")
     click(at, "Créer la réunion")
-    [meeting] = meetings(demo_engine)
+    [meeting] = [stored for stored in meetings(demo_engine) if stored.id not in before]
     assert (meeting.kind, meeting.held_on, meeting.place, meeting.status) == (
         "copil",
         date(2026, 11, 20),
@@ -60,7 +60,7 @@ def test_an_advisor_creates_a_meeting_then_a_decision(demo_app, demo_engine):
     )
     assert any("Réunion enregistrée" in s.value for s in at.success)
     # The new meeting is opened; its minutes are plain text, exactly as typed.
-    assert [s.value for s in at.subheader] == ["COPIL du 20/11/2026"]
+    assert "COPIL du 20/11/2026" in [s.value for s in at.subheader]
     assert "<b>Adopté</b> à l'unanimité" in [t.value for t in at.text]
     assert not any("<b>" in md.value and "\\<" not in md.value for md in at.markdown)
 
@@ -71,7 +71,7 @@ def test_an_advisor_creates_a_meeting_then_a_decision(demo_app, demo_engine):
     widget(at.date_input, "Échéance").set_value(date(2027, 1, 31))
     click(at, "Ajouter la décision")
     with Session(demo_engine) as session:
-        [decision] = session.exec(select(m.Decision)).all()
+        [decision] = session.exec(select(m.Decision).where(m.Decision.meeting_id == meeting.id)).all()
     assert (decision.meeting_id, decision.text, decision.owner_id, decision.due_on, decision.status) == (
         meeting.id,
         "Ouvrir 10 places de plus en 2027",
@@ -144,9 +144,11 @@ def test_the_overview_block_lists_the_open_decisions_past_due(demo_app, demo_eng
     assert not at.exception, at.exception
     assert [s.value for s in at.subheader] == ["Décisions en retard"]
     [table] = at.dataframe
-    assert table.value["Décision"].tolist() == ["En retard"]
-    assert table.value["Jours de retard"].tolist() == [25]
-    assert table.value["Réunion"].tolist() == ["COPIL du 01/06/2026"]
+    # The demo's own late decision (seeds/lourdes-2023/decisions.csv) is listed too: only this
+    # test's meeting is looked at here.
+    mine = table.value[table.value["Réunion"] == "COPIL du 01/06/2026"]
+    assert mine["Décision"].tolist() == ["En retard"]
+    assert mine["Jours de retard"].tolist() == [25]
 
 
 def test_an_advisor_marks_a_decision_done_from_the_page(demo_app, demo_engine):

@@ -159,6 +159,39 @@ def tarn_convention() -> dict[str, list[dict]]:
             }
             for lever, funder in (("fonds_publics_territoires", "caf81"), ("fonds_local", "occitanie"))
         ],
+        # The steering cycle: a past COPIL closed (its snapshot is frozen at load), a COTECH to come.
+        "reunions": [
+            {
+                "convention": C,
+                "numero": "1",
+                "type": "copil",
+                "date": "2024-06-18",
+                "lieu": "Mairie d'Albi",
+                "ordre_du_jour": "Bilan 2023",
+                "compte_rendu": "Le plan avance.",
+                "statut": "close",
+            },
+            {"convention": C, "numero": "2", "type": "thematique", "theme": "Santé", "date": "2026-03-10"},
+        ],
+        "participants": [
+            {"convention": C, "reunion": "1", "organisation": "caf81", "personne": "Mme Conseillère"},
+            {"convention": C, "reunion": "1", "organisation": "caf81", "personne": "M. Conseiller"},
+            {"convention": C, "reunion": "1", "organisation": "albi", "presence": "excuse"},
+        ],
+        "decisions": [
+            {
+                "convention": C,
+                "reunion": "1",
+                "numero": "2",
+                "texte": "Étendre les ateliers à Castres",
+                "responsable": "cias-cocagne",
+                "echeance": "2025-03-31",
+                "statut": "fait",
+                "actions": "A1",
+                "equipements": "mam-soleil",
+            },
+            {"convention": C, "reunion": "1", "numero": "1", "texte": "Suivre les familles", "indicateurs": "FAMILLES"},
+        ],
     }
 
 
@@ -226,12 +259,38 @@ def test_the_export_writes_each_v2_novelty_back(loaded):
         (1, "Ajout du volet santé et prolongation d'un an")
     ]
     assert rows["conventions"][0]["departement"] == "Tarn"
+    assert [(row["numero"], row["type"], row["statut"]) for row in rows["reunions"]] == [
+        (1, "copil", "close"),
+        (2, "thematique", "prevue"),
+    ]
+    assert {(row["organisation"], row["personne"], row["presence"]) for row in rows["participants"]} == {
+        ("caf81", "Mme Conseillère", "present"),
+        ("caf81", "M. Conseiller", "present"),
+        ("albi", None, "excuse"),
+    }
+    decisions = {row["numero"]: row for row in rows["decisions"]}
+    assert decisions[1]["texte"] == "Suivre les familles" and decisions[1]["statut"] == "a_faire"
+    assert (decisions[2]["actions"], decisions[2]["equipements"], decisions[2]["responsable"]) == (
+        "A1",
+        "mam-soleil",
+        "cias-cocagne",
+    )
 
 
 def test_a_version_1_file_reads_the_same_after_version_2(engine, tmp_path):
     """A v1 file (no v2 sheet or column) still loads: statut given, one pilot, no year."""
     sheets = tarn_convention()
-    for sheet in ("domaines", "types_organisation", "types_equipement", "leviers", "avenants", "cibles"):
+    for sheet in (
+        "domaines",
+        "types_organisation",
+        "types_equipement",
+        "leviers",
+        "avenants",
+        "cibles",
+        "reunions",
+        "participants",
+        "decisions",
+    ):
         del sheets[sheet]
     sheets["organisations"] = [row for row in sheets["organisations"] if row["type"] != "bailleur"]
     sheets["communes"] = [{k: v for k, v in row.items() if k != "annee_donnees"} for row in sheets["communes"][2:]]

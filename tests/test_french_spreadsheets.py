@@ -242,6 +242,7 @@ def test_a_year_alone_is_only_a_convention_period(sqlite_engine, tmp_path):
 def test_a_measured_value_reads_in_the_indicators_own_unit(sqlite_engine, tmp_path, unit, raw, expected):
     sheets = minimal_convention()
     sheets["indicateurs"][0].update(unite=unit, max="2000")
+    sheets["mesures"][0]["valeur"] = str(expected)  # a previous value of the same order: no ×10 warning
     sheets["mesures"][1]["valeur"] = raw
     folder = write_csv_folder(tmp_path / "f", sheets, separator=";", encoding="utf-8")
     report = import_workbook(sqlite_engine, ADMIN, folder, dry_run=False)

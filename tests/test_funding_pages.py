@@ -230,7 +230,7 @@ def test_leviers_page_totals_agree_across_every_breakdown(seeded):
         per_value = at.dataframe[0].value
         assert per_value.iloc[-1, 0] == "Total"
         assert per_value.iloc[-1]["Prévu"] == planned, dimension
-    assert len(at.get("vega_lite_chart")) == 1 and at.caption
+    assert len(at.get("vega_lite_chart")) == 2 and at.caption  # the breakdown's and the year-on-year's
 
 
 def test_coordination_page_shows_the_post_due_and_its_flag(seeded):

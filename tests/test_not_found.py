@@ -29,7 +29,7 @@ def test_an_unknown_address_gets_a_french_page_with_the_way_back(server, page): 
 
 def test_a_page_the_role_may_not_open_says_so(server, page):  # noqa: F811
     page.goto(server)
-    sign_in(page)  # a reader: the accounts page is not routed for the role
+    sign_in(page)  # a reader: the accounts page refuses the role itself
     expect(page.get_by_role("heading", name="Vue d'ensemble")).to_be_visible()
     wait_for_cookie(page)
     page.goto(f"{server}/comptes")  # the session survives: a link opened later

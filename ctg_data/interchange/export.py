@@ -23,6 +23,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from ctg_data import models as m
 from ctg_data.actors import COMMAND_LINE, Actor
+from ctg_data.interchange.meetings import numbers
 from ctg_data.interchange.resolver import Scoped
 from ctg_data.interchange.shared import FIGURES
 from ctg_data.interchange.sheets import SHEETS_BY_NAME
@@ -34,7 +35,9 @@ from ctg_data.vocabulary import DEFAULT_OUTSIDE_BONUS, DOMAINS, LEVERS, Facility
 
 Row: TypeAlias = dict[str, object]  # column name → value, in the sheet's column order
 # The records that belong to one convention.
-_OfConvention = TypeVar("_OfConvention", bound=m.Signatory | m.Perimeter | Scoped | m.FundingLine | m.Amendment)
+_OfConvention = TypeVar(
+    "_OfConvention", bound=m.Signatory | m.Perimeter | Scoped | m.FundingLine | m.Amendment | m.Meeting
+)
 
 
 class UnknownConvention(LookupError):
@@ -142,6 +145,7 @@ class _Export:
             "bareme": self.rates(),
             "postes": self.posts(),
             "financements": self.funding(),
+            **self.meetings(),
         }
         built |= vocabulary_sheets(self.session)
         # Last: the sheets above record which organisations and communes they cite.
@@ -481,6 +485,76 @@ class _Export:
             }
             for f in self.select(m.FundingLine)
         ]
+
+    def meetings(self) -> dict[str, list[Row]]:
+        """The sheets `reunions`, `participants` and `decisions`: a meeting by its number in its
+        convention, a decision by its number in its meeting (their rank, interchange/meetings.py)."""
+        meetings = sorted(self.select(m.Meeting), key=lambda meeting: m.stored_id(meeting))
+        number = numbers(self.session, self.ids)
+        convention = {m.stored_id(x): self.convention[x.convention_id] for x in meetings}
+        ids = list(convention)
+        participants = self.session.exec(
+            select(m.MeetingParticipant).where(col(m.MeetingParticipant.meeting_id).in_(ids))
+        ).all()
+        decisions = self.session.exec(
+            select(m.Decision).where(col(m.Decision.meeting_id).in_(ids)).order_by(col(m.Decision.id))
+        ).all()
+        links: defaultdict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        query = select(m.DecisionLink).where(col(m.DecisionLink.decision_id).in_([d.id for d in decisions]))
+        for link in self.session.exec(query):
+            for column, attribute, codes in (
+                ("actions", link.action_id, self.action),
+                ("indicateurs", link.indicator_id, self.indicator),
+                ("equipements", link.facility_id, self.facility),
+            ):
+                if attribute in codes:  # a deleted action is left out, as elsewhere
+                    links[link.decision_id][column].append(codes[attribute])
+        rank: defaultdict[int, int] = defaultdict(int)
+        decision_rows: list[Row] = []
+        for d in decisions:
+            rank[d.meeting_id] += 1
+            decision_rows.append(
+                {
+                    "convention": convention[d.meeting_id],
+                    "reunion": number[d.meeting_id],
+                    "numero": rank[d.meeting_id],
+                    "texte": d.text,
+                    "responsable": self.org(d.owner_id),
+                    "echeance": d.due_on,
+                    "statut": d.status,
+                    **{
+                        column: _listed(links[m.stored_id(d)][column])
+                        for column in ("actions", "indicateurs", "equipements")
+                    },
+                }
+            )
+        return {
+            "reunions": [
+                {
+                    "convention": convention[m.stored_id(x)],
+                    "numero": number[m.stored_id(x)],
+                    "type": x.kind,
+                    "theme": _empty(x.theme),
+                    "date": x.held_on,
+                    "lieu": _empty(x.place),
+                    "ordre_du_jour": _empty(x.agenda),
+                    "compte_rendu": _empty(x.minutes),
+                    "statut": x.status,
+                }
+                for x in meetings
+            ],
+            "participants": [
+                {
+                    "convention": convention[p.meeting_id],
+                    "reunion": number[p.meeting_id],
+                    "organisation": self.cite(p.organisation_id),
+                    "personne": _empty(p.person),
+                    "presence": p.attendance,
+                }
+                for p in participants
+            ],
+            "decisions": decision_rows,
+        }
 
     def overpaid_reasons(self) -> dict[str, str]:
         """The latest audited reason of each funding line (record key → reason): a line paid

@@ -29,6 +29,9 @@ FORMAT_ORDER = (
     "types_organisation",
     "types_equipement",
     "leviers",
+    "reunions",
+    "participants",
+    "decisions",
 )
 
 SHEET_PURPOSES = {
@@ -55,6 +58,12 @@ SHEET_PURPOSES = {
         "territoire (réservé aux administrateurs)."
     ),
     "leviers": "Les leviers de financement ajoutés à ceux du tableau de bord (réservé aux administrateurs).",
+    "reunions": (
+        "Les réunions de pilotage (COPIL, COTECH, comités thématiques) : numéro, date, ordre du jour, "
+        "compte rendu, statut. Une réunion close ne se modifie plus."
+    ),
+    "participants": "Les organisations présentes ou excusées à chaque réunion.",
+    "decisions": "Les décisions de chaque réunion : responsable, échéance, statut, éléments concernés.",
 }
 
 KIND_HINTS = {
@@ -88,6 +97,15 @@ DEFAULT_NOTES = {
     ("bareme", "plancher"): "montant annuel minimum",
     ("bareme", "plafond"): "montant annuel maximum",
     ("types_equipement", "bonus"): "oui si le bonus territoire peut le financer ; vide = non pour un nouveau type",
+    # Comités (format v2)
+    ("reunions", "numero"): "1, 2, 3… dans l'ordre où les réunions de la convention sont enregistrées",
+    ("reunions", "theme"): "obligatoire pour un comité thématique",
+    ("reunions", "statut"): "vide = prevue ; close fige les chiffres présentés",
+    ("participants", "reunion"): "numéro de la réunion dans la feuille reunions",
+    ("participants", "presence"): "vide = present",
+    ("decisions", "reunion"): "numéro de la réunion dans la feuille reunions",
+    ("decisions", "numero"): "1, 2, 3… dans la réunion",
+    ("decisions", "statut"): "vide = a_faire",
 }
 # Columns whose codes the `listes` sheet offers in a drop-down (the referentials of the database).
 LISTED_REFERENCES = ("domain", "lever", "organisation_type", "facility_type")

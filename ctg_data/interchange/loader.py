@@ -21,6 +21,7 @@ from ctg_data.actors import Actor
 from ctg_data.audit import snapshot
 from ctg_data.errors import ConflictError
 from ctg_data.interchange import form_rules, shared
+from ctg_data.interchange.meetings import MEETING_SHEETS, MeetingRows, in_number_order
 from ctg_data.interchange.parsing import shown
 from ctg_data.interchange.resolver import LABELS, Resolver
 from ctg_data.interchange.rights import Rights
@@ -170,6 +171,8 @@ class _Loader:
         the stored plan with the file's rows in place; other sheets as they come. A row breaking
         the shape is reported and written without its parent, so that nothing else fails on it
         (the error rolls the whole import back)."""
+        if table.sheet in ("reunions", "decisions"):
+            return in_number_order(rows)
         if table.sheet != "orientations":
             return rows
         ordered: list[tuple[int, Row]] = []
@@ -227,6 +230,9 @@ class _Loader:
     def apply(self, table: Table, line: int, row: Row) -> None:
         values = self.resolve(table, line, row)
         if values is None:
+            return
+        if table.sheet in MEETING_SHEETS:
+            MeetingRows(self).apply(table, line, row, values)
             return
         if table.sheet == "mesures":
             self.apply_measurement(table, line, row, values)

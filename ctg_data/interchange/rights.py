@@ -16,6 +16,7 @@ from ctg_data.permissions import (
     require_write_activity,
     require_write_funding,
     require_write_measurement,
+    require_write_meetings,
     require_write_plan,
     require_write_rates,
     require_write_referentials,
@@ -33,6 +34,8 @@ REFERENTIAL_SHEETS = (
     "communes",
     "conventions",
 )
+# The steering cycle: whoever may write a convention's meetings (Capability.WRITE_MEETINGS).
+MEETING_SHEETS = frozenset({"reunions", "participants", "decisions"})
 FOLLOW_UP = {"status", "progress"}  # what an action's follow-up form changes
 
 
@@ -60,6 +63,8 @@ class Rights:
             require_write_referentials(actor)
         elif sheet == "bareme":
             require_write_rates(actor)
+        elif sheet in MEETING_SHEETS:
+            require_write_meetings(session, actor, values["convention_id"])
         elif sheet == "financements":
             require_write_funding(session, actor, values["convention_id"])
         elif sheet == "mesures":

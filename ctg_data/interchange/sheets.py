@@ -9,10 +9,14 @@ from dataclasses import dataclass
 from ctg_data.vocabulary import (
     PLACE_CATEGORIES,
     ActionStatus,
+    Attendance,
+    DecisionStatus,
     Direction,
     Frequency,
     IndicatorNature,
     MeasurementType,
+    MeetingKind,
+    MeetingStatus,
     RateBasis,
 )
 
@@ -280,6 +284,52 @@ SHEETS = (
             opt("motif_derogation", "text"),
         ),
         ("convention", "levier", "annee", "financeur", "beneficiaire", "equipement", "action", "poste"),
+    ),
+    # The steering cycle (format v2), last: a meeting closed by the file freezes what the plan
+    # above shows at its date. A meeting is known by its number in its convention (1, 2, 3… in
+    # the order meetings were recorded), a decision by its number in its meeting.
+    Sheet(
+        "reunions",
+        (
+            CONVENTION,
+            req("numero", "int"),
+            req("type", "choice", choices=tuple(MeetingKind)),
+            opt("theme", "text"),
+            req("date", "date"),
+            opt("lieu", "text"),
+            opt("ordre_du_jour", "text"),
+            opt("compte_rendu", "text"),
+            opt("statut", "choice", choices=tuple(MeetingStatus)),  # empty: prevue
+        ),
+        ("convention", "numero"),
+    ),
+    Sheet(
+        "participants",
+        (
+            CONVENTION,
+            req("reunion", "int"),
+            req("organisation", "ref", ref="organisation"),
+            opt("personne", "text"),
+            opt("presence", "choice", choices=tuple(Attendance)),  # empty: present
+        ),
+        # Two people may come for one organisation (the forms allow it): the person is in the key.
+        ("convention", "reunion", "organisation", "personne"),
+    ),
+    Sheet(
+        "decisions",
+        (
+            CONVENTION,
+            req("reunion", "int"),
+            req("numero", "int"),
+            req("texte", "text"),
+            opt("responsable", "ref", ref="organisation"),
+            opt("echeance", "date"),
+            opt("statut", "choice", choices=tuple(DecisionStatus)),  # empty: a_faire
+            opt("actions", "list", ref="action"),
+            opt("indicateurs", "list", ref="indicator"),
+            opt("equipements", "list", ref="facility"),
+        ),
+        ("convention", "reunion", "numero"),
     ),
 )
 

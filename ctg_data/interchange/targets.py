@@ -202,6 +202,28 @@ TARGETS: dict[str, tuple[type[SQLModel], dict[str, str]]] = {
             "commentaire": "comment",
         },
     ),
+    # A meeting's and a decision's number is their rank (interchange/meetings.py), not a column.
+    "reunions": (
+        m.Meeting,
+        {
+            "convention": "convention_id",
+            "type": "kind",
+            "theme": "theme",
+            "date": "held_on",
+            "lieu": "place",
+            "ordre_du_jour": "agenda",
+            "compte_rendu": "minutes",
+            "statut": "status",
+        },
+    ),
+    "participants": (
+        m.MeetingParticipant,
+        {"organisation": "organisation_id", "personne": "person", "presence": "attendance"},
+    ),
+    "decisions": (
+        m.Decision,
+        {"texte": "text", "responsable": "owner_id", "echeance": "due_on", "statut": "status"},
+    ),
 }
 
 

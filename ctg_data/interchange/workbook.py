@@ -39,11 +39,15 @@ from ctg_data.vocabulary import (
     LEVER_CODES,
     PLACE_CATEGORIES,
     ActionStatus,
+    Attendance,
+    DecisionStatus,
     Direction,
     FacilityType,
     Frequency,
     IndicatorNature,
     MeasurementType,
+    MeetingKind,
+    MeetingStatus,
     OrganisationType,
     RateBasis,
 )
@@ -71,6 +75,11 @@ LISTS: dict[str, tuple[str, ...]] = {
     "sens": tuple(Direction),
     "frequence": tuple(Frequency),
     "type_mesure": tuple(MeasurementType),
+    # The steering cycle (format v2).
+    "type_reunion": tuple(MeetingKind),
+    "statut_reunion": tuple(MeetingStatus),
+    "presence": tuple(Attendance),
+    "statut_decision": tuple(DecisionStatus),
     "oui_non": ("oui", "non"),
 }
 # The list of the codes a `ref` column names, for the referentials.

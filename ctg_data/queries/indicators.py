@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, Executable, and_, func, label, select
+from sqlalchemy import Engine, Executable, Subquery, and_, func, label, select
 from sqlmodel import col
 
 from ctg_data import models as m
@@ -53,28 +53,7 @@ def indicators_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFr
     """One row per indicator with its current value, attainment, expected attainment and status.
     The latest value per indicator is found in SQL (GROUP BY on the measurements index)."""
     on = as_of(filters, today)
-    current_rows = [*_results(on), col(m.Measurement.insee_code).is_(None)]  # the whole convention's values only
-    latest = (
-        select(col(m.Measurement.indicator_id), label("last_on", func.max(col(m.Measurement.measured_on))))
-        .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)
-        .where(col(m.Indicator.convention_id) == filters.convention_id, *current_rows)
-        .group_by(col(m.Measurement.indicator_id))
-        .subquery()
-    )
-    current = (
-        select(
-            col(m.Measurement.indicator_id),
-            col(m.Measurement.value),
-            col(m.Measurement.measured_on),
-            col(m.Measurement.source),
-        )
-        .join(
-            latest,
-            and_(latest.c.indicator_id == m.Measurement.indicator_id, latest.c.last_on == m.Measurement.measured_on),
-        )
-        .where(*current_rows)
-        .subquery()
-    )
+    current = latest_results(filters.convention_id, on)
     clauses = [col(m.Indicator.convention_id) == filters.convention_id]
     if filters.domain_code:
         clauses.append(col(m.Indicator.domain_code) == filters.domain_code)
@@ -121,6 +100,34 @@ def indicators_frame(engine: Engine, filters: Filters, today: date) -> pd.DataFr
     frame["status"] = [str(a.status) for a in assessments]
     frame["status_label"] = [STATUS_LABELS[a.status] for a in assessments]
     return frame
+
+
+def latest_results(convention_id: int, on: date) -> Subquery:
+    """The current value of every indicator of the convention at `on`, as a subquery
+    (indicator_id, value, measured_on, source): its latest result of the whole convention dated
+    by `on`, found in SQL (GROUP BY on the measurements index) and joined back."""
+    current_rows = [*_results(on), col(m.Measurement.insee_code).is_(None)]  # the whole convention's values only
+    latest = (
+        select(col(m.Measurement.indicator_id), label("last_on", func.max(col(m.Measurement.measured_on))))
+        .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)
+        .where(col(m.Indicator.convention_id) == convention_id, *current_rows)
+        .group_by(col(m.Measurement.indicator_id))
+        .subquery()
+    )
+    return (
+        select(
+            col(m.Measurement.indicator_id),
+            col(m.Measurement.value),
+            col(m.Measurement.measured_on),
+            col(m.Measurement.source),
+        )
+        .join(
+            latest,
+            and_(latest.c.indicator_id == m.Measurement.indicator_id, latest.c.last_on == m.Measurement.measured_on),
+        )
+        .where(*current_rows)
+        .subquery()
+    )
 
 
 def _targets_by_indicator(connection: Any, convention_id: int | None) -> dict[int, list[Point]]:

@@ -236,6 +236,18 @@ def overdue_decisions(engine: Engine, convention_id: int, today: date, actor: Ac
     return frame.sort_values(["due_on", "id"], kind="stable").reset_index(drop=True)
 
 
+def open_decisions(
+    engine: Engine, convention_id: int, held_until: date | None = None, actor: Actor | None = None
+) -> pd.DataFrame:
+    """Open decisions (à faire) of a convention's meetings held up to `held_until` (all when
+    None), oldest meeting first; for a partner, those concerning it (the printed report)."""
+    where = [col(m.Meeting.convention_id) == convention_id, col(m.Decision.status) == DecisionStatus.A_FAIRE]
+    if held_until is not None:
+        where.append(col(m.Meeting.held_on) <= held_until)
+    with engine.connect() as connection:
+        return _decisions(connection, *where, *_seen_by(actor))
+
+
 def organisation_decisions(engine: Engine, organisation_id: int, convention_id: int | None = None) -> pd.DataFrame:
     """The decisions concerning an organisation (owner, or linked to its actions, their
     indicators or its facilities), of one convention or all."""

@@ -279,7 +279,7 @@ def _fields(meeting: m.Meeting, data: MeetingInput) -> None:
     meeting.place, meeting.agenda, meeting.minutes, meeting.status = data.place, data.agenda, data.minutes, data.status
 
 
-def _freeze(engine: Engine, session: Session, actor: Actor, meeting: m.Meeting) -> None:
+def _freeze(engine: Engine, session: Session, actor: Actor | str, meeting: m.Meeting) -> None:
     """Store what the closing meeting was shown, at its date (today if closed before it is
     held), audited in the caller's transaction. The figures are read while the meeting is
     locked (SQLite: the write lock; PostgreSQL: FOR UPDATE), from the committed data."""
@@ -583,6 +583,12 @@ def apply_decision_to_action(
             )
         return result
 
+
+# The import writes meetings and decisions through the same helpers (interchange/meetings.py).
+meeting_view = _meeting_view
+decision_view = _decision_view
+set_decision_links = _set_decision_links
+freeze_closed = _freeze
 
 __all__ = [
     "Label",

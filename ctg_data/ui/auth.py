@@ -443,16 +443,3 @@ def _account_sidebar(actor: Actor, account: "accounts.SessionAccount | None") ->
 
 
 # ------------------------------------------------------------------ navigation
-
-
-def pages_for(pages: dict[str, list[st.Page]], actor: Actor | None) -> dict[str, list[st.Page]]:
-    """The navigation's sections with only the pages `actor` may open. Nobody signed in: every
-    page, so that a copied link still opens its page, which then shows the sign-in (dashboard.py
-    hides the menu meanwhile). The default page (empty URL path) is open to every role."""
-    if actor is None:
-        return pages
-    kept = {
-        section: [page for page in items if not page.url_path or may_open_page(actor, page.url_path)]
-        for section, items in pages.items()
-    }
-    return {section: items for section, items in kept.items() if items}

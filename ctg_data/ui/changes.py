@@ -5,14 +5,13 @@ recomputed. Names and labels typed by people stay table cells or escaped text.""
 
 from decimal import Decimal
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from ctg_data import formats as fmt
+from ctg_data.chart_specs import change_counts_chart
 from ctg_data.queries import changes as q
 from ctg_data.queries.snapshots import Frozen
-from ctg_data.ui.charts import plot_height, themed
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.page import ConventionContext
 from ctg_data.ui.text import escape_markdown, status_text, value_text
@@ -63,16 +62,7 @@ def change_lines(found: q.SinceCopil) -> list[str]:
 
 def _chart(found: q.SinceCopil) -> None:
     counts = change_counts(found)
-    chart = (
-        alt.Chart(counts)
-        .mark_bar()
-        .encode(
-            x=alt.X("Nombre:Q", title=None, axis=alt.Axis(tickMinStep=1, format="d")),
-            y=alt.Y("Changement:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
-            tooltip=["Changement", "Nombre"],
-        )
-    )
-    st.altair_chart(themed(plot_height(chart, 130)), width="stretch")
+    st.altair_chart(change_counts_chart(counts), width="stretch")
 
 
 def show_changes(found: q.SinceCopil, key: str) -> None:

@@ -16,11 +16,10 @@ import pandas as pd
 import streamlit as st
 
 from ctg_data import formats as fmt
+from ctg_data.chart_specs import stages_chart as stages_chart_spec
 from ctg_data.reports.exports import export_files, export_frame
 from ctg_data.reports.funding import STAGES
 from ctg_data.ui.charts import OKABE_ITO, euro_axis, plot_height, themed
-
-OTHERS = "Autres"
 
 
 def display_frame(
@@ -111,41 +110,9 @@ def _euros(value) -> float:
 
 
 def stages_chart(per_value: pd.DataFrame, dimension: str, title: str, *, limit: int = 7) -> None:
-    """Planned / notified / paid as three horizontal bars stacked by `dimension`: every bar adds
-    up to the stage total, whichever dimension is chosen. Beyond `limit` values the smallest
-    are grouped as "Autres" so that the palette (8 colours) is never reused."""
-    ranked = per_value.assign(
-        _size=per_value["planned"].map(_euros) + per_value["notified"].map(_euros) + per_value["paid"].map(_euros)
-    ).sort_values("_size", ascending=False)
-    labels = [str(value) for value in ranked[dimension]]
-    keep = labels if len(labels) <= limit + 1 else labels[:limit]
-    rows = []
-    for label, row in zip(labels, ranked.itertuples(index=False), strict=True):
-        name = label if label in keep else OTHERS
-        for stage, stage_label in STAGES.items():
-            rows.append({"Étape": stage_label, title: name, "Montant": _euros(getattr(row, stage))})
-    data = pd.DataFrame(rows).groupby(["Étape", title], as_index=False, sort=False)["Montant"].sum()
-    data["Montant (texte)"] = data["Montant"].map(lambda v: fmt.money(Decimal(str(v))))
-    order = keep + ([OTHERS] if len(keep) < len(labels) else [])
-    data["rang"] = data[title].map(order.index)  # stack in legend order, largest first
-    chart = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            y=alt.Y("Étape:N", sort=list(STAGES.values()), title=None),
-            x=alt.X("sum(Montant):Q", title="Montant", axis=euro_axis()),
-            color=alt.Color(
-                f"{title}:N", sort=order, title=title, scale=alt.Scale(domain=order, range=OKABE_ITO[: len(order)])
-            ),
-            order=alt.Order("rang:Q"),
-            tooltip=[
-                alt.Tooltip("Étape:N"),
-                alt.Tooltip(f"{title}:N"),
-                alt.Tooltip("Montant (texte):N", title="Montant"),
-            ],
-        )
-    )
-    st.altair_chart(themed(chart.properties(height=alt.Step(34))), width="stretch")
+    """Planned / notified / paid stacked by `dimension` (chart_specs.stages_chart, which the
+    printed report draws too)."""
+    st.altair_chart(stages_chart_spec(per_value, dimension, title, limit=limit), width="stretch")
 
 
 def due_paid_chart(rows: pd.DataFrame, *, by: str, title: str) -> None:

@@ -122,9 +122,5 @@ def not_found_page(actor: Actor | None, wanted: str) -> None:
     if actor is not None:
         sidebar_menu(actor)
     st.title(NOT_FOUND)
-    known = any(page.name == wanted for pages in MENU.values() for page in pages)
-    if known:
-        st.warning("Cette page n'est pas ouverte à votre rôle. Demandez l'accès à un administrateur si besoin.")
-    else:
-        st.info("Aucune page ne se trouve à cette adresse : le lien est peut-être incomplet ou ancien.")
+    st.info("Aucune page ne se trouve à cette adresse : le lien est peut-être incomplet ou ancien.")
     st.page_link(MenuPage(HOME, "", "").path, label="Retour à la vue d'ensemble", icon=":material/dashboard:")

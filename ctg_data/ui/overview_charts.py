@@ -10,17 +10,11 @@ import streamlit as st
 
 from ctg_data import formats as fmt
 from ctg_data import settings
+from ctg_data.chart_specs import domain_progress_chart, progress_for_expected
 from ctg_data.ui.charts import themed
 from ctg_data.ui.text import escape_markdown
 
-ACTIONS, INDICATORS = "Avancement des actions", "Atteinte des indicateurs"
-EXPECTED = "Avancement attendu"
 BEHIND = "En retard sur le calendrier"
-
-
-def progress_for_expected(progress, expected) -> str:
-    """« 42 % pour 61 % attendus »."""
-    return f"{fmt.percent(fmt.share(progress))} pour {fmt.percent(fmt.share(expected))} attendus"
 
 
 def behind_line(domains: pd.DataFrame) -> str:
@@ -48,63 +42,7 @@ def domain_progress(domains: pd.DataFrame) -> None:
     if domains.empty:
         st.info("Aucun domaine pour cette sélection.")
         return
-    rows = []
-    for row in domains.itertuples():
-        progress = fmt.share(row.progress)
-        attainment = None if fmt.missing(row.attainment) else row.attainment
-        rows += [
-            {
-                "Domaine": row.domain,
-                "Mesure": ACTIONS,
-                "Valeur": progress,
-                "position": row.position,
-                "Texte": fmt.percent(progress),
-            },
-            {
-                "Domaine": row.domain,
-                "Mesure": INDICATORS,
-                "Valeur": attainment,
-                "position": row.position,
-                "Texte": fmt.percent(attainment),
-            },
-        ]
-    data = pd.DataFrame(rows)
-    order = list(domains.sort_values("position")["domain"])
-    expected = pd.DataFrame(
-        [
-            {
-                "Domaine": row.domain,
-                "Mesure": ACTIONS,
-                "Attendu": fmt.share(row.expected),
-                "Texte": fmt.percent(fmt.share(row.expected)),
-            }
-            for row in domains.itertuples()
-            if not fmt.missing(row.expected)
-        ],
-        columns=["Domaine", "Mesure", "Attendu", "Texte"],
-    )
-    base = alt.Chart(data).encode(
-        y=alt.Y("Domaine:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
-        yOffset=alt.YOffset("Mesure:N", sort=[ACTIONS, INDICATORS]),
-        tooltip=["Domaine", "Mesure", alt.Tooltip("Texte:N", title="Valeur")],
-    )
-    bars = base.mark_bar().encode(
-        x=alt.X("Valeur:Q", title="Part du chemin parcouru", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-        color=alt.Color("Mesure:N", title=None, sort=[ACTIONS, INDICATORS]),
-    )
-    labels = base.mark_text(align="left", dx=3, fontSize=11).encode(x="Valeur:Q", text="Texte:N")
-    # The expected progress: a dark tick across each domain's actions bar.
-    ticks = (
-        alt.Chart(expected)
-        .mark_tick(color="#000000", thickness=3)
-        .encode(
-            x="Attendu:Q",
-            y=alt.Y("Domaine:N", sort=order),
-            yOffset=alt.YOffset("Mesure:N", sort=[ACTIONS, INDICATORS]),
-            tooltip=["Domaine", alt.Tooltip("Texte:N", title=EXPECTED)],
-        )
-    )
-    st.altair_chart(themed((bars + labels + ticks).properties(height=alt.Step(14))), width="stretch")
+    st.altair_chart(domain_progress_chart(domains), width="stretch")
     st.caption(
         "Pour chaque domaine : "
         + " ; ".join(
