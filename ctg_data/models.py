@@ -658,7 +658,7 @@ class SignInEvent(SQLModel, table=True):
 # Quoted: meetings and decisions are declared further down the file.
 Versioned: TypeAlias = (
     "Orientation | Action | Indicator | IndicatorTarget | Facility | FacilityActivity | RateRow | CoordinationPost"
-    " | FundingLine | Meeting | Decision"
+    " | FundingLine | Meeting | Decision | AnnualReview | DomainEvaluation"
 )
 
 
@@ -808,3 +808,42 @@ class Snapshot(SQLModel, table=True):
     as_of: date
     schema_version: int
     payload: str
+
+
+# ---------------------------------------------------------------- annual reviews (issue 14)
+
+
+class AnnualReview(SQLModel, table=True):
+    """The yearly review of a convention, written by its committee: what was done, what was not,
+    the partners' comments and the decisions for the next year (plain text, read beside the
+    frozen figures of that year's last closed COPIL)."""
+
+    __tablename__ = "annual_reviews"
+    __mapper_args__ = versioned
+    __table_args__ = (UniqueConstraint("convention_id", "year", name="uq_annual_reviews_convention_year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    convention_id: int = fk("conventions.id", index=False, ondelete="CASCADE")
+    year: int
+    done: str | None = None
+    not_done: str | None = None
+    partners_comments: str | None = None
+    next_year: str | None = None
+    version: int = 1
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+class DomainEvaluation(SQLModel, table=True):
+    """The evaluation of one domain in the convention's last year: text over the figures of its
+    first and last snapshots."""
+
+    __tablename__ = "domain_evaluations"
+    __mapper_args__ = versioned
+    __table_args__ = (UniqueConstraint("convention_id", "domain_code", name="uq_domain_evaluations_convention_domain"),)
+    id: int | None = Field(default=None, primary_key=True)
+    convention_id: int = fk("conventions.id", index=False, ondelete="CASCADE")
+    domain_code: str = fk("domains.code", index=False)
+    text: str | None = None
+    version: int = 1
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()

@@ -21,9 +21,11 @@ import streamlit as st
 from ctg_data import formats as fmt
 from ctg_data.actors import Role
 from ctg_data.queries.meetings import meeting_detail, meetings_frame, organisation_choices
-from ctg_data.queries.snapshots import frozen_figures
+from ctg_data.queries.snapshots import Frozen, frozen_figures
+from ctg_data.queries.year_on_year import indicators_year_on_year
 from ctg_data.reports.meeting_pdf import report_pdf
 from ctg_data.reports.meeting_report import ReportData, build_report, report_xlsx
+from ctg_data.reports.year_on_year import indicator_table
 from ctg_data.services.actions import action_for_edit
 from ctg_data.services.meetings import (
     Label,
@@ -38,6 +40,7 @@ from ctg_data.services.meetings import (
     update_decision,
     update_meeting,
 )
+from ctg_data.services.reviews import REVIEW_TEXTS, evaluations_for_edit, review_for_edit, save_evaluation, save_review
 from ctg_data.ui import changes
 from ctg_data.ui.data import cached_query, engine
 from ctg_data.ui.forms import EditCycle, versioned
@@ -52,11 +55,15 @@ load_organisations = cached_query(organisation_choices)
 load_linkable = cached_query(linkable_records)
 load_may_write = cached_query(may_write_meetings)
 load_frozen = cached_query(frozen_figures)
+load_year_on_year = cached_query(indicators_year_on_year)
 
 PARAM = "reunion"
 MEETING = EditCycle("comites_reunion")
 PARTICIPANTS = EditCycle("comites_participants")
 DECISION = EditCycle("comites_decision")
+REVIEW = EditCycle("comites_bilan")
+EVALUATION = EditCycle("comites_evaluation")
+MEETINGS_TAB, REVIEW_TAB = "Réunions", "Bilan annuel"
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 NO_OWNER = "(aucun)"
 LINK_TITLES = {"actions": Label.ACTIONS, "indicators": Label.INDICATORS, "facilities": Label.FACILITIES}
@@ -544,14 +551,144 @@ def _meeting_record(context: ConventionContext, meeting_id: int, detail: dict[st
     _edit_decision(context, detail["decisions"], closed)
 
 
-@page("Comités", filters=())
-def render(context: ConventionContext) -> None:
-    for cycle in (MEETING, PARTICIPANTS, DECISION):
-        cycle.outcome()
-    may_write = load_may_write(context.actor, context.convention_id)
+# ------------------------------------------------------------------ bilan annuel
+
+
+def _last_copil(meetings: pd.DataFrame, year: int | None = None) -> list[int]:
+    """The closed COPILs (of `year`), oldest first."""
+    if meetings.empty:
+        return []
+    chosen = meetings[(meetings["kind"] == MeetingKind.COPIL) & (meetings["status"] == MeetingStatus.CLOSE)]
+    if year is not None:
+        chosen = chosen[[held.year == year for held in chosen["held_on"]]]
+    return [int(i) for i in chosen.sort_values("held_on")["id"]]
+
+
+def _review_texts(context: ConventionContext, year: int, may_write: bool) -> None:
+    record = (context.convention_id, year)
+    snapshot = REVIEW.snapshot(record, lambda: review_for_edit(engine(), context.convention_id, year))
+    if not may_write:
+        for name, title in REVIEW_TEXTS.items():
+            _text_block(title, (snapshot or {}).get(name))
+        return
+    key = REVIEW.key(context.convention_id, year)
+    with st.form(key):
+        texts = {
+            name: st.text_area(title, value=(snapshot or {}).get(name) or "", height=120, key=f"{key}_{name}")
+            for name, title in REVIEW_TEXTS.items()
+        }
+        submitted = st.form_submit_button("Enregistrer le bilan", type="primary")
+    if submitted:
+        REVIEW.save(
+            lambda: save_review(
+                engine(),
+                context.actor,
+                convention_id=context.convention_id,
+                year=year,
+                **versioned(snapshot),
+                texts=texts,
+            ),
+            record=record,
+            load=lambda: review_for_edit(engine(), context.convention_id, year),
+            describe=_describe,
+        )
+
+
+def _domain_figures(frozen: Frozen) -> pd.DataFrame:
+    return frozen.table("domains").set_index("domain_code")
+
+
+def _evaluations(context: ConventionContext, meetings: pd.DataFrame, may_write: bool) -> None:
+    """The convention's last year: per domain, its figures at the first and the last closed COPIL,
+    side by side, and the evaluation written over them."""
+    st.markdown("### Évaluation par domaine")
+    copils = _last_copil(meetings)
+    first, last = (load_frozen(copils[0]), load_frozen(copils[-1])) if copils else (None, None)
+    if first is None or last is None:
+        st.caption("Aucun COPIL clos : pas de chiffres conservés à évaluer.")
+        return
+    start, end = _domain_figures(first), _domain_figures(last)
+    heads = (f"au {fmt.short_date(first.as_of)}", f"au {fmt.short_date(last.as_of)}")
+    snapshots = EVALUATION.snapshot(
+        context.convention_id, lambda: evaluations_for_edit(engine(), context.convention_id)
+    )
+    for code in end.index:
+        st.markdown(f"#### {escape_markdown(str(end.at[code, 'domain']))}")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Chiffres": ["Avancement", "Attendu", "En retard sur le calendrier"],
+                    **{
+                        head: (
+                            [
+                                fmt.format_percent(fmt.share(frame.at[code, "progress"])),
+                                fmt.format_percent(fmt.share(frame.at[code, "expected"])),
+                                "oui" if frame.at[code, "behind"] else "non",
+                            ]
+                            if code in frame.index
+                            else [fmt.DASH] * 3
+                        )
+                        for head, frame in zip(heads, (start, end), strict=True)
+                    },
+                }
+            ),
+            hide_index=True,
+        )
+        _evaluation_text(context, str(code), snapshots.get(str(code)), may_write)
+
+
+def _evaluation_text(context: ConventionContext, code: str, snapshot: dict[str, Any] | None, may_write: bool) -> None:
+    if not may_write:
+        _text_block("Évaluation", (snapshot or {}).get("text"))
+        return
+    key = EVALUATION.key(context.convention_id, code)
+    with st.form(key):
+        text = st.text_area("Évaluation", value=(snapshot or {}).get("text") or "", height=100, key=f"{key}_text")
+        submitted = st.form_submit_button("Enregistrer l'évaluation")
+    if submitted:
+        EVALUATION.save(
+            lambda: save_evaluation(
+                engine(),
+                context.actor,
+                convention_id=context.convention_id,
+                domain_code=code,
+                **versioned(snapshot),
+                text=text,
+            ),
+            # The evaluations are opened together: read again after a save or a conflict.
+            then=lambda _: EVALUATION.forget(context.convention_id),
+            on_conflict=lambda: EVALUATION.forget(context.convention_id),
+        )
+
+
+def _annual_review(context: ConventionContext, meetings: pd.DataFrame, may_write: bool) -> None:
+    """A year's review: the frozen figures of its last closed COPIL and the year on year, read
+    only, above the texts the committee writes; in the convention's last year, the evaluation."""
+    years = list(context.years)
+    default = min(max(context.today.year, years[0]), years[-1])
+    year = st.selectbox("Année du bilan", years, index=years.index(default), key="comites_bilan_annee")
+    st.markdown(f"### Chiffres de {year}")
+    copils = _last_copil(meetings, year)
+    frozen = load_frozen(copils[-1]) if copils else None
+    if frozen is None:
+        st.caption(f"Aucun COPIL clos en {year} : pas de chiffres conservés pour cette année.")
+    else:
+        changes.presented(frozen)
+    st.markdown(f"### D'une année à l'autre : {year} par rapport à {year - 1}")
+    if year > context.today.year:  # both ends would be today's figures: nothing to compare yet
+        st.caption(f"L'année {year} n'a pas commencé : pas encore de comparaison.")
+    else:
+        rows = load_year_on_year(context.convention_id, year, context.today)
+        st.dataframe(indicator_table(rows, year, context.today), hide_index=True, alt=f"Indicateurs en {year}")
+    st.markdown(f"### Bilan {year}")
+    _review_texts(context, year, may_write)
+    if year == years[-1]:
+        _evaluations(context, meetings, may_write)
+
+
+def _meetings(context: ConventionContext, meetings: pd.DataFrame, may_write: bool) -> None:
     if may_write:
         _new_meeting(context)
-    meetings = load_meetings(context.convention_id)
     if meetings.empty:
         st.info("Aucune réunion n'est encore enregistrée pour cette convention.")
         return
@@ -560,3 +697,16 @@ def render(context: ConventionContext) -> None:
     chosen = kept_choice("Réunion", list(titles), PARAM, format_func=lambda id_: titles.get(id_, str(id_)), default=0)
     if chosen is not None:
         _meeting(context, int(chosen), may_write)
+
+
+@page("Comités", filters=())
+def render(context: ConventionContext) -> None:
+    for cycle in (MEETING, PARTICIPANTS, DECISION, REVIEW, EVALUATION):
+        cycle.outcome()
+    may_write = load_may_write(context.actor, context.convention_id)
+    meetings = load_meetings(context.convention_id)
+    listed, review = st.tabs([MEETINGS_TAB, REVIEW_TAB])
+    with listed:
+        _meetings(context, meetings, may_write)
+    with review:
+        _annual_review(context, meetings, may_write)

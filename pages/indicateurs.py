@@ -12,6 +12,7 @@ from ctg_data import formats as fmt
 from ctg_data.queries.filters import Filters
 from ctg_data.queries.indicators import as_of, commune_latest, commune_series, indicators_frame, measurements_frame
 from ctg_data.queries.year_on_year import indicators_year_on_year
+from ctg_data.reports.year_on_year import indicator_table, trend_counts
 from ctg_data.rules.indicators import STATUS_LABELS, clip, shown_value, step_label
 from ctg_data.rules.year_on_year import compared_year
 from ctg_data.ui.commune_chart import commune_chart, commune_table, describe_communes
@@ -22,7 +23,6 @@ from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.selection import STATUS_PARAM, WRAPPED_ROWS, item_table, linked_filter, listed_item
 from ctg_data.ui.target_form import target_section
 from ctg_data.ui.text import escape_markdown, indicator_rows, status_text, value_text
-from ctg_data.ui.year_on_year import indicator_table, trend_counts
 from ctg_data.vocabulary import Direction, Frequency, MeasurementType
 
 load_indicators = cached_query(indicators_frame)

@@ -6,13 +6,13 @@ import streamlit as st
 from ctg_data import formats as fmt
 from ctg_data.queries.year_on_year import funding_year_on_year
 from ctg_data.reports import funding
+from ctg_data.reports.year_on_year import chart_sentence, lever_headers, lever_rows, totals_chart
 from ctg_data.rules.year_on_year import compared_year
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.funding_charts import stage_metrics, stages_chart, table_with_downloads, widths
 from ctg_data.ui.page import ALL_FILTERS, ConventionContext, page
 from ctg_data.ui.selection import WRAPPED_ROWS
 from ctg_data.ui.text import escape_markdown
-from ctg_data.ui.year_on_year import chart_sentence, lever_headers, lever_rows, totals_chart
 
 lever_breakdown = cached_query(funding.lever_breakdown)
 load_year_on_year = cached_query(funding_year_on_year)

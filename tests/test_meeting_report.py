@@ -5,9 +5,11 @@ domain's progress from the snapshot as the French text the committee reads —, 
 « Page n / N ». The same tables come as .xlsx; `ctg report` writes the file; a reader who may not
 read the convention is refused."""
 
+import csv
 import io
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -32,6 +34,7 @@ HELD_ON = date(2026, 3, 12)
 PLACE = "Mairie de Lourdes, salle « Pyrène » *1*"
 DECISION = "Relancer <b>la</b> navette : _avant_ l'été"
 INDICATOR = "PE-NB-AM"  # a whole-convention count of the demo, measured every year
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "lourdes-2023"
 
 
 @pytest.fixture
@@ -156,6 +159,33 @@ def test_the_report_of_a_closed_copil_prints_its_snapshot(demo):
     assert total > 5
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} / {total}" in flat(page)
+
+
+def seeded_values(code: str) -> dict[int, float]:
+    """The indicator's whole-convention value at the end of each year, read from the demo's CSV."""
+    with (SEED / "mesures.csv").open(encoding="utf-8") as file:
+        rows = [r for r in csv.DictReader(file) if r["indicateur"] == code and not r["code_insee"]]
+    return {int(r["date"][:4]): float(r["valeur"]) for r in rows if r["date"].endswith("-12-31")}
+
+
+def test_the_report_compares_the_last_full_year_with_the_one_before(demo):
+    """« D'une année à l'autre »: N = the last full year before the meeting (2025 for a COPIL of
+    March 2026), an indicator's change from N − 1 worked out here from the demo's CSV."""
+    engine, _ = demo
+    convention_id, meeting_id = closed_copil(engine)
+    data = build_report(engine, ADVISOR, convention_id, meeting_id)
+    values = seeded_values(INDICATOR)
+    before, after = values[HELD_ON.year - 2], values[HELD_ON.year - 1]
+    change = after - before
+    sign = "\u2212" if change < 0 else "+"
+    expected = f"{sign}{fmt.smart_number(abs(change))} ({sign}{fmt.percent(abs(change) / before, 1)})"
+    text = flat(pdf_text(report_pdf(data))[1])
+    assert "D'une année à l'autre" in text and "Fin 2024" in text and "Fin 2025" in text
+    assert flat(expected) in text
+    workbook = openpyxl.load_workbook(io.BytesIO(report_xlsx(data)))
+    rows = list(workbook["D'une année à l'autre"].iter_rows(values_only=True))
+    [line] = [row for row in rows if row[0] == INDICATOR]
+    assert flat(str(line[4])) == flat(expected)
 
 
 def test_the_report_after_a_correction_keeps_the_presented_value(demo):

@@ -33,6 +33,7 @@ from ctg_data.chart_specs import (
 )
 from ctg_data.errors import SettingError
 from ctg_data.reports.meeting_report import (
+    YEAR_ON_YEAR,
     ReportData,
     behind_domains,
     bonus_summary,
@@ -45,6 +46,7 @@ from ctg_data.reports.meeting_report import (
     lever_rows,
     off_track,
     percent_of,
+    year_on_year_rows,
 )
 from ctg_data.vocabulary import Attendance
 
@@ -56,6 +58,8 @@ CHART_WIDTH_PX = 620  # the plot's width in CSS pixels: about the printed width 
 CHART_SCALE = 2  # pixels per CSS pixel: sharp on paper
 GREY = (90, 90, 90)
 INDICATOR_WIDTHS = (16, 36, 16, 11, 9, 14)  # code, name, value, date, attainment, status
+# code, name, N − 1, N, change, trend, reference, since the reference, unit
+YEAR_ON_YEAR_WIDTHS = (12, 30, 10, 10, 14, 14, 10, 18, 12)
 HEADINGS = FontFace(emphasis="BOLD", fill_color=(230, 236, 243))
 
 
@@ -254,6 +258,19 @@ def _domains(pdf: ReportPDF, data: ReportData) -> None:
         pdf.frame_table(indicator_rows(chosen), INDICATOR_WIDTHS, "Aucun indicateur dans ce domaine.")
 
 
+def _year_on_year(pdf: ReportPDF, data: ReportData) -> None:
+    pdf.add_page()
+    pdf.heading(YEAR_ON_YEAR)
+    year = data.comparison_year
+    pdf.para(
+        f"Les indicateurs de l'ensemble de la convention fin {year}, comparés à fin {year - 1} et à leur "
+        f"référence, tels qu'enregistrés au {fmt.short_date(data.read_on)}.",
+        9,
+        grey=True,
+    )
+    pdf.frame_table(year_on_year_rows(data), YEAR_ON_YEAR_WIDTHS, "Aucun indicateur.", size=7)
+
+
 def _funding(pdf: ReportPDF, data: ReportData) -> None:
     pdf.add_page()
     pdf.heading("Financements par levier")
@@ -313,6 +330,7 @@ def report_pdf(data: ReportData) -> bytes:
     _cover(pdf, data)
     _summary(pdf, data)
     _domains(pdf, data)
+    _year_on_year(pdf, data)
     _funding(pdf, data)
     _decisions_and_changes(pdf, data)
     return bytes(pdf.output())

@@ -30,7 +30,9 @@ from ctg_data.queries.conventions import convention_card
 from ctg_data.queries.filters import today as reference_today
 from ctg_data.queries.meetings import meeting_detail, meetings_frame, open_decisions
 from ctg_data.queries.snapshots import freeze, frozen_figures, table_of
+from ctg_data.queries.year_on_year import indicators_year_on_year
 from ctg_data.reports.exports import MONEY_FORMAT, neutralised
+from ctg_data.reports.year_on_year import indicator_table  # the screen's table, shared
 from ctg_data.rules.indicators import STATUS_LABELS, STATUS_SYMBOLS, IndicatorStatus, clip, shown_value
 from ctg_data.vocabulary import MeetingStatus
 
@@ -52,6 +54,11 @@ class ReportData:
     previous_title: str | None
     previous_decisions: pd.DataFrame
     since: SinceCopil | None
+    # « D'une année à l'autre »: the indicators at the end of `comparison_year` and of the year
+    # before (queries.year_on_year, read on `read_on`). Past years, read live: not in the snapshot.
+    comparison_year: int
+    read_on: date
+    year_on_year: pd.DataFrame
 
     def table(self, section: str) -> pd.DataFrame:
         return table_of(self.document, section)
@@ -108,7 +115,15 @@ def build_report(
         previous_title=None if previous is None else str(previous["title"]),
         previous_decisions=previous_decisions,
         since=since,
+        comparison_year=comparison_year(held_until),
+        read_on=today,
+        year_on_year=indicators_year_on_year(engine, convention_id, comparison_year(held_until), today),
     )
+
+
+def comparison_year(held_on: date) -> int:
+    """The last full year before the meeting (or today, without one): N of « N vs N − 1 »."""
+    return held_on.year - 1
 
 
 def _previous(meetings: pd.DataFrame, meeting_id: int | None, held_until: date) -> Any:
@@ -322,6 +337,14 @@ def participant_rows(data: ReportData) -> pd.DataFrame:
     )
 
 
+YEAR_ON_YEAR = "D'une année à l'autre"
+
+
+def year_on_year_rows(data: ReportData) -> pd.DataFrame:
+    """The indicators N − 1 vs N, as the Indicateurs page shows them."""
+    return indicator_table(data.year_on_year, data.comparison_year, data.read_on)
+
+
 def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
     """Every table of the report, by sheet name (the .xlsx): money stays Decimal, dates dates."""
     since = data.since
@@ -332,6 +355,7 @@ def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
             [indicator_rows(data.table("indicators")), pd.DataFrame({"Domaine": data.table("indicators")["domain"]})],
             axis=1,
         ),
+        YEAR_ON_YEAR: year_on_year_rows(data),
         "Actions en retard": late_actions(data),
         "Décisions ouvertes": decision_rows(data.open_decisions, with_meeting=True),
         "Décisions précédentes": decision_rows(data.previous_decisions),
@@ -384,4 +408,4 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-__all__ = ["ReportData", "build_report", "cell_text", "report_tables", "report_xlsx"]
+__all__ = ["ReportData", "build_report", "cell_text", "report_tables", "report_xlsx", "year_on_year_rows"]

@@ -10,7 +10,10 @@ what it was shown (queries.snapshots.freeze: a Snapshot row, audited, in the sam
 as the new status); the snapshot is never rewritten, as a closed meeting is never closed again.
 
 A decision that changes the plan goes through the plan's own validated services, with the
-meeting as the reason kept in the history: `apply_decision_to_action` (new dates of an action).
+meeting as the reason kept in the history and the decision linked to what it changed:
+`apply_decision_to_action` (new dates of an action), `apply_decision_to_indicator` (a new final
+target of an indicator), `apply_decision_new_action` (a new action). The plan's services check the
+plan-writing right: a conseiller who writes meetings but not the plan is refused.
 """
 
 import json
@@ -20,6 +23,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ctg_data import models as m
@@ -584,6 +588,111 @@ def apply_decision_to_action(
         return result
 
 
+def _decision_context(session: Session, actor: Actor, decision_id: int) -> tuple[m.Decision, m.Meeting, str]:
+    """A decision to apply, its meeting (closed or not: a decision is often applied after the
+    meeting) checked for the meeting-writing right, and the reason the plan's history keeps."""
+    decision = load_for_update(session, m.Decision, decision_id, Label.TEXT, "décision")
+    meeting = _meeting(session, decision.meeting_id, actor, open_only=False)
+    return decision, meeting, decision_reason(meeting.kind, meeting.theme, meeting.held_on, decision.text)
+
+
+def _link_decision(
+    session: Session, actor: Actor, decision: m.Decision, name: str, record_id: int, reason: str
+) -> None:
+    """The decision linked to the record it changed (`name`: a LINKS key), audited with the reason."""
+    decision_id = m.stored_id(decision)
+    links = _decision_links(session, decision_id)
+    if record_id in links[name]:
+        return
+    before = _decision_view(session, decision)
+    _set_decision_links(session, decision_id, links | {name: sorted([*links[name], record_id])})
+    save(
+        session,
+        actor,
+        decision,
+        before=before,
+        operation=UPDATED,
+        reason=reason,
+        view=lambda r: _decision_view(session, r),
+    )
+
+
+def apply_decision_to_indicator(
+    engine: Engine,
+    actor: Actor,
+    *,
+    decision_id: int,
+    indicator_id: int,
+    expected_version: int,
+    opened: dict[str, Any] | None,
+    target_value: object,
+    target_on: object,
+) -> list[str]:
+    """A new final target of an indicator decided at a meeting (value and date, as the indicator's
+    form takes them): the indicator's own validated edit (services.referentials, the plan-writing
+    right), with the meeting as the reason in its history and the decision linked to it — one
+    transaction. Returns the labels of the fields that changed (none: nothing written)."""
+    from ctg_data.services import referentials  # here: the loader it imports imports this module
+
+    try:
+        with session_scope(engine) as session:
+            decision, meeting, reason = _decision_context(session, actor, decision_id)
+            indicator = session.get(m.Indicator, indicator_id)
+            if indicator is None or indicator.convention_id != meeting.convention_id:
+                raise ValidationError({"Indicateur": "l'indicateur n'est pas de la convention de cette réunion"})
+            changed = referentials.update_in(
+                session,
+                actor,
+                "indicateurs",
+                indicator_id,
+                expected_version=expected_version,
+                opened=opened,
+                values={"valeur_cible": target_value, "date_cible": target_on},
+                history_reason=reason,
+            )
+            if changed:
+                _link_decision(session, actor, decision, "indicators", indicator_id, reason)
+            return changed
+    except IntegrityError:
+        raise ValidationError(
+            {Label.TEXT: "la base de données a refusé l'enregistrement : rien n'a été enregistré"}
+        ) from None
+
+
+def apply_decision_new_action(
+    engine: Engine,
+    actor: Actor,
+    *,
+    decision_id: int,
+    values: dict[str, Any],
+    override_reason: str | None = None,
+) -> int:
+    """A new action decided at a meeting (`values` named as the action's form and the `actions`
+    sheet name them): created by the plan's validated service (services.referentials, the
+    plan-writing right) in the meeting's convention, with the meeting as the reason in its history
+    and the decision linked to it — one transaction. Returns the action's id."""
+    from ctg_data.services import referentials  # here: the loader it imports imports this module
+
+    try:
+        with session_scope(engine) as session:
+            decision, meeting, reason = _decision_context(session, actor, decision_id)
+            action_id = referentials.create_in(
+                session,
+                actor,
+                "actions",
+                convention_id=meeting.convention_id,
+                values=values,
+                override_reason=override_reason,
+                history_reason=reason,
+            )
+            _link_decision(session, actor, decision, "actions", action_id, reason)
+            return action_id
+    except IntegrityError:
+        raise ValidationError(
+            {Label.TEXT: "la base de données a refusé l'enregistrement : rien n'a été enregistré"}
+        ) from None
+
+
 # The import writes meetings and decisions through the same helpers (interchange/meetings.py).
 meeting_view = _meeting_view
 decision_view = _decision_view
@@ -594,7 +703,9 @@ __all__ = [
     "Label",
     "Saved",
     "add_decision",
+    "apply_decision_new_action",
     "apply_decision_to_action",
+    "apply_decision_to_indicator",
     "create_meeting",
     "decision_for_edit",
     "decision_input",

@@ -581,32 +581,56 @@ def create(
     values: dict[str, Any],
     override_reason: str | None = None,
 ) -> int:
-    kind, reason = KINDS[sheet], _clean_reason(override_reason)
     try:
         with session_scope(engine) as session:
-            kind.permission(actor)
-            convention = _convention(session, convention_id) if kind.scoped else None
-            row, attributes = _validated(
-                session, kind, values, convention=convention, before=None, record_id=None, reason=reason
+            return create_in(
+                session, actor, sheet, convention_id=convention_id, values=values, override_reason=override_reason
             )
-            scope: dict[str, Any] = {} if convention is None else {"convention_id": convention.id}
-            record = kind.model(**attributes, **scope)
-            if isinstance(record, m.Action | m.Facility):  # with its links
-                save_action(
-                    session,
-                    actor,
-                    record,
-                    before=None,
-                    links_before=current_links(session, None, model=type(record)),
-                    links=_link_ids(session, row),
-                    operation=CREATED,
-                    reason=reason,
-                )
-            else:
-                save(session, actor, record, before=None, operation=CREATED, reason=reason)
-            return m.stored_id(record)
     except IntegrityError:
-        raise _refused_by_database(kind) from None
+        raise _refused_by_database(KINDS[sheet]) from None
+
+
+def _history_reason(reason: str | None, history_reason: str | None) -> str | None:
+    """What the history keeps: why the plan changed (a meeting's decision) and the derogation's
+    reason, if any — only the latter lets a date leave the convention."""
+    return "; dérogation : ".join(r for r in (history_reason, reason) if r) or None
+
+
+def create_in(
+    session: Session,
+    actor: Actor,
+    sheet: str,
+    *,
+    convention_id: int | None = None,
+    values: dict[str, Any],
+    override_reason: str | None = None,
+    history_reason: str | None = None,
+) -> int:
+    """`create` inside the caller's transaction: for a writer that records more in the same unit
+    of work (a meeting's decision applied to the plan, services.meetings)."""
+    kind, reason = KINDS[sheet], _clean_reason(override_reason)
+    kept = _history_reason(reason, _clean_reason(history_reason))
+    kind.permission(actor)
+    convention = _convention(session, convention_id) if kind.scoped else None
+    row, attributes = _validated(
+        session, kind, values, convention=convention, before=None, record_id=None, reason=reason
+    )
+    scope: dict[str, Any] = {} if convention is None else {"convention_id": convention.id}
+    record = kind.model(**attributes, **scope)
+    if isinstance(record, m.Action | m.Facility):  # with its links
+        save_action(
+            session,
+            actor,
+            record,
+            before=None,
+            links_before=current_links(session, None, model=type(record)),
+            links=_link_ids(session, row),
+            operation=CREATED,
+            reason=kept,
+        )
+    else:
+        save(session, actor, record, before=None, operation=CREATED, reason=kept)
+    return m.stored_id(record)
 
 
 def update(
@@ -622,48 +646,74 @@ def update(
 ) -> list[str]:
     """Apply `values` (the fields given; the others keep their stored value). Returns the labels
     of the fields that changed: none means nothing was written."""
-    kind, reason = KINDS[sheet], _clean_reason(override_reason)
     try:
         with session_scope(engine) as session:
-            kind.permission(actor)
-            record = _load(session, kind, record_id)
-            _refuse_stale(session, kind, record, expected_version, opened)
-            current = _current_row(session, kind, record)
-            convention = (
-                None
-                if isinstance(record, m.RateRow)  # the barème belongs to no convention
-                else session.get_one(m.Convention, record.convention_id)
+            return update_in(
+                session,
+                actor,
+                sheet,
+                record_id,
+                expected_version=expected_version,
+                opened=opened,
+                values=values,
+                override_reason=override_reason,
             )
-            row, attributes = _validated(
-                session, kind, values, convention=convention, before=current, record_id=record.id, reason=reason
-            )
-            changed = [label(name) for name in row if row[name] != current[name]]
-            if not changed:
-                return []
-            if isinstance(record, m.Indicator):  # its stored values are positions of its steps
-                refusal = steps_change(session, record, attributes["nature"], attributes["steps"])
-                if refusal:
-                    raise ValidationError({label("etapes"): refusal})
-            before = snapshot(record)
-            for attribute, value in attributes.items():
-                setattr(record, attribute, value)
-            if isinstance(record, m.Action | m.Facility):  # with its links
-                save_action(
-                    session,
-                    actor,
-                    record,
-                    before=before,
-                    links_before=current_links(session, record.id, model=type(record)),
-                    links=_link_ids(session, row),
-                    operation=UPDATED,
-                    reason=reason,
-                    what=_what(kind),
-                )
-            else:
-                save(session, actor, record, before=before, operation=UPDATED, reason=reason, what=_what(kind))
-            return changed
     except IntegrityError:
-        raise _refused_by_database(kind) from None
+        raise _refused_by_database(KINDS[sheet]) from None
+
+
+def update_in(
+    session: Session,
+    actor: Actor,
+    sheet: str,
+    record_id: int,
+    *,
+    expected_version: int,
+    opened: dict[str, Any] | None = None,
+    values: dict[str, Any],
+    override_reason: str | None = None,
+    history_reason: str | None = None,
+) -> list[str]:
+    """`update` inside the caller's transaction (see `create_in`)."""
+    kind, reason = KINDS[sheet], _clean_reason(override_reason)
+    kept = _history_reason(reason, _clean_reason(history_reason))
+    kind.permission(actor)
+    record = _load(session, kind, record_id)
+    _refuse_stale(session, kind, record, expected_version, opened)
+    current = _current_row(session, kind, record)
+    convention = (
+        None
+        if isinstance(record, m.RateRow)  # the barème belongs to no convention
+        else session.get_one(m.Convention, record.convention_id)
+    )
+    row, attributes = _validated(
+        session, kind, values, convention=convention, before=current, record_id=record.id, reason=reason
+    )
+    changed = [label(name) for name in row if row[name] != current[name]]
+    if not changed:
+        return []
+    if isinstance(record, m.Indicator):  # its stored values are positions of its steps
+        refusal = steps_change(session, record, attributes["nature"], attributes["steps"])
+        if refusal:
+            raise ValidationError({label("etapes"): refusal})
+    before = snapshot(record)
+    for attribute, value in attributes.items():
+        setattr(record, attribute, value)
+    if isinstance(record, m.Action | m.Facility):  # with its links
+        save_action(
+            session,
+            actor,
+            record,
+            before=before,
+            links_before=current_links(session, record.id, model=type(record)),
+            links=_link_ids(session, row),
+            operation=UPDATED,
+            reason=kept,
+            what=_what(kind),
+        )
+    else:
+        save(session, actor, record, before=before, operation=UPDATED, reason=kept, what=_what(kind))
+    return changed
 
 
 def delete(

@@ -1,5 +1,6 @@
-"""Year on year as read on screen: the indicators' table (Indicateurs page), the levers' table and
-chart (Leviers page). French text only; the figures come from queries.year_on_year.
+"""Year on year as people read it, on screen and in the printed report: the indicators' table
+(Indicateurs page, meeting report), the levers' table and chart (Leviers page). French text only;
+the figures come from queries.year_on_year.
 
 The chart is a plain Altair spec (no Streamlit here), so that a printed report can render the
 same one."""
@@ -11,6 +12,7 @@ import altair as alt
 import pandas as pd
 
 from ctg_data import formats as fmt
+from ctg_data.chart_specs import OKABE_ITO, euro_axis, themed
 from ctg_data.reports.funding import STAGES, total
 from ctg_data.rules.indicators import shown_value
 from ctg_data.rules.year_on_year import (
@@ -22,7 +24,6 @@ from ctg_data.rules.year_on_year import (
     money_change_text,
     year_end,
 )
-from ctg_data.ui.charts import OKABE_ITO, euro_axis, themed
 
 ALL_LEVERS = "Tous les leviers"
 
