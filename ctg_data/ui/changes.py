@@ -73,9 +73,13 @@ def show_changes(found: q.SinceCopil, key: str) -> None:
     if not lines and found.measurements.empty:
         st.info("Rien n'a changé depuis.")
         return
-    for line in lines:
-        st.markdown(f"- {line}")
     _chart(found)
+    if lines:
+        # The counts above say what changed; the list can be long (a whole year of a convention).
+        with st.expander(
+            f"Le détail ({len(lines)} évolution{'s' if len(lines) > 1 else ''})", expanded=len(lines) <= 5
+        ):
+            st.markdown("\n".join(f"- {line}" for line in lines))
     if not found.measurements.empty:
         measured = found.measurements
         plural = "s" if len(measured) > 1 else ""
