@@ -204,6 +204,8 @@ TABLE_NAMES = {
     "decisions": "Décisions des comités",
     "decision_links": "Liens des décisions",
     "snapshots": "Chiffres présentés aux comités",
+    "annual_reviews": "Bilans annuels",
+    "domain_evaluations": "Évaluations par domaine",
     "connexions": "Connexions",
 }
 # One record of a table, for the tables element_label has no finer wording for.
@@ -227,6 +229,8 @@ RECORD_NAMES = {
     "meetings": "Réunion",
     "decisions": "Décision",
     "snapshots": "Chiffres présentés",
+    "annual_reviews": "Bilan annuel",
+    "domain_evaluations": "Évaluation d'un domaine",
 }
 ORGANISATION_FIELDS = {
     "pilot_id",
