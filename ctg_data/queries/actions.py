@@ -333,11 +333,6 @@ def _action_rows(actions: pd.DataFrame, level: int, orientation: str | None) -> 
     ]
 
 
-def rollup_by(frame: pd.DataFrame, column: str) -> dict[str, float | None]:
-    """Weighted progress per value of `column` (e.g. domain_code); None where nothing counts."""
-    return {key: rollup(_triples(group)) for key, group in frame.groupby(column, sort=False)}
-
-
 def schedule_by(frame: pd.DataFrame, column: str, points: float) -> dict[str, tuple[float | None, float | None, bool]]:
     """(progress, expected progress, behind) per value of `column`, from the loaded actions."""
     return {key: _figures(_timed(group), points) for key, group in frame.groupby(column, sort=False)}
