@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test lint bench check clean-venv
+.PHONY: run serve test lint bench check clean-venv
 
 # Starts the app on the embedded SQLite database. The demo convention is loaded only into a
 # database that holds no data yet: a user's data is never wiped or re-seeded.
@@ -12,6 +12,14 @@ run: $(VENV)/.app-installed
 	$(BIN)/ctg db upgrade
 	$(BIN)/ctg seed --if-empty
 	$(BIN)/streamlit run server.py --server.headless true --server.port $(PORT)
+
+# Production on one machine: PROCS app processes behind HAProxy (sticky sessions) on PORT, in the
+# foreground; Ctrl-C stops them all. Several processes share their state through PostgreSQL:
+# CTG_DATABASE_URL must name one (scripts/serve refuses SQLite with PROCS > 1).
+PROCS ?= 2
+serve: $(VENV)/.app-installed
+	scripts/ensure-system-packages
+	$(BIN)/python scripts/serve --procs $(PROCS) --port $(PORT)
 
 # Installs what the tests need (Python packages from the lock, PostgreSQL and Chromium from
 # Debian when missing), then runs the whole suite, PostgreSQL and browser tests included.
@@ -26,9 +34,15 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# What users feel (benchmarks/run.py): every page cold and warm on the demo and the national base
+# (`ctg demo-data`), SQLite and PostgreSQL, sessions at once through the proxy, import, export;
+# the table goes to benchmarks/results/latest.md and a missed budget of issue 15 fails the target.
+# Then the query timings (pytest-benchmark). BENCH_ARGS="--conventions 100" for a quicker run.
 bench: $(VENV)/.dev-installed
 	scripts/ensure-system-packages
-	$(BIN)/python -m pytest benchmarks -p no:cacheprovider --benchmark-columns=min,median,max,rounds --benchmark-sort=name
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS); status=$$?; \
+	$(BIN)/python -m pytest benchmarks -p no:cacheprovider --benchmark-columns=min,median,max,rounds --benchmark-sort=name \
+	&& exit $$status
 
 check: $(VENV)/.app-installed
 	$(BIN)/ctg check

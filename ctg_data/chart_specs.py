@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from ctg_data import formats as fmt
+from ctg_data import settings
 from ctg_data.reports.funding import STAGES
 from ctg_data.rules.indicators import STATUS_LABELS, IndicatorStatus
 
@@ -91,6 +92,12 @@ OTHERS = "Autres"
 def progress_for_expected(progress: object, expected: object) -> str:
     """« 42 % pour 61 % attendus »."""
     return f"{fmt.percent(fmt.share(progress))} pour {fmt.percent(fmt.share(expected))} attendus"  # type: ignore[arg-type]
+
+
+def no_domain_behind() -> str:
+    """Said with its margin: a domain a few points behind its dates is not « en retard »."""
+    points = fmt.smart_number(settings.behind_schedule_points())
+    return f"Aucun domaine en retard de plus de {points} points sur le calendrier."
 
 
 def domain_progress_chart(domains: pd.DataFrame) -> alt.LayerChart:

@@ -11,7 +11,7 @@ from datetime import date
 from sqlmodel import Session
 
 import ctg_data.models  # noqa: F401  (registers the tables)
-from ctg_data import cli_exchange, cli_remind, cli_report_pdf, cli_users, db
+from ctg_data import cli_demo_data, cli_exchange, cli_remind, cli_report_pdf, cli_users, db
 from ctg_data.cli_report import print_notes
 from ctg_data.errors import DatabaseUnavailable
 from ctg_data.settings import DEMO_SEED
@@ -51,6 +51,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     print("Simulation : rien n'a été écrit." if args.dry_run else "Chargement terminé.")
     if args.dry_run:
         return 0
+    db.refresh_statistics(engine)
     # Demo accounts (public passwords), one per role: only with the demo folder, into a database
     # that held nothing before; a real database gets its first administrator from `ctg user add`.
     from pathlib import Path
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_users.register(commands)  # user …, convention access
     cli_remind.register(commands)  # remind: the « À saisir » digests by e-mail
     cli_report_pdf.register(commands)  # report: a meeting's printable report
+    cli_demo_data.register(commands)  # demo-data: national synthetic data
     return parser
 
 

@@ -1,7 +1,7 @@
 """`ctg` commands: exchange (registered by ctg_data.cli).
 
     ctg import FICHIER.xlsx|FICHIER.csv|DOSSIER [--dry-run]
-    ctg export FICHIER.xlsx [--convention CODE]
+    ctg export FICHIER.xlsx|FICHIER.zip [--convention CODE]
     ctg template FICHIER.xlsx
 
 The command line acts as COMMAND_LINE (an administrator); imports are recorded under its name
@@ -27,15 +27,21 @@ SHARED_UPDATES_HELP = (
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add this group's subcommands to the `ctg` parser."""
     imported = commands.add_parser(
-        "import", help="importer un classeur .xlsx, un fichier .csv ou un dossier de CSV (tout ou rien)"
+        "import", help="importer un classeur .xlsx, un fichier .csv, un dossier de CSV ou leur .zip (tout ou rien)"
     )
-    imported.add_argument("source", help="classeur .xlsx, fichier <feuille>.csv ou dossier de CSV")
+    imported.add_argument("source", help="classeur .xlsx, fichier <feuille>.csv, dossier de CSV ou .zip de CSV")
     imported.add_argument("--dry-run", action="store_true", help="tout vérifier sans rien écrire")
     imported.add_argument("--shared-updates", action="store_true", help=SHARED_UPDATES_HELP)
     imported.set_defaults(func=cmd_import)
 
-    exported = commands.add_parser("export", help="exporter les conventions au format d'échange (.xlsx)")
-    exported.add_argument("file", help="classeur à écrire (.xlsx)")
+    exported = commands.add_parser(
+        "export", help="exporter les conventions au format d'échange (.xlsx, ou fichiers CSV dans un .zip)"
+    )
+    exported.add_argument(
+        "file",
+        help="classeur à écrire (.xlsx ; un .zip de fichiers CSV à côté si un onglet dépasse la limite "
+        "d'Excel) ou .zip de fichiers CSV",
+    )
     exported.add_argument("--convention", help="code d'une convention (par défaut : toutes)")
     exported.set_defaults(func=cmd_export)
 
@@ -45,7 +51,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from ctg_data.db import get_engine
+    from ctg_data.db import get_engine, refresh_statistics
     from ctg_data.interchange.importer import import_workbook
 
     report = import_workbook(
@@ -65,13 +71,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         print("Simulation : rien n'a été écrit.")
     else:
         print("Import terminé." if report.changed else "Import terminé : aucune donnée n'a changé.")
+    if report.changed and not args.dry_run:
+        refresh_statistics(get_engine())
     return 0
 
 
-def _xlsx_path(name: str) -> Path | None:
+def _xlsx_path(name: str, *, zip_too: bool = False) -> Path | None:
     path = Path(name)
-    if path.suffix.lower() != ".xlsx":
-        print(f"Le fichier à écrire doit porter l'extension .xlsx : « {name} ».", file=sys.stderr)
+    if path.suffix.lower() != ".xlsx" and not (zip_too and path.suffix.lower() == ".zip"):
+        what = "l'extension .xlsx ou .zip" if zip_too else "l'extension .xlsx"
+        print(f"Le fichier à écrire doit porter {what} : « {name} ».", file=sys.stderr)
         return None
     return path
 
@@ -87,20 +96,25 @@ def _write(path: Path, data: bytes) -> bool:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from ctg_data.db import get_engine
-    from ctg_data.interchange.export import UnknownConvention, export_workbook
+    from ctg_data.interchange.export import UnknownConvention
+    from ctg_data.interchange.export_files import export_to_path
 
-    path = _xlsx_path(args.file)
+    path = _xlsx_path(args.file, zip_too=True)
     if path is None:
         return 2
     try:
-        data = export_workbook(get_engine(), convention_code=args.convention, actor=COMMAND_LINE)
+        # Streamed to the file: a national export is never held in memory whole.
+        written = export_to_path(get_engine(), path, convention_code=args.convention, actor=COMMAND_LINE)
     except UnknownConvention as error:
         print(error, file=sys.stderr)
         return 2
-    if not _write(path, data):
+    except OSError as error:
+        print(f"Impossible d'écrire « {error.filename or path} » : {error.strerror or error}.", file=sys.stderr)
         return 1
+    if written.plan.reason and path.suffix.lower() == ".xlsx":
+        print(written.plan.reason)
     what = f"la convention {args.convention}" if args.convention else "toutes les conventions"
-    print(f"Export de {what} écrit dans {path}.")
+    print(f"Export de {what} écrit dans {written.path}.")
     return 0
 
 

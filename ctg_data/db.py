@@ -24,15 +24,18 @@ from urllib.parse import quote
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlmodel import Session
 
-from ctg_data.errors import DatabaseUnavailable
+from ctg_data.errors import DatabaseBusy, DatabaseUnavailable
 from ctg_data.settings import PROJECT_ROOT, load_settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 # Execution option of the engines whose SQLite transactions begin with the write lock.
 IMMEDIATE = "ctg_begin_immediate"
+# How long a save waits for SQLite's write lock (an import's short write transaction) before
+# saying « Un import est en cours » (errors.DatabaseBusy).
+BUSY_TIMEOUT_MS = 10_000
 
 
 def _tune_sqlite(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -41,8 +44,16 @@ def _tune_sqlite(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _busy(context: ExceptionContext) -> None:
+    """SQLite's "database is locked" (the wait for the write lock ran out) as the French
+    DatabaseBusy every page shows as it is (ui.boundary)."""
+    original = context.original_exception
+    if isinstance(original, sqlite3.OperationalError) and "database is locked" in str(original):
+        raise DatabaseBusy(f"verrou d'écriture de SQLite pris plus de {BUSY_TIMEOUT_MS} ms : {original}") from original
 
 
 def _begin_sqlite(connection: Connection) -> None:
@@ -120,6 +131,7 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
     engine = create_engine(url, **options)
     event.listen(engine, "connect", _tune_sqlite)
     event.listen(engine, "begin", _begin_sqlite)
+    event.listen(engine, "handle_error", _busy)
     if path is not None:
         guard = SqliteFile(path)
         event.listen(engine, "first_connect", guard.opened)
@@ -142,6 +154,14 @@ def for_writing(engine: Engine) -> Engine:
     """`engine` for a unit of work that writes: on SQLite its transactions take the write lock
     as they begin (a no-op option elsewhere)."""
     return engine.execution_options(**{IMMEDIATE: True})
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """After a bulk load: the planner's statistics of every table. Without them PostgreSQL plans
+    the first pages over a freshly loaded base as if it were empty (minutes instead of
+    milliseconds, measured) until its autovacuum gets there; SQLite's planner wants them too."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
 
 
 @contextmanager

@@ -25,6 +25,17 @@ class DatabaseUnavailable(SQLAlchemyError):
         self.detail = detail
 
 
+BUSY = "Un import est en cours ; réessayez dans quelques secondes."
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """SQLite's write lock stayed taken longer than the wait allowed (db.BUSY_TIMEOUT_MS): in
+    practice an import recording its rows. Nothing was saved; trying again a little later works."""
+
+    def __init__(self, detail: str = ""):
+        super().__init__(detail, BUSY)
+
+
 class ValidationError(Exception):
     """Bad input: `errors` maps a field (French label or column name) to its French message."""
 

@@ -566,8 +566,18 @@ class AuditEvent(SQLModel, table=True):
     """Who changed which record, when, from what to what (JSON text, for any database)."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_record", "table_name", "record_key"),)
+    __table_args__ = (
+        Index("ix_audit_events_record", "table_name", "record_key"),
+        # The data version of one convention (max id) and its recent changes read this index only.
+        Index("ix_audit_events_convention", "convention_id", "id"),
+        # A convention's latest events of one table (its actions' status changes), however many others.
+        Index("ix_audit_events_convention_table", "convention_id", "table_name", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
+    # The convention the audited record belongs to; None for shared data (referentials, rates,
+    # accounts, organisations, communes), which every convention reads. No foreign key: the
+    # trail outlives a deleted convention.
+    convention_id: int | None = None
     at: datetime = timestamp()
     actor: str = Field(max_length=200)
     operation: str = Field(max_length=40)

@@ -180,6 +180,12 @@ def require_read_convention(session: Session, actor: Actor, convention_id: int) 
         raise PermissionDenied("Vous n'avez pas accès à cette convention.")
 
 
+def readable_conventions(actor: Actor) -> ColumnElement[bool]:
+    """The WHERE clause on conventions of those `actor` sees: a list of conventions in one query."""
+    clause = _visibility(actor)
+    return true() if clause is None else clause
+
+
 # ------------------------------------------------------------------ writing, one record
 
 
@@ -360,6 +366,17 @@ def writable_ids(
     return frozenset(cast("Sequence[int]", session.exec(query).all()))
 
 
+def writable_anywhere(
+    session: Session, actor: Actor, capability: Capability, model: type[m.Action | m.Indicator | m.Facility]
+) -> frozenset[int]:
+    """The ids of the rows of every convention `actor` may write with `capability` (one query):
+    what an import checks its rows against, instead of one check per row."""
+    if not can(actor, capability):
+        return frozenset()
+    query = select(col(model.id)).where(writable_clause(actor, capability, model))
+    return frozenset(cast("Sequence[int]", session.exec(query).all()))
+
+
 def decision_concerns(organisation_id: int) -> ColumnElement[bool]:
     """On decisions: those concerning an organisation — it owns the decision, or the decision is
     linked to an action it takes part in, to an indicator of such an action, or to a facility it
@@ -409,6 +426,8 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     # Comités: every role reads them (partners, the decisions concerning them); writing is
     # checked by the services (Capability.WRITE_MEETINGS).
     "comites": frozenset(Role),
+    # Portefeuille: every convention at once, for the CAF advisors and administrators.
+    "portefeuille": ADVISORS,
 }
 # Data-entry pages (`saisie*.py`) are for the roles that write something.
 SAISIE_ROLES = FIELD_WRITERS

@@ -15,6 +15,7 @@ when called, so that a test or a restart sees a new value.
 | CTG_SESSION_MAX_HOURS | whole number ≥ 1 | 12 | age after which a session ends, even an active one |
 | CTG_PASSWORD_CHECKS | whole number ≥ 1 | 4 | password verifications run at the same time |
 | CTG_MAX_UPLOAD_MB | number > 0 | 20 | size limit of an imported file, in megabytes |
+| CTG_CACHE_MB | whole number ≥ 1 | 256 | memory the read cache of one app process may use, in megabytes |
 | CTG_TOLERANCE_ABS | number ≥ 0 | 1 | "écart notifié" tolerance in euros |
 | CTG_TOLERANCE_REL | number ≥ 0 | 0.01 | "écart notifié" tolerance as a share of what is due |
 | CTG_DECLARATION_DATE | MM-JJ | 03-31 | the day of year Y+1 by which year Y's activity is declared |
@@ -141,6 +142,10 @@ def password_checks() -> int:
 
 def max_upload_mb() -> Decimal:
     return decimal("CTG_MAX_UPLOAD_MB", Decimal(20), positive=True)
+
+
+def cache_mb() -> int:
+    return whole("CTG_CACHE_MB", 256)
 
 
 def tolerance_abs() -> Decimal:

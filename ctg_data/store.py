@@ -274,12 +274,21 @@ def save_action(
 # ------------------------------------------------------------------ measurements
 
 
-def measurement_limits(session: Session, indicator: m.Indicator) -> IndicatorLimits:
-    """What a new value of `indicator` is checked against (form, grid and import alike)."""
+def convention_perimeter(session: Session, convention_id: int) -> frozenset[str]:
+    """The INSEE codes of a convention's communes."""
+    return frozenset(
+        session.exec(select(col(m.Perimeter.insee_code)).where(col(m.Perimeter.convention_id) == convention_id)).all()
+    )
+
+
+def measurement_limits(
+    session: Session, indicator: m.Indicator, perimeter: frozenset[str] | None = None
+) -> IndicatorLimits:
+    """What a new value of `indicator` is checked against (form, grid and import alike).
+    `perimeter`: its convention's (convention_perimeter), when already read for a whole list."""
     convention = session.get_one(m.Convention, indicator.convention_id)
-    perimeter = session.exec(
-        select(col(m.Perimeter.insee_code)).where(col(m.Perimeter.convention_id) == indicator.convention_id)
-    ).all()
+    if perimeter is None:
+        perimeter = convention_perimeter(session, indicator.convention_id)
     return IndicatorLimits(
         m.stored_id(indicator),
         indicator.code,
@@ -289,7 +298,7 @@ def measurement_limits(session: Session, indicator: m.Indicator) -> IndicatorLim
         convention.starts_on,
         convention.ends_on,
         steps=steps_of(indicator.nature, indicator.steps),
-        perimeter=frozenset(perimeter),
+        perimeter=perimeter,
         baseline_date=indicator.baseline_date,
         target_date=indicator.target_date,
     )

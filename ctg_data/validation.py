@@ -423,6 +423,9 @@ def commune_in_perimeter(insee_code: str | None, perimeter: frozenset[str]) -> s
     return f"la commune {insee_code} n'est pas dans le périmètre de la convention"
 
 
+MEASUREMENT_TYPES = MeasurementType.labels()  # read for every value of an import
+
+
 def measurement_input(
     indicator: IndicatorLimits | None,
     *,
@@ -450,7 +453,7 @@ def measurement_input(
     measure = number if indicator is None else (lambda raw: indicator_measure(indicator, raw))
     amount = check.parse(Field.VALUE, value, measure, required=True)
     commune = check.parse(Field.COMMUNE, insee_code, parsing.parse_insee)
-    kind = check.parse(Field.TYPE, type, lambda raw: choice(raw, MeasurementType.labels())) or MeasurementType.RESULTAT
+    kind = check.parse(Field.TYPE, type, lambda raw: choice(raw, MEASUREMENT_TYPES)) or MeasurementType.RESULTAT
     source_text = check.parse(Field.SOURCE, source, optional_text(TEXT_LIMIT)) or None
     comment_text = check.parse(Field.COMMENT, comment, text) or None
     reason = check.parse(Field.OVERRIDE, override_reason, text) or None
@@ -486,7 +489,8 @@ def measurement_input(
 
 
 def measurement_warning(value: float, previous: Previous | None) -> str | None:
-    if previous is None:
+    # The French figures are written only for a warning: an import checks 100 000 values.
+    if previous is None or plausibility.far_from_previous(value, float(previous.value), "", "") is None:
         return None
     when = f"au {fmt.short_date(previous.on)}" if isinstance(previous.on, date) else f"en {previous.on}"
     return plausibility.far_from_previous(

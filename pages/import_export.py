@@ -1,6 +1,6 @@
 """Import / export: the empty template, a checked import (« Vérifier » runs a dry run, then
 « Importer » applies it all or nothing) and the export of the current convention, all in the
-exchange workbook (docs/format.md)."""
+exchange workbook (docs/format.md), or as CSV files in a zip when a sheet passes Excel's limit."""
 
 import functools
 import hashlib
@@ -9,7 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from ctg_data.actors import ROLE_LABELS, Actor
-from ctg_data.interchange.export import export_workbook, exportable_conventions
+from ctg_data.interchange.export import exportable_conventions
+from ctg_data.interchange.export_files import export_bytes, export_plan
 from ctg_data.interchange.importer import ImportReport, error_rows, import_upload, summary_rows
 from ctg_data.interchange.workbook import write_template
 from ctg_data.permissions import Capability, can
@@ -23,6 +24,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHECKED, IMPORTED = "ie_checked", "ie_imported"  # session keys: (file fingerprint, report)
 
 exportable = cached_query(exportable_conventions)
+planned = cached_query(export_plan)  # workbook or CSV files: the download is named before the click
 
 
 def template_section() -> None:
@@ -62,12 +64,15 @@ def export_section(actor: Actor) -> None:
         "le barème de ses années et les valeurs en vigueur des indicateurs (l'historique des "
         "corrections reste dans le tableau de bord)."
     )
-    build = functools.partial(export_workbook, engine(), convention_code=code, actor=actor)
+    plan = planned(convention_code=code, actor=actor)
+    if plan.reason:
+        st.info(escape_markdown(plan.reason), icon=":material/folder_zip:")  # sheet names hold « _ »
+    build = functools.partial(export_bytes, engine(), convention_code=code, actor=actor, form=plan.form)
     st.download_button(
-        "Exporter la convention (.xlsx)",
+        f"Exporter la convention (.{plan.form})",
         data=build,
-        file_name=f"{code}.xlsx",
-        mime=XLSX_MIME,
+        file_name=f"{code}.{plan.form}",
+        mime=plan.mime,
         icon=":material/table_view:",
         on_click="ignore",
     )

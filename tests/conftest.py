@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from ctg_data.db import engine_for, make_engine, upgrade
+from ctg_data.db import engine_for, make_engine, refresh_statistics, upgrade
 from ctg_data.interchange import load_folder
 from tests.helpers import databases as dbs
 from tests.postgres_server import PostgresServer
@@ -121,6 +121,7 @@ def _load_into_postgres_clone(base_url: str, template: str, load) -> tuple[str, 
     engine = make_engine(url)
     try:
         loaded = load(engine)
+        refresh_statistics(engine)  # as `ctg seed` does: the copies inherit the statistics
     finally:
         engine.dispose()  # a template must have no connection left to be copied
     return url.rpartition("/")[2], loaded

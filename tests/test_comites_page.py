@@ -182,3 +182,15 @@ def test_a_partner_reads_only_the_decisions_concerning_it_and_no_minutes(demo_ap
     assert table.value["Décision"].tolist() == ["Sur son action"]
     assert "Interne" not in [t.value for t in at.text]
     assert not at.main.button  # no form: partners read
+
+
+def test_a_convention_whose_copils_are_not_closed_yet_shows_its_review_tab(demo_app, demo_engine):
+    """Found by the benchmark on synthetic data: held but unclosed COPILs made the page fail."""
+    with Session(demo_engine) as session:
+        for meeting in session.exec(select(m.Meeting)).all():
+            meeting.status = "tenue"
+            session.add(meeting)
+        session.commit()
+    at = run_page(ADVISOR)
+    captions = [caption.value for caption in at.caption]
+    assert any(text.startswith("Aucun COPIL clos en ") for text in captions), captions

@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(path.stem for path in (ROOT / "pages").glob("*.py"))
 ADMIN = Actor(email="admin@test.ctg", role=Role.ADMIN)
 # The boundary's sentence, and words that would betray a technical message.
-FRENCH = re.compile(r"base de données est momentanément indisponible|base de données est indisponible")
+FRENCH = re.compile(
+    r"base de données est momentanément indisponible|base de données est indisponible|Un import est en cours"
+)
 TECHNICAL = re.compile(
     r"sqlalchemy|psycopg|sqlite3?\b|OperationalError|Traceback|Error\b|exception|"
     r"connection|refused|locked|readonly",

@@ -235,7 +235,9 @@ def demo_expected_line() -> str:
         if due - done > 15:
             parts.append(f"{label} ({round(done)}\u202f% pour {round(due)}\u202f% attendus)")
     return (
-        f"En retard sur le calendrier : {', '.join(parts)}." if parts else "Aucun domaine en retard sur le calendrier."
+        f"En retard sur le calendrier : {', '.join(parts)}."
+        if parts
+        else "Aucun domaine en retard de plus de 15 points sur le calendrier."
     )
 
 

@@ -83,6 +83,7 @@ def test_the_controls_page_shows_warnings_apart_from_broken_rules(sqlite_url, tm
     st.cache_resource.clear()
     page = str(Path(__file__).resolve().parent.parent / "pages" / "controles.py")
     at = signed_in(AppTest.from_file(page, default_timeout=30)).run()
+    at.main.button[0].click().run()  # « Lancer les contrôles »: the checks run on demand
     assert not at.exception
     assert [s.value for s in at.success] == ["Aucune règle d'intégrité enfreinte."]
     assert at.warning[0].value.startswith("1 point(s) à vérifier, sans erreur")

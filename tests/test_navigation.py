@@ -30,8 +30,8 @@ ADMINISTRATION = {"Comptes et accès", "Journal des événements", "Contrôles d
 EXPECTED = {
     Role.LECTEUR: PILOTAGE,
     Role.PARTENAIRE: PILOTAGE | SAISIE,
-    Role.CONSEILLER: PILOTAGE | SAISIE | {"Référentiels"},
-    Role.ADMIN: PILOTAGE | SAISIE | {"Référentiels"} | ADMINISTRATION,
+    Role.CONSEILLER: PILOTAGE | SAISIE | {"Référentiels", "Portefeuille"},
+    Role.ADMIN: PILOTAGE | SAISIE | {"Référentiels", "Portefeuille"} | ADMINISTRATION,
 }
 
 

@@ -2,10 +2,12 @@
 not Streamlit's English « Page not found » dialog: in a real browser (the address is read by
 Streamlit from the browser's URL, which AppTest cannot give)."""
 
+from types import SimpleNamespace
+
 import pytest
 from playwright.sync_api import expect
 
-from ctg_data.ui.navigation import with_not_found
+from ctg_data.ui.navigation import HOME, with_not_found
 from tests.test_browser import page, server, sign_in  # noqa: F401  (fixtures)
 from tests.test_browser_auth import wait_for_cookie
 
@@ -42,3 +44,10 @@ def test_known_and_nested_addresses_get_no_extra_page():
     assert with_not_found(pages, None, None) is pages  # the home page
     assert with_not_found(pages, None, "a/b") is pages  # not an address a page can have
     assert len(with_not_found(pages, None, "nimporte-quoi")[""]) == 1
+
+
+def test_the_home_page_by_its_own_address_is_no_unknown_address():
+    """/vue_ensemble typed in the browser: Streamlit refused two pages at that address."""
+    pages = {"Pilotage": [SimpleNamespace(url_path="")]}  # the default page answers at the root
+    assert HOME == "vue_ensemble"
+    assert with_not_found(pages, None, "vue_ensemble") is pages

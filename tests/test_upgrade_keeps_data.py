@@ -126,3 +126,53 @@ def test_upgrading_from_0004_to_0005_keeps_every_row_of_a_convention(database_ur
         convention = session.exec(select(m.Convention)).one()
         assert (convention.starts_on.isoformat(), convention.ends_on.isoformat()) == ("2023-01-01", "2026-12-31")
     engine.dispose()
+
+
+# Events of two conventions and of shared data, as revision 0004's trail stored them (no convention).
+SECOND_CONVENTION = [
+    "INSERT INTO conventions (id, code, name, territory, signed_on, starts_on, ends_on, created_at, updated_at, "
+    "restricted, caf_id) VALUES (2, 'ctg-b', 'CTG B', 'B', '2023-03-01', '2023-01-01', "
+    "'2026-12-31', '2023-03-01 10:00:00', '2023-03-01 10:00:00', false, 1)",
+    "INSERT INTO actions (id, convention_id, code, title, domain_code, orientation_id, pilot_id, status, priority, "
+    "starts_on, ends_on, progress, weight, planned_budget, version, created_at, updated_at) VALUES "
+    "(3, 2, 'B-1', 'Autre', 'petite_enfance', NULL, 2, 'a_venir', NULL, NULL, NULL, NULL, 1, NULL, 1, "
+    "'2023-03-01 10:00:00', '2023-03-01 10:00:00')",
+]
+EVENTS = {  # id: (table, record key, the convention the upgrade must find; None: shared or gone)
+    2: ("actions", "1", 1),
+    3: ("actions", "99", None),  # deleted since: reads as every convention
+    4: ("organisations", "1", None),
+    5: ("action_partners", "1/3", 1),
+    6: ("signatories", "1/2", 1),
+    7: ("conventions", "1", 1),
+    8: ("facility_activity", "2", 1),
+    9: ("rate_rows", "1", None),
+    10: ("funding_lines", "3", 1),
+    11: ("actions", "3", 2),
+    12: ("conventions", "2", 2),
+    13: ("perimeter", "2/81060", 2),
+    14: ("users", "1", None),
+}
+
+
+def test_upgrading_gives_each_past_audit_event_the_convention_of_its_record(database_url):
+    command.downgrade(alembic_config(database_url), "0004")
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        for statement in AT_0004 + SECOND_CONVENTION:
+            connection.exec_driver_sql(statement)
+        for event_id, (table, key, _) in EVENTS.items():
+            connection.exec_driver_sql(
+                "INSERT INTO audit_events (id, at, actor, operation, table_name, record_key, before, after) "
+                f"VALUES ({event_id}, '2024-01-10 08:00:00', 'x', 'modification', '{table}', '{key}', '{{}}', '{{}}')"
+            )
+    engine.dispose()
+
+    upgrade(database_url)
+
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        found = dict(connection.exec_driver_sql("SELECT id, convention_id FROM audit_events").all())
+    expected = {event_id: convention for event_id, (_, _, convention) in EVENTS.items()}
+    assert found == {1: 1, **expected}  # event 1: AT_0004's measurement of convention 1's indicator
+    engine.dispose()

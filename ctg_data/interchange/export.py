@@ -14,11 +14,13 @@ Rows are sorted by their docs/format.md key, so two exports of the same data are
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
-from typing import TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
-from sqlalchemy import ColumnElement, Engine
+from sqlalchemy import ColumnElement, Engine, func
+from sqlalchemy import select as select_columns  # sqlmodel's select is typed for four columns at most
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, SQLModel, col, select
 
 from ctg_data import models as m
@@ -28,12 +30,15 @@ from ctg_data.interchange.resolver import Scoped
 from ctg_data.interchange.shared import FIGURES
 from ctg_data.interchange.sheets import SHEETS_BY_NAME
 from ctg_data.interchange.workbook import referential_lists, write_workbook
-from ctg_data.permissions import can_read_convention, require_read_convention
+from ctg_data.permissions import require_read_convention, visible_convention_ids
 from ctg_data.rules.indicators import step_code, steps_of
 from ctg_data.rules.plan import parents_first
 from ctg_data.vocabulary import DEFAULT_OUTSIDE_BONUS, DOMAINS, LEVERS, FacilityType, OrganisationType
 
 Row: TypeAlias = dict[str, object]  # column name → value, in the sheet's column order
+Values: TypeAlias = tuple[object, ...]  # one row's values, in the sheet's column order
+# Measurements are read from the database this many rows at a time while a file is written.
+STREAM_BATCH = 10_000
 # The records that belong to one convention.
 _OfConvention = TypeVar(
     "_OfConvention", bound=m.Signatory | m.Perimeter | Scoped | m.FundingLine | m.Amendment | m.Meeting
@@ -47,39 +52,67 @@ class UnknownConvention(LookupError):
         )
 
 
+class StreamedRows:
+    """A sheet too long to hold in memory (the measurements of a national base): its row count,
+    known beforehand, and its rows, read from the database in order each time it is iterated
+    (while the session that made it is open)."""
+
+    def __init__(self, count: int, rows: Callable[[], Iterator[Values]]):
+        self.count, self.rows = count, rows
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Values]:
+        return self.rows()
+
+
+SheetRows: TypeAlias = list[Values] | StreamedRows
+
+
 def export_workbook(engine: Engine, *, convention_code: str | None = None, actor: Actor = COMMAND_LINE) -> bytes:
-    """The exchange workbook of one convention, or of everything the actor may read."""
+    """The exchange workbook of one convention, or of everything the actor may read (a sheet
+    beyond Excel's row limit: see interchange.export_files, which offers CSV files instead)."""
     with Session(engine) as session:
-        rows = export_rows(session, convention_code=convention_code, actor=actor)
-    return write_workbook(rows, lists=referential_lists(engine))
+        sheets = export_sheets(session, convention_code=convention_code, actor=actor)
+        return write_workbook(sheets, lists=referential_lists(engine))
 
 
 def exportable_conventions(engine: Engine, actor: Actor) -> dict[str, str]:
-    """Code → name of the conventions the actor may export (those they may read)."""
+    """Code → name of the conventions the actor may export (those they may read), in two
+    queries whatever their number."""
     with Session(engine) as session:
+        visible = visible_convention_ids(session, actor)
         every = session.exec(select(m.Convention).order_by(col(m.Convention.starts_on).desc(), col(m.Convention.code)))
-        return {c.code: c.name for c in every if can_read_convention(session, actor, m.stored_id(c))}
+        return {c.code: c.name for c in every if c.id in visible}
 
 
 def export_rows(
     session: Session, *, convention_code: str | None = None, actor: Actor = COMMAND_LINE
-) -> dict[str, list[tuple[object, ...]]]:
+) -> dict[str, list[Values]]:
+    """Every sheet's rows, held in memory (a small export; files are written from export_sheets)."""
+    sheets = export_sheets(session, convention_code=convention_code, actor=actor)
+    return {name: list(rows) for name, rows in sheets.items()}
+
+
+def export_sheets(
+    session: Session, *, convention_code: str | None = None, actor: Actor = COMMAND_LINE
+) -> dict[str, SheetRows]:
+    """Every sheet's rows; the measurements streamed (StreamedRows), the other sheets in memory."""
     conventions = _conventions(session, convention_code, actor)
     return _Export(session, conventions, whole=convention_code is None).rows()
 
 
 def _conventions(session: Session, code: str | None, actor: Actor) -> list[m.Convention]:
     if code is None:
+        visible = visible_convention_ids(session, actor)
         every = session.exec(select(m.Convention).order_by(col(m.Convention.code))).all()
-        return [c for c in every if can_read_convention(session, actor, m.stored_id(c))]
+        return [c for c in every if c.id in visible]
     convention = session.exec(select(m.Convention).where(col(m.Convention.code) == code)).first()
     if convention is None:
-        known = [
-            c.code
-            for c in session.exec(select(m.Convention).order_by(col(m.Convention.code)))
-            if can_read_convention(session, actor, m.stored_id(c))
-        ]
-        raise UnknownConvention(code, known)
+        visible = visible_convention_ids(session, actor)
+        known = session.exec(select(m.Convention).order_by(col(m.Convention.code)))
+        raise UnknownConvention(code, [c.code for c in known if c.id in visible])
     require_read_convention(session, actor, m.stored_id(convention))
     return [convention]
 
@@ -114,8 +147,9 @@ class _Export:
         return self.session.exec(select(model).where(col(model.convention_id).in_(self.ids), *where)).all()
 
     def codes(self, model: type[Scoped], *where: ColumnElement[bool]) -> dict[int | None, str]:
-        """Code by id (a blank reference, None, finds none)."""
-        return {m.stored_id(row): row.code for row in self.select(model, *where)}
+        """Code by id (a blank reference, None, finds none): two columns, not whole records."""
+        query = select(col(model.id), col(model.code)).where(col(model.convention_id).in_(self.ids), *where)
+        return dict(self.session.exec(query).all())
 
     def org(self, organisation_id: int | None) -> str | None:
         return None if organisation_id is None else self.cite(organisation_id)
@@ -124,13 +158,13 @@ class _Export:
         self.cited_organisations.add(organisation_id)
         return self.organisation[organisation_id]
 
-    def rows(self) -> dict[str, list[tuple[object, ...]]]:
+    def rows(self) -> dict[str, SheetRows]:
         self.orientation = self.codes(m.Orientation)
         self.action = self.codes(m.Action, col(m.Action.deleted_at).is_(None))
         self.indicator = self.codes(m.Indicator)
         self.facility = self.codes(m.Facility)
         self.post = self.codes(m.CoordinationPost)
-        built = {
+        built: dict[str, list[Row] | StreamedRows] = {
             "conventions": self.conventions_sheet(),
             "avenants": self.amendments(),
             "signataires": self.signatories(),
@@ -151,7 +185,7 @@ class _Export:
         # Last: the sheets above record which organisations and communes they cite.
         built["organisations"] = self.organisations()
         built["communes"] = self.communes()
-        return {name: _ordered(name, built[name]) for name in SHEETS_BY_NAME}
+        return {name: _sorted(name, built[name]) for name in SHEETS_BY_NAME}
 
     def ordered_links(
         self, model: type[m.ActionCopilot | m.FacilityComanager], ids: list[int | None]
@@ -249,9 +283,11 @@ class _Export:
         """Sorted by convention and code, each parent before its children (an import of the file
         reads them in order, and so does a person)."""
         every = sorted(self.select(m.Orientation), key=lambda o: (self.convention[o.convention_id], o.code))
+        by_convention: defaultdict[int, dict[str, m.Orientation]] = defaultdict(dict)
+        for o in every:  # one pass: a national export has a thousand conventions
+            by_convention[o.convention_id][o.code] = o
         rows: list[Row] = []
-        for convention_id in dict.fromkeys(o.convention_id for o in every):
-            mine = {o.code: o for o in every if o.convention_id == convention_id}
+        for convention_id, mine in by_convention.items():
             plan = {o.code: self.orientation.get(o.parent_id) for o in mine.values()}
             rows += [
                 {
@@ -349,33 +385,85 @@ class _Export:
             for t, convention_id in self.session.exec(query)
         ]
 
-    def measurements(self) -> list[Row]:
-        query = (
-            select(m.Measurement, col(m.Indicator.convention_id))
-            .join(m.Indicator, col(m.Indicator.id) == m.Measurement.indicator_id)
-            .where(col(m.Indicator.convention_id).in_(self.ids), col(m.Measurement.superseded_at).is_(None))
-        )
-        rows: list[Row] = []
+    def measurements(self) -> StreamedRows:
+        """The current values, streamed: a national base holds over a million. Their count and
+        the communes they cite are read now; the rows when a file is written."""
+        current = (col(m.Indicator.convention_id).in_(self.ids), col(m.Measurement.superseded_at).is_(None))
+        joined = select(func.count()).select_from(m.Measurement).join(m.Indicator, _of_indicator)
+        count = self.session.exec(joined.where(*current)).one()
+        if not self.whole:  # a whole export lists every commune anyway
+            cited = (
+                select(col(m.Measurement.insee_code))
+                .join(m.Indicator, _of_indicator)
+                .where(*current, col(m.Measurement.insee_code).is_not(None))
+                .distinct()
+            )
+            self.cited_communes.update(code for code in self.session.exec(cited) if code is not None)
         self.measurement_reasons = self.audited_reasons(m.Measurement)
-        for x, convention_id in self.session.exec(query):
-            if x.insee_code is not None:
-                self.cited_communes.add(x.insee_code)
-            rows.append(self.measurement(x, convention_id))
-        return rows
+        return StreamedRows(count, lambda: self.measurement_rows(current))
 
-    def measurement(self, x: m.Measurement, convention_id: int) -> Row:
+    def measurement_rows(self, current: tuple[ColumnElement[bool], ...]) -> Iterator[Values]:
+        """Sorted by the sheet's key in SQL, in the order Python gives strings (code points:
+        `binary`), a blank commune first, as _ordered sorts the other sheets."""
+        x = m.Measurement
+        query = (
+            select_columns(
+                col(x.id),
+                col(m.Indicator.convention_id),
+                col(x.indicator_id),
+                col(x.measured_on),
+                col(x.value),
+                col(x.type),
+                col(x.insee_code),
+                col(x.source),
+                col(x.comment),
+            )
+            .join(m.Indicator, _of_indicator)
+            .join(m.Convention, col(m.Convention.id) == m.Indicator.convention_id)
+            .where(*current)
+            .order_by(
+                self.binary(col(m.Convention.code)),
+                self.binary(col(m.Indicator.code)),
+                col(x.measured_on),
+                self.binary(col(x.type)),
+                self.binary(col(x.insee_code)).nulls_first(),
+            )
+            .execution_options(yield_per=STREAM_BATCH)  # a server-side cursor on PostgreSQL
+        )
+        columns = SHEETS_BY_NAME["mesures"].column_names
+        for values in self.session.execute(query):
+            row = self.measurement(*values)
+            yield tuple(row[name] for name in columns)
+
+    def binary(self, column: Mapped[Any]) -> ColumnElement[Any] | Mapped[Any]:
+        """`column` compared by code points, as Python compares strings (SQLite's default)."""
+        dialect = self.session.get_bind().dialect.name
+        return column.collate("C") if dialect == "postgresql" else column
+
+    def measurement(
+        self,
+        measurement_id: int | None,
+        convention_id: int,
+        indicator_id: int,
+        measured_on: date,
+        value: float,
+        kind: str,
+        insee_code: str | None,
+        source: str | None,
+        comment: str | None,
+    ) -> Row:
         return {
             "convention": self.convention[convention_id],
-            "indicateur": self.indicator[x.indicator_id],
-            "date": x.measured_on,
-            "valeur": self.value(x.indicator_id, x.value),
-            "type": x.type,
-            "code_insee": x.insee_code,
-            "source": _empty(x.source),
-            "commentaire": _empty(x.comment),
+            "indicateur": self.indicator[indicator_id],
+            "date": measured_on,
+            "valeur": self.value(indicator_id, value),
+            "type": kind,
+            "code_insee": insee_code,
+            "source": _empty(source),
+            "commentaire": _empty(comment),
             # A value accepted with a reason (a date outside the convention, a value far from the
             # previous one) carries it, so that the file imports again.
-            "motif_derogation": self.measurement_reasons.get(str(x.id)),
+            "motif_derogation": self.measurement_reasons.get(str(measurement_id)),
         }
 
     def facilities(self) -> list[Row]:
@@ -572,6 +660,8 @@ class _Export:
         return {key: reason for key, reason in rows if reason}
 
 
+_of_indicator = col(m.Indicator.id) == m.Measurement.indicator_id
+
 # A line paid beyond notified stored before that needed a reason (none audited).
 OVERPAID = "versé supérieur au notifié, enregistré avant l'export"
 
@@ -633,7 +723,12 @@ def _commune_row(insee_code: str, name: str, figures: m.Commune | m.CommuneFigur
 KEPT_ORDER = frozenset({"orientations"})
 
 
-def _ordered(sheet_name: str, rows: list[Row]) -> list[tuple[object, ...]]:
+def _sorted(sheet_name: str, rows: list[Row] | StreamedRows) -> SheetRows:
+    """A streamed sheet comes sorted from its query; the others are sorted here."""
+    return rows if isinstance(rows, StreamedRows) else _ordered(sheet_name, rows)
+
+
+def _ordered(sheet_name: str, rows: list[Row]) -> list[Values]:
     """Rows as tuples in the sheet's column order, sorted by the sheet's key (KEPT_ORDER: as given)."""
     sheet = SHEETS_BY_NAME[sheet_name]
     for row in rows[:1]:
@@ -644,4 +739,12 @@ def _ordered(sheet_name: str, rows: list[Row]) -> list[tuple[object, ...]]:
     return [tuple(row[name] for name in sheet.column_names) for row in rows]
 
 
-__all__ = ["UnknownConvention", "export_rows", "export_workbook", "exportable_conventions"]
+__all__ = [
+    "SheetRows",
+    "StreamedRows",
+    "UnknownConvention",
+    "export_rows",
+    "export_sheets",
+    "export_workbook",
+    "exportable_conventions",
+]

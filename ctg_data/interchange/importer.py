@@ -13,9 +13,9 @@ saved meanwhile (loader.CONFLICT): that error spends the unit of work and ends t
 """
 
 import logging
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -25,12 +25,11 @@ from sqlmodel import Session
 
 from ctg_data.actors import Actor
 from ctg_data.db import for_writing
+from ctg_data.interchange.csv_zip import read_csv_zip
 from ctg_data.interchange.limits import check_upload
-from ctg_data.interchange.loader import CONFLICT, LoadReport, load_tables
-from ctg_data.interchange.rights import Rights
-from ctg_data.interchange.sheets import SHEETS, SHEETS_BY_NAME
+from ctg_data.interchange.loader import Load, LoadReport
+from ctg_data.interchange.sheets import SHEETS_BY_NAME
 from ctg_data.interchange.tables import FormatError, LoadError, Table, read_csv, read_csv_folder, readings
-from ctg_data.interchange.values import checked_types
 from ctg_data.interchange.workbook import read_workbook, restore
 from ctg_data.permissions import Capability, require
 
@@ -80,16 +79,18 @@ def import_workbook(
     progress: Progress | None = None,
     shared_updates: bool = False,
 ) -> ImportReport:
-    """Workbook bytes, or a local path: an .xlsx, a .csv, or a folder of CSV files (as seeds/)."""
+    """Workbook bytes, or a local path: an .xlsx, a .csv, a folder of CSV files (as seeds/) or
+    those files in a .zip."""
     if isinstance(source, bytes):
         return import_upload(
             engine, actor, "classeur.xlsx", source, dry_run=dry_run, progress=progress, shared_updates=shared_updates
         )
     path = Path(source)
-    if path.is_dir():
+    zipped = path.is_file() and path.suffix.lower() == ".zip"  # an export too long for Excel (csv_zip)
+    if path.is_dir() or zipped:
         require(actor, Capability.IMPORT)
         try:
-            tables = restored(read_csv_folder(path))
+            tables = restored(read_csv_zip(path) if zipped else read_csv_folder(path))
         except FormatError as error:
             return refused(error)
         return import_tables(engine, actor, tables, dry_run=dry_run, progress=progress, shared_updates=shared_updates)
@@ -139,10 +140,10 @@ def read_csv_file(name: str, data: bytes) -> list[Table]:
 def restored(tables: list[Table]) -> list[Table]:
     """Take off the apostrophe an export puts before text starting with = + - @."""
     for table in tables:
-        table.rows = [
-            (line, {name: restore(value) if isinstance(value, str) else value for name, value in cells.items()})
-            for line, cells in table.rows
-        ]
+        for _, cells in table.rows:  # in place: a large file is not copied
+            for name, value in cells.items():
+                if isinstance(value, str) and value.startswith("'"):
+                    cells[name] = restore(value)
     return tables
 
 
@@ -155,10 +156,14 @@ def import_tables(
     progress: Progress | None = None,
     shared_updates: bool = False,
 ) -> ImportReport:
+    """Check and apply `tables` (read from a file: their rows are emptied once typed, so that a
+    large file is held once in memory)."""
     require(actor, Capability.IMPORT)
+    if {table.sheet for table in tables} == {"mesures"}:
+        return _import_measurements(engine, actor, tables, dry_run=dry_run, progress=progress)
     # A write unit of work even for a dry run: the rows are written, then rolled back.
     with Session(for_writing(engine)) as session:
-        report = _load(session, actor, tables, progress, shared_updates)
+        report, _ = _load(session, actor, tables, progress, shared_updates)
         if report.ok and not dry_run:
             session.commit()
         else:
@@ -166,51 +171,80 @@ def import_tables(
     return report
 
 
-def _load(
-    session: Session, actor: Actor, tables: list[Table], progress: Progress | None, shared_updates: bool = False
+def _import_measurements(
+    engine: Engine, actor: Actor, tables: list[Table], *, dry_run: bool, progress: Progress | None
 ) -> ImportReport:
+    """A file of measurements only (the large files): every row is checked in a read
+    transaction, which never stops anyone else saving (SQLite's write lock is not taken), then
+    the values are recorded in one short write transaction. A value someone else saved in
+    between is caught there (store_bulk: CONFLICT) and nothing is written."""
+    with Session(engine) as reading:
+        report, load = _load(reading, actor, tables, progress, deferred=True)
+        reading.rollback()
+        if load is None or not report.ok or dry_run:
+            return report
+        with Session(for_writing(engine)) as writing:
+            table = tables[0]
+            if _written(report, table, load.lines["mesures"], partial(load.write, writing)) and report.ok:
+                writing.commit()
+            else:
+                writing.rollback()
+    return report
+
+
+def _written(report: ImportReport, table: Table, rows: list[tuple[int, Any]], step: Callable[[], bool]) -> bool:
+    """Run a step of the load on `rows` of `table`; the database's own refusal is reported in
+    French (its words, technical and English, go to the log only)."""
+    try:
+        return step()
+    except SQLAlchemyError:
+        lines = f"lignes {rows[0][0]} à {rows[-1][0]}"
+        log.exception("import refused by the database (%s, %s)", table.where, lines)
+        report.errors.append(
+            LoadError(
+                table.where, None, None, f"la base de données a refusé une ligne ({lines}) : rien n'a été importé"
+            )
+        )
+        return False
+
+
+def _load(
+    session: Session,
+    actor: Actor,
+    tables: list[Table],
+    progress: Progress | None,
+    shared_updates: bool = False,
+    *,
+    deferred: bool = False,
+) -> tuple[ImportReport, Load | None]:
     report = ImportReport(readings=readings(tables))
     total = sum(len(table.rows) for table in tables)
     if total == 0:
         report.errors.append(LoadError("fichier", None, None, "aucune ligne à importer"))
-        return report
-    report.errors += checked_types(session, tables, Rights(session, actor).visible)[1]
-    if report.errors:
-        return report
-    by_sheet = {table.sheet: table for table in tables}
+        return report, None
+    load = Load(
+        session,
+        tables,
+        actor=actor.label,
+        rights=actor,
+        shared_updates=shared_updates,
+        deferred=deferred,
+        report=report,
+    )
+    for table in tables:
+        table.rows = []  # typed now (load.typed): the cells as read are no longer needed
     done = 0
-    for sheet in SHEETS:
-        table = by_sheet.get(sheet.name)
-        if table is None:
-            continue
-        for start in range(0, len(table.rows), LOT):
-            lot = Table(table.sheet, table.where, table.header, table.rows[start : start + LOT], table.reading)
-            try:
-                part = load_tables(session, [lot], actor=actor.label, rights=actor, shared_updates=shared_updates)
-            except SQLAlchemyError:
-                # The database's own words are technical and English: they go to the log only.
-                lines = f"lignes {lot.rows[0][0]} à {lot.rows[-1][0]}"
-                log.exception("import refused by the database (%s, %s)", table.where, lines)
-                report.errors.append(
-                    LoadError(
-                        table.where,
-                        None,
-                        None,
-                        f"la base de données a refusé une ligne ({lines}) : rien n'a été importé",
-                    )
-                )
-                return report
-            report.errors += part.errors
-            report.warnings += part.warnings  # facilities outside their perimeter
-            report.changes += part.changes
-            if CONFLICT in (error.message for error in part.errors):
-                return report  # the unit of work is spent: a later lot would only add a technical error
-            for name, counts in part.counts.items():
-                report.counts.setdefault(name, Counter()).update(counts)
-            done += len(lot.rows)
+    for table, rows in load.sheets():
+        for start in range(0, len(rows), LOT):
+            lot = rows[start : start + LOT]
+            if not _written(report, table, lot, partial(load.apply, table, lot)):
+                return report, None  # a conflict spends the unit of work; a refusal ends the import
+            done += len(lot)
             if progress is not None:
-                progress(sheet.name, done, total)
-    return report
+                progress(table.sheet, done, total)
+        if rows and not _written(report, table, rows, partial(load.close_sheet, table)):
+            return report, None
+    return report, load
 
 
 SUMMARY_COLUMNS = {"created": "Créées", "updated": "Modifiées", "corrected": "Corrigées", "unchanged": "Inchangées"}

@@ -7,6 +7,7 @@ Measurements are never overwritten: a different value for the same key supersede
 """
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from ctg_data.actors import Actor
 from ctg_data.audit import snapshot
 from ctg_data.errors import ConflictError
 from ctg_data.interchange import form_rules, shared
+from ctg_data.interchange.bulk import Measurements
 from ctg_data.interchange.meetings import MEETING_SHEETS, MeetingRows, in_number_order
 from ctg_data.interchange.parsing import shown
 from ctg_data.interchange.resolver import LABELS, Resolver
@@ -41,11 +43,9 @@ from ctg_data.store import (
     RECORD_LINKS,
     Links,
     current_links,
-    current_measurement,
     measurement_limits,
     save,
     save_action,
-    supersede,
 )
 from ctg_data.validation import IndicatorLimits
 
@@ -76,7 +76,7 @@ VOCABULARY_KINDS = frozenset(REMEMBERED[sheet] for sheet in VOCABULARY_SHEETS)
 # The sheets whose records have links (store.RECORD_LINKS): partners, communes, co-pilots, co-managers.
 LINKED_SHEETS: dict[str, type[m.Action | m.Facility]] = {"actions": m.Action, "equipements": m.Facility}
 ORIGIN = "import"  # the audit operations of an import: "import:création", "import:modification"…
-__all__ = ["ACTION_LINKS", "EMPTY_AS_BLANK", "TARGETS", "LoadReport", "load_folder", "load_tables"]
+__all__ = ["ACTION_LINKS", "EMPTY_AS_BLANK", "TARGETS", "Load", "LoadReport", "load_folder", "load_tables"]
 
 
 @dataclass
@@ -108,28 +108,86 @@ def load_tables(
     see exist (without: a trusted loader, such as `ctg seed`). Shared rows (communes,
     organisations…) that differ from the base are refused unless `shared_updates`, which only an
     administrator may ask for (PermissionDenied)."""
-    if shared_updates and rights is not None:
-        require(rights, Capability.WRITE_REFERENTIALS)
-    report = LoadReport()
-    checked_rights = None if rights is None else Rights(session, rights)
-    typed, report.errors = checked_types(session, tables, None if checked_rights is None else checked_rights.visible)
-    if report.errors:
-        return report
-    loader = _Loader(session, actor, report, checked_rights, shared_updates)
-    # The avenants of the file, read ahead: a `conventions` row may move its end date to theirs.
-    loader.amendment_rows = [row for _, row in typed["avenants"][1]] if "avenants" in typed else []
-    for sheet in SHEETS:
-        if sheet.name in typed:
-            table, rows = typed[sheet.name]
-            for line, row in loader.in_order(table, rows):
-                try:
-                    loader.apply(table, line, row)
-                except ConflictError:
-                    # Someone saved the same record meanwhile: the unit of work is spent.
-                    loader.error(table, line, None, CONFLICT)
-                    return report
+    load = Load(session, tables, actor=actor, rights=rights, shared_updates=shared_updates)
+    for table, rows in load.sheets():
+        if not (load.apply(table, rows) and load.close_sheet(table)):
+            break
     session.flush()
-    return report
+    return load.report
+
+
+class Load:
+    """One load begun: the tables typed and checked once (`report.errors` says whether it may
+    go on), then applied sheet by sheet (`sheets`, in the order of sheets.py), in as many calls
+    to `apply` as the caller wants (the importer's lots, for its progress bar), each sheet
+    closed by `close_sheet`. `deferred`: the measurements checked are recorded only by `write`,
+    in a session of the caller's choice (the importer's short write transaction); without, at
+    the end of their sheet. `apply`, `close_sheet` and `write` say False when someone saved a
+    row meanwhile: the unit of work is spent (CONFLICT reported)."""
+
+    def __init__(
+        self,
+        session: Session,
+        tables: list[Table],
+        *,
+        actor: str,
+        rights: Actor | None = None,
+        shared_updates: bool = False,
+        deferred: bool = False,
+        report: LoadReport | None = None,
+    ):
+        if shared_updates and rights is not None:
+            require(rights, Capability.WRITE_REFERENTIALS)
+        self.report = LoadReport() if report is None else report
+        self.deferred = deferred
+        checked_rights = None if rights is None else Rights(session, rights)
+        visible = None if checked_rights is None else checked_rights.visible
+        self.typed, errors = checked_types(session, tables, visible)
+        self.lines: dict[str, list[tuple[int, Row]]] = {}  # each sheet's first and last rows, once applied
+        self.report.errors += errors
+        self.loader = _Loader(session, actor, self.report, checked_rights, shared_updates)
+        # The avenants of the file, read ahead: a `conventions` row may move its end date to theirs.
+        amendments_ = self.typed.get("avenants")
+        self.loader.amendment_rows = [row for _, row in amendments_[1]] if amendments_ else []
+
+    def sheets(self) -> Iterator[tuple[Table, list[tuple[int, Row]]]]:
+        """Each sheet of the file with its rows in the order they are written (none after an error
+        of typing); the measurements' stored values read once, as their sheet begins."""
+        if self.report.errors:
+            return
+        for sheet in SHEETS:
+            if sheet.name in self.typed:
+                table, rows = self.typed[sheet.name]
+                if sheet.name == "mesures":
+                    self.loader.measurements.read(table, rows)
+                self.lines[sheet.name] = [rows[0], rows[-1]] if rows else []
+                yield table, self.loader.in_order(table, rows)
+                del self.typed[sheet.name]  # applied: a large file's rows are not kept until the end
+
+    def apply(self, table: Table, rows: list[tuple[int, Row]]) -> bool:
+        for line, row in rows:
+            try:
+                self.loader.apply(table, line, row)
+            except ConflictError:
+                # Someone saved the same record meanwhile: the unit of work is spent.
+                self.loader.error(table, line, None, CONFLICT)
+                return False
+        return True
+
+    def close_sheet(self, table: Table) -> bool:
+        return self.deferred or table.sheet != "mesures" or self.write()
+
+    def write(self, session: Session | None = None) -> bool:
+        """Record the measurements checked (in `session`, default the load's own). With errors
+        too: later sheets (a meeting closed by the file) read them as the file leaves them."""
+        try:
+            self.loader.measurements.write(session)
+        except ConflictError as conflict:
+            table = self.loader.measurements.table
+            line = int(conflict.record.rsplit(" ", 1)[-1])  # "La mesure de la ligne 12"
+            self.loader.error(table or Table("mesures", "mesures", ()), line, None, CONFLICT)
+            return False
+        return True
 
 
 class _Loader:
@@ -142,6 +200,7 @@ class _Loader:
         self.now = datetime.now(UTC)
         self.indicator_limits: dict[int, IndicatorLimits] = {}
         self.amendment_rows: list[Row] = []
+        self.measurements = Measurements(self)
 
     def error(self, table: Table, line: int, column: str | None, message: str) -> None:
         self.report.errors.append(LoadError(table.where, line, column, message))
@@ -235,7 +294,7 @@ class _Loader:
             MeetingRows(self).apply(table, line, row, values)
             return
         if table.sheet == "mesures":
-            self.apply_measurement(table, line, row, values)
+            self.measurements.add(table, line, row, values)
             return
         if table.sheet == "cibles":
             self.apply_target(table, line, row, values)
@@ -473,37 +532,7 @@ class _Loader:
                 links[name] = [self.resolver.known("organisation", code) for code in (row[column] or [])[1:]]
         return links
 
-    # ------------------------------------------------------------ measurements
-
-    def apply_measurement(self, table: Table, line: int, row: Row, values: dict[str, Any]) -> None:
-        """As the measurement form records a value: the same value writes nothing, a different
-        one supersedes the current one (kept); what is written passes the form's rules."""
-        limits = self.limits(values["indicator_id"])
-        current = current_measurement(
-            self.session, values["indicator_id"], values["measured_on"], values["type"], values.get("insee_code")
-        )
-        if current is not None and current.value == form_rules.stored_value(limits, row["valeur"]):
-            self.report.count(table.sheet, "unchanged")
-            return
-        if self.refused(table, line, current, values, {"value"}):
-            return
-        data, problems = form_rules.measurement(limits, row, form_rules.previous_result(self.session, limits.id))
-        for column, message in problems:
-            self.error(table, line, column, message)
-        if data is None:
-            return
-        new = m.Measurement(**(values | {"value": data.value}), recorded_by=self.actor)
-        supersede(
-            self.session,
-            self.actor,
-            current,
-            new,
-            origin=ORIGIN,
-            reason=data.override_reason,
-            what=f"La mesure de la ligne {line}",
-            at=self.now,
-        )
-        self.report.count(table.sheet, "corrected" if current is not None else "created")
+    # ------------------------------------------------------------ intermediate targets
 
     def apply_target(self, table: Table, line: int, row: Row, values: dict[str, Any]) -> None:
         """An intermediate target (key: indicator and date), through the target form's rule."""

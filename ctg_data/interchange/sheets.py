@@ -5,6 +5,7 @@ export all read it, so a column cannot exist in one and not the others.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ctg_data.vocabulary import (
     PLACE_CATEGORIES,
@@ -47,8 +48,12 @@ class Sheet:
     def column_names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
 
+    @cached_property
+    def _by_name(self) -> dict[str, Column]:  # asked for every cell of a file
+        return {column.name: column for column in self.columns}
+
     def column(self, name: str) -> Column:
-        return next(column for column in self.columns if column.name == name)
+        return self._by_name[name]
 
 
 def req(name: str, kind: str, *, choices: tuple[str, ...] = (), ref: str | None = None) -> Column:

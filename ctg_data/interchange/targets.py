@@ -1,6 +1,7 @@
 """Which model each sheet fills and which attribute each column sets: what the loader writes,
 and the database column type a cell must fit before it is written."""
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, inspect
@@ -227,6 +228,7 @@ TARGETS: dict[str, tuple[type[SQLModel], dict[str, str]]] = {
 }
 
 
+@cache  # asked for every cell of a file
 def column_type(sheet: str, column: str) -> TypeEngine[Any] | None:
     """The SQLAlchemy type of the column a cell is written to, or None (codes of other rows,
     lists of links: what they name is checked, not the text)."""

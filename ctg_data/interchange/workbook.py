@@ -7,18 +7,22 @@ a formula (starting with = + - @) gets a leading apostrophe, which reading takes
 """
 
 import io
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, time
+from datetime import date, datetime, time
+from typing import BinaryIO
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.cell.read_only import EmptyCell, ReadOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet  # what read_only=True gives; no public alias
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet  # what write_only=True gives; no public alias
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Engine
 
 from ctg_data.interchange import parsing
@@ -239,27 +243,34 @@ def referential_lists(engine: Engine) -> dict[str, tuple[str, ...]]:
     }
 
 
-def write_workbook(
-    rows: Mapping[str, Sequence[Sequence[object]]] | None = None, *, lists: Lists | None = None
-) -> bytes:
+SheetsRows = Mapping[str, Iterable[Sequence[object]]]  # sheet → its rows, values in column order
+
+
+def write_workbook(rows: SheetsRows | None = None, *, lists: Lists | None = None) -> bytes:
+    """The exchange workbook as bytes (see `write_workbook_to`). With no rows it is the empty template."""
+    buffer = io.BytesIO()
+    write_workbook_to(buffer, rows, lists=lists)
+    return buffer.getvalue()
+
+
+def write_workbook_to(out: BinaryIO, rows: SheetsRows | None = None, *, lists: Lists | None = None) -> None:
     """The exchange workbook: the guide, one tab per sheet (docs/format.md order) holding `rows`
-    (values in the sheet's column order), and the hidden drop-down lists (`lists`: those of a
-    database, see `referential_lists`; default: the referentials' defaults). With no rows it is
-    the empty template."""
+    (values in the sheet's column order; at most Excel's row limit, see export_files), and the
+    hidden drop-down lists (`lists`: those of a database, see `referential_lists`; default: the
+    referentials' defaults). Written in openpyxl's write-only mode: rows go to disk as they come,
+    so a national export's million measurements are never held as cells."""
     rows = rows or {}
     every_list = {**LISTS, **(lists or {})}
-    book = Workbook()
-    _write_guide(book.active)
+    book = Workbook(write_only=True)
+    _write_guide(book.create_sheet(GUIDE_SHEET))
     for name in FORMAT_ORDER:
         _write_sheet(book.create_sheet(name), SHEETS_BY_NAME[name], rows.get(name, ()), every_list)
     sheet = book.create_sheet(LISTS_SHEET)
-    for position, (name, values) in enumerate(every_list.items(), start=1):
-        for line, value in enumerate((name, *values), start=1):
-            sheet.cell(row=line, column=position, value=value)
     sheet.sheet_state = "hidden"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    # One column per list: written row by row, the lists side by side.
+    for line in itertools.zip_longest(*((name, *values) for name, values in every_list.items())):
+        sheet.append(line)
+    book.save(out)
 
 
 def write_template(engine: Engine | None = None) -> bytes:
@@ -267,51 +278,68 @@ def write_template(engine: Engine | None = None) -> bytes:
     return write_workbook(lists=None if engine is None else referential_lists(engine))
 
 
-def _write_guide(worksheet: Worksheet) -> None:
-    worksheet.title = GUIDE_SHEET
+def _write_guide(worksheet: WriteOnlyWorksheet) -> None:
+    for letter, width in zip("ABCDE", (110, 50, 40, 50, 30), strict=True):
+        worksheet.column_dimensions[letter].width = width
     line = 0
     for line, (text, title) in enumerate(INTRODUCTION, start=1):
-        cell = worksheet.cell(row=line, column=1, value=text or None)
+        cell = WriteOnlyCell(worksheet, value=text or None)
         if title:
             cell.font = Font(bold=True, size=14 if line == 1 else 12)
-    for offset, values in enumerate((SHEET_TABLE_HEADER, *sheet_table()), start=line + 1):
-        for position, value in enumerate(values, start=1):
-            cell = worksheet.cell(row=offset, column=position, value=value)
+        worksheet.append([cell])
+    for values in (SHEET_TABLE_HEADER, *sheet_table()):
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(worksheet, value=value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if values is SHEET_TABLE_HEADER:
                 cell.font = Font(bold=True)
-    for letter, width in zip("ABCDE", (110, 50, 40, 50, 30), strict=True):
-        worksheet.column_dimensions[letter].width = width
+            cells.append(cell)
+        worksheet.append(cells)
 
 
-def _write_sheet(worksheet: Worksheet, sheet: Sheet, rows: Sequence[Sequence[object]], lists: Lists) -> None:
+def _write_sheet(worksheet: WriteOnlyWorksheet, sheet: Sheet, rows: Iterable[Sequence[object]], lists: Lists) -> None:
+    # Write-only: column widths, frozen panes and drop-downs are set before the first row.
     header_fill = PatternFill("solid", start_color="DCE6F1")
+    header: list[WriteOnlyCell] = []
     for position, column in enumerate(sheet.columns, start=1):
-        cell = worksheet.cell(row=1, column=position, value=column.name)
+        cell = WriteOnlyCell(worksheet, value=column.name)
         cell.font = Font(bold=column.required)
         cell.fill = header_fill
         cell.comment = Comment(column_note(sheet, column), AUTHOR, width=260, height=90)
+        header.append(cell)
         letter = get_column_letter(position)
         worksheet.column_dimensions[letter].width = _width(column)
         _add_drop_down(worksheet, column, letter, lists)
-    for line, values in enumerate(rows, start=2):
-        for position, (column, value) in enumerate(zip(sheet.columns, values, strict=True), start=1):
-            if value is None:
-                continue
-            cell = worksheet.cell(row=line, column=position, value=_cell_value(value))
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, never an error code such as #N/A
-            elif column.kind in NUMBER_FORMATS:
-                cell.number_format = NUMBER_FORMATS[column.kind]
     worksheet.freeze_panes = "A2"
+    worksheet.append(header)
+    formats = [NUMBER_FORMATS.get(column.kind) for column in sheet.columns]
+    for values in rows:
+        worksheet.append(
+            [_cell(worksheet, value, number_format) for value, number_format in zip(values, formats, strict=True)]
+        )
 
 
-def _cell_value(value: object) -> object:
-    if isinstance(value, str):
-        return neutralise(value)
+def _cell(worksheet: WriteOnlyWorksheet, value: object, number_format: str | None) -> object:
+    """A cell's value, or a styled cell where a value would not do: a text such as #N/A (an error
+    code to openpyxl) forced to text, a money or rate number formatted. Plain values elsewhere:
+    cheaper by far than a million cell objects."""
+    if value is None:
+        return None
     if isinstance(value, datetime):
-        return value.date()
-    return value
+        value = value.date()
+    if isinstance(value, str):
+        value = neutralise(value)
+        if value not in ERROR_CODES and not value.startswith("="):  # neutralised text never starts with "="
+            return value
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.data_type = "s"
+        return cell
+    if number_format is None or isinstance(value, date):  # openpyxl gives a date yyyy-mm-dd itself
+        return value
+    cell = WriteOnlyCell(worksheet, value=value)
+    cell.number_format = number_format
+    return cell
 
 
 def _width(column: Column) -> int:
@@ -330,7 +358,7 @@ def _list_name(column: Column) -> str | None:
     return None
 
 
-def _add_drop_down(worksheet: Worksheet, column: Column, letter: str, lists: Lists) -> None:
+def _add_drop_down(worksheet: WriteOnlyWorksheet, column: Column, letter: str, lists: Lists) -> None:
     name = _list_name(column)
     if name is None:
         return
@@ -345,7 +373,7 @@ def _add_drop_down(worksheet: Worksheet, column: Column, letter: str, lists: Lis
         error="Choisissez une valeur de la liste déroulante.",
     )
     validation.add(f"{letter}2:{letter}{LAST_ROW}")
-    worksheet.add_data_validation(validation)
+    worksheet.data_validations.append(validation)  # what Worksheet.add_data_validation does
 
 
 def read_values(data: bytes) -> dict[str, list[tuple[object, ...]]]:
@@ -367,4 +395,5 @@ __all__ = [
     "restore",
     "write_template",
     "write_workbook",
+    "write_workbook_to",
 ]

@@ -82,10 +82,22 @@ def convention_card(engine: Engine, convention_id: int) -> dict[str, Any] | None
         }
 
 
-def data_version(engine: Engine) -> int:
+def data_version(engine: Engine, convention_id: int | None = None) -> int:
     """Grows with every write (each write records an audit event): read caches are keyed on it,
     so the next page run after any save — from the app, an import or the command line — sees
-    the new data."""
+    the new data. With `convention_id`, only the writes that convention's pages can see: its
+    own records' and shared data's (events without a convention: referentials, rates,
+    accounts); a save in another convention leaves it unchanged. Both read only an index."""
+    event_id, owner = col(m.AuditEvent.id), col(m.AuditEvent.convention_id)
+    if convention_id is None:
+        query = select(func.max(event_id))
+    else:
+
+        def latest(where: ColumnElement[bool]) -> Any:
+            return select(func.max(event_id)).where(where).scalar_subquery()
+
+        # Two index lookups (convention_id, id) rather than one OR, which no planner reads from the index.
+        query = select(latest(owner == convention_id), latest(owner.is_(None)))
     with engine.connect() as connection:
-        latest = connection.execute(select(func.max(col(m.AuditEvent.id)))).scalar_one()
-    return latest or 0  # no event yet
+        found = connection.execute(query).one()
+    return max((value for value in found if value is not None), default=0)  # 0: no event yet

@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
 from ctg_data import models as m
@@ -143,26 +143,33 @@ def recent_changes(engine: Engine, convention_id: int, limit: int = 10) -> pd.Da
             .order_by(col(m.Measurement.measured_on).desc(), col(m.Measurement.recorded_at).desc())
             .limit(limit)
         ).all()
-        # Status changes are read from the audit trail: the only place that knows the before.
-        as_record_key = func.cast(col(m.Action.id), inspect(m.AuditEvent).columns["record_key"].type)
+        # Status changes are read from the audit trail, the only place that knows the before: the
+        # convention's latest action events, read backwards from the index (convention_id,
+        # table_name, id) however long the trail of other records grows.
         events = connection.execute(
-            select(col(m.AuditEvent.at), col(m.AuditEvent.before), col(m.AuditEvent.after), col(m.Action.title))
-            .join(m.Action, col(m.AuditEvent.record_key) == as_record_key)
+            select(
+                col(m.AuditEvent.at), col(m.AuditEvent.before), col(m.AuditEvent.after), col(m.AuditEvent.record_key)
+            )
             .where(
+                col(m.AuditEvent.convention_id) == convention_id,
                 col(m.AuditEvent.table_name) == "actions",
                 col(m.AuditEvent.before).is_not(None),
-                col(m.Action.convention_id) == convention_id,
             )
             .order_by(col(m.AuditEvent.id).desc())
             .limit(200)
         ).all()
+        titles = dict(
+            connection.execute(
+                select(col(m.Action.id), col(m.Action.title)).where(col(m.Action.convention_id) == convention_id)
+            ).all()
+        )
     rows = [
         {"at": at, "date": measured_on, "kind": "Mesure", "what": _measured(name, value, unit, nature, steps, commune)}
         for at, measured_on, name, value, unit, nature, steps, commune in measures
     ]
-    for at, before, after, title in events:
-        old, new = _status(before), _status(after)
-        if old != new:
+    for at, before, after, key in events:
+        old, new, title = _status(before), _status(after), titles.get(int(key))
+        if old != new and title is not None:  # an action deleted since is not told
             rows.append(
                 {
                     "at": at,

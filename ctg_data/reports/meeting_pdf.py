@@ -28,6 +28,7 @@ from ctg_data.chart_specs import (
     change_counts_chart,
     domain_progress_chart,
     indicator_status_chart,
+    no_domain_behind,
     progress_for_expected,
     stages_chart,
 )
@@ -59,7 +60,10 @@ CHART_SCALE = 2  # pixels per CSS pixel: sharp on paper
 GREY = (90, 90, 90)
 INDICATOR_WIDTHS = (16, 36, 16, 11, 9, 14)  # code, name, value, date, attainment, status
 # code, name, N − 1, N, change, trend, reference, since the reference, unit
-YEAR_ON_YEAR_WIDTHS = (12, 30, 10, 10, 14, 14, 10, 18, 12)
+YEAR_ON_YEAR_WIDTHS = (15, 26, 10, 10, 14, 14, 12, 17, 12)
+# A long code (« AVS-LANNEDARRE-PASSAGES ») wraps after a hyphen, not in the middle of a word:
+# fpdf2 breaks lines at spaces only, a zero-width space among them.
+CODE, BREAK = "Code", "\u200b"
 HEADINGS = FontFace(emphasis="BOLD", fill_color=(230, 236, 243))
 
 
@@ -122,7 +126,7 @@ class ReportPDF(FPDF):
 
     def heading(self, text: str, size: int = 16) -> None:
         self.set_font(FONT, "B", size)
-        self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
         self.ln(2)
         self.set_font(FONT, size=10)
 
@@ -136,7 +140,7 @@ class ReportPDF(FPDF):
         self.set_font(FONT, size=size)
         if grey:
             self.set_text_color(*GREY)
-        self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(0, 0, 0)
         self.ln(1)
 
@@ -145,7 +149,7 @@ class ReportPDF(FPDF):
             self.para(empty, grey=True)
             return
         for line in lines:
-            self.multi_cell(0, 5, f"• {line}", new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, 5, f"• {line}", align="L", new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
     def frame_table(self, frame: pd.DataFrame, widths: Sequence[float], empty: str, size: int = 8) -> None:
@@ -166,10 +170,15 @@ class ReportPDF(FPDF):
             header = table.row()
             for column in frame.columns:
                 header.cell(str(column))
+            room = [self.epw * w / sum(widths) - 2 for w in widths]  # a cell's text width (padding: 1 mm)
+            codes = [column == CODE for column in frame.columns]
             for values in frame.itertuples(index=False, name=None):
                 row = table.row()
-                for value in values:
-                    row.cell(cell_text(value))
+                for value, code, space in zip(values, codes, room, strict=True):
+                    text = cell_text(value)
+                    # Only a code that must wrap gets its break points: one that fits stays searchable.
+                    wraps = code and self.get_string_width(text) > space
+                    row.cell(text.replace("-", "-" + BREAK) if wraps else text)
         self.set_font(FONT, size=10)
         self.ln(3)
 
@@ -227,7 +236,7 @@ def _summary(pdf: ReportPDF, data: ReportData) -> None:
         behind = " — en retard sur le calendrier" if row["behind"] else ""
         pdf.para(f"Avancement de la convention : {progress_for_expected(row['progress'], row['expected'])}{behind}.")
     pdf.subheading("Domaines en retard sur le calendrier")
-    pdf.bullets(behind_domains(data), "Aucun domaine en retard sur le calendrier.")
+    pdf.bullets(behind_domains(data), no_domain_behind())
     domains = data.table("domains")
     if not domains.empty:
         pdf.chart(domain_progress_chart(domains))
@@ -306,7 +315,7 @@ def _decisions_and_changes(pdf: ReportPDF, data: ReportData) -> None:
     pdf.para("Leur statut est celui d'aujourd'hui : ce qu'elles sont devenues.", 9, grey=True)
     pdf.frame_table(
         decision_rows(data.previous_decisions) if title else pd.DataFrame(),
-        (56, 22, 11, 11),
+        (54, 22, 11, 13),
         "Aucune décision." if title else "Aucune réunion précédente.",
     )
     pdf.subheading("Depuis le dernier COPIL")

@@ -29,6 +29,7 @@ from ctg_data.permissions import (
 )
 from ctg_data.rules.indicators import shown_value, step_code, steps_of
 from ctg_data.services.common import ORIGIN, VALIDATED
+from ctg_data.services.grid_reads import GridReads
 from ctg_data.store import current_measurement, load_for_update, save, supersede
 from ctg_data.store import measurement_limits as limits
 from ctg_data.validation import Field, IndicatorLimits, MeasurementInput, blank, measurement_input
@@ -352,22 +353,23 @@ def validate_grid(
             i.code: i
             for i in session.exec(select(m.Indicator).where(col(m.Indicator.convention_id) == convention_id)).all()
         }
+        reads = GridReads(session, actor, convention_id)  # read once for every row
         for row in rows:
             reasons = _row_problems(row, indicators, seen)
             data: MeasurementInput | None = None
             if not reasons:
                 indicator = indicators[row.code]
                 try:
-                    require_write_measurement(session, actor, indicator)
+                    reads.require_write(indicator)
                     data = measurement_input(
-                        limits(session, indicator),
+                        reads.limits(indicator),
                         measured_on=measured_on,
                         value=row.value,
                         type=type,
                         source=row.source,
                         comment=row.comment,
                         override_reason=override_reason,
-                        previous=previous_result(session, m.stored_id(indicator)),
+                        previous=reads.previous(m.stored_id(indicator)),
                         confirmed=confirmed,
                     )
                 except PermissionDenied as denied:
@@ -378,15 +380,7 @@ def validate_grid(
             if reasons or data is None:  # without reasons, `data` holds the checked row
                 result.rejected.append(GridRejection(row.code, row.value, tuple(reasons)))
                 continue
-            current = session.exec(
-                select(col(m.Measurement.value)).where(
-                    col(m.Measurement.indicator_id) == data.indicator_id,
-                    col(m.Measurement.measured_on) == data.measured_on,
-                    col(m.Measurement.type) == data.type,
-                    col(m.Measurement.insee_code).is_(None),  # the grid gives whole-convention values
-                    col(m.Measurement.superseded_at).is_(None),
-                )
-            ).first()
+            current = reads.current(data.indicator_id, data.measured_on, data.type)
             steps = steps_of(indicator.nature, indicator.steps)
             if current is not None and current == data.value:
                 result.unchanged.append(GridEntry(row.code, data, SAME, current, steps))
@@ -408,13 +402,23 @@ def _row_problems(row: GridRow, indicators: dict[str, m.Indicator], seen: set[st
 def save_grid(engine: Engine, actor: Actor, valid: Iterable[GridEntry]) -> list[MeasurementResult]:
     """Save the checked rows in one transaction: every one, or — on any refusal or database
     error — none. Each row is checked again, since the data may have moved since the check."""
-    results = []
+    results: list[MeasurementResult] = []
+    entries = list(valid)
+    if not entries:
+        return results
     with session_scope(engine) as session:
-        for entry in valid:
-            indicator = _indicator(session, entry.data.indicator_id)
-            require_write_measurement(session, actor, indicator)
+        # The rows' indicators in one query, and what they are checked against read once (a
+        # grid is of one convention): only the writes themselves are made row by row.
+        ids = [entry.data.indicator_id for entry in entries]
+        loaded = {i.id: i for i in session.exec(select(m.Indicator).where(col(m.Indicator.id).in_(ids))).all()}
+        reads: GridReads | None = None
+        for entry in entries:
+            indicator = loaded.get(entry.data.indicator_id) or _indicator(session, entry.data.indicator_id)
+            if reads is None or indicator.convention_id != reads.convention_id:
+                reads = GridReads(session, actor, indicator.convention_id)
+            reads.require_write(indicator)
             data = entry.data
-            bounds = limits(session, indicator)
+            bounds = reads.limits(indicator)
             checked = measurement_input(
                 bounds,
                 measured_on=data.measured_on,
@@ -423,7 +427,7 @@ def save_grid(engine: Engine, actor: Actor, valid: Iterable[GridEntry]) -> list[
                 source=data.source,
                 comment=data.comment,
                 override_reason=data.override_reason,  # a confirmed value carries its confirmation
-                previous=previous_result(session, m.stored_id(indicator)),
+                previous=reads.previous(m.stored_id(indicator)),
             )
             results.append(_record(session, actor, indicator, checked))
     return results

@@ -12,6 +12,7 @@ from ctg_data import formats as fmt
 from ctg_data.chart_specs import change_counts_chart
 from ctg_data.queries import changes as q
 from ctg_data.queries.snapshots import Frozen
+from ctg_data.ui.charts import show_chart
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.page import ConventionContext
 from ctg_data.ui.text import escape_markdown, status_text, value_text
@@ -62,7 +63,7 @@ def change_lines(found: q.SinceCopil) -> list[str]:
 
 def _chart(found: q.SinceCopil) -> None:
     counts = change_counts(found)
-    st.altair_chart(change_counts_chart(counts), width="stretch")
+    show_chart(change_counts_chart, counts, width="stretch")
 
 
 def show_changes(found: q.SinceCopil, key: str) -> None:

@@ -33,6 +33,7 @@ MENU: dict[str, list[MenuPage]] = {
         MenuPage("actions", "Actions", ":material/checklist:"),
         MenuPage("indicateurs", "Indicateurs", ":material/monitoring:"),
         MenuPage("comites", "Comités", ":material/groups:"),
+        MenuPage("portefeuille", "Portefeuille", ":material/work:"),
     ],
     "Financements": [
         MenuPage("leviers", "Leviers", ":material/euro:"),
@@ -105,7 +106,8 @@ def with_not_found(pages: dict[str, list], actor: Actor | None, wanted: str | No
     address saying so in French. Without it, `st.navigation` shows Streamlit's English « Page
     not found » dialog over the home page. A nested path cannot be a page's address
     (`st.Page` refuses "/"): Streamlit's dialog remains for those."""
-    routed = {page.url_path for items in pages.values() for page in items}
+    # The default page answers at "" (its `url_path`) and at its own name, which stays taken.
+    routed = {page.url_path for items in pages.values() for page in items} | {HOME}
     if not wanted or wanted in routed or "/" in wanted:
         return pages
 

@@ -10,8 +10,8 @@ import streamlit as st
 
 from ctg_data import formats as fmt
 from ctg_data import settings
-from ctg_data.chart_specs import domain_progress_chart, progress_for_expected
-from ctg_data.ui.charts import themed
+from ctg_data.chart_specs import domain_progress_chart, no_domain_behind, progress_for_expected
+from ctg_data.ui.charts import show_chart, themed
 from ctg_data.ui.text import escape_markdown
 
 BEHIND = "En retard sur le calendrier"
@@ -21,7 +21,7 @@ def behind_line(domains: pd.DataFrame) -> str:
     """The domains « en retard sur le calendrier », in one sentence, in their order."""
     behind = domains[domains["behind"].astype(bool)].sort_values("position") if not domains.empty else domains
     if behind.empty:
-        return "Aucun domaine en retard sur le calendrier."
+        return no_domain_behind()
     listed = ", ".join(
         f"{escape_markdown(row.domain)} ({progress_for_expected(row.progress, row.expected)})"
         for row in behind.itertuples()
@@ -42,7 +42,7 @@ def domain_progress(domains: pd.DataFrame) -> None:
     if domains.empty:
         st.info("Aucun domaine pour cette sélection.")
         return
-    st.altair_chart(domain_progress_chart(domains), width="stretch")
+    show_chart(domain_progress_chart, domains, width="stretch")
     st.caption(
         "Pour chaque domaine : "
         + " ; ".join(
@@ -58,11 +58,10 @@ def domain_progress(domains: pd.DataFrame) -> None:
     )
 
 
-def timeline(card: dict, today: date) -> None:
-    start, end = card["starts_on"], card["ends_on"]
+def timeline_chart(start: date, end: date, signed_on: date | None, today: date) -> alt.LayerChart:
     events = [("Début", start), ("Fin", end), ("Aujourd'hui", today)]
-    if card["signed_on"]:
-        events.insert(0, ("Signature", card["signed_on"]))
+    if signed_on:
+        events.insert(0, ("Signature", signed_on))
     data = pd.DataFrame(
         [{"Événement": label, "Date": pd.Timestamp(day), "Texte": fmt.short_date(day)} for label, day in events]
     )
@@ -80,7 +79,13 @@ def timeline(card: dict, today: date) -> None:
             tooltip=["Événement", alt.Tooltip("Texte:N", title="Date")],
         )
     )
-    st.altair_chart(themed((span + marks).properties(height=110)), width="stretch")
+    chart: alt.LayerChart = themed((span + marks).properties(height=110))
+    return chart
+
+
+def timeline(card: dict, today: date) -> None:
+    start, end = card["starts_on"], card["ends_on"]
+    show_chart(timeline_chart, start, end, card["signed_on"], today, width="stretch")
     total = (end - start).days
     elapsed = min(max((today - start).days, 0), total)
     st.caption(

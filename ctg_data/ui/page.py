@@ -35,7 +35,7 @@ from ctg_data.queries import referentials
 from ctg_data.queries.filters import Filters, today
 from ctg_data.ui.auth import ACTOR_KEY, page_refusal, require_actor
 from ctg_data.ui.boundary import database_boundary
-from ctg_data.ui.data import cached_query
+from ctg_data.ui.data import cached_query, end_run, start_run
 from ctg_data.ui.navigation import sidebar_menu
 from ctg_data.ui.selection import kept_choice
 from ctg_data.ui.text import escape_markdown
@@ -136,6 +136,7 @@ def page(
                 render(ConventionContext(actor=actor, today=today(), filters=filters_, card=card))
             finally:
                 _remember_filters()
+                end_run()
         return render
 
     return run
@@ -153,6 +154,7 @@ def general_page(title: str, *, guard: Guard | None = None) -> Callable[[Render[
                 render(PageContext(actor=actor, today=today()))
             finally:
                 _remember_filters()
+                end_run()
         return render
 
     return run
@@ -168,6 +170,7 @@ def _page_name(render: Callable[..., None]) -> str:
 
 def _open(title: str, name: str, guard: Guard | None) -> Actor:
     st.set_page_config(page_title=f"{title} · Tableau de bord CTG", page_icon="📊", layout="wide")
+    start_run()  # each data version is read once in this run (ctg_data.ui.data)
     _restore_saved_filters()
     actor = require_actor()
     # The menu is drawn before the role check, so that a refused page still offers the way out.
