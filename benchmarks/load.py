@@ -13,9 +13,11 @@ after a reload. The proxy's routing cookie can be sent too, to pin a session to 
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import Engine
@@ -29,6 +31,8 @@ from ctg_data import accounts
 from ctg_data.accounts import web_sessions
 from ctg_data.accounts.records import user_by_email
 from ctg_data.actors import COMMAND_LINE
+
+T = TypeVar("T")
 
 STREAM = "/_stcore/stream"
 TIMEOUT = 300.0  # seconds a session may wait for its page before the run counts as failed
@@ -132,6 +136,13 @@ async def _all(base_url: str, cookies: Sequence[dict[str, str]], page: str) -> l
     return list(await asyncio.gather(*runs))
 
 
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` in a thread of its own: the caller's thread may already run an event loop
+    (Playwright's sync API keeps one running in the test process's main thread)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def overview_load(base_url: str, sessions: int, cookie: str | Sequence[str]) -> list[float]:
     """Seconds until each of `sessions` sessions, opened at the same moment on `base_url` (the
     proxy), has its overview page fully rendered: script run finished. `cookie`: the value of a
@@ -139,7 +150,7 @@ def overview_load(base_url: str, sessions: int, cookie: str | Sequence[str]) -> 
     values = [cookie] * sessions if isinstance(cookie, str) else list(cookie)
     assert len(values) == sessions, "un cookie par session"
     jars = [{web_sessions.COOKIE_NAME: value} for value in values]
-    runs = asyncio.run(_all(base_url, jars, ""))
+    runs = run_async(_all(base_url, jars, ""))
     return [run.seconds for run in runs]
 
 

@@ -28,7 +28,7 @@ from ctg_data.services import referentials as ref
 from ctg_data.services import vocabularies
 from ctg_data.ui.amendment_form import amendment_editor
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle
+from ctg_data.ui.forms import EditCycle, date_field
 from ctg_data.ui.page import ConventionContext, page
 from ctg_data.ui.text import escape_markdown
 from ctg_data.vocabulary import (
@@ -51,7 +51,6 @@ REFERENTIALS = {
 }
 
 NEW = 0  # the selector's « Nouveau … » (record ids start at 1)
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 MONEY = {"budget_prevu", "plancher", "plafond"}  # shown with their cents
 REFUSED = "L'accès aux référentiels est réservé aux administrateurs ; les conseillers CAF peuvent y modifier le barème."
 
@@ -228,7 +227,7 @@ def _widget(widget: str, label: str, value, source: str | None, options: dict | 
         # A text field: a whole-number number_input would cut "33,7" to 33 without a word.
         return st.text_input(label, value="" if value is None else str(value), key=key, placeholder="—")
     if widget == "date":
-        return st.date_input(label, value=value, min_value=FIRST_DAY, max_value=LAST_DAY, format="DD/MM/YYYY", key=key)
+        return date_field(label, value=value, key=key)
     named, vocabulary = options or {}, source or ""  # every choice widget declares both
     if widget == "lead":
         return _lead_and_others(label, value or [], named, vocabulary, key)

@@ -20,7 +20,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from benchmarks.load import PROXY_COOKIE, open_page, overview_load, render, signed_in_cookie, summary
+from benchmarks.load import PROXY_COOKIE, open_page, overview_load, render, run_async, signed_in_cookie, summary
 from ctg_data.accounts import web_sessions
 from ctg_data.db import make_engine
 from tests.conftest import DEMO_TODAY, drop_postgres_database, fresh_postgres_url
@@ -125,10 +125,10 @@ def test_new_browsers_are_spread_over_both_processes_and_a_browser_stays_on_its_
 
 def test_a_signed_in_session_is_answered_by_either_process(proxy, cookie):
     for process in ("app1", "app2"):
-        page = asyncio.run(render(proxy, {web_sessions.COOKIE_NAME: cookie, PROXY_COOKIE: process}))
+        page = run_async(render(proxy, {web_sessions.COOKIE_NAME: cookie, PROXY_COOKIE: process}))
         assert "Vue d'ensemble" in page.texts
         assert any(text.startswith("Connecté") for text in page.texts)
-    anonymous = asyncio.run(render(proxy, {PROXY_COOKIE: "app1"}))
+    anonymous = run_async(render(proxy, {PROXY_COOKIE: "app1"}))
     assert "Vue d'ensemble" not in anonymous.texts
     assert not any(text.startswith("Connecté") for text in anonymous.texts)
 
@@ -156,7 +156,7 @@ def test_an_upload_reaches_the_process_that_holds_the_page(proxy, cookie):
             other = await asyncio.to_thread(_upload, proxy, page.session_id, "app2")
         return same, other
 
-    same, other = asyncio.run(scenario())
+    same, other = run_async(scenario())
     assert same in (200, 204)
     assert other == 400  # the other process does not know the tab: why stickiness is needed
 

@@ -379,16 +379,16 @@ def test_a_refused_workbook_writes_none_of_its_valid_rows_even_when_the_error_is
 def test_a_database_refusal_in_a_later_lot_rolls_back_the_earlier_lots(engine, monkeypatch):
     from sqlalchemy.exc import IntegrityError
 
-    from ctg_data.interchange import importer
+    from ctg_data.interchange.loader import Load
 
-    real = importer.load_tables
+    real = Load.apply
 
-    def failing(session, tables, **who):
-        if tables[0].sheet == "mesures":
+    def failing(self, table, rows):
+        if table.sheet == "mesures":
             raise IntegrityError("INSERT", {}, Exception("contrainte refusée"))
-        return real(session, tables, **who)
+        return real(self, table, rows)
 
-    monkeypatch.setattr(importer, "load_tables", failing)
+    monkeypatch.setattr(Load, "apply", failing)
     before = counts(engine)
     report = import_upload(engine, ADMIN, "import.xlsx", build(minimal_convention()), dry_run=False)
     # The database's own (English, technical) words never reach the person importing.

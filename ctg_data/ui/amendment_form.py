@@ -2,7 +2,6 @@
 where those who may amend it (ctg_data.permissions.require_write_amendment) add one — its number
 (the next one proposed), date of signature, object and, when it moves it, the new end date."""
 
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -11,10 +10,9 @@ import streamlit as st
 from ctg_data import formats as fmt
 from ctg_data.services.amendments import Label, add_amendment, may_add_amendment, next_number
 from ctg_data.ui.data import engine
-from ctg_data.ui.forms import EditCycle
+from ctg_data.ui.forms import EditCycle, date_field
 from ctg_data.ui.page import ConventionContext
 
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 COLUMNS = {"number": "N°", "signed_on": "Signé le", "subject": "Objet", "ends_on": "Nouvelle fin"}
 
 
@@ -60,21 +58,11 @@ def amendment_editor(context: ConventionContext) -> None:
         number = left.number_input(
             Label.NUMBER, min_value=1, step=1, value=next_number(engine(), convention_id), key=cycle.key("number")
         )
-        signed_on = right.date_input(
-            Label.SIGNED_ON,
-            value=None,
-            min_value=FIRST_DAY,
-            max_value=LAST_DAY,
-            format="DD/MM/YYYY",
-            key=cycle.key("signed_on"),
-        )
+        signed_on = date_field(Label.SIGNED_ON, value=None, key=cycle.key("signed_on"), where=right)
         subject = st.text_area(Label.SUBJECT, key=cycle.key("subject"))
-        ends_on = st.date_input(
+        ends_on = date_field(
             f"{Label.ENDS_ON} (si l'avenant la change)",
             value=None,
-            min_value=FIRST_DAY,
-            max_value=LAST_DAY,
-            format="DD/MM/YYYY",
             key=cycle.key("ends_on"),
             help=f"Fin actuelle : {fmt.short_date(context.card['ends_on'])}.",
         )

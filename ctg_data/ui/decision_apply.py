@@ -33,7 +33,7 @@ from ctg_data.services.meetings import (
     linkable_records,
 )
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle, editable, history_link, override_input, versioned
+from ctg_data.ui.forms import EditCycle, date_field, editable, history_link, override_input, versioned
 from ctg_data.ui.page import ConventionContext
 from ctg_data.validation import Field
 from ctg_data.vocabulary import ActionStatus
@@ -45,7 +45,6 @@ load_domains = cached_query(referentials.domains)
 PLAN = EditCycle("comites_plan")
 TITLE = "Appliquer une décision au plan"
 DATES, TARGET, NEW_ACTION = "Nouvelle échéance d'une action", "Nouvelle cible d'un indicateur", "Nouvelle action"
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 LINKED = " · liée à la décision"
 ADMINS_ONLY = "réservé aux administrateurs, qui modifient le plan"
 LAST_RECORD = f"{PLAN.name}_dernier"  # the record the last change made: a link to its history
@@ -139,12 +138,8 @@ def _action_dates(context: ConventionContext, decision_id: int, linked: list[int
             f"{fmt.short_date(card.get('starts_on'))} au {fmt.short_date(card.get('ends_on'))}."
         )
         left, right = st.columns(2)
-        starts_on = left.date_input(
-            Field.STARTS_ON, value=starts, min_value=FIRST_DAY, max_value=LAST_DAY, format="DD/MM/YYYY", key=f"{key}_s"
-        )
-        ends_on = right.date_input(
-            Field.ENDS_ON, value=ends, min_value=FIRST_DAY, max_value=LAST_DAY, format="DD/MM/YYYY", key=f"{key}_e"
-        )
+        starts_on = date_field(Field.STARTS_ON, value=starts, key=f"{key}_s", where=left)
+        ends_on = date_field(Field.ENDS_ON, value=ends, key=f"{key}_e", where=right)
         outside = st.checkbox("Dates hors de la convention (justifiées par la décision)", key=f"{key}_outside")
         submitted = st.form_submit_button("Appliquer la nouvelle échéance", type="primary")
     if submitted:
@@ -227,14 +222,7 @@ def _indicator_target(context: ConventionContext, decision_id: int, linked: list
                 placeholder="ex. 12,5",
                 key=f"{key}_v",
             )
-        on = right.date_input(
-            f"{ref.label('date_cible')} *",
-            value=values.get("date_cible"),
-            min_value=FIRST_DAY,
-            max_value=LAST_DAY,
-            format="DD/MM/YYYY",
-            key=f"{key}_d",
-        )
+        on = date_field(f"{ref.label('date_cible')} *", value=values.get("date_cible"), key=f"{key}_d", where=right)
         submitted = st.form_submit_button("Appliquer la nouvelle cible", type="primary")
     if submitted:
         code = str(values["code"])
@@ -327,22 +315,8 @@ def _new_action(context: ConventionContext, decision_id: int) -> None:
             placeholder="Aucun",
             key=f"{key}_partners",
         )
-        starts_on = left.date_input(
-            ref.label("date_debut"),
-            value=None,
-            min_value=FIRST_DAY,
-            max_value=LAST_DAY,
-            format="DD/MM/YYYY",
-            key=f"{key}_s",
-        )
-        ends_on = right.date_input(
-            ref.label("date_fin"),
-            value=None,
-            min_value=FIRST_DAY,
-            max_value=LAST_DAY,
-            format="DD/MM/YYYY",
-            key=f"{key}_e",
-        )
+        starts_on = date_field(ref.label("date_debut"), value=None, key=f"{key}_s", where=left)
+        ends_on = date_field(ref.label("date_fin"), value=None, key=f"{key}_e", where=right)
         status = left.selectbox(
             ref.label("statut"),
             list(statuses),

@@ -5,6 +5,7 @@ person edits them."""
 from collections.abc import Callable, Hashable
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -21,6 +22,8 @@ from ctg_data.ui.text import escape_markdown
 from ctg_data.validation import Field
 
 NOTHING_WRITTEN = "Rien n'a été enregistré."
+# Streamlit's date picker allows ten years around today by default: too narrow for a history.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 R = TypeVar("R")
 Describe = Callable[[list[tuple[str, object, object]]], list[str]]  # a conflict's changes, in French
 S = TypeVar("S")
@@ -51,6 +54,13 @@ def links_beside_history(
         link(page, label, query_params, icon=icon)
     with right:
         history_link(kind, key)
+
+
+def date_field(label: str, *, value: date | None, key: str, where: Any = st, **options: Any) -> date | None:
+    """A date typed and shown DD/MM/YYYY, as French users write it."""
+    return where.date_input(
+        label, value=value, min_value=FIRST_DAY, max_value=LAST_DAY, format="DD/MM/YYYY", key=key, **options
+    )
 
 
 def override_input(key: str, when: str, where: Any = st) -> str:

@@ -24,7 +24,7 @@ from ctg_data.services.meetings import (
     update_meeting,
 )
 from ctg_data.ui.data import cached_query, engine
-from ctg_data.ui.forms import EditCycle, versioned
+from ctg_data.ui.forms import EditCycle, date_field, versioned
 from ctg_data.ui.page import ConventionContext
 from ctg_data.vocabulary import Attendance, DecisionStatus, MeetingKind, MeetingStatus
 
@@ -35,7 +35,6 @@ PARAM = "reunion"  # the meeting shown, in the URL
 MEETING = EditCycle("comites_reunion")
 PARTICIPANTS = EditCycle("comites_participants")
 DECISION = EditCycle("comites_decision")
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 NO_OWNER = "(aucun)"
 LINK_TITLES = {"actions": Label.ACTIONS, "indicators": Label.INDICATORS, "facilities": Label.FACILITIES}
 
@@ -85,13 +84,8 @@ def _meeting_fields(key: str, snapshot: dict[str, Any] | None, today: date) -> d
         key=f"{key}_kind",
     )
     held = snapshot["held_on"] if snapshot else None
-    held_on = middle.date_input(
-        Label.HELD_ON,
-        value=date.fromisoformat(held) if held else today,
-        min_value=FIRST_DAY,
-        max_value=LAST_DAY,
-        format="DD/MM/YYYY",
-        key=f"{key}_held_on",
+    held_on = date_field(
+        Label.HELD_ON, value=date.fromisoformat(held) if held else today, key=f"{key}_held_on", where=middle
     )
     status = right.selectbox(
         Label.STATUS,
@@ -235,14 +229,12 @@ def _decision_fields(
         disabled=closed,
     )
     due = snapshot.get("due_on")
-    due_on = middle.date_input(
+    due_on = date_field(
         f"{Label.DUE_ON} (facultative)",
         value=date.fromisoformat(due) if due else None,
-        min_value=FIRST_DAY,
-        max_value=LAST_DAY,
-        format="DD/MM/YYYY",
         key=f"{key}_due",
         disabled=closed,
+        where=middle,
     )
     status = right.selectbox(
         Label.STATUS,
