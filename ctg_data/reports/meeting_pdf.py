@@ -240,6 +240,11 @@ def _summary(pdf: ReportPDF, data: ReportData) -> None:
     domains = data.table("domains")
     if not domains.empty:
         pdf.chart(domain_progress_chart(domains))
+        pdf.para(
+            "Le trait sombre marque l'avancement attendu à la date des chiffres, d'après les dates des actions.",
+            size=8,
+            grey=True,
+        )
     pdf.subheading("Actions en retard")
     late = late_actions(data)
     pdf.frame_table(late[["Code", "Action", "Pilote", "Avancement", "Fin prévue"]], (10, 46, 24, 11, 11), "Aucune.")
