@@ -8,6 +8,7 @@ from ctg_data.queries.year_on_year import funding_year_on_year
 from ctg_data.reports import funding
 from ctg_data.reports.year_on_year import chart_sentence, lever_headers, lever_rows, totals_chart
 from ctg_data.rules.year_on_year import compared_year
+from ctg_data.ui.charts import show_chart
 from ctg_data.ui.data import cached_query
 from ctg_data.ui.funding_charts import stage_metrics, stages_chart, table_with_downloads, widths
 from ctg_data.ui.page import ALL_FILTERS, ConventionContext, page
@@ -88,7 +89,7 @@ def _year_on_year(context: ConventionContext) -> None:
         "Montants de chaque levier pour les deux années ; l'évolution compte pour zéro un montant "
         "absent une année, et son pourcentage n'est donné que si l'année précédente a un montant."
     )
-    st.altair_chart(totals_chart(rows, year), width="stretch")
+    show_chart(totals_chart, rows, year, width="stretch")
     st.caption(chart_sentence(rows, year))
     table_with_downloads(
         funding.frame(lever_rows(rows), list(lever_headers(year)), integers=()),

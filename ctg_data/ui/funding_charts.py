@@ -19,7 +19,7 @@ from ctg_data import formats as fmt
 from ctg_data.chart_specs import stages_chart as stages_chart_spec
 from ctg_data.reports.exports import export_files, export_frame
 from ctg_data.reports.funding import STAGES
-from ctg_data.ui.charts import OKABE_ITO, euro_axis, plot_height, themed
+from ctg_data.ui.charts import OKABE_ITO, euro_axis, plot_height, show_chart, themed
 
 
 def display_frame(
@@ -112,12 +112,20 @@ def _euros(value) -> float:
 def stages_chart(per_value: pd.DataFrame, dimension: str, title: str, *, limit: int = 7) -> None:
     """Planned / notified / paid stacked by `dimension` (chart_specs.stages_chart, which the
     printed report draws too)."""
-    st.altair_chart(stages_chart_spec(per_value, dimension, title, limit=limit), width="stretch")
+    show_chart(_stages_spec, per_value, dimension, title, limit, width="stretch")
+
+
+def _stages_spec(per_value: pd.DataFrame, dimension: str, title: str, limit: int) -> alt.Chart:
+    return stages_chart_spec(per_value, dimension, title, limit=limit)
 
 
 def due_paid_chart(rows: pd.DataFrame, *, by: str, title: str) -> None:
     """Due, notified and paid side by side per value of `by` (grouped, not stacked: the three
     are the same money at three moments, adding them would mean nothing)."""
+    show_chart(_due_paid_spec, rows, by, title, width="stretch")
+
+
+def _due_paid_spec(rows: pd.DataFrame, by: str, title: str) -> alt.Chart:
     stages = {"due": "Dû", "notified": "Notifié", "paid": "Versé"}
     data = pd.DataFrame(
         [
@@ -151,4 +159,4 @@ def due_paid_chart(rows: pd.DataFrame, *, by: str, title: str) -> None:
             ],
         )
     )
-    st.altair_chart(themed(plot_height(chart, 220)), width="stretch")
+    return themed(plot_height(chart, 220))
