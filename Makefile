@@ -17,8 +17,9 @@ run: $(VENV)/.app-installed
 # foreground; Ctrl-C stops them all. Several processes share their state through PostgreSQL:
 # CTG_DATABASE_URL must name one (scripts/serve refuses SQLite with PROCS > 1).
 PROCS ?= 2
+# HAProxy is not installed from here: a server gets `apt-get install haproxy`, not the test tools
+# of scripts/ensure-system-packages (scripts/serve says so in French when it is missing).
 serve: $(VENV)/.app-installed
-	scripts/ensure-system-packages
 	$(BIN)/python scripts/serve --procs $(PROCS) --port $(PORT)
 
 # Installs what the tests need (Python packages from the lock, PostgreSQL and Chromium from
