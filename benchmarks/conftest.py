@@ -4,7 +4,7 @@ generator of `ctg demo-data` (1 000 conventions, 1,44 million measurements)."""
 import pytest
 from sqlalchemy import text
 
-from ctg_data.db import make_engine, upgrade
+from ctg_data.db import make_engine, refresh_statistics, upgrade
 from ctg_data.synthetic import generate
 from tests.postgres_server import PostgresServer
 
@@ -25,8 +25,7 @@ def national_engine():
         upgrade(url)
         engine = make_engine(url)
         generate(engine, CONVENTIONS, SEED)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("ANALYZE"))
+        refresh_statistics(engine)
         yield engine
         engine.dispose()
     finally:

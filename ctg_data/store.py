@@ -53,7 +53,7 @@ LEAD_LISTS = {"pilote": "copilotes", "gestionnaire": "cogestionnaires"}
 ACTOR_LIMIT = 200  # AuditEvent.actor
 
 
-def _who(actor: Actor | str) -> str:
+def actor_name(actor: Actor | str) -> str:
     """The audit trail's name of whoever writes: an Actor, or the loader's label."""
     return (actor.label if isinstance(actor, Actor) else actor)[:ACTOR_LIMIT]
 
@@ -166,7 +166,13 @@ def save(
     it before); `at` the time of the change (default: now)."""
     _store(session, record, updating=before is not None, what=what, at=at)
     audit(
-        session, actor=_who(actor), operation=operation, record=record, before=before, after=view(record), reason=reason
+        session,
+        actor=actor_name(actor),
+        operation=operation,
+        record=record,
+        before=before,
+        after=view(record),
+        reason=reason,
     )
 
 
@@ -184,7 +190,7 @@ def remove(
     The DELETE of a versioned record carries the version read: a stale one deletes nothing."""
     audit(
         session,
-        actor=_who(actor),
+        actor=actor_name(actor),
         operation=operation,
         record=record,
         before=snapshot(record) if before is None else before,
@@ -262,7 +268,7 @@ def save_action(
     set_links(session, action, links, links_before)
     audit(
         session,
-        actor=_who(actor),
+        actor=actor_name(actor),
         operation=operation,
         record=action,
         before=None if before is None else before | links_before,
@@ -353,7 +359,7 @@ def supersede(
         current.superseded_by_id = new.id
         audit(
             session,
-            actor=_who(actor),
+            actor=actor_name(actor),
             operation=f"{origin}:correction",
             record=current,
             before=before,
@@ -362,7 +368,7 @@ def supersede(
         )
     audit(
         session,
-        actor=_who(actor),
+        actor=actor_name(actor),
         operation=f"{origin}:création",
         record=new,
         before=None,

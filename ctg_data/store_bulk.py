@@ -19,7 +19,7 @@ from ctg_data import models as m
 from ctg_data.actors import Actor
 from ctg_data.audit import BulkEvent, audit_many, snapshot_of
 from ctg_data.errors import ConflictError
-from ctg_data.store import _who
+from ctg_data.store import actor_name
 
 MEASUREMENTS: Table = m.Measurement.__table__  # type: ignore[attr-defined]
 
@@ -49,7 +49,7 @@ def supersede_many(session: Session, actor: Actor | str, values: list[NewValue],
     values."""
     if not values:
         return
-    who = _who(actor)
+    who = actor_name(actor)
     replaced = [value.replaces for value in values if value.replaces is not None]
     before = _stamp_superseded(session, values, replaced, at)
     since = session.execute(select(func.coalesce(func.max(MEASUREMENTS.c.id), 0))).scalar_one()

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import text
 
 from benchmarks.load import PROXY_COOKIE, open_page, overview_load, render, run_async, signed_in_cookie, summary
 from ctg_data.accounts import web_sessions
@@ -64,11 +63,8 @@ def _ready(url: str, server: subprocess.Popen[bytes]) -> bool:
 
 @pytest.fixture(scope="module")
 def database(postgres_base_url, demo_postgres_database_template):
+    # The template was analysed when the demo was loaded (conftest): the copy has its statistics.
     url = fresh_postgres_url(postgres_base_url, demo_postgres_database_template)
-    engine = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:  # planner statistics, as autovacuum has them in production
-        connection.execute(text("ANALYZE"))
-    engine.dispose()
     yield url
     drop_postgres_database(url)
 
